@@ -1,0 +1,20 @@
+/**
+ * Nexus as a library: build the gateway's HTTP app and load its configuration from code.
+ *
+ * ```ts
+ * import { createApp, loadConfig } from "./mod.ts";
+ * ```
+ * @module
+ */
+export { type AppDeps, createApp, errorResponse, healthStatus } from "./src/api/mod.ts";
+export {
+  type BackendConfig,
+  type BackendType,
+  ConfigError,
+  configSchema,
+  loadConfig,
+  type NexusConfig,
+  validateConfig,
+} from "./src/config/mod.ts";
+export type { Runtime } from "./src/runtime/mod.ts";
+export { VERSION } from "./src/version.ts";

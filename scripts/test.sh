@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `npm test`: static checks, the bun test suite, and the Deno compatibility run.
+# Ends with one line `N passed, N failed` summed over every check and test case (bun's own
+# summary is on stderr in a form CI does not read, so the counts come from JUnit reports).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 RUST_BACKTRACE=0
+B=node_modules/.bin
+REPORTS=.junit
+rm -rf "$REPORTS" && mkdir -p "$REPORTS" types
+
+passed=0
+failed=0
+failures=()
+
+step() { # step NAME COMMAND... : run a static check, count it as one case
+  local name=$1
+  shift
+  echo "── $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+count_junit() { # count_junit FILE LABEL : add a JUnit report's cases to the totals
+  local file=$1 label=$2 line tests fail err skip
+  if [ ! -s "$file" ]; then
+    echo "!! $label wrote no JUnit report"
+    failed=$((failed + 1))
+    failures+=("$label (no report)")
+    return
+  fi
+  line=$(grep -m1 '<testsuites' "$file")
+  attr() { sed -nE "s/.* $1=\"([0-9]+)\".*/\1/p" <<<"$line"; }
+  tests=$(attr tests)
+  fail=$(attr failures)
+  err=$(attr errors)
+  skip=$(attr skipped)
+  tests=${tests:-0} fail=${fail:-0} err=${err:-0} skip=${skip:-0}
+  echo "   $label: $((tests - fail - err - skip)) passed, $((fail + err)) failed, $skip skipped"
+  passed=$((passed + tests - fail - err - skip))
+  failed=$((failed + fail + err))
+  if [ $((fail + err)) -gt 0 ]; then failures+=("$label"); fi
+}
+
+[ -s types/deno.d.ts ] || $B/deno types >types/deno.d.ts
+
+step "deno lint" $B/deno lint --quiet
+step "deno fmt --check" $B/deno fmt --check --quiet
+step "tsc --noEmit" $B/tsc -p tsconfig.json
+step "deno check" $B/deno check --quiet mod.ts src/ tests/ bench/ scripts/
+step "layout rules" $B/bun scripts/check-layout.ts
+
+bench_smoke() { # every benchmark still runs (figures are read by people, not asserted here)
+  local file
+  for file in bench/*.bench.ts; do
+    $B/bun "$file" >"$REPORTS/$(basename "$file").log" 2>&1 || { echo "!! $file failed"; tail -20 "$REPORTS/$(basename "$file").log"; return 1; }
+  done
+}
+if [ $# -eq 0 ]; then step "benchmarks (smoke)" bench_smoke; fi
+
+echo "── bun test"
+$B/bun test --reporter=junit --reporter-outfile="$REPORTS/bun.xml" "$@"
+bun_rc=$?
+count_junit "$REPORTS/bun.xml" "bun test"
+if [ $bun_rc -ne 0 ] && [ "${#failures[@]}" -eq 0 ]; then
+  failed=$((failed + 1))
+  failures+=("bun test (exit $bun_rc)")
+fi
+
+if [ $# -eq 0 ]; then
+  echo "── deno test (compatibility run)"
+  $B/deno test --quiet --allow-all --junit-path="$REPORTS/deno.xml" tests/ >"$REPORTS/deno.log" 2>&1
+  deno_rc=$?
+  tail -n 3 "$REPORTS/deno.log"
+  count_junit "$REPORTS/deno.xml" "deno test"
+  if [ $deno_rc -ne 0 ]; then
+    grep -E "^(FAILED|error)|=> " "$REPORTS/deno.log" | head -40
+    [[ " ${failures[*]} " == *"deno test"* ]] || { failed=$((failed + 1)); failures+=("deno test (exit $deno_rc)"); }
+  fi
+fi
+
+if [ "${#failures[@]}" -gt 0 ]; then
+  echo "Failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,49 @@
+/**
+ * Types of the command table. Commands are data: help text, flag parsing and shell completions
+ * are all generated from the same table, so they cannot disagree.
+ * @module
+ */
+import type { Runtime } from "../runtime/mod.ts";
+
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** Placeholder shown in help, e.g. `FILE`. */
+  readonly value?: string;
+  readonly description: string;
+  /** Allowed values, used by help and completions (validated by the command). */
+  readonly choices?: readonly string[];
+  /** Completion hint for string values. */
+  readonly complete?: "file";
+}
+
+export interface PositionalSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly required: boolean;
+  readonly choices?: readonly string[];
+}
+
+export interface CommandContext {
+  readonly runtime: Runtime;
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly positionals: readonly string[];
+  /** Writes to standard output / error as-is. */
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Returns the process exit code. */
+export type CommandHandler = (context: CommandContext) => Promise<number>;
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly positionals?: readonly PositionalSpec[];
+  readonly options?: Readonly<Record<string, OptionSpec>>;
+  readonly subcommands?: readonly CommandSpec[];
+  readonly examples?: readonly string[];
+  /** Loaded lazily so `nexus --help` never pays for the server's imports. */
+  readonly load?: () => Promise<CommandHandler>;
+}

@@ -1,0 +1,186 @@
+/**
+ * Loads the configuration: reads the TOML file (if any), layers env and flags over it,
+ * validates once and freezes the result. Never falls back to defaults on a bad value.
+ * @module
+ */
+import { parse as parseToml, TomlError } from "smol-toml";
+import type { z } from "zod";
+import type { Runtime } from "../runtime/mod.ts";
+import { RuntimeFileError } from "../runtime/mod.ts";
+import { deepFreeze, isPlainObject, type PlainObject } from "../lib/merge.ts";
+import { ConfigError } from "./errors.ts";
+import {
+  type ConfigFlags,
+  envLayer,
+  fileLayer,
+  flagsLayer,
+  type Layer,
+  mergeLayers,
+  sourceOf,
+} from "./layers.ts";
+import { configSchema, type NexusConfig } from "./schema.ts";
+
+export const DEFAULT_CONFIG_PATH = "nexus.toml";
+
+export interface LoadConfigOptions {
+  readonly runtime: Pick<Runtime, "readTextFile">;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `-c/--config` and the other serve flags that map onto config keys. */
+  readonly flags?: ConfigFlags & { config?: string };
+}
+
+export interface LoadedConfig {
+  readonly config: Readonly<NexusConfig>;
+  /** The file that was read, or undefined when running on defaults. */
+  readonly path: string | undefined;
+  /** Problems that do not stop startup (unknown keys), one line each. */
+  readonly warnings: readonly string[];
+}
+
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const explicitPath = options.flags?.config ?? nonEmpty(options.env.NEXUS_CONFIG);
+  const path = explicitPath ?? DEFAULT_CONFIG_PATH;
+  const text = await readConfigFile(options.runtime, path, explicitPath !== undefined);
+  const layers: Layer[] = [];
+  if (text !== undefined) layers.push(fileLayer(parseTomlText(text, path), path));
+  layers.push(envLayer(options.env), flagsLayer(options.flags ?? {}));
+  const merged = mergeLayers(layers);
+  const { config, warnings } = validateConfig(merged.values, merged.sources);
+  return { config: deepFreeze(config), path: text === undefined ? undefined : path, warnings };
+}
+
+/** Validates a merged config object; exported for `config init` checks and tests. */
+export function validateConfig(
+  input: PlainObject,
+  sources: ReadonlyMap<string, string> = new Map(),
+): { config: NexusConfig; warnings: string[] } {
+  const warnings: string[] = [];
+  let candidate = input;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const result = configSchema.safeParse(candidate);
+    if (result.success) return { config: result.data, warnings };
+    const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
+    const problems = result.error.issues.filter((issue) => issue.code !== "unrecognized_keys");
+    if (problems.length > 0 || attempt === 1) {
+      const lines = problems.map((issue) => formatIssue(issue, input, sources));
+      throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration:", lines);
+    }
+    // Unknown keys are warnings, not errors: drop them and validate what remains.
+    candidate = structuredClone(candidate);
+    for (const issue of unknown) {
+      for (const key of (issue as { keys: string[] }).keys) {
+        const path = [...issue.path, key];
+        warnings.push(
+          `unknown key "${formatPath(path)}" ignored (from ${sourceOf(sources, path)})`,
+        );
+        const parent = valueAt(candidate, issue.path);
+        if (isPlainObject(parent)) delete parent[key];
+      }
+    }
+  }
+  throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration");
+}
+
+async function readConfigFile(
+  runtime: Pick<Runtime, "readTextFile">,
+  path: string,
+  mustExist: boolean,
+): Promise<string | undefined> {
+  try {
+    return await runtime.readTextFile(path);
+  } catch (error) {
+    if (error instanceof RuntimeFileError && error.kind === "not_found") {
+      if (!mustExist) return undefined;
+      throw new ConfigError("E_CONFIG_NOT_FOUND", `Cannot load config "${path}": file not found`);
+    }
+    const reason = error instanceof RuntimeFileError ? error.message.split(":")[0] : String(error);
+    throw new ConfigError("E_CONFIG_READ", `Cannot load config "${path}": ${reason}`, [], {
+      cause: error,
+    });
+  }
+}
+
+function parseTomlText(text: string, path: string): PlainObject {
+  try {
+    return parseToml(text) as PlainObject;
+  } catch (error) {
+    const detail = error instanceof TomlError
+      ? `line ${error.line}, column ${error.column}: ${error.message.split("\n")[0]}`
+      : String(error);
+    throw new ConfigError("E_CONFIG_PARSE", `Cannot parse config "${path}": ${detail}`, [], {
+      cause: error,
+    });
+  }
+}
+
+function formatIssue(
+  issue: z.core.$ZodIssue,
+  input: PlainObject,
+  sources: ReadonlyMap<string, string>,
+): string {
+  const value = valueAt(input, issue.path);
+  const got = value === undefined ? "" : `, got ${describeValue(value)}`;
+  let message: string;
+  switch (issue.code) {
+    case "invalid_value":
+      message = `expected one of ${issue.values.map(String).join("|")}${got}`;
+      break;
+    case "invalid_type":
+      message = value === undefined
+        ? "is required"
+        : `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}${got}`;
+      break;
+    case "too_small":
+      message = issue.origin === "string" && Number(issue.minimum) === 1
+        ? `must not be empty${got}`
+        : `must be ${issue.inclusive === false ? ">" : ">="} ${issue.minimum}${got}`;
+      break;
+    case "too_big":
+      message = `must be ${issue.inclusive === false ? "<" : "<="} ${issue.maximum}${got}`;
+      break;
+    default:
+      message = isPlainObject(value) || Array.isArray(value) ||
+          issue.message.includes(JSON.stringify(value))
+        ? issue.message
+        : `${issue.message}${got}`;
+  }
+  return `${formatPath(issue.path)}: ${message} (from ${sourceOf(sources, issue.path)})`;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: "an integer",
+  number: "a number",
+  boolean: "true or false",
+  string: "a string",
+  array: "an array",
+  object: "a table",
+};
+
+/** `["backends", 0, "url"]` → `backends[0].url`, the way TOML users think of it. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    out += typeof key === "number" ? `[${key}]` : out ? `.${String(key)}` : String(key);
+  }
+  return out || "(root)";
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "an array";
+  if (isPlainObject(value)) return "a table";
+  return String(value);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key as string];
+  }
+  return node;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}

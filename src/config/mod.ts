@@ -1,0 +1,35 @@
+/**
+ * Configuration: the zod schema (single source of defaults), the layering of file, environment
+ * and flags, and the `config init` templates.
+ *
+ * ```ts
+ * const { config, warnings } = await loadConfig({ runtime, env: runtime.env, flags });
+ * config.server.port; // 8000 unless a layer says otherwise
+ * ```
+ * @module
+ */
+export {
+  DEFAULT_CONFIG_PATH,
+  loadConfig,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  validateConfig,
+} from "./load.ts";
+export {
+  BACKEND_TYPES,
+  type BackendConfig,
+  type BackendType,
+  configSchema,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  nameFromUrl,
+  type NexusConfig,
+  type NexusConfigInput,
+  normaliseBaseUrl,
+  ROUTING_STRATEGIES,
+  type RoutingStrategy,
+} from "./schema.ts";
+export { ConfigError } from "./errors.ts";
+export { type ConfigFlags, ENV_KEYS } from "./layers.ts";
+export { findAliasProblem, MAX_ALIAS_HOPS } from "./aliases.ts";
+export { FULL_TEMPLATE, MINIMAL_TEMPLATE } from "./template.ts";

@@ -1,0 +1,162 @@
+/**
+ * The `nexus.toml` schema: the single source of every default and every cross-field rule.
+ * Keys stay snake_case, exactly as users write them, so error paths match the file.
+ * @module
+ */
+import { z } from "zod";
+import { findAliasProblem } from "./aliases.ts";
+
+export const BACKEND_TYPES = [
+  "ollama",
+  "vllm",
+  "llamacpp",
+  "lmstudio",
+  "exo",
+  "openai",
+  "generic",
+] as const;
+export type BackendType = typeof BACKEND_TYPES[number];
+
+export const ROUTING_STRATEGIES = ["smart", "round_robin", "priority_only", "random"] as const;
+export type RoutingStrategy = typeof ROUTING_STRATEGIES[number];
+
+export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
+export const LOG_FORMATS = ["pretty", "json"] as const;
+
+const port = z.int().min(0).max(65535);
+const seconds = z.number().positive();
+const positiveInt = z.int().min(1);
+
+const serverSchema = z.strictObject({
+  host: z.string().min(1).default("0.0.0.0"),
+  port: port.default(8000),
+  max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+  admin_token: z.string().min(1).optional(),
+  request_timeout_seconds: seconds.default(300),
+  connect_timeout_seconds: seconds.default(5),
+  first_byte_timeout_seconds: seconds.default(300),
+  idle_timeout_seconds: seconds.default(60),
+  sse_keepalive_seconds: z.number().min(0).default(15),
+  shutdown_timeout_seconds: z.number().min(0).default(30),
+});
+
+const discoverySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  service_types: z.array(z.string().min(1)).default(["_ollama._tcp.local", "_llm._tcp.local"]),
+  grace_period_seconds: z.number().min(0).default(60),
+});
+
+const healthCheckSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  interval_seconds: seconds.default(30),
+  timeout_seconds: seconds.default(5),
+  failure_threshold: positiveInt.default(3),
+  recovery_threshold: positiveInt.default(2),
+});
+
+const weightsSchema = z.strictObject({
+  priority: z.int().min(0).max(100).default(50),
+  load: z.int().min(0).max(100).default(30),
+  latency: z.int().min(0).max(100).default(20),
+}).superRefine((w, ctx) => {
+  const sum = w.priority + w.load + w.latency;
+  if (sum !== 100) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must sum to 100, got ${w.priority}+${w.load}+${w.latency}=${sum}`,
+    });
+  }
+});
+
+const routingSchema = z.strictObject({
+  strategy: z.enum(ROUTING_STRATEGIES).default("smart"),
+  max_retries: z.int().min(0).max(10).default(2),
+  weights: weightsSchema.prefault({}),
+  aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
+  fallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+}).superRefine((routing, ctx) => {
+  const problem = findAliasProblem(routing.aliases);
+  if (problem) ctx.addIssue({ code: "custom", path: ["aliases"], message: problem });
+});
+
+const backendSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[\w.:-]+$/, "may contain only letters, digits and . _ : -")
+    .optional(),
+  url: z.string().refine(isHttpUrl, "must be an http:// or https:// URL"),
+  type: z.enum(BACKEND_TYPES).default("generic"),
+  priority: z.int().min(0).max(100).default(50),
+  api_key_env: z.string().min(1).optional(),
+  first_byte_timeout_seconds: seconds.optional(),
+});
+
+const loggingSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS).default("info"),
+  format: z.enum(LOG_FORMATS).default("pretty"),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  discovery: discoverySchema.prefault({}),
+  health_check: healthCheckSchema.prefault({}),
+  routing: routingSchema.prefault({}),
+  backends: z.array(backendSchema).default([]),
+  logging: loggingSchema.prefault({}),
+}).transform((config) => ({
+  ...config,
+  backends: config.backends.map((b) => ({
+    ...b,
+    url: normaliseBaseUrl(b.url),
+    name: b.name ?? nameFromUrl(b.url),
+  })),
+})).superRefine((config, ctx) => {
+  const names = new Map<string, number>();
+  const urls = new Map<string, number>();
+  config.backends.forEach((backend, index) => {
+    const sameName = names.get(backend.name);
+    if (sameName !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["backends", index, "name"],
+        message: `duplicate backend name "${backend.name}" (also backends[${sameName}])`,
+      });
+    }
+    const sameUrl = urls.get(backend.url);
+    if (sameUrl !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["backends", index, "url"],
+        message: `duplicate backend URL "${backend.url}" (also backends[${sameUrl}])`,
+      });
+    }
+    names.set(backend.name, index);
+    urls.set(backend.url, index);
+  });
+});
+
+/** The validated, frozen configuration every part of Nexus reads. */
+export type NexusConfig = z.output<typeof configSchema>;
+/** What a config file may contain before defaults are applied. */
+export type NexusConfigInput = z.input<typeof configSchema>;
+export type BackendConfig = NexusConfig["backends"][number];
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** Base URLs are kept without a trailing slash so paths join predictably. */
+export function normaliseBaseUrl(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/** `http://gpu-box.local:11434` → `gpu-box.local-11434`: readable, and unique per host and port. */
+export function nameFromUrl(url: string): string {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, "").replace(/[^\w.-]/g, "_");
+  const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
+  return `${host}-${port}`;
+}

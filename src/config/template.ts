@@ -1,0 +1,84 @@
+/**
+ * The commented `nexus.toml` that `nexus config init` writes. Every uncommented value equals
+ * the schema default, so the file loads back to exactly the defaults (a test checks it).
+ * Kept as string constants so the single binary carries no asset files.
+ * @module
+ */
+
+export const FULL_TEMPLATE = `# Nexus configuration.
+# Precedence: command-line flags > environment (NEXUS_*) > this file > built-in defaults.
+# Every value below is the default; change what you need and delete the rest if you like.
+
+[server]
+host = "0.0.0.0"                  # NEXUS_HOST, --host
+port = 8000                       # NEXUS_PORT, --port
+max_body_bytes = 10485760         # requests above this get 413 (10 MiB)
+request_timeout_seconds = 300     # whole request, stream included
+connect_timeout_seconds = 5       # TCP connect to a backend
+first_byte_timeout_seconds = 300  # response headers / first token: covers a cold model load
+idle_timeout_seconds = 60         # longest silence between stream chunks
+sse_keepalive_seconds = 15        # ": keep-alive" comments while a stream waits (0 = off)
+shutdown_timeout_seconds = 30     # how long SIGTERM waits for in-flight requests
+# admin_token = "change-me"       # required as "Authorization: Bearer ..." for POST/DELETE
+                                  # /v1/backends from non-loopback clients
+
+[discovery]
+enabled = true                    # mDNS; NEXUS_DISCOVERY, --no-discovery
+service_types = ["_ollama._tcp.local", "_llm._tcp.local"]
+grace_period_seconds = 60         # a vanished server is removed after this long
+
+[health_check]
+enabled = true                    # NEXUS_HEALTH_CHECK, --no-health-check
+interval_seconds = 30
+timeout_seconds = 5
+failure_threshold = 3             # consecutive failures before a backend is unhealthy
+recovery_threshold = 2            # consecutive successes before it is healthy again
+
+[routing]
+strategy = "smart"                # smart | round_robin | priority_only | random
+max_retries = 2                   # extra backends tried when one fails before the first byte
+
+[routing.weights]                 # smart strategy; must sum to 100
+priority = 50
+load = 30
+latency = 20
+
+[routing.aliases]                 # a name clients use = the model that serves it (max 3 hops)
+# "gpt-4" = "llama3:70b"
+# "gpt-4o-mini" = "llama3:8b"
+
+[routing.fallbacks]               # tried in order when a model has no usable backend
+# "llama3:70b" = ["qwen2.5:32b", "mistral:7b"]
+
+[logging]
+level = "info"                    # error | warn | info | debug | trace; NEXUS_LOG_LEVEL, --log-level
+format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
+
+# Static backends. Servers announced over mDNS are found without being listed here.
+# type: ollama | vllm | llamacpp | lmstudio | exo | openai | generic
+#
+# [[backends]]
+# name = "gpu-box"                # optional; derived from the URL when absent
+# url = "http://192.168.1.10:11434"  # base URL, without /v1
+# type = "ollama"
+# priority = 10                   # lower is preferred (0-100, default 50)
+#
+# [[backends]]
+# name = "vllm"
+# url = "http://192.168.1.11:8000"
+# type = "vllm"
+# api_key_env = "VLLM_API_KEY"    # sent as a Bearer token; the key itself never goes in this file
+# first_byte_timeout_seconds = 600
+`;
+
+export const MINIMAL_TEMPLATE =
+  `# Nexus configuration (minimal). Run \`nexus config init\` without --minimal for every option.
+
+[server]
+host = "0.0.0.0"
+port = 8000
+
+# [[backends]]
+# url = "http://localhost:11434"
+# type = "ollama"
+`;

@@ -1,0 +1,98 @@
+/**
+ * Leveled logger writing one line per record, pretty or JSON. Callers on hot paths check
+ * `enabled(level)` before building fields; the methods check it again so a disabled level costs
+ * one comparison.
+ * @module
+ */
+
+export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
+export type LogLevel = typeof LOG_LEVELS[number];
+export type LogFormat = "pretty" | "json";
+export type LogFields = Record<string, unknown>;
+
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
+const LABEL: Record<LogLevel, string> = {
+  error: "ERROR",
+  warn: "WARN ",
+  info: "INFO ",
+  debug: "DEBUG",
+  trace: "TRACE",
+};
+const COLOUR: Record<LogLevel, string> = {
+  error: "\x1b[31m",
+  warn: "\x1b[33m",
+  info: "\x1b[32m",
+  debug: "\x1b[34m",
+  trace: "\x1b[90m",
+};
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: LogFormat;
+  write: (line: string) => void;
+  colour?: boolean;
+  now?: () => number;
+}
+
+export class Logger {
+  readonly #rank: number;
+  readonly #options: LoggerOptions;
+
+  constructor(options: LoggerOptions) {
+    this.#options = options;
+    this.#rank = RANK[options.level];
+  }
+
+  get level(): LogLevel {
+    return this.#options.level;
+  }
+
+  enabled(level: LogLevel): boolean {
+    return RANK[level] <= this.#rank;
+  }
+
+  error(message: string, fields?: LogFields): void {
+    if (this.#rank >= 0) this.#emit("error", message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    if (this.#rank >= 1) this.#emit("warn", message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    if (this.#rank >= 2) this.#emit("info", message, fields);
+  }
+  debug(message: string, fields?: LogFields): void {
+    if (this.#rank >= 3) this.#emit("debug", message, fields);
+  }
+  trace(message: string, fields?: LogFields): void {
+    if (this.#rank >= 4) this.#emit("trace", message, fields);
+  }
+
+  #emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
+    const time = new Date((this.#options.now ?? Date.now)()).toISOString();
+    const line = this.#options.format === "json"
+      ? JSON.stringify({ timestamp: time, level, message, ...fields })
+      : this.#pretty(time, level, message, fields);
+    this.#options.write(line + "\n");
+  }
+
+  #pretty(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
+    const label = this.#options.colour ? `${COLOUR[level]}${LABEL[level]}\x1b[0m` : LABEL[level];
+    let line = `${time} ${label} ${message}`;
+    if (fields) {
+      for (const [key, value] of Object.entries(fields)) {
+        if (value === undefined) continue;
+        line += ` ${key}=${formatValue(value)}`;
+      }
+    }
+    return line;
+  }
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === "string") return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+/** A logger that drops everything (library use, tests). */
+export const silentLogger = new Logger({ level: "error", format: "json", write: () => {} });

@@ -1,0 +1,79 @@
+/**
+ * Bun adapter. Bun.serve closes connections idle for 10 s by default, which cuts a model that
+ * thinks before its first token: the idle timeout is raised to Bun's maximum and lifted entirely
+ * for POST requests, whose upstream deadlines Nexus enforces itself.
+ * @module
+ */
+import process from "node:process";
+import type { ConnInfo, FetchHandler, Runtime, ServeOptions, ServerHandle } from "./types.ts";
+import { ServeError } from "./types.ts";
+import { mapNodeFileError } from "./node-errors.ts";
+
+/** Bun rejects idleTimeout values above 255 seconds. */
+const MAX_IDLE_TIMEOUT_SECONDS = 255;
+
+export function createBunRuntime(): Runtime {
+  const env = Object.freeze({ ...process.env });
+  return {
+    name: "bun",
+    version: Bun.version,
+    env,
+    args: Object.freeze(process.argv.slice(2)),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    serve: serveWithBun,
+    async readTextFile(path) {
+      try {
+        return await Bun.file(path).text();
+      } catch (error) {
+        throw mapNodeFileError(error, path);
+      }
+    },
+    async writeTextFile(path, text, options) {
+      const { writeFile } = await import("node:fs/promises");
+      try {
+        await writeFile(path, text, { flag: options?.createNew ? "wx" : "w" });
+      } catch (error) {
+        throw mapNodeFileError(error, path);
+      }
+    },
+    onSignal(signal, listener) {
+      process.on(signal, listener);
+      return () => process.off(signal, listener);
+    },
+    writeStdout: (text) => void process.stdout.write(text),
+    writeStderr: (text) => void process.stderr.write(text),
+    exit: (code) => process.exit(code),
+    residentMemoryBytes: () => process.memoryUsage.rss(),
+  };
+}
+
+function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {
+  try {
+    const server = Bun.serve({
+      hostname: options.hostname,
+      port: options.port,
+      idleTimeout: MAX_IDLE_TIMEOUT_SECONDS,
+      // The gateway enforces its own limit with a clear 413; let Bun accept up to well past it.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      fetch(request, bunServer) {
+        if (request.method === "POST") bunServer.timeout(request, 0);
+        const conn: ConnInfo = { remoteAddress: bunServer.requestIP(request)?.address ?? "" };
+        return handler(request, conn);
+      },
+      error() {
+        return new Response(
+          '{"error":{"message":"Internal server error","type":"server_error","param":null,"code":"internal_error"}}',
+          { status: 500, headers: { "content-type": "application/json" } },
+        );
+      },
+    });
+    return Promise.resolve({
+      hostname: server.hostname ?? options.hostname,
+      port: server.port ?? options.port,
+      stop: (force) => server.stop(force),
+    });
+  } catch (error) {
+    return Promise.reject(new ServeError(`${options.hostname}:${options.port}`, { cause: error }));
+  }
+}

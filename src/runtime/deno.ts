@@ -1,0 +1,96 @@
+/**
+ * Deno adapter. `Deno.serve().shutdown()` waits for open streams forever, so a forced stop does
+ * not wait for it: the gateway aborts its own streams first (see the serve command).
+ * @module
+ */
+import type { FetchHandler, FileErrorKind, Runtime, ServeOptions, ServerHandle } from "./types.ts";
+import { RuntimeFileError, ServeError } from "./types.ts";
+
+export function createDenoRuntime(): Runtime {
+  const encoder = new TextEncoder();
+  return {
+    name: "deno",
+    version: Deno.version.deno,
+    env: Object.freeze(readEnv()),
+    args: Object.freeze([...Deno.args]),
+    stdoutIsTTY: Deno.stdout.isTerminal(),
+    stderrIsTTY: Deno.stderr.isTerminal(),
+    serve: serveWithDeno,
+    async readTextFile(path) {
+      try {
+        return await Deno.readTextFile(path);
+      } catch (error) {
+        throw mapDenoFileError(error, path);
+      }
+    },
+    async writeTextFile(path, text, options) {
+      try {
+        await Deno.writeTextFile(path, text, { createNew: options?.createNew === true });
+      } catch (error) {
+        throw mapDenoFileError(error, path);
+      }
+    },
+    onSignal(signal, listener) {
+      Deno.addSignalListener(signal, listener);
+      return () => Deno.removeSignalListener(signal, listener);
+    },
+    writeStdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
+    writeStderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
+    exit: (code) => Deno.exit(code),
+    residentMemoryBytes: () => Deno.memoryUsage().rss,
+  };
+}
+
+/** Without --allow-env the whole environment is unreadable; run as if it were empty. */
+function readEnv(): Record<string, string> {
+  try {
+    return Deno.env.toObject();
+  } catch {
+    return {};
+  }
+}
+
+function writeAll(target: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += target.writeSync(bytes.subarray(offset));
+}
+
+function serveWithDeno(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {
+  return new Promise((resolve, reject) => {
+    try {
+      const server = Deno.serve({
+        hostname: options.hostname,
+        port: options.port,
+        onListen() {},
+        onError() {
+          return new Response(
+            '{"error":{"message":"Internal server error","type":"server_error","param":null,"code":"internal_error"}}',
+            { status: 500, headers: { "content-type": "application/json" } },
+          );
+        },
+      }, (request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }));
+      const addr = server.addr as Deno.NetAddr;
+      resolve({
+        hostname: addr.hostname,
+        port: addr.port,
+        async stop(force) {
+          const done = server.shutdown();
+          if (!force) await done;
+        },
+      });
+    } catch (error) {
+      reject(new ServeError(`${options.hostname}:${options.port}`, { cause: error }));
+    }
+  });
+}
+
+function mapDenoFileError(error: unknown, path: string): RuntimeFileError {
+  const kind: FileErrorKind = error instanceof Deno.errors.NotFound
+    ? "not_found"
+    : error instanceof Deno.errors.AlreadyExists
+    ? "exists"
+    : error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable
+    ? "denied"
+    : "other";
+  return new RuntimeFileError(kind, path, { cause: error });
+}

@@ -1,0 +1,103 @@
+/**
+ * The one interface between Nexus and the JavaScript runtime it runs on.
+ *
+ * Everything above `src/runtime/` receives a `Runtime` as a parameter, so every part of the
+ * gateway runs in tests against a fake, and nothing outside this folder reads `Bun.*`, `Deno.*`
+ * or `process`.
+ * @module
+ */
+
+/** What the adapter knows about the connection a request came in on. */
+export interface ConnInfo {
+  /** Peer IP address as the socket reports it (`127.0.0.1`, `::1`, `::ffff:127.0.0.1` …). */
+  readonly remoteAddress: string;
+}
+
+export type FetchHandler = (request: Request, conn: ConnInfo) => Response | Promise<Response>;
+
+export interface ServeOptions {
+  readonly hostname: string;
+  /** 0 asks the OS for a free port; the handle reports the one it got. */
+  readonly port: number;
+}
+
+export interface ServerHandle {
+  readonly hostname: string;
+  readonly port: number;
+  /**
+   * Stops accepting connections. `force: false` lets in-flight requests finish; `force: true`
+   * closes every open connection at once.
+   */
+  stop(force: boolean): Promise<void>;
+}
+
+export type SignalName = "SIGINT" | "SIGTERM";
+
+export type FileErrorKind = "not_found" | "exists" | "denied" | "other";
+
+/** A file operation failed; `kind` lets callers tell a missing file from a real problem. */
+export class RuntimeFileError extends Error {
+  override readonly name = "RuntimeFileError";
+  constructor(
+    readonly kind: FileErrorKind,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${describeKind(kind)}: ${path}`, options);
+  }
+}
+
+function describeKind(kind: FileErrorKind): string {
+  switch (kind) {
+    case "not_found":
+      return "file not found";
+    case "exists":
+      return "file already exists";
+    case "denied":
+      return "permission denied";
+    default:
+      return "cannot access file";
+  }
+}
+
+/** The server could not start listening (address in use, permission denied …). */
+export class ServeError extends Error {
+  override readonly name = "ServeError";
+  constructor(readonly address: string, options?: { cause?: unknown }) {
+    super(`Cannot listen on ${address}: ${reasonOf(options?.cause)}`, options);
+  }
+}
+
+function reasonOf(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE" || (cause as Error | null)?.name === "AddrInUse") {
+    return "address already in use";
+  }
+  if (code === "EACCES" || (cause as Error | null)?.name === "PermissionDenied") {
+    return "permission denied";
+  }
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+export interface Runtime {
+  readonly name: "bun" | "deno";
+  /** Runtime version, e.g. `1.4.5`. */
+  readonly version: string;
+  /** Environment variables, read once at startup and frozen. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Command-line arguments after the program name. */
+  readonly args: readonly string[];
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  serve(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle>;
+  readTextFile(path: string): Promise<string>;
+  /** With `createNew`, fails with kind `exists` instead of replacing a file. */
+  writeTextFile(path: string, text: string, options?: { createNew?: boolean }): Promise<void>;
+  /** Registers a signal listener; the returned function removes it. */
+  onSignal(signal: SignalName, listener: () => void): () => void;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+  exit(code: number): never;
+  /** Resident set size in bytes, or undefined where the runtime cannot tell. */
+  residentMemoryBytes(): number | undefined;
+}

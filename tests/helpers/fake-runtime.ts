@@ -1,0 +1,71 @@
+/** An in-memory Runtime for tests: files in a Map, captured output, manual signals. */
+import type {
+  FetchHandler,
+  Runtime,
+  ServeOptions,
+  ServerHandle,
+  SignalName,
+} from "../../src/runtime/mod.ts";
+import { RuntimeFileError } from "../../src/runtime/mod.ts";
+
+export interface FakeRuntime extends Runtime {
+  readonly files: Map<string, string>;
+  readonly stdoutText: () => string;
+  readonly stderrText: () => string;
+  emitSignal(signal: SignalName): void;
+}
+
+export function createFakeRuntime(
+  init: { env?: Record<string, string>; files?: Record<string, string> } = {},
+): FakeRuntime {
+  const files = new Map(Object.entries(init.files ?? {}));
+  let stdout = "";
+  let stderr = "";
+  const listeners = new Map<SignalName, Set<() => void>>();
+  return {
+    name: "bun",
+    version: "test",
+    env: Object.freeze({ ...init.env }),
+    args: [],
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    files,
+    stdoutText: () => stdout,
+    stderrText: () => stderr,
+    serve(_handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {
+      return Promise.resolve({
+        hostname: options.hostname,
+        port: options.port,
+        stop: () => Promise.resolve(),
+      });
+    },
+    readTextFile(path) {
+      const text = files.get(path);
+      return text === undefined
+        ? Promise.reject(new RuntimeFileError("not_found", path))
+        : Promise.resolve(text);
+    },
+    writeTextFile(path, text, options) {
+      if (options?.createNew && files.has(path)) {
+        return Promise.reject(new RuntimeFileError("exists", path));
+      }
+      files.set(path, text);
+      return Promise.resolve();
+    },
+    onSignal(signal, listener) {
+      const set = listeners.get(signal) ?? new Set();
+      listeners.set(signal, set);
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    emitSignal(signal) {
+      for (const listener of [...(listeners.get(signal) ?? [])]) listener();
+    },
+    writeStdout: (text) => void (stdout += text),
+    writeStderr: (text) => void (stderr += text),
+    exit(code): never {
+      throw new Error(`exit(${code}) called`);
+    },
+    residentMemoryBytes: () => undefined,
+  };
+}

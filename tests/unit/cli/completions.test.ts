@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { runCli } from "../../../src/cli/mod.ts";
+import { createFakeRuntime } from "../../helpers/fake-runtime.ts";
+
+async function script(shell: string): Promise<string> {
+  const runtime = createFakeRuntime();
+  expect(await runCli(runtime, ["completions", shell])).toBe(0);
+  return runtime.stdoutText();
+}
+
+const FLAGS = [
+  "--config",
+  "--port",
+  "--host",
+  "--log-level",
+  "--no-discovery",
+  "--no-health-check",
+  "--output",
+  "--force",
+  "--minimal",
+  "--help",
+];
+
+describe("nexus completions", () => {
+  for (const shell of ["bash", "zsh", "fish"]) {
+    test(`the ${shell} script names every command and flag`, async () => {
+      const text = await script(shell);
+      for (const command of ["serve", "config", "init", "completions"]) {
+        expect(text).toContain(command);
+      }
+      for (const flag of FLAGS) {
+        expect(shell === "fish" ? text.includes(`-l ${flag.slice(2)}`) : text.includes(flag)).toBe(
+          true,
+        );
+      }
+    });
+  }
+
+  test("the bash script is valid bash and completes commands and flags", async () => {
+    const text = await script("bash");
+    const complete = (line: string) => {
+      const words = line.split(" ");
+      const program = `${text}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${
+        words.length - 1
+      }; _nexus; echo "\${COMPREPLY[*]}"`;
+      const result = spawnSync("bash", ["-c", program], { encoding: "utf8" });
+      expect(result.stderr).toBe("");
+      return result.stdout.trim().split(" ");
+    };
+    expect(complete("nexus s")).toEqual(["serve"]);
+    expect(complete("nexus config ")).toEqual(["init", "--help", "-h"]);
+    expect(complete("nexus config init --")).toEqual([
+      "--output",
+      "--force",
+      "--minimal",
+      "--help",
+    ]);
+    expect(complete("nexus config i")).toEqual(["init"]);
+    expect(complete("nexus serve --no-")).toEqual(["--no-discovery", "--no-health-check"]);
+    expect(complete("nexus serve --log-level d")).toEqual(["debug"]);
+    expect(complete("nexus completions ")).toEqual(["bash", "zsh", "fish", "--help", "-h"]);
+  });
+
+  test("the zsh script parses under zsh -n", async () => {
+    const result = spawnSync("zsh", ["-n"], { input: await script("zsh"), encoding: "utf8" });
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  test("the fish script parses under fish --no-execute", async () => {
+    const result = spawnSync("fish", ["--no-execute"], {
+      input: await script("fish"),
+      encoding: "utf8",
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+});

@@ -1,0 +1,287 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, configSchema, loadConfig } from "../../../src/config/mod.ts";
+import { createFakeRuntime } from "../../helpers/fake-runtime.ts";
+
+async function load(files: Record<string, string>, env: Record<string, string> = {}, flags = {}) {
+  const runtime = createFakeRuntime({ files, env });
+  return await loadConfig({ runtime, env, flags });
+}
+
+async function loadError(
+  files: Record<string, string>,
+  env: Record<string, string> = {},
+  flags = {},
+) {
+  try {
+    await load(files, env, flags);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected loadConfig to fail");
+}
+
+describe("loadConfig()", () => {
+  test("runs on exactly the schema defaults when ./nexus.toml is absent", async () => {
+    const loaded = await load({});
+    expect(loaded.path).toBeUndefined();
+    expect(loaded.config).toEqual(configSchema.parse({}));
+    expect(loaded.config.server.port).toBe(8000);
+    expect(loaded.warnings).toEqual([]);
+  });
+
+  test("reads ./nexus.toml when it exists", async () => {
+    const loaded = await load({ "nexus.toml": "[server]\nport = 9100\n" });
+    expect(loaded.path).toBe("nexus.toml");
+    expect(loaded.config.server.port).toBe(9100);
+  });
+
+  test("applies flags over env over file over defaults", async () => {
+    const files = {
+      "n.toml":
+        '[server]\nport = 1111\nhost = "10.0.0.1"\n[logging]\nlevel = "warn"\nformat = "json"\n',
+    };
+    const env = { NEXUS_PORT: "2222", NEXUS_LOG_LEVEL: "debug" };
+    const { config } = await load(files, env, { config: "n.toml", port: "3333" });
+    expect(config.server.port).toBe(3333);
+    expect(config.logging.level).toBe("debug");
+    expect(config.server.host).toBe("10.0.0.1");
+    expect(config.logging.format).toBe("json");
+    expect(config.server.max_body_bytes).toBe(10 * 1024 * 1024);
+  });
+
+  test("finds the file named by NEXUS_CONFIG, and -c overrides it", async () => {
+    const files = { "a.toml": "[server]\nport = 1\n", "b.toml": "[server]\nport = 2\n" };
+    expect((await load(files, { NEXUS_CONFIG: "a.toml" })).config.server.port).toBe(1);
+    expect((await load(files, { NEXUS_CONFIG: "a.toml" }, { config: "b.toml" })).config.server.port)
+      .toBe(2);
+  });
+
+  test("fails when a file named with -c does not exist", async () => {
+    const error = await loadError({}, {}, { config: "missing.toml" });
+    expect(error.code).toBe("E_CONFIG_NOT_FOUND");
+    expect(error.message).toBe('Cannot load config "missing.toml": file not found');
+  });
+
+  test("fails when the file named by NEXUS_CONFIG does not exist", async () => {
+    const error = await loadError({}, { NEXUS_CONFIG: "/etc/nexus/nope.toml" });
+    expect(error.message).toBe('Cannot load config "/etc/nexus/nope.toml": file not found');
+  });
+
+  test("reports TOML syntax errors with the file, line and column", async () => {
+    const error = await loadError({ "nexus.toml": "[server]\nport = = 1\n" });
+    expect(error.code).toBe("E_CONFIG_PARSE");
+    expect(error.message).toMatch(/^Cannot parse config "nexus\.toml": line 2, column \d+: /);
+  });
+
+  test("warns about unknown keys, naming them, and still loads", async () => {
+    const loaded = await load({
+      "nexus.toml": "[server]\nprot = 1\nport = 9000\n[nonsense]\nx = 1\n",
+    });
+    expect(loaded.config.server.port).toBe(9000);
+    expect(loaded.warnings).toEqual([
+      'unknown key "server.prot" ignored (from nexus.toml)',
+      'unknown key "nonsense" ignored (from nexus.toml)',
+    ]);
+  });
+
+  test("freezes the result", async () => {
+    const { config } = await load({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  test("derives backend names from URLs and trims trailing slashes", async () => {
+    const { config } = await load({
+      "nexus.toml":
+        '[[backends]]\nurl = "http://gpu-box:11434/"\ntype = "ollama"\n[[backends]]\nname = "b"\nurl = "https://api.example"\n',
+    });
+    expect(config.backends.map((b) => [b.name, b.url, b.type, b.priority])).toEqual([
+      ["gpu-box-11434", "http://gpu-box:11434", "ollama", 50],
+      ["b", "https://api.example", "generic", 50],
+    ]);
+  });
+});
+
+describe("config validation errors", () => {
+  const cases: Array<
+    [string, Record<string, string>, Record<string, string>, Record<string, string>, string]
+  > = [
+    [
+      "an unknown strategy",
+      { "nexus.toml": '[routing]\nstrategy = "fastest"\n' },
+      {},
+      {},
+      'routing.strategy: expected one of smart|round_robin|priority_only|random, got "fastest" (from nexus.toml)',
+    ],
+    [
+      "a non-numeric port from env",
+      {},
+      { NEXUS_PORT: "http" },
+      {},
+      'server.port: expected a number, got "http" (from env NEXUS_PORT)',
+    ],
+    [
+      "a port out of range from a flag",
+      {},
+      {},
+      { port: "70000" },
+      "server.port: must be <= 65535, got 70000 (from flag --port)",
+    ],
+    [
+      "a fractional port",
+      { "nexus.toml": "[server]\nport = 80.5\n" },
+      {},
+      {},
+      "server.port: expected an integer, got 80.5 (from nexus.toml)",
+    ],
+    [
+      "a bad boolean in env",
+      {},
+      { NEXUS_HEALTH_CHECK: "yes please" },
+      {},
+      'health_check.enabled: expected true or false, got "yes please" (from env NEXUS_HEALTH_CHECK)',
+    ],
+    [
+      "an unknown log level",
+      {},
+      {},
+      { "log-level": "loud" },
+      'logging.level: expected one of error|warn|info|debug|trace, got "loud" (from flag --log-level)',
+    ],
+    [
+      "an unknown log format",
+      {},
+      { NEXUS_LOG_FORMAT: "xml" },
+      {},
+      'logging.format: expected one of pretty|json, got "xml" (from env NEXUS_LOG_FORMAT)',
+    ],
+    [
+      "an empty host",
+      {},
+      {},
+      { host: "" },
+      'server.host: must not be empty, got "" (from flag --host)',
+    ],
+    [
+      "weights that do not sum to 100",
+      { "nexus.toml": "[routing.weights]\npriority = 60\n" },
+      {},
+      {},
+      "routing.weights: must sum to 100, got 60+30+20=110 (from nexus.toml)",
+    ],
+    [
+      "a negative weight",
+      { "nexus.toml": "[routing.weights]\nload = -10\npriority = 90\n" },
+      {},
+      {},
+      "routing.weights.load: must be >= 0, got -10 (from nexus.toml)",
+    ],
+    [
+      "an alias cycle",
+      { "nexus.toml": '[routing.aliases]\na = "b"\nb = "c"\nc = "a"\n' },
+      {},
+      {},
+      "routing.aliases: alias cycle: a -> b -> c -> a (from nexus.toml)",
+    ],
+    [
+      "a self alias",
+      { "nexus.toml": '[routing.aliases]\n"gpt-4" = "gpt-4"\n' },
+      {},
+      {},
+      "routing.aliases: alias cycle: gpt-4 -> gpt-4 (from nexus.toml)",
+    ],
+    [
+      "an alias chain over 3 hops",
+      { "nexus.toml": '[routing.aliases]\na = "b"\nb = "c"\nc = "d"\nd = "e"\n' },
+      {},
+      {},
+      "routing.aliases: alias chain longer than 3 hops: a -> b -> c -> d -> e (from nexus.toml)",
+    ],
+    [
+      "a fallback that is not a list",
+      { "nexus.toml": '[routing.fallbacks]\na = "b"\n' },
+      {},
+      {},
+      'routing.fallbacks.a: expected an array, got "b" (from nexus.toml)',
+    ],
+    [
+      "a backend without url",
+      { "nexus.toml": '[[backends]]\nname = "x"\n' },
+      {},
+      {},
+      "backends[0].url: is required (from nexus.toml)",
+    ],
+    [
+      "a backend with a non-http url",
+      { "nexus.toml": '[[backends]]\nurl = "ftp://x"\n' },
+      {},
+      {},
+      'backends[0].url: must be an http:// or https:// URL, got "ftp://x" (from nexus.toml)',
+    ],
+    [
+      "an unknown backend type",
+      { "nexus.toml": '[[backends]]\nurl = "http://x"\ntype = "tgi"\n' },
+      {},
+      {},
+      'backends[0].type: expected one of ollama|vllm|llamacpp|lmstudio|exo|openai|generic, got "tgi" (from nexus.toml)',
+    ],
+    [
+      "a priority above 100",
+      { "nexus.toml": '[[backends]]\nurl = "http://x"\npriority = 101\n' },
+      {},
+      {},
+      "backends[0].priority: must be <= 100, got 101 (from nexus.toml)",
+    ],
+    [
+      "duplicate backend names",
+      {
+        "nexus.toml":
+          '[[backends]]\nname = "a"\nurl = "http://x"\n[[backends]]\nname = "a"\nurl = "http://y"\n',
+      },
+      {},
+      {},
+      'backends[1].name: duplicate backend name "a" (also backends[0]) (from nexus.toml)',
+    ],
+    [
+      "duplicate backend URLs",
+      {
+        "nexus.toml":
+          '[[backends]]\nname = "a"\nurl = "http://x/"\n[[backends]]\nname = "b"\nurl = "http://x"\n',
+      },
+      {},
+      {},
+      'backends[1].url: duplicate backend URL "http://x" (also backends[0]) (from nexus.toml)',
+    ],
+    [
+      "a zero timeout",
+      { "nexus.toml": "[server]\nconnect_timeout_seconds = 0\n" },
+      {},
+      {},
+      "server.connect_timeout_seconds: must be > 0, got 0 (from nexus.toml)",
+    ],
+    [
+      "a zero failure threshold",
+      { "nexus.toml": "[health_check]\nfailure_threshold = 0\n" },
+      {},
+      {},
+      "health_check.failure_threshold: must be >= 1, got 0 (from nexus.toml)",
+    ],
+    [
+      "a section that is not a table",
+      { "nexus.toml": 'server = "x"\n' },
+      {},
+      {},
+      'server: expected a table, got "x" (from nexus.toml)',
+    ],
+  ];
+
+  for (const [what, files, env, flags, line] of cases) {
+    test(`names the key, value and source for ${what}`, async () => {
+      const error = await loadError(files, env, flags);
+      expect(error.code).toBe("E_CONFIG_INVALID");
+      expect(error.issues).toContain(line);
+      expect(error.message).toContain(line);
+    });
+  }
+});

@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { parse } from "smol-toml";
+import {
+  configSchema,
+  FULL_TEMPLATE,
+  MINIMAL_TEMPLATE,
+  validateConfig,
+} from "../../../src/config/mod.ts";
+
+describe("config templates", () => {
+  test("the full template loads back to exactly the defaults, with no warnings", () => {
+    const { config, warnings } = validateConfig(parse(FULL_TEMPLATE) as Record<string, unknown>);
+    expect(warnings).toEqual([]);
+    expect(config).toEqual(configSchema.parse({}));
+  });
+
+  test("the minimal template loads back to exactly the defaults, with no warnings", () => {
+    const { config, warnings } = validateConfig(parse(MINIMAL_TEMPLATE) as Record<string, unknown>);
+    expect(warnings).toEqual([]);
+    expect(config).toEqual(configSchema.parse({}));
+  });
+
+  test("the full template writes out every key the schema has", () => {
+    const defaults = configSchema.parse({}) as Record<string, unknown>;
+    for (const [section, values] of Object.entries(defaults)) {
+      if (Array.isArray(values)) continue;
+      for (const [key, value] of Object.entries(values as object)) {
+        if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+          expect(FULL_TEMPLATE).toContain(`[${section}.${key}]`);
+        } else {
+          expect(FULL_TEMPLATE).toMatch(new RegExp(`^${key} = `, "m"));
+        }
+      }
+      expect(FULL_TEMPLATE).toContain(`[${section}]`);
+    }
+    expect(FULL_TEMPLATE).toMatch(/^# admin_token = /m);
+    expect(FULL_TEMPLATE).toMatch(/^# \[\[backends\]\]/m);
+  });
+
+  test("nexus.example.toml is the full template", () => {
+    const example = readFileSync(
+      new URL("../../../nexus.example.toml", import.meta.url).pathname,
+      "utf8",
+    );
+    expect(example).toBe(FULL_TEMPLATE);
+  });
+});
