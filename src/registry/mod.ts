@@ -1,0 +1,26 @@
+/**
+ * Backends and their models: the types, and the Registry with its model → backends index.
+ *
+ * ```ts
+ * const registry = new Registry();
+ * registry.add({ name: "gpu", url: "http://gpu:11434", type: "ollama", priority: 50, source: "static" });
+ * registry.backendsFor("llama3:8b");
+ * ```
+ * @module
+ */
+export {
+  type FleetCounts,
+  LATENCY_EMA_ALPHA,
+  Registry,
+  RegistryConflictError,
+  type RegistryEvent,
+} from "./registry.ts";
+export type {
+  Backend,
+  BackendSpec,
+  BackendStatus,
+  BackendType,
+  DiscoverySource,
+  ModelCapabilities,
+  ModelInfo,
+} from "./types.ts";

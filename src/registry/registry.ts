@@ -1,0 +1,174 @@
+/**
+ * The registry owns every backend and its live state, plus a model → backends index that is
+ * rebuilt only when a backend is added or removed or its model list changes. Routing reads the
+ * index synchronously; status is checked per request (it is one field read).
+ * @module
+ */
+import { NexusError } from "../lib/errors.ts";
+import type { Backend, BackendSpec, BackendStatus, ModelInfo } from "./types.ts";
+
+/** Weight of the newest sample in the latency moving average (REFERENCE.md A2). */
+export const LATENCY_EMA_ALPHA = 0.2;
+
+export type RegistryEvent =
+  | { readonly kind: "added"; readonly backend: Backend }
+  | { readonly kind: "removed"; readonly backend: Backend }
+  | { readonly kind: "status"; readonly backend: Backend; readonly previous: BackendStatus }
+  | { readonly kind: "models"; readonly backend: Backend };
+
+export class RegistryConflictError extends NexusError {
+  override name = "RegistryConflictError";
+  constructor(message: string) {
+    super("E_REGISTRY_CONFLICT", message);
+  }
+}
+
+export interface FleetCounts {
+  total: number;
+  healthy: number;
+  unhealthy: number;
+  unknown: number;
+  draining: number;
+}
+
+const NO_BACKENDS: readonly Backend[] = Object.freeze([]);
+
+export class Registry {
+  readonly #backends = new Map<string, Backend>();
+  #byModel = new Map<string, Backend[]>();
+  readonly #listeners = new Set<(event: RegistryEvent) => void>();
+
+  /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
+  add(spec: BackendSpec, initial: { status?: BackendStatus; models?: readonly ModelInfo[] } = {}): Backend {
+    if (this.#backends.has(spec.name)) throw new RegistryConflictError(`A backend named "${spec.name}" already exists`);
+    const sameUrl = this.findByUrl(spec.url);
+    if (sameUrl) throw new RegistryConflictError(`Backend "${sameUrl.name}" already has URL ${spec.url}`);
+    const backend: Backend = {
+      ...spec,
+      status: initial.status ?? "unknown",
+      models: initial.models ?? [],
+      pending: 0,
+      requests: 0,
+      errors: 0,
+      latency_ms: undefined,
+      last_error: undefined,
+      last_check: undefined,
+    };
+    this.#backends.set(backend.name, backend);
+    this.#rebuildIndex();
+    this.#emit({ kind: "added", backend });
+    return backend;
+  }
+
+  remove(name: string): Backend | undefined {
+    const backend = this.#backends.get(name);
+    if (!backend) return undefined;
+    this.#backends.delete(name);
+    this.#rebuildIndex();
+    this.#emit({ kind: "removed", backend });
+    return backend;
+  }
+
+  get(name: string): Backend | undefined {
+    return this.#backends.get(name);
+  }
+
+  findByUrl(url: string): Backend | undefined {
+    for (const backend of this.#backends.values()) if (backend.url === url) return backend;
+    return undefined;
+  }
+
+  /** Every backend, in insertion order. */
+  list(): Backend[] {
+    return [...this.#backends.values()];
+  }
+
+  get size(): number {
+    return this.#backends.size;
+  }
+
+  /** Backends that list `model`, whatever their status (routing filters and explains). */
+  backendsFor(model: string): readonly Backend[] {
+    return this.#byModel.get(model) ?? NO_BACKENDS;
+  }
+
+  /** Every model id any backend lists, whatever its status. */
+  knownModels(): IterableIterator<string> {
+    return this.#byModel.keys();
+  }
+
+  setStatus(name: string, status: BackendStatus): void {
+    const backend = this.#backends.get(name);
+    if (!backend || backend.status === status) return;
+    const previous = backend.status;
+    backend.status = status;
+    this.#emit({ kind: "status", backend, previous });
+  }
+
+  /** Replaces a backend's model list; the index is rebuilt only when something changed. */
+  setModels(name: string, models: readonly ModelInfo[]): void {
+    const backend = this.#backends.get(name);
+    if (!backend || sameModels(backend.models, models)) return;
+    const idsChanged = !sameIds(backend.models, models);
+    backend.models = models;
+    if (idsChanged) this.#rebuildIndex();
+    this.#emit({ kind: "models", backend });
+  }
+
+  /** Feeds one latency sample (ms) into the backend's moving average. */
+  recordLatency(backend: Backend, ms: number): void {
+    backend.latency_ms = backend.latency_ms === undefined
+      ? ms
+      : backend.latency_ms + LATENCY_EMA_ALPHA * (ms - backend.latency_ms);
+  }
+
+  counts(): FleetCounts {
+    const counts: FleetCounts = { total: 0, healthy: 0, unhealthy: 0, unknown: 0, draining: 0 };
+    for (const backend of this.#backends.values()) {
+      counts.total++;
+      counts[backend.status]++;
+    }
+    return counts;
+  }
+
+  /** Distinct model ids served by healthy backends. */
+  healthyModelCount(): number {
+    let count = 0;
+    for (const backends of this.#byModel.values()) {
+      if (backends.some((b) => b.status === "healthy")) count++;
+    }
+    return count;
+  }
+
+  onChange(listener: (event: RegistryEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #rebuildIndex(): void {
+    const index = new Map<string, Backend[]>();
+    for (const backend of this.#backends.values()) {
+      for (const model of backend.models) {
+        const list = index.get(model.id);
+        if (list) {
+          if (!list.includes(backend)) list.push(backend);
+        } else {
+          index.set(model.id, [backend]);
+        }
+      }
+    }
+    this.#byModel = index;
+  }
+
+  #emit(event: RegistryEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+function sameIds(a: readonly ModelInfo[], b: readonly ModelInfo[]): boolean {
+  return a.length === b.length && a.every((model, i) => model.id === b[i]!.id);
+}
+
+function sameModels(a: readonly ModelInfo[], b: readonly ModelInfo[]): boolean {
+  return sameIds(a, b) && JSON.stringify(a) === JSON.stringify(b);
+}

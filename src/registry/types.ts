@@ -1,0 +1,61 @@
+/**
+ * The domain model: backends, the models they serve and what those models can do.
+ * Capabilities are tri-state: `true` known yes, `false` known no, `undefined` unknown — only a
+ * known lack excludes a backend from a request that needs the capability.
+ * @module
+ */
+import type { BackendType } from "../config/mod.ts";
+
+export type { BackendType };
+export type BackendStatus = "unknown" | "healthy" | "unhealthy" | "draining";
+export type DiscoverySource = "static" | "mdns" | "manual";
+
+export interface ModelCapabilities {
+  readonly vision?: boolean;
+  readonly tools?: boolean;
+  readonly json_mode?: boolean;
+  readonly embeddings?: boolean;
+}
+
+export interface ModelInfo {
+  readonly id: string;
+  /** Context window in tokens, when the backend says. */
+  readonly context_length?: number;
+  readonly capabilities: ModelCapabilities;
+  /** Loaded in memory now (Ollama /api/ps, LM Studio state); undefined when unknown. */
+  readonly loaded?: boolean;
+  /** Content digest (Ollama), so per-model details are re-fetched only when the model changes. */
+  readonly digest?: string;
+  readonly owned_by?: string;
+}
+
+/** What is fixed about a backend: where it is and how it was configured or found. */
+export interface BackendSpec {
+  readonly name: string;
+  /** Base URL without a trailing slash and without `/v1`. */
+  readonly url: string;
+  readonly type: BackendType;
+  /** 0–100, lower is preferred. */
+  readonly priority: number;
+  readonly source: DiscoverySource;
+  /** Environment variable holding the API key (the key itself is never stored here). */
+  readonly api_key_env?: string;
+  readonly first_byte_timeout_seconds?: number;
+  /** Free-form facts (mDNS TXT version, server version). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** A backend and its live state, as the registry holds it. */
+export interface Backend extends BackendSpec {
+  status: BackendStatus;
+  models: readonly ModelInfo[];
+  /** Requests in flight now. */
+  pending: number;
+  requests: number;
+  errors: number;
+  /** Exponential moving average of latency (time to first byte, and probes), ms. */
+  latency_ms: number | undefined;
+  last_error: string | undefined;
+  /** Wall-clock ms of the last health check. */
+  last_check: number | undefined;
+}
