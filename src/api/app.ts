@@ -7,8 +7,18 @@ import { Hono } from "hono";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import { describeError } from "../lib/errors.ts";
+import type { Registry } from "../registry/mod.ts";
+import type { Router } from "../routing/mod.ts";
+import {
+  type AdminDeps,
+  handleAddBackend,
+  handleListBackends,
+  handleRemoveBackend,
+} from "./backends.ts";
+import { type ChatDeps, handleChatCompletions } from "./completions.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
-import { type FleetSummary, handleHealth } from "./health.ts";
+import { handleHealth } from "./health.ts";
+import { handleModels } from "./models.ts";
 
 export interface AppDeps {
   readonly version: string;
@@ -16,22 +26,35 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Wall-clock ms when the gateway started. */
   readonly startedAt: number;
-  readonly fleet: { summary(): FleetSummary };
+  readonly registry: Registry;
+  readonly router: Router;
+  readonly chat: Omit<ChatDeps, "router">;
+  readonly admin: Omit<AdminDeps, "registry">;
 }
 
 /** Known paths and their methods, so a wrong method gets 405 instead of 404. */
-const ROUTES: Record<string, readonly string[]> = {
-  "/health": ["GET"],
-};
+const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
+  [/^\/v1\/chat\/completions$/, ["POST"]],
+  [/^\/v1\/models$/, ["GET"]],
+  [/^\/health$/, ["GET"]],
+  [/^\/v1\/backends$/, ["GET", "POST"]],
+  [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
+];
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
+  app.post("/v1/chat/completions", handleChatCompletions({ ...deps.chat, router: deps.router }));
+  app.get("/v1/models", handleModels(deps.registry, deps.router, deps.startedAt));
   app.get("/health", handleHealth(deps));
+  app.get("/v1/backends", handleListBackends(admin));
+  app.post("/v1/backends", handleAddBackend(admin));
+  app.delete("/v1/backends/:name", handleRemoveBackend(admin));
 
   app.notFound((c) => {
     const path = c.req.path;
-    const allowed = ROUTES[path];
-    return allowed ? methodNotAllowed(c.req.method, path, allowed) : notFound(c.req.method, path);
+    const known = KNOWN_PATHS.find(([pattern]) => pattern.test(path));
+    return known ? methodNotAllowed(c.req.method, path, known[1]) : notFound(c.req.method, path);
   });
   app.onError((error, c) => {
     deps.logger.error("unhandled error", {

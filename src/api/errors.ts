@@ -17,6 +17,7 @@ export type ErrorCode =
   | "unauthorized"
   | "forbidden"
   | "conflict"
+  | "client_closed_request"
   | "internal_error";
 
 export interface ApiErrorInit {

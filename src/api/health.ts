@@ -1,27 +1,32 @@
 /** GET /health: the gateway's own summary, always 200 (REFERENCE.md A1). */
 import type { Context } from "hono";
-import type { AppDeps } from "./app.ts";
+import type { FleetCounts, Registry } from "../registry/mod.ts";
+import type { Clock } from "../lib/clock.ts";
 
-export interface FleetSummary {
-  readonly backends: { total: number; healthy: number; unhealthy: number; unknown: number };
-  readonly models: number;
+export type GatewayHealth = "healthy" | "degraded" | "unhealthy";
+
+/** healthy: at least one backend and all healthy; degraded: some; unhealthy: none. */
+export function healthStatus(counts: Pick<FleetCounts, "total" | "healthy">): GatewayHealth {
+  if (counts.total > 0 && counts.healthy === counts.total) return "healthy";
+  return counts.healthy > 0 ? "degraded" : "unhealthy";
 }
 
-export function healthStatus(summary: FleetSummary): "healthy" | "degraded" | "unhealthy" {
-  const { total, healthy } = summary.backends;
-  if (total > 0 && healthy === total) return "healthy";
-  return healthy > 0 ? "degraded" : "unhealthy";
-}
-
-export function handleHealth(deps: AppDeps) {
+export function handleHealth(
+  deps: { registry: Registry; clock: Clock; version: string; startedAt: number },
+) {
   return (c: Context) => {
-    const summary = deps.fleet.summary();
+    const counts = deps.registry.counts();
     return c.json({
-      status: healthStatus(summary),
+      status: healthStatus(counts),
       version: deps.version,
       uptime_seconds: Math.floor((deps.clock.now() - deps.startedAt) / 1000),
-      backends: summary.backends,
-      models: summary.models,
+      backends: {
+        total: counts.total,
+        healthy: counts.healthy,
+        unhealthy: counts.unhealthy,
+        unknown: counts.unknown + counts.draining,
+      },
+      models: deps.registry.healthyModelCount(),
     });
   };
 }

@@ -3,12 +3,12 @@
  * signal drains (up to `server.shutdown_timeout_seconds`), a second one exits at once.
  * @module
  */
-import { createApp } from "../api/mod.ts";
 import { type ConfigFlags, loadConfig } from "../config/mod.ts";
 import { systemClock } from "../lib/clock.ts";
 import { Logger } from "../lib/logger.ts";
 import type { Runtime, SignalName } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
+import { createGateway } from "../gateway.ts";
 import type { CommandHandler } from "./spec.ts";
 
 export const serveCommand: CommandHandler = async ({ runtime, values }) => {
@@ -28,18 +28,8 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
   const shutdownSignal = nextSignal(runtime);
-  const clock = systemClock;
-  const startedAt = clock.now();
-  const app = createApp({
-    version: VERSION,
-    clock,
-    logger,
-    startedAt,
-    fleet: {
-      summary: () => ({ backends: { total: 0, healthy: 0, unhealthy: 0, unknown: 0 }, models: 0 }),
-    },
-  });
-  const server = await runtime.serve(app.fetch, {
+  const gateway = createGateway({ config, env: runtime.env, logger, clock: systemClock });
+  const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
   });

@@ -16,10 +16,12 @@ export {
   validateConfig,
 } from "./load.ts";
 export {
+  BACKEND_NAME_PATTERN,
   BACKEND_TYPES,
   type BackendConfig,
   type BackendType,
   configSchema,
+  isHttpUrl,
   LOG_FORMATS,
   LOG_LEVELS,
   nameFromUrl,

@@ -23,6 +23,9 @@ export type RoutingStrategy = typeof ROUTING_STRATEGIES[number];
 export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
 export const LOG_FORMATS = ["pretty", "json"] as const;
 
+/** Backend names appear in headers, metric labels and URLs: keep them to safe characters. */
+export const BACKEND_NAME_PATTERN = /^[\w.:-]+$/;
+
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
 const positiveInt = z.int().min(1);
@@ -139,7 +142,7 @@ export type NexusConfig = z.output<typeof configSchema>;
 export type NexusConfigInput = z.input<typeof configSchema>;
 export type BackendConfig = NexusConfig["backends"][number];
 
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";

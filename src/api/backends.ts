@@ -1,0 +1,172 @@
+/**
+ * The admin API: GET/POST /v1/backends, DELETE /v1/backends/{name}. Changes are accepted from
+ * loopback peers, or from anyone presenting `server.admin_token` as a Bearer token. API keys are
+ * never part of a backend's JSON.
+ * @module
+ */
+import type { Context } from "hono";
+import {
+  BACKEND_NAME_PATTERN,
+  BACKEND_TYPES,
+  type BackendType,
+  isHttpUrl,
+  nameFromUrl,
+  normaliseBaseUrl,
+} from "../config/mod.ts";
+import type { Backend, Registry } from "../registry/mod.ts";
+import { RegistryConflictError } from "../registry/mod.ts";
+import type { ConnInfo } from "../runtime/mod.ts";
+import { errorResponse } from "./errors.ts";
+
+export interface AdminDeps {
+  readonly registry: Registry;
+  readonly adminToken: string | undefined;
+  /** Probes an unknown server to learn its type; undefined when it is not an LLM server. */
+  readonly detectType: (url: string) => Promise<BackendType | undefined>;
+  /** Called after a backend is added so it is checked at once rather than at the next round. */
+  readonly onAdded: (backend: Backend) => void;
+}
+
+export function backendJson(backend: Backend) {
+  return {
+    name: backend.name,
+    url: backend.url,
+    type: backend.type,
+    status: backend.status,
+    source: backend.source,
+    priority: backend.priority,
+    pending: backend.pending,
+    requests: backend.requests,
+    errors: backend.errors,
+    latency_ms: backend.latency_ms === undefined ? null : Math.round(backend.latency_ms * 10) / 10,
+    last_error: backend.last_error ?? null,
+    last_check: backend.last_check === undefined
+      ? null
+      : new Date(backend.last_check).toISOString(),
+    models: backend.models.map((m) => m.id),
+  };
+}
+
+export function handleListBackends(deps: AdminDeps) {
+  return (c: Context) => c.json({ object: "list", data: deps.registry.list().map(backendJson) });
+}
+
+export function handleAddBackend(deps: AdminDeps) {
+  return async (c: Context) => {
+    const denied = checkAdmin(c, deps.adminToken);
+    if (denied) return denied;
+    let input: unknown;
+    try {
+      input = await c.req.json();
+    } catch {
+      return badRequest('Request body must be JSON: {"url": "http://host:port"}', null);
+    }
+    const parsed = parseAddRequest(input);
+    if ("error" in parsed) return badRequest(parsed.error, parsed.param);
+    const { url, name, priority } = parsed;
+    const existing = deps.registry.get(name) ?? deps.registry.findByUrl(url);
+    if (existing) {
+      return conflict(
+        existing.name === name
+          ? `A backend named "${name}" already exists`
+          : `Backend "${existing.name}" already has URL ${url}`,
+      );
+    }
+    const type = parsed.type ?? await deps.detectType(url);
+    if (!type) {
+      return badRequest(
+        `Cannot detect the backend type of ${url}: no LLM server answered there; pass "type" to add it anyway`,
+        "url",
+      );
+    }
+    try {
+      const backend = deps.registry.add({ name, url, type, priority, source: "manual" });
+      deps.onAdded(backend);
+      return c.json(backendJson(backend), 201);
+    } catch (error) {
+      if (error instanceof RegistryConflictError) return conflict(error.message);
+      throw error;
+    }
+  };
+}
+
+export function handleRemoveBackend(deps: AdminDeps) {
+  return (c: Context) => {
+    const denied = checkAdmin(c, deps.adminToken);
+    if (denied) return denied;
+    const name = c.req.param("name") ?? "";
+    const removed = deps.registry.remove(name);
+    if (!removed) {
+      return errorResponse({
+        status: 404,
+        code: "not_found",
+        message: `No backend named "${name}"`,
+        param: "name",
+      });
+    }
+    return c.json(backendJson(removed));
+  };
+}
+
+type AddRequest = { url: string; name: string; type: BackendType | undefined; priority: number };
+
+function parseAddRequest(input: unknown): AddRequest | { error: string; param: string | null } {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return { error: "Request body must be a JSON object", param: null };
+  }
+  const body = input as Record<string, unknown>;
+  if (typeof body.url !== "string" || !isHttpUrl(body.url)) {
+    return { error: "'url' must be an http:// or https:// URL", param: "url" };
+  }
+  const url = normaliseBaseUrl(body.url);
+  if (
+    body.name !== undefined &&
+    (typeof body.name !== "string" || !BACKEND_NAME_PATTERN.test(body.name))
+  ) {
+    return { error: "'name' may contain only letters, digits and . _ : -", param: "name" };
+  }
+  if (body.type !== undefined && !(BACKEND_TYPES as readonly unknown[]).includes(body.type)) {
+    return { error: `'type' must be one of ${BACKEND_TYPES.join(", ")}`, param: "type" };
+  }
+  const priority = body.priority ?? 50;
+  if (
+    typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority > 100
+  ) {
+    return { error: "'priority' must be an integer from 0 to 100", param: "priority" };
+  }
+  return {
+    url,
+    name: (body.name as string | undefined) ?? nameFromUrl(url),
+    type: body.type as BackendType | undefined,
+    priority,
+  };
+}
+
+function checkAdmin(c: Context, token: string | undefined): Response | undefined {
+  const peer = (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
+  if (isLoopback(peer)) return undefined;
+  if (token === undefined) {
+    return errorResponse({
+      status: 403,
+      code: "forbidden",
+      message:
+        "Backend changes are accepted only from this machine; set server.admin_token to allow remote changes",
+    });
+  }
+  if (c.req.header("authorization") !== `Bearer ${token}`) {
+    return errorResponse({
+      status: 401,
+      code: "unauthorized",
+      message: "Missing or wrong admin token (Authorization: Bearer <token>)",
+    });
+  }
+  return undefined;
+}
+
+export function isLoopback(address: string): boolean {
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
+const badRequest = (message: string, param: string | null) =>
+  errorResponse({ status: 400, code: "invalid_request_error", message, param });
+const conflict = (message: string) => errorResponse({ status: 409, code: "conflict", message });

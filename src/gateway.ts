@@ -1,0 +1,85 @@
+/**
+ * The composition root: builds the registry from the config, the router, the proxy and the
+ * HTTP app, and owns the background work (health checks, discovery) of a running gateway.
+ * `nexus serve` and the tests both start Nexus through here.
+ * @module
+ */
+import type { Hono } from "hono";
+import { createApp } from "./api/mod.ts";
+import type { BackendType, NexusConfig } from "./config/mod.ts";
+import { type Clock, systemClock } from "./lib/clock.ts";
+import type { Logger } from "./lib/logger.ts";
+import { type Backend, Registry } from "./registry/mod.ts";
+import { Router } from "./routing/mod.ts";
+import type { ConnInfo } from "./runtime/mod.ts";
+import { VERSION } from "./version.ts";
+
+export interface GatewayOptions {
+  readonly config: Readonly<NexusConfig>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** The fetch used for every upstream request (tests may inject one). */
+  readonly fetch?: typeof fetch;
+  readonly version?: string;
+  /** Probes a URL to learn its backend type (POST /v1/backends without a type). */
+  readonly detectType?: (url: string) => Promise<BackendType | undefined>;
+}
+
+export interface Gateway {
+  readonly app: Hono;
+  readonly registry: Registry;
+  readonly router: Router;
+  /** The fetch handler to serve: passes the peer address to the app. */
+  readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { config, env, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const registry = new Registry();
+  for (const backend of config.backends) {
+    registry.add({ ...backend, source: "static" });
+    if (backend.api_key_env && !env[backend.api_key_env]) {
+      logger.warn("backend API key variable is not set", {
+        backend: backend.name,
+        api_key_env: backend.api_key_env,
+      });
+    }
+  }
+  const router = new Router(registry, config.routing);
+  const apiKeyFor = (
+    backend: Backend,
+  ) => (backend.api_key_env ? env[backend.api_key_env] || undefined : undefined);
+  const app = createApp({
+    version: options.version ?? VERSION,
+    clock,
+    logger,
+    startedAt: clock.now(),
+    registry,
+    router,
+    chat: {
+      maxBodyBytes: config.server.max_body_bytes,
+      retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
+      proxy: {
+        fetch: options.fetch ?? globalThis.fetch,
+        clock,
+        registry,
+        server: config.server,
+        maxRetries: config.routing.max_retries,
+        apiKeyFor,
+      },
+    },
+    admin: {
+      adminToken: config.server.admin_token,
+      detectType: options.detectType ?? (() => Promise.resolve(undefined)),
+      onAdded: (backend) =>
+        logger.info("backend added", {
+          backend: backend.name,
+          url: backend.url,
+          type: backend.type,
+        }),
+    },
+  });
+  return { app, registry, router, fetch: (request, conn) => app.fetch(request, conn) };
+}

@@ -1,0 +1,194 @@
+/**
+ * Forwards a chat request along the router's candidates. A candidate that fails before the first
+ * byte reaches the client (refused, 5xx, first-byte deadline) is replaced by the next one, at
+ * most `routing.max_retries` extra attempts and never the same backend twice; a 4xx answer is
+ * the client's and is passed through as it is.
+ * @module
+ */
+import type { NexusConfig } from "../config/mod.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Backend, Registry } from "../registry/mod.ts";
+import type { RouteCandidate } from "../routing/mod.ts";
+import { attempt, type AttemptFailure, REQUEST_TIMEOUT } from "./attempt.ts";
+import type { StreamEnd } from "./stream.ts";
+import { CHAT_PATH, upstreamBody, upstreamHeaders, upstreamUrl } from "./upstream.ts";
+
+export type RouteReason = "capability-match" | "failover" | "fallback";
+
+export interface ProxyDeps {
+  readonly fetch: typeof fetch;
+  readonly clock: Clock;
+  readonly registry: Registry;
+  readonly server: NexusConfig["server"];
+  readonly maxRetries: number;
+  readonly apiKeyFor: (backend: Backend) => string | undefined;
+}
+
+export interface ProxyRequest {
+  readonly requestedModel: string;
+  readonly bodyText: string;
+  readonly body: Record<string, unknown>;
+  readonly stream: boolean;
+  readonly clientHeaders: Headers;
+  readonly clientSignal: AbortSignal;
+  readonly requestId: string;
+}
+
+/** What happened, for logs and metrics; `end` arrives later for streams. */
+export interface ProxyOutcome {
+  readonly ok: boolean;
+  readonly backend?: Backend;
+  readonly model?: string;
+  readonly status: number;
+  readonly routeReason?: RouteReason;
+  readonly attempts: readonly AttemptFailure[];
+  readonly ttfbMs?: number;
+  readonly failure?: {
+    readonly code: "bad_gateway" | "gateway_timeout" | "client_closed";
+    readonly message: string;
+  };
+}
+
+export interface ForwardResult {
+  readonly response: Response | undefined;
+  readonly outcome: ProxyOutcome;
+  /** Resolves when the response body has been fully delivered, failed, or abandoned. */
+  readonly done: Promise<StreamEnd>;
+}
+
+const CLOUD_TYPES = new Set(["openai", "anthropic", "google"]);
+
+export async function forward(
+  request: ProxyRequest,
+  candidates: readonly RouteCandidate[],
+  deps: ProxyDeps,
+): Promise<ForwardResult> {
+  const { server } = deps;
+  const requestAbort = new AbortController();
+  const onClientAbort = () => requestAbort.abort(request.clientSignal.reason);
+  if (request.clientSignal.aborted) onClientAbort();
+  else request.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const requestTimer = deps.clock.setTimeout(
+    () => requestAbort.abort(REQUEST_TIMEOUT),
+    server.request_timeout_seconds * 1000,
+  );
+  let resolveDone!: (end: StreamEnd) => void;
+  const done = new Promise<StreamEnd>((resolve) => (resolveDone = resolve));
+  const finish = (end: StreamEnd) => {
+    deps.clock.clearTimeout(requestTimer);
+    request.clientSignal.removeEventListener("abort", onClientAbort);
+    resolveDone(end);
+  };
+
+  const failures: AttemptFailure[] = [];
+  const tried = new Set<Backend>();
+  for (const candidate of candidates) {
+    if (failures.length > deps.maxRetries) break;
+    if (tried.has(candidate.backend)) continue;
+    tried.add(candidate.backend);
+    const { backend } = candidate;
+    const input = {
+      backend,
+      model: candidate.model,
+      requestedModel: request.requestedModel,
+      bodyText: request.bodyText,
+      body: request.body,
+      clientHeaders: request.clientHeaders,
+      requestId: request.requestId,
+      apiKey: deps.apiKeyFor(backend),
+    };
+    const result = await attempt({
+      backend,
+      url: upstreamUrl(backend, CHAT_PATH),
+      init: { headers: upstreamHeaders(input), body: upstreamBody(input) },
+      stream: request.stream,
+      fetch: deps.fetch,
+      clock: deps.clock,
+      registry: deps.registry,
+      requestSignal: requestAbort.signal,
+      firstByteMs: (backend.first_byte_timeout_seconds ?? server.first_byte_timeout_seconds) * 1000,
+      idleMs: server.idle_timeout_seconds * 1000,
+      keepAliveMs: server.sse_keepalive_seconds * 1000,
+      onStreamEnd: finish,
+    });
+    if (result.ok) {
+      const routeReason: RouteReason = candidate.fallback
+        ? "fallback"
+        : failures.length > 0
+        ? "failover"
+        : "capability-match";
+      const headers = responseHeaders(result.upstream, backend, routeReason, candidate, request);
+      if (!(result.body instanceof ReadableStream)) finish("complete");
+      return {
+        response: new Response(result.body, { status: result.upstream.status, headers }),
+        outcome: {
+          ok: result.upstream.ok,
+          backend,
+          model: candidate.model,
+          status: result.upstream.status,
+          routeReason,
+          attempts: failures,
+          ttfbMs: result.ttfbMs,
+        },
+        done,
+      };
+    }
+    failures.push(result);
+    if (result.kind === "client_closed" || result.kind === "request_timeout") break;
+  }
+
+  finish("upstream_error");
+  return { response: undefined, outcome: failureOutcome(request, failures), done };
+}
+
+function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure[]): ProxyOutcome {
+  const last = failures[failures.length - 1];
+  const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
+  if (last?.kind === "client_closed") {
+    return {
+      ok: false,
+      status: 499,
+      attempts: failures,
+      failure: { code: "client_closed", message: "client closed the request" },
+    };
+  }
+  const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
+  return {
+    ok: false,
+    status: timedOut ? 504 : 502,
+    attempts: failures,
+    failure: {
+      code: timedOut ? "gateway_timeout" : "bad_gateway",
+      message: failures.length === 0
+        ? `No backend could be tried for model "${request.requestedModel}"`
+        : `${
+          timedOut ? "Backend timed out" : "Every backend failed"
+        } for model "${request.requestedModel}" (${tried})`,
+    },
+  };
+}
+
+function responseHeaders(
+  upstream: Response,
+  backend: Backend,
+  routeReason: RouteReason,
+  candidate: RouteCandidate,
+  request: ProxyRequest,
+): Headers {
+  const headers = new Headers();
+  const contentType = upstream.headers.get("content-type");
+  if (contentType) headers.set("content-type", contentType);
+  const retryAfter = upstream.headers.get("retry-after");
+  if (retryAfter) headers.set("retry-after", retryAfter);
+  if (request.stream && upstream.ok) {
+    headers.set("cache-control", "no-cache");
+    // Tells nginx-style reverse proxies not to buffer the event stream.
+    headers.set("x-accel-buffering", "no");
+  }
+  headers.set("x-nexus-backend", backend.name);
+  headers.set("x-nexus-backend-type", CLOUD_TYPES.has(backend.type) ? "cloud" : "local");
+  headers.set("x-nexus-route-reason", routeReason);
+  if (candidate.fallback) headers.set("x-nexus-fallback-model", candidate.model);
+  headers.set("x-request-id", request.requestId);
+  return headers;
+}

@@ -1,0 +1,62 @@
+/**
+ * Starts a real gateway on a loopback port for integration tests, with backends put straight into
+ * the registry in the state a test needs (healthy, with models), so tests do not wait for probes.
+ */
+import { validateConfig } from "../../src/config/mod.ts";
+import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway.ts";
+import { Logger } from "../../src/lib/logger.ts";
+import type { BackendStatus, ModelInfo } from "../../src/registry/mod.ts";
+import { loadRuntime } from "../../src/runtime/mod.ts";
+
+export interface TestBackend {
+  readonly name: string;
+  readonly url: string;
+  readonly type?: string;
+  readonly priority?: number;
+  readonly api_key_env?: string;
+  readonly status?: BackendStatus;
+  readonly models: ReadonlyArray<string | ModelInfo>;
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly gateway: Gateway;
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startGateway(
+  backends: readonly TestBackend[],
+  configInput: Record<string, unknown> = {},
+  options: Partial<Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock">> = {},
+): Promise<RunningGateway> {
+  const { config } = validateConfig({
+    ...configInput,
+    discovery: { enabled: false, ...(configInput.discovery as object) },
+    backends: backends.map(({ name, url, type, priority, api_key_env }) => ({
+      name,
+      url,
+      ...(type ? { type } : {}),
+      ...(priority === undefined ? {} : { priority }),
+      ...(api_key_env ? { api_key_env } : {}),
+    })),
+  });
+  const logs: string[] = [];
+  const logger = new Logger({ level: "debug", format: "json", write: (line) => logs.push(line) });
+  const gateway = createGateway({ config, env: options.env ?? {}, logger, ...options });
+  for (const backend of backends) {
+    gateway.registry.setModels(
+      backend.name,
+      backend.models.map((m) => (typeof m === "string" ? { id: m, capabilities: {} } : m)),
+    );
+    gateway.registry.setStatus(backend.name, backend.status ?? "healthy");
+  }
+  const runtime = await loadRuntime();
+  const server = await runtime.serve(gateway.fetch, { hostname: "127.0.0.1", port: 0 });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    gateway,
+    logs,
+    close: () => server.stop(true),
+  };
+}

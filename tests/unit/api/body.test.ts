@@ -1,0 +1,52 @@
+import { describe, expect, test } from "bun:test";
+import { readBodyLimited } from "../../../src/api/body.ts";
+
+function chunked(parts: string[]): Request {
+  const encoder = new TextEncoder();
+  let index = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (index < parts.length) controller.enqueue(encoder.encode(parts[index++]!));
+      else controller.close();
+    },
+  });
+  return new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
+}
+
+describe("readBodyLimited()", () => {
+  test("returns the text of a body within the limit", async () => {
+    const request = new Request("http://x/", { method: "POST", body: "hello" });
+    expect(await readBodyLimited(request, 5)).toEqual({ ok: true, text: "hello" });
+  });
+
+  test("refuses a declared length over the limit without reading the body", async () => {
+    const request = new Request("http://x/", {
+      method: "POST",
+      body: "x".repeat(11),
+      headers: { "content-length": "11" },
+    });
+    expect(await readBodyLimited(request, 10)).toEqual({ ok: false, reason: "too_large" });
+    expect(request.bodyUsed).toBe(false);
+  });
+
+  test("counts a chunked body as it streams and stops past the limit", async () => {
+    const request = chunked(["aaaa", "bbbb", "cccc", "dddd"]);
+    expect(await readBodyLimited(request, 10)).toEqual({ ok: false, reason: "too_large" });
+  });
+
+  test("joins a chunked body within the limit, multi-byte characters split across chunks included", async () => {
+    const bytes = new TextEncoder().encode("héllo");
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 2));
+        controller.enqueue(bytes.slice(2));
+        controller.close();
+      },
+    });
+    const request = new Request(
+      "http://x/",
+      { method: "POST", body, duplex: "half" } as RequestInit,
+    );
+    expect(await readBodyLimited(request, 100)).toEqual({ ok: true, text: "héllo" });
+  });
+});

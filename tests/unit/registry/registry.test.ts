@@ -1,0 +1,74 @@
+import { describe, expect, test } from "bun:test";
+import { Registry, RegistryConflictError, type RegistryEvent } from "../../../src/registry/mod.ts";
+
+const spec = (name: string, url = `http://${name}:11434`) =>
+  ({ name, url, type: "ollama", priority: 50, source: "static" }) as const;
+const models = (...ids: string[]) => ids.map((id) => ({ id, capabilities: {} }));
+
+describe("Registry", () => {
+  test("indexes backends by the models they serve", () => {
+    const registry = new Registry();
+    registry.add(spec("a"), { models: models("llama3:8b", "qwen") });
+    registry.add(spec("b"), { models: models("llama3:8b") });
+    expect(registry.backendsFor("llama3:8b").map((b) => b.name)).toEqual(["a", "b"]);
+    expect(registry.backendsFor("qwen").map((b) => b.name)).toEqual(["a"]);
+    expect(registry.backendsFor("missing")).toEqual([]);
+  });
+
+  test("rebuilds the index when a model list changes and when a backend leaves", () => {
+    const registry = new Registry();
+    registry.add(spec("a"), { models: models("x") });
+    registry.setModels("a", models("y"));
+    expect(registry.backendsFor("x")).toEqual([]);
+    expect(registry.backendsFor("y").map((b) => b.name)).toEqual(["a"]);
+    registry.remove("a");
+    expect(registry.backendsFor("y")).toEqual([]);
+    expect(registry.size).toBe(0);
+  });
+
+  test("rejects a duplicate name or URL", () => {
+    const registry = new Registry();
+    registry.add(spec("a", "http://h:1"));
+    expect(() => registry.add(spec("a", "http://h:2"))).toThrow(RegistryConflictError);
+    expect(() => registry.add(spec("b", "http://h:1"))).toThrow(
+      'Backend "a" already has URL http://h:1',
+    );
+  });
+
+  test("emits events only for real changes", () => {
+    const registry = new Registry();
+    const events: RegistryEvent["kind"][] = [];
+    registry.onChange((event) => events.push(event.kind));
+    registry.add(spec("a"));
+    registry.setStatus("a", "healthy");
+    registry.setStatus("a", "healthy");
+    registry.setModels("a", models("m"));
+    registry.setModels("a", models("m"));
+    registry.remove("a");
+    expect(events).toEqual(["added", "status", "models", "removed"]);
+  });
+
+  test("averages latency with weight 0.2 on the newest sample", () => {
+    const registry = new Registry();
+    const backend = registry.add(spec("a"));
+    registry.recordLatency(backend, 100);
+    expect(backend.latency_ms).toBe(100);
+    registry.recordLatency(backend, 200);
+    expect(backend.latency_ms).toBeCloseTo(120);
+  });
+
+  test("counts backends per status and models of healthy backends", () => {
+    const registry = new Registry();
+    registry.add(spec("a"), { status: "healthy", models: models("x", "y") });
+    registry.add(spec("b"), { status: "unhealthy", models: models("z") });
+    registry.add(spec("c"));
+    expect(registry.counts()).toEqual({
+      total: 3,
+      healthy: 1,
+      unhealthy: 1,
+      unknown: 1,
+      draining: 0,
+    });
+    expect(registry.healthyModelCount()).toBe(2);
+  });
+});
