@@ -62,6 +62,117 @@ const serve: CommandSpec = {
   load: async () => (await import("./serve.ts")).serveCommand,
 };
 
+const URL_OPTION: OptionSpec = {
+  type: "string",
+  short: "u",
+  value: "URL",
+  description: "Nexus server to talk to (env NEXUS_URL; default http://127.0.0.1:8000)",
+};
+const JSON_OPTION: OptionSpec = { type: "boolean", description: "Print machine-readable JSON" };
+const BACKEND_TYPES = [
+  "ollama",
+  "vllm",
+  "llamacpp",
+  "lmstudio",
+  "exo",
+  "openai",
+  "generic",
+] as const;
+const ADMIN_NOTE = "From another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token.";
+
+const backendsList: CommandSpec = {
+  name: "list",
+  summary: "List the backends of a running server",
+  options: {
+    url: URL_OPTION,
+    json: JSON_OPTION,
+    status: {
+      type: "string",
+      value: "STATUS",
+      description: "Only backends with this status",
+      choices: ["healthy", "unhealthy", "unknown"],
+    },
+  },
+  load: async () => (await import("./backends.ts")).backendsListCommand,
+};
+
+const backendsAdd: CommandSpec = {
+  name: "add",
+  summary: "Add a backend to a running server",
+  description:
+    `Add a backend to a running server; its type is detected when --type is absent. ${ADMIN_NOTE}`,
+  positionals: [{
+    name: "url",
+    description: "Base URL of the LLM server, without /v1",
+    required: true,
+  }],
+  options: {
+    url: URL_OPTION,
+    name: {
+      type: "string",
+      short: "n",
+      value: "NAME",
+      description: "Name (default: derived from the URL)",
+    },
+    type: {
+      type: "string",
+      short: "t",
+      value: "TYPE",
+      description: "Backend type",
+      choices: BACKEND_TYPES,
+    },
+    priority: { type: "string", value: "N", description: "0-100, lower is preferred (default 50)" },
+    json: JSON_OPTION,
+  },
+  examples: [
+    "nexus backends add http://192.168.1.10:11434",
+    "nexus backends add http://gpu:8000 --type vllm --name gpu",
+  ],
+  load: async () => (await import("./backends.ts")).backendsAddCommand,
+};
+
+const backendsRemove: CommandSpec = {
+  name: "remove",
+  summary: "Remove a backend from a running server",
+  description: `Remove a backend from a running server. ${ADMIN_NOTE}`,
+  positionals: [{
+    name: "name",
+    description: "Backend name (see nexus backends list)",
+    required: true,
+  }],
+  options: { url: URL_OPTION, json: JSON_OPTION },
+  load: async () => (await import("./backends.ts")).backendsRemoveCommand,
+};
+
+const backends: CommandSpec = {
+  name: "backends",
+  summary: "Manage the backends of a running server",
+  subcommands: [backendsList, backendsAdd, backendsRemove],
+};
+
+const models: CommandSpec = {
+  name: "models",
+  summary: "List the models a running server can route to",
+  options: {
+    url: URL_OPTION,
+    json: JSON_OPTION,
+    backend: {
+      type: "string",
+      short: "b",
+      value: "NAME",
+      description: "Only models of this backend",
+    },
+  },
+  load: async () => (await import("./models.ts")).modelsCommand,
+};
+
+const health: CommandSpec = {
+  name: "health",
+  summary: "Show a running server's health (exit 1 when unhealthy)",
+  options: { url: URL_OPTION, json: JSON_OPTION },
+  load: async () => (await import("./health.ts")).healthCommand,
+};
+
 const configInit: CommandSpec = {
   name: "init",
   summary: "Write a commented nexus.toml with every default",
@@ -106,6 +217,6 @@ const completions: CommandSpec = {
 export const ROOT: CommandSpec = {
   name: "nexus",
   summary: "One OpenAI-compatible endpoint for every LLM server in your home lab",
-  subcommands: [serve, config, completions],
+  subcommands: [serve, backends, models, health, config, completions],
   options: { help: HELP_OPTION, version: VERSION_OPTION },
 };

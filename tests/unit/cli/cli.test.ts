@@ -24,7 +24,18 @@ describe("nexus --help and --version", () => {
     expect(code).toBe(0);
     expect(stderr).toBe("");
     expect(stdout).toContain("Usage: nexus <command> [options]");
-    for (const command of ["serve", "config init", "completions bash|zsh|fish"]) {
+    for (
+      const command of [
+        "serve",
+        "backends list",
+        "backends add <url>",
+        "backends remove <name>",
+        "models",
+        "health",
+        "config init",
+        "completions bash|zsh|fish",
+      ]
+    ) {
       expect(stdout).toContain(`  ${command}`);
     }
   });
@@ -58,7 +69,7 @@ describe("usage errors", () => {
     [
       "an unknown command",
       ["frobnicate"],
-      "error: unknown command 'frobnicate' (expected one of: serve, config, completions)",
+      "error: unknown command 'frobnicate' (expected one of: serve, backends, models, health, config, completions)",
     ],
     ["an unknown flag", ["serve", "--bogus"], "error: unknown option '--bogus'"],
     [

@@ -20,6 +20,13 @@ const FLAGS = [
   "--force",
   "--minimal",
   "--help",
+  "--url",
+  "--json",
+  "--status",
+  "--name",
+  "--type",
+  "--priority",
+  "--backend",
 ];
 
 describe("nexus completions", () => {
@@ -59,6 +66,9 @@ describe("nexus completions", () => {
     expect(complete("nexus config i")).toEqual(["init"]);
     expect(complete("nexus serve --no-")).toEqual(["--no-discovery", "--no-health-check"]);
     expect(complete("nexus serve --log-level d")).toEqual(["debug"]);
+    expect(complete("nexus backends ")).toEqual(["list", "add", "remove", "--help", "-h"]);
+    expect(complete("nexus backends add http://x --type ll")).toEqual(["llamacpp"]);
+    expect(complete("nexus backends list --status un")).toEqual(["unhealthy", "unknown"]);
     expect(complete("nexus completions ")).toEqual(["bash", "zsh", "fish", "--help", "-h"]);
   });
 

@@ -1,0 +1,87 @@
+/**
+ * Talks to a running Nexus for the `backends`, `models` and `health` commands. Every failure
+ * becomes one sentence: the server could not be reached, or what it said was wrong.
+ * @module
+ */
+import { NexusError } from "../lib/errors.ts";
+
+export const DEFAULT_NEXUS_URL = "http://127.0.0.1:8000";
+const TIMEOUT_MS = 10_000;
+
+export function nexusUrl(
+  flag: string | boolean | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const url = (typeof flag === "string" ? flag : undefined) ?? (env.NEXUS_URL || DEFAULT_NEXUS_URL);
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new TypeError("not http");
+    }
+  } catch {
+    throw new NexusError(
+      "E_USAGE_URL",
+      `Invalid --url "${url}": expected an http:// or https:// URL`,
+    );
+  }
+  return url.replace(/\/+$/, "");
+}
+
+export interface CallOptions {
+  readonly method?: string;
+  readonly body?: unknown;
+  readonly token?: string | undefined;
+}
+
+/** Calls the server and returns status and parsed JSON body; throws only when it is unreachable. */
+export async function callNexus(
+  base: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let response: Response;
+  try {
+    response = await fetch(base + path, {
+      method: options.method ?? "GET",
+      headers,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new NexusError(
+      "E_UNREACHABLE",
+      `Cannot reach Nexus at ${base}: ${unreachableReason(error)}`,
+    );
+  }
+  const text = await response.text();
+  try {
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  } catch {
+    throw new NexusError(
+      "E_BAD_RESPONSE",
+      `Nexus at ${base} answered ${path} with something that is not JSON (HTTP ${response.status})`,
+    );
+  }
+}
+
+/** The OpenAI envelope's message, for a non-2xx answer. */
+export function errorMessage(body: unknown, status: number): string {
+  const message = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return typeof message === "string" ? message : `HTTP ${status}`;
+}
+
+function unreachableReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  if ((error as Error | null)?.name === "TimeoutError") {
+    return `no answer within ${TIMEOUT_MS / 1000} s`;
+  }
+  if (code === "ConnectionRefused" || code === "ECONNREFUSED" || /connection refused/i.test(text)) {
+    return "connection refused";
+  }
+  if (/dns|getaddrinfo|ENOTFOUND|lookup/i.test(text)) return "host not found";
+  return text;
+}

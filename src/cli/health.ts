@@ -1,0 +1,44 @@
+/**
+ * `nexus health`: the running server's health summary. Exits 1 when the gateway is unhealthy
+ * (no healthy backend), so it works as a service-manager or container health check.
+ */
+import { NexusError } from "../lib/errors.ts";
+import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { json, styleFor } from "./output.ts";
+import type { CommandHandler } from "./spec.ts";
+
+interface HealthBody {
+  status: string;
+  version: string;
+  uptime_seconds: number;
+  backends: { total: number; healthy: number; unhealthy: number; unknown: number };
+  models: number;
+}
+
+export const healthCommand: CommandHandler = async ({ runtime, values, stdout }) => {
+  const base = nexusUrl(values.url, runtime.env);
+  const { status, body } = await callNexus(base, "/health");
+  if (status !== 200) throw new NexusError("E_SERVER", errorMessage(body, status));
+  const health = body as HealthBody;
+  if (values.json) {
+    stdout(json(health));
+  } else {
+    const style = styleFor(runtime);
+    const { backends } = health;
+    stdout(
+      `Nexus ${health.version} at ${base}: ${style.status(health.status)}\n` +
+        `  backends: ${backends.total} total, ${backends.healthy} healthy, ${backends.unhealthy} unhealthy, ${backends.unknown} unknown\n` +
+        `  models:   ${health.models}\n` +
+        `  uptime:   ${formatUptime(health.uptime_seconds)}\n`,
+    );
+  }
+  return health.status === "unhealthy" ? 1 : 0;
+};
+
+function formatUptime(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return d ? `${d}d ${h}h ${m}m` : h ? `${h}h ${m}m` : m ? `${m}m ${s}s` : `${s}s`;
+}

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { runCli } from "../../src/cli/mod.ts";
+import { createFakeRuntime } from "../helpers/fake-runtime.ts";
+import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+
+let gateway: RunningGateway;
+
+beforeAll(async () => {
+  gateway = await startGateway([
+    {
+      name: "gpu",
+      url: "http://127.0.0.1:1",
+      type: "ollama",
+      models: [
+        { id: "llama3:8b", context_length: 8192, capabilities: { tools: true, json_mode: true } },
+        { id: "llava:7b", context_length: 4096, capabilities: { vision: true } },
+      ],
+    },
+    { name: "cpu", url: "http://127.0.0.1:2", type: "vllm", status: "unhealthy", models: ["qwen"] },
+  ], { routing: { aliases: { "gpt-4": "llama3:8b" } } });
+});
+afterAll(() => gateway.close());
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  const runtime = createFakeRuntime({ env });
+  const code = await runCli(runtime, [...argv, "--url", gateway.url]);
+  return { code, stdout: runtime.stdoutText(), stderr: runtime.stderrText() };
+}
+
+describe("nexus backends list", () => {
+  test("prints a table with name, url, type, status, models, latency and source", async () => {
+    const { code, stdout, stderr } = await cli(["backends", "list"]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+URL\s+TYPE\s+STATUS\s+MODELS\s+LATENCY\s+SOURCE$/);
+    expect(lines[1]).toMatch(/^gpu\s+http:\/\/127\.0\.0\.1:1\s+ollama\s+healthy\s+2\s+-\s+static$/);
+    expect(lines[2]).toMatch(/^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+1\s+-\s+static$/);
+  });
+
+  test("--json prints the backends as JSON, filtered by --status", async () => {
+    const { code, stdout } = await cli(["backends", "list", "--json", "--status", "unhealthy"]);
+    expect(code).toBe(0);
+    const backends = JSON.parse(stdout);
+    expect(backends).toHaveLength(1);
+    expect(backends[0]).toMatchObject({
+      name: "cpu",
+      status: "unhealthy",
+      models: ["qwen"],
+      source: "static",
+    });
+  });
+
+  test("rejects an unknown --status with exit 1", async () => {
+    const { code, stderr } = await cli(["backends", "list", "--status", "sleepy"]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'error: Invalid --status "sleepy": expected one of healthy, unhealthy, unknown, draining\n',
+    );
+  });
+});
+
+describe("nexus backends add / remove", () => {
+  test("adds a backend with an explicit type, then removes it", async () => {
+    const added = await cli([
+      "backends",
+      "add",
+      "http://127.0.0.1:3",
+      "--type",
+      "generic",
+      "--name",
+      "extra",
+      "--priority",
+      "10",
+    ]);
+    expect(added.stderr).toBe("");
+    expect(added.stdout).toBe("Added backend extra (generic) at http://127.0.0.1:3\n");
+    expect(gateway.gateway.registry.get("extra")).toMatchObject({
+      priority: 10,
+      source: "manual",
+      type: "generic",
+    });
+    const removed = await cli(["backends", "remove", "extra"]);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toBe("Removed backend extra\n");
+    expect(gateway.gateway.registry.get("extra")).toBeUndefined();
+  });
+
+  test("reports the server's refusal: a duplicate URL", async () => {
+    const { code, stderr } = await cli([
+      "backends",
+      "add",
+      "http://127.0.0.1:1",
+      "--type",
+      "ollama",
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toBe('error: Backend "gpu" already has URL http://127.0.0.1:1\n');
+  });
+
+  test("reports the server's refusal: an unknown name", async () => {
+    const { code, stderr } = await cli(["backends", "remove", "ghost"]);
+    expect(code).toBe(1);
+    expect(stderr).toBe('error: No backend named "ghost"\n');
+  });
+
+  test("rejects a bad --priority before calling the server", async () => {
+    const { code, stderr } = await cli([
+      "backends",
+      "add",
+      "http://127.0.0.1:9",
+      "--priority",
+      "high",
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toBe('error: Invalid --priority "high": expected an integer from 0 to 100\n');
+  });
+});
+
+describe("nexus models", () => {
+  test("prints each routable model with backends, context and capabilities", async () => {
+    const { code, stdout } = await cli(["models"]);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+CONTEXT\s+CAPABILITIES$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
+      ["gpt-4 -> llama3:8b", "gpu", "8192", "tools,json_mode"],
+      ["llama3:8b", "gpu", "8192", "tools,json_mode"],
+      ["llava:7b", "gpu", "4096", "vision"],
+    ]);
+  });
+
+  test("--json --backend filters by backend", async () => {
+    const { stdout } = await cli(["models", "--json", "--backend", "cpu"]);
+    expect(JSON.parse(stdout)).toEqual([]);
+    const all = JSON.parse((await cli(["models", "--json"])).stdout);
+    expect(all.map((m: { id: string }) => m.id)).toEqual(["gpt-4", "llama3:8b", "llava:7b"]);
+  });
+});
+
+describe("nexus health", () => {
+  test("prints the summary and exits 0 while some backend is healthy", async () => {
+    const { code, stdout } = await cli(["health"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`at ${gateway.url}: degraded`);
+    expect(stdout).toContain("backends: 2 total, 1 healthy, 1 unhealthy, 0 unknown");
+  });
+
+  test("exits 1 when no backend is healthy", async () => {
+    gateway.gateway.registry.setStatus("gpu", "unhealthy");
+    try {
+      const { code, stdout } = await cli(["health", "--json"]);
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout).status).toBe("unhealthy");
+    } finally {
+      gateway.gateway.registry.setStatus("gpu", "healthy");
+    }
+  });
+});
+
+describe("an unreachable server", () => {
+  test("every client command says it cannot reach Nexus and exits 1", async () => {
+    for (
+      const argv of [["health"], ["models"], ["backends", "list"], ["backends", "remove", "x"]]
+    ) {
+      const runtime = createFakeRuntime();
+      const code = await runCli(runtime, [...argv, "--url", "http://127.0.0.1:9"]);
+      expect(code).toBe(1);
+      expect(runtime.stderrText()).toBe(
+        "error: Cannot reach Nexus at http://127.0.0.1:9: connection refused\n",
+      );
+    }
+  });
+
+  test("NEXUS_URL is used when --url is absent", async () => {
+    const runtime = createFakeRuntime({ env: { NEXUS_URL: "http://127.0.0.1:9/" } });
+    expect(await runCli(runtime, ["health"])).toBe(1);
+    expect(runtime.stderrText()).toBe(
+      "error: Cannot reach Nexus at http://127.0.0.1:9: connection refused\n",
+    );
+  });
+});
