@@ -4,6 +4,7 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
+import { networkErrorReason } from "../lib/network.ts";
 
 export const DEFAULT_NEXUS_URL = "http://127.0.0.1:8000";
 const TIMEOUT_MS = 10_000;
@@ -74,14 +75,8 @@ export function errorMessage(body: unknown, status: number): string {
 }
 
 function unreachableReason(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  const text = error instanceof Error ? error.message : String(error);
   if ((error as Error | null)?.name === "TimeoutError") {
     return `no answer within ${TIMEOUT_MS / 1000} s`;
   }
-  if (code === "ConnectionRefused" || code === "ECONNREFUSED" || /connection refused/i.test(text)) {
-    return "connection refused";
-  }
-  if (/dns|getaddrinfo|ENOTFOUND|lookup/i.test(text)) return "host not found";
-  return text;
+  return networkErrorReason(error);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from "../lib/clock.ts";
+import { networkErrorReason } from "../lib/network.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import { createPassThrough, type StreamEnd } from "./stream.ts";
 
@@ -187,27 +188,11 @@ function classify(
     }
     return { kind: "client_closed", message: "the client closed the connection" };
   }
-  return { kind: "network", message: networkMessage(error) };
+  return { kind: "network", message: networkErrorReason(error) };
 }
 
 /** Abort reason for the whole-request deadline (set by the forwarder). */
 export const REQUEST_TIMEOUT = { reason: "request_timeout" };
-
-/** Bun, Deno and Node word refused connections differently; users should see one phrase. */
-function networkMessage(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  const text = describe(error);
-  if (code === "ConnectionRefused" || code === "ECONNREFUSED" || /connection refused/i.test(text)) {
-    return "connection refused";
-  }
-  if (
-    code === "ECONNRESET" || /reset by peer|ECONNRESET|socket connection was closed/i.test(text)
-  ) {
-    return "connection reset";
-  }
-  if (/dns|getaddrinfo|ENOTFOUND|failed to lookup/i.test(text)) return "host not found";
-  return text;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

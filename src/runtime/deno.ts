@@ -1,6 +1,6 @@
 /**
- * Deno adapter. `Deno.serve().shutdown()` waits for open streams forever, so a forced stop does
- * not wait for it: the gateway aborts its own streams first (see the serve command).
+ * Deno adapter. `Deno.serve().shutdown()` waits for open streams forever, so a forced stop
+ * aborts the server's signal instead, which closes every connection at once.
  * @module
  */
 import type { FetchHandler, FileErrorKind, Runtime, ServeOptions, ServerHandle } from "./types.ts";
@@ -58,9 +58,12 @@ function writeAll(target: { writeSync(p: Uint8Array): number }, bytes: Uint8Arra
 function serveWithDeno(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {
   return new Promise((resolve, reject) => {
     try {
+      // Aborting this signal closes the listener and every open connection: the forced stop.
+      const closeAll = new AbortController();
       const server = Deno.serve({
         hostname: options.hostname,
         port: options.port,
+        signal: closeAll.signal,
         onListen() {},
         onError() {
           return new Response(
@@ -74,8 +77,9 @@ function serveWithDeno(handler: FetchHandler, options: ServeOptions): Promise<Se
         hostname: addr.hostname,
         port: addr.port,
         async stop(force) {
-          const done = server.shutdown();
-          if (!force) await done;
+          if (force) closeAll.abort();
+          else await server.shutdown();
+          await server.finished;
         },
       });
     } catch (error) {

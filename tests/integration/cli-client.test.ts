@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { runCli } from "../../src/cli/mod.ts";
 import { createFakeRuntime } from "../helpers/fake-runtime.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 let gateway: RunningGateway;
 
@@ -159,24 +160,28 @@ describe("nexus health", () => {
 });
 
 describe("an unreachable server", () => {
+  // Not a well-known port: Deno's fetch refuses the "bad ports" of the fetch spec (9, 25, …).
+  let dead: string;
+  beforeAll(async () => {
+    dead = `http://127.0.0.1:${await closedPort()}`;
+  });
+
   test("every client command says it cannot reach Nexus and exits 1", async () => {
     for (
       const argv of [["health"], ["models"], ["backends", "list"], ["backends", "remove", "x"]]
     ) {
       const runtime = createFakeRuntime();
-      const code = await runCli(runtime, [...argv, "--url", "http://127.0.0.1:9"]);
+      const code = await runCli(runtime, [...argv, "--url", dead]);
       expect(code).toBe(1);
       expect(runtime.stderrText()).toBe(
-        "error: Cannot reach Nexus at http://127.0.0.1:9: connection refused\n",
+        `error: Cannot reach Nexus at ${dead}: connection refused\n`,
       );
     }
   });
 
   test("NEXUS_URL is used when --url is absent", async () => {
-    const runtime = createFakeRuntime({ env: { NEXUS_URL: "http://127.0.0.1:9/" } });
+    const runtime = createFakeRuntime({ env: { NEXUS_URL: `${dead}/` } });
     expect(await runCli(runtime, ["health"])).toBe(1);
-    expect(runtime.stderrText()).toBe(
-      "error: Cannot reach Nexus at http://127.0.0.1:9: connection refused\n",
-    );
+    expect(runtime.stderrText()).toBe(`error: Cannot reach Nexus at ${dead}: connection refused\n`);
   });
 });
