@@ -1,0 +1,93 @@
+/**
+ * Ollama (REFERENCE.md B1). `/api/version` proves it is up, `/api/tags` lists the models,
+ * `/api/ps` says which are loaded in memory (a warm model answers in milliseconds, a cold one
+ * may take tens of seconds), and `POST /api/show` per model gives its capabilities and context
+ * window. Ollama has no API keys of its own, so none is sent.
+ * @module
+ */
+import type { ModelInfo } from "../registry/mod.ts";
+import { defineAdapter, failure } from "./define-adapter.ts";
+import { isObject, type JsonObject, parseVersion, readArray, readString } from "./guards.ts";
+import { type HttpContext, requestJson } from "./http.ts";
+import { mapLimit } from "./map-limit.ts";
+import { cachedDetails, showModel } from "./ollama-show.ts";
+import type { ProbeContext, ProbeResult } from "./types.ts";
+
+/** /api/show calls in flight at once: enough to be quick, few enough not to crowd the server. */
+export const SHOW_CONCURRENCY = 4;
+
+export const ollamaAdapter = defineAdapter("ollama", 11434, probeOllama);
+
+interface OllamaTag {
+  readonly name: string;
+  readonly digest?: string;
+}
+
+async function probeOllama(context: ProbeContext): Promise<ProbeResult> {
+  const http: HttpContext = {
+    baseUrl: context.baseUrl,
+    fetch: context.fetch,
+    signal: context.signal,
+  };
+  const [version, tags, running] = await Promise.all([
+    requestJson(http, "/api/version", parseVersion),
+    requestJson(http, "/api/tags", parseTags),
+    requestJson(http, "/api/ps", parseRunning),
+  ]);
+  if (!version.ok) return failure(version.reason);
+  if (!tags.ok) return failure(tags.reason);
+  const loaded = running.ok ? running.value : undefined;
+  const previous = new Map((context.previousModels ?? []).map((model) => [model.id, model]));
+  // Past the deadline the remaining lookups fail at once and those models stay unknown: the
+  // server did answer /api/tags, and the next probe fills in what this one could not.
+  const models = await mapLimit(tags.value, SHOW_CONCURRENCY, async (tag): Promise<ModelInfo> => {
+    const details = cachedDetails(previous, tag.name, tag.digest) ??
+      await showModel(http, tag.name);
+    return {
+      id: tag.name,
+      capabilities: details?.capabilities ?? {},
+      ...(details?.context_length === undefined ? {} : { context_length: details.context_length }),
+      // No digest without details, so the cache never keeps a failed lookup.
+      ...(details === undefined || tag.digest === undefined ? {} : { digest: tag.digest }),
+      ...(loaded === undefined ? {} : { loaded: loaded.has(tag.name) }),
+    };
+  });
+  return { ok: true, models, version: version.value };
+}
+
+/** `{"models":[{"name","model","digest",…}]}`; entries without a name are skipped. */
+export function parseTags(json: unknown): OllamaTag[] | undefined {
+  const entries = modelEntries(json);
+  if (!entries) return undefined;
+  const tags: OllamaTag[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const name = readString(entry, "name") ?? readString(entry, "model");
+    if (name === undefined || seen.has(name)) continue;
+    seen.add(name);
+    const digest = readString(entry, "digest");
+    tags.push(digest === undefined ? { name } : { name, digest });
+  }
+  return tags;
+}
+
+/** `/api/ps`: the names of the models in memory now. */
+export function parseRunning(json: unknown): Set<string> | undefined {
+  const entries = modelEntries(json);
+  if (!entries) return undefined;
+  const names = new Set<string>();
+  for (const entry of entries) {
+    for (const key of ["name", "model"]) {
+      const name = readString(entry, key);
+      if (name !== undefined) names.add(name);
+    }
+  }
+  return names;
+}
+
+function modelEntries(json: unknown): JsonObject[] | undefined {
+  if (!isObject(json)) return undefined;
+  // Ollama builds that marshal an empty Go slice send `"models": null`.
+  if (json.models === null) return [];
+  return readArray(json, "models")?.filter(isObject);
+}

@@ -1,0 +1,59 @@
+/**
+ * The OpenAI `GET /v1/models` list, as every OpenAI-compatible server answers it:
+ * `{"object":"list","data":[{"id","object":"model","owned_by",…}]}` (REFERENCE.md B6).
+ * @module
+ */
+import type { ModelInfo } from "../registry/mod.ts";
+import { isObject, type JsonObject, readArray, readPositiveInt, readString } from "./guards.ts";
+import { type HttpContext, type JsonReply, requestJson } from "./http.ts";
+
+export const MODELS_PATH = "/v1/models";
+
+/**
+ * Fields servers use for the context window: vLLM `max_model_len`, OpenRouter/Together
+ * `context_length`, Groq `context_window`.
+ */
+const CONTEXT_KEYS = ["max_model_len", "context_length", "context_window"] as const;
+
+export function getOpenAiModels(context: HttpContext): Promise<JsonReply<ModelInfo[]>> {
+  return requestJson(context, MODELS_PATH, parseOpenAiModels);
+}
+
+/**
+ * `undefined` unless the body has a `data` array. Entries without a string `id` are skipped and
+ * repeated ids kept once: one odd entry should not hide every other model.
+ */
+export function parseOpenAiModels(json: unknown): ModelInfo[] | undefined {
+  if (!isObject(json)) return undefined;
+  const data = readArray(json, "data");
+  if (!data) return undefined;
+  const models: ModelInfo[] = [];
+  const seen = new Set<string>();
+  for (const entry of data) {
+    if (!isObject(entry)) continue;
+    const id = readString(entry, "id");
+    if (id === undefined || seen.has(id)) continue;
+    seen.add(id);
+    models.push(openAiModel(id, entry));
+  }
+  return models;
+}
+
+function openAiModel(id: string, entry: JsonObject): ModelInfo {
+  const context = contextLengthOf(entry);
+  const ownedBy = readString(entry, "owned_by");
+  return {
+    id,
+    capabilities: {},
+    ...(context === undefined ? {} : { context_length: context }),
+    ...(ownedBy === undefined ? {} : { owned_by: ownedBy }),
+  };
+}
+
+function contextLengthOf(entry: JsonObject): number | undefined {
+  for (const key of CONTEXT_KEYS) {
+    const value = readPositiveInt(entry, key);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,31 @@
+/**
+ * vLLM (REFERENCE.md B2): `GET /health` answers 200 with an empty body once the engine is up;
+ * `GET /v1/models` carries `max_model_len` (the context window); `GET /version` is optional.
+ * vLLM's `--api-key` guards `/v1/*` only, so the key goes on every request and harms none.
+ * @module
+ */
+import type { ProbeContext, ProbeResult } from "./types.ts";
+import { defineAdapter, failure } from "./define-adapter.ts";
+import { parseVersion } from "./guards.ts";
+import { requestJson, requestText } from "./http.ts";
+import { getOpenAiModels } from "./openai-models.ts";
+
+export const vllmAdapter = defineAdapter("vllm", 8000, probeVllm);
+
+async function probeVllm(context: ProbeContext): Promise<ProbeResult> {
+  const [health, models, version] = await Promise.all([
+    requestText(context, "/health"),
+    getOpenAiModels(context),
+    requestJson(context, "/version", parseVersion),
+  ]);
+  if (!health.ok) return failure(health.reason);
+  if (health.status < 200 || health.status > 299) {
+    return failure(`HTTP ${health.status} from /health`);
+  }
+  if (!models.ok) return failure(models.reason);
+  return {
+    ok: true,
+    models: models.value,
+    ...(version.ok ? { version: version.value } : {}),
+  };
+}
