@@ -15,7 +15,8 @@ is running and DIR is /.
 
 Options:
   --prefix DIR    install under DIR instead of / (no user is created, systemd is not touched)
-  --binary PATH   the nexus binary to install (default: ./nexus, else dist/nexus of this checkout)
+  --binary PATH   the nexus binary to install (default: ./nexus, else nexus-<os>-<arch>
+                  next to this script, else dist/nexus of this checkout)
   --uninstall     remove the binary and the unit; the config and the user are kept
   --no-systemd    do not install the unit or call systemctl
   -h, --help      show this help
@@ -114,14 +115,21 @@ if [ "$uninstall" = yes ]; then
 fi
 
 # --- install --------------------------------------------------------------------------------
+# The release file for this machine, as downloaded next to install.sh from a release page.
+release_name() {
+	case $(uname -s) in Linux) os=linux ;; Darwin) os=darwin ;; *) os=unknown ;; esac
+	case $(uname -m) in x86_64 | amd64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=unknown ;; esac
+	echo "nexus-$os-$arch"
+}
+
 if [ -z "$binary" ]; then
-	for candidate in ./nexus "$script_dir/../dist/nexus"; do
+	for candidate in ./nexus "$script_dir/$(release_name)" "$script_dir/../dist/nexus"; do
 		if [ -f "$candidate" ]; then
 			binary=$candidate
 			break
 		fi
 	done
-	[ -n "$binary" ] || die "no binary found (./nexus or dist/nexus): pass --binary PATH"
+	[ -n "$binary" ] || die "no binary found (./nexus, $(release_name) or dist/nexus): pass --binary PATH"
 fi
 [ -f "$binary" ] || die "binary not found: $binary"
 [ -x "$binary" ] || die "binary is not executable: $binary (chmod +x it first)"

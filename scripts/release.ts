@@ -1,6 +1,6 @@
 /**
- * `npm run release`: one binary per platform in dist/, their SHA256SUMS and the rendered
- * Homebrew formula (dist/nexus.rb).
+ * `npm run release`: one binary per platform in dist/, the service files install.sh needs
+ * (install.sh, nexus.service), their SHA256SUMS and the rendered Homebrew formula (nexus.rb).
  *
  *   bun scripts/release.ts [--only linux-x64,darwin-arm64] [--homepage URL] [--base-url URL]
  *
@@ -10,7 +10,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
@@ -29,6 +37,8 @@ import {
 } from "./release-assets.ts";
 
 const DIST = `${ROOT}dist/`;
+/** Shipped beside the binaries so a release page alone is enough to install the service. */
+const SERVICE_FILES = ["install.sh", "nexus.service"] as const;
 
 interface Outcome {
   readonly target: ReleaseTarget;
@@ -57,7 +67,9 @@ const targets = selectTargets(values.only);
 
 mkdirSync(DIST, { recursive: true });
 // Nothing from an earlier run may end up in this release's checksums or formula.
-for (const name of ["SHA256SUMS", "nexus.rb", ...RELEASE_TARGETS.map(assetName)]) {
+for (
+  const name of ["SHA256SUMS", "nexus.rb", ...SERVICE_FILES, ...RELEASE_TARGETS.map(assetName)]
+) {
   rmSync(DIST + name, { force: true });
 }
 
@@ -65,6 +77,14 @@ const started = performance.now();
 const outcomes = targets.map(buildTarget);
 const built = outcomes.filter((o) => o.sha256 !== undefined);
 const checksums: Checksum[] = built.map((o) => ({ sha256: o.sha256!, file: assetName(o.target) }));
+for (const name of SERVICE_FILES) {
+  copyFileSync(`${ROOT}scripts/${name}`, DIST + name);
+  chmodSync(DIST + name, name.endsWith(".sh") ? 0o755 : 0o644);
+  checksums.push({
+    sha256: createHash("sha256").update(readFileSync(DIST + name)).digest("hex"),
+    file: name,
+  });
+}
 writeFileSync(`${DIST}SHA256SUMS`, formatSha256Sums(checksums));
 
 let formulaNote: string;
@@ -180,7 +200,8 @@ function report(outcomes: readonly Outcome[], seconds: number, formulaNote: stri
         }  ${o.note}\n`,
     );
   }
-  process.stdout.write(`  dist/SHA256SUMS: ${outcomes.filter((o) => !o.error).length} file(s)\n`);
+  const binaries = outcomes.filter((o) => !o.error).length;
+  process.stdout.write(`  dist/SHA256SUMS: ${binaries} binaries, ${SERVICE_FILES.join(", ")}\n`);
   process.stdout.write(`  formula: ${formulaNote}\n`);
   if (homepage.includes("OWNER")) {
     process.stdout.write("  note: pass --homepage (or set package.json homepage) for real URLs\n");

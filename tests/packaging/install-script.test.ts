@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -112,6 +114,25 @@ describe("scripts/install.sh", () => {
     expect(result.stdout).toContain(`kept the existing config ${config}`);
     expect(readFileSync(config, "utf8")).toBe("# edited by the user\n");
     expect(run(`${prefix}/usr/local/bin/nexus`, ["--version"]).stdout).toBe("nexus 0.0.2-fake\n");
+  });
+
+  test("finds this machine's nexus-<os>-<arch> next to it, as in a downloaded release", () => {
+    const release = join(work, "release");
+    mkdirSync(release);
+    for (const file of ["install.sh", "nexus.service"]) {
+      copyFileSync(`${ROOT_DIR}scripts/${file}`, join(release, file));
+    }
+    chmodSync(join(release, "install.sh"), 0o755);
+    copyFileSync(binary, join(release, `nexus-${process.platform}-${process.arch}`));
+    chmodSync(join(release, `nexus-${process.platform}-${process.arch}`), 0o755);
+    const prefix = prefixFor("from-release");
+    const result = run(join(release, "install.sh"), ["--prefix", prefix], { cwd: work });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(readFileSync(`${prefix}/usr/local/bin/nexus`, "utf8")).toBe(
+      readFileSync(binary, "utf8"),
+    );
+    expect(readFileSync(`${prefix}/etc/systemd/system/nexus.service`, "utf8")).toBe(UNIT);
   });
 
   test("skips the unit with --no-systemd", () => {
