@@ -49,13 +49,7 @@ interface Outcome {
   readonly error?: string;
 }
 
-const { values } = parseArgs({
-  options: {
-    only: { type: "string" },
-    homepage: { type: "string" },
-    "base-url": { type: "string" },
-  },
-});
+const values = parseOptions();
 
 const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8"));
 if (pkg.version !== VERSION) {
@@ -67,11 +61,8 @@ const targets = selectTargets(values.only);
 
 mkdirSync(DIST, { recursive: true });
 // Nothing from an earlier run may end up in this release's checksums or formula.
-for (
-  const name of ["SHA256SUMS", "nexus.rb", ...SERVICE_FILES, ...RELEASE_TARGETS.map(assetName)]
-) {
-  rmSync(DIST + name, { force: true });
-}
+const previous = ["SHA256SUMS", "nexus.rb", ...SERVICE_FILES, ...RELEASE_TARGETS.map(assetName)];
+for (const name of previous) rmSync(DIST + name, { force: true });
 
 const started = performance.now();
 const outcomes = targets.map(buildTarget);
@@ -107,14 +98,28 @@ process.exit(outcomes.some((o) => o.error) ? 1 : 0);
 
 // --- internal ---
 
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        only: { type: "string" },
+        homepage: { type: "string" },
+        "base-url": { type: "string" },
+      },
+    }).values;
+  } catch (error) {
+    const usage = "usage: bun scripts/release.ts [--only T1,T2] [--homepage URL] [--base-url URL]";
+    return fail(`${(error as Error).message}\n${usage}`, 2);
+  }
+}
+
 function selectTargets(only: string | undefined): ReleaseTarget[] {
   if (only === undefined) return [...RELEASE_TARGETS];
   const wanted = only.split(",").map((s) => s.trim());
   const unknown = wanted.filter((id) => !RELEASE_TARGETS.some((t) => targetId(t) === id));
   if (unknown.length > 0) {
-    fail(
-      `Unknown target ${unknown.join(", ")} (known: ${RELEASE_TARGETS.map(targetId).join(", ")})`,
-    );
+    const known = RELEASE_TARGETS.map(targetId).join(", ");
+    fail(`Unknown target ${unknown.join(", ")} (known: ${known})`, 2);
   }
   return RELEASE_TARGETS.filter((t) => wanted.includes(targetId(t)));
 }
@@ -145,7 +150,9 @@ function buildTarget(target: ReleaseTarget): Outcome {
     rmSync(file, { force: true });
     return { target, seconds, error: smoke.error };
   }
-  const signature = found.signed === undefined ? [] : [found.signed ? "code-signed" : "unsigned"];
+  const signature = found.signed === undefined
+    ? []
+    : [found.signed ? "has a code signature" : "no code signature"];
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const note = [...signature, smoke.note].join(", ");
   return { target, seconds, bytes: bytes.length, sha256, note };
@@ -208,7 +215,7 @@ function report(outcomes: readonly Outcome[], seconds: number, formulaNote: stri
   }
 }
 
-function fail(message: string): never {
+function fail(message: string, code = 1): never {
   process.stderr.write(`release: ${message}\n`);
-  process.exit(1);
+  process.exit(code);
 }
