@@ -39,10 +39,17 @@ export class Registry {
   readonly #listeners = new Set<(event: RegistryEvent) => void>();
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
-  add(spec: BackendSpec, initial: { status?: BackendStatus; models?: readonly ModelInfo[] } = {}): Backend {
-    if (this.#backends.has(spec.name)) throw new RegistryConflictError(`A backend named "${spec.name}" already exists`);
+  add(
+    spec: BackendSpec,
+    initial: { status?: BackendStatus; models?: readonly ModelInfo[] } = {},
+  ): Backend {
+    if (this.#backends.has(spec.name)) {
+      throw new RegistryConflictError(`A backend named "${spec.name}" already exists`);
+    }
     const sameUrl = this.findByUrl(spec.url);
-    if (sameUrl) throw new RegistryConflictError(`Backend "${sameUrl.name}" already has URL ${spec.url}`);
+    if (sameUrl) {
+      throw new RegistryConflictError(`Backend "${sameUrl.name}" already has URL ${spec.url}`);
+    }
     const backend: Backend = {
       ...spec,
       status: initial.status ?? "unknown",
