@@ -177,7 +177,13 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
         };
       },
     };
-    const response = await answer({ rec, life, settings, streams, clientGone });
+    let response: Response;
+    try {
+      response = await answer({ rec, life, settings, streams, clientGone });
+    } catch (error) {
+      life.end("cut"); // a bug in a route must not leave its timers behind
+      throw error;
+    }
     if (!streaming && !life.ended) {
       rec.completedAt = now();
       life.end("completed");

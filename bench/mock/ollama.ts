@@ -57,6 +57,8 @@ const show: Route = ({ rec, settings }) => {
 
 export const ollamaRoutes: Record<string, Route> = {
   "GET /": () => plainText("Ollama is running"),
+  // The ollama CLI's heartbeat.
+  "HEAD /": () => plainText("Ollama is running"),
   "GET /api/version": () => json({ version: OLLAMA_VERSION }),
   "GET /api/tags": ({ settings }) =>
     json({

@@ -40,11 +40,6 @@ export function streamBody(
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let index = 0;
   let seq = 0;
-  life.onEnd((reason) => {
-    closed();
-    // The client left or the mock shuts down: cut the connection if it is still open.
-    if (reason === "aborted" || reason === "shutdown") errorQuietly(controller);
-  });
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
@@ -66,7 +61,8 @@ export function streamBody(
       if (step.delayMs > 0 && !(await life.sleep(step.delayMs))) return;
       if (life.ended) return;
       c.enqueue(encoder.encode(render(step, step.stamped ? seq++ : seq)));
-      if (index === steps.length) {
+      // A cut placed after the last event still drops the connection instead of ending cleanly.
+      if (index === steps.length && cut?.afterChunks !== index) {
         c.close();
         rec.completedAt = now();
         life.end("completed");
@@ -77,6 +73,12 @@ export function streamBody(
     },
     // No read-ahead: an event is produced only when the server asks for the next one.
   }, { highWaterMark: 0 });
+  // Registered once start() has run: a lifetime that already ended calls back at once.
+  life.onEnd((reason) => {
+    closed();
+    // The client left or the mock shuts down: cut the connection if it is still open.
+    if (reason === "aborted" || reason === "shutdown") errorQuietly(controller);
+  });
   return new Response(body, {
     status: options.status ?? 200,
     headers: options.headers ?? SSE_HEADERS,
