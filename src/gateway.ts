@@ -6,6 +6,8 @@
  */
 import type { Hono } from "hono";
 import { createApp } from "./api/mod.ts";
+import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { Logger } from "./lib/logger.ts";
@@ -30,8 +32,16 @@ export interface Gateway {
   readonly app: Hono;
   readonly registry: Registry;
   readonly router: Router;
+  readonly health: HealthChecker;
   /** The fetch handler to serve: passes the peer address to the app. */
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
+  /**
+   * Starts the background work: health checks on their interval (or, with health checks off, one
+   * probe round so static backends become routable). Resolves when the first round has ended.
+   */
+  start(): Promise<void>;
+  /** Stops the background work. */
+  stop(): void;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -48,9 +58,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
   const router = new Router(registry, config.routing);
-  const apiKeyFor = (
-    backend: Backend,
-  ) => (backend.api_key_env ? env[backend.api_key_env] || undefined : undefined);
+  const apiKeyFor = (backend: Backend) =>
+    backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
+  const upstreamFetch = options.fetch ?? globalThis.fetch;
+  const health = new HealthChecker({
+    registry,
+    clock,
+    logger,
+    fetch: upstreamFetch as FetchFn,
+    config: config.health_check,
+    apiKeyFor,
+  });
+  const detectType = options.detectType ?? ((url: string) =>
+    detectBackendType({
+      baseUrl: url,
+      fetch: upstreamFetch as FetchFn,
+      signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
+    }));
   const app = createApp({
     version: options.version ?? VERSION,
     clock,
@@ -62,7 +86,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxBodyBytes: config.server.max_body_bytes,
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
-        fetch: options.fetch ?? globalThis.fetch,
+        fetch: upstreamFetch,
         clock,
         registry,
         server: config.server,
@@ -72,14 +96,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     admin: {
       adminToken: config.server.admin_token,
-      detectType: options.detectType ?? (() => Promise.resolve(undefined)),
-      onAdded: (backend) =>
+      detectType,
+      onAdded: (backend) => {
         logger.info("backend added", {
           backend: backend.name,
           url: backend.url,
           type: backend.type,
-        }),
+        });
+        void health.check(backend);
+      },
     },
   });
-  return { app, registry, router, fetch: (request, conn) => app.fetch(request, conn) };
+  return {
+    app,
+    registry,
+    router,
+    health,
+    fetch: (request, conn) => app.fetch(request, conn),
+    start: () => (config.health_check.enabled ? health.start() : health.runRound()),
+    stop: () => health.stop(),
+  };
 }

@@ -33,6 +33,9 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     hostname: config.server.host,
     port: config.server.port,
   });
+  // The first health round runs while the server already answers: /health is up at once, and
+  // each backend becomes routable as soon as its own probe succeeds.
+  void gateway.start();
   logger.info("Nexus listening", {
     address: `http://${formatHost(server.hostname)}:${server.port}`,
     version: VERSION,
@@ -46,6 +49,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   const signal = await shutdownSignal;
   logger.info("Shutting down", { signal, timeout_seconds: config.server.shutdown_timeout_seconds });
   const forceExit = runtime.onSignal(signal, () => runtime.exit(130));
+  gateway.stop();
   const drained = await withDeadline(
     server.stop(false),
     config.server.shutdown_timeout_seconds * 1000,

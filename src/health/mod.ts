@@ -1,0 +1,17 @@
+/**
+ * Health: the pure status state machine and the checker loop that drives it.
+ *
+ * ```ts
+ * const checker = new HealthChecker({ registry, clock, logger, fetch, config: config.health_check, apiKeyFor });
+ * await checker.start(); // first round done
+ * ```
+ * @module
+ */
+export { HealthChecker, type HealthCheckerDeps } from "./checker.ts";
+export {
+  type CheckResult,
+  type HealthState,
+  INITIAL_STATE,
+  type Thresholds,
+  transition,
+} from "./state.ts";

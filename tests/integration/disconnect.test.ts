@@ -1,0 +1,109 @@
+/**
+ * A client that goes away cancels the upstream request at once — before headers, while a
+ * non-stream answer is pending, and mid-stream — and the backend's pending count returns to
+ * where it was.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type MockBackend, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
+import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+
+let backend: MockBackend;
+let gateway: RunningGateway;
+
+beforeAll(async () => {
+  backend = await startMockBackend({
+    models: [{ id: "m" }],
+    chunks: 200,
+    chunkGapMs: 20,
+    latencyMs: 5000,
+  });
+  gateway = await startGateway([{ name: "slow", url: backend.url, models: ["m"] }]);
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await backend.close();
+});
+
+const pending = () => gateway.gateway.registry.get("slow")!.pending;
+const body = (stream: boolean) =>
+  JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], stream });
+
+describe("client disconnect", () => {
+  test("before the first byte: the backend sees the abort and pending returns to 0", async () => {
+    backend.mock.setFault({ kind: "hang-before-headers" });
+    const controller = new AbortController();
+    const request = fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: body(false),
+      signal: controller.signal,
+    })
+      .catch(() => undefined);
+    await waitFor(
+      () => backend.mock.chatRequests().length > 0 && pending() === 1,
+      "the request to reach the backend",
+    );
+    controller.abort();
+    const aborted = await backend.mock.nextAbort();
+    expect(aborted.abortedAt).toBeDefined();
+    await request;
+    await waitFor(() => pending() === 0, "pending to return to 0");
+    backend.mock.setFault({ kind: "none" });
+  });
+
+  test("while a non-stream answer is pending", async () => {
+    const before = backend.mock.chatRequests().length;
+    const controller = new AbortController();
+    const request = fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: body(false),
+      signal: controller.signal,
+    })
+      .catch(() => undefined);
+    await waitFor(
+      () => backend.mock.chatRequests().length > before,
+      "the request to reach the backend",
+    );
+    controller.abort();
+    await backend.mock.nextAbort();
+    await request;
+    await waitFor(() => pending() === 0, "pending to return to 0");
+  });
+
+  test("mid-stream: the backend's stream is cancelled and no timers are left running", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: body(true),
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.read();
+    expect(backend.mock.activeStreams()).toBe(1);
+    controller.abort();
+    const aborted = await backend.mock.nextAbort();
+    expect(aborted.completedAt).toBeUndefined();
+    await waitFor(() => backend.mock.activeStreams() === 0, "the backend stream to close");
+    await waitFor(() => pending() === 0, "pending to return to 0");
+    await waitFor(() => backend.mock.pendingTimers() === 0, "the mock's timers to clear");
+  });
+
+  test("many aborted streams leave nothing behind", async () => {
+    const controllers = Array.from({ length: 20 }, () => new AbortController());
+    const responses = await Promise.all(
+      controllers.map((controller) =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: "POST",
+          body: body(true),
+          signal: controller.signal,
+        })
+      ),
+    );
+    await Promise.all(responses.map((r) => r.body!.getReader().read()));
+    for (const controller of controllers) controller.abort();
+    await waitFor(() => backend.mock.activeStreams() === 0, "every backend stream to close");
+    await waitFor(() => pending() === 0, "pending to return to 0");
+  });
+});
