@@ -13,7 +13,7 @@ import { type Clock, systemClock } from "./lib/clock.ts";
 import type { Logger } from "./lib/logger.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
-import type { ConnInfo } from "./runtime/mod.ts";
+import type { ConnInfo, TcpProbeResult } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
 
 export interface GatewayOptions {
@@ -21,8 +21,10 @@ export interface GatewayOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** The fetch used for every upstream request (tests may inject one). */
-  readonly fetch?: typeof fetch;
+  /** The fetch used for every upstream request (the runtime's; tests may inject one). */
+  readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /** Raw TCP probe for the connect deadline (the runtime's); without it only first-byte applies. */
+  readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly version?: string;
   /** Probes a URL to learn its backend type (POST /v1/backends without a type). */
   readonly detectType?: (url: string) => Promise<BackendType | undefined>;
@@ -87,6 +89,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
         fetch: upstreamFetch,
+        ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
         clock,
         registry,
         server: config.server,

@@ -118,7 +118,7 @@ export function handleChatCompletions(deps: ChatDeps) {
       status: outcome.status,
       code: failure.code === "client_closed" ? "client_closed_request" : failure.code,
       message: failure.message,
-      headers: idHeader,
+      headers: failure.retryAfter ? { ...idHeader, "retry-after": failure.retryAfter } : idHeader,
     });
   };
 }

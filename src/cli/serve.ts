@@ -28,7 +28,14 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
   const shutdownSignal = nextSignal(runtime);
-  const gateway = createGateway({ config, env: runtime.env, logger, clock: systemClock });
+  const gateway = createGateway({
+    config,
+    env: runtime.env,
+    logger,
+    clock: systemClock,
+    fetch: runtime.fetch,
+    tcpProbe: runtime.tcpProbe,
+  });
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,

@@ -9,14 +9,17 @@ import type { NexusConfig } from "../config/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
-import { attempt, type AttemptFailure, REQUEST_TIMEOUT } from "./attempt.ts";
+import type { TcpProbeResult } from "../runtime/mod.ts";
+import { attempt, type AttemptCommit, type AttemptFailure, REQUEST_TIMEOUT } from "./attempt.ts";
 import type { StreamEnd } from "./stream.ts";
 import { CHAT_PATH, upstreamBody, upstreamHeaders, upstreamUrl } from "./upstream.ts";
 
 export type RouteReason = "capability-match" | "failover" | "fallback";
 
 export interface ProxyDeps {
-  readonly fetch: typeof fetch;
+  readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
+  /** Raw TCP probe used by the connect deadline; without it only the first-byte deadline applies. */
+  readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly clock: Clock;
   readonly registry: Registry;
   readonly server: NexusConfig["server"];
@@ -44,7 +47,9 @@ export interface ProxyOutcome {
   readonly attempts: readonly AttemptFailure[];
   readonly ttfbMs?: number;
   readonly failure?: {
-    readonly code: "bad_gateway" | "gateway_timeout" | "client_closed";
+    readonly code: "bad_gateway" | "gateway_timeout" | "service_unavailable" | "client_closed";
+    /** The backend's Retry-After, passed on with a 503. */
+    readonly retryAfter?: string;
     readonly message: string;
   };
 }
@@ -109,6 +114,8 @@ export async function forward(
       firstByteMs: (backend.first_byte_timeout_seconds ?? server.first_byte_timeout_seconds) * 1000,
       idleMs: server.idle_timeout_seconds * 1000,
       keepAliveMs: server.sse_keepalive_seconds * 1000,
+      connectMs: server.connect_timeout_seconds * 1000,
+      ...(deps.tcpProbe ? { tcpProbe: deps.tcpProbe } : {}),
       onStreamEnd: finish,
     });
     if (result.ok) {
@@ -117,15 +124,15 @@ export async function forward(
         : failures.length > 0
         ? "failover"
         : "capability-match";
-      const headers = responseHeaders(result.upstream, backend, routeReason, candidate, request);
+      const headers = responseHeaders(result, backend, routeReason, candidate, request);
       if (!(result.body instanceof ReadableStream)) finish("complete");
       return {
-        response: new Response(result.body, { status: result.upstream.status, headers }),
+        response: new Response(result.body, { status: result.status, headers }),
         outcome: {
-          ok: result.upstream.ok,
+          ok: result.status < 400,
           backend,
           model: candidate.model,
-          status: result.upstream.status,
+          status: result.status,
           routeReason,
           attempts: failures,
           ttfbMs: result.ttfbMs,
@@ -152,6 +159,19 @@ function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure
       failure: { code: "client_closed", message: "client closed the request" },
     };
   }
+  if (last?.status === 503 && last.retryAfter) {
+    // The backend said when to come back: tell the client the same instead of a bare 502.
+    return {
+      ok: false,
+      status: 503,
+      attempts: failures,
+      failure: {
+        code: "service_unavailable",
+        message: `Backend unavailable for model "${request.requestedModel}" (${tried})`,
+        retryAfter: last.retryAfter,
+      },
+    };
+  }
   const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
   return {
     ok: false,
@@ -169,18 +189,18 @@ function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure
 }
 
 function responseHeaders(
-  upstream: Response,
+  upstream: AttemptCommit,
   backend: Backend,
   routeReason: RouteReason,
   candidate: RouteCandidate,
   request: ProxyRequest,
 ): Headers {
   const headers = new Headers();
-  const contentType = upstream.headers.get("content-type");
+  const contentType = upstream.contentType;
   if (contentType) headers.set("content-type", contentType);
-  const retryAfter = upstream.headers.get("retry-after");
+  const retryAfter = upstream.retryAfter;
   if (retryAfter) headers.set("retry-after", retryAfter);
-  if (request.stream && upstream.ok) {
+  if (request.stream && upstream.status < 400) {
     headers.set("cache-control", "no-cache");
     // Tells nginx-style reverse proxies not to buffer the event stream.
     headers.set("x-accel-buffering", "no");
