@@ -1,0 +1,227 @@
+/**
+ * A mock of the LLM servers Nexus fronts (Ollama, vLLM, llama.cpp, LM Studio, generic OpenAI),
+ * speaking their wire formats (REFERENCE.md Part B) with scripted latency and faults. The tests
+ * and the benchmark harness both use it. The handler is web-standard (Request → Response); the
+ * runtime adapter only serves it.
+ *
+ * ```ts
+ * const mock = createMockUpstream({ flavor: "ollama", chunks: 20, chunkGapMs: 5 });
+ * const server = await runtime.serve(mock.fetch, { hostname: "127.0.0.1", port: 0 });
+ * mock.setFault({ kind: "close-mid-stream", afterChunks: 3 });
+ * ```
+ *
+ * CLI: `bun bench/mock-upstream.ts --port 0 --flavor openai --latency 0 --ttft 0 --chunks 20
+ * --gap 5` prints `mock-upstream listening http://127.0.0.1:PORT`, logs `abort <path> <ms>` on
+ * stderr for every chat request its client abandoned, and serves until SIGINT/SIGTERM.
+ * @module
+ */
+import { DEFAULT_REPLY } from "./mock/chat.ts";
+import type { Exchange, MockSettings, Route, StreamTracker } from "./mock/context.ts";
+import { applyFault, truncateJson } from "./mock/faults.ts";
+import { abandoned, notFound, now, unauthorized } from "./mock/http.ts";
+import { RequestLifetime, type TimerCount } from "./mock/lifetime.ts";
+import { ollamaRoutes } from "./mock/ollama.ts";
+import { CHAT_PATH, openaiRoutes } from "./mock/openai.ts";
+import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./mock/servers.ts";
+import { malformedSse, partialBody } from "./mock/sse.ts";
+import type {
+  MockFault,
+  MockFlavor,
+  MockModel,
+  MockOptions,
+  MockUpstream,
+  RecordedRequest,
+} from "./mock/types.ts";
+
+export type {
+  FaultScope,
+  MockFault,
+  MockFlavor,
+  MockModel,
+  MockOptions,
+  MockUpstream,
+  RecordedRequest,
+} from "./mock/types.ts";
+export { DEFAULT_REPLY } from "./mock/chat.ts";
+
+const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
+  ollama: ollamaRoutes,
+  vllm: vllmRoutes,
+  llamacpp: llamacppRoutes,
+  lmstudio: lmstudioRoutes,
+  openai: {},
+};
+
+function routesFor(flavor: MockFlavor): Map<string, Route> {
+  return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[flavor] }));
+}
+
+function settingsFrom(options: MockOptions): MockSettings {
+  return {
+    flavor: options.flavor ?? "openai",
+    models: [...(options.models ?? [{ id: "mock-model" }])],
+    latencyMs: options.latencyMs ?? 0,
+    ttftMs: options.ttftMs ?? 0,
+    chunks: options.chunks ?? 5,
+    chunkGapMs: options.chunkGapMs ?? 0,
+    text: options.text ?? DEFAULT_REPLY,
+    apiKey: options.apiKey,
+    ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
+    fault: { kind: "none" },
+    faultHits: 0,
+  };
+}
+
+function parseJson(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Abandoned chat requests, queued until a `nextAbort()` caller takes them. */
+function createAbortQueue() {
+  const queued: RecordedRequest[] = [];
+  const waiting: ((rec: RecordedRequest) => void)[] = [];
+  return {
+    push(rec: RecordedRequest): void {
+      const waiter = waiting.shift();
+      if (waiter) waiter(rec);
+      else queued.push(rec);
+    },
+    next(): Promise<RecordedRequest> {
+      const rec = queued.shift();
+      return rec ? Promise.resolve(rec) : new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+export function createMockUpstream(options: MockOptions = {}): MockUpstream {
+  const settings = settingsFrom(options);
+  let routes = routesFor(settings.flavor);
+  const requests: RecordedRequest[] = [];
+  const aborts = createAbortQueue();
+  const timers: TimerCount = { value: 0 };
+  const live = new Set<RequestLifetime>();
+  let openBodies = 0;
+
+  async function answer(exchange: Exchange): Promise<Response> {
+    const { rec } = exchange;
+    if (settings.apiKey !== undefined && rec.path.startsWith("/v1/")) {
+      const auth = rec.headers["authorization"];
+      if (auth !== `Bearer ${settings.apiKey}`) return unauthorized(auth !== undefined);
+    }
+    const fault = await applyFault(exchange);
+    if (fault.respond) return fault.respond;
+    const route = routes.get(`${rec.method} ${rec.path}`);
+    if (!route) return notFound(settings.flavor, rec.method, rec.path);
+    const streamed = rec.path === CHAT_PATH && (rec.body as { stream?: unknown })?.stream === true;
+    if (fault.malformed && streamed) {
+      return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
+    }
+    const response = await route(fault.cut ? { ...exchange, cut: fault.cut } : exchange);
+    if (streamed || exchange.life.ended || !(fault.malformed || fault.cut)) return response;
+    const text = await response.text();
+    return fault.cut
+      ? partialBody(text, response, exchange, fault.cut)
+      : truncateJson(text, response);
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    const receivedAt = now();
+    const url = new URL(request.url);
+    let bodyText: string;
+    try {
+      bodyText = await request.text();
+    } catch {
+      return abandoned(); // the client left while sending its body
+    }
+    const rec: RecordedRequest = {
+      method: request.method,
+      path: url.pathname,
+      headers: Object.fromEntries(request.headers),
+      bodyText,
+      body: parseJson(bodyText),
+      receivedAt,
+    };
+    requests.push(rec);
+    const life = new RequestLifetime(timers);
+    live.add(life);
+    const isChat = rec.method === "POST" && rec.path === CHAT_PATH;
+    // Deno also aborts request.signal after a successful response (its "legacy" behaviour):
+    // once the lifetime has ended, an abort is not the client's.
+    const clientGone = () => {
+      if (life.ended) return;
+      rec.abortedAt = now();
+      life.end("aborted");
+      if (isChat) aborts.push(rec);
+    };
+    const signal = request.signal;
+    signal.addEventListener("abort", clientGone);
+    life.onEnd(() => {
+      signal.removeEventListener("abort", clientGone);
+      live.delete(life);
+    });
+    if (signal.aborted) clientGone();
+    let streaming = false;
+    const streams: StreamTracker = {
+      opened() {
+        streaming = true;
+        openBodies++;
+        let open = true;
+        return () => {
+          if (open) openBodies--;
+          open = false;
+        };
+      },
+    };
+    let response: Response;
+    try {
+      response = await answer({ rec, life, settings, streams, clientGone });
+    } catch (error) {
+      life.end("cut"); // a bug in a route must not leave its timers behind
+      throw error;
+    }
+    if (!streaming && !life.ended) {
+      rec.completedAt = now();
+      life.end("completed");
+    }
+    return response;
+  }
+
+  return {
+    fetch: handle,
+    requests,
+    chatRequests: () => requests.filter((r) => r.method === "POST" && r.path === CHAT_PATH),
+    setFault(fault: MockFault) {
+      settings.fault = fault;
+      settings.faultHits = 0;
+    },
+    setModels(models: MockModel[]) {
+      settings.models = [...models];
+    },
+    setOptions(patch: Partial<MockOptions>) {
+      const next = settingsFrom({ ...currentOptions(settings), ...patch });
+      Object.assign(settings, { ...next, fault: settings.fault, faultHits: settings.faultHits });
+      routes = routesFor(settings.flavor);
+    },
+    nextAbort: () => aborts.next(),
+    activeStreams: () => openBodies,
+    pendingTimers: () => timers.value,
+    shutdown() {
+      for (const life of [...live]) life.end("shutdown");
+    },
+  };
+}
+
+function currentOptions(settings: MockSettings): MockOptions {
+  const { fault: _fault, faultHits: _hits, ...options } = settings;
+  return options;
+}
+
+if (import.meta.main) {
+  const { runMockCli } = await import("./mock/cli.ts");
+  await runMockCli(createMockUpstream);
+}
