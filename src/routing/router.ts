@@ -7,10 +7,14 @@
  * Order of work: alias → the model's servings → filters (filters.ts) → strategy (strategies.ts)
  * → fallback models, each the same way. Fallback candidates are appended after the primary's, so
  * a primary that fails before the first byte fails over into the chain.
+ *
+ * `select()` returns exactly the attempts the proxy may make: at most `max_retries + 1` distinct
+ * backends, in order. `explain()` lists every usable backend in the same order.
  * @module
  */
-import type { NexusConfig, RoutingStrategy } from "../config/mod.ts";
+import type { NexusConfig } from "../config/mod.ts";
 import type { Registry } from "../registry/mod.ts";
+import { appendDistinct, collectCandidates, type OrderPolicy } from "./candidates.ts";
 import {
   aliasPath,
   type AliasTable,
@@ -19,11 +23,9 @@ import {
   type FallbackStep,
 } from "./chains.ts";
 import { explainDecision, type RouteExplanation } from "./explain.ts";
-import { describeExclusion, exclusionOf } from "./filters.ts";
 import { notFoundRejection, unavailableRejection } from "./rejection.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
-import { scoreBackend, type ScoreWeights } from "./scoring.ts";
-import { orderCandidates } from "./strategies.ts";
+import { rankingFor } from "./strategies.ts";
 import type { RouteCandidate, RouteDecision, RouteRejection, RouteTrace } from "./types.ts";
 
 export interface RouterOptions {
@@ -42,20 +44,13 @@ interface Routed {
   readonly chain: readonly FallbackStep[] | undefined;
 }
 
-/** Round-robin turn counters wrap here so they stay small integers. */
-const TURN_WRAP = 2 ** 30;
-
 export class Router {
   readonly #registry: Registry;
   readonly #aliases: AliasTable;
   readonly #resolved: Map<string, string>;
   readonly #fallbacks: Map<string, FallbackStep[]>;
-  readonly #strategy: RoutingStrategy;
-  readonly #weights: ScoreWeights;
+  readonly #policy: OrderPolicy;
   readonly #maxAttempts: number;
-  readonly #random: () => number;
-  /** Round-robin turns per model; only models that had candidates get an entry. */
-  readonly #turns = new Map<string, number>();
 
   constructor(
     registry: Registry,
@@ -66,15 +61,19 @@ export class Router {
     this.#aliases = routing.aliases;
     this.#resolved = buildAliasTable(routing.aliases);
     this.#fallbacks = buildFallbackTable(routing.aliases, routing.fallbacks);
-    this.#strategy = routing.strategy;
-    this.#weights = routing.weights;
+    this.#policy = {
+      strategy: routing.strategy,
+      ranking: rankingFor(routing.strategy),
+      weights: routing.weights,
+      random: options.random ?? Math.random,
+      turns: new Map(),
+    };
     this.#maxAttempts = routing.max_retries + 1;
-    this.#random = options.random ?? Math.random;
   }
 
-  /** Candidates in failover order, or a 404/503 rejection saying why. */
+  /** The attempts in failover order (at most max_retries + 1), or a 404/503 rejection. */
   select(requested: string, required: RouteRequirements = NO_REQUIREMENTS): RouteDecision {
-    const routed = this.#route(requested, required, undefined);
+    const routed = this.#route(requested, required, this.#maxAttempts, undefined);
     if (routed.candidates.length > 0) {
       return { ok: true, requested, model: routed.model, candidates: routed.candidates };
     }
@@ -84,14 +83,14 @@ export class Router {
   /** The decision `select()` would make now, with its reasons; advances no round-robin turn. */
   explain(requested: string, required: RouteRequirements = NO_REQUIREMENTS): RouteExplanation {
     const trace: RouteTrace = { excluded: [], fallbacks: [] };
-    const routed = this.#route(requested, required, trace);
+    const routed = this.#route(requested, required, Infinity, trace);
     const decision: RouteDecision = routed.candidates.length > 0
       ? { ok: true, requested, model: routed.model, candidates: routed.candidates }
       : { ok: false, requested, rejection: this.#reject(requested, required, routed, trace) };
     return explainDecision({
       aliasPath: aliasPath(this.#aliases, requested),
-      strategy: this.#strategy,
-      weights: this.#weights,
+      strategy: this.#policy.strategy,
+      weights: this.#policy.weights,
       maxAttempts: this.#maxAttempts,
       requirements: required,
       decision,
@@ -118,11 +117,19 @@ export class Router {
     return [...ids].sort();
   }
 
-  /** A trace is passed only by explain and by 503s; it also freezes round-robin turns. */
-  #route(requested: string, required: RouteRequirements, trace: RouteTrace | undefined): Routed {
+  /**
+   * Candidates of the model, then of its fallbacks, up to `limit` distinct backends. A trace is
+   * passed only by explain and by 503s; it also freezes round-robin turns.
+   */
+  #route(
+    requested: string,
+    required: RouteRequirements,
+    limit: number,
+    trace: RouteTrace | undefined,
+  ): Routed {
     const model = this.#resolved.get(requested) ?? requested;
     let known = this.#registry.servingsFor(model).length > 0;
-    const candidates = this.#candidatesFor(model, false, required, trace);
+    const candidates = this.#candidatesFor(model, false, required, limit, trace);
     const chain = this.#fallbacks.get(requested);
     if (chain === undefined) return { model, candidates, known, chain };
     for (const step of chain) {
@@ -136,43 +143,23 @@ export class Router {
         continue;
       }
       known = true;
-      const more = this.#candidatesFor(step.model, true, required, trace);
-      appendDistinct(candidates, more);
+      // `limit` per model is enough: at most candidates.length of them can be duplicates.
+      const more = this.#candidatesFor(step.model, true, required, limit, trace);
+      appendDistinct(candidates, more, limit);
       trace?.fallbacks.push({ ...step, outcome: more.length > 0 ? "used" : "unusable" });
     }
     return { model, candidates, known, chain };
   }
 
-  /** One model's usable backends, scored and ordered by the strategy. */
   #candidatesFor(
     model: string,
     fallback: boolean,
     required: RouteRequirements,
+    limit: number,
     trace: RouteTrace | undefined,
   ): RouteCandidate[] {
     const servings = this.#registry.servingsFor(model);
-    const list: RouteCandidate[] = [];
-    for (let i = 0; i < servings.length; i++) {
-      const { backend, info } = servings[i]!;
-      const excluded = exclusionOf(backend, info, required);
-      if (excluded === undefined) {
-        list.push({ backend, model, fallback, score: scoreBackend(backend, this.#weights) });
-      } else if (trace !== undefined) {
-        const reason = describeExclusion(excluded, backend, info, required);
-        trace.excluded.push({ backend: backend.name, model, reason });
-      }
-    }
-    if (list.length > 1) {
-      orderCandidates(this.#strategy, list, this.#turn(model, trace === undefined), this.#random);
-    }
-    return list;
-  }
-
-  #turn(model: string, advance: boolean): number {
-    if (this.#strategy !== "round_robin") return 0;
-    const turn = this.#turns.get(model) ?? 0;
-    if (advance) this.#turns.set(model, (turn + 1) % TURN_WRAP);
-    return turn;
+    return collectCandidates(servings, model, fallback, required, limit, this.#policy, trace);
   }
 
   #reject(
@@ -188,19 +175,8 @@ export class Router {
     let reasons = trace;
     if (reasons === undefined) {
       reasons = { excluded: [], fallbacks: [] };
-      this.#route(requested, required, reasons);
+      this.#route(requested, required, this.#maxAttempts, reasons);
     }
     return unavailableRejection(requested, routed.model, required, routed.chain, reasons);
-  }
-}
-
-/** Appends candidates whose backend is not already listed (it would be skipped anyway). */
-function appendDistinct(list: RouteCandidate[], more: readonly RouteCandidate[]): void {
-  const before = list.length;
-  for (let i = 0; i < more.length; i++) {
-    const candidate = more[i]!;
-    let seen = false;
-    for (let j = 0; j < before && !seen; j++) seen = list[j]!.backend === candidate.backend;
-    if (!seen) list.push(candidate);
   }
 }

@@ -50,6 +50,20 @@ const fleetArb: fc.Arbitrary<FleetBackend[]> = fc
   )
   .map((list) => list.map((b, i) => ({ ...b, name: `b${i}` }) as FleetBackend));
 
+/** Many healthy backends on model "a", with tied priorities: exercises ranking and cut-offs. */
+const denseFleetArb: fc.Arbitrary<FleetBackend[]> = fc
+  .array(
+    fc.record({
+      status: fc.constantFrom("healthy", "healthy", "healthy", "unhealthy"),
+      priority: fc.constantFrom(10, 20, 30),
+      pending: fc.integer({ min: 0, max: 3 }),
+      latency_ms: fc.option(fc.constantFrom(10, 50, 200), { nil: undefined }),
+      models: fc.subarray(MODELS.slice(1)).map((ids) => ["a", ...ids]),
+    }),
+    { maxLength: 12 },
+  )
+  .map((list) => list.map((b, i) => ({ ...b, name: `b${i}` }) as FleetBackend));
+
 const requirementsArb: fc.Arbitrary<RouteRequirements> = fc.record({
   vision: fc.boolean(),
   tools: fc.boolean(),
@@ -119,6 +133,37 @@ describe("Router properties", () => {
         expect(chosen.length + excluded).toBe(servings.length);
         expect(new Set(chosen.map((c) => c.backend)).size).toBe(chosen.length);
       }),
+      RUNS,
+    );
+  });
+
+  test("select() returns the first max_retries + 1 backends of explain()'s order", () => {
+    const chainArb = fc.dictionary(
+      fc.constantFrom(...MODELS),
+      fc.array(fc.constantFrom(...MODELS)),
+    );
+    const strategies = fc.constantFrom("smart", "priority_only", "round_robin");
+    fc.assert(
+      fc.property(
+        denseFleetArb,
+        chainArb,
+        strategies,
+        fc.integer({ min: 0, max: 4 }),
+        fc.constantFrom("a", "a", ...MODELS),
+        (fleet, fallbacks, strategy, max_retries, model) => {
+          const router = new Router(
+            buildFleet(fleet),
+            routing({ strategy, max_retries, fallbacks }),
+          );
+          // explain first: it shows the round-robin turn the next select() will use.
+          const all = router.explain(model).candidates.map((c) => `${c.backend}:${c.model}`);
+          const decision = router.select(model);
+          const chosen = decision.ok
+            ? decision.candidates.map((c) => `${c.backend.name}:${c.model}`)
+            : [];
+          expect(chosen).toEqual(all.slice(0, max_retries + 1));
+        },
+      ),
       RUNS,
     );
   });

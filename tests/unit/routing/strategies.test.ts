@@ -42,6 +42,40 @@ describe("smart strategy", () => {
   });
 });
 
+describe("attempt limit", () => {
+  test("keeps only the max_retries + 1 best candidates, in order", () => {
+    const backends = [30, 50, 10, 20, 40].map((priority) => ({
+      name: `p${priority}`,
+      priority,
+      models: ["m"],
+    }));
+    for (const strategy of ["smart", "priority_only"]) {
+      const router = new Router(buildFleet(backends), routingConfig({ strategy, max_retries: 1 }));
+      const decision = router.select("m");
+      expect(decision.ok && decision.candidates.map((c) => c.backend.name)).toEqual(["p10", "p20"]);
+      expect(router.explain("m").candidates).toHaveLength(5);
+    }
+  });
+
+  test("rotating strategies cut their order to the limit too", () => {
+    const backends = ["a", "b", "c", "d"].map((name) => ({ name, models: ["m"] }));
+    const router = new Router(
+      buildFleet(backends),
+      routingConfig({ strategy: "round_robin", max_retries: 1 }),
+    );
+    const next = () => {
+      const decision = router.select("m");
+      return decision.ok ? decision.candidates.map((c) => c.backend.name) : [];
+    };
+    expect([next(), next(), next(), next()]).toEqual([
+      ["a", "b"],
+      ["b", "c"],
+      ["c", "d"],
+      ["d", "a"],
+    ]);
+  });
+});
+
 describe("priority_only strategy", () => {
   test("takes the lowest priority number first, whatever the load", () => {
     const next = order("priority_only", [
@@ -109,8 +143,9 @@ describe("round_robin strategy", () => {
 describe("random strategy", () => {
   test("shuffles with the injected source of randomness", () => {
     const backends = ["a", "b", "c"].map((name) => ({ name, models: ["m"] }));
-    expect(order("random", backends, { random: () => 0 })()).toEqual(["b", "c", "a"]);
-    expect(order("random", backends, { random: () => 0.999 })()).toEqual(["a", "b", "c"]);
+    // Forward Fisher–Yates: position i takes item i + floor(random · (n − i)).
+    expect(order("random", backends, { random: () => 0 })()).toEqual(["a", "b", "c"]);
+    expect(order("random", backends, { random: () => 0.999 })()).toEqual(["c", "a", "b"]);
   });
 
   test("returns every candidate exactly once", () => {
