@@ -19,6 +19,7 @@ import { type ChatDeps, handleChatCompletions } from "./completions.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { handleHealth } from "./health.ts";
 import { handleModels } from "./models.ts";
+import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
 
 export interface AppDeps {
   readonly version: string;
@@ -36,6 +37,7 @@ export interface AppDeps {
 const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/v1\/chat\/completions$/, ["POST"]],
   [/^\/v1\/models$/, ["GET"]],
+  [/^\/v1\/route$/, ["GET", "POST"]],
   [/^\/health$/, ["GET"]],
   [/^\/v1\/backends$/, ["GET", "POST"]],
   [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
@@ -46,6 +48,8 @@ export function createApp(deps: AppDeps): Hono {
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
   app.post("/v1/chat/completions", handleChatCompletions({ ...deps.chat, router: deps.router }));
   app.get("/v1/models", handleModels(deps.registry, deps.router, deps.startedAt));
+  app.get("/v1/route", handleExplainRouteGet(deps.router));
+  app.post("/v1/route", handleExplainRoutePost(deps.router, deps.chat.maxBodyBytes));
   app.get("/health", handleHealth(deps));
   app.get("/v1/backends", handleListBackends(admin));
   app.post("/v1/backends", handleAddBackend(admin));

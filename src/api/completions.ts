@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { ForwardResult, ProxyDeps } from "../proxy/mod.ts";
 import { forward } from "../proxy/mod.ts";
-import type { Router } from "../routing/mod.ts";
+import { requirementsOf, type Router } from "../routing/mod.ts";
 import { readBodyLimited } from "./body.ts";
 import { errorResponse } from "./errors.ts";
 import { requestIdFor } from "./headers.ts";
@@ -68,7 +68,9 @@ export function handleChatCompletions(deps: ChatDeps) {
     }
     const { model, stream } = parsed.request;
 
-    const decision = deps.router.select(model);
+    // Once per request, from the body already parsed: the router never looks at the body.
+    const requirements = requirementsOf(parsed.request.body);
+    const decision = deps.router.select(model, requirements);
     if (!decision.ok) {
       const { rejection } = decision;
       deps.observe?.({
