@@ -5,7 +5,8 @@
  * @module
  */
 import type { Hono } from "hono";
-import { createApp } from "./api/mod.ts";
+import { createApp, InFlight } from "./api/mod.ts";
+import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
@@ -44,6 +45,14 @@ export interface Gateway {
   start(): Promise<void>;
   /** Stops the background work. */
   stop(): void;
+  /**
+   * Shutdown drain: refuse new chat requests (503), stop health checks, wait up to `timeoutMs`
+   * for requests in flight; then end the rest (streams get an in-stream error event).
+   * Resolves true when everything finished on its own.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Chat requests in flight now. */
+  readonly inflight: InFlight;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -63,6 +72,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
+  const inflight = new InFlight();
   const health = new HealthChecker({
     registry,
     clock,
@@ -86,6 +96,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     router,
     chat: {
       maxBodyBytes: config.server.max_body_bytes,
+      inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
         fetch: upstreamFetch,
@@ -118,5 +129,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: (request, conn) => app.fetch(request, conn),
     start: () => (config.health_check.enabled ? health.start() : health.runRound()),
     stop: () => health.stop(),
+    inflight,
+    async drain(timeoutMs) {
+      inflight.drain();
+      health.stop();
+      if (await withDeadline(inflight.idle(), timeoutMs)) return true;
+      inflight.abortAll();
+      // Aborted streams finish within a tick or two; never wait on them for long.
+      await withDeadline(inflight.idle(), 2000);
+      return false;
+    },
   };
 }

@@ -10,6 +10,7 @@ import { requirementsOf, type Router } from "../routing/mod.ts";
 import { readBodyLimited } from "./body.ts";
 import { errorResponse } from "./errors.ts";
 import { requestIdFor } from "./headers.ts";
+import type { InFlight } from "./inflight.ts";
 import { parseChatRequest } from "./openai.ts";
 
 export interface ChatDeps {
@@ -18,6 +19,8 @@ export interface ChatDeps {
   readonly maxBodyBytes: number;
   /** Seconds a client should wait before retrying a 503. */
   readonly retryAfterSeconds: number;
+  /** Requests in flight, for the shutdown drain. */
+  readonly inflight: InFlight;
   /** Called once per request after the response is decided (logging, metrics). */
   readonly observe?: (event: ChatEvent) => void;
 }
@@ -32,7 +35,29 @@ export interface ChatEvent {
 }
 
 export function handleChatCompletions(deps: ChatDeps) {
+  const { inflight } = deps;
+  const end = () => inflight.end();
   return async function chatCompletions(c: Context): Promise<Response> {
+    if (inflight.draining) {
+      return errorResponse({
+        status: 503,
+        code: "service_unavailable",
+        message: "Nexus is shutting down; retry shortly",
+        headers: { "retry-after": "5", "x-request-id": requestIdFor(c.req.raw.headers) },
+      });
+    }
+    // Counted until the response is fully delivered (a stream: its last byte), for the drain.
+    const track: { done?: Promise<unknown> } = {};
+    inflight.begin();
+    try {
+      return await handle(c, track);
+    } finally {
+      if (track.done) track.done.then(end, end);
+      else end();
+    }
+  };
+
+  async function handle(c: Context, track: { done?: Promise<unknown> }): Promise<Response> {
     const request = c.req.raw;
     const requestId = requestIdFor(request.headers);
     const idHeader = { "x-request-id": requestId };
@@ -100,11 +125,13 @@ export function handleChatCompletions(deps: ChatDeps) {
         stream,
         clientHeaders: request.headers,
         clientSignal: request.signal,
+        shutdownSignal: deps.inflight.shutdownSignal,
         requestId,
       },
       decision.candidates,
       deps.proxy,
     );
+    track.done = result.done;
     const { outcome } = result;
     deps.observe?.({
       requestId,
@@ -122,5 +149,5 @@ export function handleChatCompletions(deps: ChatDeps) {
       message: failure.message,
       headers: failure.retryAfter ? { ...idHeader, "retry-after": failure.retryAfter } : idHeader,
     });
-  };
+  }
 }

@@ -246,6 +246,7 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
           options,
         );
         if (kind === "client_closed") return { end: "client_closed", message };
+        if (kind === "shutdown") return { end: "shutdown", message };
         const timeout = kind === "timeout" || kind === "request_timeout";
         return {
           end: timeout ? "timeout" : "upstream_error",

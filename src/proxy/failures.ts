@@ -8,6 +8,7 @@ import { networkErrorReason } from "../lib/network.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 
 export type FailureKind =
+  | "shutdown"
   | "network"
   | "status"
   | "invalid_response"
@@ -20,6 +21,8 @@ export const FIRST_BYTE = { reason: "first_byte" };
 export const IDLE = { reason: "idle" };
 /** Abort reason for the whole-request deadline (set by the forwarder). */
 export const REQUEST_TIMEOUT = { reason: "request_timeout" };
+/** Abort reason for requests still running when the shutdown drain deadline passes. */
+export const SHUTDOWN = { reason: "shutdown" };
 
 /** The connect watchdog found nothing listening, or nothing reachable, at the backend. */
 export class ConnectFailure {
@@ -63,6 +66,9 @@ export function classify(
       kind: "network",
       message: reason.result === "refused" ? "connection refused" : "host unreachable",
     };
+  }
+  if (requestSignal.aborted && requestSignal.reason === SHUTDOWN) {
+    return { kind: "shutdown", message: "Nexus is shutting down" };
   }
   if (requestSignal.aborted && requestSignal.reason === REQUEST_TIMEOUT) {
     return { kind: "request_timeout", message: "the request deadline passed" };

@@ -11,6 +11,7 @@ import type { Backend, Registry } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 import { attempt, type AttemptCommit, type AttemptFailure, REQUEST_TIMEOUT } from "./attempt.ts";
+import { SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./stream.ts";
 import { CHAT_PATH, upstreamBody, upstreamHeaders, upstreamUrl } from "./upstream.ts";
 
@@ -34,6 +35,8 @@ export interface ProxyRequest {
   readonly stream: boolean;
   readonly clientHeaders: Headers;
   readonly clientSignal: AbortSignal;
+  /** Aborted when the shutdown drain deadline passes. */
+  readonly shutdownSignal?: AbortSignal;
   readonly requestId: string;
 }
 
@@ -73,6 +76,8 @@ export async function forward(
   const onClientAbort = () => requestAbort.abort(request.clientSignal.reason);
   if (request.clientSignal.aborted) onClientAbort();
   else request.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const onShutdown = () => requestAbort.abort(SHUTDOWN);
+  request.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
   const requestTimer = deps.clock.setTimeout(
     () => requestAbort.abort(REQUEST_TIMEOUT),
     server.request_timeout_seconds * 1000,
@@ -82,6 +87,7 @@ export async function forward(
   const finish = (end: StreamEnd) => {
     deps.clock.clearTimeout(requestTimer);
     request.clientSignal.removeEventListener("abort", onClientAbort);
+    request.shutdownSignal?.removeEventListener("abort", onShutdown);
     resolveDone(end);
   };
 
@@ -141,7 +147,12 @@ export async function forward(
       };
     }
     failures.push(result);
-    if (result.kind === "client_closed" || result.kind === "request_timeout") break;
+    if (
+      result.kind === "client_closed" || result.kind === "request_timeout" ||
+      result.kind === "shutdown"
+    ) {
+      break;
+    }
   }
 
   finish("upstream_error");
@@ -157,6 +168,18 @@ function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure
       status: 499,
       attempts: failures,
       failure: { code: "client_closed", message: "client closed the request" },
+    };
+  }
+  if (last?.kind === "shutdown") {
+    return {
+      ok: false,
+      status: 503,
+      attempts: failures,
+      failure: {
+        code: "service_unavailable",
+        message: "Nexus is shutting down; retry shortly",
+        retryAfter: "5",
+      },
     };
   }
   if (last?.status === 503 && last.retryAfter) {

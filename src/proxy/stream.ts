@@ -11,7 +11,7 @@
  */
 import type { Clock } from "../lib/clock.ts";
 
-export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout";
+export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout" | "shutdown";
 
 /** The first chunk of an upstream stream, or the reason there will be none. */
 export type FirstChunk =
@@ -31,7 +31,9 @@ export interface StreamTapOptions {
   /** Aborts the upstream request (idle deadline, client gone). */
   readonly abort: (reason: "idle" | "client") => void;
   /** Why the upstream failed: a deadline Nexus enforced, or the backend itself. */
-  readonly describeFailure: (error: unknown) => { end: StreamEnd; message: string };
+  readonly describeFailure: (
+    error: unknown,
+  ) => { end: Exclude<StreamEnd, "complete">; message: string };
   /** Called when the first chunk arrives after an early commit. */
   readonly onFirstByte: () => void;
   readonly onEnd: (end: StreamEnd, detail?: string) => void;
@@ -41,7 +43,15 @@ const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
 const NEWLINE = 10;
 
-export function inStreamError(message: string, code: "bad_gateway" | "gateway_timeout"): string {
+export type InStreamErrorCode = "bad_gateway" | "gateway_timeout" | "service_unavailable";
+
+const CODE_FOR: Record<Exclude<StreamEnd, "complete" | "client_closed">, InStreamErrorCode> = {
+  upstream_error: "bad_gateway",
+  timeout: "gateway_timeout",
+  shutdown: "service_unavailable",
+};
+
+export function inStreamError(message: string, code: InStreamErrorCode): string {
   return `data: ${
     JSON.stringify({ error: { message, type: "server_error", param: null, code } })
   }\n\n`;
@@ -94,7 +104,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
     const prefix = lastByte === NEWLINE ? "" : "\n\n";
     controller.enqueue(
       encoder.encode(
-        prefix + inStreamError(message, how === "timeout" ? "gateway_timeout" : "bad_gateway"),
+        prefix + inStreamError(message, CODE_FOR[how]),
       ),
     );
     controller.close();
