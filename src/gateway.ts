@@ -96,6 +96,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     router,
     chat: {
       maxBodyBytes: config.server.max_body_bytes,
+      bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
       inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {

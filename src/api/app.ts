@@ -49,7 +49,10 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/v1/chat/completions", handleChatCompletions({ ...deps.chat, router: deps.router }));
   app.get("/v1/models", handleModels(deps.registry, deps.router, deps.startedAt));
   app.get("/v1/route", handleExplainRouteGet(deps.router));
-  app.post("/v1/route", handleExplainRoutePost(deps.router, deps.chat.maxBodyBytes));
+  app.post(
+    "/v1/route",
+    handleExplainRoutePost(deps.router, deps.chat.maxBodyBytes, deps.chat.bodyTimeoutMs),
+  );
   app.get("/health", handleHealth(deps));
   app.get("/v1/backends", handleListBackends(admin));
   app.post("/v1/backends", handleAddBackend(admin));

@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import type { ForwardResult, ProxyDeps } from "../proxy/mod.ts";
 import { forward } from "../proxy/mod.ts";
 import { requirementsOf, type Router } from "../routing/mod.ts";
-import { readBodyLimited } from "./body.ts";
+import { bodyError, readBodyLimited } from "./body.ts";
 import { errorResponse } from "./errors.ts";
 import { requestIdFor } from "./headers.ts";
 import type { InFlight } from "./inflight.ts";
@@ -17,6 +17,8 @@ export interface ChatDeps {
   readonly router: Router;
   readonly proxy: ProxyDeps;
   readonly maxBodyBytes: number;
+  /** How long the request body may take to arrive. */
+  readonly bodyTimeoutMs: number;
   /** Seconds a client should wait before retrying a 503. */
   readonly retryAfterSeconds: number;
   /** Requests in flight, for the shutdown drain. */
@@ -77,15 +79,10 @@ export function handleChatCompletions(deps: ChatDeps) {
       return errorResponse({ status, code, message, headers: idHeader, ...extra });
     };
 
-    const body = await readBodyLimited(request, deps.maxBodyBytes);
+    const body = await readBodyLimited(request, deps.maxBodyBytes, deps.bodyTimeoutMs);
     if (!body.ok) {
-      return body.reason === "too_large"
-        ? fail(
-          413,
-          "request_too_large",
-          `Request body is larger than the limit of ${deps.maxBodyBytes} bytes`,
-        )
-        : fail(400, "invalid_request_error", "Request body could not be read");
+      const error = bodyError(body.reason, deps.maxBodyBytes);
+      return fail(error.status, error.code, error.message);
     }
     const parsed = parseChatRequest(body.text);
     if (!parsed.ok) {

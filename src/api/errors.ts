@@ -8,6 +8,7 @@
 export type ErrorCode =
   | "invalid_request_error"
   | "request_too_large"
+  | "request_timeout"
   | "model_not_found"
   | "service_unavailable"
   | "bad_gateway"

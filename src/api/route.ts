@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import { NO_REQUIREMENTS, requirementsOf, type Router } from "../routing/mod.ts";
-import { readBodyLimited } from "./body.ts";
+import { bodyError, readBodyLimited } from "./body.ts";
 import { errorResponse } from "./errors.ts";
 import { parseChatRequest } from "./openai.ts";
 
@@ -25,22 +25,14 @@ export function handleExplainRouteGet(router: Router) {
   };
 }
 
-export function handleExplainRoutePost(router: Router, maxBodyBytes: number) {
+export function handleExplainRoutePost(
+  router: Router,
+  maxBodyBytes: number,
+  bodyTimeoutMs: number,
+) {
   return async function explainRoutePost(c: Context): Promise<Response> {
-    const body = await readBodyLimited(c.req.raw, maxBodyBytes);
-    if (!body.ok) {
-      return body.reason === "too_large"
-        ? errorResponse({
-          status: 413,
-          code: "request_too_large",
-          message: `Request body is larger than the limit of ${maxBodyBytes} bytes`,
-        })
-        : errorResponse({
-          status: 400,
-          code: "invalid_request_error",
-          message: "Request body could not be read",
-        });
-    }
+    const body = await readBodyLimited(c.req.raw, maxBodyBytes, bodyTimeoutMs);
+    if (!body.ok) return errorResponse(bodyError(body.reason, maxBodyBytes));
     const parsed = parseChatRequest(body.text);
     if (!parsed.ok) {
       return errorResponse({

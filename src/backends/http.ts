@@ -86,7 +86,12 @@ export async function requestJson<T>(
  * ignores its signal (a fake, or a runtime bug) still cannot outlive the probe's deadline.
  */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The request was already started: its own rejection must not go unhandled (a runtime may
+    // treat an unhandled rejection as fatal).
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });

@@ -13,6 +13,8 @@ import { createGateway } from "../gateway.ts";
 import type { CommandHandler } from "./spec.ts";
 
 export const serveCommand: CommandHandler = async ({ runtime, values }) => {
+  // First, before any work worth keeping: on Bun this may re-execute the process.
+  const limited = await runtime.prepareToServe();
   const { config, path, warnings } = await loadConfig({
     runtime,
     env: runtime.env,
@@ -25,6 +27,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     colour: runtime.stdoutIsTTY && !runtime.env.NO_COLOR,
   });
   for (const warning of warnings) logger.warn(`config: ${warning}`);
+  if (limited) logger.warn(limited);
 
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.

@@ -36,6 +36,7 @@ const serverSchema = z.strictObject({
   max_body_bytes: positiveInt.default(10 * 1024 * 1024),
   admin_token: z.string().min(1).optional(),
   request_timeout_seconds: seconds.default(300),
+  body_timeout_seconds: seconds.default(30),
   connect_timeout_seconds: seconds.default(5),
   first_byte_timeout_seconds: seconds.default(300),
   idle_timeout_seconds: seconds.default(60),

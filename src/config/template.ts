@@ -14,6 +14,7 @@ host = "0.0.0.0"                  # NEXUS_HOST, --host
 port = 8000                       # NEXUS_PORT, --port
 max_body_bytes = 10485760         # requests above this get 413 (10 MiB)
 request_timeout_seconds = 300     # whole request, stream included
+body_timeout_seconds = 30         # receiving the request body (a slower upload gets 408)
 connect_timeout_seconds = 5       # TCP connect to a backend
 first_byte_timeout_seconds = 300  # response headers / first token: covers a cold model load
 idle_timeout_seconds = 60         # longest silence between stream chunks

@@ -16,6 +16,7 @@ import type {
 } from "./types.ts";
 import { ServeError } from "./types.ts";
 import { mapNodeFileError } from "./node-errors.ts";
+import { raiseFetchLimit } from "./bun-exec.ts";
 
 /** Bun rejects idleTimeout values above 255 seconds. */
 const MAX_IDLE_TIMEOUT_SECONDS = 255;
@@ -57,6 +58,7 @@ export function createBunRuntime(): Runtime {
     // which would otherwise cut a backend allowed a longer first-byte deadline.
     fetch: (input, init) => fetch(input, { ...init, timeout: false } as RequestInit),
     tcpProbe: probeWithNodeNet,
+    prepareToServe: raiseFetchLimit,
   };
 }
 

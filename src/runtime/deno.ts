@@ -47,6 +47,8 @@ export function createDenoRuntime(): Runtime {
     residentMemoryBytes: () => Deno.memoryUsage().rss,
     fetch: (input, init) => fetch(input, init),
     tcpProbe: probeWithDenoConnect,
+    // Deno's fetch has no process-wide cap on requests in flight.
+    prepareToServe: () => Promise.resolve(undefined),
   };
 }
 

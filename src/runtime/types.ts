@@ -105,6 +105,12 @@ export interface Runtime {
    * deadlines, which may be longer than a runtime default (Bun cuts idle sockets at 5 min).
    */
   fetch(input: string, init: RequestInit): Promise<Response>;
+  /**
+   * Readies the runtime for serving many concurrent upstream requests. On Bun this may replace
+   * the process with itself (see bun-exec.ts) and then never returns. Resolves with a warning
+   * when the runtime stays limited.
+   */
+  prepareToServe(): Promise<string | undefined>;
   /** Opens and closes one TCP connection to learn whether anything listens there. */
   tcpProbe(host: string, port: number, timeoutMs: number): Promise<TcpProbeResult>;
 }

@@ -69,5 +69,6 @@ export function createFakeRuntime(
     residentMemoryBytes: () => undefined,
     fetch: (input, init) => fetch(input, init),
     tcpProbe: () => Promise.resolve("open"),
+    prepareToServe: () => Promise.resolve(undefined),
   };
 }

@@ -29,12 +29,19 @@ const quietEnv = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", RUST_BACKTRACE: "0"
 export function startNexus(
   runtime: RuntimeName,
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    unsetEnv?: readonly string[];
+    cwd?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<NexusProcess> {
   const [command, argv] = nexusCommand(runtime, ["serve", "-p", "0", "-H", "127.0.0.1", ...args]);
+  const env: Record<string, string | undefined> = { ...process.env, ...quietEnv, ...options.env };
+  for (const name of options.unsetEnv ?? []) delete env[name];
   const child = spawn(command, argv, {
     cwd: options.cwd ?? ROOT_DIR,
-    env: { ...process.env, ...quietEnv, ...options.env },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -20,7 +20,12 @@ beforeAll(async () => {
     { name: "dead", url: deadUrl, models: ["only-dead"] },
     { name: "down", url: "http://127.0.0.1:1", status: "unhealthy", models: ["sleepy"] },
   ], {
-    server: { max_body_bytes: 1024, first_byte_timeout_seconds: 0.5, idle_timeout_seconds: 0.5 },
+    server: {
+      max_body_bytes: 1024,
+      first_byte_timeout_seconds: 0.5,
+      idle_timeout_seconds: 0.5,
+      body_timeout_seconds: 0.3,
+    },
     routing: { max_retries: 0 },
   });
 });
@@ -106,6 +111,19 @@ describe("413 request_too_large", () => {
     const { response, text } = await post(body);
     expect(response.status).toBe(413);
     expect(envelope(text).code).toBe("request_too_large");
+  });
+});
+
+describe("408 request_timeout", () => {
+  test("for a body that stops arriving (slowloris), within the body deadline", async () => {
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"model":"m","messages":['));
+      },
+    });
+    const { response, text } = await post(body);
+    expect(response.status).toBe(408);
+    expect(envelope(text).code).toBe("request_timeout");
   });
 });
 

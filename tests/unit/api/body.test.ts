@@ -14,9 +14,27 @@ function chunked(parts: string[]): Request {
 }
 
 describe("readBodyLimited()", () => {
+  test("gives up on a body that stops arriving, and cancels it", async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"model":'));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const request = new Request(
+      "http://x/",
+      { method: "POST", body, duplex: "half" } as RequestInit,
+    );
+    expect(await readBodyLimited(request, 1000, 20)).toEqual({ ok: false, reason: "timeout" });
+    expect(cancelled).toBe(true);
+  });
+
   test("returns the text of a body within the limit", async () => {
     const request = new Request("http://x/", { method: "POST", body: "hello" });
-    expect(await readBodyLimited(request, 5)).toEqual({ ok: true, text: "hello" });
+    expect(await readBodyLimited(request, 5, 1000)).toEqual({ ok: true, text: "hello" });
   });
 
   test("refuses a declared length over the limit without reading the body", async () => {
@@ -25,13 +43,13 @@ describe("readBodyLimited()", () => {
       body: "x".repeat(11),
       headers: { "content-length": "11" },
     });
-    expect(await readBodyLimited(request, 10)).toEqual({ ok: false, reason: "too_large" });
+    expect(await readBodyLimited(request, 10, 1000)).toEqual({ ok: false, reason: "too_large" });
     expect(request.bodyUsed).toBe(false);
   });
 
   test("counts a chunked body as it streams and stops past the limit", async () => {
     const request = chunked(["aaaa", "bbbb", "cccc", "dddd"]);
-    expect(await readBodyLimited(request, 10)).toEqual({ ok: false, reason: "too_large" });
+    expect(await readBodyLimited(request, 10, 1000)).toEqual({ ok: false, reason: "too_large" });
   });
 
   test("joins a chunked body within the limit, multi-byte characters split across chunks included", async () => {
@@ -47,6 +65,6 @@ describe("readBodyLimited()", () => {
       "http://x/",
       { method: "POST", body, duplex: "half" } as RequestInit,
     );
-    expect(await readBodyLimited(request, 100)).toEqual({ ok: true, text: "héllo" });
+    expect(await readBodyLimited(request, 100, 1000)).toEqual({ ok: true, text: "héllo" });
   });
 });
