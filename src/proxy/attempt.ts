@@ -9,6 +9,7 @@ import type { Clock } from "../lib/clock.ts";
 import { networkErrorReason } from "../lib/network.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import { createPassThrough, type StreamEnd } from "./stream.ts";
+import type { ResponseTap } from "./tap.ts";
 
 export type FailureKind = "network" | "status" | "timeout" | "client_closed" | "request_timeout";
 
@@ -43,6 +44,8 @@ export interface AttemptOptions {
   readonly idleMs: number;
   readonly keepAliveMs: number;
   readonly onStreamEnd: (end: StreamEnd, detail?: string) => void;
+  /** Notes the committed body's chunks and tail (metrics). */
+  readonly tap?: ResponseTap;
 }
 
 /** Reasons this module aborts with, compared by identity. */
@@ -120,6 +123,7 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
       keepAliveMs: options.keepAliveMs,
       idleMs: options.idleMs,
       clock,
+      tap: options.tap,
       abort: (reason) => controller.abort(reason === "idle" ? IDLE : options.requestSignal.reason),
       describeFailure: (error) => {
         const { kind, message } = classify(

@@ -9,8 +9,9 @@ import type { NexusConfig } from "../config/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
-import { attempt, type AttemptFailure, REQUEST_TIMEOUT } from "./attempt.ts";
+import { attempt, type AttemptFailure, type AttemptOptions, REQUEST_TIMEOUT } from "./attempt.ts";
 import type { StreamEnd } from "./stream.ts";
+import { ResponseTap } from "./tap.ts";
 import { CHAT_PATH, upstreamBody, upstreamHeaders, upstreamUrl } from "./upstream.ts";
 
 export type RouteReason = "capability-match" | "failover" | "fallback";
@@ -43,6 +44,12 @@ export interface ProxyOutcome {
   readonly routeReason?: RouteReason;
   readonly attempts: readonly AttemptFailure[];
   readonly ttfbMs?: number;
+  /**
+   * Milliseconds spent waiting on backends, every attempt included: from just before each
+   * upstream fetch until its answer (stream: headers and first chunk; otherwise the whole body)
+   * or its failure. The rest of the handler's time is Nexus's own overhead.
+   */
+  readonly upstreamMs: number;
   readonly failure?: {
     readonly code: "bad_gateway" | "gateway_timeout" | "client_closed";
     readonly message: string;
@@ -54,6 +61,8 @@ export interface ForwardResult {
   readonly outcome: ProxyOutcome;
   /** Resolves when the response body has been fully delivered, failed, or abandoned. */
   readonly done: Promise<StreamEnd>;
+  /** Chunk count and body tail of the committed response; final once `done` resolves. */
+  readonly tap: ResponseTap;
 }
 
 const CLOUD_TYPES = new Set(["openai", "anthropic", "google"]);
@@ -82,6 +91,8 @@ export async function forward(
 
   const failures: AttemptFailure[] = [];
   const tried = new Set<Backend>();
+  const tap = new ResponseTap();
+  let upstreamMs = 0;
   for (const candidate of candidates) {
     if (failures.length > deps.maxRetries) break;
     if (tried.has(candidate.backend)) continue;
@@ -97,7 +108,7 @@ export async function forward(
       requestId: request.requestId,
       apiKey: deps.apiKeyFor(backend),
     };
-    const result = await attempt({
+    const options: AttemptOptions = {
       backend,
       url: upstreamUrl(backend, CHAT_PATH),
       init: { headers: upstreamHeaders(input), body: upstreamBody(input) },
@@ -110,7 +121,11 @@ export async function forward(
       idleMs: server.idle_timeout_seconds * 1000,
       keepAliveMs: server.sse_keepalive_seconds * 1000,
       onStreamEnd: finish,
-    });
+      tap,
+    };
+    const sentAt = deps.clock.monotonic();
+    const result = await attempt(options);
+    upstreamMs += deps.clock.monotonic() - sentAt;
     if (result.ok) {
       const routeReason: RouteReason = candidate.fallback
         ? "fallback"
@@ -118,7 +133,10 @@ export async function forward(
         ? "failover"
         : "capability-match";
       const headers = responseHeaders(result.upstream, backend, routeReason, candidate, request);
-      if (!(result.body instanceof ReadableStream)) finish("complete");
+      if (!(result.body instanceof ReadableStream)) {
+        tap.setBody(new Uint8Array(result.body));
+        finish("complete");
+      }
       return {
         response: new Response(result.body, { status: result.upstream.status, headers }),
         outcome: {
@@ -129,8 +147,10 @@ export async function forward(
           routeReason,
           attempts: failures,
           ttfbMs: result.ttfbMs,
+          upstreamMs,
         },
         done,
+        tap,
       };
     }
     failures.push(result);
@@ -138,10 +158,19 @@ export async function forward(
   }
 
   finish("upstream_error");
-  return { response: undefined, outcome: failureOutcome(request, failures), done };
+  return {
+    response: undefined,
+    outcome: failureOutcome(request, failures, upstreamMs),
+    done,
+    tap,
+  };
 }
 
-function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure[]): ProxyOutcome {
+function failureOutcome(
+  request: ProxyRequest,
+  failures: readonly AttemptFailure[],
+  upstreamMs: number,
+): ProxyOutcome {
   const last = failures[failures.length - 1];
   const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
   if (last?.kind === "client_closed") {
@@ -149,6 +178,7 @@ function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure
       ok: false,
       status: 499,
       attempts: failures,
+      upstreamMs,
       failure: { code: "client_closed", message: "client closed the request" },
     };
   }
@@ -157,6 +187,7 @@ function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure
     ok: false,
     status: timedOut ? 504 : 502,
     attempts: failures,
+    upstreamMs,
     failure: {
       code: timedOut ? "gateway_timeout" : "bad_gateway",
       message: failures.length === 0

@@ -13,3 +13,4 @@ export {
 } from "./forward.ts";
 export type { AttemptFailure, FailureKind } from "./attempt.ts";
 export { inStreamError, type StreamEnd } from "./stream.ts";
+export { ResponseTap, TAIL_BYTES } from "./tap.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from "../lib/clock.ts";
+import type { ResponseTap } from "./tap.ts";
 
 export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout";
 
@@ -24,6 +25,8 @@ export interface StreamTapOptions {
   readonly describeFailure: (error: unknown) => { end: StreamEnd; message: string };
   readonly onFirstByte: () => void;
   readonly onEnd: (end: StreamEnd, detail?: string) => void;
+  /** Counts relayed chunks and keeps the stream's tail for usage (metrics). */
+  readonly tap?: ResponseTap;
 }
 
 const encoder = new TextEncoder();
@@ -37,7 +40,8 @@ export function inStreamError(message: string, code: "bad_gateway" | "gateway_ti
 }
 
 export function createPassThrough(options: StreamTapOptions): ReadableStream<Uint8Array> {
-  const { reader, clock } = options;
+  const { reader, clock, tap } = options;
+  if (tap) tap.streaming = true;
   let ended = false;
   let receivedData = options.first !== undefined;
   let lastByte = options.first?.[options.first.length - 1] ?? NEWLINE;
@@ -82,6 +86,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
   return new ReadableStream<Uint8Array>({
     start(controller) {
       if (options.first) {
+        tap?.push(options.first);
         controller.enqueue(options.first);
       } else if (options.firstRead) {
         // Committed before the first token: keep idle proxies from closing the connection.
@@ -114,6 +119,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
         receivedData = true;
         lastChunkAt = clock.monotonic();
         lastByte = result.value[result.value.length - 1] ?? lastByte;
+        tap?.push(result.value);
         controller.enqueue(result.value);
       } catch (error) {
         if (ended) return;
