@@ -24,6 +24,8 @@ export interface ChatDeps {
 
 export interface ChatEvent {
   readonly requestId: string;
+  /** Monotonic ms when the handler started (durations and gateway overhead are measured from it). */
+  readonly receivedAt: number;
   readonly requestedModel: string | undefined;
   readonly stream: boolean;
   readonly status: number;
@@ -33,6 +35,7 @@ export interface ChatEvent {
 
 export function handleChatCompletions(deps: ChatDeps) {
   return async function chatCompletions(c: Context): Promise<Response> {
+    const receivedAt = deps.proxy.clock.monotonic();
     const request = c.req.raw;
     const requestId = requestIdFor(request.headers);
     const idHeader = { "x-request-id": requestId };
@@ -44,6 +47,7 @@ export function handleChatCompletions(deps: ChatDeps) {
     ) => {
       deps.observe?.({
         requestId,
+        receivedAt,
         requestedModel: undefined,
         stream: false,
         status,
@@ -73,6 +77,7 @@ export function handleChatCompletions(deps: ChatDeps) {
       const { rejection } = decision;
       deps.observe?.({
         requestId,
+        receivedAt,
         requestedModel: model,
         stream,
         status: rejection.status,
@@ -106,6 +111,7 @@ export function handleChatCompletions(deps: ChatDeps) {
     const { outcome } = result;
     deps.observe?.({
       requestId,
+      receivedAt,
       requestedModel: model,
       stream,
       status: outcome.status,
