@@ -9,7 +9,13 @@
 export { type AppDeps, createApp, errorResponse, healthStatus } from "./src/api/mod.ts";
 export { createGateway, type Gateway, type GatewayOptions } from "./src/gateway.ts";
 export { type Backend, type ModelInfo, Registry } from "./src/registry/mod.ts";
-export { type RouteDecision, Router } from "./src/routing/mod.ts";
+export {
+  requirementsOf,
+  type RouteDecision,
+  type RouteExplanation,
+  Router,
+  type RouteRequirements,
+} from "./src/routing/mod.ts";
 export {
   type BackendConfig,
   type BackendType,

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Hono } from "hono";
-import { createApp } from "./api/mod.ts";
+import { createApp, InFlight } from "./api/mod.ts";
+import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
@@ -14,7 +15,7 @@ import type { Logger } from "./lib/logger.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
-import type { ConnInfo } from "./runtime/mod.ts";
+import type { ConnInfo, TcpProbeResult } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
 
 export interface GatewayOptions {
@@ -22,8 +23,10 @@ export interface GatewayOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** The fetch used for every upstream request (tests may inject one). */
-  readonly fetch?: typeof fetch;
+  /** The fetch used for every upstream request (the runtime's; tests may inject one). */
+  readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /** Raw TCP probe for the connect deadline (the runtime's); without it only first-byte applies. */
+  readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly version?: string;
   /** Probes a URL to learn its backend type (POST /v1/backends without a type). */
   readonly detectType?: (url: string) => Promise<BackendType | undefined>;
@@ -45,6 +48,14 @@ export interface Gateway {
   start(): Promise<void>;
   /** Stops the background work. */
   stop(): void;
+  /**
+   * Shutdown drain: refuse new chat requests (503), stop health checks, wait up to `timeoutMs`
+   * for requests in flight; then end the rest (streams get an in-stream error event).
+   * Resolves true when everything finished on its own.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** Chat requests in flight now. */
+  readonly inflight: InFlight;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -65,6 +76,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
+  const inflight = new InFlight();
   const observability = createObservability({ registry, clock, logger, startedAt });
   const health = new HealthChecker({
     registry,
@@ -91,9 +103,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     chat: {
       observe: observability.observeChat,
       maxBodyBytes: config.server.max_body_bytes,
+      inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
         fetch: upstreamFetch,
+        ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
         clock,
         registry,
         server: config.server,
@@ -124,5 +138,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: (request, conn) => app.fetch(request, conn),
     start: () => (config.health_check.enabled ? health.start() : health.runRound()),
     stop: () => health.stop(),
+    inflight,
+    async drain(timeoutMs) {
+      inflight.drain();
+      health.stop();
+      if (await withDeadline(inflight.idle(), timeoutMs)) return true;
+      inflight.abortAll();
+      // Aborted streams finish within a tick or two; never wait on them for long.
+      await withDeadline(inflight.idle(), 2000);
+      return false;
+    },
   };
 }

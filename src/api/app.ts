@@ -21,6 +21,7 @@ import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
 import { handleModels } from "./models.ts";
+import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
 
 export interface AppDeps {
   readonly version: string;
@@ -42,6 +43,7 @@ type RouteHandler = (c: Context) => Response | Promise<Response>;
 const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/v1\/chat\/completions$/, ["POST"]],
   [/^\/v1\/models$/, ["GET"]],
+  [/^\/v1\/route$/, ["GET", "POST"]],
   [/^\/health$/, ["GET"]],
   [/^\/v1\/backends$/, ["GET", "POST"]],
   [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
@@ -56,6 +58,8 @@ export function createApp(deps: AppDeps): Hono {
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
   app.post("/v1/chat/completions", handleChatCompletions({ ...deps.chat, router: deps.router }));
   app.get("/v1/models", stamped(handleModels(deps.registry, deps.router, deps.startedAt)));
+  app.get("/v1/route", stamped(handleExplainRouteGet(deps.router)));
+  app.post("/v1/route", stamped(handleExplainRoutePost(deps.router, deps.chat.maxBodyBytes)));
   app.get("/health", stamped(handleHealth(deps)));
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));

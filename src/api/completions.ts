@@ -6,10 +6,11 @@
 import type { Context } from "hono";
 import type { ForwardResult, ProxyDeps } from "../proxy/mod.ts";
 import { forward } from "../proxy/mod.ts";
-import type { Router } from "../routing/mod.ts";
+import { requirementsOf, type Router } from "../routing/mod.ts";
 import { readBodyLimited } from "./body.ts";
 import { errorResponse } from "./errors.ts";
 import { requestIdFor } from "./headers.ts";
+import type { InFlight } from "./inflight.ts";
 import { parseChatRequest } from "./openai.ts";
 
 export interface ChatDeps {
@@ -18,6 +19,8 @@ export interface ChatDeps {
   readonly maxBodyBytes: number;
   /** Seconds a client should wait before retrying a 503. */
   readonly retryAfterSeconds: number;
+  /** Requests in flight, for the shutdown drain. */
+  readonly inflight: InFlight;
   /** Called once per request after the response is decided (logging, metrics). */
   readonly observe?: (event: ChatEvent) => void;
 }
@@ -34,7 +37,29 @@ export interface ChatEvent {
 }
 
 export function handleChatCompletions(deps: ChatDeps) {
+  const { inflight } = deps;
+  const end = () => inflight.end();
   return async function chatCompletions(c: Context): Promise<Response> {
+    if (inflight.draining) {
+      return errorResponse({
+        status: 503,
+        code: "service_unavailable",
+        message: "Nexus is shutting down; retry shortly",
+        headers: { "retry-after": "5", "x-request-id": requestIdFor(c.req.raw.headers) },
+      });
+    }
+    // Counted until the response is fully delivered (a stream: its last byte), for the drain.
+    const track: { done?: Promise<unknown> } = {};
+    inflight.begin();
+    try {
+      return await handle(c, track);
+    } finally {
+      if (track.done) track.done.then(end, end);
+      else end();
+    }
+  };
+
+  async function handle(c: Context, track: { done?: Promise<unknown> }): Promise<Response> {
     const receivedAt = deps.proxy.clock.monotonic();
     const request = c.req.raw;
     const requestId = requestIdFor(request.headers);
@@ -72,7 +97,9 @@ export function handleChatCompletions(deps: ChatDeps) {
     }
     const { model, stream } = parsed.request;
 
-    const decision = deps.router.select(model);
+    // Once per request, from the body already parsed: the router never looks at the body.
+    const requirements = requirementsOf(parsed.request.body);
+    const decision = deps.router.select(model, requirements);
     if (!decision.ok) {
       const { rejection } = decision;
       deps.observe?.({
@@ -103,11 +130,13 @@ export function handleChatCompletions(deps: ChatDeps) {
         stream,
         clientHeaders: request.headers,
         clientSignal: request.signal,
+        shutdownSignal: deps.inflight.shutdownSignal,
         requestId,
       },
       decision.candidates,
       deps.proxy,
     );
+    track.done = result.done;
     const { outcome } = result;
     deps.observe?.({
       requestId,
@@ -124,7 +153,7 @@ export function handleChatCompletions(deps: ChatDeps) {
       status: outcome.status,
       code: failure.code === "client_closed" ? "client_closed_request" : failure.code,
       message: failure.message,
-      headers: idHeader,
+      headers: failure.retryAfter ? { ...idHeader, "retry-after": failure.retryAfter } : idHeader,
     });
-  };
+  }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { type ConfigFlags, loadConfig } from "../config/mod.ts";
+import { withDeadline } from "../lib/async.ts";
 import { systemClock } from "../lib/clock.ts";
 import { Logger } from "../lib/logger.ts";
 import type { Runtime, SignalName } from "../runtime/mod.ts";
@@ -28,7 +29,14 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
   const shutdownSignal = nextSignal(runtime);
-  const gateway = createGateway({ config, env: runtime.env, logger, clock: systemClock });
+  const gateway = createGateway({
+    config,
+    env: runtime.env,
+    logger,
+    clock: systemClock,
+    fetch: runtime.fetch,
+    tcpProbe: runtime.tcpProbe,
+  });
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
@@ -47,18 +55,22 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   });
 
   const signal = await shutdownSignal;
-  logger.info("Shutting down", { signal, timeout_seconds: config.server.shutdown_timeout_seconds });
-  const forceExit = runtime.onSignal(signal, () => runtime.exit(130));
-  gateway.stop();
-  const drained = await withDeadline(
-    server.stop(false),
-    config.server.shutdown_timeout_seconds * 1000,
+  const timeoutSeconds = config.server.shutdown_timeout_seconds;
+  logger.info("Shutting down", {
+    signal,
+    timeout_seconds: timeoutSeconds,
+    in_flight: gateway.inflight.count,
+  });
+  // A second signal, of either kind, means "now".
+  const forceExit = (["SIGINT", "SIGTERM"] as const).map((name) =>
+    runtime.onSignal(name, () => runtime.exit(130))
   );
-  if (!drained) {
-    logger.warn("Shutdown deadline passed; closing open connections");
-    await server.stop(true);
-  }
-  forceExit();
+  // The listener stays open while draining, so late clients get a clear 503, not a refused connection.
+  const drained = await gateway.drain(timeoutSeconds * 1000);
+  if (!drained) logger.warn("Shutdown deadline passed; ended the requests still running");
+  // A finished request may still have bytes on their way out: close gently first, then force.
+  if (!(await withDeadline(server.stop(false), 1000))) await server.stop(true);
+  for (const remove of forceExit) remove();
   logger.info("Stopped");
   return 0;
 };
@@ -72,17 +84,6 @@ function nextSignal(runtime: Runtime): Promise<SignalName> {
       })
     );
   });
-}
-
-/** Resolves true when `work` settles in time, false when the deadline passes first. */
-function withDeadline(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<boolean>((
-    resolve,
-  ) => (timer = setTimeout(() => resolve(false), ms)));
-  return Promise.race([work.then(() => true, () => true), deadline]).finally(() =>
-    clearTimeout(timer)
-  );
 }
 
 function formatHost(host: string): string {

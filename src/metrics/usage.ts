@@ -43,7 +43,20 @@ function parseObjectAt(bytes: Uint8Array, start: number): TokenUsage | undefined
   } catch {
     return undefined;
   }
-  const { prompt_tokens, completion_tokens } = usage as Record<string, unknown>;
+  return countsOf(usage as Record<string, unknown>);
+}
+
+/** The usage of an already parsed chat completion body. */
+export function usageOf(body: unknown): TokenUsage | undefined {
+  const usage = (body as { usage?: unknown } | null)?.usage;
+  return typeof usage === "object" && usage !== null
+    ? countsOf(usage as Record<string, unknown>)
+    : undefined;
+}
+
+function countsOf(
+  { prompt_tokens, completion_tokens }: Record<string, unknown>,
+): TokenUsage | undefined {
   const prompt = count(prompt_tokens);
   const completion = count(completion_tokens);
   return prompt === undefined && completion === undefined ? undefined : { prompt, completion };

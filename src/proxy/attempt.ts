@@ -6,12 +6,22 @@
  * @module
  */
 import type { Clock } from "../lib/clock.ts";
-import { networkErrorReason } from "../lib/network.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
-import { createPassThrough, type StreamEnd } from "./stream.ts";
+import type { TcpProbeResult } from "../runtime/mod.ts";
+import {
+  classify,
+  ConnectFailure,
+  describe,
+  type FailureKind,
+  FIRST_BYTE,
+  IDLE,
+  InvalidResponse,
+  summarise,
+} from "./failures.ts";
+import { createPassThrough, type FirstChunk, type StreamEnd } from "./stream.ts";
 import type { ResponseTap } from "./tap.ts";
 
-export type FailureKind = "network" | "status" | "timeout" | "client_closed" | "request_timeout";
+export { type FailureKind, REQUEST_TIMEOUT } from "./failures.ts";
 
 export interface AttemptFailure {
   readonly ok: false;
@@ -19,15 +29,22 @@ export interface AttemptFailure {
   readonly kind: FailureKind;
   readonly message: string;
   readonly status?: number;
+  /** The backend's Retry-After, when it sent one with a 5xx. */
+  readonly retryAfter?: string;
 }
 
 export interface AttemptCommit {
   readonly ok: true;
   readonly backend: Backend;
-  readonly upstream: Response;
+  /** Status for the client: the backend's, or 200 for a stream committed before its headers. */
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly retryAfter: string | null;
   /** The body to send to the client (bytes for non-stream, a pass-through for streams). */
   readonly body: ReadableStream<Uint8Array> | ArrayBuffer;
   readonly ttfbMs: number;
+  /** The parsed non-stream JSON body (already validated), for usage accounting. */
+  readonly json?: unknown;
 }
 
 export interface AttemptOptions {
@@ -35,7 +52,7 @@ export interface AttemptOptions {
   readonly url: string;
   readonly init: { headers: Headers; body: string };
   readonly stream: boolean;
-  readonly fetch: typeof fetch;
+  readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
   readonly clock: Clock;
   readonly registry: Registry;
   /** Aborts when the client leaves or the whole-request deadline passes. */
@@ -43,14 +60,15 @@ export interface AttemptOptions {
   readonly firstByteMs: number;
   readonly idleMs: number;
   readonly keepAliveMs: number;
+  /** After this long without headers, probe the backend's port once (see watchConnect). */
+  readonly connectMs: number;
+  readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly onStreamEnd: (end: StreamEnd, detail?: string) => void;
-  /** Notes the committed body's chunks and tail (metrics). */
+  /** Notes the committed stream's events and tail (metrics). */
   readonly tap?: ResponseTap;
 }
 
-/** Reasons this module aborts with, compared by identity. */
-const FIRST_BYTE = { reason: "first_byte" };
-const IDLE = { reason: "idle" };
+const decoder = new TextDecoder();
 
 export async function attempt(options: AttemptOptions): Promise<AttemptCommit | AttemptFailure> {
   const { backend, clock, registry } = options;
@@ -59,6 +77,20 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
   const forwardAbort = () => controller.abort(options.requestSignal.reason);
   options.requestSignal.addEventListener("abort", forwardAbort, { once: true });
   const firstByteTimer = clock.setTimeout(() => controller.abort(FIRST_BYTE), options.firstByteMs);
+  let headersArrived = false;
+  // Fetch cannot tell "still connecting" from "connected, model thinking". When no headers have
+  // come after the connect deadline, one raw TCP probe tells them apart: a dead host fails over
+  // now, a live one (say, loading a model) keeps its first-byte deadline. Fast requests pay nothing.
+  const watchConnect = async () => {
+    const { hostname, port } = hostAndPort(backend.url);
+    const result = await options.tcpProbe!(hostname, port, options.connectMs);
+    if (!headersArrived && !controller.signal.aborted && result !== "open") {
+      controller.abort(new ConnectFailure(result));
+    }
+  };
+  const connectTimer = options.tcpProbe
+    ? clock.setTimeout(() => void watchConnect(), options.connectMs)
+    : undefined;
   backend.pending++;
   backend.requests++;
   let settled = false;
@@ -67,13 +99,14 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
     settled = true;
     backend.pending--;
     clock.clearTimeout(firstByteTimer);
+    if (connectTimer !== undefined) clock.clearTimeout(connectTimer);
     options.requestSignal.removeEventListener("abort", forwardAbort);
     if (failed !== undefined) {
       backend.errors++;
       backend.last_error = failed;
     }
   };
-  const failure = (error: unknown, status?: number): AttemptFailure => {
+  const failure = (error: unknown, status?: number, retryAfter?: string | null): AttemptFailure => {
     const { kind, message } = classify(
       controller.signal,
       options.requestSignal,
@@ -82,44 +115,127 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
       options,
     );
     settle(kind === "client_closed" ? undefined : message);
-    return { ok: false, backend, kind, message, ...(status === undefined ? {} : { status }) };
+    return {
+      ok: false,
+      backend,
+      kind,
+      message,
+      ...(status === undefined ? {} : { status }),
+      ...(retryAfter ? { retryAfter } : {}),
+    };
   };
 
-  try {
+  const send = async () => {
     const upstream = await options.fetch(options.url, {
       method: "POST",
       headers: options.init.headers,
       body: options.init.body,
       signal: controller.signal,
     });
-    if (upstream.status >= 500) {
-      const detail = await upstream.text().catch(() => "");
-      return failure(new Error(`HTTP ${upstream.status}${summarise(detail)}`), upstream.status);
-    }
-    if (!options.stream || !upstream.ok || !upstream.body) {
-      // Non-stream answers are small: reading them whole lets a truncated body fail over too.
-      const bytes = await upstream.arrayBuffer();
-      const ttfbMs = clock.monotonic() - started;
-      if (upstream.ok) registry.recordLatency(backend, ttfbMs);
-      settle(undefined);
-      return { ok: true, backend, upstream, body: bytes, ttfbMs };
-    }
-    const reader = upstream.body.getReader();
-    const firstRead = reader.read();
-    const first = await raceKeepAlive(firstRead, options.keepAliveMs);
-    if (first !== KEEP_ALIVE_DUE && first.done) {
-      return failure(new Error("the backend closed the stream before sending anything"));
-    }
+    headersArrived = true;
+    if (connectTimer !== undefined) clock.clearTimeout(connectTimer);
+    return upstream;
+  };
+  const commitWhole = async (upstream: Response): Promise<AttemptCommit | AttemptFailure> => {
+    // Non-stream answers are small: reading them whole lets a truncated body fail over too.
+    const bytes = await upstream.arrayBuffer();
     const ttfbMs = clock.monotonic() - started;
-    const committedEarly = first === KEEP_ALIVE_DUE;
-    if (!committedEarly) {
-      clock.clearTimeout(firstByteTimer);
-      registry.recordLatency(backend, ttfbMs);
+    let json: unknown;
+    if (upstream.ok && upstream.headers.get("content-type")?.includes("json")) {
+      // A 200 whose JSON does not parse is a broken backend, not an answer: fail over.
+      try {
+        json = JSON.parse(decoder.decode(bytes));
+      } catch {
+        return failure(new InvalidResponse("the response body is not valid JSON"));
+      }
     }
-    const body = createPassThrough({
-      reader,
-      first: committedEarly ? undefined : first.value,
-      ...(committedEarly ? { firstRead } : {}),
+    if (upstream.ok) registry.recordLatency(backend, ttfbMs);
+    settle(undefined);
+    return {
+      ok: true,
+      backend,
+      status: upstream.status,
+      contentType: upstream.headers.get("content-type"),
+      retryAfter: upstream.headers.get("retry-after"),
+      body: bytes,
+      ttfbMs,
+      ...(json === undefined ? {} : { json }),
+    };
+  };
+
+  try {
+    if (options.stream) return await attemptStream();
+    const upstream = await send();
+    if (upstream.status >= 500) return failure(...await serverError(upstream));
+    return await commitWhole(upstream);
+  } catch (error) {
+    return failure(error);
+  }
+
+  /** Sends, then waits for headers and the first chunk: what decides whether this backend works. */
+  async function open(): Promise<Opened> {
+    try {
+      const upstream = await send();
+      if (upstream.status >= 500) return { kind: "failed", failure: await serverError(upstream) };
+      if (!upstream.ok || !upstream.body) return { kind: "whole", upstream };
+      const reader = upstream.body.getReader();
+      const first = await reader.read();
+      if (first.done) {
+        return {
+          kind: "failed",
+          failure: [new Error("the backend closed the stream before sending anything")],
+        };
+      }
+      return { kind: "stream", upstream, chunk: { ok: true, reader, first: first.value } };
+    } catch (error) {
+      return { kind: "failed", failure: [error] };
+    }
+  }
+
+  async function attemptStream(): Promise<AttemptCommit | AttemptFailure> {
+    const opening = open();
+    const opened = await raceKeepAlive(opening, options.keepAliveMs);
+    if (opened !== KEEP_ALIVE_DUE) {
+      // Nothing has reached the client yet: a failure here can still fail over.
+      if (opened.kind === "failed") return failure(...opened.failure);
+      if (opened.kind === "whole") return await commitWhole(opened.upstream);
+      clock.clearTimeout(firstByteTimer);
+      const ttfbMs = clock.monotonic() - started;
+      registry.recordLatency(backend, ttfbMs);
+      return {
+        ok: true,
+        backend,
+        status: opened.upstream.status,
+        contentType: opened.upstream.headers.get("content-type"),
+        retryAfter: null,
+        body: tap(opened.chunk),
+        ttfbMs,
+      };
+    }
+    // The first token is slow (a model loading): commit now and keep the connection alive.
+    // From here a failure can only be reported inside the stream.
+    const firstChunk = opening.then(async (result): Promise<FirstChunk> => {
+      if (result.kind === "stream") return result.chunk;
+      if (result.kind === "failed") return { ok: false, error: result.failure[0] };
+      const text = await result.upstream.text().catch(() => "");
+      return { ok: false, error: new Error(`HTTP ${result.upstream.status}${summarise(text)}`) };
+    });
+    return {
+      ok: true,
+      backend,
+      status: 200,
+      contentType: "text/event-stream",
+      retryAfter: null,
+      body: tap(firstChunk),
+      ttfbMs: clock.monotonic() - started,
+    };
+  }
+
+  function tap(
+    start: Extract<FirstChunk, { ok: true }> | Promise<FirstChunk>,
+  ): ReadableStream<Uint8Array> {
+    return createPassThrough({
+      start,
       keepAliveMs: options.keepAliveMs,
       idleMs: options.idleMs,
       clock,
@@ -134,12 +250,11 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
           options,
         );
         if (kind === "client_closed") return { end: "client_closed", message };
+        if (kind === "shutdown") return { end: "shutdown", message };
         const timeout = kind === "timeout" || kind === "request_timeout";
         return {
           end: timeout ? "timeout" : "upstream_error",
-          message: `Backend ${backend.name} ${
-            timeout ? "timed out" : "failed"
-          } mid-stream: ${message}`,
+          message: `Backend ${backend.name} ${timeout ? "timed out" : "failed"}: ${message}`,
         };
       },
       onFirstByte: () => {
@@ -147,14 +262,30 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
         registry.recordLatency(backend, clock.monotonic() - started);
       },
       onEnd: (end, detail) => {
-        settle(end === "upstream_error" || end === "timeout" ? detail : undefined);
+        settle(end === "upstream_error" || end === "timeout" ? detail ?? describe(end) : undefined);
         options.onStreamEnd(end, detail);
       },
     });
-    return { ok: true, backend, upstream, body, ttfbMs };
-  } catch (error) {
-    return failure(error);
   }
+}
+
+type Opened =
+  | {
+    readonly kind: "stream";
+    readonly upstream: Response;
+    readonly chunk: Extract<FirstChunk, { ok: true }>;
+  }
+  | { readonly kind: "whole"; readonly upstream: Response }
+  | { readonly kind: "failed"; readonly failure: [unknown, number?, (string | null)?] };
+
+/** A 5xx before the first byte: its status, a short body and Retry-After, for the failure. */
+async function serverError(upstream: Response): Promise<[Error, number, string | null]> {
+  const detail = await upstream.text().catch(() => "");
+  return [
+    new Error(`HTTP ${upstream.status}${summarise(detail)}`),
+    upstream.status,
+    upstream.headers.get("retry-after"),
+  ];
 }
 
 const KEEP_ALIVE_DUE = Symbol("keep-alive due");
@@ -172,41 +303,8 @@ function raceKeepAlive<T>(
   return Promise.race([read, due]).finally(() => clearTimeout(timer));
 }
 
-function classify(
-  signal: AbortSignal,
-  requestSignal: AbortSignal,
-  error: unknown,
-  status: number | undefined,
-  options: AttemptOptions,
-): { kind: FailureKind; message: string } {
-  if (status !== undefined) return { kind: "status", message: describe(error) };
-  if (signal.aborted) {
-    if (signal.reason === FIRST_BYTE) {
-      return { kind: "timeout", message: `no response within ${seconds(options.firstByteMs)} s` };
-    }
-    if (signal.reason === IDLE) {
-      return { kind: "timeout", message: `silent for more than ${seconds(options.idleMs)} s` };
-    }
-    if (requestSignal.aborted && requestSignal.reason === REQUEST_TIMEOUT) {
-      return { kind: "request_timeout", message: "the request deadline passed" };
-    }
-    return { kind: "client_closed", message: "the client closed the connection" };
-  }
-  return { kind: "network", message: networkErrorReason(error) };
-}
-
-/** Abort reason for the whole-request deadline (set by the forwarder). */
-export const REQUEST_TIMEOUT = { reason: "request_timeout" };
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function summarise(body: string): string {
-  const text = body.trim().replace(/\s+/g, " ");
-  return text ? `: ${text.length > 200 ? text.slice(0, 200) + "…" : text}` : "";
-}
-
-function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
+function hostAndPort(url: string): { hostname: string; port: number } {
+  const parsed = new URL(url);
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+  return { hostname: parsed.hostname.replace(/^\[|\]$/g, ""), port };
 }

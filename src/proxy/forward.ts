@@ -9,7 +9,15 @@ import type { NexusConfig } from "../config/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
-import { attempt, type AttemptFailure, type AttemptOptions, REQUEST_TIMEOUT } from "./attempt.ts";
+import type { TcpProbeResult } from "../runtime/mod.ts";
+import {
+  attempt,
+  type AttemptCommit,
+  type AttemptFailure,
+  type AttemptOptions,
+  REQUEST_TIMEOUT,
+} from "./attempt.ts";
+import { SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./stream.ts";
 import { ResponseTap } from "./tap.ts";
 import { CHAT_PATH, upstreamBody, upstreamHeaders, upstreamUrl } from "./upstream.ts";
@@ -17,7 +25,9 @@ import { CHAT_PATH, upstreamBody, upstreamHeaders, upstreamUrl } from "./upstrea
 export type RouteReason = "capability-match" | "failover" | "fallback";
 
 export interface ProxyDeps {
-  readonly fetch: typeof fetch;
+  readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
+  /** Raw TCP probe used by the connect deadline; without it only the first-byte deadline applies. */
+  readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly clock: Clock;
   readonly registry: Registry;
   readonly server: NexusConfig["server"];
@@ -32,6 +42,8 @@ export interface ProxyRequest {
   readonly stream: boolean;
   readonly clientHeaders: Headers;
   readonly clientSignal: AbortSignal;
+  /** Aborted when the shutdown drain deadline passes. */
+  readonly shutdownSignal?: AbortSignal;
   readonly requestId: string;
 }
 
@@ -51,7 +63,9 @@ export interface ProxyOutcome {
    */
   readonly upstreamMs: number;
   readonly failure?: {
-    readonly code: "bad_gateway" | "gateway_timeout" | "client_closed";
+    readonly code: "bad_gateway" | "gateway_timeout" | "service_unavailable" | "client_closed";
+    /** The backend's Retry-After, passed on with a 503. */
+    readonly retryAfter?: string;
     readonly message: string;
   };
 }
@@ -61,7 +75,7 @@ export interface ForwardResult {
   readonly outcome: ProxyOutcome;
   /** Resolves when the response body has been fully delivered, failed, or abandoned. */
   readonly done: Promise<StreamEnd>;
-  /** Chunk count and body tail of the committed response; final once `done` resolves. */
+  /** Event count and body tail of the committed response; final once `done` resolves. */
   readonly tap: ResponseTap;
 }
 
@@ -77,6 +91,8 @@ export async function forward(
   const onClientAbort = () => requestAbort.abort(request.clientSignal.reason);
   if (request.clientSignal.aborted) onClientAbort();
   else request.clientSignal.addEventListener("abort", onClientAbort, { once: true });
+  const onShutdown = () => requestAbort.abort(SHUTDOWN);
+  request.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
   const requestTimer = deps.clock.setTimeout(
     () => requestAbort.abort(REQUEST_TIMEOUT),
     server.request_timeout_seconds * 1000,
@@ -86,6 +102,7 @@ export async function forward(
   const finish = (end: StreamEnd) => {
     deps.clock.clearTimeout(requestTimer);
     request.clientSignal.removeEventListener("abort", onClientAbort);
+    request.shutdownSignal?.removeEventListener("abort", onShutdown);
     resolveDone(end);
   };
 
@@ -120,6 +137,8 @@ export async function forward(
       firstByteMs: (backend.first_byte_timeout_seconds ?? server.first_byte_timeout_seconds) * 1000,
       idleMs: server.idle_timeout_seconds * 1000,
       keepAliveMs: server.sse_keepalive_seconds * 1000,
+      connectMs: server.connect_timeout_seconds * 1000,
+      ...(deps.tcpProbe ? { tcpProbe: deps.tcpProbe } : {}),
       onStreamEnd: finish,
       tap,
     };
@@ -132,18 +151,18 @@ export async function forward(
         : failures.length > 0
         ? "failover"
         : "capability-match";
-      const headers = responseHeaders(result.upstream, backend, routeReason, candidate, request);
+      const headers = responseHeaders(result, backend, routeReason, candidate, request);
       if (!(result.body instanceof ReadableStream)) {
-        tap.setBody(new Uint8Array(result.body));
+        tap.setBody(new Uint8Array(result.body), result.json);
         finish("complete");
       }
       return {
-        response: new Response(result.body, { status: result.upstream.status, headers }),
+        response: new Response(result.body, { status: result.status, headers }),
         outcome: {
-          ok: result.upstream.ok,
+          ok: result.status < 400,
           backend,
           model: candidate.model,
-          status: result.upstream.status,
+          status: result.status,
           routeReason,
           attempts: failures,
           ttfbMs: result.ttfbMs,
@@ -154,13 +173,18 @@ export async function forward(
       };
     }
     failures.push(result);
-    if (result.kind === "client_closed" || result.kind === "request_timeout") break;
+    if (
+      result.kind === "client_closed" || result.kind === "request_timeout" ||
+      result.kind === "shutdown"
+    ) {
+      break;
+    }
   }
 
   finish("upstream_error");
   return {
     response: undefined,
-    outcome: failureOutcome(request, failures, upstreamMs),
+    outcome: { ...failureOutcome(request, failures), upstreamMs },
     done,
     tap,
   };
@@ -169,8 +193,7 @@ export async function forward(
 function failureOutcome(
   request: ProxyRequest,
   failures: readonly AttemptFailure[],
-  upstreamMs: number,
-): ProxyOutcome {
+): Omit<ProxyOutcome, "upstreamMs"> {
   const last = failures[failures.length - 1];
   const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
   if (last?.kind === "client_closed") {
@@ -178,8 +201,32 @@ function failureOutcome(
       ok: false,
       status: 499,
       attempts: failures,
-      upstreamMs,
       failure: { code: "client_closed", message: "client closed the request" },
+    };
+  }
+  if (last?.kind === "shutdown") {
+    return {
+      ok: false,
+      status: 503,
+      attempts: failures,
+      failure: {
+        code: "service_unavailable",
+        message: "Nexus is shutting down; retry shortly",
+        retryAfter: "5",
+      },
+    };
+  }
+  if (last?.status === 503 && last.retryAfter) {
+    // The backend said when to come back: tell the client the same instead of a bare 502.
+    return {
+      ok: false,
+      status: 503,
+      attempts: failures,
+      failure: {
+        code: "service_unavailable",
+        message: `Backend unavailable for model "${request.requestedModel}" (${tried})`,
+        retryAfter: last.retryAfter,
+      },
     };
   }
   const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
@@ -187,7 +234,6 @@ function failureOutcome(
     ok: false,
     status: timedOut ? 504 : 502,
     attempts: failures,
-    upstreamMs,
     failure: {
       code: timedOut ? "gateway_timeout" : "bad_gateway",
       message: failures.length === 0
@@ -200,18 +246,18 @@ function failureOutcome(
 }
 
 function responseHeaders(
-  upstream: Response,
+  upstream: AttemptCommit,
   backend: Backend,
   routeReason: RouteReason,
   candidate: RouteCandidate,
   request: ProxyRequest,
 ): Headers {
   const headers = new Headers();
-  const contentType = upstream.headers.get("content-type");
+  const contentType = upstream.contentType;
   if (contentType) headers.set("content-type", contentType);
-  const retryAfter = upstream.headers.get("retry-after");
+  const retryAfter = upstream.retryAfter;
   if (retryAfter) headers.set("retry-after", retryAfter);
-  if (request.stream && upstream.ok) {
+  if (request.stream && upstream.status < 400) {
     headers.set("cache-control", "no-cache");
     // Tells nginx-style reverse proxies not to buffer the event stream.
     headers.set("x-accel-buffering", "no");

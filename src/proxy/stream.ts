@@ -3,29 +3,42 @@
  * Uint8Arrays, in order, never decoded, merged or re-framed. The tap only notes time and
  * outcome. A failure after the first byte cannot change the status any more, so it becomes one
  * final OpenAI in-stream error event (`data: {"error":…}`) and the stream closes.
+ *
+ * A stream may be committed before its first chunk exists (the backend is slow to produce its
+ * first token): it then opens with `: keep-alive` comments, which SSE clients ignore, so proxies
+ * in front of Nexus do not cut a quiet connection.
  * @module
  */
 import type { Clock } from "../lib/clock.ts";
 import type { ResponseTap } from "./tap.ts";
 
-export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout";
+export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout" | "shutdown";
+
+/** The first chunk of an upstream stream, or the reason there will be none. */
+export type FirstChunk =
+  | {
+    readonly ok: true;
+    readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+    readonly first: Uint8Array;
+  }
+  | { readonly ok: false; readonly error: unknown };
 
 export interface StreamTapOptions {
-  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  /** Chunk already read while deciding whether to commit to this backend. */
-  readonly first: Uint8Array | undefined;
-  /** Pending first read when the stream was committed before its first chunk (keep-alive). */
-  readonly firstRead?: Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** The first chunk in hand, or (committed early) the promise of it. */
+  readonly start: Extract<FirstChunk, { ok: true }> | Promise<FirstChunk>;
   readonly keepAliveMs: number;
   readonly idleMs: number;
   readonly clock: Clock;
   /** Aborts the upstream request (idle deadline, client gone). */
   readonly abort: (reason: "idle" | "client") => void;
-  /** Why the upstream read failed: a deadline Nexus enforced, or the backend itself. */
-  readonly describeFailure: (error: unknown) => { end: StreamEnd; message: string };
+  /** Why the upstream failed: a deadline Nexus enforced, or the backend itself. */
+  readonly describeFailure: (
+    error: unknown,
+  ) => { end: Exclude<StreamEnd, "complete">; message: string };
+  /** Called when the first chunk arrives after an early commit. */
   readonly onFirstByte: () => void;
   readonly onEnd: (end: StreamEnd, detail?: string) => void;
-  /** Counts relayed chunks and keeps the stream's tail for usage (metrics). */
+  /** Counts relayed SSE events and keeps the stream's tail for usage (metrics). */
   readonly tap?: ResponseTap;
 }
 
@@ -33,18 +46,26 @@ const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(": keep-alive\n\n");
 const NEWLINE = 10;
 
-export function inStreamError(message: string, code: "bad_gateway" | "gateway_timeout"): string {
+export type InStreamErrorCode = "bad_gateway" | "gateway_timeout" | "service_unavailable";
+
+const CODE_FOR: Record<Exclude<StreamEnd, "complete" | "client_closed">, InStreamErrorCode> = {
+  upstream_error: "bad_gateway",
+  timeout: "gateway_timeout",
+  shutdown: "service_unavailable",
+};
+
+export function inStreamError(message: string, code: InStreamErrorCode): string {
   return `data: ${
     JSON.stringify({ error: { message, type: "server_error", param: null, code } })
   }\n\n`;
 }
 
 export function createPassThrough(options: StreamTapOptions): ReadableStream<Uint8Array> {
-  const { reader, clock, tap } = options;
+  const { clock, tap } = options;
   if (tap) tap.streaming = true;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let ended = false;
-  let receivedData = options.first !== undefined;
-  let lastByte = options.first?.[options.first.length - 1] ?? NEWLINE;
+  let lastByte = NEWLINE;
   let lastChunkAt = clock.monotonic();
   let idleTimer: ReturnType<Clock["setTimeout"]> | undefined;
   let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
@@ -66,6 +87,18 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
     }, ms);
   };
 
+  const begin = (
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    chunk: Extract<FirstChunk, { ok: true }>,
+  ) => {
+    reader = chunk.reader;
+    lastChunkAt = clock.monotonic();
+    lastByte = chunk.first[chunk.first.length - 1] ?? NEWLINE;
+    tap?.push(chunk.first);
+    controller.enqueue(chunk.first);
+    if (options.idleMs > 0) armIdle(options.idleMs);
+  };
+
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown) => {
     const { end: how, message } = options.describeFailure(error);
     if (how === "client_closed") {
@@ -76,7 +109,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
     const prefix = lastByte === NEWLINE ? "" : "\n\n";
     controller.enqueue(
       encoder.encode(
-        prefix + inStreamError(message, how === "timeout" ? "gateway_timeout" : "bad_gateway"),
+        prefix + inStreamError(message, CODE_FOR[how]),
       ),
     );
     controller.close();
@@ -85,38 +118,31 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      if (options.first) {
-        tap?.push(options.first);
-        controller.enqueue(options.first);
-      } else if (options.firstRead) {
-        // Committed before the first token: keep idle proxies from closing the connection.
-        controller.enqueue(KEEP_ALIVE);
-        keepAliveTimer = setInterval(() => controller.enqueue(KEEP_ALIVE), options.keepAliveMs);
+      if (!(options.start instanceof Promise)) {
+        begin(controller, options.start);
+        return;
       }
-      if (options.idleMs > 0) armIdle(options.idleMs);
+      controller.enqueue(KEEP_ALIVE);
+      keepAliveTimer = setInterval(() => controller.enqueue(KEEP_ALIVE), options.keepAliveMs);
     },
     async pull(controller) {
       try {
-        const firstRead = options.firstRead;
-        let result: ReadableStreamReadResult<Uint8Array>;
-        if (firstRead && keepAliveTimer !== undefined) {
-          result = await firstRead;
+        if (!reader) {
+          const first = await (options.start as Promise<FirstChunk>);
           clearInterval(keepAliveTimer);
           keepAliveTimer = undefined;
-          if (!result.done) options.onFirstByte();
-        } else {
-          result = await reader.read();
+          if (ended) return;
+          if (!first.ok) return fail(controller, first.error);
+          options.onFirstByte();
+          begin(controller, first);
+          return;
         }
+        const result = await reader.read();
         if (result.done) {
-          if (!receivedData) {
-            fail(controller, new Error("the backend closed the stream before sending anything"));
-            return;
-          }
           controller.close();
           end("complete");
           return;
         }
-        receivedData = true;
         lastChunkAt = clock.monotonic();
         lastByte = result.value[result.value.length - 1] ?? lastByte;
         tap?.push(result.value);
@@ -129,7 +155,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
     cancel(reason) {
       end("client_closed");
       options.abort("client");
-      reader.cancel(reason).catch(() => {});
+      reader?.cancel(reason).catch(() => {});
     },
   });
 }

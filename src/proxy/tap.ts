@@ -18,6 +18,8 @@ export class ResponseTap {
   events = 0;
   /** Set when a streaming pass-through was committed: its end resolves `done` later. */
   streaming = false;
+  /** A non-stream JSON body, already parsed by the proxy (it checks the JSON to fail over). */
+  json: unknown = undefined;
   #tail: Uint8Array | undefined;
   #length = 0;
   /** The last two bytes seen, for a blank line split across chunks. */
@@ -25,9 +27,10 @@ export class ResponseTap {
   #beforeLast = 0;
 
   /** A non-stream body, read whole by the proxy: kept as a view, not copied. */
-  setBody(bytes: Uint8Array): void {
+  setBody(bytes: Uint8Array, json?: unknown): void {
     this.#tail = bytes;
     this.#length = bytes.length;
+    this.json = json;
   }
 
   /** Notes one relayed stream chunk: a newline scan and a copy of at most TAIL_BYTES. */

@@ -23,4 +23,5 @@ export type {
   DiscoverySource,
   ModelCapabilities,
   ModelInfo,
+  ModelServing,
 } from "./types.ts";

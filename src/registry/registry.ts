@@ -5,7 +5,7 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
-import type { Backend, BackendSpec, BackendStatus, ModelInfo } from "./types.ts";
+import type { Backend, BackendSpec, BackendStatus, ModelInfo, ModelServing } from "./types.ts";
 
 /** Weight of the newest sample in the latency moving average (REFERENCE.md A2). */
 export const LATENCY_EMA_ALPHA = 0.2;
@@ -32,10 +32,12 @@ export interface FleetCounts {
 }
 
 const NO_BACKENDS: readonly Backend[] = Object.freeze([]);
+const NO_SERVINGS: readonly ModelServing[] = Object.freeze([]);
 
 export class Registry {
   readonly #backends = new Map<string, Backend>();
   #byModel = new Map<string, Backend[]>();
+  #servings = new Map<string, ModelServing[]>();
   readonly #listeners = new Set<(event: RegistryEvent) => void>();
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
@@ -99,6 +101,14 @@ export class Registry {
     return this.#byModel.get(model) ?? NO_BACKENDS;
   }
 
+  /**
+   * The same backends as `backendsFor`, in the same order, each with its own ModelInfo for the
+   * model: routing checks capabilities and context length without searching model lists.
+   */
+  servingsFor(model: string): readonly ModelServing[] {
+    return this.#servings.get(model) ?? NO_SERVINGS;
+  }
+
   /** Every model id any backend lists, whatever its status. */
   knownModels(): IterableIterator<string> {
     return this.#byModel.keys();
@@ -112,13 +122,15 @@ export class Registry {
     this.#emit({ kind: "status", backend, previous });
   }
 
-  /** Replaces a backend's model list; the index is rebuilt only when something changed. */
+  /**
+   * Replaces a backend's model list; the index is rebuilt only when something changed (the
+   * serving index holds each model's capabilities, so a capability change counts too).
+   */
   setModels(name: string, models: readonly ModelInfo[]): void {
     const backend = this.#backends.get(name);
     if (!backend || sameModels(backend.models, models)) return;
-    const idsChanged = !sameIds(backend.models, models);
     backend.models = models;
-    if (idsChanged) this.#rebuildIndex();
+    this.#rebuildIndex();
     this.#emit({ kind: "models", backend });
   }
 
@@ -154,17 +166,23 @@ export class Registry {
 
   #rebuildIndex(): void {
     const index = new Map<string, Backend[]>();
+    const servings = new Map<string, ModelServing[]>();
     for (const backend of this.#backends.values()) {
-      for (const model of backend.models) {
-        const list = index.get(model.id);
+      for (const info of backend.models) {
+        const list = index.get(info.id);
         if (list) {
-          if (!list.includes(backend)) list.push(backend);
+          // A model listed twice by one backend: the first entry wins.
+          if (list.includes(backend)) continue;
+          list.push(backend);
+          servings.get(info.id)!.push({ backend, info });
         } else {
-          index.set(model.id, [backend]);
+          index.set(info.id, [backend]);
+          servings.set(info.id, [{ backend, info }]);
         }
       }
     }
     this.#byModel = index;
+    this.#servings = servings;
   }
 
   #emit(event: RegistryEvent): void {
@@ -172,10 +190,7 @@ export class Registry {
   }
 }
 
-function sameIds(a: readonly ModelInfo[], b: readonly ModelInfo[]): boolean {
-  return a.length === b.length && a.every((model, i) => model.id === b[i]!.id);
-}
-
 function sameModels(a: readonly ModelInfo[], b: readonly ModelInfo[]): boolean {
-  return sameIds(a, b) && JSON.stringify(a) === JSON.stringify(b);
+  return a.length === b.length && a.every((model, i) => model.id === b[i]!.id) &&
+    JSON.stringify(a) === JSON.stringify(b);
 }

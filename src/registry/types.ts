@@ -59,3 +59,9 @@ export interface Backend extends BackendSpec {
   /** Wall-clock ms of the last health check. */
   last_check: number | undefined;
 }
+
+/** One backend serving one model, with that backend's facts about it (capabilities, context). */
+export interface ModelServing {
+  readonly backend: Backend;
+  readonly info: ModelInfo;
+}

@@ -1,10 +1,31 @@
 /**
- * Routing: from a requested model to ordered candidates, or a rejection with reasons.
+ * Routing: from a requested model and what the request needs to ordered candidates (the
+ * failover order), or a rejection with reasons. Other areas import routing only from here.
  *
  * ```ts
  * const router = new Router(registry, config.routing);
- * const decision = router.select("gpt-4");
+ * const decision = router.select("gpt-4", requirementsOf(body));
+ * if (decision.ok) forward(request, decision.candidates, deps);
+ * router.explain("gpt-4"); // the same decision, with scores, exclusions and fallbacks
  * ```
  * @module
  */
-export { type RouteCandidate, type RouteDecision, Router, type RouteRejection } from "./router.ts";
+export { Router, type RouterOptions } from "./router.ts";
+export { NO_REQUIREMENTS, requirementsOf, type RouteRequirements } from "./requirements.ts";
+export {
+  scoreBackend,
+  type ScoreComponents,
+  scoreComponents,
+  type ScoreInput,
+  type ScoreWeights,
+} from "./scoring.ts";
+export type { ExplainedCandidate, ExplainedDecision, RouteExplanation } from "./explain.ts";
+export type {
+  Exclusion,
+  FallbackOutcome,
+  FallbackTrace,
+  RejectionContext,
+  RouteCandidate,
+  RouteDecision,
+  RouteRejection,
+} from "./types.ts";

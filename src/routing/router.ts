@@ -1,90 +1,110 @@
 /**
- * The router turns a requested model into an ordered list of candidates (backend + the model
- * name to send it), or a rejection that says why. It is synchronous and reads only the
- * registry's precomputed index, so it costs microseconds on the hot path.
+ * The router turns a requested model and what the request needs into an ordered list of
+ * candidates (backend + the model name to send it), or a rejection that says why. `select()` is
+ * synchronous and reads only precomputed state: the alias and fallback tables built here, and the
+ * registry's model → servings index. It costs microseconds on the hot path.
+ *
+ * Order of work: alias → the model's servings → filters (filters.ts) → strategy (strategies.ts)
+ * → fallback models, each the same way. Fallback candidates are appended after the primary's, so
+ * a primary that fails before the first byte fails over into the chain.
+ *
+ * `select()` returns exactly the attempts the proxy may make: at most `max_retries + 1` distinct
+ * backends, in order. `explain()` lists every usable backend in the same order.
  * @module
  */
-import { MAX_ALIAS_HOPS, type NexusConfig } from "../config/mod.ts";
-import type { Backend, Registry } from "../registry/mod.ts";
+import type { NexusConfig } from "../config/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import { appendDistinct, collectCandidates, type OrderPolicy } from "./candidates.ts";
+import {
+  aliasPath,
+  type AliasTable,
+  buildAliasTable,
+  buildFallbackTable,
+  type FallbackStep,
+} from "./chains.ts";
+import { explainDecision, type RouteExplanation } from "./explain.ts";
+import { notFoundRejection, unavailableRejection } from "./rejection.ts";
+import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
+import { rankingFor } from "./strategies.ts";
+import type { RouteCandidate, RouteDecision, RouteRejection, RouteTrace } from "./types.ts";
 
-export interface RouteCandidate {
-  readonly backend: Backend;
-  /** The model name the backend receives (after alias resolution or fallback). */
+export interface RouterOptions {
+  /**
+   * Uniform numbers in [0, 1) for the `random` strategy (tests inject a seeded one).
+   * @default Math.random
+   */
+  readonly random?: () => number;
+}
+
+/** One routing pass: candidates in failover order, and whether any backend knows the model. */
+interface Routed {
   readonly model: string;
-  /** True when this candidate serves a fallback model rather than the requested one. */
-  readonly fallback: boolean;
+  readonly candidates: RouteCandidate[];
+  readonly known: boolean;
+  readonly chain: readonly FallbackStep[] | undefined;
 }
-
-export interface RouteRejection {
-  readonly status: 404 | 503;
-  readonly code: "model_not_found" | "service_unavailable";
-  readonly message: string;
-  /** Why each backend was excluded (503 only). */
-  readonly context?: {
-    readonly model: string;
-    readonly excluded: ReadonlyArray<{ readonly backend: string; readonly reason: string }>;
-  };
-}
-
-export type RouteDecision =
-  | {
-    readonly ok: true;
-    readonly requested: string;
-    readonly model: string;
-    readonly candidates: RouteCandidate[];
-  }
-  | { readonly ok: false; readonly requested: string; readonly rejection: RouteRejection };
 
 export class Router {
   readonly #registry: Registry;
-  readonly #aliases: Readonly<Record<string, string>>;
+  readonly #aliases: AliasTable;
+  readonly #resolved: Map<string, string>;
+  readonly #fallbacks: Map<string, FallbackStep[]>;
+  readonly #policy: OrderPolicy;
+  readonly #maxAttempts: number;
 
-  constructor(registry: Registry, routing: NexusConfig["routing"]) {
+  constructor(
+    registry: Registry,
+    routing: NexusConfig["routing"],
+    options: RouterOptions = {},
+  ) {
     this.#registry = registry;
     this.#aliases = routing.aliases;
+    this.#resolved = buildAliasTable(routing.aliases);
+    this.#fallbacks = buildFallbackTable(routing.aliases, routing.fallbacks);
+    this.#policy = {
+      strategy: routing.strategy,
+      ranking: rankingFor(routing.strategy),
+      weights: routing.weights,
+      random: options.random ?? Math.random,
+      turns: new Map(),
+    };
+    this.#maxAttempts = routing.max_retries + 1;
+  }
+
+  /** The attempts in failover order (at most max_retries + 1), or a 404/503 rejection. */
+  select(requested: string, required: RouteRequirements = NO_REQUIREMENTS): RouteDecision {
+    const routed = this.#route(requested, required, this.#maxAttempts, undefined);
+    if (routed.candidates.length > 0) {
+      return { ok: true, requested, model: routed.model, candidates: routed.candidates };
+    }
+    return { ok: false, requested, rejection: this.#reject(requested, required, routed) };
+  }
+
+  /** The decision `select()` would make now, with its reasons; advances no round-robin turn. */
+  explain(requested: string, required: RouteRequirements = NO_REQUIREMENTS): RouteExplanation {
+    const trace: RouteTrace = { excluded: [], fallbacks: [] };
+    const routed = this.#route(requested, required, Infinity, trace);
+    const decision: RouteDecision = routed.candidates.length > 0
+      ? { ok: true, requested, model: routed.model, candidates: routed.candidates }
+      : { ok: false, requested, rejection: this.#reject(requested, required, routed, trace) };
+    return explainDecision({
+      aliasPath: aliasPath(this.#aliases, requested),
+      strategy: this.#policy.strategy,
+      weights: this.#policy.weights,
+      maxAttempts: this.#maxAttempts,
+      requirements: required,
+      decision,
+      trace,
+    });
   }
 
   /** Follows aliases (at most MAX_ALIAS_HOPS; cycles are rejected when config loads). */
   resolveAlias(model: string): string {
-    let current = model;
-    for (let hop = 0; hop < MAX_ALIAS_HOPS && Object.hasOwn(this.#aliases, current); hop++) {
-      current = this.#aliases[current]!;
-    }
-    return current;
-  }
-
-  select(requested: string): RouteDecision {
-    const model = this.resolveAlias(requested);
-    const serving = this.#registry.backendsFor(model);
-    if (serving.length === 0) {
-      return { ok: false, requested, rejection: this.#unknownModel(requested) };
-    }
-    const candidates: RouteCandidate[] = [];
-    for (const backend of serving) {
-      if (backend.status === "healthy") candidates.push({ backend, model, fallback: false });
-    }
-    if (candidates.length === 0) {
-      return {
-        ok: false,
-        requested,
-        rejection: {
-          status: 503,
-          code: "service_unavailable",
-          message: `Model "${requested}" has no usable backend right now: ${
-            serving.map((b) => `${b.name} (${b.status})`).join(", ")
-          }`,
-          context: { model, excluded: serving.map((b) => ({ backend: b.name, reason: b.status })) },
-        },
-      };
-    }
-    candidates.sort((a, b) =>
-      a.backend.priority - b.backend.priority || a.backend.pending - b.backend.pending
-    );
-    return { ok: true, requested, model, candidates };
+    return this.#resolved.get(model) ?? model;
   }
 
   aliasNames(): string[] {
-    return Object.keys(this.#aliases);
+    return [...this.#resolved.keys()];
   }
 
   /** Model ids a client may ask for now: models of healthy backends, plus aliases. */
@@ -93,19 +113,70 @@ export class Router {
     for (const id of this.#registry.knownModels()) {
       if (this.#registry.backendsFor(id).some((b) => b.status === "healthy")) ids.add(id);
     }
-    for (const alias of Object.keys(this.#aliases)) ids.add(alias);
+    for (const alias of this.#resolved.keys()) ids.add(alias);
     return [...ids].sort();
   }
 
-  #unknownModel(requested: string): RouteRejection {
-    const available = this.availableModels();
-    const list = available.length
-      ? `Available models: ${available.join(", ")}`
-      : "No models are available";
-    return {
-      status: 404,
-      code: "model_not_found",
-      message: `Model "${requested}" not found. ${list}`,
-    };
+  /**
+   * Candidates of the model, then of its fallbacks, up to `limit` distinct backends. A trace is
+   * passed only by explain and by 503s; it also freezes round-robin turns.
+   */
+  #route(
+    requested: string,
+    required: RouteRequirements,
+    limit: number,
+    trace: RouteTrace | undefined,
+  ): Routed {
+    const model = this.#resolved.get(requested) ?? requested;
+    let known = this.#registry.servingsFor(model).length > 0;
+    const candidates = this.#candidatesFor(model, false, required, limit, trace);
+    const chain = this.#fallbacks.get(requested);
+    if (chain === undefined) return { model, candidates, known, chain };
+    for (const step of chain) {
+      // Failover never tries more than max_attempts distinct backends: later ones are moot.
+      if (candidates.length >= this.#maxAttempts) {
+        trace?.fallbacks.push({ ...step, outcome: "not_needed" });
+        continue;
+      }
+      if (this.#registry.servingsFor(step.model).length === 0) {
+        trace?.fallbacks.push({ ...step, outcome: "unknown" });
+        continue;
+      }
+      known = true;
+      // `limit` per model is enough: at most candidates.length of them can be duplicates.
+      const more = this.#candidatesFor(step.model, true, required, limit, trace);
+      appendDistinct(candidates, more, limit);
+      trace?.fallbacks.push({ ...step, outcome: more.length > 0 ? "used" : "unusable" });
+    }
+    return { model, candidates, known, chain };
+  }
+
+  #candidatesFor(
+    model: string,
+    fallback: boolean,
+    required: RouteRequirements,
+    limit: number,
+    trace: RouteTrace | undefined,
+  ): RouteCandidate[] {
+    const servings = this.#registry.servingsFor(model);
+    return collectCandidates(servings, model, fallback, required, limit, this.#policy, trace);
+  }
+
+  #reject(
+    requested: string,
+    required: RouteRequirements,
+    routed: Routed,
+    trace?: RouteTrace,
+  ): RouteRejection {
+    if (!routed.known) {
+      return notFoundRejection(requested, routed.model, routed.chain, this.availableModels());
+    }
+    // The hot path records no reasons; a 503 is rare enough to route again and collect them.
+    let reasons = trace;
+    if (reasons === undefined) {
+      reasons = { excluded: [], fallbacks: [] };
+      this.#route(requested, required, this.#maxAttempts, reasons);
+    }
+    return unavailableRejection(requested, routed.model, required, routed.chain, reasons);
   }
 }

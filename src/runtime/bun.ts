@@ -5,7 +5,15 @@
  * @module
  */
 import process from "node:process";
-import type { ConnInfo, FetchHandler, Runtime, ServeOptions, ServerHandle } from "./types.ts";
+import { connect } from "node:net";
+import type {
+  ConnInfo,
+  FetchHandler,
+  Runtime,
+  ServeOptions,
+  ServerHandle,
+  TcpProbeResult,
+} from "./types.ts";
 import { ServeError } from "./types.ts";
 import { mapNodeFileError } from "./node-errors.ts";
 
@@ -45,7 +53,29 @@ export function createBunRuntime(): Runtime {
     writeStderr: (text) => void process.stderr.write(text),
     exit: (code) => process.exit(code),
     residentMemoryBytes: () => process.memoryUsage.rss(),
+    // `timeout: false` turns off Bun's per-socket idle timer (BUN_CONFIG_HTTP_IDLE_TIMEOUT, 5 min),
+    // which would otherwise cut a backend allowed a longer first-byte deadline.
+    fetch: (input, init) => fetch(input, { ...init, timeout: false } as RequestInit),
+    tcpProbe: probeWithNodeNet,
   };
+}
+
+function probeWithNodeNet(host: string, port: number, timeoutMs: number): Promise<TcpProbeResult> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (result: TcpProbeResult) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done("timeout"), timeoutMs);
+    socket.once("connect", () => done("open"));
+    socket.once(
+      "error",
+      (error: NodeJS.ErrnoException) =>
+        done(error.code === "ECONNREFUSED" ? "refused" : "unreachable"),
+    );
+  });
 }
 
 function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {

@@ -3,7 +3,14 @@
  * aborts the server's signal instead, which closes every connection at once.
  * @module
  */
-import type { FetchHandler, FileErrorKind, Runtime, ServeOptions, ServerHandle } from "./types.ts";
+import type {
+  FetchHandler,
+  FileErrorKind,
+  Runtime,
+  ServeOptions,
+  ServerHandle,
+  TcpProbeResult,
+} from "./types.ts";
 import { RuntimeFileError, ServeError } from "./types.ts";
 
 export function createDenoRuntime(): Runtime {
@@ -38,7 +45,35 @@ export function createDenoRuntime(): Runtime {
     writeStderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
     exit: (code) => Deno.exit(code),
     residentMemoryBytes: () => Deno.memoryUsage().rss,
+    fetch: (input, init) => fetch(input, init),
+    tcpProbe: probeWithDenoConnect,
   };
+}
+
+async function probeWithDenoConnect(
+  hostname: string,
+  port: number,
+  timeoutMs: number,
+): Promise<TcpProbeResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = Deno.connect({ hostname, port });
+  const timedOut = new Promise<"timeout">((
+    resolve,
+  ) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+  try {
+    const result = await Promise.race([attempt, timedOut]);
+    if (result === "timeout") {
+      // A connection that completes after the deadline must not leak.
+      attempt.then((conn) => conn.close(), () => {});
+      return "timeout";
+    }
+    result.close();
+    return "open";
+  } catch (error) {
+    return error instanceof Deno.errors.ConnectionRefused ? "refused" : "unreachable";
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Without --allow-env the whole environment is unreadable; run as if it were empty. */

@@ -11,6 +11,7 @@ export type {
   ServeOptions,
   ServerHandle,
   SignalName,
+  TcpProbeResult,
 } from "./types.ts";
 export { RuntimeFileError, ServeError } from "./types.ts";
 

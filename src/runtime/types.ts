@@ -100,4 +100,13 @@ export interface Runtime {
   exit(code: number): never;
   /** Resident set size in bytes, or undefined where the runtime cannot tell. */
   residentMemoryBytes(): number | undefined;
+  /**
+   * fetch for upstream requests, with no runtime-imposed idle limit: Nexus enforces its own
+   * deadlines, which may be longer than a runtime default (Bun cuts idle sockets at 5 min).
+   */
+  fetch(input: string, init: RequestInit): Promise<Response>;
+  /** Opens and closes one TCP connection to learn whether anything listens there. */
+  tcpProbe(host: string, port: number, timeoutMs: number): Promise<TcpProbeResult>;
 }
+
+export type TcpProbeResult = "open" | "refused" | "unreachable" | "timeout";

@@ -67,5 +67,7 @@ export function createFakeRuntime(
       throw new Error(`exit(${code}) called`);
     },
     residentMemoryBytes: () => undefined,
+    fetch: (input, init) => fetch(input, init),
+    tcpProbe: () => Promise.resolve("open"),
   };
 }

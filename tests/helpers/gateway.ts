@@ -29,7 +29,8 @@ export interface RunningGateway {
 export async function startGateway(
   backends: readonly TestBackend[],
   configInput: Record<string, unknown> = {},
-  options: Partial<Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock">> = {},
+  options: Partial<Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock" | "tcpProbe">> =
+    {},
 ): Promise<RunningGateway> {
   const { config } = validateConfig({
     ...configInput,
@@ -44,7 +45,15 @@ export async function startGateway(
   });
   const logs: string[] = [];
   const logger = new Logger({ level: "debug", format: "json", write: (line) => logs.push(line) });
-  const gateway = createGateway({ config, env: options.env ?? {}, logger, ...options });
+  const runtime = await loadRuntime();
+  const gateway = createGateway({
+    config,
+    env: options.env ?? {},
+    logger,
+    fetch: runtime.fetch,
+    tcpProbe: runtime.tcpProbe,
+    ...options,
+  });
   for (const backend of backends) {
     if (!backend.models) continue;
     gateway.registry.setModels(
@@ -53,7 +62,6 @@ export async function startGateway(
     );
     gateway.registry.setStatus(backend.name, backend.status ?? "healthy");
   }
-  const runtime = await loadRuntime();
   const server = await runtime.serve(gateway.fetch, { hostname: "127.0.0.1", port: 0 });
   return {
     url: `http://127.0.0.1:${server.port}`,

@@ -26,6 +26,23 @@ describe("Registry", () => {
     expect(registry.size).toBe(0);
   });
 
+  test("pairs each serving backend with its own facts about the model", () => {
+    const registry = new Registry();
+    registry.add(spec("a"), { models: [{ id: "m", context_length: 4096, capabilities: {} }] });
+    registry.add(spec("b"), { models: [{ id: "m", capabilities: { vision: true } }] });
+    const servings = registry.servingsFor("m");
+    expect(servings.map((s) => s.backend)).toEqual([...registry.backendsFor("m")]);
+    expect(servings.map((s) => s.info.context_length)).toEqual([4096, undefined]);
+    expect(registry.servingsFor("missing")).toEqual([]);
+  });
+
+  test("refreshes servings when only a model's capabilities change", () => {
+    const registry = new Registry();
+    registry.add(spec("a"), { models: [{ id: "m", capabilities: {} }] });
+    registry.setModels("a", [{ id: "m", capabilities: { tools: false } }]);
+    expect(registry.servingsFor("m")[0]!.info.capabilities).toEqual({ tools: false });
+  });
+
   test("rejects a duplicate name or URL", () => {
     const registry = new Registry();
     registry.add(spec("a", "http://h:1"));

@@ -1,0 +1,91 @@
+/**
+ * Why an attempt at a backend failed, in words a person can act on. The attempt aborts its
+ * request with one of the reasons below; `classify` turns the abort reason (or the error fetch
+ * threw) into a failure kind and a short message.
+ * @module
+ */
+import { networkErrorReason } from "../lib/network.ts";
+import type { TcpProbeResult } from "../runtime/mod.ts";
+
+export type FailureKind =
+  | "shutdown"
+  | "network"
+  | "status"
+  | "invalid_response"
+  | "timeout"
+  | "client_closed"
+  | "request_timeout";
+
+/** Abort reasons, compared by identity or class. */
+export const FIRST_BYTE = { reason: "first_byte" };
+export const IDLE = { reason: "idle" };
+/** Abort reason for the whole-request deadline (set by the forwarder). */
+export const REQUEST_TIMEOUT = { reason: "request_timeout" };
+/** Abort reason for requests still running when the shutdown drain deadline passes. */
+export const SHUTDOWN = { reason: "shutdown" };
+
+/** The connect watchdog found nothing listening, or nothing reachable, at the backend. */
+export class ConnectFailure {
+  constructor(readonly result: Exclude<TcpProbeResult, "open">) {}
+}
+
+/** The backend answered, but with something that is not a usable answer. */
+export class InvalidResponse extends Error {}
+
+export interface Deadlines {
+  readonly firstByteMs: number;
+  readonly idleMs: number;
+  readonly connectMs: number;
+}
+
+export function classify(
+  signal: AbortSignal,
+  requestSignal: AbortSignal,
+  error: unknown,
+  status: number | undefined,
+  deadlines: Deadlines,
+): { kind: FailureKind; message: string } {
+  if (error instanceof InvalidResponse) return { kind: "invalid_response", message: error.message };
+  if (status !== undefined) return { kind: "status", message: describe(error) };
+  if (!signal.aborted) return { kind: "network", message: networkErrorReason(error) };
+  const reason: unknown = signal.reason;
+  if (reason === FIRST_BYTE) {
+    return { kind: "timeout", message: `no response within ${seconds(deadlines.firstByteMs)} s` };
+  }
+  if (reason === IDLE) {
+    return { kind: "timeout", message: `silent for more than ${seconds(deadlines.idleMs)} s` };
+  }
+  if (reason instanceof ConnectFailure) {
+    if (reason.result === "timeout") {
+      return {
+        kind: "timeout",
+        message: `could not connect within ${seconds(deadlines.connectMs)} s`,
+      };
+    }
+    return {
+      kind: "network",
+      message: reason.result === "refused" ? "connection refused" : "host unreachable",
+    };
+  }
+  if (requestSignal.aborted && requestSignal.reason === SHUTDOWN) {
+    return { kind: "shutdown", message: "Nexus is shutting down" };
+  }
+  if (requestSignal.aborted && requestSignal.reason === REQUEST_TIMEOUT) {
+    return { kind: "request_timeout", message: "the request deadline passed" };
+  }
+  return { kind: "client_closed", message: "the client closed the connection" };
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A backend's error body, shortened for a message. */
+export function summarise(body: string): string {
+  const text = body.trim().replace(/\s+/g, " ");
+  return text ? `: ${text.length > 200 ? text.slice(0, 200) + "…" : text}` : "";
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}

@@ -1,0 +1,77 @@
+/**
+ * The router's values: ordered candidates, or a rejection that says why. Expected failures are
+ * values, never thrown, so no stack trace is captured under load.
+ * @module
+ */
+import type { Backend } from "../registry/mod.ts";
+import type { RouteRequirements } from "./requirements.ts";
+
+export interface RouteCandidate {
+  readonly backend: Backend;
+  /** The model name the backend receives (after alias resolution or fallback). */
+  readonly model: string;
+  /** True when this candidate serves a fallback model rather than the requested one. */
+  readonly fallback: boolean;
+  /** Smart score (0–100) when the decision was made; computed whatever the strategy. */
+  readonly score: number;
+}
+
+export interface Exclusion {
+  readonly backend: string;
+  /** The model the backend was considered for (the primary or a fallback). */
+  readonly model: string;
+  readonly reason: string;
+}
+
+export interface RejectionContext {
+  /** The requested model after alias resolution. */
+  readonly model: string;
+  readonly required: RouteRequirements;
+  readonly excluded: readonly Exclusion[];
+  /** Fallback models (resolved) that were looked at, in order. */
+  readonly fallbacks_tried: readonly string[];
+}
+
+export interface RouteRejection {
+  readonly status: 404 | 503;
+  readonly code: "model_not_found" | "service_unavailable";
+  readonly message: string;
+  /** Why each backend was excluded (503 only). */
+  readonly context?: RejectionContext;
+}
+
+export type RouteDecision =
+  | {
+    readonly ok: true;
+    readonly requested: string;
+    /** The requested model after alias resolution. */
+    readonly model: string;
+    /** The failover order: primary candidates first, then each fallback model's. */
+    readonly candidates: RouteCandidate[];
+  }
+  | { readonly ok: false; readonly requested: string; readonly rejection: RouteRejection };
+
+/** What happened to one fallback model during a decision. */
+export type FallbackOutcome =
+  /** Contributed candidates. */
+  | "used"
+  /** Not evaluated: earlier candidates already fill every attempt `max_retries` allows. */
+  | "not_needed"
+  /** Backends list it, but each was excluded. */
+  | "unusable"
+  /** No backend lists it. */
+  | "unknown";
+
+export interface FallbackTrace {
+  /** As written in `[routing.fallbacks]`. */
+  readonly name: string;
+  /** After alias resolution: what the backend would receive. */
+  readonly model: string;
+  readonly outcome: FallbackOutcome;
+}
+
+/** Filled only when someone asks why (explain, or building a 503): the hot path passes none. */
+export interface RouteTrace {
+  readonly excluded: Exclusion[];
+  readonly fallbacks: FallbackTrace[];
+}
