@@ -27,7 +27,7 @@ export { LabelCache, NONE, OTHER, sanitiseLabel } from "./labels.ts";
 export { recordRequest, type RequestRecord } from "./record.ts";
 export { ERROR_TYPES, type ErrorType, SeriesStore } from "./series.ts";
 export type { BackendStats, ModelStats, Stats } from "./stats.ts";
-export { findUsage, type TokenUsage } from "./usage.ts";
+export { findUsage, type TokenUsage, usageOf } from "./usage.ts";
 
 export interface ObservabilityDeps {
   readonly registry: Registry;

@@ -118,11 +118,25 @@ describe("observeChat()", () => {
         .event,
       routed(s, { ok: false, status: 499, failure: { code: "client_closed", message: "" } }).event,
       { ...routed(s, { ok: false, status: 429 }).event, status: 429 },
+      routed(s, {
+        ok: false,
+        status: 503,
+        attempts: [{ ok: false, backend: s.backend, kind: "status", status: 503, message: "" }],
+        failure: { code: "service_unavailable", message: "", retryAfter: "9" },
+      }).event,
+      routed(s, {
+        ok: false,
+        status: 503,
+        attempts: [{ ok: false, backend: s.backend, kind: "shutdown", message: "" }],
+        failure: { code: "service_unavailable", message: "" },
+      }).event,
     ];
     for (const event of events) s.observability.observeChat(event);
-    const cut = routed(s, {}, { stream: true });
-    s.observability.observeChat(cut.event);
-    cut.end("timeout");
+    for (const end of ["timeout", "shutdown", "upstream_error"] as const) {
+      const cut = routed(s, {}, { stream: true });
+      s.observability.observeChat(cut.event);
+      cut.end(end);
+    }
     await Promise.resolve();
     const errors = (await s.samples()).filter((x) => x.name === "nexus_errors_total")
       .map((x) => `${x.labels.error_type} ${x.labels.model} ${x.value}`).sort();
@@ -131,10 +145,10 @@ describe("observeChat()", () => {
       "invalid_request none 2",
       "model_not_found ghost 1",
       "no_healthy_backend m 1",
-      "timeout m 2",
-      "upstream_error m 1",
+      "timeout m 4",
+      "upstream_error m 3",
     ]);
-    expect(s.observability.statsSnapshot().requests).toEqual({ total: 8, success: 0, errors: 8 });
+    expect(s.observability.statsSnapshot().requests).toEqual({ total: 12, success: 0, errors: 12 });
   });
 
   test("counts a fallback from the model asked for to the one served", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { findUsage } from "../../../src/metrics/mod.ts";
+import { findUsage, usageOf } from "../../../src/metrics/mod.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -46,5 +46,25 @@ describe("findUsage()", () => {
     const tail =
       'ntent":"x"}}]}\n\ndata: {"usage": {"prompt_tokens": 3, "completion_tokens": 4}}\n\n';
     expect(findUsage(bytes(tail))).toEqual({ prompt: 3, completion: 4 });
+  });
+});
+
+describe("usageOf()", () => {
+  test("reads the usage of a body the proxy already parsed", () => {
+    expect(usageOf({ usage: { prompt_tokens: 3, completion_tokens: 4 } })).toEqual({
+      prompt: 3,
+      completion: 4,
+    });
+    expect(usageOf({ usage: { prompt_tokens: 3 } })).toEqual({ prompt: 3, completion: undefined });
+  });
+
+  test("finds nothing without a usage object or with nonsense counts", () => {
+    for (
+      const body of [null, 42, {}, { usage: null }, {
+        usage: { prompt_tokens: -1, completion_tokens: "9" },
+      }]
+    ) {
+      expect(usageOf(body)).toBeUndefined();
+    }
   });
 });
