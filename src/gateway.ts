@@ -12,6 +12,7 @@ import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { Logger } from "./lib/logger.ts";
+import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
 import type { ConnInfo, TcpProbeResult } from "./runtime/mod.ts";
@@ -36,6 +37,8 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /** Metrics, stats and request logs. */
+  readonly observability: Observability;
   /** The fetch handler to serve: passes the peer address to the app. */
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
@@ -58,6 +61,7 @@ export interface Gateway {
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, env, logger } = options;
   const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
   const registry = new Registry();
   for (const backend of config.backends) {
     registry.add({ ...backend, source: "static" });
@@ -73,6 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
   const inflight = new InFlight();
+  const observability = createObservability({ registry, clock, logger, startedAt });
   const health = new HealthChecker({
     registry,
     clock,
@@ -80,6 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: upstreamFetch as FetchFn,
     config: config.health_check,
     apiKeyFor,
+    onCheck: observability.observeProbe,
   });
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
@@ -91,10 +97,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     version: options.version ?? VERSION,
     clock,
     logger,
-    startedAt: clock.now(),
+    startedAt,
     registry,
     router,
     chat: {
+      observe: observability.observeChat,
       maxBodyBytes: config.server.max_body_bytes,
       bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
       inflight,
@@ -121,12 +128,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         void health.check(backend);
       },
     },
+    observability: { metrics: observability.metrics, stats: observability.stats },
   });
   return {
     app,
     registry,
     router,
     health,
+    observability,
     fetch: (request, conn) => app.fetch(request, conn),
     start: () => (config.health_check.enabled ? health.start() : health.runRound()),
     stop: () => health.stop(),

@@ -1,9 +1,10 @@
 /**
  * The Hono application: routes, 404/405 in the OpenAI envelope, and a last-resort error
- * handler. No global middleware, so the hot route dispatches straight to its handler.
+ * handler. No global middleware, so the hot route dispatches straight to its handler; the other
+ * routes are wrapped one by one so every response carries an X-Request-Id.
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import { describeError } from "../lib/errors.ts";
@@ -17,6 +18,7 @@ import {
 } from "./backends.ts";
 import { type ChatDeps, handleChatCompletions } from "./completions.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
+import { stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
 import { handleModels } from "./models.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
@@ -31,7 +33,11 @@ export interface AppDeps {
   readonly router: Router;
   readonly chat: Omit<ChatDeps, "router">;
   readonly admin: Omit<AdminDeps, "registry">;
+  /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
+  readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
 }
+
+type RouteHandler = (c: Context) => Response | Promise<Response>;
 
 /** Known paths and their methods, so a wrong method gets 405 instead of 404. */
 const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
@@ -42,26 +48,38 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/v1\/backends$/, ["GET", "POST"]],
   [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
 ];
+const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
+  [/^\/metrics$/, ["GET"]],
+  [/^\/v1\/stats$/, ["GET"]],
+];
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
   app.post("/v1/chat/completions", handleChatCompletions({ ...deps.chat, router: deps.router }));
-  app.get("/v1/models", handleModels(deps.registry, deps.router, deps.startedAt));
-  app.get("/v1/route", handleExplainRouteGet(deps.router));
+  app.get("/v1/models", stamped(handleModels(deps.registry, deps.router, deps.startedAt)));
+  app.get("/v1/route", stamped(handleExplainRouteGet(deps.router)));
   app.post(
     "/v1/route",
-    handleExplainRoutePost(deps.router, deps.chat.maxBodyBytes, deps.chat.bodyTimeoutMs),
+    stamped(handleExplainRoutePost(deps.router, deps.chat.maxBodyBytes, deps.chat.bodyTimeoutMs)),
   );
-  app.get("/health", handleHealth(deps));
-  app.get("/v1/backends", handleListBackends(admin));
-  app.post("/v1/backends", handleAddBackend(admin));
-  app.delete("/v1/backends/:name", handleRemoveBackend(admin));
+  app.get("/health", stamped(handleHealth(deps)));
+  app.get("/v1/backends", stamped(handleListBackends(admin)));
+  app.post("/v1/backends", stamped(handleAddBackend(admin)));
+  app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
+  if (deps.observability) {
+    app.get("/metrics", stamped(deps.observability.metrics));
+    app.get("/v1/stats", stamped(deps.observability.stats));
+  }
 
+  const knownPaths = deps.observability ? [...KNOWN_PATHS, ...OBSERVABILITY_PATHS] : KNOWN_PATHS;
   app.notFound((c) => {
     const path = c.req.path;
-    const known = KNOWN_PATHS.find(([pattern]) => pattern.test(path));
-    return known ? methodNotAllowed(c.req.method, path, known[1]) : notFound(c.req.method, path);
+    const known = knownPaths.find(([pattern]) => pattern.test(path));
+    const response = known
+      ? methodNotAllowed(c.req.method, path, known[1])
+      : notFound(c.req.method, path);
+    return stampRequestId(c.req.raw, response);
   });
   app.onError((error, c) => {
     deps.logger.error("unhandled error", {
@@ -69,7 +87,11 @@ export function createApp(deps: AppDeps): Hono {
       path: c.req.path,
       error: describeError(error),
     });
-    return internalError();
+    return stampRequestId(c.req.raw, internalError());
   });
   return app;
+}
+
+function stamped(handler: RouteHandler): RouteHandler {
+  return async (c) => stampRequestId(c.req.raw, await handler(c));
 }

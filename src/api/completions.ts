@@ -29,6 +29,8 @@ export interface ChatDeps {
 
 export interface ChatEvent {
   readonly requestId: string;
+  /** Monotonic ms when the handler started (durations and gateway overhead are measured from it). */
+  readonly receivedAt: number;
   readonly requestedModel: string | undefined;
   readonly stream: boolean;
   readonly status: number;
@@ -60,6 +62,7 @@ export function handleChatCompletions(deps: ChatDeps) {
   };
 
   async function handle(c: Context, track: { done?: Promise<unknown> }): Promise<Response> {
+    const receivedAt = deps.proxy.clock.monotonic();
     const request = c.req.raw;
     const requestId = requestIdFor(request.headers);
     const idHeader = { "x-request-id": requestId };
@@ -71,6 +74,7 @@ export function handleChatCompletions(deps: ChatDeps) {
     ) => {
       deps.observe?.({
         requestId,
+        receivedAt,
         requestedModel: undefined,
         stream: false,
         status,
@@ -97,6 +101,7 @@ export function handleChatCompletions(deps: ChatDeps) {
       const { rejection } = decision;
       deps.observe?.({
         requestId,
+        receivedAt,
         requestedModel: model,
         stream,
         status: rejection.status,
@@ -132,6 +137,7 @@ export function handleChatCompletions(deps: ChatDeps) {
     const { outcome } = result;
     deps.observe?.({
       requestId,
+      receivedAt,
       requestedModel: model,
       stream,
       status: outcome.status,

@@ -19,6 +19,7 @@ import {
   summarise,
 } from "./failures.ts";
 import { createPassThrough, type FirstChunk, type StreamEnd } from "./stream.ts";
+import type { ResponseTap } from "./tap.ts";
 
 export { type FailureKind, REQUEST_TIMEOUT } from "./failures.ts";
 
@@ -63,6 +64,8 @@ export interface AttemptOptions {
   readonly connectMs: number;
   readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly onStreamEnd: (end: StreamEnd, detail?: string) => void;
+  /** Notes the committed stream's events and tail (metrics). */
+  readonly tap?: ResponseTap;
 }
 
 const decoder = new TextDecoder();
@@ -236,6 +239,7 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
       keepAliveMs: options.keepAliveMs,
       idleMs: options.idleMs,
       clock,
+      tap: options.tap,
       abort: (reason) => controller.abort(reason === "idle" ? IDLE : options.requestSignal.reason),
       describeFailure: (error) => {
         const { kind, message } = classify(

@@ -10,9 +10,16 @@ import type { Clock } from "../lib/clock.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
-import { attempt, type AttemptCommit, type AttemptFailure, REQUEST_TIMEOUT } from "./attempt.ts";
+import {
+  attempt,
+  type AttemptCommit,
+  type AttemptFailure,
+  type AttemptOptions,
+  REQUEST_TIMEOUT,
+} from "./attempt.ts";
 import { SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./stream.ts";
+import { ResponseTap } from "./tap.ts";
 import { CHAT_PATH, upstreamBody, upstreamHeaders, upstreamUrl } from "./upstream.ts";
 
 export type RouteReason = "capability-match" | "failover" | "fallback";
@@ -49,6 +56,12 @@ export interface ProxyOutcome {
   readonly routeReason?: RouteReason;
   readonly attempts: readonly AttemptFailure[];
   readonly ttfbMs?: number;
+  /**
+   * Milliseconds spent waiting on backends, every attempt included: from just before each
+   * upstream fetch until its answer (stream: headers and first chunk; otherwise the whole body)
+   * or its failure. The rest of the handler's time is Nexus's own overhead.
+   */
+  readonly upstreamMs: number;
   readonly failure?: {
     readonly code: "bad_gateway" | "gateway_timeout" | "service_unavailable" | "client_closed";
     /** The backend's Retry-After, passed on with a 503. */
@@ -62,6 +75,8 @@ export interface ForwardResult {
   readonly outcome: ProxyOutcome;
   /** Resolves when the response body has been fully delivered, failed, or abandoned. */
   readonly done: Promise<StreamEnd>;
+  /** Event count and body tail of the committed response; final once `done` resolves. */
+  readonly tap: ResponseTap;
 }
 
 const CLOUD_TYPES = new Set(["openai", "anthropic", "google"]);
@@ -93,6 +108,8 @@ export async function forward(
 
   const failures: AttemptFailure[] = [];
   const tried = new Set<Backend>();
+  const tap = new ResponseTap();
+  let upstreamMs = 0;
   for (const candidate of candidates) {
     if (failures.length > deps.maxRetries) break;
     if (tried.has(candidate.backend)) continue;
@@ -108,7 +125,7 @@ export async function forward(
       requestId: request.requestId,
       apiKey: deps.apiKeyFor(backend),
     };
-    const result = await attempt({
+    const options: AttemptOptions = {
       backend,
       url: upstreamUrl(backend, CHAT_PATH),
       init: { headers: upstreamHeaders(input), body: upstreamBody(input) },
@@ -123,7 +140,11 @@ export async function forward(
       connectMs: server.connect_timeout_seconds * 1000,
       ...(deps.tcpProbe ? { tcpProbe: deps.tcpProbe } : {}),
       onStreamEnd: finish,
-    });
+      tap,
+    };
+    const sentAt = deps.clock.monotonic();
+    const result = await attempt(options);
+    upstreamMs += deps.clock.monotonic() - sentAt;
     if (result.ok) {
       const routeReason: RouteReason = candidate.fallback
         ? "fallback"
@@ -131,7 +152,10 @@ export async function forward(
         ? "failover"
         : "capability-match";
       const headers = responseHeaders(result, backend, routeReason, candidate, request);
-      if (!(result.body instanceof ReadableStream)) finish("complete");
+      if (!(result.body instanceof ReadableStream)) {
+        tap.setBody(new Uint8Array(result.body), result.json);
+        finish("complete");
+      }
       return {
         response: new Response(result.body, { status: result.status, headers }),
         outcome: {
@@ -142,8 +166,10 @@ export async function forward(
           routeReason,
           attempts: failures,
           ttfbMs: result.ttfbMs,
+          upstreamMs,
         },
         done,
+        tap,
       };
     }
     failures.push(result);
@@ -156,10 +182,18 @@ export async function forward(
   }
 
   finish("upstream_error");
-  return { response: undefined, outcome: failureOutcome(request, failures), done };
+  return {
+    response: undefined,
+    outcome: { ...failureOutcome(request, failures), upstreamMs },
+    done,
+    tap,
+  };
 }
 
-function failureOutcome(request: ProxyRequest, failures: readonly AttemptFailure[]): ProxyOutcome {
+function failureOutcome(
+  request: ProxyRequest,
+  failures: readonly AttemptFailure[],
+): Omit<ProxyOutcome, "upstreamMs"> {
   const last = failures[failures.length - 1];
   const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
   if (last?.kind === "client_closed") {

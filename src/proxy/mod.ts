@@ -14,3 +14,4 @@ export {
 export type { AttemptFailure, FailureKind } from "./attempt.ts";
 export { inStreamError, type StreamEnd } from "./stream.ts";
 export { SHUTDOWN } from "./failures.ts";
+export { ResponseTap, TAIL_BYTES } from "./tap.ts";

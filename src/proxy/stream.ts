@@ -10,6 +10,7 @@
  * @module
  */
 import type { Clock } from "../lib/clock.ts";
+import type { ResponseTap } from "./tap.ts";
 
 export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout" | "shutdown";
 
@@ -37,6 +38,8 @@ export interface StreamTapOptions {
   /** Called when the first chunk arrives after an early commit. */
   readonly onFirstByte: () => void;
   readonly onEnd: (end: StreamEnd, detail?: string) => void;
+  /** Counts relayed SSE events and keeps the stream's tail for usage (metrics). */
+  readonly tap?: ResponseTap;
 }
 
 const encoder = new TextEncoder();
@@ -58,7 +61,8 @@ export function inStreamError(message: string, code: InStreamErrorCode): string 
 }
 
 export function createPassThrough(options: StreamTapOptions): ReadableStream<Uint8Array> {
-  const { clock } = options;
+  const { clock, tap } = options;
+  if (tap) tap.streaming = true;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let ended = false;
   let lastByte = NEWLINE;
@@ -90,6 +94,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
     reader = chunk.reader;
     lastChunkAt = clock.monotonic();
     lastByte = chunk.first[chunk.first.length - 1] ?? NEWLINE;
+    tap?.push(chunk.first);
     controller.enqueue(chunk.first);
     if (options.idleMs > 0) armIdle(options.idleMs);
   };
@@ -140,6 +145,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
         }
         lastChunkAt = clock.monotonic();
         lastByte = result.value[result.value.length - 1] ?? lastByte;
+        tap?.push(result.value);
         controller.enqueue(result.value);
       } catch (error) {
         if (ended) return;

@@ -1,6 +1,6 @@
 /**
  * Runs an external command to completion for the packaging tests (systemd-analyze, shellcheck,
- * ruby, the install script). node:child_process, so the same tests run under Bun and Deno.
+ * ruby, the install script) and promtool. node:child_process, so the same tests run under Bun and Deno.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -19,13 +19,14 @@ export interface CommandResult {
 export function run(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; input?: string } = {},
 ): CommandResult {
   const result = spawnSync(command, args, {
     cwd: options.cwd ?? ROOT_DIR,
     env: { ...process.env, NO_COLOR: "1", SYSTEMD_COLORS: "0", ...options.env },
     encoding: "utf8",
     maxBuffer: 16 * 1024 * 1024,
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
   if (result.error) throw new Error(`Cannot run ${command}: ${result.error.message}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

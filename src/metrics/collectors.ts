@@ -1,0 +1,237 @@
+/**
+ * The prom-client side: a private Registry (never the global one, and no default process
+ * metrics: several are stubs on Deno) whose collectors are built once and read the series store
+ * and the backend registry when Prometheus scrapes. Recording never touches prom-client, so its
+ * per-call label hashing stays off the request path. Names and labels: REFERENCE.md A7.
+ * @module
+ */
+import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
+import type { BackendStatus, Registry } from "../registry/mod.ts";
+import type { Buckets } from "./buckets.ts";
+import { sanitiseLabel } from "./labels.ts";
+import { ERROR_TYPES, type SeriesStore } from "./series.ts";
+
+export const METRICS_CONTENT_TYPE = PromRegistry.PROMETHEUS_CONTENT_TYPE;
+
+const BACKEND_STATUSES: readonly BackendStatus[] = ["healthy", "unhealthy", "unknown", "draining"];
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+type LabelSet = Readonly<Record<string, string>>;
+type HistogramSource = () => Iterable<readonly [LabelSet, Buckets]>;
+
+/**
+ * A prom-client Histogram whose data lives in `Buckets` objects. prom-client's registry renders
+ * a histogram from `getForPromString()`; this one builds the same values (cumulative `_bucket`
+ * lines, `+Inf`, `_sum`, `_count`) from the store at scrape time.
+ */
+class StoreHistogram extends Histogram<string> {
+  // Set by prom-client's Metric constructor; its typings do not declare them.
+  declare readonly name: string;
+  declare readonly help: string;
+  readonly #source: HistogramSource;
+
+  constructor(
+    config: { name: string; help: string; labelNames: string[]; registry: PromRegistry },
+    source: HistogramSource,
+  ) {
+    super({
+      name: config.name,
+      help: config.help,
+      labelNames: config.labelNames,
+      registers: [config.registry],
+    });
+    this.#source = source;
+  }
+
+  getForPromString() {
+    const bucketName = `${this.name}_bucket`;
+    const values: Array<
+      { labels: object; sharedLabels: LabelSet; value: number; metricName: string }
+    > = [];
+    for (const [labels, data] of this.#source()) {
+      let cumulative = 0;
+      for (let i = 0; i < data.bounds.length; i++) {
+        cumulative += data.counts[i]!;
+        values.push({
+          labels: { le: data.bounds[i] },
+          sharedLabels: labels,
+          value: cumulative,
+          metricName: bucketName,
+        });
+      }
+      values.push({
+        labels: { le: "+Inf" },
+        sharedLabels: labels,
+        value: data.count,
+        metricName: bucketName,
+      });
+      values.push({
+        labels: {},
+        sharedLabels: labels,
+        value: data.sum,
+        metricName: `${this.name}_sum`,
+      });
+      values.push({
+        labels: {},
+        sharedLabels: labels,
+        value: data.count,
+        metricName: `${this.name}_count`,
+      });
+    }
+    return { name: this.name, help: this.help, type: "histogram", values, aggregator: "sum" };
+  }
+}
+
+export function createPromRegistry(store: SeriesStore, registry: Registry): PromRegistry {
+  const registers = [new PromRegistry()];
+  const promRegistry = registers[0]!;
+  const pairs = function* () {
+    for (const model of store.models.values()) yield* model.pairs.values();
+  };
+
+  new Counter({
+    name: "nexus_requests_total",
+    help:
+      "Chat completion requests by model, backend and HTTP status (streams counted when they end).",
+    labelNames: ["model", "backend", "status"],
+    registers,
+    collect() {
+      this.reset();
+      for (const pair of pairs()) {
+        for (const [status, count] of pair.statuses) {
+          this.inc({ ...pair.labels, status: String(status) }, count);
+        }
+      }
+    },
+  });
+  new Counter({
+    name: "nexus_errors_total",
+    help: "Failed chat completion requests by error type and model.",
+    labelNames: ["error_type", "model"],
+    registers,
+    collect() {
+      this.reset();
+      for (const model of store.models.values()) {
+        model.errors.forEach((count, i) => {
+          if (count > 0) this.inc({ error_type: ERROR_TYPES[i]!, model: model.model }, count);
+        });
+      }
+    },
+  });
+  new Counter({
+    name: "nexus_fallbacks_total",
+    help: "Requests served by a fallback model instead of the one asked for.",
+    labelNames: ["from_model", "to_model"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [from, targets] of store.fallbacks) {
+        for (const [to, count] of targets) this.inc({ from_model: from, to_model: to }, count);
+      }
+    },
+  });
+  new StoreHistogram({
+    name: "nexus_request_duration_seconds",
+    help: "Chat completion duration from request received to response complete (stream end).",
+    labelNames: ["model", "backend"],
+    registry: promRegistry,
+  }, function* () {
+    for (const pair of pairs()) yield [pair.labels, pair.duration] as const;
+  });
+  new StoreHistogram({
+    name: "nexus_time_to_first_byte_seconds",
+    help:
+      "Time from sending the upstream request to the backend's first chunk (non-stream: its whole answer).",
+    labelNames: ["model", "backend"],
+    registry: promRegistry,
+  }, function* () {
+    for (const pair of pairs()) if (pair.ttfb.count > 0) yield [pair.labels, pair.ttfb] as const;
+  });
+  new StoreHistogram({
+    name: "nexus_gateway_overhead_seconds",
+    help:
+      "Time spent in Nexus per chat request: handler start to response ready, minus time waiting on backends.",
+    labelNames: [],
+    registry: promRegistry,
+  }, function* () {
+    yield [NO_LABELS, store.overhead] as const;
+  });
+  new Counter({
+    name: "nexus_tokens_total",
+    help: "Prompt and completion tokens reported by backends in usage.",
+    labelNames: ["model", "backend", "type"],
+    registers,
+    collect() {
+      this.reset();
+      for (const pair of pairs()) {
+        if (pair.promptTokens === 0 && pair.completionTokens === 0) continue;
+        this.inc({ ...pair.labels, type: "prompt" }, pair.promptTokens);
+        this.inc({ ...pair.labels, type: "completion" }, pair.completionTokens);
+      }
+    },
+  });
+  new Counter({
+    name: "nexus_stream_chunks_total",
+    help:
+      "SSE events (chat.completion.chunk objects, data: [DONE] included) relayed to clients in streamed responses.",
+    labelNames: ["model", "backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const pair of pairs()) if (pair.streamed) this.inc(pair.labels, pair.chunks);
+    },
+  });
+  new StoreHistogram({
+    name: "nexus_backend_latency_seconds",
+    help: "Health probe round-trip time of answering backends.",
+    labelNames: ["backend"],
+    registry: promRegistry,
+  }, function* () {
+    for (const probe of store.probes.values()) yield [probe.labels, probe.latency] as const;
+  });
+  addFleetGauges(registers, registry);
+  return promRegistry;
+}
+
+/** Gauges of the fleet as it is at scrape time, computed from the backend registry. */
+function addFleetGauges(registers: PromRegistry[], registry: Registry): void {
+  new Gauge({
+    name: "nexus_backends",
+    help: "Backends by health status.",
+    labelNames: ["status"],
+    registers,
+    collect() {
+      const counts = registry.counts();
+      for (const status of BACKEND_STATUSES) this.set({ status }, counts[status]);
+    },
+  });
+  new Gauge({
+    name: "nexus_backends_healthy",
+    help: "Backends currently healthy.",
+    registers,
+    collect() {
+      this.set(registry.counts().healthy);
+    },
+  });
+  new Gauge({
+    name: "nexus_models_available",
+    help: "Distinct models served by at least one healthy backend.",
+    registers,
+    collect() {
+      this.set(registry.healthyModelCount());
+    },
+  });
+  new Gauge({
+    name: "nexus_pending_requests",
+    help: "Requests in flight per backend (0 for idle backends).",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      // Rebuilt from the live registry each scrape: removed backends drop out.
+      this.reset();
+      for (const backend of registry.list()) {
+        this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
+      }
+    },
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Observability: Prometheus metrics (`GET /metrics`), JSON stats (`GET /v1/stats`) and the
+ * per-request log line. The chat handler and the health checker report through two hooks; the
+ * numbers they record live in a series store that prom-client reads only at scrape time.
+ *
+ * ```ts
+ * const observability = createObservability({ registry, clock, logger, startedAt: clock.now() });
+ * // ChatDeps.observe = observability.observeChat; HealthCheckerDeps.onCheck = observability.observeProbe
+ * app.get("/metrics", observability.metrics);
+ * ```
+ * @module
+ */
+import type { Context } from "hono";
+import type { ChatEvent } from "../api/mod.ts";
+import type { CheckResult } from "../health/mod.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Backend, Registry } from "../registry/mod.ts";
+import { createPromRegistry } from "./collectors.ts";
+import { handleMetrics, handleStats } from "./handlers.ts";
+import { createChatObserver } from "./observer.ts";
+import { SeriesStore } from "./series.ts";
+import { buildStats, type Stats } from "./stats.ts";
+
+export { METRICS_CONTENT_TYPE } from "./collectors.ts";
+export { LabelCache, NONE, OTHER, sanitiseLabel } from "./labels.ts";
+export { recordRequest, type RequestRecord } from "./record.ts";
+export { ERROR_TYPES, type ErrorType, SeriesStore } from "./series.ts";
+export type { BackendStats, ModelStats, Stats } from "./stats.ts";
+export { findUsage, type TokenUsage, usageOf } from "./usage.ts";
+
+export interface ObservabilityDeps {
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Wall-clock ms when the gateway started (uptime). */
+  readonly startedAt: number;
+}
+
+export interface Observability {
+  /** For `ChatDeps.observe`: records the request and writes its log line. */
+  readonly observeChat: (event: ChatEvent) => void;
+  /** For `HealthCheckerDeps.onCheck`: the probe latency histogram. */
+  readonly observeProbe: (backend: Backend, result: CheckResult, latencyMs: number) => void;
+  /** `GET /metrics`. */
+  readonly metrics: (c: Context) => Promise<Response>;
+  /** `GET /v1/stats`. */
+  readonly stats: (c: Context) => Response;
+  /** The Prometheus text, as `/metrics` serves it. */
+  metricsText(): Promise<string>;
+  statsSnapshot(): Stats;
+}
+
+export function createObservability(deps: ObservabilityDeps): Observability {
+  const store = new SeriesStore();
+  const promRegistry = createPromRegistry(store, deps.registry);
+  const statsDeps = {
+    store,
+    registry: deps.registry,
+    clock: deps.clock,
+    startedAt: deps.startedAt,
+  };
+  return {
+    observeChat: createChatObserver({ store, clock: deps.clock, logger: deps.logger }),
+    observeProbe(backend, result, latencyMs) {
+      // A failed probe's time is its timeout, not a latency.
+      if (result !== "failure") store.probe(backend.name).observe(latencyMs / 1000);
+    },
+    metrics: handleMetrics(promRegistry),
+    stats: handleStats(statsDeps),
+    metricsText: () => promRegistry.metrics(),
+    statsSnapshot: () => buildStats(statsDeps),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Where recorded numbers live between scrapes: one object per label combination (the "label
+ * child"), found through small maps keyed by label value and created once. Recording a request
+ * is a few map lookups and field increments; the prom-client collectors read these objects at
+ * scrape time and `/v1/stats` sums them.
+ * @module
+ */
+import {
+  Buckets,
+  DURATION_BUCKETS,
+  OVERHEAD_BUCKETS,
+  PROBE_BUCKETS,
+  TTFB_BUCKETS,
+} from "./buckets.ts";
+import { LabelCache, NONE } from "./labels.ts";
+
+export const ERROR_TYPES = [
+  "model_not_found",
+  "no_healthy_backend",
+  "upstream_error",
+  "timeout",
+  "client_closed",
+  "invalid_request",
+] as const;
+export type ErrorType = typeof ERROR_TYPES[number];
+const ERROR_INDEX = new Map<ErrorType, number>(ERROR_TYPES.map((type, i) => [type, i]));
+
+/** Distinct model names that reached a backend or exist in the fleet (served, 503). */
+export const MODEL_LABEL_CAP = 200;
+/** Distinct unknown model names (404s) shown as themselves: enough to spot a typo. */
+export const UNKNOWN_MODEL_LABEL_CAP = 50;
+export const BACKEND_LABEL_CAP = 100;
+
+/** Everything recorded for one model × backend pair. */
+export class PairSeries {
+  readonly model: string;
+  readonly backend: string;
+  /** Created once: prom-client caches the rendered label string per labels object. */
+  readonly labels: Readonly<Record<"model" | "backend", string>>;
+  /** Requests by HTTP status. */
+  readonly statuses = new Map<number, number>();
+  readonly duration = new Buckets(DURATION_BUCKETS);
+  readonly ttfb = new Buckets(TTFB_BUCKETS);
+  promptTokens = 0;
+  completionTokens = 0;
+  /** Set once a stream has been recorded, so idle pairs do not show a chunk counter. */
+  streamed = false;
+  chunks = 0;
+
+  constructor(model: string, backend: string) {
+    this.model = model;
+    this.backend = backend;
+    this.labels = { model, backend };
+  }
+
+  countStatus(status: number): void {
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+  }
+}
+
+export interface ProbeSeries {
+  readonly labels: Readonly<Record<"backend", string>>;
+  readonly latency: Buckets;
+}
+
+/** Everything recorded for one model label: its errors and its pairs. */
+export class ModelSeries {
+  readonly model: string;
+  /** Errors by ERROR_TYPES index. */
+  readonly errors = new Float64Array(ERROR_TYPES.length);
+  readonly pairs = new Map<string, PairSeries>();
+
+  constructor(model: string) {
+    this.model = model;
+  }
+
+  countError(type: ErrorType): void {
+    this.errors[ERROR_INDEX.get(type)!]++;
+  }
+}
+
+export class SeriesStore {
+  readonly models = new Map<string, ModelSeries>();
+  /** from_model → to_model → count. */
+  readonly fallbacks = new Map<string, Map<string, number>>();
+  /** Probe latency by backend label. */
+  readonly probes = new Map<string, ProbeSeries>();
+  readonly overhead = new Buckets(OVERHEAD_BUCKETS);
+  readonly #servedModels = new LabelCache(MODEL_LABEL_CAP);
+  readonly #unknownModels = new LabelCache(UNKNOWN_MODEL_LABEL_CAP);
+  readonly #backends = new LabelCache(BACKEND_LABEL_CAP);
+
+  /**
+   * The series of a model. Unknown names (404) draw on their own, smaller label budget, so a
+   * flood of made-up names can never push a real model into `other`.
+   */
+  model(raw: string | undefined, unknown: boolean): ModelSeries {
+    const label = raw === undefined
+      ? NONE
+      : (unknown ? this.#unknownModels : this.#servedModels).get(raw);
+    let series = this.models.get(label);
+    if (series === undefined) {
+      series = new ModelSeries(label);
+      this.models.set(label, series);
+    }
+    return series;
+  }
+
+  pair(model: ModelSeries, rawBackend: string | undefined): PairSeries {
+    const backend = rawBackend === undefined ? NONE : this.#backends.get(rawBackend);
+    let series = model.pairs.get(backend);
+    if (series === undefined) {
+      series = new PairSeries(model.model, backend);
+      model.pairs.set(backend, series);
+    }
+    return series;
+  }
+
+  countFallback(fromModel: string, toModel: string): void {
+    const from = this.#servedModels.get(fromModel);
+    const to = this.#servedModels.get(toModel);
+    let targets = this.fallbacks.get(from);
+    if (targets === undefined) {
+      targets = new Map();
+      this.fallbacks.set(from, targets);
+    }
+    targets.set(to, (targets.get(to) ?? 0) + 1);
+  }
+
+  probe(rawBackend: string): Buckets {
+    const backend = this.#backends.get(rawBackend);
+    let series = this.probes.get(backend);
+    if (series === undefined) {
+      series = { labels: { backend }, latency: new Buckets(PROBE_BUCKETS) };
+      this.probes.set(backend, series);
+    }
+    return series.latency;
+  }
+}

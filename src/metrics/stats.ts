@@ -1,0 +1,113 @@
+/**
+ * `GET /v1/stats`: the same numbers as `/metrics`, summed for people and dashboards. Request
+ * counts come from the series store (a stream counts once it has ended); per-backend counts,
+ * pending and the latency average come from the registry, as `/v1/backends` shows them.
+ * @module
+ */
+import type { Clock } from "../lib/clock.ts";
+import type { Registry } from "../registry/mod.ts";
+import { NONE, sanitiseLabel } from "./labels.ts";
+import type { SeriesStore } from "./series.ts";
+
+export interface StatsDeps {
+  readonly store: SeriesStore;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** Wall-clock ms when the gateway started. */
+  readonly startedAt: number;
+}
+
+export interface ModelStats {
+  name: string;
+  requests: number;
+  errors: number;
+  average_duration_ms: number | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface BackendStats {
+  name: string;
+  status: string;
+  /** Attempts sent to this backend (a failed-over request counts on each backend it tried). */
+  requests: number;
+  errors: number;
+  pending: number;
+  /** The routing latency average (EMA of time to first byte and probes). */
+  average_latency_ms: number | null;
+  average_ttfb_ms: number | null;
+}
+
+export interface Stats {
+  uptime_seconds: number;
+  requests: { total: number; success: number; errors: number };
+  backends: BackendStats[];
+  models: ModelStats[];
+}
+
+interface Mean {
+  sum: number;
+  count: number;
+}
+
+export function buildStats(deps: StatsDeps): Stats {
+  let total = 0;
+  let errors = 0;
+  const models: ModelStats[] = [];
+  const ttfb = new Map<string, Mean>();
+  for (const model of deps.store.models.values()) {
+    let requests = 0;
+    const duration: Mean = { sum: 0, count: 0 };
+    let prompt = 0;
+    let completion = 0;
+    for (const pair of model.pairs.values()) {
+      for (const count of pair.statuses.values()) requests += count;
+      duration.sum += pair.duration.sum;
+      duration.count += pair.duration.count;
+      prompt += pair.promptTokens;
+      completion += pair.completionTokens;
+      const mean = ttfb.get(pair.backend) ?? { sum: 0, count: 0 };
+      mean.sum += pair.ttfb.sum;
+      mean.count += pair.ttfb.count;
+      ttfb.set(pair.backend, mean);
+    }
+    const failed = model.errors.reduce((sum, count) => sum + count, 0);
+    total += requests;
+    errors += failed;
+    // Requests without a readable model count in the totals only.
+    if (model.model === NONE) continue;
+    models.push({
+      name: model.model,
+      requests,
+      errors: failed,
+      average_duration_ms: meanMs(duration),
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+    });
+  }
+  models.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const backends = deps.registry.list().map((backend): BackendStats => ({
+    name: backend.name,
+    status: backend.status,
+    requests: backend.requests,
+    errors: backend.errors,
+    pending: backend.pending,
+    average_latency_ms: backend.latency_ms === undefined ? null : tenths(backend.latency_ms),
+    average_ttfb_ms: meanMs(ttfb.get(sanitiseLabel(backend.name))),
+  }));
+  return {
+    uptime_seconds: Math.floor((deps.clock.now() - deps.startedAt) / 1000),
+    requests: { total, success: total - errors, errors },
+    backends,
+    models,
+  };
+}
+
+/** The mean of samples in seconds, as ms to 0.1; null without samples. */
+function meanMs(mean: Mean | undefined): number | null {
+  return mean === undefined || mean.count === 0 ? null : tenths((mean.sum / mean.count) * 1000);
+}
+
+function tenths(value: number): number {
+  return Math.round(value * 10) / 10;
+}

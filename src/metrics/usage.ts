@@ -1,0 +1,96 @@
+/**
+ * Token counts from an OpenAI `usage` object, found in a non-stream body or in a stream's last
+ * bytes without parsing the rest: scan backwards for the key `"usage"`, then parse only the
+ * object that follows it. In a stream with `include_usage`, every chunk carries `"usage":null`
+ * and the final one the counts, so the last occurrence is the one that matters.
+ * @module
+ */
+
+export interface TokenUsage {
+  readonly prompt: number | undefined;
+  readonly completion: number | undefined;
+}
+
+/** `"usage"` as bytes. A string value "usage" is followed by `,` or `}`, never by `:`. */
+const KEY = new TextEncoder().encode('"usage"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
+const decoder = new TextDecoder();
+
+export function findUsage(bytes: Uint8Array): TokenUsage | undefined {
+  let at = lastIndexOf(bytes, bytes.length - KEY.length);
+  while (at >= 0) {
+    let i = skipSpace(bytes, at + KEY.length);
+    if (bytes[i] === COLON) {
+      i = skipSpace(bytes, i + 1);
+      // `"usage":null` (or anything but an object) in the last place: no counts were sent.
+      return bytes[i] === OPEN ? parseObjectAt(bytes, i) : undefined;
+    }
+    at = lastIndexOf(bytes, at - 1);
+  }
+  return undefined;
+}
+
+function parseObjectAt(bytes: Uint8Array, start: number): TokenUsage | undefined {
+  const end = objectEnd(bytes, start);
+  if (end < 0) return undefined;
+  let usage: unknown;
+  try {
+    usage = JSON.parse(decoder.decode(bytes.subarray(start, end + 1)));
+  } catch {
+    return undefined;
+  }
+  return countsOf(usage as Record<string, unknown>);
+}
+
+/** The usage of an already parsed chat completion body. */
+export function usageOf(body: unknown): TokenUsage | undefined {
+  const usage = (body as { usage?: unknown } | null)?.usage;
+  return typeof usage === "object" && usage !== null
+    ? countsOf(usage as Record<string, unknown>)
+    : undefined;
+}
+
+function countsOf(
+  { prompt_tokens, completion_tokens }: Record<string, unknown>,
+): TokenUsage | undefined {
+  const prompt = count(prompt_tokens);
+  const completion = count(completion_tokens);
+  return prompt === undefined && completion === undefined ? undefined : { prompt, completion };
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** Index of the `}` closing the object opened at `start`, skipping strings; -1 if cut short. */
+function objectEnd(bytes: Uint8Array, start: number): number {
+  let depth = 0;
+  for (let i = start; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (byte === QUOTE) {
+      for (i++; i < bytes.length && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+    } else if (byte === OPEN) {
+      depth++;
+    } else if (byte === CLOSE && --depth === 0) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+function lastIndexOf(bytes: Uint8Array, from: number): number {
+  outer: for (let i = Math.min(from, bytes.length - KEY.length); i >= 0; i--) {
+    for (let j = 0; j < KEY.length; j++) if (bytes[i + j] !== KEY[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+function skipSpace(bytes: Uint8Array, i: number): number {
+  while (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09) i++;
+  return i;
+}

@@ -1,0 +1,204 @@
+/**
+ * The observe hook on hand-made chat events with a manual clock: what is recorded when, under
+ * which error type, how overhead is computed, and the log line in both formats.
+ */
+import { describe, expect, test } from "bun:test";
+import type { ChatEvent } from "../../../src/api/mod.ts";
+import { Logger, type LogLevel } from "../../../src/lib/logger.ts";
+import { createObservability } from "../../../src/metrics/mod.ts";
+import { type ProxyOutcome, ResponseTap, type StreamEnd } from "../../../src/proxy/mod.ts";
+import { Registry } from "../../../src/registry/mod.ts";
+import { FakeClock } from "../../helpers/fake-clock.ts";
+import { parseSamples, sampleValue } from "../../helpers/prometheus.ts";
+
+function setup(level: LogLevel = "info", format: "json" | "pretty" = "json") {
+  const clock = new FakeClock();
+  const registry = new Registry();
+  const backend = registry.add({
+    name: "gpu",
+    url: "http://gpu:1",
+    type: "ollama",
+    priority: 50,
+    source: "static",
+  });
+  const lines: string[] = [];
+  const logger = new Logger({
+    level,
+    format,
+    write: (line) => lines.push(line),
+    now: () => clock.now(),
+  });
+  const observability = createObservability({ registry, clock, logger, startedAt: clock.now() });
+  const samples = async () => parseSamples(await observability.metricsText());
+  return { clock, backend, lines, observability, samples };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+/** A routed request to `gpu` that started now; the test moves the clock before observing. */
+function routed(
+  s: Setup,
+  outcome: Partial<ProxyOutcome> = {},
+  options: { stream?: boolean; body?: string } = {},
+) {
+  const tap = new ResponseTap();
+  if (options.body !== undefined) tap.setBody(new TextEncoder().encode(options.body));
+  if (options.stream) tap.streaming = true;
+  let resolve!: (end: StreamEnd) => void;
+  const done = new Promise<StreamEnd>((r) => (resolve = r));
+  const fullOutcome: ProxyOutcome = {
+    ok: true,
+    backend: s.backend,
+    model: "m",
+    status: 200,
+    routeReason: "capability-match",
+    attempts: [],
+    ttfbMs: 2,
+    upstreamMs: 2,
+    ...outcome,
+  };
+  const event: ChatEvent = {
+    requestId: "req-1",
+    receivedAt: s.clock.monotonic(),
+    requestedModel: "m",
+    stream: options.stream ?? false,
+    status: fullOutcome.status,
+    result: { response: new Response(null), outcome: fullOutcome, done, tap },
+    ...(fullOutcome.failure ? { errorCode: fullOutcome.failure.code } : {}),
+  };
+  return { event, end: resolve };
+}
+
+const gpu = { model: "m", backend: "gpu" };
+
+describe("observeChat()", () => {
+  test("records a non-stream request at once; overhead leaves out the time waiting on backends", async () => {
+    const s = setup();
+    const { event } = routed(s, { upstreamMs: 2 }, {
+      body: '{"usage":{"prompt_tokens":5,"completion_tokens":7}}',
+    });
+    s.clock.advance(3);
+    s.observability.observeChat(event);
+    const samples = await s.samples();
+    expect(sampleValue(samples, "nexus_requests_total", { ...gpu, status: "200" })).toBe(1);
+    expect(sampleValue(samples, "nexus_request_duration_seconds_sum", gpu)).toBe(0.003);
+    expect(sampleValue(samples, "nexus_time_to_first_byte_seconds_sum", gpu)).toBe(0.002);
+    expect(sampleValue(samples, "nexus_gateway_overhead_seconds_sum")).toBe(0.001);
+    expect(sampleValue(samples, "nexus_gateway_overhead_seconds_bucket", { le: "0.001" })).toBe(1);
+    expect(sampleValue(samples, "nexus_tokens_total", { ...gpu, type: "prompt" })).toBe(5);
+    expect(sampleValue(samples, "nexus_tokens_total", { ...gpu, type: "completion" })).toBe(7);
+  });
+
+  test("records a stream when its done resolves, with the duration up to its end", async () => {
+    const s = setup();
+    const { event, end } = routed(s, {}, { stream: true });
+    s.clock.advance(3);
+    s.observability.observeChat(event);
+    expect(sampleValue(await s.samples(), "nexus_requests_total", { ...gpu, status: "200" }))
+      .toBeUndefined();
+    s.clock.advance(500);
+    end("complete");
+    await Promise.resolve();
+    const samples = await s.samples();
+    expect(sampleValue(samples, "nexus_requests_total", { ...gpu, status: "200" })).toBe(1);
+    expect(sampleValue(samples, "nexus_request_duration_seconds_sum", gpu)).toBe(0.503);
+    expect(sampleValue(samples, "nexus_gateway_overhead_seconds_sum")).toBe(0.001);
+    expect(sampleValue(samples, "nexus_stream_chunks_total", gpu)).toBe(0);
+  });
+
+  test("classifies every way a request can fail", async () => {
+    const s = setup();
+    const base = { requestId: "r", receivedAt: 0, stream: false };
+    const events: ChatEvent[] = [
+      { ...base, requestedModel: undefined, status: 400, errorCode: "invalid_request_error" },
+      { ...base, requestedModel: undefined, status: 413, errorCode: "request_too_large" },
+      { ...base, requestedModel: "ghost", status: 404, errorCode: "model_not_found" },
+      { ...base, requestedModel: "m", status: 503, errorCode: "service_unavailable" },
+      routed(s, { ok: false, status: 504, failure: { code: "gateway_timeout", message: "" } })
+        .event,
+      routed(s, { ok: false, status: 499, failure: { code: "client_closed", message: "" } }).event,
+      { ...routed(s, { ok: false, status: 429 }).event, status: 429 },
+      routed(s, {
+        ok: false,
+        status: 503,
+        attempts: [{ ok: false, backend: s.backend, kind: "status", status: 503, message: "" }],
+        failure: { code: "service_unavailable", message: "", retryAfter: "9" },
+      }).event,
+      routed(s, {
+        ok: false,
+        status: 503,
+        attempts: [{ ok: false, backend: s.backend, kind: "shutdown", message: "" }],
+        failure: { code: "service_unavailable", message: "" },
+      }).event,
+    ];
+    for (const event of events) s.observability.observeChat(event);
+    for (const end of ["timeout", "shutdown", "upstream_error"] as const) {
+      const cut = routed(s, {}, { stream: true });
+      s.observability.observeChat(cut.event);
+      cut.end(end);
+    }
+    await Promise.resolve();
+    const errors = (await s.samples()).filter((x) => x.name === "nexus_errors_total")
+      .map((x) => `${x.labels.error_type} ${x.labels.model} ${x.value}`).sort();
+    expect(errors).toEqual([
+      "client_closed m 1",
+      "invalid_request none 2",
+      "model_not_found ghost 1",
+      "no_healthy_backend m 1",
+      "timeout m 4",
+      "upstream_error m 3",
+    ]);
+    expect(s.observability.statsSnapshot().requests).toEqual({ total: 12, success: 0, errors: 12 });
+  });
+
+  test("counts a fallback from the model asked for to the one served", async () => {
+    const s = setup();
+    const { event } = routed(s, { routeReason: "fallback", model: "small" });
+    s.observability.observeChat({ ...event, requestedModel: "big" });
+    const samples = await s.samples();
+    expect(sampleValue(samples, "nexus_fallbacks_total", { from_model: "big", to_model: "small" }))
+      .toBe(1);
+  });
+});
+
+describe("request log line", () => {
+  test("json: one parseable line with the request's fields", () => {
+    const s = setup("info", "json");
+    const { event } = routed(s);
+    s.clock.advance(3);
+    s.observability.observeChat(event);
+    expect(s.lines).toHaveLength(1);
+    expect(JSON.parse(s.lines[0]!)).toEqual({
+      timestamp: "2026-11-27T12:00:00.003Z",
+      level: "info",
+      message: "request",
+      request_id: "req-1",
+      model: "m",
+      resolved_model: "m",
+      backend: "gpu",
+      status: 200,
+      stream: false,
+      duration_ms: 3,
+      ttfb_ms: 2,
+      route_reason: "capability-match",
+      attempts: 1,
+    });
+  });
+
+  test("pretty: key=value pairs on one line", () => {
+    const s = setup("info", "pretty");
+    const { event } = routed(s);
+    s.observability.observeChat(event);
+    expect(s.lines[0]).toBe(
+      "2026-11-27T12:00:00.000Z INFO  request request_id=req-1 model=m resolved_model=m backend=gpu " +
+        "status=200 stream=false duration_ms=0 ttfb_ms=2 route_reason=capability-match attempts=1\n",
+    );
+  });
+
+  test("is not written below info, while metrics are still recorded", () => {
+    const s = setup("warn");
+    s.observability.observeChat(routed(s).event);
+    expect(s.lines).toEqual([]);
+    expect(s.observability.statsSnapshot().requests.total).toBe(1);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { findUsage, usageOf } from "../../../src/metrics/mod.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("findUsage()", () => {
+  test("reads prompt and completion tokens from a non-stream body", () => {
+    const body = JSON.stringify({
+      id: "x",
+      choices: [{ message: { content: 'he said "usage": 5' } }],
+      usage: {
+        prompt_tokens: 12,
+        completion_tokens: 34,
+        total_tokens: 46,
+        prompt_tokens_details: { cached_tokens: 0 },
+      },
+    });
+    expect(findUsage(bytes(body))).toEqual({ prompt: 12, completion: 34 });
+  });
+
+  test("reads the final usage chunk of a stream, after chunks marked usage:null", () => {
+    const tail = 'data: {"choices":[{"delta":{"content":"hi"}}],"usage":null}\n\n' +
+      'data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":9}}\n\n' +
+      "data: [DONE]\n\n";
+    expect(findUsage(bytes(tail))).toEqual({ prompt: 7, completion: 9 });
+  });
+
+  test("finds nothing when the last usage is null, absent or cut short", () => {
+    expect(findUsage(bytes('data: {"choices":[],"usage":null}\n\ndata: [DONE]\n\n')))
+      .toBeUndefined();
+    expect(findUsage(bytes('{"choices":[]}'))).toBeUndefined();
+    expect(findUsage(bytes('data: {"usage":{"prompt_tokens":7,"compl'))).toBeUndefined();
+    expect(findUsage(bytes(""))).toBeUndefined();
+  });
+
+  test("ignores a string value that reads usage, and braces inside strings", () => {
+    expect(
+      findUsage(
+        bytes('{"usage":{"prompt_tokens":1,"note":"}{","completion_tokens":2},"k":"usage"}'),
+      ),
+    )
+      .toEqual({ prompt: 1, completion: 2 });
+  });
+
+  test("works on a tail that starts in the middle of an event", () => {
+    const tail =
+      'ntent":"x"}}]}\n\ndata: {"usage": {"prompt_tokens": 3, "completion_tokens": 4}}\n\n';
+    expect(findUsage(bytes(tail))).toEqual({ prompt: 3, completion: 4 });
+  });
+});
+
+describe("usageOf()", () => {
+  test("reads the usage of a body the proxy already parsed", () => {
+    expect(usageOf({ usage: { prompt_tokens: 3, completion_tokens: 4 } })).toEqual({
+      prompt: 3,
+      completion: 4,
+    });
+    expect(usageOf({ usage: { prompt_tokens: 3 } })).toEqual({ prompt: 3, completion: undefined });
+  });
+
+  test("finds nothing without a usage object or with nonsense counts", () => {
+    for (
+      const body of [null, 42, {}, { usage: null }, {
+        usage: { prompt_tokens: -1, completion_tokens: "9" },
+      }]
+    ) {
+      expect(usageOf(body)).toBeUndefined();
+    }
+  });
+});
