@@ -3,7 +3,7 @@
  * a body, or a short reason), never an exception.
  * @module
  */
-import { describeError } from "../lib/errors.ts";
+import { networkErrorReason } from "../lib/network.ts";
 import type { ProbeContext } from "./types.ts";
 
 export type HttpContext = Pick<ProbeContext, "baseUrl" | "fetch" | "signal" | "apiKey">;
@@ -99,27 +99,5 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Runtime error texts (Bun: `code: "ECONNREFUSED"`; Deno: `cause` "Connection refused (os error 111)"). */
-const NETWORK_REASONS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/ECONNREFUSED|ConnectionRefused|connection refused/i, "connection refused"],
-  [/ENOTFOUND|EAI_AGAIN|dns error|failed to lookup|getaddrinfo/i, "host not found"],
-  [/ECONNRESET|ConnectionReset|connection reset|socket hang up/i, "connection reset"],
-  [/EHOSTUNREACH|ENETUNREACH|unreachable/i, "host unreachable"],
-];
-
-/** `connection refused`, `host not found` …, else the error's own message. */
-export function describeNetworkError(error: unknown): string {
-  try {
-    const detail = errorText(error) + " " + errorText(error instanceof Error ? error.cause : "");
-    for (const [pattern, reason] of NETWORK_REASONS) if (pattern.test(detail)) return reason;
-    return describeError(error) || "network error";
-  } catch {
-    return "network error"; // a thrown value that cannot even be turned into a string
-  }
-}
-
-function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? `${code} ${error.message}` : error.message;
-}
+/** `connection refused`, `host not found` …, else the error's own message (one wording, lib/network.ts). */
+export const describeNetworkError = networkErrorReason;

@@ -6,9 +6,10 @@
  */
 import type { ModelCapabilities, ModelInfo } from "../registry/mod.ts";
 import { defineAdapter, failure } from "./define-adapter.ts";
-import { isObject, type JsonObject, readArray, readPositiveInt, readString } from "./guards.ts";
+import { type JsonObject, readPositiveInt, readString } from "./guards.ts";
 import { requestJson } from "./http.ts";
 import { probeModelList } from "./openai-compatible.ts";
+import { parseModelList } from "./openai-models.ts";
 import type { ProbeContext, ProbeResult } from "./types.ts";
 
 export const LMSTUDIO_MODELS_PATH = "/api/v0/models";
@@ -39,19 +40,7 @@ const LOADED_STATES: ReadonlyMap<string, boolean> = new Map([
 
 /** `undefined` unless the body has a `data` array; entries without an `id` are skipped. */
 export function parseLmstudioModels(json: unknown): ModelInfo[] | undefined {
-  if (!isObject(json)) return undefined;
-  const data = readArray(json, "data");
-  if (!data) return undefined;
-  const models: ModelInfo[] = [];
-  const seen = new Set<string>();
-  for (const entry of data) {
-    if (!isObject(entry)) continue;
-    const id = readString(entry, "id");
-    if (id === undefined || seen.has(id)) continue;
-    seen.add(id);
-    models.push(lmstudioModel(id, entry));
-  }
-  return models;
+  return parseModelList(json, lmstudioModel);
 }
 
 function lmstudioModel(id: string, entry: JsonObject): ModelInfo {

@@ -24,6 +24,14 @@ export function getOpenAiModels(context: HttpContext): Promise<JsonReply<ModelIn
  * repeated ids kept once: one odd entry should not hide every other model.
  */
 export function parseOpenAiModels(json: unknown): ModelInfo[] | undefined {
+  return parseModelList(json, openAiModel);
+}
+
+/** The `data: [{id, …}]` list shape shared by OpenAI-compatible servers and LM Studio. */
+export function parseModelList(
+  json: unknown,
+  toModel: (id: string, entry: JsonObject) => ModelInfo,
+): ModelInfo[] | undefined {
   if (!isObject(json)) return undefined;
   const data = readArray(json, "data");
   if (!data) return undefined;
@@ -34,7 +42,7 @@ export function parseOpenAiModels(json: unknown): ModelInfo[] | undefined {
     const id = readString(entry, "id");
     if (id === undefined || seen.has(id)) continue;
     seen.add(id);
-    models.push(openAiModel(id, entry));
+    models.push(toModel(id, entry));
   }
   return models;
 }

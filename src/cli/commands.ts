@@ -2,6 +2,7 @@
  * The command table of the `nexus` CLI (REFERENCE.md A5). Handlers load on demand.
  * @module
  */
+import { BACKEND_TYPES, LOG_LEVELS } from "../config/constants.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show help" };
@@ -10,8 +11,6 @@ export const VERSION_OPTION: OptionSpec = {
   short: "V",
   description: "Show the version",
 };
-
-const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
 
 const serve: CommandSpec = {
   name: "serve",
@@ -69,15 +68,6 @@ const URL_OPTION: OptionSpec = {
   description: "Nexus server to talk to (env NEXUS_URL; default http://127.0.0.1:8000)",
 };
 const JSON_OPTION: OptionSpec = { type: "boolean", description: "Print machine-readable JSON" };
-const BACKEND_TYPES = [
-  "ollama",
-  "vllm",
-  "llamacpp",
-  "lmstudio",
-  "exo",
-  "openai",
-  "generic",
-] as const;
 const ADMIN_NOTE = "From another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token.";
 
 const backendsList: CommandSpec = {

@@ -5,23 +5,16 @@
  */
 import { z } from "zod";
 import { findAliasProblem } from "./aliases.ts";
+import { BACKEND_TYPES, LOG_FORMATS, LOG_LEVELS, ROUTING_STRATEGIES } from "./constants.ts";
 
-export const BACKEND_TYPES = [
-  "ollama",
-  "vllm",
-  "llamacpp",
-  "lmstudio",
-  "exo",
-  "openai",
-  "generic",
-] as const;
-export type BackendType = typeof BACKEND_TYPES[number];
-
-export const ROUTING_STRATEGIES = ["smart", "round_robin", "priority_only", "random"] as const;
-export type RoutingStrategy = typeof ROUTING_STRATEGIES[number];
-
-export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
-export const LOG_FORMATS = ["pretty", "json"] as const;
+export {
+  BACKEND_TYPES,
+  type BackendType,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  ROUTING_STRATEGIES,
+  type RoutingStrategy,
+} from "./constants.ts";
 
 /** Backend names appear in headers, metric labels and URLs: keep them to safe characters. */
 export const BACKEND_NAME_PATTERN = /^[\w.:-]+$/;

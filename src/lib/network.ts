@@ -3,34 +3,46 @@
  * (Bun: `code: "ConnectionRefused"`; Deno: `TypeError: fetch failed` with the OS error in
  * `cause`), and users should see the same words on every runtime.
  */
+
+const REASONS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/ECONNREFUSED|ConnectionRefused|connection refused/i, "connection refused"],
+  [
+    /ENOTFOUND|EAI_AGAIN|dns error|failed to lookup|getaddrinfo|name or service not known/i,
+    "host not found",
+  ],
+  [
+    /ECONNRESET|ConnectionReset|connection reset|reset by peer|socket hang up|socket connection was closed/i,
+    "connection reset",
+  ],
+  [/EHOSTUNREACH|ENETUNREACH|unreachable/i, "host unreachable"],
+];
+
 export function networkErrorReason(error: unknown): string {
-  const chain: unknown[] = [];
-  for (
-    let current = error;
-    current !== undefined && chain.length < 5;
-    current = (current as Error).cause
-  ) {
-    chain.push(current);
-    if (!(current instanceof Error)) break;
+  try {
+    if ((error as Error | null)?.name === "TimeoutError") return "timed out";
+    const chain: unknown[] = [];
+    for (
+      let current = error;
+      current !== undefined && chain.length < 5;
+      current = (current as Error).cause
+    ) {
+      chain.push(current);
+      if (!(current instanceof Error)) break;
+    }
+    const texts = chain.map(describe);
+    const detail = texts.join(" | ");
+    for (const [pattern, reason] of REASONS) if (pattern.test(detail)) return reason;
+    if (/certificate|tls|ssl/i.test(detail)) return `TLS error: ${texts[0]}`;
+    return detail || "network error";
+  } catch {
+    return "network error"; // a thrown value that cannot even be turned into a string
   }
-  const codes = chain.map((e) => String((e as { code?: unknown } | null)?.code ?? ""));
-  const texts = chain.map((e) => (e instanceof Error ? e.message : String(e))).join(" | ");
-  if ((error as Error | null)?.name === "TimeoutError") return "timed out";
-  if (
-    codes.some((c) => c === "ConnectionRefused" || c === "ECONNREFUSED") ||
-    /connection refused/i.test(texts)
-  ) {
-    return "connection refused";
-  }
-  if (
-    codes.some((c) => c === "ECONNRESET" || c === "ConnectionReset") ||
-    /reset by peer|ECONNRESET|socket connection was closed/i.test(texts)
-  ) {
-    return "connection reset";
-  }
-  if (/dns|getaddrinfo|ENOTFOUND|failed to lookup|name or service not known/i.test(texts)) {
-    return "host not found";
-  }
-  if (/certificate|tls|ssl/i.test(texts)) return `TLS error: ${texts}`;
-  return texts;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && !error.message.includes(code)
+    ? `${code} ${error.message}`
+    : error.message;
 }

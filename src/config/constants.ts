@@ -1,0 +1,22 @@
+/**
+ * Enumerations shared by the config schema and the CLI's command table. Kept free of zod so
+ * `nexus --help` (which reads the command table) never loads the validation library.
+ * @module
+ */
+
+export const BACKEND_TYPES = [
+  "ollama",
+  "vllm",
+  "llamacpp",
+  "lmstudio",
+  "exo",
+  "openai",
+  "generic",
+] as const;
+export type BackendType = typeof BACKEND_TYPES[number];
+
+export const ROUTING_STRATEGIES = ["smart", "round_robin", "priority_only", "random"] as const;
+export type RoutingStrategy = typeof ROUTING_STRATEGIES[number];
+
+export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
+export const LOG_FORMATS = ["pretty", "json"] as const;
