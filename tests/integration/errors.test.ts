@@ -252,3 +252,19 @@ describe("failures after the first streamed byte", () => {
     await primary.mock.nextAbort();
   });
 });
+
+describe("header floods", () => {
+  test("a request with oversized headers is refused and the server keeps serving", async () => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) headers[`x-flood-${i}`] = "y".repeat(1000);
+    const status = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers,
+      body: chat("m"),
+    })
+      .then((r) => r.status, () => 0);
+    expect(status === 0 || status === 431 || status === 400).toBe(true);
+    const after = await post(chat("m"));
+    expect(after.response.status).toBe(200);
+  });
+});

@@ -4,7 +4,9 @@
  * the others. Probe rounds are run explicitly and deadlines driven by a fake clock: no sleeps.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createMockUpstream } from "../../bench/mock-upstream.ts";
 import { runCli } from "../../src/cli/mod.ts";
+import { loadRuntime } from "../../src/runtime/mod.ts";
 import { createFakeRuntime } from "../helpers/fake-runtime.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
@@ -66,6 +68,42 @@ const modelIds = async () =>
   ((await (await fetch(`${gateway.url}/v1/models`)).json()).data as Array<{ id: string }>).map((
     m,
   ) => m.id);
+
+describe("a backend process that stops and comes back on the same port", () => {
+  test("is unhealthy after exactly failure_threshold checks and healthy again after recovery_threshold", async () => {
+    const runtime = await loadRuntime();
+    const upstream = createMockUpstream({ flavor: "vllm", models: [{ id: "phoenix" }] });
+    let server = await runtime.serve(upstream.fetch, { hostname: "127.0.0.1", port: 0 });
+    const port = server.port;
+    const gw = await startGateway(
+      [{ name: "phoenix", url: `http://127.0.0.1:${port}`, type: "vllm" }],
+      { health_check: { failure_threshold: 3, recovery_threshold: 2 } },
+    );
+    try {
+      const check = () => gw.gateway.health.runRound();
+      const statusOf = () => gw.gateway.registry.get("phoenix")!.status;
+      await check();
+      expect(statusOf()).toBe("healthy");
+      await server.stop(true);
+      await check();
+      await check();
+      expect(statusOf()).toBe("healthy");
+      await check();
+      expect(statusOf()).toBe("unhealthy");
+      expect(gw.gateway.registry.get("phoenix")!.last_error).toBe("connection refused");
+      server = await runtime.serve(upstream.fetch, { hostname: "127.0.0.1", port });
+      await check();
+      expect(statusOf()).toBe("unhealthy");
+      await check();
+      expect(statusOf()).toBe("healthy");
+    } finally {
+      gw.gateway.stop();
+      await gw.close();
+      upstream.shutdown();
+      await server.stop(true);
+    }
+  });
+});
 
 describe("health checks", () => {
   test("before the first round every backend is unknown and nothing is routable", async () => {

@@ -8,6 +8,8 @@ import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 
 const SECRET = "sk-very-secret-0123456789";
+/** A prompt no log line may ever contain. */
+const PROMPT = "my-private-prompt-text-7f3a";
 let keyed: MockBackend;
 let gateway: RunningGateway;
 const seen: string[] = [];
@@ -39,7 +41,7 @@ describe("backend API keys", () => {
     const response = await collect("/v1/chat/completions", {
       method: "POST",
       headers: { authorization: "Bearer client-key" },
-      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: PROMPT }] }),
     });
     expect(response.status).toBe(200);
     expect(keyed.mock.chatRequests().at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
@@ -67,5 +69,8 @@ describe("backend API keys", () => {
     await gateway.gateway.health.runRound();
     expect(seen.length).toBeGreaterThan(5);
     for (const text of [...seen, ...gateway.logs]) expect(text).not.toContain(SECRET);
+    // The request log has a line for the chat request, and it carries no prompt text.
+    expect(gateway.logs.some((line) => line.includes('"model":"m"'))).toBe(true);
+    for (const line of gateway.logs) expect(line).not.toContain(PROMPT);
   });
 });
