@@ -50,8 +50,10 @@ export function streamBody(
           await life.untilEnd();
           return;
         }
-        // Bun writes enqueued bytes on a later tick: cutting in this one would drop them too.
-        if (await life.sleep(0)) {
+        // Bun writes enqueued bytes on a later tick: cutting in this one would drop them too, and on
+        // a loaded machine even the next tick can be too soon (seen in CI). A short pause lets
+        // them reach the socket first.
+        if (await life.sleep(25)) {
           life.end("cut");
           errorQuietly(c);
         }

@@ -31,7 +31,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
 
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
-  const shutdownSignal = nextSignal(runtime);
+  const signals = watchSignals(runtime);
   const gateway = createGateway({
     config,
     env: runtime.env,
@@ -57,36 +57,40 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     health_check: config.health_check.enabled,
   });
 
-  const signal = await shutdownSignal;
+  const signal = await signals.first;
   const timeoutSeconds = config.server.shutdown_timeout_seconds;
   logger.info("Shutting down", {
     signal,
     timeout_seconds: timeoutSeconds,
     in_flight: gateway.inflight.count,
   });
-  // A second signal, of either kind, means "now".
-  const forceExit = (["SIGINT", "SIGTERM"] as const).map((name) =>
-    runtime.onSignal(name, () => runtime.exit(130))
-  );
   // The listener stays open while draining, so late clients get a clear 503, not a refused connection.
   const drained = await gateway.drain(timeoutSeconds * 1000);
   if (!drained) logger.warn("Shutdown deadline passed; ended the requests still running");
   // A finished request may still have bytes on their way out: close gently first, then force.
   if (!(await withDeadline(server.stop(false), 1000))) await server.stop(true);
-  for (const remove of forceExit) remove();
+  signals.remove();
   logger.info("Stopped");
   return 0;
 };
 
-function nextSignal(runtime: Runtime): Promise<SignalName> {
-  return new Promise((resolve) => {
-    const removers = (["SIGINT", "SIGTERM"] as const).map((name) =>
-      runtime.onSignal(name, () => {
-        for (const remove of removers) remove();
-        resolve(name);
-      })
-    );
-  });
+/**
+ * One set of listeners for the whole run: the first signal resolves (drain), any later one
+ * exits at once. Swapping listeners between the two would leave a gap in which a second signal
+ * meets the default action and kills the process without our exit code (seen on Deno).
+ */
+function watchSignals(runtime: Runtime): { first: Promise<SignalName>; remove: () => void } {
+  let received = false;
+  let resolveFirst!: (signal: SignalName) => void;
+  const first = new Promise<SignalName>((resolve) => (resolveFirst = resolve));
+  const removers = (["SIGINT", "SIGTERM"] as const).map((name) =>
+    runtime.onSignal(name, () => {
+      if (received) runtime.exit(130);
+      received = true;
+      resolveFirst(name);
+    })
+  );
+  return { first, remove: () => removers.forEach((remove) => remove()) };
 }
 
 function formatHost(host: string): string {
