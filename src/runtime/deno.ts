@@ -5,6 +5,7 @@
  */
 import type { FetchHandler, FileErrorKind, Runtime, ServeOptions, ServerHandle } from "./types.ts";
 import { RuntimeFileError, ServeError } from "./types.ts";
+import { openNodeMulticast } from "./multicast.ts";
 
 export function createDenoRuntime(): Runtime {
   const encoder = new TextEncoder();
@@ -38,6 +39,8 @@ export function createDenoRuntime(): Runtime {
     writeStderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
     exit: (code) => Deno.exit(code),
     residentMemoryBytes: () => Deno.memoryUsage().rss,
+    // node:dgram is real on Deno (group membership included), so both adapters share one socket.
+    openMulticast: openNodeMulticast,
   };
 }
 

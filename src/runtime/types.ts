@@ -6,6 +6,10 @@
  * or `process`.
  * @module
  */
+import type { MulticastOptions, MulticastSocket } from "./multicast-types.ts";
+
+export type { Datagram, MulticastOptions, MulticastSocket } from "./multicast-types.ts";
+export { MulticastError } from "./multicast-types.ts";
 
 /** What the adapter knows about the connection a request came in on. */
 export interface ConnInfo {
@@ -100,4 +104,9 @@ export interface Runtime {
   exit(code: number): never;
   /** Resident set size in bytes, or undefined where the runtime cannot tell. */
   residentMemoryBytes(): number | undefined;
+  /**
+   * Opens a UDP socket joined to the mDNS group (224.0.0.251). Rejects with `MulticastError`
+   * when the port cannot be bound or the group cannot be joined on the named interface.
+   */
+  openMulticast(options?: MulticastOptions): Promise<MulticastSocket>;
 }

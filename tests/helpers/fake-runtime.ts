@@ -6,7 +6,7 @@ import type {
   ServerHandle,
   SignalName,
 } from "../../src/runtime/mod.ts";
-import { RuntimeFileError } from "../../src/runtime/mod.ts";
+import { MulticastError, RuntimeFileError } from "../../src/runtime/mod.ts";
 
 export interface FakeRuntime extends Runtime {
   readonly files: Map<string, string>;
@@ -67,5 +67,6 @@ export function createFakeRuntime(
       throw new Error(`exit(${code}) called`);
     },
     residentMemoryBytes: () => undefined,
+    openMulticast: () => Promise.reject(new MulticastError("the fake runtime has no network")),
   };
 }
