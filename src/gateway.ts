@@ -7,13 +7,14 @@
 import type { Hono } from "hono";
 import { createApp } from "./api/mod.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { Logger } from "./lib/logger.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
-import type { ConnInfo } from "./runtime/mod.ts";
+import type { ConnInfo, MulticastOptions } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
 
 export interface GatewayOptions {
@@ -26,6 +27,11 @@ export interface GatewayOptions {
   readonly version?: string;
   /** Probes a URL to learn its backend type (POST /v1/backends without a type). */
   readonly detectType?: (url: string) => Promise<BackendType | undefined>;
+  /**
+   * How mDNS discovery reaches the network: the runtime's multicast socket, and socket settings
+   * (tests keep it on loopback with a private port). Without it discovery stays off.
+   */
+  readonly discovery?: { readonly openSocket: OpenMulticast; readonly socket?: MulticastOptions };
 }
 
 export interface Gateway {
@@ -33,15 +39,18 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /** mDNS discovery, when enabled in the config and given a socket. */
+  readonly discovery: Discovery | undefined;
   /** The fetch handler to serve: passes the peer address to the app. */
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
    * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable). Resolves when the first round has ended.
+   * probe round so static backends become routable) and discovery. Resolves when the first round
+   * has ended and discovery has started or, after one warning, given up; never rejects for it.
    */
   start(): Promise<void>;
-  /** Stops the background work. */
-  stop(): void;
+  /** Stops the background work and closes the discovery socket. */
+  stop(): Promise<void>;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -61,6 +70,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
+  let discovery: Discovery | undefined;
   const health = new HealthChecker({
     registry,
     clock,
@@ -68,7 +78,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: upstreamFetch as FetchFn,
     config: config.health_check,
     apiKeyFor,
+    isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
   });
+  if (config.discovery.enabled && options.discovery) {
+    discovery = new Discovery({
+      registry,
+      clock,
+      logger,
+      config: config.discovery,
+      openSocket: options.discovery.openSocket,
+      ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
+      probe: (backend) => health.check(backend),
+    });
+  }
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
@@ -112,8 +134,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     router,
     health,
+    discovery,
     fetch: (request, conn) => app.fetch(request, conn),
-    start: () => (config.health_check.enabled ? health.start() : health.runRound()),
-    stop: () => health.stop(),
+    async start() {
+      await Promise.all([
+        config.health_check.enabled ? health.start() : health.runRound(),
+        discovery?.start(),
+      ]);
+    },
+    async stop() {
+      health.stop();
+      await discovery?.stop();
+    },
   };
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { type ConfigFlags, loadConfig } from "../config/mod.ts";
+import { socketOptionsFromEnv } from "../discovery/mod.ts";
 import { systemClock } from "../lib/clock.ts";
 import { Logger } from "../lib/logger.ts";
 import type { Runtime, SignalName } from "../runtime/mod.ts";
@@ -24,11 +25,18 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     colour: runtime.stdoutIsTTY && !runtime.env.NO_COLOR,
   });
   for (const warning of warnings) logger.warn(`config: ${warning}`);
+  const mdnsSocket = socketOptionsFromEnv(runtime.env);
 
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
   const shutdownSignal = nextSignal(runtime);
-  const gateway = createGateway({ config, env: runtime.env, logger, clock: systemClock });
+  const gateway = createGateway({
+    config,
+    env: runtime.env,
+    logger,
+    clock: systemClock,
+    discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
+  });
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
@@ -49,7 +57,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   const signal = await shutdownSignal;
   logger.info("Shutting down", { signal, timeout_seconds: config.server.shutdown_timeout_seconds });
   const forceExit = runtime.onSignal(signal, () => runtime.exit(130));
-  gateway.stop();
+  await gateway.stop();
   const drained = await withDeadline(
     server.stop(false),
     config.server.shutdown_timeout_seconds * 1000,
