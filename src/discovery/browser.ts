@@ -21,17 +21,17 @@ import {
   RR_A,
   RR_AAAA,
   RR_PTR,
-  RR_SRV,
-  RR_TXT,
 } from "./dns-codec.ts";
-import { instanceLabel, nameKey } from "./names.ts";
+import { nameKey } from "./names.ts";
 import { QuestionPacer } from "./pacer.ts";
 import {
   findCandidates,
+  isServiceRecord,
   type Resolution,
   resolveCandidate,
   type ResolvedService,
   sameService,
+  srvTargets,
 } from "./resolve.ts";
 
 export type BrowserEvent =
@@ -65,7 +65,7 @@ const MAX_QUESTIONS = 32;
 
 export class ServiceBrowser {
   readonly #deps: BrowserDeps;
-  readonly #serviceKeys: Map<string, DnsName>;
+  readonly #serviceKeys: ReadonlyMap<string, DnsName>;
   readonly #cache = new RecordCache();
   readonly #pacer = new QuestionPacer(FIRST_REQUERY_MS, MAX_REQUERY_MS);
   #resolved = new Map<string, Resolution>();
@@ -126,35 +126,18 @@ export class ServiceBrowser {
       return;
     }
     const now = this.#deps.clock.monotonic();
-    const addresses: DnsRecord[] = [];
+    const isAddress = (r: DnsRecord) => r.data.type === RR_A || r.data.type === RR_AAAA;
     for (const record of message.records) {
-      const type = record.data.type;
-      if (type === RR_A || type === RR_AAAA) addresses.push(record);
-      else if (this.#isRelevant(record.name, type, record.data)) this.#store(record, now);
-    }
-    // Address records only for hosts some cached SRV points at: the cache keeps no stranger's.
-    const targets = new Set<string>();
-    for (const candidate of findCandidates(this.#cache, this.#deps.serviceTypes)) {
-      for (const srv of this.#cache.find(candidate.key, RR_SRV)) {
-        if (srv.record.data.type === RR_SRV) targets.add(nameKey(srv.record.data.target));
+      if (!isAddress(record) && isServiceRecord(record, this.#serviceKeys)) {
+        this.#store(record, now);
       }
     }
-    for (const record of addresses) {
-      if (targets.has(nameKey(record.name))) this.#store(record, now);
+    // Address records only for hosts some cached SRV points at: the cache keeps no stranger's.
+    const targets = srvTargets(this.#cache, this.#deps.serviceTypes);
+    for (const record of message.records) {
+      if (isAddress(record) && targets.has(nameKey(record.name))) this.#store(record, now);
     }
     this.#update(new Set(), []);
-  }
-
-  #isRelevant(name: DnsName, type: number, data: DnsRecord["data"]): boolean {
-    if (type === RR_PTR && data.type === RR_PTR) {
-      const serviceType = this.#serviceKeys.get(nameKey(name));
-      return serviceType !== undefined && instanceLabel(data.target, serviceType) !== undefined;
-    }
-    if (type !== RR_SRV && type !== RR_TXT) return false;
-    for (const serviceType of this.#serviceKeys.values()) {
-      if (instanceLabel(name, serviceType) !== undefined) return true;
-    }
-    return false;
   }
 
   #store(record: DnsRecord, now: number): void {

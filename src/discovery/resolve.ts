@@ -16,6 +16,7 @@ import type { CachedRecord, RecordCache } from "./cache.ts";
 import {
   type DnsName,
   type DnsQuestion,
+  type DnsRecord,
   RR_A,
   RR_AAAA,
   RR_PTR,
@@ -73,6 +74,34 @@ export function findCandidates(cache: RecordCache, serviceTypes: readonly DnsNam
     }
   }
   return [...candidates.values()];
+}
+
+/** A PTR of a browsed type naming an instance of it, or an SRV/TXT of such an instance. */
+export function isServiceRecord(
+  record: DnsRecord,
+  serviceTypes: ReadonlyMap<string, DnsName>,
+): boolean {
+  const { data } = record;
+  if (data.type === RR_PTR) {
+    const serviceType = serviceTypes.get(nameKey(record.name));
+    return serviceType !== undefined && instanceLabel(data.target, serviceType) !== undefined;
+  }
+  if (data.type !== RR_SRV && data.type !== RR_TXT) return false;
+  for (const serviceType of serviceTypes.values()) {
+    if (instanceLabel(record.name, serviceType) !== undefined) return true;
+  }
+  return false;
+}
+
+/** Keys of every host a cached SRV of a candidate points at. */
+export function srvTargets(cache: RecordCache, serviceTypes: readonly DnsName[]): Set<string> {
+  const targets = new Set<string>();
+  for (const candidate of findCandidates(cache, serviceTypes)) {
+    for (const srv of cache.find(candidate.key, RR_SRV)) {
+      if (srv.record.data.type === RR_SRV) targets.add(nameKey(srv.record.data.target));
+    }
+  }
+  return targets;
 }
 
 /** The candidate's service, or undefined plus the questions that would complete it. */

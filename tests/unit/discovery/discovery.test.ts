@@ -282,6 +282,20 @@ describe("Discovery", () => {
     ]);
   });
 
+  test("no service types: no socket is opened", async () => {
+    const socket = createFakeMulticast();
+    const discovery = new Discovery({
+      registry: new Registry(),
+      clock: new FakeClock(),
+      logger: new Logger({ level: "error", format: "json", write: () => {} }),
+      config: { service_types: [], grace_period_seconds: 60 },
+      openSocket: socket.open,
+      probe: () => Promise.resolve(),
+    });
+    expect(await discovery.start()).toBe(false);
+    expect(socket.opened).toEqual([]);
+  });
+
   test("stop() closes the socket and cancels pending removals", async () => {
     const { clock, registry, discovery, socket, announce } = await setup({ grace: 30 });
     announce(...serviceRecords(GPU));
