@@ -35,7 +35,7 @@ export function openNodeMulticast(options: MulticastOptions = {}): Promise<Multi
     });
   } catch (error) {
     return Promise.reject(
-      new MulticastError(describeSocketError(error, bind, port), { cause: error }),
+      new MulticastError(describeBindError(error, bind, port), { cause: error }),
     );
   }
 
@@ -75,16 +75,15 @@ export function openNodeMulticast(options: MulticastOptions = {}): Promise<Multi
   return new Promise((resolve, reject) => {
     const startupWarnings: Error[] = [];
     let settled = false;
-    const fail = (error: unknown) => {
+    const fail = (error: unknown, joining = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       void handle.close();
-      reject(
-        new MulticastError(describeSocketError(error, bind, port, options.interface), {
-          cause: error,
-        }),
-      );
+      const reason = joining
+        ? `cannot join ${MDNS_GROUP} on interface ${options.interface} (${describeError(error)})`
+        : describeBindError(error, bind, port);
+      reject(new MulticastError(reason, { cause: error }));
     };
     const timer = setTimeout(
       () => fail(new Error("timed out opening the socket")),
@@ -103,7 +102,7 @@ export function openNodeMulticast(options: MulticastOptions = {}): Promise<Multi
       // With no interface named, a join that fails on one NIC (a down bridge) is no reason to
       // give up; with one named, it is the only NIC we would hear, so it must work.
       if (options.interface !== undefined && startupWarnings.length > 0) {
-        return fail(startupWarnings[0]);
+        return fail(startupWarnings[0], true);
       }
       if (settled) return;
       settled = true;
@@ -113,14 +112,9 @@ export function openNodeMulticast(options: MulticastOptions = {}): Promise<Multi
   });
 }
 
-function describeSocketError(
-  error: unknown,
-  bind: string,
-  port: number,
-  iface?: string,
-): string {
+function describeBindError(error: unknown, bind: string, port: number): string {
   const code = String((error as { code?: unknown } | null)?.code ?? "");
-  const text = error instanceof Error ? error.message : String(error);
+  const text = describeError(error);
   if (code === "EADDRINUSE" || /address.*in use/i.test(text)) {
     return `UDP port ${port} on ${bind} is in use by a program that does not share it`;
   }
@@ -130,8 +124,9 @@ function describeSocketError(
   if (code === "EADDRNOTAVAIL" || /not available|cannot assign/i.test(text)) {
     return `address ${bind} is not on this host`;
   }
-  if (iface !== undefined && /membership|ENODEV|EINVAL|no such device/i.test(`${code} ${text}`)) {
-    return `cannot join ${MDNS_GROUP} on interface ${iface} (${text})`;
-  }
   return text;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
