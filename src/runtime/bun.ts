@@ -8,7 +8,6 @@ import process from "node:process";
 import type { ConnInfo, FetchHandler, Runtime, ServeOptions, ServerHandle } from "./types.ts";
 import { ServeError } from "./types.ts";
 import { mapNodeFileError } from "./node-errors.ts";
-import { openNodeMulticast } from "./multicast.ts";
 
 /** Bun rejects idleTimeout values above 255 seconds. */
 const MAX_IDLE_TIMEOUT_SECONDS = 255;
@@ -46,7 +45,8 @@ export function createBunRuntime(): Runtime {
     writeStderr: (text) => void process.stderr.write(text),
     exit: (code) => process.exit(code),
     residentMemoryBytes: () => process.memoryUsage.rss(),
-    openMulticast: openNodeMulticast,
+    // Loaded on first use: `nexus --help` and the client commands never pay for the socket code.
+    openMulticast: async (options) => (await import("./multicast.ts")).openNodeMulticast(options),
   };
 }
 

@@ -5,7 +5,6 @@
  */
 import type { FetchHandler, FileErrorKind, Runtime, ServeOptions, ServerHandle } from "./types.ts";
 import { RuntimeFileError, ServeError } from "./types.ts";
-import { openNodeMulticast } from "./multicast.ts";
 
 export function createDenoRuntime(): Runtime {
   const encoder = new TextEncoder();
@@ -39,8 +38,9 @@ export function createDenoRuntime(): Runtime {
     writeStderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
     exit: (code) => Deno.exit(code),
     residentMemoryBytes: () => Deno.memoryUsage().rss,
-    // node:dgram is real on Deno (group membership included), so both adapters share one socket.
-    openMulticast: openNodeMulticast,
+    // node:dgram is real on Deno (group membership included), so both adapters share one socket,
+    // loaded on first use: `nexus --help` and the client commands never pay for the socket code.
+    openMulticast: async (options) => (await import("./multicast.ts")).openNodeMulticast(options),
   };
 }
 
