@@ -199,6 +199,29 @@ describe("mDNS discovery on loopback", () => {
   });
 });
 
+describe("mDNS discovery turned off", () => {
+  test("discovery.enabled = false opens no socket, whatever the gateway was given", async () => {
+    let opened = 0;
+    const off = await startGateway([], { discovery: { enabled: false } }, {
+      discovery: {
+        openSocket: (options) => {
+          opened++;
+          return runtime.openMulticast(options);
+        },
+        socket: { interface: "127.0.0.1", port: randomMdnsPort() },
+      },
+    });
+    try {
+      await off.gateway.start();
+      expect(off.gateway.discovery).toBeUndefined();
+      expect(opened).toBe(0);
+    } finally {
+      await off.gateway.stop();
+      await off.close();
+    }
+  });
+});
+
 describe("mDNS discovery that cannot start", () => {
   test("logs one warning with the reason; the gateway serves its configured backends", async () => {
     const port = randomMdnsPort();

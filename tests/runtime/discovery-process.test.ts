@@ -93,6 +93,19 @@ for (const runtime of ["bun", "deno"] as const) {
       expect(nexus.output()).not.toContain("mDNS");
     }, 30_000);
 
+    test("NEXUS_DISCOVERY=false opens no socket", async () => {
+      const nexus = await startNexus(runtime, [], {
+        env: {
+          NEXUS_DISCOVERY: "false",
+          NEXUS_MDNS_INTERFACE: "127.0.0.1",
+          NEXUS_MDNS_PORT: String(port),
+        },
+      });
+      await nexus.stop();
+      expect(nexus.output()).toContain("discovery=false");
+      expect(nexus.output()).not.toContain("mDNS");
+    }, 30_000);
+
     test("a bad NEXUS_MDNS_PORT stops startup, naming the variable", async () => {
       const result = await runNexus(runtime, ["serve", "-p", "0"], {
         env: { NEXUS_MDNS_PORT: "99999" },
