@@ -66,7 +66,7 @@ if (availability.mode === "skip") {
       pair = createHostPair();
       dir = mkdtempSync(join(tmpdir(), "nexus-avahi-"));
       const config = join(dir, "nexus.toml");
-      writeFileSync(config, "[discovery]\ngrace_period_seconds = 1\n");
+      writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
       staticMock = await startMockIn(pair, pair.a, "ollama", ["qwen2.5:7b"]);
       publishedMock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
       started.push(staticMock.process, publishedMock.process);

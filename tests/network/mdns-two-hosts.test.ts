@@ -43,7 +43,7 @@ if (availability.mode === "skip") {
       pair = createHostPair();
       dir = mkdtempSync(join(tmpdir(), "nexus-netns-"));
       const config = join(dir, "nexus.toml");
-      writeFileSync(config, "[discovery]\ngrace_period_seconds = 1\n");
+      writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
       mock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
       started.push(mock.process);
       announcer = await startAnnouncerIn(pair, pair.a, [{
