@@ -78,7 +78,18 @@ export class Discovery {
       serviceTypes,
       port: socket.port,
       send: (packet) => this.#send(packet),
-      onEvent: (event) => sync.handle(event),
+      onEvent: (event) => {
+        // Events arrive from socket and timer callbacks, where a throw would end the process.
+        try {
+          sync.handle(event);
+        } catch (error) {
+          logger.error("mDNS: could not apply a discovery event", {
+            event: event.kind,
+            instance: event.service.instance,
+            reason: describeError(error),
+          });
+        }
+      },
       onDrop: (reason, from) => logger.debug("mDNS packet dropped", { from, reason }),
     });
     this.#browser = browser;

@@ -282,6 +282,31 @@ describe("Discovery", () => {
     ]);
   });
 
+  test("an event that cannot be applied is logged, never thrown into the socket's callback", async () => {
+    class BrokenRegistry extends Registry {
+      override add(): Backend {
+        throw new Error("registry is broken");
+      }
+    }
+    const socket = createFakeMulticast();
+    const logs: string[] = [];
+    const discovery = new Discovery({
+      registry: new BrokenRegistry(),
+      clock: new FakeClock(),
+      logger: new Logger({ level: "error", format: "json", write: (line) => logs.push(line) }),
+      config: { service_types: ["_ollama._tcp"], grace_period_seconds: 60 },
+      openSocket: socket.open,
+      probe: () => Promise.resolve(),
+    });
+    await discovery.start();
+    expect(() => socket.deliver(responsePacket(serviceRecords(GPU)))).not.toThrow();
+    expect(logs.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({
+      message: "mDNS: could not apply a discovery event",
+      event: "found",
+      reason: "registry is broken",
+    })]);
+  });
+
   test("no service types: no socket is opened", async () => {
     const socket = createFakeMulticast();
     const discovery = new Discovery({
