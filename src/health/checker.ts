@@ -66,9 +66,9 @@ export class HealthChecker {
     return Promise.all(backends.map((backend) => this.check(backend))).then(() => {});
   }
 
-  /** Checks one backend now (or joins the probe already running for it at the same URL). */
+  /** Checks one backend now (or joins the probe already running for it, same URL and type). */
   check(backend: Backend): Promise<void> {
-    const key = `${backend.name} ${backend.url}`;
+    const key = `${backend.name} ${backend.type} ${backend.url}`;
     const running = this.#inFlight.get(key);
     if (running) return running;
     const probe = this.#probe(backend).finally(() => this.#inFlight.delete(key));
