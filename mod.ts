@@ -25,5 +25,5 @@ export {
   type NexusConfig,
   validateConfig,
 } from "./src/config/mod.ts";
-export type { Runtime } from "./src/runtime/mod.ts";
+export type { MulticastOptions, MulticastSocket, Runtime } from "./src/runtime/mod.ts";
 export { VERSION } from "./src/version.ts";

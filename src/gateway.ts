@@ -8,6 +8,7 @@ import type { Hono } from "hono";
 import { createApp, InFlight } from "./api/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
@@ -15,7 +16,7 @@ import type { Logger } from "./lib/logger.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
-import type { ConnInfo, TcpProbeResult } from "./runtime/mod.ts";
+import type { ConnInfo, MulticastOptions, TcpProbeResult } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
 
 export interface GatewayOptions {
@@ -30,6 +31,11 @@ export interface GatewayOptions {
   readonly version?: string;
   /** Probes a URL to learn its backend type (POST /v1/backends without a type). */
   readonly detectType?: (url: string) => Promise<BackendType | undefined>;
+  /**
+   * How mDNS discovery reaches the network: the runtime's multicast socket, and socket settings
+   * (tests keep it on loopback with a private port). Without it discovery stays off.
+   */
+  readonly discovery?: { readonly openSocket: OpenMulticast; readonly socket?: MulticastOptions };
 }
 
 export interface Gateway {
@@ -39,15 +45,18 @@ export interface Gateway {
   readonly health: HealthChecker;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
+  /** mDNS discovery, when enabled in the config and given a socket. */
+  readonly discovery: Discovery | undefined;
   /** The fetch handler to serve: passes the peer address to the app. */
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
    * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable). Resolves when the first round has ended.
+   * probe round so static backends become routable) and discovery. Resolves when the first round
+   * has ended and discovery has started or, after one warning, given up; never rejects for it.
    */
   start(): Promise<void>;
-  /** Stops the background work. */
-  stop(): void;
+  /** Stops the background work and closes the discovery socket. */
+  stop(): Promise<void>;
   /**
    * Shutdown drain: refuse new chat requests (503), stop health checks, wait up to `timeoutMs`
    * for requests in flight; then end the rest (streams get an in-stream error event).
@@ -78,6 +87,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const upstreamFetch = options.fetch ?? globalThis.fetch;
   const inflight = new InFlight();
   const observability = createObservability({ registry, clock, logger, startedAt });
+  let discovery: Discovery | undefined;
   const health = new HealthChecker({
     registry,
     clock,
@@ -86,7 +96,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
+    isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
   });
+  if (config.discovery.enabled && options.discovery) {
+    discovery = new Discovery({
+      registry,
+      clock,
+      logger,
+      config: config.discovery,
+      openSocket: options.discovery.openSocket,
+      ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
+      probe: (backend) => health.check(backend),
+    });
+  }
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
@@ -130,19 +152,29 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     observability: { metrics: observability.metrics, stats: observability.stats },
   });
+  const stopBackground = async () => {
+    health.stop();
+    await discovery?.stop();
+  };
   return {
     app,
     registry,
     router,
     health,
     observability,
+    discovery,
     fetch: (request, conn) => app.fetch(request, conn),
-    start: () => (config.health_check.enabled ? health.start() : health.runRound()),
-    stop: () => health.stop(),
+    async start() {
+      await Promise.all([
+        config.health_check.enabled ? health.start() : health.runRound(),
+        discovery?.start(),
+      ]);
+    },
+    stop: stopBackground,
     inflight,
     async drain(timeoutMs) {
       inflight.drain();
-      health.stop();
+      await stopBackground();
       if (await withDeadline(inflight.idle(), timeoutMs)) return true;
       inflight.abortAll();
       // Aborted streams finish within a tick or two; never wait on them for long.

@@ -5,6 +5,7 @@
  */
 import { type ConfigFlags, loadConfig } from "../config/mod.ts";
 import { withDeadline } from "../lib/async.ts";
+import { socketOptionsFromEnv } from "../discovery/mod.ts";
 import { systemClock } from "../lib/clock.ts";
 import { Logger } from "../lib/logger.ts";
 import type { Runtime, SignalName } from "../runtime/mod.ts";
@@ -28,6 +29,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   });
   for (const warning of warnings) logger.warn(`config: ${warning}`);
   if (limited) logger.warn(limited);
+  const mdnsSocket = socketOptionsFromEnv(runtime.env);
 
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
@@ -39,6 +41,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     clock: systemClock,
     fetch: runtime.fetch,
     tcpProbe: runtime.tcpProbe,
+    discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
   });
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,

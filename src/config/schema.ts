@@ -37,9 +37,17 @@ const serverSchema = z.strictObject({
   shutdown_timeout_seconds: z.number().min(0).default(30),
 });
 
+/** DNS-SD service types on mDNS: `_name._tcp` or `_name._udp`, optionally `.local` / `.local.`. */
+export const SERVICE_TYPE_PATTERN = /^_[A-Za-z0-9-]{1,62}\._(tcp|udp)(\.local)?\.?$/i;
+
 const discoverySchema = z.strictObject({
   enabled: z.boolean().default(true),
-  service_types: z.array(z.string().min(1)).default(["_ollama._tcp.local", "_llm._tcp.local"]),
+  service_types: z.array(
+    z.string().trim().regex(
+      SERVICE_TYPE_PATTERN,
+      'must look like "_ollama._tcp.local" (mDNS browses .local only)',
+    ),
+  ).default(["_ollama._tcp.local", "_llm._tcp.local"]),
   grace_period_seconds: z.number().min(0).default(60),
 });
 

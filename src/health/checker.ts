@@ -3,6 +3,8 @@
  * own deadline, so one hung backend never delays another's check. A backend whose previous probe
  * is still running is skipped for that round rather than probed twice. Each success refreshes
  * the backend's models, capabilities and latency; status changes are logged once per transition.
+ * A probe decides only the address it probed: one that ends after its backend moved (mDNS
+ * address change) or was suspended (lost by discovery) changes nothing.
  * @module
  */
 import { adapterFor, type FetchFn } from "../backends/mod.ts";
@@ -21,6 +23,11 @@ export interface HealthCheckerDeps {
   readonly apiKeyFor: (backend: Backend) => string | undefined;
   /** Called after every check (metrics). */
   readonly onCheck?: (backend: Backend, result: CheckResult, latencyMs: number) => void;
+  /**
+   * Backends not to probe for now: discovery holds a vanished backend `unknown` for its grace
+   * period, and a successful probe would make it routable again before it reappears.
+   */
+  readonly isSuspended?: (backend: Backend) => boolean;
 }
 
 export class HealthChecker {
@@ -55,17 +62,17 @@ export class HealthChecker {
 
   /** Checks every backend concurrently; resolves when all of this round's probes have ended. */
   runRound(): Promise<void> {
-    return Promise.all(this.#deps.registry.list().map((backend) => this.check(backend))).then(
-      () => {},
-    );
+    const backends = this.#deps.registry.list().filter((b) => !this.#deps.isSuspended?.(b));
+    return Promise.all(backends.map((backend) => this.check(backend))).then(() => {});
   }
 
-  /** Checks one backend now (or joins the probe already running for it). */
+  /** Checks one backend now (or joins the probe already running for it, same URL and type). */
   check(backend: Backend): Promise<void> {
-    const running = this.#inFlight.get(backend.name);
+    const key = `${backend.name} ${backend.type} ${backend.url}`;
+    const running = this.#inFlight.get(key);
     if (running) return running;
-    const probe = this.#probe(backend).finally(() => this.#inFlight.delete(backend.name));
-    this.#inFlight.set(backend.name, probe);
+    const probe = this.#probe(backend).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, probe);
     return probe;
   }
 
@@ -83,8 +90,9 @@ export class HealthChecker {
     const timer = clock.setTimeout(() => controller.abort(), config.timeout_seconds * 1000);
     const started = clock.monotonic();
     const apiKey = this.#deps.apiKeyFor(backend);
-    const result = await adapterFor(backend.type).probe({
-      baseUrl: backend.url,
+    const { url, type } = backend;
+    const result = await adapterFor(type).probe({
+      baseUrl: url,
       fetch: this.#deps.fetch,
       signal: controller.signal,
       previousModels: backend.models,
@@ -92,11 +100,19 @@ export class HealthChecker {
     });
     clock.clearTimeout(timer);
     const latencyMs = clock.monotonic() - started;
-    // The backend may have been removed while its probe ran.
-    if (registry.get(backend.name) !== backend) return;
+    // The backend may have been removed, moved or suspended while its probe ran.
+    if (registry.get(backend.name) !== backend || backend.url !== url || backend.type !== type) {
+      return;
+    }
+    if (this.#deps.isSuspended?.(backend)) return;
 
     const outcome: CheckResult = result.ok ? "success" : result.notReady ? "not_ready" : "failure";
-    const previous = this.#states.get(backend.name) ?? { ...INITIAL_STATE, status: backend.status };
+    const stored = this.#states.get(backend.name);
+    // A status set elsewhere (discovery marks a vanished backend unknown) restarts the streaks
+    // from that status; the stored streaks belong to the backend as it was.
+    const previous = stored?.status === backend.status
+      ? stored
+      : { ...INITIAL_STATE, status: backend.status };
     const next = transition(previous, outcome, config);
     this.#states.set(backend.name, next);
     backend.last_check = clock.now();

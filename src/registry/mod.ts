@@ -9,6 +9,7 @@
  * @module
  */
 export {
+  type BackendChanges,
   type FleetCounts,
   LATENCY_EMA_ALPHA,
   Registry,

@@ -5,7 +5,14 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
-import type { Backend, BackendSpec, BackendStatus, ModelInfo, ModelServing } from "./types.ts";
+import type {
+  Backend,
+  BackendSpec,
+  BackendStatus,
+  BackendType,
+  ModelInfo,
+  ModelServing,
+} from "./types.ts";
 
 /** Weight of the newest sample in the latency moving average (REFERENCE.md A2). */
 export const LATENCY_EMA_ALPHA = 0.2;
@@ -14,6 +21,7 @@ export type RegistryEvent =
   | { readonly kind: "added"; readonly backend: Backend }
   | { readonly kind: "removed"; readonly backend: Backend }
   | { readonly kind: "status"; readonly backend: Backend; readonly previous: BackendStatus }
+  | { readonly kind: "updated"; readonly backend: Backend; readonly previous: BackendChanges }
   | { readonly kind: "models"; readonly backend: Backend };
 
 export class RegistryConflictError extends NexusError {
@@ -29,6 +37,13 @@ export interface FleetCounts {
   unhealthy: number;
   unknown: number;
   draining: number;
+}
+
+/** What may change about a backend while it stays the same backend (mDNS: a new address). */
+export interface BackendChanges {
+  readonly url?: string;
+  readonly type?: BackendType;
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 const NO_BACKENDS: readonly Backend[] = Object.freeze([]);
@@ -75,6 +90,50 @@ export class Registry {
     this.#backends.delete(name);
     this.#rebuildIndex();
     this.#emit({ kind: "removed", backend });
+    return backend;
+  }
+
+  /**
+   * Changes a backend's URL, type or metadata in place: the same object stays in the model index
+   * and keeps its counters and latency, so in-flight requests still settle on it. A URL another
+   * backend already has throws RegistryConflictError; an unknown name returns undefined.
+   */
+  update(name: string, changes: BackendChanges): Backend | undefined {
+    const backend = this.#backends.get(name);
+    if (!backend) return undefined;
+    if (changes.url !== undefined && changes.url !== backend.url) {
+      const other = this.findByUrl(changes.url);
+      if (other) {
+        throw new RegistryConflictError(`Backend "${other.name}" already has URL ${changes.url}`);
+      }
+    }
+    const previous: BackendChanges = {
+      url: backend.url,
+      type: backend.type,
+      ...(backend.metadata ? { metadata: backend.metadata } : {}),
+    };
+    const mutable = backend as {
+      url: string;
+      type: BackendType;
+      metadata?: BackendChanges["metadata"];
+    };
+    let changed = false;
+    if (changes.url !== undefined && changes.url !== backend.url) {
+      mutable.url = changes.url;
+      changed = true;
+    }
+    if (changes.type !== undefined && changes.type !== backend.type) {
+      mutable.type = changes.type;
+      changed = true;
+    }
+    if (
+      changes.metadata !== undefined &&
+      JSON.stringify(changes.metadata) !== JSON.stringify(backend.metadata)
+    ) {
+      mutable.metadata = changes.metadata;
+      changed = true;
+    }
+    if (changed) this.#emit({ kind: "updated", backend, previous });
     return backend;
   }
 

@@ -59,6 +59,8 @@ export function createBunRuntime(): Runtime {
     fetch: (input, init) => fetch(input, { ...init, timeout: false } as RequestInit),
     tcpProbe: probeWithNodeNet,
     prepareToServe: raiseFetchLimit,
+    // Loaded on first use: `nexus --help` and the client commands never pay for the socket code.
+    openMulticast: async (options) => (await import("./multicast.ts")).openNodeMulticast(options),
   };
 }
 

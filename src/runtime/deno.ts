@@ -49,6 +49,9 @@ export function createDenoRuntime(): Runtime {
     tcpProbe: probeWithDenoConnect,
     // Deno's fetch has no process-wide cap on requests in flight.
     prepareToServe: () => Promise.resolve(undefined),
+    // node:dgram is real on Deno (group membership included), so both adapters share one socket,
+    // loaded on first use: `nexus --help` and the client commands never pay for the socket code.
+    openMulticast: async (options) => (await import("./multicast.ts")).openNodeMulticast(options),
   };
 }
 

@@ -5,15 +5,18 @@
  */
 export type {
   ConnInfo,
+  Datagram,
   FetchHandler,
   FileErrorKind,
+  MulticastOptions,
+  MulticastSocket,
   Runtime,
   ServeOptions,
   ServerHandle,
   SignalName,
   TcpProbeResult,
 } from "./types.ts";
-export { RuntimeFileError, ServeError } from "./types.ts";
+export { MulticastError, RuntimeFileError, ServeError } from "./types.ts";
 
 import type { Runtime } from "./types.ts";
 

@@ -6,6 +6,10 @@
  * or `process`.
  * @module
  */
+import type { MulticastOptions, MulticastSocket } from "./multicast-types.ts";
+
+export type { Datagram, MulticastOptions, MulticastSocket } from "./multicast-types.ts";
+export { MulticastError } from "./multicast-types.ts";
 
 /** What the adapter knows about the connection a request came in on. */
 export interface ConnInfo {
@@ -113,6 +117,11 @@ export interface Runtime {
   prepareToServe(): Promise<string | undefined>;
   /** Opens and closes one TCP connection to learn whether anything listens there. */
   tcpProbe(host: string, port: number, timeoutMs: number): Promise<TcpProbeResult>;
+  /**
+   * Opens a UDP socket joined to the mDNS group (224.0.0.251). Rejects with `MulticastError`
+   * when the port cannot be bound or the group cannot be joined on the named interface.
+   */
+  openMulticast(options?: MulticastOptions): Promise<MulticastSocket>;
 }
 
 export type TcpProbeResult = "open" | "refused" | "unreachable" | "timeout";

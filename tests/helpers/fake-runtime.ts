@@ -6,7 +6,7 @@ import type {
   ServerHandle,
   SignalName,
 } from "../../src/runtime/mod.ts";
-import { RuntimeFileError } from "../../src/runtime/mod.ts";
+import { MulticastError, RuntimeFileError } from "../../src/runtime/mod.ts";
 
 export interface FakeRuntime extends Runtime {
   readonly files: Map<string, string>;
@@ -70,5 +70,6 @@ export function createFakeRuntime(
     fetch: (input, init) => fetch(input, init),
     tcpProbe: () => Promise.resolve("open"),
     prepareToServe: () => Promise.resolve(undefined),
+    openMulticast: () => Promise.reject(new MulticastError("the fake runtime has no network")),
   };
 }

@@ -29,11 +29,13 @@ export interface RunningGateway {
 export async function startGateway(
   backends: readonly TestBackend[],
   configInput: Record<string, unknown> = {},
-  options: Partial<Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock" | "tcpProbe">> =
-    {},
+  options: Partial<
+    Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock" | "tcpProbe" | "discovery">
+  > = {},
 ): Promise<RunningGateway> {
   const { config } = validateConfig({
     ...configInput,
+    // Discovery needs a socket (options.discovery) as well as the config switch.
     discovery: { enabled: false, ...(configInput.discovery as object) },
     backends: backends.map(({ name, url, type, priority, api_key_env }) => ({
       name,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { adapterFor } from "../../../src/backends/mod.ts";
+import { requestText } from "../../../src/backends/http.ts";
 import { BACKEND_TYPES } from "../../../src/config/mod.ts";
 import { probeFake, type Reply } from "../../helpers/fake-backend-fetch.ts";
 
@@ -97,4 +98,29 @@ describe("every adapter", () => {
       });
     });
   }
+});
+
+describe("requestText()", () => {
+  test("handles the rejection of a fetch it stopped waiting for before it began", async () => {
+    // A fetch can start after the deadline passed (the last of several requests of a probe);
+    // its rejection arriving later must be handled, or Deno ends the process.
+    let handled = false;
+    const rejected = Promise.reject(new RangeError("thrown by fetch"));
+    const tracked = {
+      then: (onOk: never, onError: (e: unknown) => void) => {
+        handled = true;
+        return rejected.then(onOk, onError);
+      },
+      catch: (onError: (e: unknown) => void) => tracked.then(undefined as never, onError),
+    } as unknown as Promise<Response>;
+    const deadline = new AbortController();
+    deadline.abort(new DOMException("The operation timed out.", "TimeoutError"));
+    const reply = await requestText(
+      { baseUrl: "http://gpu.lan:8000", fetch: () => tracked, signal: deadline.signal },
+      "/v1/models",
+    );
+    expect(reply).toEqual({ ok: false, reason: "timed out" });
+    expect(handled).toBe(true);
+    await rejected.catch(() => {});
+  });
 });

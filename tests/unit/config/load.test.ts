@@ -268,6 +268,13 @@ describe("config validation errors", () => {
       "health_check.failure_threshold: must be >= 1, got 0 (from nexus.toml)",
     ],
     [
+      "a discovery service type that is not one",
+      { "nexus.toml": '[discovery]\nservice_types = ["_ollama._tcp", "ollama"]\n' },
+      {},
+      {},
+      'discovery.service_types[1]: must look like "_ollama._tcp.local" (mDNS browses .local only), got "ollama" (from nexus.toml)',
+    ],
+    [
       "a section that is not a table",
       { "nexus.toml": 'server = "x"\n' },
       {},

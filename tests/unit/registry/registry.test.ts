@@ -88,4 +88,47 @@ describe("Registry", () => {
     });
     expect(registry.healthyModelCount()).toBe(2);
   });
+
+  test("update() moves a backend to a new URL in place, keeping its models and counters", () => {
+    const registry = new Registry();
+    const backend = registry.add(spec("a", "http://10.0.0.1:11434"), { models: models("m") });
+    backend.requests = 7;
+    const events: RegistryEvent[] = [];
+    registry.onChange((event) => events.push(event));
+    const updated = registry.update("a", {
+      url: "http://10.0.0.2:11434",
+      type: "generic",
+      metadata: { version: "0.5.7" },
+    });
+    expect(updated).toBe(backend);
+    expect(backend).toMatchObject({
+      url: "http://10.0.0.2:11434",
+      type: "generic",
+      metadata: { version: "0.5.7" },
+      requests: 7,
+    });
+    expect(registry.backendsFor("m")).toEqual([backend]);
+    expect(registry.findByUrl("http://10.0.0.1:11434")).toBeUndefined();
+    expect(registry.findByUrl("http://10.0.0.2:11434")).toBe(backend);
+    expect(events).toEqual([{
+      kind: "updated",
+      backend,
+      previous: { url: "http://10.0.0.1:11434", type: "ollama" },
+    }]);
+  });
+
+  test("update() emits nothing when nothing changes, and refuses another backend's URL", () => {
+    const registry = new Registry();
+    registry.add(spec("a", "http://h:1"));
+    registry.add(spec("b", "http://h:2"));
+    const events: RegistryEvent["kind"][] = [];
+    registry.onChange((event) => events.push(event.kind));
+    registry.update("a", { url: "http://h:1", type: "ollama" });
+    expect(events).toEqual([]);
+    expect(() => registry.update("a", { url: "http://h:2" })).toThrow(
+      'Backend "b" already has URL http://h:2',
+    );
+    expect(registry.get("a")!.url).toBe("http://h:1");
+    expect(registry.update("missing", { url: "http://h:3" })).toBeUndefined();
+  });
 });

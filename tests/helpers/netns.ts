@@ -1,0 +1,112 @@
+/**
+ * Two "hosts" for network tests: a pair of Linux network namespaces joined by a veth cable, with
+ * 10.x addresses that exist only inside them, and a multicast route like a real LAN host has.
+ * Nothing is added to the root namespace, so no packet of these tests can reach a real network.
+ * Needs root (CI runs as root); `netnsAvailability()` says whether to run, fail or skip.
+ */
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { isRoot } from "./command.ts";
+
+export interface Host {
+  readonly namespace: string;
+  readonly iface: string;
+  readonly address: string;
+}
+
+export interface HostPair {
+  readonly a: Host;
+  readonly b: Host;
+  /** `[ip, netns, exec, <namespace>, ...command]` as a command and its arguments. */
+  exec(host: Host, command: string, args?: readonly string[]): [string, string[]];
+  /** Deletes both namespaces (and with them the veth pair); safe to call twice. */
+  remove(): void;
+}
+
+/** "run" as root; otherwise "skip" with a reason, or "fail" in CI, where skipping hides a gap. */
+export function netnsAvailability(): { mode: "run" } | { mode: "skip" | "fail"; reason: string } {
+  if (isRoot()) return { mode: "run" };
+  const reason = "network-namespace tests need root (ip netns add)";
+  return process.env.CI === "true" ? { mode: "fail", reason } : { mode: "skip", reason };
+}
+
+const PREFIX = "nexus-t";
+
+function ip(...args: string[]): void {
+  const result = spawnSync("ip", args, { encoding: "utf8" });
+  if (result.error) {
+    throw new Error(`Cannot run ip (apt-get install iproute2): ${result.error.message}`);
+  }
+  if (result.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${result.stderr.trim()}`);
+}
+
+/** Namespaces a crashed earlier run of these tests left behind (their pid is gone). */
+function removeStale(): void {
+  const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+  for (const line of listed.split("\n")) {
+    const match = new RegExp(`^(${PREFIX}(\\d+)-\\w+)`).exec(line.trim());
+    if (!match) continue;
+    try {
+      process.kill(Number(match[2]), 0);
+    } catch {
+      spawnSync("ip", ["netns", "del", match[1]!]);
+    }
+  }
+}
+
+export function createHostPair(): HostPair {
+  removeStale();
+  const id = Math.random().toString(36).slice(2, 7);
+  // 10.200-249.x.0/24: private, and only ever configured inside these two namespaces.
+  const subnet = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 256)}`;
+  const a = {
+    namespace: `${PREFIX}${process.pid}-${id}a`,
+    iface: `nxa${id}`,
+    address: `${subnet}.1`,
+  };
+  const b = {
+    namespace: `${PREFIX}${process.pid}-${id}b`,
+    iface: `nxb${id}`,
+    address: `${subnet}.2`,
+  };
+  let removed = false;
+  const pair: HostPair = {
+    a,
+    b,
+    exec: (host, command, args = []) => ["ip", ["netns", "exec", host.namespace, command, ...args]],
+    remove() {
+      if (removed) return;
+      removed = true;
+      for (const host of [a, b]) spawnSync("ip", ["netns", "del", host.namespace]);
+    },
+  };
+  try {
+    ip("netns", "add", a.namespace);
+    ip("netns", "add", b.namespace);
+    ip(
+      "link",
+      "add",
+      a.iface,
+      "netns",
+      a.namespace,
+      "type",
+      "veth",
+      "peer",
+      "name",
+      b.iface,
+      "netns",
+      b.namespace,
+    );
+    for (const host of [a, b]) {
+      ip("-n", host.namespace, "addr", "add", `${host.address}/24`, "dev", host.iface);
+      ip("-n", host.namespace, "link", "set", "lo", "up");
+      ip("-n", host.namespace, "link", "set", host.iface, "up");
+      // A real host sends multicast along its default route; these have none, so say where.
+      ip("-n", host.namespace, "route", "add", "224.0.0.0/4", "dev", host.iface);
+    }
+  } catch (error) {
+    pair.remove();
+    throw error;
+  }
+  return pair;
+}
