@@ -196,53 +196,51 @@ function failureOutcome(
 ): Omit<ProxyOutcome, "upstreamMs"> {
   const last = failures[failures.length - 1];
   const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
+  const failed = (
+    status: number,
+    code: NonNullable<ProxyOutcome["failure"]>["code"],
+    message: string,
+    retryAfter?: string,
+  ) => ({
+    ok: false,
+    status,
+    attempts: failures,
+    failure: { code, message, ...(retryAfter ? { retryAfter } : {}) },
+  });
   if (last?.kind === "client_closed") {
-    return {
-      ok: false,
-      status: 499,
-      attempts: failures,
-      failure: { code: "client_closed", message: "client closed the request" },
-    };
+    return failed(499, "client_closed", "client closed the request");
   }
   if (last?.kind === "shutdown") {
-    return {
-      ok: false,
-      status: 503,
-      attempts: failures,
-      failure: {
-        code: "service_unavailable",
-        message: "Nexus is shutting down; retry shortly",
-        retryAfter: "5",
-      },
-    };
+    return failed(503, "service_unavailable", "Nexus is shutting down; retry shortly", "5");
   }
   if (last?.status === 503 && last.retryAfter) {
     // The backend said when to come back: tell the client the same instead of a bare 502.
-    return {
-      ok: false,
-      status: 503,
-      attempts: failures,
-      failure: {
-        code: "service_unavailable",
-        message: `Backend unavailable for model "${request.requestedModel}" (${tried})`,
-        retryAfter: last.retryAfter,
-      },
-    };
+    return failed(
+      503,
+      "service_unavailable",
+      `Backend unavailable for model "${request.requestedModel}" (${tried})`,
+      last.retryAfter,
+    );
   }
   const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
-  return {
-    ok: false,
-    status: timedOut ? 504 : 502,
-    attempts: failures,
-    failure: {
-      code: timedOut ? "gateway_timeout" : "bad_gateway",
-      message: failures.length === 0
-        ? `No backend could be tried for model "${request.requestedModel}"`
-        : `${
-          timedOut ? "Backend timed out" : "Every backend failed"
-        } for model "${request.requestedModel}" (${tried})`,
-    },
-  };
+  if (failures.length === 0) {
+    return failed(
+      502,
+      "bad_gateway",
+      `No backend could be tried for model "${request.requestedModel}"`,
+    );
+  }
+  return timedOut
+    ? failed(
+      504,
+      "gateway_timeout",
+      `Backend timed out for model "${request.requestedModel}" (${tried})`,
+    )
+    : failed(
+      502,
+      "bad_gateway",
+      `Every backend failed for model "${request.requestedModel}" (${tried})`,
+    );
 }
 
 function responseHeaders(
