@@ -75,7 +75,9 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
   const controller = new AbortController();
   const started = clock.monotonic();
   const forwardAbort = () => controller.abort(options.requestSignal.reason);
-  options.requestSignal.addEventListener("abort", forwardAbort, { once: true });
+  // The client may have left (or a deadline passed) while an earlier candidate was failing.
+  if (options.requestSignal.aborted) forwardAbort();
+  else options.requestSignal.addEventListener("abort", forwardAbort, { once: true });
   const firstByteTimer = clock.setTimeout(() => controller.abort(FIRST_BYTE), options.firstByteMs);
   let headersArrived = false;
   // Fetch cannot tell "still connecting" from "connected, model thinking". When no headers have

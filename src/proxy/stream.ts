@@ -66,6 +66,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let ended = false;
   let lastByte = NEWLINE;
+  let beforeLast = NEWLINE;
   let lastChunkAt = clock.monotonic();
   let idleTimer: ReturnType<Clock["setTimeout"]> | undefined;
   let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
@@ -87,13 +88,19 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
     }, ms);
   };
 
+  const noteEnd = (bytes: Uint8Array) => {
+    if (bytes.length === 0) return;
+    beforeLast = bytes.length >= 2 ? bytes[bytes.length - 2]! : lastByte;
+    lastByte = bytes[bytes.length - 1]!;
+  };
+
   const begin = (
     controller: ReadableStreamDefaultController<Uint8Array>,
     chunk: Extract<FirstChunk, { ok: true }>,
   ) => {
     reader = chunk.reader;
     lastChunkAt = clock.monotonic();
-    lastByte = chunk.first[chunk.first.length - 1] ?? NEWLINE;
+    noteEnd(chunk.first);
     tap?.push(chunk.first);
     controller.enqueue(chunk.first);
     if (options.idleMs > 0) armIdle(options.idleMs);
@@ -105,8 +112,9 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
       end(how);
       return;
     }
-    // Finish a half-written event first so the error event parses on its own.
-    const prefix = lastByte === NEWLINE ? "" : "\n\n";
+    // Finish a half-written event first so the error event parses on its own: a line cut
+    // short needs a blank line after it, an ended line only the blank line.
+    const prefix = lastByte !== NEWLINE ? "\n\n" : beforeLast !== NEWLINE ? "\n" : "";
     controller.enqueue(
       encoder.encode(
         prefix + inStreamError(message, CODE_FOR[how]),
@@ -144,7 +152,7 @@ export function createPassThrough(options: StreamTapOptions): ReadableStream<Uin
           return;
         }
         lastChunkAt = clock.monotonic();
-        lastByte = result.value[result.value.length - 1] ?? lastByte;
+        noteEnd(result.value);
         tap?.push(result.value);
         controller.enqueue(result.value);
       } catch (error) {

@@ -107,3 +107,58 @@ describe("client disconnect", () => {
     await waitFor(() => pending() === 0, "pending to return to 0");
   });
 });
+
+describe("client disconnect during failover", () => {
+  test("a client gone while one backend fails is not replaced by a request to the next", async () => {
+    // "first" answers 500 headers and then stalls its body; the client leaves while Nexus reads
+    // that body. The next candidate must not be sent a request the client no longer waits for.
+    let bodyRead!: () => void;
+    const reading = new Promise<void>((resolve) => (bodyRead = resolve));
+    const signals: Record<string, AbortSignal[]> = { first: [], second: [] };
+    const fetchStub = (input: string, init: RequestInit): Promise<Response> => {
+      const signal = init.signal!;
+      const name = input.startsWith("http://first.test") ? "first" : "second";
+      signals[name]!.push(signal);
+      if (name === "first") {
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            signal.addEventListener("abort", () => controller.error(signal.reason));
+          },
+          pull: () => bodyRead(),
+        });
+        return Promise.resolve(new Response(body, { status: 500 }));
+      }
+      // Hangs until aborted, as a model that is loading would.
+      return new Promise((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener("abort", () => reject(signal.reason));
+      });
+    };
+    const running = await startGateway(
+      [
+        { name: "first", url: "http://first.test", priority: 1, models: ["m"] },
+        { name: "second", url: "http://second.test", priority: 2, models: ["m"] },
+      ],
+      {},
+      { fetch: fetchStub },
+    );
+    try {
+      const controller = new AbortController();
+      const request = fetch(`${running.url}/v1/chat/completions`, {
+        method: "POST",
+        body: body(false),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await reading;
+      controller.abort();
+      await request;
+      const second = running.gateway.registry.get("second")!;
+      await waitFor(() => running.gateway.inflight.count === 0, "the request to finish", 3000);
+      expect(signals.second!.every((signal) => signal.aborted)).toBe(true);
+      expect(second.pending).toBe(0);
+      expect(running.gateway.registry.get("first")!.pending).toBe(0);
+    } finally {
+      await running.close();
+    }
+  });
+});

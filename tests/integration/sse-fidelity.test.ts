@@ -113,3 +113,43 @@ describe("SSE pass-through", () => {
     for (const body of bodies) expect(body).toEqual(EXPECTED);
   });
 });
+
+describe("the in-stream error after a cut", () => {
+  test("is an event of its own when the backend stopped between an event's two newlines", async () => {
+    // The last write ends one line of an event ("…}\n") but not the event itself ("\n\n").
+    const first = encoder.encode(chunk(0, "Hi"));
+    const cut = first.subarray(0, first.length - 1);
+    const fetchStub = () => {
+      let sent = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) return controller.error(new Error("connection reset by peer"));
+          sent = true;
+          controller.enqueue(cut);
+        },
+      });
+      return Promise.resolve(
+        new Response(body, { headers: { "content-type": "text/event-stream" } }),
+      );
+    };
+    const running = await startGateway(
+      [{ name: "cut", url: "http://cut.test", models: ["m"] }],
+      {},
+      { fetch: fetchStub },
+    );
+    try {
+      const response = await fetch(`${running.url}/v1/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: "m", messages: [], stream: true }),
+      });
+      const text = await response.text();
+      const events = text.split("\n\n").filter((event) => event !== "");
+      expect(events).toHaveLength(2);
+      expect(events[0]).toBe(chunk(0, "Hi").slice(0, -2));
+      expect(events[1]!.startsWith("data: ")).toBe(true);
+      expect(JSON.parse(events[1]!.slice("data: ".length)).error.code).toBe("bad_gateway");
+    } finally {
+      await running.close();
+    }
+  });
+});
