@@ -43,11 +43,20 @@ export function handleChatCompletions(deps: ChatDeps) {
   const end = () => inflight.end();
   return async function chatCompletions(c: Context): Promise<Response> {
     if (inflight.draining) {
+      const requestId = requestIdFor(c.req.raw.headers);
+      deps.observe?.({
+        requestId,
+        receivedAt: deps.proxy.clock.monotonic(),
+        requestedModel: undefined,
+        stream: false,
+        status: 503,
+        errorCode: "service_unavailable",
+      });
       return errorResponse({
         status: 503,
         code: "service_unavailable",
         message: "Nexus is shutting down; retry shortly",
-        headers: { "retry-after": "5", "x-request-id": requestIdFor(c.req.raw.headers) },
+        headers: { "retry-after": "5", "x-request-id": requestId },
       });
     }
     // Counted until the response is fully delivered (a stream: its last byte), for the drain.

@@ -42,7 +42,8 @@ export interface AttemptCommit {
   readonly retryAfter: string | null;
   /** The body to send to the client (bytes for non-stream, a pass-through for streams). */
   readonly body: ReadableStream<Uint8Array> | ArrayBuffer;
-  readonly ttfbMs: number;
+  /** Time to the first byte; undefined while (or if never) a stream committed early has one. */
+  readonly ttfbMs: number | undefined;
   /** The parsed non-stream JSON body (already validated), for usage accounting. */
   readonly json?: unknown;
 }
@@ -80,6 +81,8 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
   else options.requestSignal.addEventListener("abort", forwardAbort, { once: true });
   const firstByteTimer = clock.setTimeout(() => controller.abort(FIRST_BYTE), options.firstByteMs);
   let headersArrived = false;
+  /** Set when a stream committed before its first chunk finally gets it. */
+  let firstByteMs: number | undefined;
   // Fetch cannot tell "still connecting" from "connected, model thinking". When no headers have
   // come after the connect deadline, one raw TCP probe tells them apart: a dead host fails over
   // now, a live one (say, loading a model) keeps its first-byte deadline. Fast requests pay nothing.
@@ -229,7 +232,10 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
       contentType: "text/event-stream",
       retryAfter: null,
       body: tap(firstChunk),
-      ttfbMs: clock.monotonic() - started,
+      // The first token comes later than this commit: report it once it has arrived.
+      get ttfbMs() {
+        return firstByteMs;
+      },
     };
   }
 
@@ -261,7 +267,8 @@ export async function attempt(options: AttemptOptions): Promise<AttemptCommit | 
       },
       onFirstByte: () => {
         clock.clearTimeout(firstByteTimer);
-        registry.recordLatency(backend, clock.monotonic() - started);
+        firstByteMs = clock.monotonic() - started;
+        registry.recordLatency(backend, firstByteMs);
       },
       onEnd: (end, detail) => {
         settle(end === "upstream_error" || end === "timeout" ? detail ?? describe(end) : undefined);

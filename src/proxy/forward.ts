@@ -92,7 +92,10 @@ export async function forward(
   if (request.clientSignal.aborted) onClientAbort();
   else request.clientSignal.addEventListener("abort", onClientAbort, { once: true });
   const onShutdown = () => requestAbort.abort(SHUTDOWN);
-  request.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
+  // An abort that already happened fires no event: check first (a body still uploading when the
+  // drain deadline passed must not be forwarded uncancellable).
+  if (request.shutdownSignal?.aborted) onShutdown();
+  else request.shutdownSignal?.addEventListener("abort", onShutdown, { once: true });
   const requestTimer = deps.clock.setTimeout(
     () => requestAbort.abort(REQUEST_TIMEOUT),
     server.request_timeout_seconds * 1000,
@@ -165,7 +168,10 @@ export async function forward(
           status: result.status,
           routeReason,
           attempts: failures,
-          ttfbMs: result.ttfbMs,
+          // A getter: a stream committed before its first token learns it later.
+          get ttfbMs() {
+            return result.ttfbMs;
+          },
           upstreamMs,
         },
         done,

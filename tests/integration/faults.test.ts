@@ -201,6 +201,14 @@ describe("a slow first token", () => {
       expect(events.slice(comments.length).every((e) => e.startsWith("data: "))).toBe(true);
       expect(streamedText(text)).toBe(TEXT);
       expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+      // Time to first byte is the first token's, not the moment keep-alives began (0.1 s).
+      const id = response.headers.get("x-request-id");
+      await waitFor(
+        () => gateway.logs.some((l) => l.includes(`"request_id":"${id}"`)),
+        "the request log line",
+      );
+      const line = JSON.parse(gateway.logs.find((l) => l.includes(`"request_id":"${id}"`))!);
+      expect(line.ttfb_ms).toBeGreaterThanOrEqual(350);
     } finally {
       flaky.mock.setFault({ kind: "none" });
     }
