@@ -33,20 +33,39 @@ export interface MemoryResult {
   /** The value BUN_CONFIG_MAX_HTTP_REQUESTS had for the measured rounds. */
   readonly maxRequests: string;
   readonly idleMb: number;
+  /** The anonymous part of the idle RSS (the rest is the executable's pages). */
+  readonly idleAnonymousMb: number;
   readonly idleRaisedMb: number;
   readonly rounds: MemoryRound[];
-  /** After the last round − after the first round. */
+  /**
+   * Lowest "after" of the second half of the rounds − lowest of the first half: a leak raises
+   * the floor, while a collection that has not run yet only lifts one round.
+   */
   readonly growthMb: number;
   /** One round against Nexus with Bun's default limit. */
   readonly defaultLimit: MemoryRound;
 }
 
-/** VmRSS of a process in MB (10^6 bytes), or NaN when /proc cannot tell. */
+/** VmRSS of a process in MiB (/proc's kB are KiB), or NaN when /proc cannot tell. */
 export function rssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-    return kb ? (Number(kb[1]) * 1024) / 1e6 : Number.NaN;
+    return kb ? Number(kb[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * How much of the RSS is anonymous memory (heap, stacks) rather than pages of the executable
+ * mapped from disk, MiB.
+ */
+export function anonymousMb(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kb = /Anonymous:\s+(\d+)\s+kB/.exec(rollup);
+    return kb ? Number(kb[1]) / 1024 : Number.NaN;
   } catch {
     return Number.NaN;
   }
@@ -67,11 +86,18 @@ async function streamRound(
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   peak = Math.max(peak, rssMb(pid));
-  await sleep(settleMs);
+  // The floor over the second half of the settle time: idle collections may run meanwhile.
+  await sleep(settleMs / 2);
+  let after = rssMb(pid);
+  const settled = performance.now() + settleMs / 2;
+  while (performance.now() < settled) {
+    await sleep(100);
+    after = Math.min(after, rssMb(pid));
+  }
   const ok = results.filter((r) => r && r.status === 200 && r.inOrder);
   return {
     peakMb: peak,
-    afterMb: rssMb(pid),
+    afterMb: after,
     seconds,
     ok: ok.length,
     failed: results.length - ok.length,
@@ -83,20 +109,23 @@ export async function memory(
   topo: Topology,
   options: MemoryOptions,
   raised: { gateway: Gateway; maxRequests: string; idleMb: number },
-  idleMb: number,
+  idle: { mb: number; anonymousMb: number },
 ): Promise<MemoryResult> {
   const rounds: MemoryRound[] = [];
   for (let round = 0; round < options.rounds; round++) {
     rounds.push(await streamRound(topo, raised.gateway, options.streams, options.settleMs));
   }
   const defaultLimit = await streamRound(topo, topo.nexus, options.streams, options.settleMs);
+  const half = Math.floor(rounds.length / 2);
+  const floor = (list: MemoryRound[]) => Math.min(...list.map((r) => r.afterMb));
   return {
     options,
     maxRequests: raised.maxRequests,
-    idleMb,
+    idleMb: idle.mb,
+    idleAnonymousMb: idle.anonymousMb,
     idleRaisedMb: raised.idleMb,
     rounds,
-    growthMb: rounds[rounds.length - 1]!.afterMb - rounds[0]!.afterMb,
+    growthMb: floor(rounds.slice(rounds.length - half)) - floor(rounds.slice(0, half)),
     defaultLimit,
   };
 }

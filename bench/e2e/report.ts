@@ -174,20 +174,19 @@ function memorySection(r: BenchResult): string[] {
     } |`;
   return [
     "",
-    `### Memory (VmRSS of the Nexus process, MB)`,
+    `### Memory (VmRSS of the Nexus process, MiB)`,
     "",
-    `Idle after start: ${
-      f(m.idleMb)
-    } (the Nexus with BUN_CONFIG_MAX_HTTP_REQUESTS=${m.maxRequests}: ` +
-    `${f(m.idleRaisedMb)}). Each round opens ${m.options.streams} streams at once through Nexus ` +
-    "to the slow mock (TTFT 300 ms, 20 chunks 100 ms apart, ~2.3 s per stream). The measured " +
-    `rounds run against a Nexus started with BUN_CONFIG_MAX_HTTP_REQUESTS=${m.maxRequests} (as ` +
+    `Idle after start: ${f(m.idleMb)}, of which ${f(m.idleAnonymousMb)} anonymous (heap, ` +
+    "stacks); the rest are pages of the ~106 MiB executable (the Bun runtime) mapped from disk. " +
+    `Each round opens ${m.options.streams} streams at once through Nexus to the slow mock (TTFT ` +
+    "300 ms, 20 chunks 100 ms apart, ~2.3 s per stream). The measured rounds run against a Nexus " +
+    `started with BUN_CONFIG_MAX_HTTP_REQUESTS=${m.maxRequests} (idle ${f(m.idleRaisedMb)}; as ` +
     "scripts/nexus.service sets it), so that every upstream stream is really open at once; the " +
     "last row is the Nexus started as is, where Bun's fetch keeps 256 requests in flight and " +
-    "queues the rest.",
+    'queues the rest. "After" is the lowest RSS over the second half of the settle time.',
     "",
-    "| Round | peak | after (+" + m.options.settleMs +
-    " ms) | seconds | ok / failed | TTFT p50 / p99 ms |",
+    `| Round | peak | after (${m.options.settleMs} ms settle) | seconds | ok / failed | ` +
+    "TTFT p50 / p99 ms |",
     "|---|---|---|---|---|---|",
     ...m.rounds.map((x, i) => row(String(i + 1), x)),
     row("default limit (256)", m.defaultLimit),

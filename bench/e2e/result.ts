@@ -40,6 +40,8 @@ export interface Check {
   readonly baseline: string;
   readonly target: string;
   readonly pass: boolean;
+  /** The upper limit `measured` is held to, when the check is a number against a limit. */
+  readonly limit?: number;
 }
 
 export interface BenchResult {
