@@ -67,6 +67,17 @@ if [ $# -eq 0 ]; then step "benchmarks (smoke)" bench_smoke; fi
 soak() { $B/bun scripts/soak.ts --duration 30 --warmup 5 --max-growth 25 | tail -n 1; }
 if [ $# -eq 0 ]; then step "soak (30 s)" soak; fi
 
+perf_guard() { # end-to-end regression guard: the quick bench against loose limits (bench/e2e/targets.ts)
+  if $B/bun bench/run.ts --quick --guard >"$REPORTS/perf-guard.log" 2>&1; then
+    grep -E "^(pass|MISS) " "$REPORTS/perf-guard.log" | sed 's/^/   /'
+    grep -E "done in" "$REPORTS/perf-guard.log" | sed 's/^/   /'
+  else
+    tail -40 "$REPORTS/perf-guard.log"
+    return 1
+  fi
+}
+if [ $# -eq 0 ]; then step "performance guard (bench/run.ts --quick --guard)" perf_guard; fi
+
 echo "── bun test"
 $B/bun test --reporter=junit --reporter-outfile="$REPORTS/bun.xml" "$@"
 bun_rc=$?

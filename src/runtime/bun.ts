@@ -2,6 +2,10 @@
  * Bun adapter. Bun.serve closes connections idle for 10 s by default, which cuts a model that
  * thinks before its first token: the idle timeout is raised to Bun's maximum and lifted entirely
  * for POST requests, whose upstream deadlines Nexus enforces itself.
+ *
+ * Output goes through Bun's native file sinks, and TTY detection asks the tty binding: the first
+ * touch of `process.stdout` loads Bun's node:stream implementation, ~20 ms of every start-up
+ * (`nexus --help`, and `nexus serve` before it answers its first request).
  * @module
  */
 import process from "node:process";
@@ -28,8 +32,8 @@ export function createBunRuntime(): Runtime {
     version: Bun.version,
     env,
     args: Object.freeze(process.argv.slice(2)),
-    stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    stdoutIsTTY: isTTY(1),
+    stderrIsTTY: isTTY(2),
     serve: serveWithBun,
     async readTextFile(path) {
       try {
@@ -50,8 +54,8 @@ export function createBunRuntime(): Runtime {
       process.on(signal, listener);
       return () => process.off(signal, listener);
     },
-    writeStdout: (text) => void process.stdout.write(text),
-    writeStderr: (text) => void process.stderr.write(text),
+    writeStdout: sinkWriter(Bun.stdout),
+    writeStderr: sinkWriter(Bun.stderr),
     exit: (code) => process.exit(code),
     residentMemoryBytes: () => process.memoryUsage.rss(),
     // `timeout: false` turns off Bun's per-socket idle timer (BUN_CONFIG_HTTP_IDLE_TIMEOUT, 5 min),
@@ -80,6 +84,32 @@ function probeWithNodeNet(host: string, port: number, timeoutMs: number): Promis
         done(error.code === "ECONNREFUSED" ? "refused" : "unreachable"),
     );
   });
+}
+
+function isTTY(fd: 1 | 2): boolean {
+  try {
+    const binding = (process as unknown as {
+      binding(name: string): { isTTY(fd: number): boolean };
+    }).binding("tty_wrap");
+    return binding.isTTY(fd) === true;
+  } catch {
+    return (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+  }
+}
+
+/** Writes each text at once; a reader that went away (EPIPE) is not Nexus's failure. */
+function sinkWriter(file: typeof Bun.stdout): (text: string) => void {
+  let sink: ReturnType<typeof file.writer> | undefined;
+  return (text) => {
+    try {
+      sink ??= file.writer();
+      sink.write(text);
+      const flushed = sink.flush();
+      if (flushed instanceof Promise) flushed.catch(() => {});
+    } catch {
+      // The stream is closed: there is nobody left to tell.
+    }
+  };
 }
 
 function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {

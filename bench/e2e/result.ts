@@ -1,0 +1,56 @@
+/**
+ * The shape of one benchmark run, as written to bench/results.json under the `e2e` key.
+ * @module
+ */
+import type { ClosedLoopResult } from "./closed-loop.ts";
+import type { ColdStartResult } from "./cold-start.ts";
+import type { DisconnectResult } from "./disconnect.ts";
+import type { MemoryResult } from "./memory.ts";
+import type { SequentialResult } from "./sequential.ts";
+import type { StreamingResult } from "./streaming.ts";
+
+export type Profile = "full" | "quick";
+
+export interface RunMeta {
+  readonly date: string;
+  readonly profile: Profile;
+  readonly seconds: number;
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly os: string;
+    readonly kernel: string;
+  };
+  readonly versions: Record<string, string>;
+  /** How Nexus ran: the compiled binary or `bun src/main.ts serve`. */
+  readonly nexus: string;
+  readonly pinning: string;
+  readonly portkey: string;
+  readonly git: string;
+}
+
+export interface Check {
+  readonly id: string;
+  readonly metric: string;
+  /** Nexus's figure (for "added" metrics: through Nexus − direct). */
+  readonly measured: number;
+  readonly unit: string;
+  /** The direct figure it was measured against, as text for the table. */
+  readonly baseline: string;
+  readonly target: string;
+  readonly pass: boolean;
+  /** The upper limit `measured` is held to, when the check is a number against a limit. */
+  readonly limit?: number;
+}
+
+export interface BenchResult {
+  readonly meta: RunMeta;
+  readonly sequential?: SequentialResult;
+  readonly closedLoop?: { fast?: ClosedLoopResult; slow?: ClosedLoopResult; skipped?: string };
+  readonly streaming?: StreamingResult;
+  readonly disconnect?: DisconnectResult;
+  readonly memory?: MemoryResult;
+  readonly coldStart?: ColdStartResult;
+  readonly checks: Check[];
+}
