@@ -16,7 +16,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { availableParallelism, cpus, release, totalmem } from "node:os";
+import { cpus, release, totalmem } from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { sleep } from "./e2e/client.ts";
@@ -325,7 +325,7 @@ function runMeta(profile: Profile, mode: NexusMode, portkey: string, seconds: nu
     seconds,
     machine: {
       cpu: cpus()[0]?.model.trim() ?? "unknown",
-      cores: availableParallelism(),
+      cores: cpus().length,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       os: osRelease,
       kernel: release(),

@@ -5,7 +5,7 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { availableParallelism } from "node:os";
+import { cpus } from "node:os";
 import process from "node:process";
 
 /** Output kept per process for error messages; older text is dropped. */
@@ -29,10 +29,13 @@ const live = new Set<Proc>();
 
 let tasksetChecked: boolean | undefined;
 
-/** Pinning needs Linux, `taskset`, and at least two CPUs to separate load and gateway. */
+/**
+ * Pinning needs Linux, `taskset`, and at least two CPUs to separate load and gateway. The count
+ * is the machine's, not this process's affinity: the harness itself runs pinned to one CPU.
+ */
 export function canPin(): boolean {
   if (tasksetChecked === undefined) {
-    tasksetChecked = process.platform === "linux" && availableParallelism() >= 2 &&
+    tasksetChecked = process.platform === "linux" && cpus().length >= 2 &&
       spawnSync("taskset", ["-V"], { stdio: "ignore" }).status === 0;
   }
   return tasksetChecked;
