@@ -77,7 +77,7 @@ interface Settings {
 
 const PROFILES: Record<Profile, Settings> = {
   full: {
-    seq: { rounds: 15, perRound: 100, warmup: 300 },
+    seq: { rounds: 30, perRound: 50, warmup: 300 },
     loop: { connections: 64, seconds: 3, warmupSeconds: 1, rounds: 5 },
     stream: {
       rounds: 5,
