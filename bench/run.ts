@@ -335,8 +335,9 @@ function runMeta(profile: Profile, mode: NexusMode, portkey: string, seconds: nu
       ? "the compiled binary `dist/nexus` (built by this run with `npm run build`)"
       : "`bun src/main.ts serve` (from source)",
     pinning: canPin()
-      ? `Pinned with taskset: the load generator (this harness's client, wrk) on CPU ${LOAD_CPU}; ` +
-        `Nexus, Portkey and the mocks on CPU ${SERVER_CPU}.`
+      ? `Pinned with taskset: the gateway under test (Nexus, the bare pass-through, Portkey) ` +
+        `alone on CPU ${SERVER_CPU}; the load generator (this harness's client, wrk) and the ` +
+        `mock upstreams on CPU ${LOAD_CPU}.`
       : "Not pinned (taskset or a second CPU is missing).",
     portkey,
     git: `${git.stdout?.trim() || "unknown"}${
