@@ -86,7 +86,12 @@ export async function requestJson<T>(
  * ignores its signal (a fake, or a runtime bug) still cannot outlive the probe's deadline.
  */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The dropped promise may still reject (fetch does, once aborted): unhandled, that would
+    // end a Deno process.
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
