@@ -77,7 +77,7 @@ interface Settings {
 
 const PROFILES: Record<Profile, Settings> = {
   full: {
-    seq: { rounds: 15, perRound: 100, warmup: 300 },
+    seq: { rounds: 30, perRound: 50, warmup: 300 },
     loop: { connections: 64, seconds: 3, warmupSeconds: 1, rounds: 5 },
     stream: {
       rounds: 5,
@@ -335,8 +335,9 @@ function runMeta(profile: Profile, mode: NexusMode, portkey: string, seconds: nu
       ? "the compiled binary `dist/nexus` (built by this run with `npm run build`)"
       : "`bun src/main.ts serve` (from source)",
     pinning: canPin()
-      ? `Pinned with taskset: the load generator (this harness's client, wrk) on CPU ${LOAD_CPU}; ` +
-        `Nexus, Portkey and the mocks on CPU ${SERVER_CPU}.`
+      ? `Pinned with taskset: the gateway under test (Nexus, the bare pass-through, Portkey) ` +
+        `alone on CPU ${SERVER_CPU}; the load generator (this harness's client, wrk) and the ` +
+        `mock upstreams on CPU ${LOAD_CPU}.`
       : "Not pinned (taskset or a second CPU is missing).",
     portkey,
     git: `${git.stdout?.trim() || "unknown"}${

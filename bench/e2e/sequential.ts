@@ -1,6 +1,6 @@
 /**
- * Added latency at c=1: back-to-back non-stream requests, direct and through each gateway,
- * taking turns request by request in a rotating order, in rounds (one median per round).
+ * Added latency at c=1: blocks of back-to-back non-stream requests, direct and through each
+ * gateway, in rounds whose order rotates so that no target always runs first or last.
  * @module
  */
 import { postOnce } from "./client.ts";
@@ -55,20 +55,15 @@ export async function sequential(
     const spec = topo.request(target, "fast", false);
     for (let i = 0; i < options.warmup; i++) await postOnce(spec);
   }
-  const specs = new Map(topo.targets.map((t) => [t, topo.request(t, "fast", false)]));
   for (let round = 0; round < options.rounds; round++) {
-    const blocks = new Map<TargetName, number[]>(topo.targets.map((t) => [t, []]));
-    // Request by request, the targets taking turns in a rotating order: a burst of load from
-    // elsewhere on the machine lands on every target alike instead of on one target's block.
-    for (let i = 0; i < options.perRound; i++) {
-      for (const target of rotate(topo.targets, round + i)) {
-        const result = await postOnce(specs.get(target)!);
-        if (result.status === 200 && result.bytes >= MIN_BODY_BYTES) {
-          blocks.get(target)!.push(result.ms);
-        } else errors.set(target, errors.get(target)! + 1);
+    for (const target of rotate(topo.targets, round)) {
+      const spec = topo.request(target, "fast", false);
+      const block: number[] = [];
+      for (let i = 0; i < options.perRound; i++) {
+        const result = await postOnce(spec);
+        if (result.status === 200 && result.bytes >= MIN_BODY_BYTES) block.push(result.ms);
+        else errors.set(target, errors.get(target)! + 1);
       }
-    }
-    for (const [target, block] of blocks) {
       samples.get(target)!.push(...block);
       roundMedians.get(target)!.push(median(block));
     }

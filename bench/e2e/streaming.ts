@@ -70,21 +70,7 @@ export async function streaming(
       collected.set(target, []);
       errors.set(target, 0);
     }
-    const record = (target: TargetName, result: StreamResult | undefined) => {
-      if (result && result.status === 200) collected.get(target)!.push(result);
-      else errors.set(target, errors.get(target)! + 1);
-    };
     for (let round = 0; round < options.rounds; round++) {
-      if (level.concurrency === 1) {
-        // One stream at a time, the targets taking turns stream by stream (as sequential.ts).
-        for (let i = 0; i < level.streams; i++) {
-          for (const target of rotate(topo.targets, round + i)) {
-            const spec = topo.request(target, "fast", true);
-            record(target, await streamOnce(spec).catch(() => undefined));
-          }
-        }
-        continue;
-      }
       for (const target of rotate(topo.targets, round)) {
         const spec = topo.request(target, "fast", true);
         const results = await pool(
@@ -92,7 +78,10 @@ export async function streaming(
           level.concurrency,
           () => streamOnce(spec).catch(() => undefined),
         );
-        for (const result of results) record(target, result);
+        for (const result of results) {
+          if (result && result.status === 200) collected.get(target)!.push(result);
+          else errors.set(target, errors.get(target)! + 1);
+        }
       }
     }
     const targets: LevelResult["targets"] = {};
