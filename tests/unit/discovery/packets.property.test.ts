@@ -171,8 +171,14 @@ describe("mDNS packet handling under fuzzing", () => {
   });
 
   test("any instance label and TXT survive an independent encoder, and names come out safe", async () => {
+    // No line terminators: dns-packet (the independent encoder) trims dots with a multiline regex
+    // (/^\.|\.$/gm), so a label ending in \n, \r, U+2028 or U+2029 loses the dot after it and
+    // merges with the next label (seen with seed 1826777215) — its bug, not the decoder's.
     const label = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 })
-      .filter((s) => !s.includes(".") && new TextEncoder().encode(s).length <= 63);
+      .filter((s) =>
+        !s.includes(".") && !/[\n\r\u2028\u2029]/.test(s) &&
+        new TextEncoder().encode(s).length <= 63
+      );
     await fc.assert(
       fc.asyncProperty(
         label,
