@@ -100,3 +100,20 @@ export function runNexus(
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
 }
+
+/** Polls a running Nexus until `/v1/models` lists `model` (its backend passed a health check). */
+export async function waitUntilRoutable(
+  url: string,
+  model: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const { data } = await (await fetch(`${url}/v1/models`)).json() as {
+      data: Array<{ id: string }>;
+    };
+    if (data.some((m) => m.id === model)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`model "${model}" never became routable at ${url}`);
+}

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoadClient } from "../helpers/load-client.ts";
 import { type MockBackend, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
-import { type NexusProcess, startNexus } from "../helpers/process.ts";
+import { type NexusProcess, startNexus, waitUntilRoutable } from "../helpers/process.ts";
 
 const TEXT = "the rain in spain stays mainly in the plain";
 let mock: MockBackend;
@@ -29,15 +29,7 @@ beforeAll(async () => {
   nexus = await startNexus("bun", ["-c", config, "--no-discovery"], {
     unsetEnv: ["BUN_CONFIG_MAX_HTTP_REQUESTS"],
   });
-  await waitFor(
-    () => mock.mock.requests.some((r) => r.path === "/v1/models"),
-    "the first health check",
-  );
-  for (let i = 0; i < 500; i++) {
-    if ((await (await fetch(`${nexus.url}/v1/models`)).json()).data.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error("the mock backend never became routable");
+  await waitUntilRoutable(nexus.url, "m");
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { type MockBackend, sseEvents, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
-import { type NexusProcess, startNexus } from "../helpers/process.ts";
+import { type NexusProcess, startNexus, waitUntilRoutable } from "../helpers/process.ts";
 
 let mock: MockBackend;
 const dir = mkdtempSync(join(tmpdir(), "nexus-shutdown-"));
@@ -26,15 +26,6 @@ function config(name: string, shutdownSeconds: number): string {
     `[server]\nshutdown_timeout_seconds = ${shutdownSeconds}\n\n[[backends]]\nname = "mock"\nurl = "${mock.url}"\ntype = "generic"\n`,
   );
   return path;
-}
-
-async function ready(nexus: NexusProcess): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const models = await (await fetch(`${nexus.url}/v1/models`)).json();
-    if (models.data.some((m: { id: string }) => m.id === "m")) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error("the backend never became routable");
 }
 
 const streamBody = JSON.stringify({
@@ -67,7 +58,7 @@ for (const runtime of ["bun", "deno"] as const) {
         config(`drain-${runtime}`, 10),
         "--no-discovery",
       ]);
-      await ready(nexus);
+      await waitUntilRoutable(nexus.url, "m");
       const stream = await openStream(nexus);
       const exited = nexus.stop("SIGTERM");
       await waitFor(() => nexus.output().includes("Shutting down"), "the shutdown to begin");
@@ -95,7 +86,7 @@ for (const runtime of ["bun", "deno"] as const) {
             config(`deadline-${runtime}`, 0.3),
             "--no-discovery",
           ]);
-          await ready(nexus);
+          await waitUntilRoutable(nexus.url, "m");
           const stream = await openStream(nexus);
           const exited = nexus.stop("SIGTERM");
           const events = sseEvents(await stream.text);
@@ -123,7 +114,7 @@ for (const runtime of ["bun", "deno"] as const) {
           config(`force-${runtime}`, 60),
           "--no-discovery",
         ]);
-        await ready(nexus);
+        await waitUntilRoutable(nexus.url, "m");
         const stream = await openStream(nexus);
         // The forced exit cuts this stream: expect that, rather than an unhandled rejection.
         const cut = stream.text.catch(() => "");
