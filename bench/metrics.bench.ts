@@ -6,7 +6,7 @@
  * With NEXUS_BENCH_SMOKE=1 (set by `npm test`) every case runs once and mitata is skipped.
  */
 import { bench, do_not_optimize, run } from "mitata";
-import type { ChatEvent } from "../src/api/mod.ts";
+import type { ExchangeEvent } from "../src/exchange/mod.ts";
 import { Logger } from "../src/lib/logger.ts";
 import {
   createObservability,
@@ -37,6 +37,7 @@ const body = encoder.encode(JSON.stringify({
 
 const store = new SeriesStore();
 const record: RequestRecord = {
+  endpoint: "chat",
   model: "llama3:8b",
   unknownModel: false,
   backend: "gpu-box",
@@ -70,7 +71,16 @@ const tap = new ResponseTap();
 // As the proxy hands it over: the bytes, and the JSON it parsed to validate them.
 tap.setBody(body, JSON.parse(new TextDecoder().decode(body)));
 const result: ForwardResult = {
-  response: new Response(null),
+  commit: {
+    ok: true,
+    backend,
+    status: 200,
+    contentType: "application/json",
+    retryAfter: null,
+    body,
+    ttfbMs: 120,
+  },
+  candidate: { backend, model: "llama3:8b", fallback: false, score: 100 },
   outcome: {
     ok: true,
     backend,
@@ -84,15 +94,16 @@ const result: ForwardResult = {
   done: Promise.resolve("complete"),
   tap,
 };
-const event: ChatEvent = {
+const event: ExchangeEvent = {
   requestId: "req-1",
+  endpoint: "chat",
   receivedAt: performance.now(),
   requestedModel: "llama3:8b",
   stream: false,
   status: 200,
   result,
 };
-observability.observeChat(event);
+observability.observeExchange(event);
 
 const chunk = encoder.encode(
   `data: {"id":"chatcmpl-x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hello"}}]}\n\n`,
@@ -104,7 +115,7 @@ const streamTail = encoder.encode(
 
 const cases: Array<[string, () => unknown]> = [
   ["recordRequest (cached label children)", () => recordRequest(store, record)],
-  ["observe hook, non-stream with usage", () => observability.observeChat(event)],
+  ["observe hook, non-stream with usage", () => observability.observeExchange(event)],
   ["stream tap, one chunk", () => streamTap.push(chunk)],
   ["findUsage in a stream tail", () => do_not_optimize(findUsage(streamTail))],
 ];

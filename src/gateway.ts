@@ -5,7 +5,8 @@
  * @module
  */
 import type { Hono } from "hono";
-import { createApp, InFlight } from "./api/mod.ts";
+import { createApp } from "./api/mod.ts";
+import { InFlight } from "./exchange/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
@@ -58,12 +59,12 @@ export interface Gateway {
   /** Stops the background work and closes the discovery socket. */
   stop(): Promise<void>;
   /**
-   * Shutdown drain: refuse new chat requests (503), stop health checks, wait up to `timeoutMs`
+   * Shutdown drain: refuse new inference requests (503), stop health checks, wait up to `timeoutMs`
    * for requests in flight; then end the rest (streams get an in-stream error event).
    * Resolves true when everything finished on its own.
    */
   drain(timeoutMs: number): Promise<boolean>;
-  /** Chat requests in flight now. */
+  /** Inference requests in flight now. */
   readonly inflight: InFlight;
 }
 
@@ -122,8 +123,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     startedAt,
     registry,
     router,
-    chat: {
-      observe: observability.observeChat,
+    exchange: {
+      observe: observability.observeExchange,
       maxBodyBytes: config.server.max_body_bytes,
       bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
       inflight,
@@ -175,10 +176,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     async drain(timeoutMs) {
       inflight.drain();
       await stopBackground();
-      if (await withDeadline(inflight.idle(), timeoutMs)) return true;
+      if (await withDeadline(inflight.idle(), timeoutMs, clock)) return true;
       inflight.abortAll();
       // Aborted streams finish within a tick or two; never wait on them for long.
-      await withDeadline(inflight.idle(), 2000);
+      await withDeadline(inflight.idle(), 2000, clock);
       return false;
     },
   };

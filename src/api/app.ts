@@ -1,10 +1,12 @@
 /**
- * The Hono application: routes, 404/405 in the OpenAI envelope, and a last-resort error
- * handler. No global middleware, so the hot route dispatches straight to its handler; the other
- * routes are wrapped one by one so every response carries an X-Request-Id.
+ * The Hono application: front doors on the exchange pipeline, the management routes, 404/405 in
+ * the OpenAI envelope, and a last-resort error handler. No global middleware, so an inference
+ * route dispatches straight to its pipeline; the other routes are wrapped one by one so every
+ * response carries an X-Request-Id.
  * @module
  */
 import { type Context, Hono } from "hono";
+import { createExchangeHandler, type ExchangeDeps } from "../exchange/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import { describeError } from "../lib/errors.ts";
@@ -16,8 +18,8 @@ import {
   handleListBackends,
   handleRemoveBackend,
 } from "./backends.ts";
-import { type ChatDeps, handleChatCompletions } from "./completions.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
+import { FRONT_DOORS } from "./front-doors.ts";
 import { stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
 import { handleModels } from "./models.ts";
@@ -31,7 +33,8 @@ export interface AppDeps {
   readonly startedAt: number;
   readonly registry: Registry;
   readonly router: Router;
-  readonly chat: Omit<ChatDeps, "router">;
+  /** What every front door's pipeline needs. */
+  readonly exchange: Omit<ExchangeDeps, "router" | "clock">;
   readonly admin: Omit<AdminDeps, "registry">;
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
   readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
@@ -41,7 +44,7 @@ type RouteHandler = (c: Context) => Response | Promise<Response>;
 
 /** Known paths and their methods, so a wrong method gets 405 instead of 404. */
 const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
-  [/^\/v1\/chat\/completions$/, ["POST"]],
+  ...FRONT_DOORS.map(([path]) => [new RegExp(`^${path}$`), ["POST"]] as const),
   [/^\/v1\/models$/, ["GET"]],
   [/^\/v1\/route$/, ["GET", "POST"]],
   [/^\/health$/, ["GET"]],
@@ -56,12 +59,20 @@ const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
-  app.post("/v1/chat/completions", handleChatCompletions({ ...deps.chat, router: deps.router }));
+  const exchange: ExchangeDeps = { ...deps.exchange, router: deps.router, clock: deps.clock };
+  for (const [path, endpoint] of FRONT_DOORS) {
+    const handle = createExchangeHandler(endpoint, exchange);
+    app.post(path, (c) => handle(c.req.raw));
+  }
   app.get("/v1/models", stamped(handleModels(deps.registry, deps.router, deps.startedAt)));
   app.get("/v1/route", stamped(handleExplainRouteGet(deps.router)));
   app.post(
     "/v1/route",
-    stamped(handleExplainRoutePost(deps.router, deps.chat.maxBodyBytes, deps.chat.bodyTimeoutMs)),
+    stamped(handleExplainRoutePost(deps.router, {
+      maxBodyBytes: exchange.maxBodyBytes,
+      bodyTimeoutMs: exchange.bodyTimeoutMs,
+      clock: deps.clock,
+    })),
   );
   app.get("/health", stamped(handleHealth(deps)));
   app.get("/v1/backends", stamped(handleListBackends(admin)));

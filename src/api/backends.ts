@@ -97,12 +97,7 @@ export function handleRemoveBackend(deps: AdminDeps) {
     const name = c.req.param("name") ?? "";
     const removed = deps.registry.remove(name);
     if (!removed) {
-      return errorResponse({
-        status: 404,
-        code: "not_found",
-        message: `No backend named "${name}"`,
-        param: "name",
-      });
+      return errorResponse("not_found", `No backend named "${name}"`, { param: "name" });
     }
     return c.json(backendJson(removed));
   };
@@ -146,19 +141,16 @@ function checkAdmin(c: Context, token: string | undefined): Response | undefined
   const peer = (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
   if (isLoopback(peer)) return undefined;
   if (token === undefined) {
-    return errorResponse({
-      status: 403,
-      code: "forbidden",
-      message:
-        "Backend changes are accepted only from this machine; set server.admin_token to allow remote changes",
-    });
+    return errorResponse(
+      "forbidden",
+      "Backend changes are accepted only from this machine; set server.admin_token to allow remote changes",
+    );
   }
   if (c.req.header("authorization") !== `Bearer ${token}`) {
-    return errorResponse({
-      status: 401,
-      code: "unauthorized",
-      message: "Missing or wrong admin token (Authorization: Bearer <token>)",
-    });
+    return errorResponse(
+      "unauthorized",
+      "Missing or wrong admin token (Authorization: Bearer <token>)",
+    );
   }
   return undefined;
 }
@@ -168,5 +160,5 @@ export function isLoopback(address: string): boolean {
 }
 
 const badRequest = (message: string, param: string | null) =>
-  errorResponse({ status: 400, code: "invalid_request_error", message, param });
-const conflict = (message: string) => errorResponse({ status: 409, code: "conflict", message });
+  errorResponse("invalid_request", message, { param });
+const conflict = (message: string) => errorResponse("conflict", message);

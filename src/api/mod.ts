@@ -1,11 +1,11 @@
 /**
- * The HTTP surface: the Hono app, its routes and the OpenAI error envelope.
+ * The HTTP surface: the Hono app, its routes and the error envelope of non-inference routes.
+ * Inference routes are front doors mounted on the exchange pipeline (src/exchange).
  * @module
  */
 export { type AppDeps, createApp } from "./app.ts";
 export { type AdminDeps, backendJson, isLoopback } from "./backends.ts";
-export type { ChatDeps, ChatEvent } from "./completions.ts";
-export { InFlight } from "./inflight.ts";
-export { type ApiErrorInit, errorBody, errorResponse } from "./errors.ts";
+export { errorResponse, openaiError } from "./errors.ts";
+export { FRONT_DOORS } from "./front-doors.ts";
 export { type GatewayHealth, healthStatus } from "./health.ts";
 export { listModels, type ModelEntry } from "./models.ts";

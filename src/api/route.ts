@@ -5,21 +5,22 @@
  * @module
  */
 import type { Context } from "hono";
-import { NO_REQUIREMENTS, requirementsOf, type Router } from "../routing/mod.ts";
-import { bodyError, readBodyLimited } from "./body.ts";
-import { errorResponse } from "./errors.ts";
-import { parseChatRequest } from "./openai.ts";
+import { chatEndpoint } from "../dialects/mod.ts";
+import { bodyFailure, parseJsonObject, readBodyLimited } from "../exchange/mod.ts";
+import type { Clock } from "../lib/clock.ts";
+import { isFailure } from "../lib/failures.ts";
+import { NO_REQUIREMENTS, type Router } from "../routing/mod.ts";
+import { errorResponse, openaiError } from "./errors.ts";
 
 export function handleExplainRouteGet(router: Router) {
   return function explainRouteGet(c: Context): Response {
     const model = c.req.query("model");
     if (!model) {
-      return errorResponse({
-        status: 400,
-        code: "invalid_request_error",
-        message: "Missing required query parameter: 'model' (GET /v1/route?model=NAME)",
-        param: "model",
-      });
+      return errorResponse(
+        "invalid_request",
+        "Missing required query parameter: 'model' (GET /v1/route?model=NAME)",
+        { param: "model" },
+      );
     }
     return c.json(router.explain(model, NO_REQUIREMENTS));
   };
@@ -27,22 +28,16 @@ export function handleExplainRouteGet(router: Router) {
 
 export function handleExplainRoutePost(
   router: Router,
-  maxBodyBytes: number,
-  bodyTimeoutMs: number,
+  limits: { maxBodyBytes: number; bodyTimeoutMs: number; clock: Clock },
 ) {
   return async function explainRoutePost(c: Context): Promise<Response> {
-    const body = await readBodyLimited(c.req.raw, maxBodyBytes, bodyTimeoutMs);
-    if (!body.ok) return errorResponse(bodyError(body.reason, maxBodyBytes));
-    const parsed = parseChatRequest(body.text);
-    if (!parsed.ok) {
-      return errorResponse({
-        status: 400,
-        code: "invalid_request_error",
-        message: parsed.message,
-        param: parsed.param,
-      });
-    }
-    const { model, body: fields } = parsed.request;
-    return c.json(router.explain(model, requirementsOf(fields)));
+    const { maxBodyBytes, bodyTimeoutMs, clock } = limits;
+    const body = await readBodyLimited(c.req.raw, maxBodyBytes, bodyTimeoutMs, clock);
+    if (!body.ok) return openaiError(bodyFailure(body.reason, maxBodyBytes));
+    const fields = parseJsonObject(body.text);
+    if (isFailure(fields)) return openaiError(fields);
+    const parsed = chatEndpoint.parse(fields, body.text);
+    if (isFailure(parsed)) return openaiError(parsed);
+    return c.json(router.explain(parsed.model, parsed.requirements));
   };
 }

@@ -28,9 +28,15 @@ async function probeLmstudio(context: ProbeContext): Promise<ProbeResult> {
  * `embeddings` model embeds. Unknown kinds stay unknown.
  */
 const KIND_CAPABILITIES: ReadonlyMap<string, ModelCapabilities> = new Map([
-  ["llm", { vision: false, embeddings: false }],
-  ["vlm", { vision: true, embeddings: false }],
-  ["embeddings", { vision: false, tools: false, json_mode: false, embeddings: true }],
+  ["llm", { vision: false, embeddings: false, completion: true }],
+  ["vlm", { vision: true, embeddings: false, completion: true }],
+  ["embeddings", {
+    vision: false,
+    tools: false,
+    json_mode: false,
+    embeddings: true,
+    completion: false,
+  }],
 ]);
 
 const LOADED_STATES: ReadonlyMap<string, boolean> = new Map([

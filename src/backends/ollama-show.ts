@@ -57,6 +57,8 @@ function fromDeclared(declared: readonly string[]): ModelCapabilities {
     tools: has.has("tools"),
     json_mode: has.has("completion"),
     embeddings: has.has("embedding"),
+    completion: has.has("completion"),
+    fim: has.has("insert"),
   };
 }
 

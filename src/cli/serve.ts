@@ -71,7 +71,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   const drained = await gateway.drain(timeoutSeconds * 1000);
   if (!drained) logger.warn("Shutdown deadline passed; ended the requests still running");
   // A finished request may still have bytes on their way out: close gently first, then force.
-  if (!(await withDeadline(server.stop(false), 1000))) await server.stop(true);
+  if (!(await withDeadline(server.stop(false), 1000, systemClock))) await server.stop(true);
   signals.remove();
   logger.info("Stopped");
   return 0;

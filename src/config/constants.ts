@@ -15,6 +15,9 @@ export const BACKEND_TYPES = [
 ] as const;
 export type BackendType = typeof BACKEND_TYPES[number];
 
+/** Hosted APIs (`X-Nexus-Backend-Type: cloud`); every other type runs in the home lab (`local`). */
+export const CLOUD_BACKEND_TYPES: ReadonlySet<BackendType> = new Set(["openai"]);
+
 export const ROUTING_STRATEGIES = ["smart", "round_robin", "priority_only", "random"] as const;
 export type RoutingStrategy = typeof ROUTING_STRATEGIES[number];
 

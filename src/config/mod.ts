@@ -31,6 +31,7 @@ export {
   ROUTING_STRATEGIES,
   type RoutingStrategy,
 } from "./schema.ts";
+export { CLOUD_BACKEND_TYPES } from "./constants.ts";
 export { ConfigError } from "./errors.ts";
 export { type ConfigFlags, ENV_KEYS } from "./layers.ts";
 export { findAliasProblem, MAX_ALIAS_HOPS } from "./aliases.ts";

@@ -91,6 +91,7 @@ const backendSchema = z.strictObject({
   type: z.enum(BACKEND_TYPES).default("generic"),
   priority: z.int().min(0).max(100).default(50),
   api_key_env: z.string().min(1).optional(),
+  forward_client_auth: z.boolean().default(false),
   first_byte_timeout_seconds: seconds.optional(),
 });
 

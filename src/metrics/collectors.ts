@@ -89,24 +89,27 @@ export function createPromRegistry(store: SeriesStore, registry: Registry): Prom
     for (const model of store.models.values()) yield* model.pairs.values();
   };
 
+  const endpoints = function* () {
+    for (const pair of pairs()) yield* pair.endpoints.values();
+  };
   new Counter({
     name: "nexus_requests_total",
     help:
-      "Chat completion requests by model, backend and HTTP status (streams counted when they end).",
-    labelNames: ["model", "backend", "status"],
+      "Inference requests by model, backend, endpoint and HTTP status (streams counted when they end).",
+    labelNames: ["model", "backend", "endpoint", "status"],
     registers,
     collect() {
       this.reset();
-      for (const pair of pairs()) {
-        for (const [status, count] of pair.statuses) {
-          this.inc({ ...pair.labels, status: String(status) }, count);
+      for (const series of endpoints()) {
+        for (const [status, count] of series.statuses) {
+          this.inc({ ...series.labels, status: String(status) }, count);
         }
       }
     },
   });
   new Counter({
     name: "nexus_errors_total",
-    help: "Failed chat completion requests by error type and model.",
+    help: "Failed inference requests by error type and model.",
     labelNames: ["error_type", "model"],
     registers,
     collect() {
@@ -132,11 +135,11 @@ export function createPromRegistry(store: SeriesStore, registry: Registry): Prom
   });
   new StoreHistogram({
     name: "nexus_request_duration_seconds",
-    help: "Chat completion duration from request received to response complete (stream end).",
-    labelNames: ["model", "backend"],
+    help: "Request duration from request received to response complete (stream end).",
+    labelNames: ["model", "backend", "endpoint"],
     registry: promRegistry,
   }, function* () {
-    for (const pair of pairs()) yield [pair.labels, pair.duration] as const;
+    for (const series of endpoints()) yield [series.labels, series.duration] as const;
   });
   new StoreHistogram({
     name: "nexus_time_to_first_byte_seconds",
@@ -150,7 +153,7 @@ export function createPromRegistry(store: SeriesStore, registry: Registry): Prom
   new StoreHistogram({
     name: "nexus_gateway_overhead_seconds",
     help:
-      "Time spent in Nexus per chat request: handler start to response ready, minus time waiting on backends.",
+      "Time spent in Nexus per request: handler start to response ready, minus time waiting on backends.",
     labelNames: [],
     registry: promRegistry,
   }, function* () {

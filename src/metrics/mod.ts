@@ -1,24 +1,24 @@
 /**
  * Observability: Prometheus metrics (`GET /metrics`), JSON stats (`GET /v1/stats`) and the
- * per-request log line. The chat handler and the health checker report through two hooks; the
+ * per-request log line. The exchange pipeline and the health checker report through two hooks; the
  * numbers they record live in a series store that prom-client reads only at scrape time.
  *
  * ```ts
  * const observability = createObservability({ registry, clock, logger, startedAt: clock.now() });
- * // ChatDeps.observe = observability.observeChat; HealthCheckerDeps.onCheck = observability.observeProbe
+ * // ExchangeDeps.observe = observability.observeExchange; HealthCheckerDeps.onCheck = observability.observeProbe
  * app.get("/metrics", observability.metrics);
  * ```
  * @module
  */
 import type { Context } from "hono";
-import type { ChatEvent } from "../api/mod.ts";
+import type { ExchangeEvent } from "../exchange/mod.ts";
 import type { CheckResult } from "../health/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import { createPromRegistry } from "./collectors.ts";
 import { handleMetrics, handleStats } from "./handlers.ts";
-import { createChatObserver } from "./observer.ts";
+import { createExchangeObserver } from "./observer.ts";
 import { SeriesStore } from "./series.ts";
 import { buildStats, type Stats } from "./stats.ts";
 
@@ -38,8 +38,8 @@ export interface ObservabilityDeps {
 }
 
 export interface Observability {
-  /** For `ChatDeps.observe`: records the request and writes its log line. */
-  readonly observeChat: (event: ChatEvent) => void;
+  /** For `ExchangeDeps.observe`: records the request and writes its log line. */
+  readonly observeExchange: (event: ExchangeEvent) => void;
   /** For `HealthCheckerDeps.onCheck`: the probe latency histogram. */
   readonly observeProbe: (backend: Backend, result: CheckResult, latencyMs: number) => void;
   /** `GET /metrics`. */
@@ -61,7 +61,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     startedAt: deps.startedAt,
   };
   return {
-    observeChat: createChatObserver({ store, clock: deps.clock, logger: deps.logger }),
+    observeExchange: createExchangeObserver({ store, clock: deps.clock, logger: deps.logger }),
     observeProbe(backend, result, latencyMs) {
       // A failed probe's time is its timeout, not a latency.
       if (result !== "failure") store.probe(backend.name).observe(latencyMs / 1000);

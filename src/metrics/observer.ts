@@ -1,15 +1,16 @@
 /**
- * The chat handler's `observe` hook: turns a decided request into a metrics record and a log
+ * The exchange pipeline's `observe` hook: turns a decided request into a metrics record and a log
  * line. A non-stream request is recorded at once; a stream when its `done` resolves (complete,
  * failed or abandoned), so its duration, chunks and usage are final. Nothing here may throw into
  * the request path.
  * @module
  */
-import type { ChatEvent } from "../api/mod.ts";
+import type { ExchangeEvent } from "../exchange/mod.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { ProxyOutcome, ResponseTap, StreamEnd } from "../proxy/mod.ts";
+import { FAILURES } from "../lib/failures.ts";
+import type { ResponseTap, StreamEnd } from "../proxy/mod.ts";
 import { recordRequest, type RequestRecord } from "./record.ts";
 import { requestLogFields } from "./request-log.ts";
 import type { ErrorType, SeriesStore } from "./series.ts";
@@ -21,12 +22,12 @@ export interface ObserverDeps {
   readonly logger: Logger;
 }
 
-export function createChatObserver(deps: ObserverDeps): (event: ChatEvent) => void {
+export function createExchangeObserver(deps: ObserverDeps): (event: ExchangeEvent) => void {
   const { clock } = deps;
-  return function observeChat(event: ChatEvent): void {
+  return function observeExchange(event: ExchangeEvent): void {
     const decidedAt = clock.monotonic();
     const result = event.result;
-    if (result?.response !== undefined && result.tap.streaming) {
+    if (result?.commit !== undefined && result.tap.streaming) {
       result.done.then((end) => complete(deps, event, decidedAt, end));
       return;
     }
@@ -36,7 +37,7 @@ export function createChatObserver(deps: ObserverDeps): (event: ChatEvent) => vo
 
 function complete(
   deps: ObserverDeps,
-  event: ChatEvent,
+  event: ExchangeEvent,
   decidedAt: number,
   end: StreamEnd | undefined,
 ): void {
@@ -64,7 +65,7 @@ function complete(
  * not part of it.
  */
 export function toRecord(
-  event: ChatEvent,
+  event: ExchangeEvent,
   decidedAt: number,
   endedAt: number,
   end: StreamEnd | undefined,
@@ -73,10 +74,11 @@ export function toRecord(
   const outcome = result?.outcome;
   const attempts = outcome?.attempts;
   const backend = outcome?.backend ?? attempts?.[attempts.length - 1]?.backend;
-  const answered = result?.response !== undefined && event.status < 400;
+  const answered = result?.commit !== undefined && event.status < 400;
   return {
+    endpoint: event.endpoint,
     model: outcome?.model ?? event.requestedModel,
-    unknownModel: event.errorCode === "model_not_found",
+    unknownModel: event.failure?.kind === "model_not_found",
     backend: backend?.name,
     status: event.status,
     error: errorType(event, end),
@@ -94,48 +96,19 @@ function tokens(tap: ResponseTap) {
   return tap.json !== undefined ? usageOf(tap.json) : findUsage(tap.bytes());
 }
 
-/** Rejections decided before any backend was tried. */
-const ERROR_BY_CODE: Readonly<Record<string, ErrorType>> = {
-  invalid_request_error: "invalid_request",
-  request_too_large: "invalid_request",
-  model_not_found: "model_not_found",
-  service_unavailable: "no_healthy_backend",
-};
-
-/** How a stream ended; the shutdown drain deadline counts as a deadline. */
+/** How a stream ended. */
 const ERROR_BY_END: Readonly<Record<StreamEnd, ErrorType | undefined>> = {
   complete: undefined,
   upstream_error: "upstream_error",
   timeout: "timeout",
-  shutdown: "timeout",
+  shutdown: "shutdown",
   client_closed: "client_closed",
 };
 
-function errorType(event: ChatEvent, end: StreamEnd | undefined): ErrorType | undefined {
-  const outcome = event.result?.outcome;
-  if (outcome?.failure !== undefined) return forwardError(outcome.failure.code, outcome);
-  if (event.errorCode !== undefined) return ERROR_BY_CODE[event.errorCode] ?? "invalid_request";
+function errorType(event: ExchangeEvent, end: StreamEnd | undefined): ErrorType | undefined {
+  // Nexus's own error answers: the failure table says how each kind counts.
+  if (event.failure !== undefined) return FAILURES[event.failure.kind].metric;
   // A backend's own error answer (4xx) passed through to the client.
   if (event.status >= 400) return "upstream_error";
   return end === undefined ? undefined : ERROR_BY_END[end];
-}
-
-/** Every candidate failed before the first byte: the last failure decides. */
-function forwardError(
-  code: NonNullable<ProxyOutcome["failure"]>["code"],
-  outcome: ProxyOutcome,
-): ErrorType {
-  switch (code) {
-    case "client_closed":
-      return "client_closed";
-    case "gateway_timeout":
-      return "timeout";
-    case "service_unavailable":
-      // Nexus shutting down (its drain deadline) or a backend's own 503 with Retry-After.
-      return outcome.attempts[outcome.attempts.length - 1]?.kind === "shutdown"
-        ? "timeout"
-        : "upstream_error";
-    case "bad_gateway":
-      return "upstream_error";
-  }
 }

@@ -6,8 +6,10 @@
 import type { ErrorType, SeriesStore } from "./series.ts";
 import type { TokenUsage } from "./usage.ts";
 
-/** One finished chat request, as the metrics see it. */
+/** One finished request (or stream), as the metrics see it. */
 export interface RequestRecord {
+  /** The route family: chat, embeddings, completions … */
+  readonly endpoint: string;
   /** The model served (after alias or fallback) when a backend was chosen, else the requested. */
   readonly model: string | undefined;
   /** The model does not exist (404): its name draws on the smaller unknown-model label budget. */
@@ -29,8 +31,9 @@ export interface RequestRecord {
 export function recordRequest(store: SeriesStore, record: RequestRecord): void {
   const model = store.model(record.model, record.unknownModel);
   const pair = store.pair(model, record.backend);
-  pair.countStatus(record.status);
-  pair.duration.observe(record.durationMs / 1000);
+  const endpoint = pair.endpoint(record.endpoint);
+  endpoint.countStatus(record.status);
+  endpoint.duration.observe(record.durationMs / 1000);
   if (record.ttfbMs !== undefined) pair.ttfb.observe(record.ttfbMs / 1000);
   store.overhead.observe(record.overheadMs / 1000);
   const usage = record.usage;

@@ -1,15 +1,15 @@
 /**
- * The one log line per chat request: who asked for what, where it went, how it ended and how
+ * The one log line per inference request: who asked for what, where it went, how it ended and how
  * long it took. Never the prompt or the completion. Built only when info is enabled.
  * @module
  */
-import type { ChatEvent } from "../api/mod.ts";
+import type { ExchangeEvent } from "../exchange/mod.ts";
 import type { LogFields } from "../lib/logger.ts";
 import type { StreamEnd } from "../proxy/mod.ts";
 import type { RequestRecord } from "./record.ts";
 
 export function requestLogFields(
-  event: ChatEvent,
+  event: ExchangeEvent,
   record: RequestRecord,
   end: StreamEnd | undefined,
 ): LogFields {
@@ -17,6 +17,7 @@ export function requestLogFields(
   const failed = outcome?.attempts ?? [];
   return {
     request_id: event.requestId,
+    endpoint: event.endpoint,
     model: event.requestedModel,
     resolved_model: outcome?.model,
     backend: record.backend,

@@ -14,15 +14,9 @@ import {
 } from "./buckets.ts";
 import { LabelCache, NONE } from "./labels.ts";
 
-export const ERROR_TYPES = [
-  "model_not_found",
-  "no_healthy_backend",
-  "upstream_error",
-  "timeout",
-  "client_closed",
-  "invalid_request",
-] as const;
-export type ErrorType = typeof ERROR_TYPES[number];
+import { ERROR_TYPES, type ErrorType } from "../lib/failures.ts";
+
+export { ERROR_TYPES, type ErrorType };
 const ERROR_INDEX = new Map<ErrorType, number>(ERROR_TYPES.map((type, i) => [type, i]));
 
 /** Distinct model names that reached a backend or exist in the fleet (served, 503). */
@@ -31,15 +25,31 @@ export const MODEL_LABEL_CAP = 200;
 export const UNKNOWN_MODEL_LABEL_CAP = 50;
 export const BACKEND_LABEL_CAP = 100;
 
+/** Requests of one model × backend pair through one endpoint (chat, embeddings …). */
+export class EndpointSeries {
+  /** Created once: prom-client caches the rendered label string per labels object. */
+  readonly labels: Readonly<Record<"model" | "backend" | "endpoint", string>>;
+  /** Requests by HTTP status. */
+  readonly statuses = new Map<number, number>();
+  readonly duration = new Buckets(DURATION_BUCKETS);
+
+  constructor(model: string, backend: string, endpoint: string) {
+    this.labels = { model, backend, endpoint };
+  }
+
+  countStatus(status: number): void {
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+  }
+}
+
 /** Everything recorded for one model × backend pair. */
 export class PairSeries {
   readonly model: string;
   readonly backend: string;
   /** Created once: prom-client caches the rendered label string per labels object. */
   readonly labels: Readonly<Record<"model" | "backend", string>>;
-  /** Requests by HTTP status. */
-  readonly statuses = new Map<number, number>();
-  readonly duration = new Buckets(DURATION_BUCKETS);
+  /** Requests and durations per endpoint (a bounded set of names: the routes). */
+  readonly endpoints = new Map<string, EndpointSeries>();
   readonly ttfb = new Buckets(TTFB_BUCKETS);
   promptTokens = 0;
   completionTokens = 0;
@@ -53,8 +63,13 @@ export class PairSeries {
     this.labels = { model, backend };
   }
 
-  countStatus(status: number): void {
-    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+  endpoint(name: string): EndpointSeries {
+    let series = this.endpoints.get(name);
+    if (series === undefined) {
+      series = new EndpointSeries(this.model, this.backend, name);
+      this.endpoints.set(name, series);
+    }
+    return series;
   }
 }
 

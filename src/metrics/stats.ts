@@ -61,9 +61,11 @@ export function buildStats(deps: StatsDeps): Stats {
     let prompt = 0;
     let completion = 0;
     for (const pair of model.pairs.values()) {
-      for (const count of pair.statuses.values()) requests += count;
-      duration.sum += pair.duration.sum;
-      duration.count += pair.duration.count;
+      for (const series of pair.endpoints.values()) {
+        for (const count of series.statuses.values()) requests += count;
+        duration.sum += series.duration.sum;
+        duration.count += series.duration.count;
+      }
       prompt += pair.promptTokens;
       completion += pair.completionTokens;
       const mean = ttfb.get(pair.backend) ?? { sum: 0, count: 0 };

@@ -1,315 +1,332 @@
 /**
- * One attempt at one backend: send, wait for headers (and, for streams, the first chunk) under
- * the first-byte deadline, then either commit — return a Response to the client — or report a
- * failure the caller may fail over from. The attempt owns its AbortController; the backend's
- * pending count is decremented exactly once, whatever happens.
+ * One attempt at one backend: `open` sends the request and waits for its headers (and, for a
+ * stream, its first chunk) under the first-byte deadline; then the attempt either commits — the
+ * client gets this backend's answer — or reports a failure the forwarder may fail over from.
+ * A stream whose first token is slow commits early with keep-alives (`commitEarly`), after which
+ * a failure can only be told inside the stream.
+ *
+ * The attempt owns its AbortController and timers (all from the Clock). The backend's pending
+ * count goes up in `begin` and down exactly once in `settle`, whatever happens.
  * @module
  */
-import type { Clock } from "../lib/clock.ts";
-import type { Backend, Registry } from "../registry/mod.ts";
-import type { TcpProbeResult } from "../runtime/mod.ts";
+export type {
+  AttemptCommit,
+  AttemptDeps,
+  AttemptFailure,
+  AttemptSpec,
+  Deadlines,
+} from "./attempt-types.ts";
+import type { StreamTranslator } from "../dialects/mod.ts";
+import type { TimerHandle } from "../lib/clock.ts";
+import { type Failure, failure as failureOf } from "../lib/failures.ts";
+import type { AttemptCommit, AttemptDeps, AttemptFailure, AttemptSpec } from "./attempt-types.ts";
+import { type Delivery, PassthroughDelivery, TranslatedDelivery } from "./delivery.ts";
 import {
   classify,
   ConnectFailure,
-  describe,
-  type FailureKind,
   FIRST_BYTE,
   IDLE,
   InvalidResponse,
   summarise,
 } from "./failures.ts";
-import { createPassThrough, type FirstChunk, type StreamEnd } from "./stream.ts";
-import type { ResponseTap } from "./tap.ts";
+import { type FirstChunk, type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
+import { readWholeAnswer } from "./whole-answer.ts";
 
-export { type FailureKind, REQUEST_TIMEOUT } from "./failures.ts";
+type Opened =
+  | { readonly kind: "stream"; readonly upstream: Response; readonly chunk: OpenedChunk }
+  | { readonly kind: "whole"; readonly upstream: Response }
+  | { readonly kind: "failed"; readonly error: unknown; readonly upstream?: Response };
 
-export interface AttemptFailure {
-  readonly ok: false;
-  readonly backend: Backend;
-  readonly kind: FailureKind;
-  readonly message: string;
-  readonly status?: number;
-  /** The backend's Retry-After, when it sent one with a 5xx. */
-  readonly retryAfter?: string;
-}
+const KEEP_ALIVE_DUE = Symbol("keep-alive due");
 
-export interface AttemptCommit {
-  readonly ok: true;
-  readonly backend: Backend;
-  /** Status for the client: the backend's, or 200 for a stream committed before its headers. */
-  readonly status: number;
-  readonly contentType: string | null;
-  readonly retryAfter: string | null;
-  /** The body to send to the client (bytes for non-stream, a pass-through for streams). */
-  readonly body: ReadableStream<Uint8Array> | ArrayBuffer;
-  /** Time to the first byte; undefined while (or if never) a stream committed early has one. */
-  readonly ttfbMs: number | undefined;
-  /** The parsed non-stream JSON body (already validated), for usage accounting. */
-  readonly json?: unknown;
-}
-
-export interface AttemptOptions {
-  readonly backend: Backend;
-  readonly url: string;
-  readonly init: { headers: Headers; body: string };
-  readonly stream: boolean;
-  readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
-  readonly clock: Clock;
-  readonly registry: Registry;
-  /** Aborts when the client leaves or the whole-request deadline passes. */
-  readonly requestSignal: AbortSignal;
-  readonly firstByteMs: number;
-  readonly idleMs: number;
-  readonly keepAliveMs: number;
-  /** After this long without headers, probe the backend's port once (see watchConnect). */
-  readonly connectMs: number;
-  readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
-  readonly onStreamEnd: (end: StreamEnd, detail?: string) => void;
-  /** Notes the committed stream's events and tail (metrics). */
-  readonly tap?: ResponseTap;
-}
-
-const decoder = new TextDecoder();
-
-export async function attempt(options: AttemptOptions): Promise<AttemptCommit | AttemptFailure> {
-  const { backend, clock, registry } = options;
-  const controller = new AbortController();
-  const started = clock.monotonic();
-  const forwardAbort = () => controller.abort(options.requestSignal.reason);
-  // The client may have left (or a deadline passed) while an earlier candidate was failing.
-  if (options.requestSignal.aborted) forwardAbort();
-  else options.requestSignal.addEventListener("abort", forwardAbort, { once: true });
-  const firstByteTimer = clock.setTimeout(() => controller.abort(FIRST_BYTE), options.firstByteMs);
-  let headersArrived = false;
+export class Attempt {
+  readonly #deps: AttemptDeps;
+  readonly #spec: AttemptSpec;
+  readonly #controller = new AbortController();
+  readonly #forwardAbort = () => this.#controller.abort(this.#spec.requestSignal.reason);
+  #startedAt = 0;
+  #firstByteTimer: TimerHandle | undefined;
+  #connectTimer: TimerHandle | undefined;
+  #headersArrived = false;
+  #settled = false;
   /** Set when a stream committed before its first chunk finally gets it. */
-  let firstByteMs: number | undefined;
-  // Fetch cannot tell "still connecting" from "connected, model thinking". When no headers have
-  // come after the connect deadline, one raw TCP probe tells them apart: a dead host fails over
-  // now, a live one (say, loading a model) keeps its first-byte deadline. Fast requests pay nothing.
-  const watchConnect = async () => {
-    const { hostname, port } = hostAndPort(backend.url);
-    const result = await options.tcpProbe!(hostname, port, options.connectMs);
-    if (!headersArrived && !controller.signal.aborted && result !== "open") {
-      controller.abort(new ConnectFailure(result));
-    }
-  };
-  const connectTimer = options.tcpProbe
-    ? clock.setTimeout(() => void watchConnect(), options.connectMs)
-    : undefined;
-  backend.pending++;
-  backend.requests++;
-  let settled = false;
-  const settle = (failed: string | undefined) => {
-    if (settled) return;
-    settled = true;
-    backend.pending--;
-    clock.clearTimeout(firstByteTimer);
-    if (connectTimer !== undefined) clock.clearTimeout(connectTimer);
-    options.requestSignal.removeEventListener("abort", forwardAbort);
-    if (failed !== undefined) {
-      backend.errors++;
-      backend.last_error = failed;
-    }
-  };
-  const failure = (error: unknown, status?: number, retryAfter?: string | null): AttemptFailure => {
-    const { kind, message } = classify(
-      controller.signal,
-      options.requestSignal,
-      error,
-      status,
-      options,
-    );
-    settle(kind === "client_closed" ? undefined : message);
-    return {
-      ok: false,
-      backend,
-      kind,
-      message,
-      ...(status === undefined ? {} : { status }),
-      ...(retryAfter ? { retryAfter } : {}),
-    };
-  };
+  #firstByteMs: number | undefined;
 
-  const send = async () => {
-    const upstream = await options.fetch(options.url, {
-      method: "POST",
-      headers: options.init.headers,
-      body: options.init.body,
-      signal: controller.signal,
-    });
-    headersArrived = true;
-    if (connectTimer !== undefined) clock.clearTimeout(connectTimer);
-    return upstream;
-  };
-  const commitWhole = async (upstream: Response): Promise<AttemptCommit | AttemptFailure> => {
-    // Non-stream answers are small: reading them whole lets a truncated body fail over too.
-    const bytes = await upstream.arrayBuffer();
-    const ttfbMs = clock.monotonic() - started;
-    let json: unknown;
-    if (upstream.ok && upstream.headers.get("content-type")?.includes("json")) {
-      // A 200 whose JSON does not parse is a broken backend, not an answer: fail over.
-      try {
-        json = JSON.parse(decoder.decode(bytes));
-      } catch {
-        return failure(new InvalidResponse("the response body is not valid JSON"));
-      }
+  constructor(deps: AttemptDeps, spec: AttemptSpec) {
+    this.#deps = deps;
+    this.#spec = spec;
+  }
+
+  /** Sends, waits, and commits or fails; never throws. */
+  async run(): Promise<AttemptCommit | AttemptFailure> {
+    this.#begin();
+    try {
+      if (this.#spec.plan.stream) return await this.#runStream();
+      const upstream = await this.#send();
+      if (upstream.status >= 500) return await this.#serverError(upstream);
+      return await this.#commitWhole(upstream);
+    } catch (error) {
+      return this.#failed(error);
     }
-    if (upstream.ok) registry.recordLatency(backend, ttfbMs);
-    settle(undefined);
+  }
+
+  /** Counts the request, links the client's signal and starts the deadlines. */
+  #begin(): void {
+    const { clock, registry } = this.#deps;
+    const { requestSignal, deadlines, backend } = this.#spec;
+    this.#startedAt = clock.monotonic();
+    // The client may have left (or a deadline passed) while an earlier candidate was failing.
+    if (requestSignal.aborted) this.#forwardAbort();
+    else requestSignal.addEventListener("abort", this.#forwardAbort, { once: true });
+    this.#firstByteTimer = clock.setTimeout(
+      () => this.#controller.abort(FIRST_BYTE),
+      deadlines.firstByteMs,
+    );
+    if (this.#deps.tcpProbe) {
+      this.#connectTimer = clock.setTimeout(() => void this.#watchConnect(), deadlines.connectMs);
+    }
+    registry.beginRequest(backend);
+  }
+
+  async #send(): Promise<Response> {
+    const { backend, plan, headers } = this.#spec;
+    const upstream = await this.#deps.fetch(backend.url + plan.path, {
+      method: "POST",
+      headers,
+      body: plan.body,
+      signal: this.#controller.signal,
+    });
+    this.#headersArrived = true;
+    this.#clearConnectTimer();
+    return upstream;
+  }
+
+  /**
+   * Fetch cannot tell "still connecting" from "connected, model thinking". When no headers have
+   * come after the connect deadline, one raw TCP probe tells them apart: a dead host fails over
+   * now, a live one (say, loading a model) keeps its first-byte deadline. Fast requests pay nothing.
+   */
+  async #watchConnect(): Promise<void> {
+    const { hostname, port } = hostAndPort(this.#spec.backend.url);
+    const result = await this.#deps.tcpProbe!(hostname, port, this.#spec.deadlines.connectMs);
+    if (!this.#headersArrived && !this.#controller.signal.aborted && result !== "open") {
+      this.#controller.abort(new ConnectFailure(result));
+    }
+  }
+
+  /** A whole answer: read it, check it, translate it if the client speaks another dialect. */
+  async #commitWhole(upstream: Response): Promise<AttemptCommit | AttemptFailure> {
+    const answer = await readWholeAnswer(upstream, this.#spec.plan.translation, this.#spec.tap);
+    if (answer instanceof InvalidResponse) return this.#failed(answer);
+    const ttfbMs = this.#deps.clock.monotonic() - this.#startedAt;
+    if (upstream.ok) this.#deps.registry.recordLatency(this.#spec.backend, ttfbMs);
+    this.#settle(undefined);
     return {
       ok: true,
-      backend,
+      backend: this.#spec.backend,
       status: upstream.status,
-      contentType: upstream.headers.get("content-type"),
+      contentType: answer.contentType,
       retryAfter: upstream.headers.get("retry-after"),
-      body: bytes,
+      body: answer.body,
       ttfbMs,
-      ...(json === undefined ? {} : { json }),
+      ...(answer.rejection === undefined ? {} : { rejection: answer.rejection }),
     };
-  };
+  }
 
-  try {
-    if (options.stream) return await attemptStream();
-    const upstream = await send();
-    if (upstream.status >= 500) return failure(...await serverError(upstream));
-    return await commitWhole(upstream);
-  } catch (error) {
-    return failure(error);
+  /** A stream: headers and first chunk decide; a slow first token commits early instead. */
+  async #runStream(): Promise<AttemptCommit | AttemptFailure> {
+    const opening = this.#open();
+    const opened = await this.#raceKeepAlive(opening);
+    if (opened === KEEP_ALIVE_DUE) return this.#commitEarly(opening);
+    // Nothing has reached the client yet: a failure here can still fail over.
+    if (opened.kind === "failed") {
+      return opened.upstream
+        ? await this.#serverError(opened.upstream)
+        : this.#failed(opened.error);
+    }
+    if (opened.kind === "whole") return await this.#commitWhole(opened.upstream);
+    return this.#commitStream(opened.upstream, opened.chunk);
   }
 
   /** Sends, then waits for headers and the first chunk: what decides whether this backend works. */
-  async function open(): Promise<Opened> {
+  async #open(): Promise<Opened> {
     try {
-      const upstream = await send();
-      if (upstream.status >= 500) return { kind: "failed", failure: await serverError(upstream) };
+      const upstream = await this.#send();
+      if (upstream.status >= 500) return { kind: "failed", error: undefined, upstream };
       if (!upstream.ok || !upstream.body) return { kind: "whole", upstream };
       const reader = upstream.body.getReader();
       const first = await reader.read();
       if (first.done) {
         return {
           kind: "failed",
-          failure: [new Error("the backend closed the stream before sending anything")],
+          error: new Error("the backend closed the stream before sending anything"),
         };
       }
       return { kind: "stream", upstream, chunk: { ok: true, reader, first: first.value } };
     } catch (error) {
-      return { kind: "failed", failure: [error] };
+      return { kind: "failed", error };
     }
   }
 
-  async function attemptStream(): Promise<AttemptCommit | AttemptFailure> {
-    const opening = open();
-    const opened = await raceKeepAlive(opening, options.keepAliveMs);
-    if (opened !== KEEP_ALIVE_DUE) {
-      // Nothing has reached the client yet: a failure here can still fail over.
-      if (opened.kind === "failed") return failure(...opened.failure);
-      if (opened.kind === "whole") return await commitWhole(opened.upstream);
-      clock.clearTimeout(firstByteTimer);
-      const ttfbMs = clock.monotonic() - started;
-      registry.recordLatency(backend, ttfbMs);
-      return {
-        ok: true,
-        backend,
-        status: opened.upstream.status,
-        contentType: opened.upstream.headers.get("content-type"),
-        retryAfter: null,
-        body: tap(opened.chunk),
-        ttfbMs,
-      };
-    }
-    // The first token is slow (a model loading): commit now and keep the connection alive.
-    // From here a failure can only be reported inside the stream.
-    const firstChunk = opening.then(async (result): Promise<FirstChunk> => {
-      if (result.kind === "stream") return result.chunk;
-      if (result.kind === "failed") return { ok: false, error: result.failure[0] };
-      const text = await result.upstream.text().catch(() => "");
-      return { ok: false, error: new Error(`HTTP ${result.upstream.status}${summarise(text)}`) };
+  /** Waits for the first chunk, or until keep-alives must start (0 = never). */
+  #raceKeepAlive(opening: Promise<Opened>): Promise<Opened | typeof KEEP_ALIVE_DUE> {
+    const { keepAliveMs } = this.#spec.deadlines;
+    if (keepAliveMs <= 0) return opening;
+    const { clock } = this.#deps;
+    let timer: TimerHandle | undefined;
+    const due = new Promise<typeof KEEP_ALIVE_DUE>((resolve) => {
+      timer = clock.setTimeout(() => resolve(KEEP_ALIVE_DUE), keepAliveMs);
     });
+    return Promise.race([opening, due]).finally(() => clock.clearTimeout(timer!));
+  }
+
+  #commitStream(upstream: Response, chunk: OpenedChunk): AttemptCommit {
+    const { clock, registry } = this.#deps;
+    this.#clearFirstByteTimer();
+    const ttfbMs = clock.monotonic() - this.#startedAt;
+    registry.recordLatency(this.#spec.backend, ttfbMs);
+    const translator = this.#spec.plan.translation?.stream();
     return {
       ok: true,
-      backend,
-      status: 200,
-      contentType: "text/event-stream",
+      backend: this.#spec.backend,
+      status: upstream.status,
+      contentType: translator?.contentType ?? upstream.headers.get("content-type"),
       retryAfter: null,
-      body: tap(firstChunk),
+      body: this.#relay(chunk, this.#delivery(translator)),
+      ttfbMs,
+    };
+  }
+
+  /** The first token is slow (a model loading): commit now and keep the connection alive. */
+  #commitEarly(opening: Promise<Opened>): AttemptCommit {
+    const firstChunk = opening.then(async (opened): Promise<FirstChunk> => {
+      if (opened.kind === "stream") return opened.chunk;
+      if (opened.kind === "failed" && !opened.upstream) return { ok: false, error: opened.error };
+      const upstream = opened.upstream!;
+      const text = await upstream.text().catch(() => "");
+      return { ok: false, error: new Error(`HTTP ${upstream.status}${summarise(text)}`) };
+    });
+    const translator = this.#spec.plan.translation?.stream();
+    const firstByteMs = () => this.#firstByteMs;
+    return {
+      ok: true,
+      backend: this.#spec.backend,
+      status: 200,
+      contentType: translator?.contentType ?? this.#spec.dialect.streamContentType,
+      retryAfter: null,
+      body: this.#relay(firstChunk, this.#delivery(translator)),
       // The first token comes later than this commit: report it once it has arrived.
       get ttfbMs() {
-        return firstByteMs;
+        return firstByteMs();
       },
     };
   }
 
-  function tap(
-    start: Extract<FirstChunk, { ok: true }> | Promise<FirstChunk>,
-  ): ReadableStream<Uint8Array> {
-    return createPassThrough({
+  #delivery(translator: StreamTranslator | undefined): Delivery {
+    const translation = this.#spec.plan.translation;
+    return translator && translation
+      ? new TranslatedDelivery(translator, translation.framing)
+      : new PassthroughDelivery(this.#spec.dialect);
+  }
+
+  #relay(start: OpenedChunk | Promise<FirstChunk>, delivery: Delivery): ReadableStream<Uint8Array> {
+    const { clock, registry } = this.#deps;
+    const { deadlines, dialect, backend } = this.#spec;
+    return Relay.stream({
       start,
-      keepAliveMs: options.keepAliveMs,
-      idleMs: options.idleMs,
+      delivery,
+      keepAlive: dialect.keepAlive(this.#spec.model),
+      keepAliveMs: deadlines.keepAliveMs,
+      idleMs: deadlines.idleMs,
       clock,
-      tap: options.tap,
-      abort: (reason) => controller.abort(reason === "idle" ? IDLE : options.requestSignal.reason),
-      describeFailure: (error) => {
-        const { kind, message } = classify(
-          controller.signal,
-          options.requestSignal,
-          error,
-          undefined,
-          options,
-        );
-        if (kind === "client_closed") return { end: "client_closed", message };
-        if (kind === "shutdown") return { end: "shutdown", message };
-        const timeout = kind === "timeout" || kind === "request_timeout";
-        return {
-          end: timeout ? "timeout" : "upstream_error",
-          message: `Backend ${backend.name} ${timeout ? "timed out" : "failed"}: ${message}`,
-        };
-      },
+      tap: this.#spec.tap,
+      abort: (reason) =>
+        this.#controller.abort(reason === "idle" ? IDLE : this.#spec.requestSignal.reason),
+      describeFailure: (error) => this.#streamFailure(error),
       onFirstByte: () => {
-        clock.clearTimeout(firstByteTimer);
-        firstByteMs = clock.monotonic() - started;
-        registry.recordLatency(backend, firstByteMs);
+        this.#clearFirstByteTimer();
+        this.#firstByteMs = clock.monotonic() - this.#startedAt;
+        registry.recordLatency(backend, this.#firstByteMs);
       },
       onEnd: (end, detail) => {
-        settle(end === "upstream_error" || end === "timeout" ? detail ?? describe(end) : undefined);
-        options.onStreamEnd(end, detail);
+        this.#settle(end === "upstream_error" || end === "timeout" ? detail ?? end : undefined);
+        this.#spec.onStreamEnd(end, detail);
       },
     });
   }
-}
 
-type Opened =
-  | {
-    readonly kind: "stream";
-    readonly upstream: Response;
-    readonly chunk: Extract<FirstChunk, { ok: true }>;
+  /** A failure after the commit: how the stream ends, and what the client is told. */
+  #streamFailure(error: unknown): { end: StreamEnd; failure?: Failure } {
+    const { kind, message } = classify(
+      this.#controller.signal,
+      this.#spec.requestSignal,
+      error,
+      undefined,
+      this.#spec.deadlines,
+    );
+    const name = this.#spec.backend.name;
+    if (kind === "client_closed") return { end: "client_closed" };
+    if (kind === "shutdown") {
+      return { end: "shutdown", failure: failureOf("shutting_down", message) };
+    }
+    if (kind === "timeout" || kind === "request_timeout") {
+      const text = `Backend ${name} timed out: ${message}`;
+      return { end: "timeout", failure: failureOf("upstream_timeout", text) };
+    }
+    const text = `Backend ${name} failed: ${message}`;
+    return { end: "upstream_error", failure: failureOf("upstream_failed", text) };
   }
-  | { readonly kind: "whole"; readonly upstream: Response }
-  | { readonly kind: "failed"; readonly failure: [unknown, number?, (string | null)?] };
 
-/** A 5xx before the first byte: its status, a short body and Retry-After, for the failure. */
-async function serverError(upstream: Response): Promise<[Error, number, string | null]> {
-  const detail = await upstream.text().catch(() => "");
-  return [
-    new Error(`HTTP ${upstream.status}${summarise(detail)}`),
-    upstream.status,
-    upstream.headers.get("retry-after"),
-  ];
-}
+  /** A 5xx before the first byte: its status, a short body and Retry-After, for the failure. */
+  async #serverError(upstream: Response): Promise<AttemptFailure> {
+    const detail = await upstream.text().catch(() => "");
+    return this.#failed(
+      new Error(`HTTP ${upstream.status}${summarise(detail)}`),
+      upstream.status,
+      upstream.headers.get("retry-after"),
+    );
+  }
 
-const KEEP_ALIVE_DUE = Symbol("keep-alive due");
+  #failed(error: unknown, status?: number, retryAfter?: string | null): AttemptFailure {
+    const { kind, message } = classify(
+      this.#controller.signal,
+      this.#spec.requestSignal,
+      error,
+      status,
+      this.#spec.deadlines,
+    );
+    this.#settle(kind === "client_closed" ? undefined : message);
+    return {
+      ok: false,
+      backend: this.#spec.backend,
+      kind,
+      message,
+      ...(status === undefined ? {} : { status }),
+      ...(retryAfter ? { retryAfter } : {}),
+    };
+  }
 
-/** Waits for the first chunk, or until keep-alives must start (0 = never). */
-function raceKeepAlive<T>(
-  read: Promise<T>,
-  keepAliveMs: number,
-): Promise<T | typeof KEEP_ALIVE_DUE> {
-  if (keepAliveMs <= 0) return read;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const due = new Promise<typeof KEEP_ALIVE_DUE>((
-    resolve,
-  ) => (timer = setTimeout(() => resolve(KEEP_ALIVE_DUE), keepAliveMs)));
-  return Promise.race([read, due]).finally(() => clearTimeout(timer));
+  /** Ends the attempt's bookkeeping exactly once. */
+  #settle(failed: string | undefined): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#clearFirstByteTimer();
+    this.#clearConnectTimer();
+    this.#spec.requestSignal.removeEventListener("abort", this.#forwardAbort);
+    this.#deps.registry.endRequest(this.#spec.backend, failed);
+  }
+
+  #clearFirstByteTimer(): void {
+    if (this.#firstByteTimer === undefined) return;
+    this.#deps.clock.clearTimeout(this.#firstByteTimer);
+    this.#firstByteTimer = undefined;
+  }
+
+  #clearConnectTimer(): void {
+    if (this.#connectTimer === undefined) return;
+    this.#deps.clock.clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+  }
 }
 
 function hostAndPort(url: string): { hostname: string; port: number } {

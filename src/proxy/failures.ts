@@ -7,7 +7,8 @@
 import { networkErrorReason } from "../lib/network.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 
-export type FailureKind =
+/** Why one attempt failed, as the forwarder sees it (the client-facing kinds: lib/failures.ts). */
+export type AttemptFailureKind =
   | "shutdown"
   | "network"
   | "status"
@@ -44,7 +45,7 @@ export function classify(
   error: unknown,
   status: number | undefined,
   deadlines: Deadlines,
-): { kind: FailureKind; message: string } {
+): { kind: AttemptFailureKind; message: string } {
   if (error instanceof InvalidResponse) return { kind: "invalid_response", message: error.message };
   if (status !== undefined) return { kind: "status", message: describe(error) };
   if (!signal.aborted) return { kind: "network", message: networkErrorReason(error) };

@@ -1,6 +1,7 @@
 /**
  * The proxy: forwards a routed request to its candidates with failover, deadlines and
- * client-disconnect propagation, passing the backend's bytes through untouched.
+ * client-disconnect propagation; passes the backend's bytes through untouched, or through a
+ * dialect's translator.
  * @module
  */
 export {
@@ -11,7 +12,9 @@ export {
   type ProxyRequest,
   type RouteReason,
 } from "./forward.ts";
-export type { AttemptFailure, FailureKind } from "./attempt.ts";
-export { inStreamError, type StreamEnd } from "./stream.ts";
+export type { AttemptCommit, AttemptFailure } from "./attempt.ts";
+export type { AttemptFailureKind } from "./failures.ts";
+export { EventSplitter } from "./event-splitter.ts";
+export type { StreamEnd } from "./relay.ts";
 export { SHUTDOWN } from "./failures.ts";
 export { ResponseTap, TAIL_BYTES } from "./tap.ts";

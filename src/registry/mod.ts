@@ -16,8 +16,10 @@ export {
   RegistryConflictError,
   type RegistryEvent,
 } from "./registry.ts";
+export { type Operation, servesOperation } from "./operations.ts";
 export type {
   Backend,
+  BackendFeatures,
   BackendSpec,
   BackendStatus,
   BackendType,

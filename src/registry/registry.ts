@@ -7,6 +7,7 @@
 import { NexusError } from "../lib/errors.ts";
 import type {
   Backend,
+  BackendFeatures,
   BackendSpec,
   BackendStatus,
   BackendType,
@@ -70,6 +71,7 @@ export class Registry {
     const backend: Backend = {
       ...spec,
       status: initial.status ?? "unknown",
+      features: {},
       models: initial.models ?? [],
       pending: 0,
       requests: 0,
@@ -133,6 +135,10 @@ export class Registry {
       mutable.metadata = changes.metadata;
       changed = true;
     }
+    // Another server (or another kind of server) may answer now: what it serves is unknown again.
+    if (backend.url !== previous.url || backend.type !== previous.type) {
+      (backend as { features: BackendFeatures }).features = {};
+    }
     if (changed) this.#emit({ kind: "updated", backend, previous });
     return backend;
   }
@@ -191,6 +197,34 @@ export class Registry {
     backend.models = models;
     this.#rebuildIndex();
     this.#emit({ kind: "models", backend });
+  }
+
+  /** A request is being sent to `backend`: it counts as pending until `endRequest`. */
+  beginRequest(backend: Backend): void {
+    backend.pending++;
+    backend.requests++;
+  }
+
+  /**
+   * The request begun on `backend` is over (answered, failed or abandoned); call exactly once per
+   * `beginRequest`. A failure message counts as an error and becomes the backend's `last_error`.
+   */
+  endRequest(backend: Backend, failed?: string): void {
+    backend.pending--;
+    if (failed !== undefined) this.recordFailure(backend, failed);
+  }
+
+  /** Something went wrong with `backend`: counted, and shown as its `last_error`. */
+  recordFailure(backend: Backend, message: string): void {
+    backend.errors++;
+    backend.last_error = message;
+  }
+
+  /** What the backend serves natively (probed once); merged into what was known. */
+  setFeatures(name: string, features: BackendFeatures): void {
+    const backend = this.#backends.get(name);
+    if (!backend) return;
+    backend.features = { ...backend.features, ...features };
   }
 
   /** Feeds one latency sample (ms) into the backend's moving average. */

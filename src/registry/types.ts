@@ -15,6 +15,10 @@ export interface ModelCapabilities {
   readonly tools?: boolean;
   readonly json_mode?: boolean;
   readonly embeddings?: boolean;
+  /** Generates text (chat and completions): false for an embedding-only model. */
+  readonly completion?: boolean;
+  /** Fill-in-the-middle (`suffix`): Ollama's `insert` capability. */
+  readonly fim?: boolean;
 }
 
 export interface ModelInfo {
@@ -40,14 +44,28 @@ export interface BackendSpec {
   readonly source: DiscoverySource;
   /** Environment variable holding the API key (the key itself is never stored here). */
   readonly api_key_env?: string;
+  /** Send the client's own Authorization header to this backend (when it has no key of its own). */
+  readonly forward_client_auth?: boolean;
   readonly first_byte_timeout_seconds?: number;
   /** Free-form facts (mDNS TXT version, server version). */
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Native front doors a backend serves itself, learned by probing once (unknown until then):
+ * a request in that dialect is passed through untouched instead of translated.
+ */
+export interface BackendFeatures {
+  /** `POST /v1/responses` (OpenAI Responses API). */
+  readonly responses?: boolean;
+  /** `POST /v1/messages` (Anthropic Messages API). */
+  readonly messages?: boolean;
+}
+
 /** A backend and its live state, as the registry holds it. */
 export interface Backend extends BackendSpec {
   status: BackendStatus;
+  features: BackendFeatures;
   models: readonly ModelInfo[];
   /** Requests in flight now. */
   pending: number;

@@ -47,6 +47,7 @@ export function collectCandidates(
       if (trace !== undefined) {
         const reason = describeExclusion(excluded, backend, info, required);
         trace.excluded.push({ backend: backend.name, model, reason });
+        trace.kinds.push(excluded);
       }
       continue;
     }

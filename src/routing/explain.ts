@@ -32,8 +32,8 @@ export type ExplainedDecision =
   }
   | {
     readonly ok: false;
-    readonly status: 404 | 503;
-    readonly code: "model_not_found" | "service_unavailable";
+    readonly status: 400 | 404 | 503;
+    readonly code: string;
     readonly message: string;
   };
 

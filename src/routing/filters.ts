@@ -1,25 +1,55 @@
 /**
- * The filters a backend must pass before it is scored, in a fixed order: healthy, then (for the
- * requested model) vision, tools, JSON mode, context length. Being served at all is the
- * registry's model index itself: only backends that list the model are ever looked at.
+ * The filters a backend must pass before it is scored, in a fixed order: healthy, serves the
+ * operation at all, then (for the requested model) what the model can do — embed, generate,
+ * fill in the middle, see images, call tools, JSON mode — and context length. Being served at
+ * all is the registry's model index itself: only backends that list the model are looked at.
  *
  * Capabilities are tri-state. Only a *known* lack (`false`, or a known context length that is too
  * small) excludes; `undefined` means "not known" and the backend stays in.
  * @module
  */
-import type { Backend, ModelInfo } from "../registry/mod.ts";
+import { type Backend, type ModelInfo, servesOperation } from "../registry/mod.ts";
 import type { RouteRequirements } from "./requirements.ts";
 
 /** Why a backend was excluded, as a constant (the hot path allocates no strings). */
-export type ExclusionKind = "status" | "vision" | "tools" | "json_mode" | "context_length";
+export type ExclusionKind =
+  | "status"
+  | "operation"
+  | "embeddings"
+  | "embedding_model"
+  | "fim"
+  | "vision"
+  | "tools"
+  | "json_mode"
+  | "context_length";
+
+/**
+ * Exclusions no retry can cure: the model or server cannot do what the request asks. When every
+ * backend is excluded for one of these, the client gets a 400, not a 503.
+ */
+export const PERMANENT_EXCLUSIONS: ReadonlySet<ExclusionKind> = new Set([
+  "embeddings",
+  "context_length",
+]);
 
 export function exclusionOf(
   backend: Backend,
   info: ModelInfo,
   required: RouteRequirements,
 ): ExclusionKind | undefined {
-  if (backend.status !== "healthy") return "status";
+  const status = backend.status;
+  if (status !== "healthy") return "status";
+  const operation = required.operation;
+  if (!servesOperation(backend, operation)) return "operation";
   const capabilities = info.capabilities;
+  if (operation === "embeddings") {
+    return capabilities.embeddings === false ? "embeddings" : undefined;
+  }
+  // A model known to embed and not known to generate is an embedding model.
+  if (capabilities.embeddings === true && capabilities.completion !== true) {
+    return "embedding_model";
+  }
+  if (required.fim && capabilities.fim === false) return "fim";
   if (required.vision && capabilities.vision === false) return "vision";
   if (required.tools && capabilities.tools === false) return "tools";
   if (required.json_mode && capabilities.json_mode === false) return "json_mode";
@@ -38,6 +68,14 @@ export function describeExclusion(
   switch (kind) {
     case "status":
       return `status ${backend.status}`;
+    case "operation":
+      return `a ${backend.type} server does not serve ${required.operation}`;
+    case "embeddings":
+      return "not an embedding model";
+    case "embedding_model":
+      return "embedding model";
+    case "fim":
+      return "no fill-in-the-middle (suffix) support";
     case "vision":
       return "no vision support";
     case "tools":

@@ -11,7 +11,12 @@
  * @module
  */
 export { Router, type RouterOptions } from "./router.ts";
-export { NO_REQUIREMENTS, requirementsOf, type RouteRequirements } from "./requirements.ts";
+export {
+  estimateTokens,
+  NO_REQUIREMENTS,
+  requirementsOf,
+  type RouteRequirements,
+} from "./requirements.ts";
 export {
   scoreBackend,
   type ScoreComponents,
@@ -25,6 +30,7 @@ export type {
   FallbackOutcome,
   FallbackTrace,
   RejectionContext,
+  RejectionKind,
   RouteCandidate,
   RouteDecision,
   RouteRejection,

@@ -1,14 +1,20 @@
 /**
  * Rejections a client can act on: 404 lists what exists; 503 names every excluded backend and
- * why, and the fallback chain that was tried. The message carries the gist, `context` the whole.
+ * why, and the fallback chain that was tried. When every backend was excluded for the same
+ * permanent reason — the model cannot embed, or no window can hold the prompt — retrying cannot
+ * help, and the answer is 400 saying so. The message carries the gist, `context` the whole.
  * @module
  */
+import { FAILURES } from "../lib/failures.ts";
 import type { FallbackStep } from "./chains.ts";
+import { type ExclusionKind, PERMANENT_EXCLUSIONS } from "./filters.ts";
 import type { RouteRequirements } from "./requirements.ts";
-import type { Exclusion, RouteRejection, RouteTrace } from "./types.ts";
+import type { Exclusion, RejectionKind, RouteRejection, RouteTrace } from "./types.ts";
 
-/** Exclusions spelled out in a 503 message; the rest are counted (all are in the context). */
+/** Exclusions spelled out in a message; the rest are counted (all are in the context). */
 const MESSAGE_EXCLUSIONS = 5;
+/** Model ids listed in a 404's message; the rest are counted (GET /v1/models has them all). */
+const MESSAGE_MODELS = 20;
 
 export function notFoundRejection(
   requested: string,
@@ -17,14 +23,18 @@ export function notFoundRejection(
   available: readonly string[],
 ): RouteRejection {
   const fallbacks = chain ? `, nor its fallbacks (${chainText(chain)})` : "";
+  const shown = available.slice(0, MESSAGE_MODELS);
+  const more = available.length > shown.length
+    ? ` and ${available.length - shown.length} more (GET /v1/models)`
+    : "";
   const list = available.length
-    ? `Available models: ${available.join(", ")}`
+    ? `Available models: ${shown.join(", ")}${more}`
     : "No models are available";
-  return {
-    status: 404,
-    code: "model_not_found",
-    message: `Model ${named(requested, model)} not found${fallbacks}. ${list}`,
-  };
+  return rejection(
+    "model_not_found",
+    `Model ${named(requested, model)} not found${fallbacks}. ${list}`,
+    "model",
+  );
 }
 
 export function unavailableRejection(
@@ -34,23 +44,74 @@ export function unavailableRejection(
   chain: readonly FallbackStep[] | undefined,
   trace: RouteTrace,
 ): RouteRejection {
-  const fallbacks = chain ? ` or its fallbacks (${chainText(chain)})` : "";
-  const shown = trace.excluded.slice(0, MESSAGE_EXCLUSIONS).map((e) => exclusionText(e, !!chain));
-  const more = trace.excluded.length - shown.length;
-  const tail = more > 0 ? `; and ${more} more (see error.context.excluded)` : "";
-  return {
-    status: 503,
-    code: "service_unavailable",
-    message: `No backend can serve model ${named(requested, model)}${fallbacks} right now: ${
-      shown.join("; ")
-    }${tail}`,
-    context: {
-      model,
-      required: { ...required },
-      excluded: trace.excluded,
-      fallbacks_tried: trace.fallbacks.map((step) => step.model),
-    },
+  const context = {
+    model,
+    required: { ...required },
+    excluded: trace.excluded,
+    fallbacks_tried: trace.fallbacks.map((step) => step.model),
   };
+  const permanent = permanentKind(trace.kinds);
+  if (permanent === "embeddings") {
+    return rejection(
+      "unsupported_by_model",
+      `Model ${named(requested, model)} does not create embeddings: ${
+        exclusionList(trace.excluded, !!chain)
+      }. Ask an embedding model (GET /v1/models shows capabilities.embeddings).`,
+      "model",
+      context,
+    );
+  }
+  if (permanent === "context_length") {
+    return rejection(
+      "context_length_exceeded",
+      `The prompt (about ${required.estimated_tokens} tokens) is longer than the context of every ` +
+        `backend serving model ${named(requested, model)}: ${
+          exclusionList(trace.excluded, !!chain)
+        }`,
+      "messages",
+      context,
+    );
+  }
+  const fallbacks = chain ? ` or its fallbacks (${chainText(chain)})` : "";
+  return rejection(
+    "no_capable_backend",
+    `No backend can serve model ${named(requested, model)}${fallbacks} right now: ${
+      exclusionList(trace.excluded, !!chain)
+    }`,
+    null,
+    context,
+  );
+}
+
+/** The one permanent kind every exclusion shares, if they all share one. */
+function permanentKind(kinds: readonly ExclusionKind[]): ExclusionKind | undefined {
+  const first = kinds[0];
+  if (first === undefined || !PERMANENT_EXCLUSIONS.has(first)) return undefined;
+  return kinds.every((kind) => kind === first) ? first : undefined;
+}
+
+function rejection(
+  kind: RejectionKind,
+  message: string,
+  param: string | null,
+  context?: RouteRejection["context"],
+): RouteRejection {
+  const row = FAILURES[kind];
+  return {
+    kind,
+    status: row.status,
+    code: row.code,
+    message,
+    param,
+    ...(context === undefined ? {} : { context }),
+  };
+}
+
+function exclusionList(excluded: readonly Exclusion[], withModel: boolean): string {
+  const shown = excluded.slice(0, MESSAGE_EXCLUSIONS).map((e) => exclusionText(e, withModel));
+  const more = excluded.length - shown.length;
+  const tail = more > 0 ? `; and ${more} more (see error.context.excluded)` : "";
+  return shown.join("; ") + tail;
 }
 
 function named(requested: string, model: string): string {

@@ -4,7 +4,10 @@
  * @module
  */
 
+import type { Operation } from "../registry/mod.ts";
+
 export interface RouteRequirements {
+  readonly operation: Operation;
   /** A message has a content part of type `image_url`. */
   readonly vision: boolean;
   /** `tools` (or the legacy `functions`) is a non-empty array. */
@@ -13,14 +16,18 @@ export interface RouteRequirements {
   readonly json_mode: boolean;
   /** ceil(characters of message text / 4): a tokenizer-free estimate of the prompt size. */
   readonly estimated_tokens: number;
+  /** Fill-in-the-middle: a completion with a `suffix`. */
+  readonly fim: boolean;
 }
 
 /** A request that needs nothing in particular (GET /v1/route?model=…, library callers). */
 export const NO_REQUIREMENTS: RouteRequirements = Object.freeze({
+  operation: "chat",
   vision: false,
   tools: false,
   json_mode: false,
   estimated_tokens: 0,
+  fim: false,
 });
 
 /** The OpenAI rule of thumb for English text; good enough to rule out windows far too small. */
@@ -68,11 +75,18 @@ export function requirementsOf(body: Readonly<Record<string, unknown>>): RouteRe
     }
   }
   return {
+    operation: "chat",
     vision,
     tools: nonEmptyArray(body.tools) || nonEmptyArray(body.functions),
     json_mode: isJsonFormat(body.response_format),
-    estimated_tokens: Math.ceil(chars / CHARS_PER_TOKEN),
+    estimated_tokens: estimateTokens(chars),
+    fim: false,
   };
+}
+
+/** Tokens for `chars` characters of prompt text (docs/api.md, "How long is a prompt"). */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
 function argumentsLength(fn: unknown): number {

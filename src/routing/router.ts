@@ -82,7 +82,7 @@ export class Router {
 
   /** The decision `select()` would make now, with its reasons; advances no round-robin turn. */
   explain(requested: string, required: RouteRequirements = NO_REQUIREMENTS): RouteExplanation {
-    const trace: RouteTrace = { excluded: [], fallbacks: [] };
+    const trace: RouteTrace = { excluded: [], kinds: [], fallbacks: [] };
     const routed = this.#route(requested, required, Infinity, trace);
     const decision: RouteDecision = routed.candidates.length > 0
       ? { ok: true, requested, model: routed.model, candidates: routed.candidates }
@@ -174,7 +174,7 @@ export class Router {
     // The hot path records no reasons; a 503 is rare enough to route again and collect them.
     let reasons = trace;
     if (reasons === undefined) {
-      reasons = { excluded: [], fallbacks: [] };
+      reasons = { excluded: [], kinds: [], fallbacks: [] };
       this.#route(requested, required, this.#maxAttempts, reasons);
     }
     return unavailableRejection(requested, routed.model, required, routed.chain, reasons);

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Backend } from "../registry/mod.ts";
+import type { ExclusionKind } from "./filters.ts";
 import type { RouteRequirements } from "./requirements.ts";
 
 export interface RouteCandidate {
@@ -32,13 +33,24 @@ export interface RejectionContext {
   readonly fallbacks_tried: readonly string[];
 }
 
+/** Why nothing can serve the request: a Failure value (src/lib/failures.ts) with routing detail. */
 export interface RouteRejection {
-  readonly status: 404 | 503;
-  readonly code: "model_not_found" | "service_unavailable";
+  readonly kind: RejectionKind;
+  /** From the failure table, for callers that do not render through a dialect. */
+  readonly status: 400 | 404 | 503;
+  readonly code: string;
   readonly message: string;
-  /** Why each backend was excluded (503 only). */
+  /** The request field at fault: `model` for an unknown model. */
+  readonly param: string | null;
+  /** Why each backend was excluded (all but 404). */
   readonly context?: RejectionContext;
 }
+
+export type RejectionKind =
+  | "model_not_found"
+  | "no_capable_backend"
+  | "unsupported_by_model"
+  | "context_length_exceeded";
 
 export type RouteDecision =
   | {
@@ -73,5 +85,7 @@ export interface FallbackTrace {
 /** Filled only when someone asks why (explain, or building a 503): the hot path passes none. */
 export interface RouteTrace {
   readonly excluded: Exclusion[];
+  /** The kind of each exclusion, in the same order (decides 400 versus 503). */
+  readonly kinds: ExclusionKind[];
   readonly fallbacks: FallbackTrace[];
 }

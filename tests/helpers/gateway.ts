@@ -14,6 +14,7 @@ export interface TestBackend {
   readonly type?: string;
   readonly priority?: number;
   readonly api_key_env?: string;
+  readonly forward_client_auth?: boolean;
   readonly status?: BackendStatus;
   /** Models put straight into the registry (marked healthy); omit to let health checks find out. */
   readonly models?: ReadonlyArray<string | ModelInfo>;
@@ -37,12 +38,13 @@ export async function startGateway(
     ...configInput,
     // Discovery needs a socket (options.discovery) as well as the config switch.
     discovery: { enabled: false, ...(configInput.discovery as object) },
-    backends: backends.map(({ name, url, type, priority, api_key_env }) => ({
+    backends: backends.map(({ name, url, type, priority, api_key_env, forward_client_auth }) => ({
       name,
       url,
       ...(type ? { type } : {}),
       ...(priority === undefined ? {} : { priority }),
       ...(api_key_env ? { api_key_env } : {}),
+      ...(forward_client_auth === undefined ? {} : { forward_client_auth }),
     })),
   });
   const logs: string[] = [];

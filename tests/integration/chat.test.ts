@@ -29,7 +29,13 @@ beforeAll(async () => {
   });
   gateway = await startGateway([
     { name: "ollama-box", url: ollama.url, type: "ollama", models: ["llama3:8b"] },
-    { name: "vllm-box", url: vllm.url, type: "vllm", models: ["qwen2.5:7b"] },
+    {
+      name: "vllm-box",
+      url: vllm.url,
+      type: "vllm",
+      models: ["qwen2.5:7b"],
+      forward_client_auth: true,
+    },
   ], { routing: { aliases: { "gpt-4o": "qwen2.5:7b" } } });
   client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "sk-client", maxRetries: 0 });
 });
@@ -203,7 +209,7 @@ describe("what the backend receives", () => {
     expect(vllm.mock.chatRequests().at(-1)!.body).toEqual({ ...original, model: "qwen2.5:7b" });
   });
 
-  test("only allow-listed headers go upstream; the client's key goes to a backend without its own", async () => {
+  test("only allow-listed headers go upstream; the client's key stays with Nexus", async () => {
     await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: {
@@ -216,10 +222,19 @@ describe("what the backend receives", () => {
       body: JSON.stringify({ model: "llama3:8b", messages }),
     });
     const headers = ollama.mock.chatRequests().at(-1)!.headers;
-    expect(headers.authorization).toBe("Bearer sk-client");
+    expect(headers.authorization).toBeUndefined();
     expect(headers["x-request-id"]).toBe("trace-123");
     expect(headers.cookie).toBeUndefined();
     expect(headers["x-private"]).toBeUndefined();
+  });
+
+  test("a backend with forward_client_auth = true gets the client's Authorization", async () => {
+    await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk-client" },
+      body: JSON.stringify({ model: "qwen2.5:7b", messages }),
+    });
+    expect(vllm.mock.chatRequests().at(-1)!.headers.authorization).toBe("Bearer sk-client");
   });
 });
 

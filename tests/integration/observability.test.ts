@@ -105,11 +105,16 @@ const gpu = { model: "m", backend: "gpu" };
 
 describe("GET /metrics", () => {
   test("counts every request once by model, backend and status (streams included)", () => {
-    expect(sampleValue(samples, "nexus_requests_total", { ...gpu, status: "200" })).toBe(3);
-    expect(sampleValue(samples, "nexus_requests_total", { ...gpu, status: "502" })).toBe(1);
+    expect(
+      sampleValue(samples, "nexus_requests_total", { ...gpu, endpoint: "chat", status: "200" }),
+    ).toBe(3);
+    expect(
+      sampleValue(samples, "nexus_requests_total", { ...gpu, endpoint: "chat", status: "502" }),
+    ).toBe(1);
     expect(sampleValue(samples, "nexus_requests_total", {
       model: "nope",
       backend: "none",
+      endpoint: "chat",
       status: "404",
     })).toBe(1);
     const total = samples.filter((s) => s.name === "nexus_requests_total")
@@ -127,10 +132,13 @@ describe("GET /metrics", () => {
   });
 
   test("observes durations, time to first byte and overhead once per request", () => {
-    expect(sampleValue(samples, "nexus_request_duration_seconds_count", gpu)).toBe(4);
+    expect(
+      sampleValue(samples, "nexus_request_duration_seconds_count", { ...gpu, endpoint: "chat" }),
+    ).toBe(4);
     expect(sampleValue(samples, "nexus_request_duration_seconds_count", {
       model: "nope",
       backend: "none",
+      endpoint: "chat",
     })).toBe(1);
     // The 502 never got a first byte from the backend.
     expect(sampleValue(samples, "nexus_time_to_first_byte_seconds_count", gpu)).toBe(3);

@@ -158,7 +158,14 @@ describe("routing through a running gateway", () => {
     );
     expect(error.context).toEqual({
       model: "m-blind",
-      required: { vision: true, tools: false, json_mode: false, estimated_tokens: 6 },
+      required: {
+        operation: "chat",
+        vision: true,
+        tools: false,
+        json_mode: false,
+        estimated_tokens: 6,
+        fim: false,
+      },
       excluded: [
         { backend: "live", model: "m-blind", reason: "no vision support" },
         { backend: "down", model: "m-blind", reason: "status unhealthy" },

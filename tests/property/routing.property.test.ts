@@ -65,6 +65,8 @@ const denseFleetArb: fc.Arbitrary<FleetBackend[]> = fc
   .map((list) => list.map((b, i) => ({ ...b, name: `b${i}` }) as FleetBackend));
 
 const requirementsArb: fc.Arbitrary<RouteRequirements> = fc.record({
+  operation: fc.constantFrom("chat", "embeddings", "completions"),
+  fim: fc.boolean(),
   vision: fc.boolean(),
   tools: fc.boolean(),
   json_mode: fc.boolean(),
@@ -122,6 +124,12 @@ describe("Router properties", () => {
           const info = servings.find((s) => s.backend === backend)!.info;
           expect(sent).toBe(model);
           expect(backend.status).toBe("healthy");
+          if (required.operation === "embeddings") {
+            // An embeddings request asks only that the model can embed.
+            expect(info.capabilities.embeddings).not.toBe(false);
+            continue;
+          }
+          if (required.fim) expect(info.capabilities.fim).not.toBe(false);
           if (required.vision) expect(info.capabilities.vision).not.toBe(false);
           if (required.tools) expect(info.capabilities.tools).not.toBe(false);
           if (required.json_mode) expect(info.capabilities.json_mode).not.toBe(false);

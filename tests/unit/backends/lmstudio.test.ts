@@ -19,19 +19,25 @@ describe("lmstudio adapter probe()", () => {
       models: [
         {
           id: "qwen2-vl-7b-instruct",
-          capabilities: { vision: true, embeddings: false },
+          capabilities: { vision: true, embeddings: false, completion: true },
           context_length: 32768,
           loaded: false,
         },
         {
           id: "meta-llama-3.1-8b-instruct",
-          capabilities: { vision: false, embeddings: false },
+          capabilities: { vision: false, embeddings: false, completion: true },
           context_length: 131072,
           loaded: true,
         },
         {
           id: "text-embedding-nomic-embed-text-v1.5",
-          capabilities: { vision: false, tools: false, json_mode: false, embeddings: true },
+          capabilities: {
+            vision: false,
+            tools: false,
+            json_mode: false,
+            embeddings: true,
+            completion: false,
+          },
           context_length: 2048,
           loaded: false,
         },

@@ -3,7 +3,8 @@
  * which error type, how overhead is computed, and the log line in both formats.
  */
 import { describe, expect, test } from "bun:test";
-import type { ChatEvent } from "../../../src/api/mod.ts";
+import type { ExchangeEvent } from "../../../src/exchange/mod.ts";
+import { failure } from "../../../src/lib/failures.ts";
 import { Logger, type LogLevel } from "../../../src/lib/logger.ts";
 import { createObservability } from "../../../src/metrics/mod.ts";
 import { type ProxyOutcome, ResponseTap, type StreamEnd } from "../../../src/proxy/mod.ts";
@@ -57,31 +58,49 @@ function routed(
     upstreamMs: 2,
     ...outcome,
   };
-  const event: ChatEvent = {
+  const event: ExchangeEvent = {
     requestId: "req-1",
+    endpoint: "chat",
     receivedAt: s.clock.monotonic(),
     requestedModel: "m",
     stream: options.stream ?? false,
     status: fullOutcome.status,
-    result: { response: new Response(null), outcome: fullOutcome, done, tap },
-    ...(fullOutcome.failure ? { errorCode: fullOutcome.failure.code } : {}),
+    result: {
+      commit: fullOutcome.failure ? undefined : {
+        ok: true,
+        backend: s.backend,
+        status: fullOutcome.status,
+        contentType: "application/json",
+        retryAfter: null,
+        body: new Uint8Array(),
+        ttfbMs: 2,
+      },
+      candidate: undefined,
+      outcome: fullOutcome,
+      done,
+      tap,
+    },
+    ...(fullOutcome.failure ? { failure: fullOutcome.failure } : {}),
   };
   return { event, end: resolve };
 }
 
 const gpu = { model: "m", backend: "gpu" };
 
-describe("observeChat()", () => {
+describe("observeExchange()", () => {
   test("records a non-stream request at once; overhead leaves out the time waiting on backends", async () => {
     const s = setup();
     const { event } = routed(s, { upstreamMs: 2 }, {
       body: '{"usage":{"prompt_tokens":5,"completion_tokens":7}}',
     });
     s.clock.advance(3);
-    s.observability.observeChat(event);
+    s.observability.observeExchange(event);
     const samples = await s.samples();
-    expect(sampleValue(samples, "nexus_requests_total", { ...gpu, status: "200" })).toBe(1);
-    expect(sampleValue(samples, "nexus_request_duration_seconds_sum", gpu)).toBe(0.003);
+    expect(
+      sampleValue(samples, "nexus_requests_total", { ...gpu, endpoint: "chat", status: "200" }),
+    ).toBe(1);
+    expect(sampleValue(samples, "nexus_request_duration_seconds_sum", { ...gpu, endpoint: "chat" }))
+      .toBe(0.003);
     expect(sampleValue(samples, "nexus_time_to_first_byte_seconds_sum", gpu)).toBe(0.002);
     expect(sampleValue(samples, "nexus_gateway_overhead_seconds_sum")).toBe(0.001);
     expect(sampleValue(samples, "nexus_gateway_overhead_seconds_bucket", { le: "0.001" })).toBe(1);
@@ -93,48 +112,56 @@ describe("observeChat()", () => {
     const s = setup();
     const { event, end } = routed(s, {}, { stream: true });
     s.clock.advance(3);
-    s.observability.observeChat(event);
-    expect(sampleValue(await s.samples(), "nexus_requests_total", { ...gpu, status: "200" }))
+    s.observability.observeExchange(event);
+    expect(
+      sampleValue(await s.samples(), "nexus_requests_total", {
+        ...gpu,
+        endpoint: "chat",
+        status: "200",
+      }),
+    )
       .toBeUndefined();
     s.clock.advance(500);
     end("complete");
     await Promise.resolve();
     const samples = await s.samples();
-    expect(sampleValue(samples, "nexus_requests_total", { ...gpu, status: "200" })).toBe(1);
-    expect(sampleValue(samples, "nexus_request_duration_seconds_sum", gpu)).toBe(0.503);
+    expect(
+      sampleValue(samples, "nexus_requests_total", { ...gpu, endpoint: "chat", status: "200" }),
+    ).toBe(1);
+    expect(sampleValue(samples, "nexus_request_duration_seconds_sum", { ...gpu, endpoint: "chat" }))
+      .toBe(0.503);
     expect(sampleValue(samples, "nexus_gateway_overhead_seconds_sum")).toBe(0.001);
     expect(sampleValue(samples, "nexus_stream_chunks_total", gpu)).toBe(0);
   });
 
   test("classifies every way a request can fail", async () => {
     const s = setup();
-    const base = { requestId: "r", receivedAt: 0, stream: false };
-    const events: ChatEvent[] = [
-      { ...base, requestedModel: undefined, status: 400, errorCode: "invalid_request_error" },
-      { ...base, requestedModel: undefined, status: 413, errorCode: "request_too_large" },
-      { ...base, requestedModel: "ghost", status: 404, errorCode: "model_not_found" },
-      { ...base, requestedModel: "m", status: 503, errorCode: "service_unavailable" },
-      routed(s, { ok: false, status: 504, failure: { code: "gateway_timeout", message: "" } })
-        .event,
-      routed(s, { ok: false, status: 499, failure: { code: "client_closed", message: "" } }).event,
+    const base = { requestId: "r", endpoint: "chat" as const, receivedAt: 0, stream: false };
+    const events: ExchangeEvent[] = [
+      { ...base, requestedModel: undefined, status: 400, failure: failure("invalid_request", "") },
+      { ...base, requestedModel: undefined, status: 413, failure: failure("body_too_large", "") },
+      { ...base, requestedModel: "ghost", status: 404, failure: failure("model_not_found", "") },
+      { ...base, requestedModel: "m", status: 503, failure: failure("no_capable_backend", "") },
+      routed(s, { ok: false, status: 504, failure: failure("upstream_timeout", "") }).event,
+      routed(s, { ok: false, status: 499, failure: failure("client_closed", "") }).event,
       { ...routed(s, { ok: false, status: 429 }).event, status: 429 },
       routed(s, {
         ok: false,
         status: 503,
         attempts: [{ ok: false, backend: s.backend, kind: "status", status: 503, message: "" }],
-        failure: { code: "service_unavailable", message: "", retryAfter: "9" },
+        failure: failure("upstream_unavailable", "", { retryAfter: "9" }),
       }).event,
       routed(s, {
         ok: false,
         status: 503,
         attempts: [{ ok: false, backend: s.backend, kind: "shutdown", message: "" }],
-        failure: { code: "service_unavailable", message: "" },
+        failure: failure("shutting_down", ""),
       }).event,
     ];
-    for (const event of events) s.observability.observeChat(event);
+    for (const event of events) s.observability.observeExchange(event);
     for (const end of ["timeout", "shutdown", "upstream_error"] as const) {
       const cut = routed(s, {}, { stream: true });
-      s.observability.observeChat(cut.event);
+      s.observability.observeExchange(cut.event);
       cut.end(end);
     }
     await Promise.resolve();
@@ -145,7 +172,8 @@ describe("observeChat()", () => {
       "invalid_request none 2",
       "model_not_found ghost 1",
       "no_healthy_backend m 1",
-      "timeout m 4",
+      "shutdown m 2",
+      "timeout m 2",
       "upstream_error m 3",
     ]);
     expect(s.observability.statsSnapshot().requests).toEqual({ total: 12, success: 0, errors: 12 });
@@ -154,7 +182,7 @@ describe("observeChat()", () => {
   test("counts a fallback from the model asked for to the one served", async () => {
     const s = setup();
     const { event } = routed(s, { routeReason: "fallback", model: "small" });
-    s.observability.observeChat({ ...event, requestedModel: "big" });
+    s.observability.observeExchange({ ...event, requestedModel: "big" });
     const samples = await s.samples();
     expect(sampleValue(samples, "nexus_fallbacks_total", { from_model: "big", to_model: "small" }))
       .toBe(1);
@@ -166,13 +194,14 @@ describe("request log line", () => {
     const s = setup("info", "json");
     const { event } = routed(s);
     s.clock.advance(3);
-    s.observability.observeChat(event);
+    s.observability.observeExchange(event);
     expect(s.lines).toHaveLength(1);
     expect(JSON.parse(s.lines[0]!)).toEqual({
       timestamp: "2026-11-27T12:00:00.003Z",
       level: "info",
       message: "request",
       request_id: "req-1",
+      endpoint: "chat",
       model: "m",
       resolved_model: "m",
       backend: "gpu",
@@ -188,16 +217,16 @@ describe("request log line", () => {
   test("pretty: key=value pairs on one line", () => {
     const s = setup("info", "pretty");
     const { event } = routed(s);
-    s.observability.observeChat(event);
+    s.observability.observeExchange(event);
     expect(s.lines[0]).toBe(
-      "2026-11-27T12:00:00.000Z INFO  request request_id=req-1 model=m resolved_model=m backend=gpu " +
+      "2026-11-27T12:00:00.000Z INFO  request request_id=req-1 endpoint=chat model=m resolved_model=m backend=gpu " +
         "status=200 stream=false duration_ms=0 ttfb_ms=2 route_reason=capability-match attempts=1\n",
     );
   });
 
   test("is not written below info, while metrics are still recorded", () => {
     const s = setup("warn");
-    s.observability.observeChat(routed(s).event);
+    s.observability.observeExchange(routed(s).event);
     expect(s.lines).toEqual([]);
     expect(s.observability.statsSnapshot().requests.total).toBe(1);
   });

@@ -96,9 +96,11 @@ describe("Router.select() rejections", () => {
     expect(decision.ok).toBe(false);
     if (decision.ok) return;
     expect(decision.rejection).toEqual({
+      kind: "model_not_found",
       status: 404,
       code: "model_not_found",
       message: 'Model "nope" not found. Available models: m1, nick',
+      param: "model",
     });
   });
 

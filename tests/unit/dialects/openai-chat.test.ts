@@ -1,8 +1,19 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseChatRequest } from "../../../src/api/openai.ts";
+import { chatEndpoint } from "../../../src/dialects/mod.ts";
+import { parseJsonObject } from "../../../src/exchange/mod.ts";
+import { isFailure } from "../../../src/lib/failures.ts";
 
-describe("parseChatRequest()", () => {
+/** The pipeline's two parse steps (JSON object, then the chat endpoint's checks) as one result. */
+function parseChatRequest(text: string) {
+  const body = parseJsonObject(text);
+  const parsed = isFailure(body) ? body : chatEndpoint.parse(body, text);
+  return isFailure(parsed)
+    ? { ok: false as const, param: parsed.param ?? null, message: parsed.message }
+    : { ok: true as const, request: parsed };
+}
+
+describe("chatEndpoint.parse()", () => {
   test("accepts a minimal request and keeps every field", () => {
     const text = '{"model":"m","messages":[],"temperature":0.2,"x_custom":{"a":1}}';
     const result = parseChatRequest(text);

@@ -1,5 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { readBodyLimited } from "../../../src/api/body.ts";
+import { readBodyLimited as read } from "../../../src/exchange/mod.ts";
+import { systemClock } from "../../../src/lib/clock.ts";
+
+const readBodyLimited = (request: Request, limit: number, timeoutMs: number) =>
+  read(request, limit, timeoutMs, systemClock);
 
 function chunked(parts: string[]): Request {
   const encoder = new TextEncoder();

@@ -5,8 +5,8 @@
  * (slowloris) is abandoned, so it cannot hold a connection and a request slot forever.
  * @module
  */
-
-import type { ApiErrorInit } from "./errors.ts";
+import type { Clock, TimerHandle } from "../lib/clock.ts";
+import { type Failure, failure } from "../lib/failures.ts";
 
 export type BodyResult = { ok: true; text: string } | {
   ok: false;
@@ -19,14 +19,15 @@ export async function readBodyLimited(
   request: Request,
   limit: number,
   timeoutMs: number,
+  clock: Clock,
 ): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) return { ok: false, reason: "too_large" };
   if (!request.body) return { ok: true, text: "" };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<BodyResult>((
-    resolve,
-  ) => (timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs)));
+  let timer: TimerHandle | undefined;
+  const deadline = new Promise<BodyResult>((resolve) => {
+    timer = clock.setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+  });
   // The chunked path keeps its reader so a timeout can cancel the upload; the declared path is
   // read natively and simply abandoned (the runtime drops it with the connection).
   const reader = declared === null ? request.body.getReader() : undefined;
@@ -36,30 +37,35 @@ export async function readBodyLimited(
     if (result === TIMED_OUT) reader?.cancel().catch(() => {});
     return result;
   } finally {
-    clearTimeout(timer);
+    clock.clearTimeout(timer!);
   }
 }
 
-/** The error to answer a body that could not be taken. */
-export function bodyError(
+/** Why a body could not be taken, as a failure. */
+export function bodyFailure(
   reason: Exclude<BodyResult, { ok: true }>["reason"],
   limit: number,
-): ApiErrorInit {
+): Failure {
   if (reason === "too_large") {
-    return {
-      status: 413,
-      code: "request_too_large",
-      message: `Request body is larger than the limit of ${limit} bytes`,
-    };
+    return failure("body_too_large", `Request body is larger than the limit of ${limit} bytes`);
   }
-  if (reason === "timeout") {
-    return {
-      status: 408,
-      code: "request_timeout",
-      message: "Request body took too long to arrive",
-    };
+  if (reason === "timeout") return failure("body_timeout", "Request body took too long to arrive");
+  return failure("invalid_request", "Request body could not be read");
+}
+
+/** The body as a JSON object, or why not. */
+export function parseJsonObject(text: string): Record<string, unknown> | Failure {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? `: ${error.message}` : "";
+    return failure("invalid_request", `Request body is not valid JSON${detail}`, { param: null });
   }
-  return { status: 400, code: "invalid_request_error", message: "Request body could not be read" };
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return failure("invalid_request", "Request body must be a JSON object", { param: null });
+  }
+  return body as Record<string, unknown>;
 }
 
 /** The length is known and within the limit: let the runtime read it natively. */

@@ -1,5 +1,5 @@
 /**
- * Tracks chat requests in flight so shutdown can drain them: new requests are refused once
+ * Tracks inference requests in flight so shutdown can drain them: new requests are refused once
  * draining starts, and `idle()` resolves when the last one has finished (a stream counts until
  * its last byte). `abortAll` ends what is still running when the drain deadline passes.
  * @module

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { requestIdFor } from "../../../src/api/headers.ts";
+import { requestIdFor } from "../../../src/exchange/mod.ts";
 
 describe("requestIdFor()", () => {
   test("echoes a sane client id", () => {

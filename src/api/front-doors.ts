@@ -1,0 +1,17 @@
+/**
+ * Every inference route and the endpoint (parser, planner, dialect) it plugs into the exchange
+ * pipeline. A new front door is one line here (docs/architecture.md, "Adding a route").
+ * @module
+ */
+import {
+  chatEndpoint,
+  completionsEndpoint,
+  embeddingsEndpoint,
+  type Endpoint,
+} from "../dialects/mod.ts";
+
+export const FRONT_DOORS: ReadonlyArray<readonly [path: string, endpoint: Endpoint]> = [
+  ["/v1/chat/completions", chatEndpoint],
+  ["/v1/embeddings", embeddingsEndpoint],
+  ["/v1/completions", completionsEndpoint],
+];

@@ -1,0 +1,51 @@
+/**
+ * Narrow, hand-written field guards shared by every dialect's parser. Only what Nexus itself
+ * needs is checked; every other field is the backend's business and passes through untouched.
+ * Messages name the field and what was wrong, as OpenAI's own errors do.
+ * @module
+ */
+import { type Failure, failure } from "../lib/failures.ts";
+
+export type Body = Record<string, unknown>;
+
+/** `model`: required, a non-empty string. */
+export function readModel(body: Body): string | Failure {
+  const model = body.model;
+  if (model === undefined) return missing("model");
+  if (typeof model !== "string" || model === "") {
+    return invalid("model", "a non-empty string", model);
+  }
+  return model;
+}
+
+/** `stream`: a boolean, null or absent (then `fallback`). */
+export function readStream(body: Body, fallback = false): boolean | Failure {
+  const stream = body.stream;
+  if (stream === undefined || stream === null) return fallback;
+  if (typeof stream !== "boolean") return invalid("stream", "a boolean", stream);
+  return stream;
+}
+
+export function missing(param: string): Failure {
+  return failure("invalid_request", `Missing required parameter: '${param}'`, { param });
+}
+
+export function invalid(param: string, expected: string, value: unknown): Failure {
+  return failure(
+    "invalid_request",
+    `Invalid '${param}': expected ${expected}, got ${typeName(value)}`,
+    { param },
+  );
+}
+
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return value === "" ? "an empty string" : "a string";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** The original text unless the model name changed, so unknown fields pass through untouched. */
+export function withModel(body: Body, text: string, requested: string, model: string): string {
+  return model === requested ? text : JSON.stringify({ ...body, model });
+}

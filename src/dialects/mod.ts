@@ -1,0 +1,29 @@
+/**
+ * Front-door dialects: what each route parses, how it calls a backend (passthrough or
+ * translation), and how its clients are answered. The exchange pipeline (src/exchange) runs them.
+ *
+ * ```ts
+ * import { chatEndpoint } from "./dialects/mod.ts";
+ * const parsed = chatEndpoint.parse(body, text);
+ * const plan = chatEndpoint.plan(parsed, { backend, model });
+ * ```
+ * @module
+ */
+export type {
+  Dialect,
+  DialectName,
+  Endpoint,
+  EndpointName,
+  ParsedRequest,
+  PlanTarget,
+  StreamTail,
+  StreamTranslator,
+  TranslatedBody,
+  Translation,
+  UpstreamPlan,
+} from "./contract.ts";
+export { setFailureHeaders } from "./contract.ts";
+export { openaiDialect, openaiErrorBody } from "./openai/dialect.ts";
+export { chatEndpoint } from "./openai/chat.ts";
+export { embeddingsEndpoint } from "./openai/embeddings.ts";
+export { completionsEndpoint } from "./openai/completions.ts";

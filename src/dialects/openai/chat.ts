@@ -1,0 +1,35 @@
+/**
+ * `POST /v1/chat/completions`: the hot path. Checks `model`, `messages` and `stream`; forwards
+ * the original text (re-serialised only when an alias or fallback rewrote `model`) to the same
+ * path of every backend, and passes the answer through untouched.
+ * @module
+ */
+import { isFailure } from "../../lib/failures.ts";
+import { requirementsOf } from "../../routing/mod.ts";
+import type { Endpoint } from "../contract.ts";
+import { invalid, missing, readModel, readStream, withModel } from "../fields.ts";
+import { openaiDialect } from "./dialect.ts";
+
+export const CHAT_PATH = "/v1/chat/completions";
+
+export const chatEndpoint: Endpoint = {
+  name: "chat",
+  dialect: openaiDialect,
+  parse(body, text) {
+    const model = readModel(body);
+    if (isFailure(model)) return model;
+    if (body.messages === undefined) return missing("messages");
+    if (!Array.isArray(body.messages)) return invalid("messages", "an array", body.messages);
+    const stream = readStream(body);
+    if (isFailure(stream)) return stream;
+    return { model, stream, requirements: requirementsOf(body), body, text };
+  },
+  plan(request, target) {
+    return {
+      path: CHAT_PATH,
+      body: withModel(request.body, request.text, request.model, target.model),
+      stream: request.stream,
+      upstream: "openai",
+    };
+  },
+};

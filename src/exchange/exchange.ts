@@ -1,0 +1,181 @@
+/**
+ * The exchange pipeline: the one path every inference request takes, whatever its dialect.
+ *
+ *   admit (drain, in-flight) → read body (limit, deadline) → parse (the endpoint's dialect)
+ *   → route (router.select) → forward (attempts, failover) → respond (commit or failure)
+ *
+ * Each step is a named method of a per-request `Exchange`; any step may end the request with a
+ * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
+ * (metrics, log line). No middleware runs in front: the route calls `handle` directly.
+ * @module
+ */
+import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
+import type { Clock } from "../lib/clock.ts";
+import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
+import { forward, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
+import type { RouteCandidate, Router } from "../routing/mod.ts";
+import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
+import type { ExchangeEvent } from "./event.ts";
+import type { InFlight } from "./inflight.ts";
+import { requestIdFor } from "./request-id.ts";
+import { committedHeaders, nexusHeaders } from "./response-headers.ts";
+
+export interface ExchangeDeps {
+  readonly router: Router;
+  readonly proxy: ProxyDeps;
+  readonly clock: Clock;
+  readonly maxBodyBytes: number;
+  /** How long the request body may take to arrive. */
+  readonly bodyTimeoutMs: number;
+  /** Seconds a client should wait before retrying a 503 that has no better estimate. */
+  readonly retryAfterSeconds: number;
+  /** Requests in flight, for the shutdown drain. */
+  readonly inflight: InFlight;
+  /** Called once per request after the response is decided (logging, metrics). */
+  readonly observe?: (event: ExchangeEvent) => void;
+}
+
+/** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
+const SHUTDOWN_RETRY_AFTER = "5";
+
+/** The handler of one inference route. */
+export function createExchangeHandler(
+  endpoint: Endpoint,
+  deps: ExchangeDeps,
+): (request: Request) => Promise<Response> {
+  return function exchange(request: Request): Promise<Response> {
+    return new Exchange(endpoint, deps, request).run();
+  };
+}
+
+class Exchange {
+  readonly #endpoint: Endpoint;
+  readonly #deps: ExchangeDeps;
+  readonly #request: Request;
+  readonly #requestId: string;
+  readonly #receivedAt: number;
+  #parsed: ParsedRequest | undefined;
+
+  constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
+    this.#endpoint = endpoint;
+    this.#deps = deps;
+    this.#request = request;
+    this.#requestId = requestIdFor(request.headers);
+    this.#receivedAt = deps.clock.monotonic();
+  }
+
+  async run(): Promise<Response> {
+    const { inflight } = this.#deps;
+    if (inflight.draining) {
+      return this.#fail(
+        failure("shutting_down", "Nexus is shutting down; retry shortly", {
+          retryAfter: SHUTDOWN_RETRY_AFTER,
+        }),
+      );
+    }
+    // Counted until the response is fully delivered (a stream: its last byte), for the drain.
+    inflight.begin();
+    let done: Promise<unknown> | undefined;
+    try {
+      const outcome = await this.#steps();
+      if (outcome instanceof Response) return outcome;
+      done = outcome.result.done;
+      return outcome.response;
+    } finally {
+      const end = () => inflight.end();
+      if (done) done.then(end, end);
+      else end();
+    }
+  }
+
+  async #steps(): Promise<Response | { response: Response; result: ForwardResult }> {
+    const text = await this.#readBody();
+    if (isFailure(text)) return this.#fail(text);
+    const parsed = this.#parse(text);
+    if (isFailure(parsed)) return this.#fail(parsed);
+    this.#parsed = parsed;
+    const candidates = this.#route(parsed);
+    if (isFailure(candidates)) return this.#fail(candidates);
+    const result = await this.#forward(parsed, candidates);
+    return { response: this.#respond(result), result };
+  }
+
+  async #readBody(): Promise<string | Failure> {
+    const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
+    const body = await readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock);
+    return body.ok ? body.text : bodyFailure(body.reason, maxBodyBytes);
+  }
+
+  #parse(text: string): ParsedRequest | Failure {
+    const body = parseJsonObject(text);
+    if (isFailure(body)) return body;
+    return this.#endpoint.parse(body, text);
+  }
+
+  /** The candidates in failover order, or why there are none. */
+  #route(parsed: ParsedRequest): readonly RouteCandidate[] | Failure {
+    const decision = this.#deps.router.select(parsed.model, parsed.requirements);
+    return decision.ok ? decision.candidates : decision.rejection;
+  }
+
+  #forward(parsed: ParsedRequest, candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
+    const request = this.#request;
+    return forward(
+      {
+        endpoint: this.#endpoint,
+        parsed,
+        clientHeaders: request.headers,
+        clientSignal: request.signal,
+        shutdownSignal: this.#deps.inflight.shutdownSignal,
+        requestId: this.#requestId,
+      },
+      candidates,
+      this.#deps.proxy,
+    );
+  }
+
+  /** The committed answer with its headers, or the failure every candidate ended in. */
+  #respond(result: ForwardResult): Response {
+    const { commit, candidate, outcome } = result;
+    if (commit === undefined || candidate === undefined) {
+      return this.#fail(outcome.failure!, result);
+    }
+    const routeReason = outcome.routeReason!;
+    if (commit.rejection !== undefined) {
+      const headers = new Headers({ "x-request-id": this.#requestId });
+      nexusHeaders(headers, candidate, routeReason);
+      this.#observe(
+        statusOf(commit.rejection, this.#endpoint.dialect.name),
+        commit.rejection,
+        result,
+      );
+      return this.#endpoint.dialect.errorResponse(commit.rejection, headers);
+    }
+    const stream = this.#parsed?.stream ?? false;
+    const headers = committedHeaders(commit, candidate, routeReason, this.#requestId, stream);
+    this.#observe(commit.status, undefined, result);
+    return new Response(commit.body, { status: commit.status, headers });
+  }
+
+  /** Ends the request with `failure`, in the endpoint's dialect. */
+  #fail(reason: Failure, result?: ForwardResult): Response {
+    const dialect = this.#endpoint.dialect;
+    const retryAfter = retryAfterOf(reason, String(this.#deps.retryAfterSeconds));
+    const rendered = retryAfter === reason.retryAfter ? reason : { ...reason, retryAfter };
+    this.#observe(statusOf(rendered, dialect.name), rendered, result);
+    return dialect.errorResponse(rendered, new Headers({ "x-request-id": this.#requestId }));
+  }
+
+  #observe(status: number, reason: Failure | undefined, result: ForwardResult | undefined): void {
+    this.#deps.observe?.({
+      requestId: this.#requestId,
+      endpoint: this.#endpoint.name,
+      receivedAt: this.#receivedAt,
+      requestedModel: this.#parsed?.model,
+      stream: this.#parsed?.stream ?? false,
+      status,
+      ...(reason === undefined ? {} : { failure: reason }),
+      ...(result === undefined ? {} : { result }),
+    });
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The exchange pipeline every inference route runs through (docs/architecture.md, "The request
+ * path"): drain, in-flight, body, request id, the endpoint's parser, routing, forwarding, the
+ * endpoint's renderer, and one observe event per request.
+ *
+ * ```ts
+ * const handler = createExchangeHandler(chatEndpoint, deps);
+ * app.post("/v1/chat/completions", (c) => handler(c.req.raw));
+ * ```
+ * @module
+ */
+export { createExchangeHandler, type ExchangeDeps } from "./exchange.ts";
+export type { ExchangeEvent } from "./event.ts";
+export { InFlight } from "./inflight.ts";
+export { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
+export { requestIdFor } from "./request-id.ts";

@@ -1,0 +1,71 @@
+/**
+ * Cuts decoded upstream text into event payloads for a translator, however the network chunked
+ * it. SSE (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation):
+ * lines end in LF, CRLF or CR; `data:` lines of one event join with LF; a blank line dispatches;
+ * comments (`:`) and other fields are not payload. NDJSON: one payload per non-empty line.
+ * @module
+ */
+
+export class EventSplitter {
+  readonly #framing: "sse" | "ndjson";
+  /** The line not yet ended. */
+  #partial = "";
+  /** `data` lines of the SSE event being read. */
+  #data: string[] = [];
+  /** The previous chunk ended in CR: a LF starting this one belongs to it. */
+  #afterCr = false;
+
+  constructor(framing: "sse" | "ndjson") {
+    this.#framing = framing;
+  }
+
+  /** The payloads completed by `text`, in order. */
+  push(text: string): string[] {
+    const out: string[] = [];
+    let start = 0;
+    if (this.#afterCr && text.charCodeAt(0) === 10) start = 1;
+    this.#afterCr = false;
+    for (let i = start; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code !== 10 && code !== 13) continue;
+      this.#line(this.#partial + text.slice(start, i), out);
+      this.#partial = "";
+      if (code === 13) {
+        if (i + 1 === text.length) this.#afterCr = true;
+        else if (text.charCodeAt(i + 1) === 10) i++;
+      }
+      start = i + 1;
+    }
+    this.#partial += text.slice(start);
+    return out;
+  }
+
+  /** At the end of the stream: an unterminated last line or event, if any. */
+  flush(): string | undefined {
+    const out: string[] = [];
+    if (this.#partial !== "") this.#line(this.#partial, out);
+    this.#partial = "";
+    if (this.#framing === "sse" && this.#data.length > 0) {
+      out.push(this.#data.join("\n"));
+      this.#data = [];
+    }
+    return out[0];
+  }
+
+  #line(line: string, out: string[]): void {
+    if (this.#framing === "ndjson") {
+      if (line.trim() !== "") out.push(line);
+      return;
+    }
+    if (line === "") {
+      if (this.#data.length > 0) out.push(this.#data.join("\n"));
+      this.#data = [];
+      return;
+    }
+    if (line.startsWith("data:")) {
+      const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+      this.#data.push(value);
+    }
+    // Comments, `event:`, `id:` and `retry:` carry no payload for a translator.
+  }
+}

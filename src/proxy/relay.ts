@@ -1,0 +1,170 @@
+/**
+ * The body of a streamed answer on its way to the client. A `Relay` reads the upstream stream and
+ * hands each chunk to its `Delivery`: a passthrough delivery enqueues the upstream's own
+ * Uint8Arrays, in order, never decoded, merged or re-framed; a translated delivery maps them into
+ * the client's dialect. A failure after the first byte cannot change the status any more: the
+ * delivery renders one final in-stream error in the client's dialect and the stream closes.
+ *
+ * A stream may be committed before its first chunk exists (the backend is slow to produce its
+ * first token): it then opens with the dialect's keep-alive bytes, which clients ignore, so
+ * proxies in front of Nexus do not cut a quiet connection. Every timer comes from the Clock.
+ * @module
+ */
+import type { Clock, TimerHandle } from "../lib/clock.ts";
+import type { Failure } from "../lib/failures.ts";
+import type { Delivery } from "./delivery.ts";
+import type { ResponseTap } from "./tap.ts";
+
+export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout" | "shutdown";
+
+/** The first chunk of an upstream stream, or the reason there will be none. */
+export type FirstChunk =
+  | {
+    readonly ok: true;
+    readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+    readonly first: Uint8Array;
+  }
+  | { readonly ok: false; readonly error: unknown };
+
+export type OpenedChunk = Extract<FirstChunk, { ok: true }>;
+
+export interface RelayOptions {
+  /** The first chunk in hand, or (committed early) the promise of it. */
+  readonly start: OpenedChunk | Promise<FirstChunk>;
+  readonly delivery: Delivery;
+  /** Sent every `keepAliveMs` while a stream committed early waits for its first chunk. */
+  readonly keepAlive: Uint8Array;
+  readonly keepAliveMs: number;
+  readonly idleMs: number;
+  readonly clock: Clock;
+  /** Aborts the upstream request (idle deadline, client gone). */
+  readonly abort: (reason: "idle" | "client") => void;
+  /** Why the upstream failed: a deadline Nexus enforced, or the backend itself. */
+  readonly describeFailure: (error: unknown) => { end: StreamEnd; failure?: Failure };
+  /** Called when the first chunk arrives after an early commit. */
+  readonly onFirstByte: () => void;
+  /** Called once, when the stream has ended whatever the way. */
+  readonly onEnd: (end: StreamEnd, detail?: string) => void;
+  /** Counts relayed events and keeps the upstream's tail for usage (metrics). */
+  readonly tap?: ResponseTap;
+}
+
+export class Relay implements UnderlyingDefaultSource<Uint8Array> {
+  readonly #options: RelayOptions;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #ended = false;
+  #lastChunkAt: number;
+  #idleTimer: TimerHandle | undefined;
+  #keepAliveTimer: TimerHandle | undefined;
+
+  constructor(options: RelayOptions) {
+    this.#options = options;
+    this.#lastChunkAt = options.clock.monotonic();
+    if (options.tap) options.tap.streaming = true;
+  }
+
+  /** The stream the client reads. */
+  static stream(options: RelayOptions): ReadableStream<Uint8Array> {
+    return new ReadableStream(new Relay(options));
+  }
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const { start } = this.#options;
+    if (!(start instanceof Promise)) {
+      this.#begin(controller, start);
+      return;
+    }
+    controller.enqueue(this.#options.keepAlive);
+    this.#scheduleKeepAlive(controller);
+  }
+
+  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    try {
+      if (!this.#reader) return await this.#awaitFirst(controller);
+      const result = await this.#reader.read();
+      if (result.done) return this.#complete(controller);
+      this.#lastChunkAt = this.#options.clock.monotonic();
+      this.#options.tap?.push(result.value);
+      const out = this.#options.delivery.chunk(result.value);
+      if (out !== undefined) controller.enqueue(out);
+    } catch (error) {
+      if (!this.#ended) this.#fail(controller, error);
+    }
+  }
+
+  cancel(reason: unknown): void {
+    this.#end("client_closed");
+    this.#options.abort("client");
+    this.#reader?.cancel(reason).catch(() => {});
+  }
+
+  /** Committed early: wait for the first chunk, keep-alives going meanwhile. */
+  async #awaitFirst(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    const first = await (this.#options.start as Promise<FirstChunk>);
+    this.#stopKeepAlive();
+    if (this.#ended) return;
+    if (!first.ok) return this.#fail(controller, first.error);
+    this.#options.onFirstByte();
+    this.#begin(controller, first);
+  }
+
+  #begin(controller: ReadableStreamDefaultController<Uint8Array>, chunk: OpenedChunk): void {
+    this.#reader = chunk.reader;
+    this.#lastChunkAt = this.#options.clock.monotonic();
+    this.#options.tap?.push(chunk.first);
+    const out = this.#options.delivery.chunk(chunk.first);
+    if (out !== undefined) controller.enqueue(out);
+    if (this.#options.idleMs > 0) this.#armIdle(this.#options.idleMs);
+  }
+
+  #complete(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const out = this.#options.delivery.end();
+    if (out !== undefined) controller.enqueue(out);
+    controller.close();
+    this.#end("complete");
+  }
+
+  #fail(controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): void {
+    const { end, failure } = this.#options.describeFailure(error);
+    if (end === "client_closed" || failure === undefined) {
+      this.#end(end);
+      return;
+    }
+    controller.enqueue(this.#options.delivery.fail(failure));
+    controller.close();
+    this.#end(end, failure.message);
+  }
+
+  #end(how: StreamEnd, detail?: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#idleTimer !== undefined) this.#options.clock.clearTimeout(this.#idleTimer);
+    this.#stopKeepAlive();
+    this.#options.onEnd(how, detail);
+  }
+
+  /** One timer per stream, re-armed only when it fires early: cheaper than resetting per chunk. */
+  #armIdle(ms: number): void {
+    const { clock, idleMs } = this.#options;
+    this.#idleTimer = clock.setTimeout(() => {
+      const quiet = clock.monotonic() - this.#lastChunkAt;
+      if (quiet >= idleMs) this.#options.abort("idle");
+      else this.#armIdle(idleMs - quiet);
+    }, ms);
+  }
+
+  #scheduleKeepAlive(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    const { clock, keepAliveMs, keepAlive } = this.#options;
+    this.#keepAliveTimer = clock.setTimeout(() => {
+      if (this.#ended || this.#keepAliveTimer === undefined) return;
+      controller.enqueue(keepAlive);
+      this.#scheduleKeepAlive(controller);
+    }, keepAliveMs);
+  }
+
+  #stopKeepAlive(): void {
+    if (this.#keepAliveTimer === undefined) return;
+    this.#options.clock.clearTimeout(this.#keepAliveTimer);
+    this.#keepAliveTimer = undefined;
+  }
+}
