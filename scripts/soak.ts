@@ -123,7 +123,7 @@ async function load(
 
 const mock = await start(
   [
-    "bench/mock-upstream.ts",
+    "tests/mock/cli.ts",
     "--port",
     "0",
     "--models",

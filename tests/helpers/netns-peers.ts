@@ -23,7 +23,7 @@ export async function startMockIn(
   models: readonly string[],
 ): Promise<MockServer> {
   const [command, args] = pair.exec(host, BUN, [
-    `${ROOT}bench/mock-upstream.ts`,
+    `${ROOT}tests/mock/cli.ts`,
     "--host",
     host.address,
     "--port",

@@ -4,7 +4,7 @@ import process from "node:process";
 import { ROOT_DIR, type RuntimeName } from "../../helpers/process.ts";
 import { waitFor } from "../../helpers/mock-backend.ts";
 
-const SCRIPT = `${ROOT_DIR}bench/mock-upstream.ts`;
+const SCRIPT = `${ROOT_DIR}tests/mock/cli.ts`;
 
 function startCli(runtime: RuntimeName, args: string[]) {
   const bin = `${ROOT_DIR}node_modules/.bin/${runtime}`;
@@ -27,7 +27,7 @@ function startCli(runtime: RuntimeName, args: string[]) {
 }
 
 for (const runtime of ["bun", "deno"] as const) {
-  describe(`bench/mock-upstream.ts as a ${runtime} process`, () => {
+  describe(`tests/mock/cli.ts as a ${runtime} process`, () => {
     test("prints its URL, logs client aborts on stderr and exits 0 on SIGTERM", async () => {
       const cli = startCli(runtime, [
         "--port",
