@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireTool } from "./command.ts";
 import type { Host, HostPair } from "./netns.ts";
-import { type RunningProcess, startProcess } from "./spawn.ts";
+import { type RunningProcess, startProcess } from "./processes.ts";
 
 export interface Avahi {
   /** The host name Avahi announces (`<hostName>.local` → the host's veth address). */

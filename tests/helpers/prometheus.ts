@@ -2,7 +2,8 @@
  * Reads Prometheus text exposition in tests: samples by name and labels (label order ignored),
  * and `promtool check metrics` on real output (Debian package `prometheus`, installed by .ci/run).
  */
-import { requireTool, run } from "./command.ts";
+import { requireTool } from "./command.ts";
+import { runCommand } from "./processes.ts";
 
 export interface Sample {
   readonly name: string;
@@ -42,8 +43,10 @@ export function sampleValue(
 }
 
 /** Runs `promtool check metrics` on the text; fails loudly when promtool is missing. */
-export function promtoolCheck(text: string): { code: number | null; output: string } {
+export async function promtoolCheck(
+  text: string,
+): Promise<{ code: number | null; output: string }> {
   requireTool("promtool", "prometheus");
-  const result = run("promtool", ["check", "metrics"], { input: text });
+  const result = await runCommand("promtool", ["check", "metrics"], { input: text });
   return { code: result.code, output: result.stdout + result.stderr };
 }

@@ -60,7 +60,7 @@ describe("label cardinality", () => {
       s.name === "nexus_requests_total" && s.labels.model === OTHER
     );
     expect(other?.value).toBe(10_000 - UNKNOWN_MODEL_LABEL_CAP);
-    expect(promtoolCheck(after10k).code).toBe(0);
+    expect((await promtoolCheck(after10k)).code).toBe(0);
   });
 
   test("a real model asked for after the flood still has its own label", async () => {

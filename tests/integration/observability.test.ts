@@ -187,8 +187,8 @@ describe("GET /metrics", () => {
     expect(metricsText).not.toMatch(/^(process|nodejs)_/m);
   });
 
-  test("passes promtool check metrics", () => {
-    const { code, output } = promtoolCheck(metricsText);
+  test("passes promtool check metrics", async () => {
+    const { code, output } = await promtoolCheck(metricsText);
     expect(output).toBe("");
     expect(code).toBe(0);
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunningProcess } from "../helpers/spawn.ts";
+import type { RunningProcess } from "../helpers/processes.ts";
 import { type Avahi, startAvahi } from "../helpers/avahi.ts";
 import { createHostPair, type HostPair, netnsAvailability } from "../helpers/netns.ts";
 import { type NamespaceClient, startNamespaceClient } from "../helpers/netns-client.ts";
@@ -63,7 +63,7 @@ if (availability.mode === "skip") {
 
     beforeAll(async () => {
       if (availability.mode === "fail") throw new Error(`${availability.reason}; CI runs as root`);
-      pair = createHostPair();
+      pair = await createHostPair();
       dir = mkdtempSync(join(tmpdir(), "nexus-avahi-"));
       const config = join(dir, "nexus.toml");
       writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
@@ -87,7 +87,7 @@ if (availability.mode === "skip") {
 
     afterAll(async () => {
       for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
-      pair?.remove();
+      await pair?.remove();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 

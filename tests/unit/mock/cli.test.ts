@@ -1,29 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
-import process from "node:process";
-import { ROOT_DIR, type RuntimeName } from "../../helpers/process.ts";
-import { waitFor } from "../../helpers/mock-backend.ts";
-
-const SCRIPT = `${ROOT_DIR}tests/mock/cli.ts`;
+import { type RuntimeName, scriptCommand, spawnProcess } from "../../helpers/processes.ts";
 
 function startCli(runtime: RuntimeName, args: string[]) {
-  const bin = `${ROOT_DIR}node_modules/.bin/${runtime}`;
-  const argv = runtime === "bun" ? [SCRIPT, ...args] : ["run", "-A", SCRIPT, ...args];
-  const child = spawn(bin, argv, {
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = { stdout: "", stderr: "" };
-  child.stdout.on(
-    "data",
-    (chunk: Uint8Array) => (output.stdout += new TextDecoder().decode(chunk)),
-  );
-  child.stderr.on(
-    "data",
-    (chunk: Uint8Array) => (output.stderr += new TextDecoder().decode(chunk)),
-  );
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return { child, output, exited };
+  const [command, argv] = scriptCommand(runtime, "tests/mock/cli.ts", args);
+  return spawnProcess(command, argv, { name: `tests/mock/cli.ts (${runtime})` });
 }
 
 for (const runtime of ["bun", "deno"] as const) {
@@ -40,10 +20,8 @@ for (const runtime of ["bun", "deno"] as const) {
         "60000",
       ]);
       try {
-        await waitFor(() => cli.output.stdout.includes("\n"), "the listening line", 20_000);
-        const match = /^mock-upstream listening (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(
-          cli.output.stdout,
-        );
+        await cli.waitFor(/^mock-upstream listening .*\n/m, "the listening line", 20_000);
+        const match = /^mock-upstream listening (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(cli.stdout());
         expect(match).not.toBeNull();
         const url = match![1]!;
         expect((await fetch(`${url}/health`)).status).toBe(200);
@@ -58,13 +36,12 @@ for (const runtime of ["bun", "deno"] as const) {
         await reader.read(); // the gap that follows lasts a minute: only the abort ends it
         controller.abort();
         await reader.read().catch(() => undefined);
-        await waitFor(() => /^abort /m.test(cli.output.stderr), "the abort line");
-        const line = /^abort (\S+) (\d+\.\d{3})$/m.exec(cli.output.stderr);
+        await cli.waitFor(/^abort .*\n/m, "the abort line");
+        const line = /^abort (\S+) (\d+\.\d{3})$/m.exec(cli.stderr());
         expect(line?.[1]).toBe("/v1/chat/completions");
         expect(Math.abs(Number(line![2]) - Date.now())).toBeLessThan(60_000);
       } finally {
-        // process.kill, not child.kill: after child.kill() Deno reports the signal, not the code.
-        process.kill(cli.child.pid!, "SIGTERM");
+        void cli.stop("SIGTERM");
       }
       expect(await cli.exited).toBe(0);
     }, 30_000);
@@ -72,8 +49,8 @@ for (const runtime of ["bun", "deno"] as const) {
     test("exits 2 with the usage on a bad flag", async () => {
       const cli = startCli(runtime, ["--flavor", "nope"]);
       expect(await cli.exited).toBe(2);
-      expect(cli.output.stderr).toContain('unknown flavor "nope"');
-      expect(cli.output.stderr).toContain("Usage: mock-upstream");
+      expect(cli.stderr()).toContain('unknown flavor "nope"');
+      expect(cli.stderr()).toContain("Usage: mock-upstream");
     }, 30_000);
   });
 }
