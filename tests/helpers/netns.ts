@@ -2,10 +2,10 @@
  * Two "hosts" for network tests: a pair of Linux network namespaces joined by a veth cable, with
  * 10.x addresses that exist only inside them, and a multicast route like a real LAN host has.
  * Nothing is added to the root namespace, so no packet of these tests can reach a real network.
- * Needs root (CI runs as root); `netnsAvailability()` says whether to run, fail or skip.
+ * Needs root and iproute2 (CI has both): see NETNS_NEEDS.
  */
 import process from "node:process";
-import { isRoot } from "./command.ts";
+import { type Need, root, tool } from "./needs.ts";
 import { runCommand } from "./processes.ts";
 
 export interface Host {
@@ -23,12 +23,11 @@ export interface HostPair {
   remove(): Promise<void>;
 }
 
-/** "run" as root; otherwise "skip" with a reason, or "fail" in CI, where skipping hides a gap. */
-export function netnsAvailability(): { mode: "run" } | { mode: "skip" | "fail"; reason: string } {
-  if (isRoot()) return { mode: "run" };
-  const reason = "network-namespace tests need root (ip netns add)";
-  return process.env.CI === "true" ? { mode: "fail", reason } : { mode: "skip", reason };
-}
+/** For `needs(...NETNS_NEEDS).describe(…)`: what `createHostPair` needs of the machine. */
+export const NETNS_NEEDS: readonly Need[] = [
+  root("network namespaces (ip netns add)"),
+  tool("ip", "iproute2"),
+];
 
 const PREFIX = "nexus-t";
 

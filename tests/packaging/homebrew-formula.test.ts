@@ -7,7 +7,7 @@ import {
   RELEASE_TARGETS,
   renderFormula,
 } from "../../scripts/release-assets.ts";
-import { requireTool } from "../helpers/command.ts";
+import { needs, tool } from "../helpers/needs.ts";
 import { ROOT_DIR, runCommand } from "../helpers/processes.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
@@ -35,12 +35,11 @@ function block(text: string, name: string, indent: string): string {
 describe("scripts/homebrew/nexus.rb", () => {
   let dir = "";
   beforeAll(() => {
-    requireTool("ruby", "ruby");
     dir = tempDir("formula");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("renders to a formula that ruby -c accepts", async () => {
+  needs(tool("ruby", "ruby")).test("renders to a formula that ruby -c accepts", async () => {
     writeFileSync(`${dir}/nexus.rb`, renderFormula(TEMPLATE, VALUES));
     const result = await runCommand("ruby", ["-c", `${dir}/nexus.rb`]);
     expect(result.stdout.trim()).toBe("Syntax OK");

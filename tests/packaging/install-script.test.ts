@@ -13,7 +13,7 @@ import {
 import { join } from "node:path";
 import process from "node:process";
 import { detectExecutable, type ReleaseArch } from "../../scripts/release-assets.ts";
-import { isRoot, requireTool } from "../helpers/command.ts";
+import { gate, needs, root, tool } from "../helpers/needs.ts";
 import { ROOT_DIR, runCommand } from "../helpers/processes.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
@@ -174,16 +174,17 @@ describe("scripts/install.sh", () => {
     expect(notExecutable.stderr).toContain("binary is not executable");
   });
 
-  test("is shellcheck-clean", async () => {
-    requireTool("shellcheck", "shellcheck");
+  needs(tool("shellcheck", "shellcheck")).test("is shellcheck-clean", async () => {
     const result = await runCommand("shellcheck", [INSTALL]);
     expect(result.stdout).toBe("");
     expect(result.code).toBe(0);
   });
 
   // One 100 MB compile per `npm test` is enough: the Deno run would only repeat the same build.
-  const bunOnly = "Bun" in globalThis ? test : test.skip;
-  bunOnly(
+  const bunOnly = "Bun" in globalThis
+    ? gate({ mode: "run" })
+    : gate({ mode: "skip", reason: "Bun only, the Deno run would repeat the same build" });
+  bunOnly.test(
     "installs a really compiled binary (npm run build) whose config init writes the template",
     async () => {
       const outfile = join(work, "compiled", "nexus");
@@ -215,11 +216,12 @@ describe("scripts/install.sh", () => {
  * systemctl is never called), all thrown away when the shell exits. Needs root, as CI has.
  */
 describe("scripts/install.sh into / (private mount namespace)", () => {
-  const body = isRoot() ? test : test.skip;
-  body("creates the nexus user, a root:nexus 0640 config, and uninstalls cleanly", async () => {
-    const work = tempDir("install-root");
-    const binary = fakeBinary(work);
-    const script = `set -e
+  needs(root("mount namespaces"), tool("unshare", "util-linux")).test(
+    "creates the nexus user, a root:nexus 0640 config, and uninstalls cleanly",
+    async () => {
+      const work = tempDir("install-root");
+      const binary = fakeBinary(work);
+      const script = `set -e
 for d in etc usr/local; do
   mkdir -p "${work}/up/$d" "${work}/work/$d"
   mount -t overlay overlay -o "lowerdir=/$d,upperdir=${work}/up/$d,workdir=${work}/work/$d" "/$d"
@@ -235,28 +237,30 @@ echo "== uninstall"
 "${INSTALL}" --uninstall
 ls /usr/local/bin/nexus /etc/systemd/system/nexus.service 2>&1 || true
 `;
-    const result = await runCommand("unshare", [
-      "--mount",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      script,
-    ]);
-    rmSync(work, { recursive: true, force: true });
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    const [first, second, state, uninstall] = result.stdout.split(/^== .*$/m);
-    expect(first).toMatch(/created system user nexus|system user nexus exists/);
-    expect(first).toContain("systemd is not running here");
-    expect(second).toContain("system user nexus exists");
-    expect(second).toContain("kept the existing config /etc/nexus/nexus.toml");
-    expect(state).toContain("nexus:/nonexistent:/usr/sbin/nologin");
-    expect(state).toContain("640 root:nexus /etc/nexus/nexus.toml");
-    expect(state).toContain("755 root:root /usr/local/bin/nexus");
-    expect(state).toContain("644 root:root /etc/systemd/system/nexus.service");
-    expect(uninstall).toContain("kept the config /etc/nexus/nexus.toml");
-    expect(uninstall).toContain("kept the system user nexus");
-    expect(uninstall.match(/No such file/g)).toHaveLength(2);
-  }, 60_000);
+      const result = await runCommand("unshare", [
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        script,
+      ]);
+      rmSync(work, { recursive: true, force: true });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const [first, second, state, uninstall] = result.stdout.split(/^== .*$/m);
+      expect(first).toMatch(/created system user nexus|system user nexus exists/);
+      expect(first).toContain("systemd is not running here");
+      expect(second).toContain("system user nexus exists");
+      expect(second).toContain("kept the existing config /etc/nexus/nexus.toml");
+      expect(state).toContain("nexus:/nonexistent:/usr/sbin/nologin");
+      expect(state).toContain("640 root:nexus /etc/nexus/nexus.toml");
+      expect(state).toContain("755 root:root /usr/local/bin/nexus");
+      expect(state).toContain("644 root:root /etc/systemd/system/nexus.service");
+      expect(uninstall).toContain("kept the config /etc/nexus/nexus.toml");
+      expect(uninstall).toContain("kept the system user nexus");
+      expect(uninstall.match(/No such file/g)).toHaveLength(2);
+    },
+    60_000,
+  );
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { requireTool } from "../helpers/command.ts";
+import { needs, tool } from "../helpers/needs.ts";
 import { ROOT_DIR, runCommand } from "../helpers/processes.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
@@ -47,12 +47,15 @@ function verify(root: string) {
   return runCommand("systemd-analyze", ["verify", `--root=${root}`, "--man=no", "nexus.service"]);
 }
 
+const systemd = needs(tool("systemd-analyze", "systemd"));
+
 describe("scripts/nexus.service", () => {
   const roots: string[] = [];
   let root = "";
 
   beforeAll(async () => {
-    requireTool("systemd-analyze", "systemd");
+    // The root copies the distribution's units, which only a machine with systemd has.
+    if (systemd.verdict.mode !== "run") return;
     root = await makeRoot(UNIT_TEXT);
     roots.push(root);
   });
@@ -60,19 +63,19 @@ describe("scripts/nexus.service", () => {
     for (const dir of roots) rmSync(dir, { recursive: true, force: true });
   });
 
-  test("passes systemd-analyze verify without a single warning", async () => {
+  systemd.test("passes systemd-analyze verify without a single warning", async () => {
     const result = await verify(root);
     expect(result.stdout + result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
 
-  test("verify reports a mistake, so a clean run means something", async () => {
+  systemd.test("verify reports a mistake, so a clean run means something", async () => {
     const broken = await makeRoot(UNIT_TEXT.replace("ProtectHome=yes", "ProtectHome=sometimes"));
     roots.push(broken);
     expect((await verify(broken)).stderr).toContain("protect home value, ignoring: sometimes");
   });
 
-  test("keeps the overall exposure of systemd-analyze security at 2.0 or below", async () => {
+  systemd.test("keeps the overall exposure of systemd-analyze security at 2.0 or below", async () => {
     const result = await runCommand("systemd-analyze", [
       "security",
       "--offline=yes",

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { runCli } from "../../../src/cli/mod.ts";
 import { createFakeRuntime } from "../../helpers/fake-runtime.ts";
+import { needs, tool } from "../../helpers/needs.ts";
 import { runCommand } from "../../helpers/processes.ts";
 
 async function script(shell: string): Promise<string> {
@@ -72,13 +73,13 @@ describe("nexus completions", () => {
     expect(await complete("nexus completions ")).toEqual(["bash", "zsh", "fish", "--help", "-h"]);
   });
 
-  test("the zsh script parses under zsh -n", async () => {
+  needs(tool("zsh", "zsh")).test("the zsh script parses under zsh -n", async () => {
     const result = await runCommand("zsh", ["-n"], { input: await script("zsh") });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
   });
 
-  test("the fish script parses under fish --no-execute", async () => {
+  needs(tool("fish", "fish")).test("the fish script parses under fish --no-execute", async () => {
     const result = await runCommand("fish", ["--no-execute"], { input: await script("fish") });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
