@@ -8,12 +8,12 @@
  *
  * Prints one JSON summary line last; exits 1 on failure. `npm test` runs it for 30 s.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { type RunningProcess, startProcess } from "../tests/helpers/processes.ts";
 
 const { values } = parseArgs({
   options: {
@@ -31,41 +31,25 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const BUN = `${ROOT}node_modules/.bin/bun`;
 const TEXT = "soak soak soak soak soak soak soak soak";
 
-const children: ChildProcess[] = [];
+const children: RunningProcess[] = [];
+/** Sends SIGTERM at once (also from the `exit` handler, where nothing asynchronous runs). */
 const stopAll = () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  for (const child of children) void child.stop("SIGTERM");
 };
 process.on("exit", stopAll);
 
-/** Starts a process and resolves with the first stdout line matching `ready`. */
-function start(
-  args: string[],
-  ready: RegExp,
-): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(BUN, args, {
+/** Starts `bun ARGS` and resolves once its output matches `ready`. */
+async function start(args: string[], ready: RegExp): Promise<RunningProcess> {
+  const child = await startProcess(BUN, args, {
+    ready,
+    what: args.slice(0, 2).join(" "),
     cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    timeoutMs: 20_000,
+    // The soak's nexus logs at info level for its whole run: keep only the tail.
+    outputLimit: 64 * 1024,
   });
   children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready: ${args.join(" ")}\n${output}`)),
-      20_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`exited ${code}: ${args.join(" ")}\n${output}`)));
-  });
+  return child;
 }
 
 function rssMiB(pid: number): number {
@@ -123,7 +107,7 @@ async function load(
 
 const mock = await start(
   [
-    "bench/mock-upstream.ts",
+    "tests/mock/cli.ts",
     "--port",
     "0",
     "--models",
@@ -140,7 +124,7 @@ const mock = await start(
 const config = join(mkdtempSync(join(tmpdir(), "nexus-soak-")), "nexus.toml");
 writeFileSync(
   config,
-  `[logging]\nlevel = "warn"\n\n[[backends]]\nname = "mock"\nurl = "${mock.match[1]}"\n`,
+  `[logging]\nlevel = "warn"\n\n[[backends]]\nname = "mock"\nurl = "${mock.ready[1]}"\n`,
 );
 const nexus = await start(
   [
@@ -158,17 +142,17 @@ const nexus = await start(
   ],
   /Nexus listening.*address=(http:\/\/\S+)/,
 );
-const url = nexus.match[1]!;
+const url = nexus.ready[1]!;
 for (let i = 0; i < 500; i++) {
   if ((await (await fetch(`${url}/v1/models`)).json()).data.length > 0) break;
   await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 const warm = await load(url, WARMUP_S);
-const rssAfterWarmup = rssMiB(nexus.child.pid!);
+const rssAfterWarmup = rssMiB(nexus.pid);
 const soak = await load(url, DURATION_S);
 await new Promise((resolve) => setTimeout(resolve, 2000));
-const rssAfter = rssMiB(nexus.child.pid!);
+const rssAfter = rssMiB(nexus.pid);
 const growth = ((rssAfter - rssAfterWarmup) / rssAfterWarmup) * 100;
 const pass = warm.errors === 0 && soak.errors === 0 && growth <= MAX_GROWTH_PERCENT;
 stopAll();

@@ -10,7 +10,7 @@
  * @module
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
+import { runCommand } from "../../tests/helpers/processes.ts";
 import { TMP } from "./paths.ts";
 
 export const PORTKEY_VERSION = "1.15.2";
@@ -74,24 +74,16 @@ export async function ensurePortkey(
   return { dir, entry, version: PORTKEY_VERSION };
 }
 
-function run(
+/** npm, to completion: its output merged for the error message, -1 when it cannot start. */
+async function run(
   command: string,
   args: string[],
   cwd: string,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), INSTALL_TIMEOUT_MS);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      resolve({ code: -1, output: String(error) });
-    });
-  });
+  try {
+    const result = await runCommand(command, args, { cwd, timeoutMs: INSTALL_TIMEOUT_MS });
+    return { code: result.code, output: result.output };
+  } catch (error) {
+    return { code: -1, output: String(error) };
+  }
 }

@@ -1,29 +1,20 @@
 /**
  * Child processes of the benchmark: started pinned to a CPU where `taskset` allows it, tracked
  * in one registry, and always stopped by pid (SIGTERM, then SIGKILL after a grace period) —
- * at the end of a run, on failure, and on SIGINT/SIGTERM of the benchmark itself.
+ * at the end of a run, on failure, and on SIGINT/SIGTERM of the benchmark itself. Spawning,
+ * output and waiting for a line are the tests' process helper (tests/helpers/processes.ts).
  * @module
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import process from "node:process";
+import { type Proc, runCommand, spawnProcess } from "../../tests/helpers/processes.ts";
 
 /** Output kept per process for error messages; older text is dropped. */
 const OUTPUT_LIMIT = 64 * 1024;
 const STOP_GRACE_MS = 3000;
 
-export interface Proc {
-  readonly name: string;
-  readonly pid: number;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  /** The tail of stdout and stderr, for error messages. */
-  output(): string;
-  /** Calls `listener` for every complete line the process writes; returns the remover. */
-  onLine(listener: (line: string, stream: "stdout" | "stderr") => void): () => void;
-  /** SIGTERM, then SIGKILL if it is still running after a grace period. */
-  stop(): Promise<void>;
-}
+export type { Proc };
 
 const live = new Set<Proc>();
 
@@ -64,64 +55,25 @@ export function spawnProc(
   args: readonly string[],
   options: SpawnOptions = {},
 ): Proc {
+  // taskset execs the command, so the pid is the benchmarked process itself.
   const [cmd, argv] = pinnedCommand(options.cpu, command, args);
-  // taskset execs the command, so the pid below is the benchmarked process itself.
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...options.env })) {
-    if (value !== undefined) env[key] = value;
-  }
-  const child = spawn(cmd, argv, {
-    cwd: options.cwd,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const listeners = new Set<(line: string, stream: "stdout" | "stderr") => void>();
-  const partial = { stdout: "", stderr: "" };
-  const feed = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-    const text = chunk.toString();
-    output = (output + text).slice(-OUTPUT_LIMIT);
-    const lines = (partial[stream] + text).split("\n");
-    partial[stream] = lines.pop() ?? "";
-    for (const line of lines) for (const listener of listeners) listener(line, stream);
-  };
-  child.stdout!.on("data", feed("stdout"));
-  child.stderr!.on("data", feed("stderr"));
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null)));
-    child.once("error", () => resolve(null));
-  });
-  const proc: Proc = {
+  const proc = spawnProcess(cmd, argv, {
     name,
-    pid: child.pid ?? -1,
-    child,
-    exited,
-    output: () => output,
-    onLine(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null && child.pid) {
-        signal(child.pid, "SIGTERM");
-        const timer = setTimeout(() => signal(child.pid!, "SIGKILL"), STOP_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      live.delete(proc);
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    outputLimit: OUTPUT_LIMIT,
+  });
+  const tracked: Proc = {
+    ...proc,
+    stop: async (signal = "SIGTERM", killAfterMs = STOP_GRACE_MS) => {
+      const code = await proc.stop(signal, killAfterMs);
+      live.delete(tracked);
+      return code;
     },
   };
-  live.add(proc);
-  void exited.then(() => live.delete(proc));
-  return proc;
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
-  }
+  live.add(tracked);
+  void proc.exited.then(() => live.delete(tracked));
+  return tracked;
 }
 
 /** Resolves with the first line matching `pattern`; rejects on exit or after `timeoutMs`. */
@@ -130,34 +82,7 @@ export function waitForLine(
   pattern: RegExp,
   timeoutMs: number,
 ): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const existing = proc.output().split("\n").map((l) => pattern.exec(l)).find(Boolean);
-    if (existing) return resolve(existing);
-    const finish = (error?: Error, match?: RegExpExecArray) => {
-      clearTimeout(timer);
-      remove();
-      if (error) reject(error);
-      else resolve(match!);
-    };
-    const timer = setTimeout(
-      () =>
-        finish(
-          new Error(
-            `${proc.name}: no "${pattern.source}" within ${timeoutMs} ms:\n${proc.output()}`,
-          ),
-        ),
-      timeoutMs,
-    );
-    const remove = proc.onLine((line) => {
-      const match = pattern.exec(line);
-      if (match) finish(undefined, match);
-    });
-    void proc.exited.then((code) =>
-      finish(
-        new Error(`${proc.name} exited (${code}) before "${pattern.source}":\n${proc.output()}`),
-      )
-    );
-  });
+  return proc.waitFor(pattern, `${proc.name}: "${pattern.source}"`, timeoutMs);
 }
 
 /** Stops every process still running, in parallel. */
@@ -167,29 +92,20 @@ export async function stopAll(): Promise<void> {
 
 /** Last resort from an `exit` handler, where nothing asynchronous runs any more. */
 export function killAllNow(): void {
-  for (const proc of live) if (proc.child.pid) signal(proc.child.pid, "SIGKILL");
+  for (const proc of live) void proc.stop("SIGKILL");
   live.clear();
 }
 
 /** Runs a command to completion with a time limit; returns wall time in ms and the output. */
-export function timeCommand(
+export async function timeCommand(
   command: string,
   args: readonly string[],
   options: { cpu?: number; timeoutMs?: number } = {},
 ): Promise<{ ms: number; code: number | null; stdout: string }> {
   const [cmd, argv] = pinnedCommand(options.cpu, command, args);
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "ignore"] });
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    const timer = setTimeout(
-      () => child.pid && signal(child.pid, "SIGKILL"),
-      options.timeoutMs ?? 10_000,
-    );
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ ms: performance.now() - started, code, stdout });
-    });
+  const started = performance.now();
+  const { code, stdout } = await runCommand(cmd, argv, {
+    timeoutMs: options.timeoutMs ?? 10_000,
   });
+  return { ms: performance.now() - started, code, stdout };
 }

@@ -138,7 +138,7 @@ async function startMock(name: MockName): Promise<Mock> {
   const proc = spawnProc(
     `mock-${name}`,
     BUN,
-    [`${ROOT}bench/mock-upstream.ts`, "--port", "0", "--models", model, ...args],
+    [`${ROOT}tests/mock/cli.ts`, "--port", "0", "--models", model, ...args],
     { cpu: LOAD_CPU, env: cleanEnv() },
   );
   const match = await waitForLine(proc, /mock-upstream listening (http:\/\/\S+)/, 15_000);

@@ -7,9 +7,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { requireTool } from "./command.ts";
+import { type Need, tool } from "./needs.ts";
 import type { Host, HostPair } from "./netns.ts";
-import { type RunningProcess, startProcess } from "./spawn.ts";
+import { type RunningProcess, startProcess } from "./processes.ts";
 
 export interface Avahi {
   /** The host name Avahi announces (`<hostName>.local` → the host's veth address). */
@@ -24,13 +24,13 @@ export interface Avahi {
   stop(): Promise<void>;
 }
 
-/** Fails (never skips) when a package is missing: `.ci/run` installs them. */
-export function requireAvahi(): void {
-  requireTool("avahi-daemon", "avahi-daemon");
-  requireTool("avahi-publish", "avahi-utils");
-  requireTool("dbus-daemon", "dbus");
-  requireTool("unshare", "util-linux");
-}
+/** For `needs(...AVAHI_NEEDS).describe(…)`: the Debian tools `startAvahi` runs. */
+export const AVAHI_NEEDS: readonly Need[] = [
+  tool("avahi-daemon", "avahi-daemon"),
+  tool("avahi-publish", "avahi-utils"),
+  tool("dbus-daemon", "dbus"),
+  tool("unshare", "util-linux"),
+];
 
 export async function startAvahi(
   pair: HostPair,
@@ -38,7 +38,6 @@ export async function startAvahi(
   dir: string,
   services: Readonly<Record<string, string>> = {},
 ): Promise<Avahi> {
-  requireAvahi();
   const hostName = `nexus-avahi-${Math.random().toString(36).slice(2, 8)}`;
   const servicesDir = join(dir, "services");
   mkdirSync(servicesDir, { recursive: true });

@@ -5,9 +5,8 @@
  *
  *   bun tests/helpers/load-client.ts <url> <count> <stream:0|1> <expected text>
  */
-import { spawn } from "node:child_process";
 import process from "node:process";
-import { ROOT_DIR } from "./process.ts";
+import { ROOT_DIR, runCommand } from "./processes.ts";
 
 export interface LoadSummary {
   total: number;
@@ -16,30 +15,21 @@ export interface LoadSummary {
   statuses: Record<string, number>;
 }
 
-export function runLoadClient(
+export async function runLoadClient(
   url: string,
   count: number,
   stream: boolean,
   expected: string,
 ): Promise<LoadSummary> {
-  const child = spawn(
+  const result = await runCommand(
     `${ROOT_DIR}node_modules/.bin/bun`,
     [`${ROOT_DIR}tests/helpers/load-client.ts`, url, String(count), stream ? "1" : "0", expected],
-    {
-      env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
+    { env: { BUN_CONFIG_MAX_HTTP_REQUESTS: "65535" } },
   );
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) =>
-    child.once(
-      "close",
-      (code) => (code === 0
-        ? resolve(JSON.parse(out))
-        : reject(new Error(`load client exited ${code}: ${out}`))),
-    )
-  );
+  if (result.code !== 0) {
+    throw new Error(`load client exited ${result.code}: ${result.output}`);
+  }
+  return JSON.parse(result.stdout);
 }
 
 function contentOf(text: string, stream: boolean): string {

@@ -2,8 +2,8 @@
  * A mock LLM server on a real loopback socket (port 0), served by the runtime adapter so the
  * same test runs under `bun test` and `deno test`.
  */
-import { createMockUpstream } from "../../bench/mock-upstream.ts";
-import type { MockOptions, MockUpstream } from "../../bench/mock-upstream.ts";
+import { createMockUpstream } from "../mock/mod.ts";
+import type { MockOptions, MockUpstream } from "../mock/mod.ts";
 import { loadRuntime } from "../../src/runtime/mod.ts";
 
 export interface MockBackend {

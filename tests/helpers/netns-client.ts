@@ -8,7 +8,7 @@
 import process from "node:process";
 import { createInterface } from "node:readline";
 import type { Host, HostPair } from "./netns.ts";
-import { type RunningProcess, startProcess } from "./spawn.ts";
+import { type RunningProcess, startProcess } from "./processes.ts";
 
 export interface ClientRequest {
   readonly url: string;
@@ -35,21 +35,15 @@ export async function startNamespaceClient(pair: HostPair, host: Host): Promise<
   const proc: RunningProcess = await startProcess(command, args, {
     ready: /^ready$/m,
     what: `the HTTP client in ${host.namespace}`,
+    stdin: "pipe",
   });
   let nextId = 0;
   const pending = new Map<number, (reply: ClientResponse & { error?: string }) => void>();
-  let buffered = "";
-  proc.child.stdout!.on("data", (chunk: Uint8Array) => {
-    buffered += new TextDecoder().decode(chunk);
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      if (!line.startsWith("{")) continue;
-      const reply = JSON.parse(line) as ClientResponse & { id: number; error?: string };
-      pending.get(reply.id)?.(reply);
-      pending.delete(reply.id);
-    }
+  proc.onLine((line, stream) => {
+    if (stream !== "stdout" || !line.startsWith("{")) return;
+    const reply = JSON.parse(line) as ClientResponse & { id: number; error?: string };
+    pending.get(reply.id)?.(reply);
+    pending.delete(reply.id);
   });
   return {
     fetch(request) {

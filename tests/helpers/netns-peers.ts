@@ -4,8 +4,7 @@
  */
 import type { ServiceSpec } from "./mdns-packets.ts";
 import type { Host, HostPair } from "./netns.ts";
-import { nexusCommand, type RuntimeName } from "./process.ts";
-import { type RunningProcess, startProcess } from "./spawn.ts";
+import { nexusCommand, type RunningProcess, type RuntimeName, startProcess } from "./processes.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BUN = `${ROOT}node_modules/.bin/bun`;
@@ -23,7 +22,7 @@ export async function startMockIn(
   models: readonly string[],
 ): Promise<MockServer> {
   const [command, args] = pair.exec(host, BUN, [
-    `${ROOT}bench/mock-upstream.ts`,
+    `${ROOT}tests/mock/cli.ts`,
     "--host",
     host.address,
     "--port",

@@ -2,11 +2,11 @@
  * Two "hosts" for network tests: a pair of Linux network namespaces joined by a veth cable, with
  * 10.x addresses that exist only inside them, and a multicast route like a real LAN host has.
  * Nothing is added to the root namespace, so no packet of these tests can reach a real network.
- * Needs root (CI runs as root); `netnsAvailability()` says whether to run, fail or skip.
+ * Needs root and iproute2 (CI has both): see NETNS_NEEDS.
  */
-import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { isRoot } from "./command.ts";
+import { type Need, root, tool } from "./needs.ts";
+import { runCommand } from "./processes.ts";
 
 export interface Host {
   readonly namespace: string;
@@ -20,42 +20,38 @@ export interface HostPair {
   /** `[ip, netns, exec, <namespace>, ...command]` as a command and its arguments. */
   exec(host: Host, command: string, args?: readonly string[]): [string, string[]];
   /** Deletes both namespaces (and with them the veth pair); safe to call twice. */
-  remove(): void;
+  remove(): Promise<void>;
 }
 
-/** "run" as root; otherwise "skip" with a reason, or "fail" in CI, where skipping hides a gap. */
-export function netnsAvailability(): { mode: "run" } | { mode: "skip" | "fail"; reason: string } {
-  if (isRoot()) return { mode: "run" };
-  const reason = "network-namespace tests need root (ip netns add)";
-  return process.env.CI === "true" ? { mode: "fail", reason } : { mode: "skip", reason };
-}
+/** For `needs(...NETNS_NEEDS).describe(…)`: what `createHostPair` needs of the machine. */
+export const NETNS_NEEDS: readonly Need[] = [
+  root("network namespaces (ip netns add)"),
+  tool("ip", "iproute2"),
+];
 
 const PREFIX = "nexus-t";
 
-function ip(...args: string[]): void {
-  const result = spawnSync("ip", args, { encoding: "utf8" });
-  if (result.error) {
-    throw new Error(`Cannot run ip (apt-get install iproute2): ${result.error.message}`);
-  }
-  if (result.status !== 0) throw new Error(`ip ${args.join(" ")} failed: ${result.stderr.trim()}`);
+async function ip(...args: string[]): Promise<void> {
+  const result = await runCommand("ip", args);
+  if (result.code !== 0) throw new Error(`ip ${args.join(" ")} failed: ${result.stderr.trim()}`);
 }
 
 /** Namespaces a crashed earlier run of these tests left behind (their pid is gone). */
-function removeStale(): void {
-  const listed = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
+async function removeStale(): Promise<void> {
+  const listed = (await runCommand("ip", ["netns", "list"])).stdout;
   for (const line of listed.split("\n")) {
     const match = new RegExp(`^(${PREFIX}(\\d+)-\\w+)`).exec(line.trim());
     if (!match) continue;
     try {
       process.kill(Number(match[2]), 0);
     } catch {
-      spawnSync("ip", ["netns", "del", match[1]!]);
+      await runCommand("ip", ["netns", "del", match[1]!]);
     }
   }
 }
 
-export function createHostPair(): HostPair {
-  removeStale();
+export async function createHostPair(): Promise<HostPair> {
+  await removeStale();
   const id = Math.random().toString(36).slice(2, 7);
   // 10.200-249.x.0/24: private, and only ever configured inside these two namespaces.
   const subnet = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 256)}`;
@@ -74,16 +70,16 @@ export function createHostPair(): HostPair {
     a,
     b,
     exec: (host, command, args = []) => ["ip", ["netns", "exec", host.namespace, command, ...args]],
-    remove() {
+    async remove() {
       if (removed) return;
       removed = true;
-      for (const host of [a, b]) spawnSync("ip", ["netns", "del", host.namespace]);
+      for (const host of [a, b]) await runCommand("ip", ["netns", "del", host.namespace]);
     },
   };
   try {
-    ip("netns", "add", a.namespace);
-    ip("netns", "add", b.namespace);
-    ip(
+    await ip("netns", "add", a.namespace);
+    await ip("netns", "add", b.namespace);
+    await ip(
       "link",
       "add",
       a.iface,
@@ -98,14 +94,14 @@ export function createHostPair(): HostPair {
       b.namespace,
     );
     for (const host of [a, b]) {
-      ip("-n", host.namespace, "addr", "add", `${host.address}/24`, "dev", host.iface);
-      ip("-n", host.namespace, "link", "set", "lo", "up");
-      ip("-n", host.namespace, "link", "set", host.iface, "up");
+      await ip("-n", host.namespace, "addr", "add", `${host.address}/24`, "dev", host.iface);
+      await ip("-n", host.namespace, "link", "set", "lo", "up");
+      await ip("-n", host.namespace, "link", "set", host.iface, "up");
       // A real host sends multicast along its default route; these have none, so say where.
-      ip("-n", host.namespace, "route", "add", "224.0.0.0/4", "dev", host.iface);
+      await ip("-n", host.namespace, "route", "add", "224.0.0.0/4", "dev", host.iface);
     }
   } catch (error) {
-    pair.remove();
+    await pair.remove();
     throw error;
   }
   return pair;

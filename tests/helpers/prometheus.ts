@@ -2,7 +2,11 @@
  * Reads Prometheus text exposition in tests: samples by name and labels (label order ignored),
  * and `promtool check metrics` on real output (Debian package `prometheus`, installed by .ci/run).
  */
-import { requireTool, run } from "./command.ts";
+import { tool } from "./needs.ts";
+import { runCommand } from "./processes.ts";
+
+/** For `needs(PROMTOOL).test(…)`: tests that run promtoolCheck. */
+export const PROMTOOL = tool("promtool", "prometheus");
 
 export interface Sample {
   readonly name: string;
@@ -41,9 +45,10 @@ export function sampleValue(
   return found[0]?.value;
 }
 
-/** Runs `promtool check metrics` on the text; fails loudly when promtool is missing. */
-export function promtoolCheck(text: string): { code: number | null; output: string } {
-  requireTool("promtool", "prometheus");
-  const result = run("promtool", ["check", "metrics"], { input: text });
+/** Runs `promtool check metrics` on the text (the test needs PROMTOOL). */
+export async function promtoolCheck(
+  text: string,
+): Promise<{ code: number | null; output: string }> {
+  const result = await runCommand("promtool", ["check", "metrics"], { input: text });
   return { code: result.code, output: result.stdout + result.stderr };
 }

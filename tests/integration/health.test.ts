@@ -4,7 +4,7 @@
  * the others. Probe rounds are run explicitly and deadlines driven by a fake clock: no sleeps.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createMockUpstream } from "../../bench/mock-upstream.ts";
+import { createMockUpstream } from "../mock/mod.ts";
 import { runCli } from "../../src/cli/mod.ts";
 import { loadRuntime } from "../../src/runtime/mod.ts";
 import { createFakeRuntime } from "../helpers/fake-runtime.ts";

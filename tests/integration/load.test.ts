@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoadClient } from "../helpers/load-client.ts";
 import { type MockBackend, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
-import { type NexusProcess, startNexus, waitUntilRoutable } from "../helpers/process.ts";
+import { type NexusProcess, startNexus, waitUntilRoutable } from "../helpers/processes.ts";
 
 const TEXT = "the rain in spain stays mainly in the plain";
 let mock: MockBackend;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(config, `[[backends]]\nname = "mock"\nurl = "${mock.url}"\n`);
   // Started without BUN_CONFIG_MAX_HTTP_REQUESTS: Nexus must lift Bun's 256-request cap itself.
   nexus = await startNexus("bun", ["-c", config, "--no-discovery"], {
-    unsetEnv: ["BUN_CONFIG_MAX_HTTP_REQUESTS"],
+    env: { BUN_CONFIG_MAX_HTTP_REQUESTS: undefined },
   });
   await waitUntilRoutable(nexus.url, "m");
 });

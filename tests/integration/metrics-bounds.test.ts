@@ -7,12 +7,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { OTHER } from "../../src/metrics/mod.ts";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
-import { parseSamples, promtoolCheck } from "../helpers/prometheus.ts";
+import { needs } from "../helpers/needs.ts";
+import { parseSamples, PROMTOOL, promtoolCheck } from "../helpers/prometheus.ts";
 
 const UNKNOWN_MODEL_LABEL_CAP = 50;
 
 let backend: MockBackend;
 let gateway: RunningGateway;
+/** /metrics after the 10,000-name flood of the first test. */
+let after10k = "";
 
 beforeAll(async () => {
   backend = await startMockBackend({ models: [{ id: "m" }] });
@@ -48,7 +51,7 @@ describe("label cardinality", () => {
     await flood(0, 1_000);
     const after1k = await scrape();
     await flood(1_000, 9_000);
-    const after10k = await scrape();
+    after10k = await scrape();
 
     expect(parseSamples(after10k)).toHaveLength(parseSamples(after1k).length);
     expect(after10k.length).toBeLessThan(after1k.length * 1.05);
@@ -60,8 +63,15 @@ describe("label cardinality", () => {
       s.name === "nexus_requests_total" && s.labels.model === OTHER
     );
     expect(other?.value).toBe(10_000 - UNKNOWN_MODEL_LABEL_CAP);
-    expect(promtoolCheck(after10k).code).toBe(0);
   });
+
+  needs(PROMTOOL).test(
+    "the flooded metrics output still passes promtool check metrics",
+    async () => {
+      expect(after10k).toContain(`model="${OTHER}"`);
+      expect((await promtoolCheck(after10k)).code).toBe(0);
+    },
+  );
 
   test("a real model asked for after the flood still has its own label", async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {

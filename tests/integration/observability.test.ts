@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Stats } from "../../src/metrics/mod.ts";
 import { type MockBackend, sseEvents, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
-import { parseSamples, promtoolCheck, type Sample, sampleValue } from "../helpers/prometheus.ts";
+import { needs } from "../helpers/needs.ts";
+import {
+  parseSamples,
+  PROMTOOL,
+  promtoolCheck,
+  type Sample,
+  sampleValue,
+} from "../helpers/prometheus.ts";
 
 const SECRET = "sk-secret-observability-123";
 const PROMPT = "PROMPT-MARKER tell me a story";
@@ -195,8 +202,8 @@ describe("GET /metrics", () => {
     expect(metricsText).not.toMatch(/^(process|nodejs)_/m);
   });
 
-  test("passes promtool check metrics", () => {
-    const { code, output } = promtoolCheck(metricsText);
+  needs(PROMTOOL).test("passes promtool check metrics", async () => {
+    const { code, output } = await promtoolCheck(metricsText);
     expect(output).toBe("");
     expect(code).toBe(0);
   });

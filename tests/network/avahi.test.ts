@@ -4,15 +4,16 @@
  * `nexus serve` under Bun and Deno in namespace B. The README's `/etc/avahi/services` file and
  * `avahi-publish -s NAME _ollama._tcp PORT type=ollama` both become routable backends; when the
  * publisher stops, Avahi's goodbye removes its backend after the grace period.
- * Root only: skipped with the reason outside CI, a failure in CI (CI=true).
+ * Needs root and Debian tools: skipped with the reason outside CI, a failure with CI=true.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunningProcess } from "../helpers/spawn.ts";
-import { type Avahi, startAvahi } from "../helpers/avahi.ts";
-import { createHostPair, type HostPair, netnsAvailability } from "../helpers/netns.ts";
+import type { RunningProcess } from "../helpers/processes.ts";
+import { type Avahi, AVAHI_NEEDS, startAvahi } from "../helpers/avahi.ts";
+import { needs } from "../helpers/needs.ts";
+import { createHostPair, type HostPair, NETNS_NEEDS } from "../helpers/netns.ts";
 import { type NamespaceClient, startNamespaceClient } from "../helpers/netns-client.ts";
 import {
   type MockServer,
@@ -22,7 +23,7 @@ import {
 } from "../helpers/netns-peers.ts";
 import { uniqueLabel } from "../helpers/udp-port.ts";
 
-const availability = netnsAvailability();
+const gate = needs(...NETNS_NEEDS, ...AVAHI_NEEDS);
 const RUNTIMES = ["bun", "deno"] as const;
 const published = uniqueLabel("ollama gpu");
 const publishedName = published.replace(" ", "-");
@@ -36,115 +37,110 @@ function readmeServiceFile(port: number): string {
   return xml.replace("<port>11434</port>", `<port>${port}</port>`);
 }
 
-if (availability.mode === "skip") {
-  test.skip(`Avahi as the announcer: skipped, ${availability.reason}`, () => {});
-} else {
-  describe("discovery of services Avahi announces (network namespaces)", () => {
-    let pair: HostPair | undefined;
-    let dir: string | undefined;
-    let avahi: Avahi | undefined;
-    let staticMock: MockServer;
-    let publishedMock: MockServer;
-    let publisher: RunningProcess;
-    let client: NamespaceClient;
-    const nexus = new Map<string, NexusIn>();
-    const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
-    const staticName = () => `Ollama-on-${avahi!.hostName}`;
-    const backendsOf = async (url: string) =>
-      JSON.parse((await client.fetch({ url: `${url}/v1/backends` })).body).data as Array<
-        { name: string; url: string; status: string; source: string }
-      >;
-    const chat = (url: string, model: string) =>
-      client.fetch({
-        url: `${url}/v1/chat/completions`,
-        method: "POST",
-        body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
-      });
-
-    beforeAll(async () => {
-      if (availability.mode === "fail") throw new Error(`${availability.reason}; CI runs as root`);
-      pair = createHostPair();
-      dir = mkdtempSync(join(tmpdir(), "nexus-avahi-"));
-      const config = join(dir, "nexus.toml");
-      writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
-      staticMock = await startMockIn(pair, pair.a, "ollama", ["qwen2.5:7b"]);
-      publishedMock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
-      started.push(staticMock.process, publishedMock.process);
-      avahi = await startAvahi(pair, pair.a, join(dir, "avahi"), {
-        "ollama.service": readmeServiceFile(staticMock.port),
-      });
-      started.push({ stop: () => avahi!.stop() });
-      const servers = await Promise.all(
-        RUNTIMES.map((runtime) => startNexusIn(pair!, pair!.b, runtime, config)),
-      );
-      for (const server of servers) {
-        nexus.set(server.runtime, server);
-        started.push(server.process);
-      }
-      client = await startNamespaceClient(pair, pair.b);
-      started.push({ stop: () => client.close() });
-    }, 60_000);
-
-    afterAll(async () => {
-      for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
-      pair?.remove();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+gate.describe("discovery of services Avahi announces (network namespaces)", () => {
+  let pair: HostPair | undefined;
+  let dir: string | undefined;
+  let avahi: Avahi | undefined;
+  let staticMock: MockServer;
+  let publishedMock: MockServer;
+  let publisher: RunningProcess;
+  let client: NamespaceClient;
+  const nexus = new Map<string, NexusIn>();
+  const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
+  const staticName = () => `Ollama-on-${avahi!.hostName}`;
+  const backendsOf = async (url: string) =>
+    JSON.parse((await client.fetch({ url: `${url}/v1/backends` })).body).data as Array<
+      { name: string; url: string; status: string; source: string }
+    >;
+  const chat = (url: string, model: string) =>
+    client.fetch({
+      url: `${url}/v1/chat/completions`,
+      method: "POST",
+      body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
     });
 
-    test("the README's /etc/avahi/services file makes a routable backend", async () => {
+  beforeAll(async () => {
+    pair = await createHostPair();
+    dir = mkdtempSync(join(tmpdir(), "nexus-avahi-"));
+    const config = join(dir, "nexus.toml");
+    writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
+    staticMock = await startMockIn(pair, pair.a, "ollama", ["qwen2.5:7b"]);
+    publishedMock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
+    started.push(staticMock.process, publishedMock.process);
+    avahi = await startAvahi(pair, pair.a, join(dir, "avahi"), {
+      "ollama.service": readmeServiceFile(staticMock.port),
+    });
+    started.push({ stop: () => avahi!.stop() });
+    const servers = await Promise.all(
+      RUNTIMES.map((runtime) => startNexusIn(pair!, pair!.b, runtime, config)),
+    );
+    for (const server of servers) {
+      nexus.set(server.runtime, server);
+      started.push(server.process);
+    }
+    client = await startNamespaceClient(pair, pair.b);
+    started.push({ stop: () => client.close() });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
+    await pair?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the README's /etc/avahi/services file makes a routable backend", async () => {
+    for (const { process, url } of nexus.values()) {
+      await process.waitFor(
+        new RegExp(`backend healthy backend=${staticName()}`),
+        "the static service",
+      );
+      expect(await backendsOf(url)).toEqual([
+        expect.objectContaining({ name: staticName(), url: staticMock.url, source: "mdns" }),
+      ]);
+      const response = await chat(url, "qwen2.5:7b");
+      expect(response.status).toBe(200);
+      expect(response.headers["x-nexus-backend"]).toBe(staticName());
+    }
+  }, 30_000);
+
+  test(
+    "avahi-publish -s NAME _ollama._tcp PORT type=ollama: routable for a real chat request",
+    async () => {
+      publisher = await avahi!.publish(published, "_ollama._tcp", publishedMock.port, [
+        "type=ollama",
+      ]);
+      for (const { runtime, process, url } of nexus.values()) {
+        await process.waitFor(
+          new RegExp(`backend healthy backend=${publishedName}`),
+          "the published service",
+        );
+        const response = await chat(url, "llama3:8b");
+        expect([runtime, response.status]).toEqual([runtime, 200]);
+        expect(response.headers["x-nexus-backend"]).toBe(publishedName);
+        expect(JSON.parse(response.body).object).toBe("chat.completion");
+      }
+    },
+    30_000,
+  );
+
+  test(
+    "when the publisher stops, its backend leaves after the grace period; the other stays",
+    async () => {
+      await publisher.stop("SIGTERM");
       for (const { process, url } of nexus.values()) {
         await process.waitFor(
-          new RegExp(`backend healthy backend=${staticName()}`),
-          "the static service",
+          new RegExp(`mDNS: backend lost backend=${publishedName} reason=goodbye`),
+          "Avahi's goodbye",
         );
-        expect(await backendsOf(url)).toEqual([
-          expect.objectContaining({ name: staticName(), url: staticMock.url, source: "mdns" }),
+        await process.waitFor(
+          new RegExp(`mDNS: backend removed backend=${publishedName}`),
+          "the removal",
+        );
+        expect((await backendsOf(url)).map((b) => `${b.name} ${b.status}`)).toEqual([
+          `${staticName()} healthy`,
         ]);
-        const response = await chat(url, "qwen2.5:7b");
-        expect(response.status).toBe(200);
-        expect(response.headers["x-nexus-backend"]).toBe(staticName());
       }
-    }, 30_000);
-
-    test(
-      "avahi-publish -s NAME _ollama._tcp PORT type=ollama: routable for a real chat request",
-      async () => {
-        publisher = await avahi!.publish(published, "_ollama._tcp", publishedMock.port, [
-          "type=ollama",
-        ]);
-        for (const { runtime, process, url } of nexus.values()) {
-          await process.waitFor(
-            new RegExp(`backend healthy backend=${publishedName}`),
-            "the published service",
-          );
-          const response = await chat(url, "llama3:8b");
-          expect([runtime, response.status]).toEqual([runtime, 200]);
-          expect(response.headers["x-nexus-backend"]).toBe(publishedName);
-          expect(JSON.parse(response.body).object).toBe("chat.completion");
-        }
-      },
-      30_000,
-    );
-
-    test(
-      "when the publisher stops, its backend leaves after the grace period; the other stays",
-      async () => {
-        await publisher.stop("SIGTERM");
-        for (const { process, url } of nexus.values()) {
-          await process.waitFor(
-            new RegExp(`mDNS: backend lost backend=${publishedName} reason=goodbye`),
-            "Avahi's goodbye",
-          );
-          await process.waitFor(
-            new RegExp(`mDNS: backend removed backend=${publishedName}`),
-            "the removal",
-          );
-          expect((await backendsOf(url)).map((b) => `${b.name} ${b.status}`)).toEqual([
-            `${staticName()} healthy`,
-          ]);
-        }
-      },
-      30_000,
-    );
-  });
-}
+    },
+    30_000,
+  );
+});

@@ -4,14 +4,15 @@
  * announcer on the real mDNS port; in B, `nexus serve` under Bun and under Deno with default
  * discovery settings, and an HTTP client. Nexus finds the backend across the wire, routes a chat
  * request to it, and removes it after the announcer's goodbye and the grace period.
- * Root only: skipped with the reason outside CI, a failure in CI (CI=true).
+ * Needs root and Debian tools: skipped with the reason outside CI, a failure with CI=true.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunningProcess } from "../helpers/spawn.ts";
-import { createHostPair, type HostPair, netnsAvailability } from "../helpers/netns.ts";
+import type { RunningProcess } from "../helpers/processes.ts";
+import { needs } from "../helpers/needs.ts";
+import { createHostPair, type HostPair, NETNS_NEEDS } from "../helpers/netns.ts";
 import { type NamespaceClient, startNamespaceClient } from "../helpers/netns-client.ts";
 import {
   type MockServer,
@@ -22,113 +23,103 @@ import {
 } from "../helpers/netns-peers.ts";
 import { uniqueLabel } from "../helpers/udp-port.ts";
 
-const availability = netnsAvailability();
+const gate = needs(...NETNS_NEEDS);
 const RUNTIMES = ["bun", "deno"] as const;
 const instance = uniqueLabel("gpu-a");
 
-if (availability.mode === "skip") {
-  test.skip(`mDNS between two network namespaces: skipped, ${availability.reason}`, () => {});
-} else {
-  describe("mDNS discovery between two hosts (network namespaces)", () => {
-    let pair: HostPair | undefined;
-    let dir: string | undefined;
-    let mock: MockServer;
-    let announcer: RunningProcess;
-    let client: NamespaceClient;
-    const nexus = new Map<string, NexusIn>();
-    const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
+gate.describe("mDNS discovery between two hosts (network namespaces)", () => {
+  let pair: HostPair | undefined;
+  let dir: string | undefined;
+  let mock: MockServer;
+  let announcer: RunningProcess;
+  let client: NamespaceClient;
+  const nexus = new Map<string, NexusIn>();
+  const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
 
-    beforeAll(async () => {
-      if (availability.mode === "fail") throw new Error(`${availability.reason}; CI runs as root`);
-      pair = createHostPair();
-      dir = mkdtempSync(join(tmpdir(), "nexus-netns-"));
-      const config = join(dir, "nexus.toml");
-      writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
-      mock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
-      started.push(mock.process);
-      announcer = await startAnnouncerIn(pair, pair.a, [{
-        instance,
-        service: "_ollama._tcp.local",
-        host: "gpu-a.local",
-        port: mock.port,
-        addresses: [pair.a.address],
-        txt: ["type=ollama", "version=0.5.7"],
-      }]);
-      started.push(announcer);
-      const servers = await Promise.all(
-        RUNTIMES.map((runtime) => startNexusIn(pair!, pair!.b, runtime, config)),
-      );
-      for (const server of servers) {
-        nexus.set(server.runtime, server);
-        started.push(server.process);
-      }
-      client = await startNamespaceClient(pair, pair.b);
-      started.push({ stop: () => client.close() });
-    }, 60_000);
-
-    afterAll(async () => {
-      for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
-      pair?.remove();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
-
-    test("runs as root (CI runs these tests as root; a skip there would hide a gap)", () => {
-      if (availability.mode === "fail") throw new Error(availability.reason);
-      expect(pair).toBeDefined();
-    });
-
-    for (const runtime of RUNTIMES) {
-      test(
-        `Nexus on ${runtime} finds the backend on the other host and routes a chat request`,
-        async () => {
-          const { process, url } = nexus.get(runtime)!;
-          await process.waitFor(
-            new RegExp(`backend healthy backend=${instance}`),
-            "the backend to be healthy",
-          );
-          const backends = JSON.parse((await client.fetch({ url: `${url}/v1/backends` })).body);
-          expect(backends.data).toEqual([
-            expect.objectContaining({
-              name: instance,
-              url: mock.url,
-              source: "mdns",
-              status: "healthy",
-            }),
-          ]);
-          const chat = await client.fetch({
-            url: `${url}/v1/chat/completions`,
-            method: "POST",
-            body: JSON.stringify({
-              model: "llama3:8b",
-              messages: [{ role: "user", content: "hi" }],
-            }),
-          });
-          expect(chat.status).toBe(200);
-          expect(chat.headers["x-nexus-backend"]).toBe(instance);
-          expect(JSON.parse(chat.body).object).toBe("chat.completion");
-        },
-        30_000,
-      );
+  beforeAll(async () => {
+    pair = await createHostPair();
+    dir = mkdtempSync(join(tmpdir(), "nexus-netns-"));
+    const config = join(dir, "nexus.toml");
+    writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
+    mock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
+    started.push(mock.process);
+    announcer = await startAnnouncerIn(pair, pair.a, [{
+      instance,
+      service: "_ollama._tcp.local",
+      host: "gpu-a.local",
+      port: mock.port,
+      addresses: [pair.a.address],
+      txt: ["type=ollama", "version=0.5.7"],
+    }]);
+    started.push(announcer);
+    const servers = await Promise.all(
+      RUNTIMES.map((runtime) => startNexusIn(pair!, pair!.b, runtime, config)),
+    );
+    for (const server of servers) {
+      nexus.set(server.runtime, server);
+      started.push(server.process);
     }
+    client = await startNamespaceClient(pair, pair.b);
+    started.push({ stop: () => client.close() });
+  }, 60_000);
 
+  afterAll(async () => {
+    for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
+    await pair?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const runtime of RUNTIMES) {
     test(
-      "after the announcer's goodbye both remove the backend once the grace period ends",
+      `Nexus on ${runtime} finds the backend on the other host and routes a chat request`,
       async () => {
-        expect(await announcer.stop("SIGTERM")).toBe(0);
-        for (const { process, url } of nexus.values()) {
-          await process.waitFor(
-            new RegExp(`mDNS: backend lost backend=${instance} reason=goodbye`),
-            "the goodbye",
-          );
-          await process.waitFor(
-            new RegExp(`mDNS: backend removed backend=${instance}`),
-            "the removal",
-          );
-          const backends = JSON.parse((await client.fetch({ url: `${url}/v1/backends` })).body);
-          expect(backends.data).toEqual([]);
-        }
+        const { process, url } = nexus.get(runtime)!;
+        await process.waitFor(
+          new RegExp(`backend healthy backend=${instance}`),
+          "the backend to be healthy",
+        );
+        const backends = JSON.parse((await client.fetch({ url: `${url}/v1/backends` })).body);
+        expect(backends.data).toEqual([
+          expect.objectContaining({
+            name: instance,
+            url: mock.url,
+            source: "mdns",
+            status: "healthy",
+          }),
+        ]);
+        const chat = await client.fetch({
+          url: `${url}/v1/chat/completions`,
+          method: "POST",
+          body: JSON.stringify({
+            model: "llama3:8b",
+            messages: [{ role: "user", content: "hi" }],
+          }),
+        });
+        expect(chat.status).toBe(200);
+        expect(chat.headers["x-nexus-backend"]).toBe(instance);
+        expect(JSON.parse(chat.body).object).toBe("chat.completion");
       },
       30_000,
     );
-  });
-}
+  }
+
+  test(
+    "after the announcer's goodbye both remove the backend once the grace period ends",
+    async () => {
+      expect(await announcer.stop("SIGTERM")).toBe(0);
+      for (const { process, url } of nexus.values()) {
+        await process.waitFor(
+          new RegExp(`mDNS: backend lost backend=${instance} reason=goodbye`),
+          "the goodbye",
+        );
+        await process.waitFor(
+          new RegExp(`mDNS: backend removed backend=${instance}`),
+          "the removal",
+        );
+        const backends = JSON.parse((await client.fetch({ url: `${url}/v1/backends` })).body);
+        expect(backends.data).toEqual([]);
+      }
+    },
+    30_000,
+  );
+});

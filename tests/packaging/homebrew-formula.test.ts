@@ -7,7 +7,9 @@ import {
   RELEASE_TARGETS,
   renderFormula,
 } from "../../scripts/release-assets.ts";
-import { requireTool, ROOT_DIR, run, tempDir } from "../helpers/command.ts";
+import { needs, tool } from "../helpers/needs.ts";
+import { ROOT_DIR, runCommand } from "../helpers/processes.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const TEMPLATE = readFileSync(`${ROOT_DIR}scripts/homebrew/nexus.rb`, "utf8");
 const CHECKSUMS: Checksum[] = RELEASE_TARGETS.map((target) => ({
@@ -33,14 +35,13 @@ function block(text: string, name: string, indent: string): string {
 describe("scripts/homebrew/nexus.rb", () => {
   let dir = "";
   beforeAll(() => {
-    requireTool("ruby", "ruby");
     dir = tempDir("formula");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("renders to a formula that ruby -c accepts", () => {
+  needs(tool("ruby", "ruby")).test("renders to a formula that ruby -c accepts", async () => {
     writeFileSync(`${dir}/nexus.rb`, renderFormula(TEMPLATE, VALUES));
-    const result = run("ruby", ["-c", `${dir}/nexus.rb`]);
+    const result = await runCommand("ruby", ["-c", `${dir}/nexus.rb`]);
     expect(result.stdout.trim()).toBe("Syntax OK");
     expect(result.code).toBe(0);
   });

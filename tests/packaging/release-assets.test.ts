@@ -10,7 +10,8 @@ import {
   RELEASE_TARGETS,
 } from "../../scripts/release-assets.ts";
 import { compileArgs } from "../../scripts/build.ts";
-import { run, tempDir } from "../helpers/command.ts";
+import { runCommand } from "../helpers/processes.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -57,7 +58,7 @@ describe("formatSha256Sums()", () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  test("writes what coreutils sha256sum --check accepts", () => {
+  test("writes what coreutils sha256sum --check accepts", async () => {
     const dir = tempDir("sums");
     dirs.push(dir);
     const files = { "nexus-linux-x64": "x64 bytes", "nexus-darwin-arm64": "arm bytes" };
@@ -66,7 +67,9 @@ describe("formatSha256Sums()", () => {
       Object.entries(files).map(([file, bytes]) => ({ file, sha256: sha(bytes) })),
     );
     writeFileSync(`${dir}/SHA256SUMS`, text);
-    const result = run("sha256sum", ["--check", "--strict", "SHA256SUMS"], { cwd: dir });
+    const result = await runCommand("sha256sum", ["--check", "--strict", "SHA256SUMS"], {
+      cwd: dir,
+    });
     expect(result.stdout).toBe("nexus-darwin-arm64: OK\nnexus-linux-x64: OK\n");
     expect(result.code).toBe(0);
   });
@@ -93,11 +96,12 @@ describe("parseSha256Sums()", () => {
     expect(parseSha256Sums(formatSha256Sums(sums))).toEqual(sums);
   });
 
-  test("reads what sha256sum itself prints, in text and binary mode", () => {
+  test("reads what sha256sum itself prints, in text and binary mode", async () => {
     const dir = tempDir("sums");
     writeFileSync(`${dir}/nexus-linux-x64`, "bytes");
-    const text = run("sha256sum", ["nexus-linux-x64"], { cwd: dir }).stdout;
-    const binary = run("sha256sum", ["--binary", "nexus-linux-x64"], { cwd: dir }).stdout;
+    const text = (await runCommand("sha256sum", ["nexus-linux-x64"], { cwd: dir })).stdout;
+    const binary =
+      (await runCommand("sha256sum", ["--binary", "nexus-linux-x64"], { cwd: dir })).stdout;
     rmSync(dir, { recursive: true, force: true });
     const expected = [{ file: "nexus-linux-x64", sha256: sha("bytes") }];
     expect(parseSha256Sums(text)).toEqual(expected);

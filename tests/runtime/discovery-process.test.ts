@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Announcer, startAnnouncer } from "../helpers/mdns-announcer.ts";
 import { type MockBackend, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
-import { runNexus, startNexus } from "../helpers/process.ts";
+import { runNexus, startNexus } from "../helpers/processes.ts";
 import { randomMdnsPort, uniqueLabel } from "../helpers/udp-port.ts";
 
 const port = randomMdnsPort();

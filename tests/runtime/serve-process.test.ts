@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { runNexus, startNexus } from "../helpers/process.ts";
+import { runNexus, startNexus } from "../helpers/processes.ts";
 
 for (const runtime of ["bun", "deno"] as const) {
   describe(`nexus serve as a real ${runtime} process`, () => {

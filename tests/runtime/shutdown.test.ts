@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { type MockBackend, sseEvents, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
-import { type NexusProcess, startNexus, waitUntilRoutable } from "../helpers/process.ts";
+import { type NexusProcess, startNexus, waitUntilRoutable } from "../helpers/processes.ts";
 
 let mock: MockBackend;
 const dir = mkdtempSync(join(tmpdir(), "nexus-shutdown-"));

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { runCli } from "../../../src/cli/mod.ts";
 import { createFakeRuntime } from "../../helpers/fake-runtime.ts";
+import { needs, tool } from "../../helpers/needs.ts";
+import { runCommand } from "../../helpers/processes.ts";
 
 async function script(shell: string): Promise<string> {
   const runtime = createFakeRuntime();
@@ -46,46 +47,41 @@ describe("nexus completions", () => {
 
   test("the bash script is valid bash and completes commands and flags", async () => {
     const text = await script("bash");
-    const complete = (line: string) => {
+    const complete = async (line: string) => {
       const words = line.split(" ");
       const program = `${text}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${
         words.length - 1
       }; _nexus; echo "\${COMPREPLY[*]}"`;
-      const result = spawnSync("bash", ["-c", program], { encoding: "utf8" });
+      const result = await runCommand("bash", ["-c", program]);
       expect(result.stderr).toBe("");
       return result.stdout.trim().split(" ");
     };
-    expect(complete("nexus s")).toEqual(["serve"]);
-    expect(complete("nexus config ")).toEqual(["init", "--help", "-h"]);
-    expect(complete("nexus config init --")).toEqual([
+    expect(await complete("nexus s")).toEqual(["serve"]);
+    expect(await complete("nexus config ")).toEqual(["init", "--help", "-h"]);
+    expect(await complete("nexus config init --")).toEqual([
       "--output",
       "--force",
       "--minimal",
       "--help",
     ]);
-    expect(complete("nexus config i")).toEqual(["init"]);
-    expect(complete("nexus serve --no-")).toEqual(["--no-discovery", "--no-health-check"]);
-    expect(complete("nexus serve --log-level d")).toEqual(["debug"]);
-    expect(complete("nexus backends ")).toEqual(["list", "add", "remove", "--help", "-h"]);
-    expect(complete("nexus backends add http://x --type ll")).toEqual(["llamacpp"]);
-    expect(complete("nexus backends list --status un")).toEqual(["unhealthy", "unknown"]);
-    expect(complete("nexus completions ")).toEqual(["bash", "zsh", "fish", "--help", "-h"]);
+    expect(await complete("nexus config i")).toEqual(["init"]);
+    expect(await complete("nexus serve --no-")).toEqual(["--no-discovery", "--no-health-check"]);
+    expect(await complete("nexus serve --log-level d")).toEqual(["debug"]);
+    expect(await complete("nexus backends ")).toEqual(["list", "add", "remove", "--help", "-h"]);
+    expect(await complete("nexus backends add http://x --type ll")).toEqual(["llamacpp"]);
+    expect(await complete("nexus backends list --status un")).toEqual(["unhealthy", "unknown"]);
+    expect(await complete("nexus completions ")).toEqual(["bash", "zsh", "fish", "--help", "-h"]);
   });
 
-  test("the zsh script parses under zsh -n", async () => {
-    const result = spawnSync("zsh", ["-n"], { input: await script("zsh"), encoding: "utf8" });
-    expect(result.error).toBeUndefined();
+  needs(tool("zsh", "zsh")).test("the zsh script parses under zsh -n", async () => {
+    const result = await runCommand("zsh", ["-n"], { input: await script("zsh") });
     expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    expect(result.code).toBe(0);
   });
 
-  test("the fish script parses under fish --no-execute", async () => {
-    const result = spawnSync("fish", ["--no-execute"], {
-      input: await script("fish"),
-      encoding: "utf8",
-    });
-    expect(result.error).toBeUndefined();
+  needs(tool("fish", "fish")).test("the fish script parses under fish --no-execute", async () => {
+    const result = await runCommand("fish", ["--no-execute"], { input: await script("fish") });
     expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    expect(result.code).toBe(0);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * `bun bench/mock-upstream.ts [flags]`: serves the mock on loopback for the benchmark harness.
- * Prints `mock-upstream listening http://HOST:PORT` once listening, and `abort <path> <ms>` on
- * stderr whenever a chat client goes away (ms on the `performance.timeOrigin + now()` clock).
+ * `bun tests/mock/cli.ts [flags]` (or `deno run -A tests/mock/cli.ts`): serves the mock as its own
+ * process, for the benchmark harness, the soak test and the network tests. Prints
+ * `mock-upstream listening http://HOST:PORT` once listening, and `abort <path> <ms>` on stderr
+ * whenever a chat client goes away (ms on the `performance.timeOrigin + now()` clock).
  * @module
  */
 import { parseArgs } from "node:util";
 import { loadRuntime } from "../../src/runtime/mod.ts";
-import type { MockFlavor, MockOptions, MockUpstream } from "./types.ts";
+import { createMockUpstream } from "./mod.ts";
+import type { MockFlavor, MockOptions } from "./types.ts";
 
 const FLAVORS: readonly MockFlavor[] = ["ollama", "vllm", "llamacpp", "lmstudio", "openai"];
 
@@ -20,9 +22,7 @@ const NUMBER_FLAGS = { latency: "latencyMs", ttft: "ttftMs", chunks: "chunks", g
 /** How often the CLI forgets recorded requests: a long benchmark would otherwise pile them up. */
 const FORGET_EVERY_MS = 1000;
 
-export async function runMockCli(
-  create: (options: MockOptions) => MockUpstream,
-): Promise<void> {
+export async function runMockCli(): Promise<void> {
   const runtime = await loadRuntime();
   const fail = (message: string): never => {
     runtime.writeStderr(`mock-upstream: ${message}\n${USAGE}`);
@@ -72,7 +72,7 @@ export async function runMockCli(
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`bad --port "${values.port}"`);
 
-  const mock = create(options);
+  const mock = createMockUpstream(options);
   const host = String(values.host);
   const server = await runtime.serve(mock.fetch, { hostname: host, port });
   runtime.writeStdout(`mock-upstream listening http://${host}:${server.port}\n`);
@@ -95,3 +95,5 @@ export async function runMockCli(
   runtime.onSignal("SIGINT", stop);
   runtime.onSignal("SIGTERM", stop);
 }
+
+if (import.meta.main) await runMockCli();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { DEFAULT_REPLY } from "../../../bench/mock-upstream.ts";
+import { DEFAULT_REPLY } from "../../mock/mod.ts";
 import { type MockBackend, sseEvents, startMockBackend } from "../../helpers/mock-backend.ts";
 
 const messages = [{ role: "user" as const, content: "What is the weather in Paris?" }];

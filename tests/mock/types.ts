@@ -1,5 +1,5 @@
 /**
- * Public types of the mock upstream (re-exported by `bench/mock-upstream.ts`).
+ * Public types of the mock upstream (re-exported by `tests/mock/mod.ts`).
  * @module
  */
 

@@ -1,8 +1,9 @@
 /**
  * A mock of the LLM servers Nexus fronts (Ollama, vLLM, llama.cpp, LM Studio, generic OpenAI),
  * speaking their wire formats (REFERENCE.md Part B) with scripted latency and faults. The tests
- * and the benchmark harness both use it. The handler is web-standard (Request → Response); the
- * runtime adapter only serves it.
+ * use it, and the benchmark harness imports it from here (bench/ depends on tests/, never the
+ * other way round). The handler is web-standard (Request → Response); the runtime adapter only
+ * serves it.
  *
  * ```ts
  * const mock = createMockUpstream({ flavor: "ollama", chunks: 20, chunkGapMs: 5 });
@@ -10,20 +11,19 @@
  * mock.setFault({ kind: "close-mid-stream", afterChunks: 3 });
  * ```
  *
- * CLI: `bun bench/mock-upstream.ts --port 0 --flavor openai --latency 0 --ttft 0 --chunks 20
- * --gap 5` prints `mock-upstream listening http://127.0.0.1:PORT`, logs `abort <path> <ms>` on
- * stderr for every chat request its client abandoned, and serves until SIGINT/SIGTERM.
+ * As a process: `bun tests/mock/cli.ts --port 0 --flavor openai --latency 0 --ttft 0 --chunks 20
+ * --gap 5` (see cli.ts).
  * @module
  */
-import { DEFAULT_REPLY } from "./mock/chat.ts";
-import type { Exchange, MockSettings, Route, StreamTracker } from "./mock/context.ts";
-import { applyFault, truncateJson } from "./mock/faults.ts";
-import { abandoned, notFound, now, unauthorized } from "./mock/http.ts";
-import { RequestLifetime, type TimerCount } from "./mock/lifetime.ts";
-import { ollamaRoutes } from "./mock/ollama.ts";
-import { CHAT_PATH, openaiRoutes } from "./mock/openai.ts";
-import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./mock/servers.ts";
-import { malformedSse, partialBody } from "./mock/sse.ts";
+import { DEFAULT_REPLY } from "./chat.ts";
+import type { Exchange, MockSettings, Route, StreamTracker } from "./context.ts";
+import { applyFault, truncateJson } from "./faults.ts";
+import { abandoned, notFound, now, unauthorized } from "./http.ts";
+import { RequestLifetime, type TimerCount } from "./lifetime.ts";
+import { ollamaRoutes } from "./ollama.ts";
+import { CHAT_PATH, openaiRoutes } from "./openai.ts";
+import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
+import { malformedSse, partialBody } from "./sse.ts";
 import type {
   MockFault,
   MockFlavor,
@@ -31,7 +31,7 @@ import type {
   MockOptions,
   MockUpstream,
   RecordedRequest,
-} from "./mock/types.ts";
+} from "./types.ts";
 
 export type {
   FaultScope,
@@ -41,8 +41,8 @@ export type {
   MockOptions,
   MockUpstream,
   RecordedRequest,
-} from "./mock/types.ts";
-export { DEFAULT_REPLY } from "./mock/chat.ts";
+} from "./types.ts";
+export { DEFAULT_REPLY } from "./chat.ts";
 
 const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
   ollama: ollamaRoutes,
@@ -219,9 +219,4 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
 function currentOptions(settings: MockSettings): MockOptions {
   const { fault: _fault, faultHits: _hits, ...options } = settings;
   return options;
-}
-
-if (import.meta.main) {
-  const { runMockCli } = await import("./mock/cli.ts");
-  await runMockCli(createMockUpstream);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import type { MockOptions } from "../../../bench/mock-upstream.ts";
+import type { MockOptions } from "../../mock/mod.ts";
 import { type MockBackend, startMockBackend } from "../../helpers/mock-backend.ts";
 
 const messages = [{ role: "user" as const, content: "hi" }];
