@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { parseCidr } from "../lib/networks.ts";
 import { findAliasProblem } from "./aliases.ts";
 import { BACKEND_TYPES, LOG_FORMATS, LOG_LEVELS, ROUTING_STRATEGIES } from "./constants.ts";
 
@@ -22,6 +23,10 @@ export const BACKEND_NAME_PATTERN = /^[\w.:-]+$/;
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
 const positiveInt = z.int().min(1);
+const MiB = 1024 * 1024;
+
+/** Probe answers (model lists) are read up to this, or `max_response_bytes` when it is lower. */
+export const PROBE_MAX_RESPONSE_BYTES = 8 * MiB;
 
 const serverSchema = z.strictObject({
   host: z.string().min(1).default("0.0.0.0"),
@@ -35,6 +40,19 @@ const serverSchema = z.strictObject({
   idle_timeout_seconds: seconds.default(60),
   sse_keepalive_seconds: z.number().min(0).default(15),
   shutdown_timeout_seconds: z.number().min(0).default(30),
+  /** Host names admin changes may be addressed to, besides IP literals, localhost and this host. */
+  allowed_hosts: z.array(
+    z.string().trim().toLowerCase().regex(
+      /^[a-z0-9_.-]+$/,
+      'must be a host name without a port, like "nexus.lan"',
+    ),
+  ).default([]),
+  /** The largest whole (non-stream) answer read from a backend. */
+  max_response_bytes: positiveInt.default(64 * MiB),
+  /** Models kept per backend; a longer list is cut, with a warning. */
+  max_models_per_backend: positiveInt.default(10_000),
+  /** Request bodies held at once, all requests together; past it 503 + Retry-After. */
+  max_inflight_body_bytes: positiveInt.default(256 * MiB),
 });
 
 /** DNS-SD service types on mDNS: `_name._tcp` or `_name._udp`, optionally `.local` / `.local.`. */
@@ -49,6 +67,16 @@ const discoverySchema = z.strictObject({
     ),
   ).default(["_ollama._tcp.local", "_llm._tcp.local"]),
   grace_period_seconds: z.number().min(0).default(60),
+  /**
+   * Networks an announced address must be in. Unset: the private and loopback networks of this
+   * host's own interfaces. Link-local addresses are refused whatever the list says.
+   */
+  allowed_networks: z.array(
+    z.string().trim().refine(
+      (value) => parseCidr(value) !== undefined,
+      'must be a network like "192.168.1.0/24" or "fd00::/8"',
+    ),
+  ).optional(),
 });
 
 const healthCheckSchema = z.strictObject({
