@@ -8,6 +8,7 @@ export type {
   Datagram,
   FetchHandler,
   FileErrorKind,
+  InterfaceAddress,
   MulticastOptions,
   MulticastSocket,
   Runtime,

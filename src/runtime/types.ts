@@ -23,6 +23,11 @@ export interface ServeOptions {
   readonly hostname: string;
   /** 0 asks the OS for a free port; the handle reports the one it got. */
   readonly port: number;
+  /**
+   * Told when the listener had to stop accepting (out of file descriptors) and when it listens
+   * again; open connections are served throughout.
+   */
+  readonly onListenerError?: (message: string) => void;
 }
 
 export interface ServerHandle {
@@ -35,7 +40,14 @@ export interface ServerHandle {
   stop(force: boolean): Promise<void>;
 }
 
-export type SignalName = "SIGINT" | "SIGTERM";
+export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+/** One address of a network interface of this host. */
+export interface InterfaceAddress {
+  readonly address: string;
+  /** `192.168.1.10/24`, or null when the runtime does not know the netmask. */
+  readonly cidr: string | null;
+}
 
 export type FileErrorKind = "not_found" | "exists" | "denied" | "other";
 
@@ -104,9 +116,14 @@ export interface Runtime {
   exit(code: number): never;
   /** Resident set size in bytes, or undefined where the runtime cannot tell. */
   residentMemoryBytes(): number | undefined;
+  /** This machine's host name (admin requests may be addressed to it); undefined if unknown. */
+  hostname(): string | undefined;
+  /** The addresses of this host's network interfaces; undefined if the runtime cannot tell. */
+  networkInterfaces(): InterfaceAddress[] | undefined;
   /**
    * fetch for upstream requests, with no runtime-imposed idle limit: Nexus enforces its own
    * deadlines, which may be longer than a runtime default (Bun cuts idle sockets at 5 min).
+   * Redirects are never followed (`redirect: "manual"`): a 3xx is returned as it is.
    */
   fetch(input: string, init: RequestInit): Promise<Response>;
   /**

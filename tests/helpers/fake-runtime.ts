@@ -67,6 +67,8 @@ export function createFakeRuntime(
       throw new Error(`exit(${code}) called`);
     },
     residentMemoryBytes: () => undefined,
+    hostname: () => "fake-host",
+    networkInterfaces: () => [{ address: "127.0.0.1", cidr: "127.0.0.1/8" }],
     fetch: (input, init) => fetch(input, init),
     tcpProbe: () => Promise.resolve("open"),
     prepareToServe: () => Promise.resolve(undefined),
