@@ -23,7 +23,12 @@ export type RegistryEvent =
   | { readonly kind: "removed"; readonly backend: Backend }
   | { readonly kind: "status"; readonly backend: Backend; readonly previous: BackendStatus }
   | { readonly kind: "updated"; readonly backend: Backend; readonly previous: BackendChanges }
-  | { readonly kind: "models"; readonly backend: Backend };
+  | {
+    readonly kind: "models";
+    readonly backend: Backend;
+    /** Models past `maxModelsPerBackend` that were left out (0 when none). */
+    readonly dropped: number;
+  };
 
 export class RegistryConflictError extends NexusError {
   override name = "RegistryConflictError";
@@ -50,11 +55,21 @@ export interface BackendChanges {
 const NO_BACKENDS: readonly Backend[] = Object.freeze([]);
 const NO_SERVINGS: readonly ModelServing[] = Object.freeze([]);
 
+export interface RegistryOptions {
+  /** Models kept per backend (`server.max_models_per_backend`); the rest of a list is dropped. */
+  readonly maxModelsPerBackend?: number;
+}
+
 export class Registry {
+  readonly #maxModels: number;
   readonly #backends = new Map<string, Backend>();
   #byModel = new Map<string, Backend[]>();
   #servings = new Map<string, ModelServing[]>();
   readonly #listeners = new Set<(event: RegistryEvent) => void>();
+
+  constructor(options: RegistryOptions = {}) {
+    this.#maxModels = options.maxModelsPerBackend ?? Infinity;
+  }
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
   add(
@@ -189,14 +204,19 @@ export class Registry {
 
   /**
    * Replaces a backend's model list; the index is rebuilt only when something changed (the
-   * serving index holds each model's capabilities, so a capability change counts too).
+   * serving index holds each model's capabilities, so a capability change counts too). A list
+   * longer than `maxModelsPerBackend` is cut: a backend listing 100,000 models must not make
+   * every routing decision and every 404 slow.
    */
   setModels(name: string, models: readonly ModelInfo[]): void {
     const backend = this.#backends.get(name);
-    if (!backend || sameModels(backend.models, models)) return;
-    backend.models = models;
+    if (!backend) return;
+    const dropped = Math.max(0, models.length - this.#maxModels);
+    const kept = dropped > 0 ? models.slice(0, this.#maxModels) : models;
+    if (sameModels(backend.models, kept)) return;
+    backend.models = kept;
     this.#rebuildIndex();
-    this.#emit({ kind: "models", backend });
+    this.#emit({ kind: "models", backend, dropped });
   }
 
   /** A request is being sent to `backend`: it counts as pending until `endRequest`. */

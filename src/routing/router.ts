@@ -23,7 +23,7 @@ import {
   type FallbackStep,
 } from "./chains.ts";
 import { explainDecision, type RouteExplanation } from "./explain.ts";
-import { notFoundRejection, unavailableRejection } from "./rejection.ts";
+import { MESSAGE_MODELS, notFoundRejection, unavailableRejection } from "./rejection.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
 import { rankingFor } from "./strategies.ts";
 import type { RouteCandidate, RouteDecision, RouteRejection, RouteTrace } from "./types.ts";
@@ -107,14 +107,31 @@ export class Router {
     return [...this.#resolved.keys()];
   }
 
-  /** Model ids a client may ask for now: models of healthy backends, plus aliases. */
-  availableModels(): string[] {
-    const ids = new Set<string>();
+  /**
+   * The first `limit` model ids a client may ask for now (models of healthy backends, plus
+   * aliases), in order, and how many there are: a 404 names a few, whatever the fleet lists,
+   * without sorting every id on every unknown-model request.
+   */
+  availableModels(limit = MESSAGE_MODELS): { first: string[]; total: number } {
+    const first: string[] = [];
+    let total = 0;
+    const consider = (id: string) => {
+      total++;
+      if (first.length === limit && id >= first[limit - 1]!) return;
+      let at = first.length;
+      while (at > 0 && first[at - 1]! > id) at--;
+      first.splice(at, 0, id);
+      if (first.length > limit) first.pop();
+    };
     for (const id of this.#registry.knownModels()) {
-      if (this.#registry.backendsFor(id).some((b) => b.status === "healthy")) ids.add(id);
+      if (this.#registry.backendsFor(id).some((b) => b.status === "healthy")) consider(id);
     }
-    for (const alias of this.#resolved.keys()) ids.add(alias);
-    return [...ids].sort();
+    for (const alias of this.#resolved.keys()) {
+      const target = this.#registry.backendsFor(alias);
+      // An alias that is also a served model id is counted once.
+      if (!target.some((b) => b.status === "healthy")) consider(alias);
+    }
+    return { first, total };
   }
 
   /**
