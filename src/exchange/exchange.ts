@@ -1,8 +1,8 @@
 /**
  * The exchange pipeline: the one path every inference request takes, whatever its dialect.
  *
- *   admit (drain, in-flight) → read body (limit, deadline) → parse (the endpoint's dialect)
- *   → route (router.select) → forward (attempts, failover) → respond (commit or failure)
+ *   admit (drain, loop, in-flight) → read body (limit, deadline, budget) → parse (duplicate keys,
+ *   the endpoint's dialect) → route (router.select) → forward (attempts, failover) → respond
  *
  * Each step is a named method of a per-request `Exchange`; any step may end the request with a
  * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
@@ -12,9 +12,12 @@
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
+import { loopFailure } from "../lib/loop.ts";
 import { forward, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
 import type { RouteCandidate, Router } from "../routing/mod.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
+import { type BodyBudget, BodyReservation } from "./body-budget.ts";
+import { duplicateKey } from "./duplicate-keys.ts";
 import type { ExchangeEvent } from "./event.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
@@ -31,12 +34,18 @@ export interface ExchangeDeps {
   readonly retryAfterSeconds: number;
   /** Requests in flight, for the shutdown drain. */
   readonly inflight: InFlight;
+  /** This Nexus's instance id: a request that already carries it is a loop (src/lib/loop.ts). */
+  readonly instanceId?: string;
+  /** The global budget of request bodies held (`server.max_inflight_body_bytes`). */
+  readonly bodyBudget?: BodyBudget;
   /** Called once per request after the response is decided (logging, metrics). */
   readonly observe?: (event: ExchangeEvent) => void;
 }
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
 const SHUTDOWN_RETRY_AFTER = "5";
+/** Keys Nexus routes on: a body with two of one could be read differently by a backend. */
+const ROUTED_KEYS = ["model", "stream"] as const;
 
 /** The handler of one inference route. */
 export function createExchangeHandler(
@@ -54,6 +63,7 @@ class Exchange {
   readonly #request: Request;
   readonly #requestId: string;
   readonly #receivedAt: number;
+  readonly #reservation: BodyReservation;
   #parsed: ParsedRequest | undefined;
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
@@ -62,6 +72,7 @@ class Exchange {
     this.#request = request;
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
+    this.#reservation = new BodyReservation(deps.bodyBudget);
   }
 
   async run(): Promise<Response> {
@@ -73,7 +84,10 @@ class Exchange {
         }),
       );
     }
-    // Counted until the response is fully delivered (a stream: its last byte), for the drain.
+    const loop = this.#deps.instanceId && loopFailure(this.#request.headers, this.#deps.instanceId);
+    if (loop) return this.#fail(loop);
+    // Counted until the response is fully delivered (a stream: its last byte), for the drain;
+    // the body's share of the budget is held as long.
     inflight.begin();
     let done: Promise<unknown> | undefined;
     try {
@@ -82,7 +96,10 @@ class Exchange {
       done = outcome.result.done;
       return outcome.response;
     } finally {
-      const end = () => inflight.end();
+      const end = () => {
+        this.#reservation.release();
+        inflight.end();
+      };
       if (done) done.then(end, end);
       else end();
     }
@@ -102,13 +119,27 @@ class Exchange {
 
   async #readBody(): Promise<string | Failure> {
     const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
-    const body = await readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock);
+    const body = await readBodyLimited(
+      this.#request,
+      maxBodyBytes,
+      bodyTimeoutMs,
+      clock,
+      this.#reservation,
+    );
     return body.ok ? body.text : bodyFailure(body.reason, maxBodyBytes);
   }
 
   #parse(text: string): ParsedRequest | Failure {
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
+    const twice = duplicateKey(text, ROUTED_KEYS);
+    if (twice !== undefined) {
+      return failure(
+        "invalid_request",
+        `Request body has the key "${twice}" more than once; send it once`,
+        { param: twice },
+      );
+    }
     return this.#endpoint.parse(body, text);
   }
 

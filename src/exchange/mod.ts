@@ -12,5 +12,6 @@
 export { createExchangeHandler, type ExchangeDeps } from "./exchange.ts";
 export type { ExchangeEvent } from "./event.ts";
 export { InFlight } from "./inflight.ts";
+export { BodyBudget } from "./body-budget.ts";
 export { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
 export { requestIdFor } from "./request-id.ts";
