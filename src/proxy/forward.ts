@@ -13,6 +13,9 @@ import type { NexusConfig } from "../config/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, statusOf } from "../lib/failures.ts";
+import { boundText } from "../lib/limits.ts";
+import { forwardedVia } from "../lib/loop.ts";
+import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { Attempt, type AttemptCommit, type AttemptDeps, type AttemptFailure } from "./attempt.ts";
@@ -27,6 +30,8 @@ export interface ProxyDeps extends AttemptDeps {
   readonly server: NexusConfig["server"];
   readonly maxRetries: number;
   readonly apiKeyFor: (backend: Backend) => string | undefined;
+  /** This Nexus's instance id, appended to `X-Nexus-Via` on every upstream request. */
+  readonly instanceId?: string;
 }
 
 export interface ProxyRequest {
@@ -88,6 +93,8 @@ class Forwarding {
   #resolveDone!: (end: StreamEnd) => void;
   #requestTimer: TimerHandle | undefined;
   #upstreamMs = 0;
+  /** Configured secrets and this client's credentials: kept out of messages and logs. */
+  readonly #redactor: Redactor;
   readonly #onClientAbort = () => this.#abort.abort(this.#request.clientSignal.reason);
   readonly #onShutdown = () => this.#abort.abort(SHUTDOWN);
 
@@ -95,6 +102,9 @@ class Forwarding {
     this.#request = request;
     this.#deps = deps;
     this.#done = new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve));
+    this.#redactor = (deps.redactor ?? new Redactor([])).with(
+      clientCredentials(request.clientHeaders),
+    );
   }
 
   async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
@@ -148,6 +158,9 @@ class Forwarding {
         requestId: this.#request.requestId,
         apiKey: this.#deps.apiKeyFor(backend),
         extra: plan.headers,
+        ...(this.#deps.instanceId
+          ? { via: forwardedVia(this.#request.clientHeaders, this.#deps.instanceId) }
+          : {}),
       }),
       dialect: endpoint.dialect,
       model,
@@ -161,6 +174,7 @@ class Forwarding {
       },
       tap: this.#tap,
       onStreamEnd: (end) => this.#finish(end),
+      redactor: this.#redactor,
     });
     const sentAt = this.#deps.clock.monotonic();
     const result = await attempt.run();
@@ -206,7 +220,7 @@ class Forwarding {
   /** Every candidate failed before the first byte: the last failure decides what the client hears. */
   #failureOutcome(): Omit<ProxyOutcome, "upstreamMs"> {
     const failures = this.#failures;
-    const model = this.#request.parsed.model;
+    const model = boundText(this.#request.parsed.model);
     const last = failures[failures.length - 1];
     const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
     const failed = (value: Failure) => ({
@@ -233,6 +247,11 @@ class Forwarding {
     }
     if (failures.length === 0) {
       return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
+    }
+    if (last?.kind === "loop") {
+      return failed(
+        failure("loop_detected", `A backend for model "${model}" is this Nexus itself (${tried})`),
+      );
     }
     const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
     return timedOut

@@ -5,6 +5,7 @@
  * configured with `forward_client_auth = true`: a key meant for Nexus is not the backend's.
  * @module
  */
+import { VIA_HEADER } from "../lib/loop.ts";
 import type { Backend } from "../registry/mod.ts";
 
 export interface UpstreamHeadersInput {
@@ -15,6 +16,8 @@ export interface UpstreamHeadersInput {
   readonly apiKey: string | undefined;
   /** Path-specific headers from the endpoint's plan. */
   readonly extra?: Readonly<Record<string, string>>;
+  /** `X-Nexus-Via`: the gateways the request passed, this Nexus last (src/lib/loop.ts). */
+  readonly via?: string;
 }
 
 export function upstreamHeaders(input: UpstreamHeadersInput): Headers {
@@ -25,6 +28,7 @@ export function upstreamHeaders(input: UpstreamHeadersInput): Headers {
   // otherwise decompress transparently and the framing headers would no longer match.
   headers.set("accept-encoding", "identity");
   headers.set("x-request-id", input.requestId);
+  if (input.via !== undefined) headers.set(VIA_HEADER, input.via);
   if (input.apiKey !== undefined) {
     headers.set("authorization", `Bearer ${input.apiKey}`);
   } else if (input.backend.forward_client_auth) {
