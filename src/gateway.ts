@@ -5,19 +5,27 @@
  * @module
  */
 import type { Hono } from "hono";
-import { createApp } from "./api/mod.ts";
-import { InFlight } from "./exchange/mod.ts";
+import { createApp, finishResponse } from "./api/mod.ts";
+import { BodyBudget, InFlight } from "./exchange/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
-import type { BackendType, NexusConfig } from "./config/mod.ts";
+import { type BackendType, type NexusConfig, PROBE_MAX_RESPONSE_BYTES } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { Logger } from "./lib/logger.ts";
+import { newInstanceId } from "./lib/loop.ts";
+import { Redactor } from "./lib/secrets.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
-import type { ConnInfo, MulticastOptions, TcpProbeResult } from "./runtime/mod.ts";
+import type {
+  ConnInfo,
+  InterfaceAddress,
+  MulticastOptions,
+  TcpProbeResult,
+} from "./runtime/mod.ts";
+import { SelfDefence } from "./self-defence.ts";
 import { VERSION } from "./version.ts";
 
 export interface GatewayOptions {
@@ -37,6 +45,12 @@ export interface GatewayOptions {
    * (tests keep it on loopback with a private port). Without it discovery stays off.
    */
   readonly discovery?: { readonly openSocket: OpenMulticast; readonly socket?: MulticastOptions };
+  /** This Nexus's instance id (src/lib/loop.ts); a fresh one when absent. */
+  readonly instanceId?: string;
+  /** This machine's host name: admin requests addressed to it are accepted (runtime.hostname()). */
+  readonly hostName?: string;
+  /** This host's interface addresses: the default of `discovery.allowed_networks`. */
+  readonly interfaces?: readonly InterfaceAddress[];
 }
 
 export interface Gateway {
@@ -66,13 +80,16 @@ export interface Gateway {
   drain(timeoutMs: number): Promise<boolean>;
   /** Inference requests in flight now. */
   readonly inflight: InFlight;
+  /** This Nexus's instance id: on every response (`X-Nexus-Instance`) and upstream request. */
+  readonly instanceId: string;
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { config, env, logger } = options;
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
-  const registry = new Registry();
+  const instanceId = options.instanceId ?? newInstanceId();
+  const registry = new Registry({ maxModelsPerBackend: config.server.max_models_per_backend });
   for (const backend of config.backends) {
     registry.add({ ...backend, source: "static" });
     if (backend.api_key_env && !env[backend.api_key_env]) {
@@ -85,7 +102,23 @@ export function createGateway(options: GatewayOptions): Gateway {
   const router = new Router(registry, config.routing);
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
-  const upstreamFetch = options.fetch ?? globalThis.fetch;
+  // Every configured secret: redacted from upstream text Nexus copies anywhere.
+  const redactor = new Redactor([
+    config.server.admin_token,
+    ...config.backends.map((b) => (b.api_key_env ? env[b.api_key_env] : undefined)),
+  ]);
+  const defence = new SelfDefence({
+    fetch: options.fetch ?? globalThis.fetch,
+    instanceId,
+    registry,
+    logger,
+    config,
+    ...(options.interfaces ? { interfaces: options.interfaces } : {}),
+  });
+  const upstreamFetch = defence.guard.fetch;
+  const probeFetch = defence.guard.limited(
+    Math.min(PROBE_MAX_RESPONSE_BYTES, config.server.max_response_bytes),
+  );
   const inflight = new InFlight();
   const observability = createObservability({ registry, clock, logger, startedAt });
   let discovery: Discovery | undefined;
@@ -93,7 +126,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     clock,
     logger,
-    fetch: upstreamFetch as FetchFn,
+    fetch: probeFetch as FetchFn,
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
@@ -108,13 +141,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       openSocket: options.discovery.openSocket,
       ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
       probe: (backend) => health.check(backend),
+      acceptAddress: (address) => defence.networks.allows(address),
+      refuseUrl: (url) => defence.refusal(url),
     });
   }
+  const probeTimeoutMs = config.health_check.timeout_seconds * 1000;
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
-      fetch: upstreamFetch as FetchFn,
-      signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
+      fetch: probeFetch as FetchFn,
+      signal: AbortSignal.timeout(probeTimeoutMs),
     }));
   const app = createApp({
     version: options.version ?? VERSION,
@@ -128,6 +164,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxBodyBytes: config.server.max_body_bytes,
       bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
       inflight,
+      instanceId,
+      bodyBudget: new BodyBudget(config.server.max_inflight_body_bytes),
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
         fetch: upstreamFetch,
@@ -137,10 +175,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         server: config.server,
         maxRetries: config.routing.max_retries,
         apiKeyFor,
+        instanceId,
+        redactor,
+        maxResponseBytes: config.server.max_response_bytes,
       },
     },
     admin: {
       adminToken: config.server.admin_token,
+      allowedHosts: config.server.allowed_hosts,
+      hostName: options.hostName,
+      isSelf: (url) => defence.isSelf(url, AbortSignal.timeout(probeTimeoutMs)),
       detectType,
       onAdded: (backend) => {
         logger.info("backend added", {
@@ -164,7 +208,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     health,
     observability,
     discovery,
-    fetch: (request, conn) => app.fetch(request, conn),
+    fetch: async (request, conn) =>
+      finishResponse(request, await app.fetch(request, conn), instanceId),
     async start() {
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
@@ -173,6 +218,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     stop: stopBackground,
     inflight,
+    instanceId,
     async drain(timeoutMs) {
       inflight.drain();
       await stopBackground();

@@ -1,6 +1,8 @@
 /**
  * `nexus serve`: load the config, start the gateway, and run until SIGINT/SIGTERM. The first
- * signal drains (up to `server.shutdown_timeout_seconds`), a second one exits at once.
+ * signal drains (up to `server.shutdown_timeout_seconds`), a second one exits at once. SIGHUP
+ * (which would otherwise kill the process mid-stream) is logged and ignored until configuration
+ * reload exists.
  * @module
  */
 import { type ConfigFlags, loadConfig } from "../config/mod.ts";
@@ -34,6 +36,12 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
   const signals = watchSignals(runtime);
+  const ignoreHangup = runtime.onSignal("SIGHUP", () =>
+    logger.warn(
+      "SIGHUP ignored: Nexus cannot reload its configuration yet; restart it to apply changes",
+    ));
+  const interfaces = runtime.networkInterfaces();
+  const hostName = runtime.hostname();
   const gateway = createGateway({
     config,
     env: runtime.env,
@@ -42,10 +50,14 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     fetch: runtime.fetch,
     tcpProbe: runtime.tcpProbe,
     discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
+    ...(interfaces ? { interfaces } : {}),
+    ...(hostName ? { hostName } : {}),
   });
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
+    // Out of file descriptors: open connections are still served; say what happened.
+    onListenerError: (message) => logger.warn(`listener ${message}`),
   });
   // The first health round runs while the server already answers: /health is up at once, and
   // each backend becomes routable as soon as its own probe succeeds.
@@ -73,6 +85,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // A finished request may still have bytes on their way out: close gently first, then force.
   if (!(await withDeadline(server.stop(false), 1000, systemClock))) await server.stop(true);
   signals.remove();
+  ignoreHangup();
   logger.info("Stopped");
   return 0;
 };
