@@ -151,6 +151,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         void health.check(backend);
       },
     },
+    corsOrigins: config.server.cors_origins,
     observability: { metrics: observability.metrics, stats: observability.stats },
   });
   const stopBackground = async () => {

@@ -19,6 +19,19 @@ export {
 /** Backend names appear in headers, metric labels and URLs: keep them to safe characters. */
 export const BACKEND_NAME_PATTERN = /^[\w.:-]+$/;
 
+const ORIGIN_MESSAGE = 'must be "*" or an origin like "http://chat.lan:3000" (scheme, host, port)';
+
+/** `scheme://host[:port]` and nothing else, or `*`: what a browser sends in `Origin`. */
+function isOrigin(value: string): boolean {
+  if (value === "*") return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
 const positiveInt = z.int().min(1);
@@ -35,6 +48,9 @@ const serverSchema = z.strictObject({
   idle_timeout_seconds: seconds.default(60),
   sse_keepalive_seconds: z.number().min(0).default(15),
   shutdown_timeout_seconds: z.number().min(0).default(30),
+  /** Browser origins allowed to call the inference routes; `"*"` allows any (empty = no CORS). */
+  cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))])
+    .default([]),
 });
 
 /** DNS-SD service types on mDNS: `_name._tcp` or `_name._udp`, optionally `.local` / `.local.`. */

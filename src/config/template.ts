@@ -22,6 +22,8 @@ sse_keepalive_seconds = 15        # ": keep-alive" comments while a stream waits
 shutdown_timeout_seconds = 30     # how long SIGTERM waits for in-flight requests
 # admin_token = "change-me"       # required as "Authorization: Bearer ..." for POST/DELETE
                                   # /v1/backends from non-loopback clients
+cors_origins = []                 # browser origins that may call the inference routes, e.g.
+                                  # ["http://chat.lan:3000"], or "*" for any (empty = no CORS)
 
 [discovery]
 enabled = true                    # mDNS; NEXUS_DISCOVERY, --no-discovery
