@@ -78,7 +78,7 @@ export function forward(
   return new Forwarding(request, deps).run(candidates);
 }
 
-class Forwarding {
+export class Forwarding {
   readonly #request: ProxyRequest;
   readonly #deps: ProxyDeps;
   readonly #abort = new AbortController();
@@ -95,6 +95,11 @@ class Forwarding {
     this.#request = request;
     this.#deps = deps;
     this.#done = new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /** Ends the forwarding as if the client had left (its response was abandoned). */
+  cancel(reason: unknown): void {
+    this.#abort.abort(reason);
   }
 
   async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {

@@ -248,7 +248,7 @@ describe("request log lines", () => {
     expect(requestLines).toHaveLength(5);
     for (const line of requestLines) {
       // The 502 is something an operator should see: warn; the rest is routine.
-      expect(line.level).toBe(line.status >= 500 ? "warn" : "info");
+      expect(line.level).toBe((line.status as number) >= 500 ? "warn" : "info");
       expect(line.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(typeof line.request_id).toBe("string");
       expect(typeof line.duration_ms).toBe("number");
