@@ -7,12 +7,14 @@
 import type { Hono } from "hono";
 import { createApp } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
+import { Admission } from "./admission/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
+import { failure } from "./lib/failures.ts";
 import type { Logger } from "./lib/logger.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
@@ -44,6 +46,8 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /** Backend slots and the queue of requests waiting for one. */
+  readonly admission: Admission;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
   /** mDNS discovery, when enabled in the config and given a socket. */
@@ -87,7 +91,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
   const inflight = new InFlight();
-  const observability = createObservability({ registry, clock, logger, startedAt });
+  // The queue's depth is read at scrape time (after both exist); the queue reports waits and
+  // refusals through the observability hooks.
+  const observability = createObservability({
+    registry,
+    clock,
+    logger,
+    startedAt,
+    queueDepth: (priority) => admission.depth(priority),
+  });
+  const admission = new Admission({
+    registry,
+    clock,
+    config: config.queue,
+    hooks: observability.admissionHooks,
+  });
   let discovery: Discovery | undefined;
   const health = new HealthChecker({
     registry,
@@ -130,6 +148,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
+        admission,
         fetch: upstreamFetch,
         ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
         clock,
@@ -163,6 +182,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     router,
     health,
+    admission,
     observability,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
@@ -176,6 +196,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     inflight,
     async drain(timeoutMs) {
       inflight.drain();
+      // Nobody waiting in the queue will get a slot from a Nexus that is going away.
+      admission.refuseAll(failure("shutting_down", "Nexus is shutting down; retry shortly", {
+        retryAfter: "5",
+      }));
       await stopBackground();
       if (await withDeadline(inflight.idle(), timeoutMs, clock)) return true;
       inflight.abortAll();

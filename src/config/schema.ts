@@ -108,7 +108,15 @@ const backendSchema = z.strictObject({
   priority: z.int().min(0).max(100).default(50),
   api_key_env: z.string().min(1).optional(),
   forward_client_auth: z.boolean().default(false),
+  /** Requests this backend runs at once; unset: what the server says (llama.cpp slots), else no limit. */
+  max_concurrent: positiveInt.optional(),
   first_byte_timeout_seconds: seconds.optional(),
+});
+
+const queueSchema = z.strictObject({
+  max_size: z.int().min(0).default(100),
+  max_wait_seconds: seconds.default(60),
+  spillover_after_ms: z.int().min(0).default(2000),
 });
 
 const loggingSchema = z.strictObject({
@@ -121,6 +129,7 @@ export const configSchema = z.strictObject({
   discovery: discoverySchema.prefault({}),
   health_check: healthCheckSchema.prefault({}),
   routing: routingSchema.prefault({}),
+  queue: queueSchema.prefault({}),
   backends: z.array(backendSchema).default([]),
   logging: loggingSchema.prefault({}),
 }).transform((config) => ({

@@ -15,6 +15,8 @@ import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
 import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
 import type { RouteCandidate, Router } from "../routing/mod.ts";
+import type { Priority } from "../admission/mod.ts";
+import { priorityOf } from "./priority.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
 import type { ExchangeEvent } from "./event.ts";
 import { HeldBody } from "./hold.ts";
@@ -57,6 +59,9 @@ class Exchange {
   readonly #requestId: string;
   readonly #receivedAt: number;
   #parsed: ParsedRequest | undefined;
+  #priority: Priority = "normal";
+  /** Set while the request waits in the admission queue: how many are ahead of it. */
+  #queuePosition: (() => number) | undefined;
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
     this.#endpoint = endpoint;
@@ -115,6 +120,9 @@ class Exchange {
   }
 
   #parse(text: string): ParsedRequest | Failure {
+    const priority = priorityOf(this.#request.headers);
+    if (isFailure(priority)) return priority;
+    this.#priority = priority;
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
     return this.#endpoint.parse(body, text);
@@ -135,6 +143,8 @@ class Exchange {
       clientSignal: request.signal,
       shutdownSignal: this.#deps.inflight.shutdownSignal,
       requestId: this.#requestId,
+      priority: this.#priority,
+      onQueued: (position) => (this.#queuePosition = position),
     }, this.#deps.proxy);
   }
 
@@ -165,6 +175,10 @@ class Exchange {
         model: parsed.model,
         keepAliveMs,
         clock: this.#deps.clock,
+        note: () => {
+          const ahead = this.#queuePosition?.() ?? -1;
+          return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
+        },
         cancel: (reason) => forwarding.cancel(reason),
         onEnd: ended,
       }),
@@ -191,7 +205,10 @@ class Exchange {
     }
     const routeReason = outcome.routeReason!;
     if (commit.rejection !== undefined) {
-      const headers = new Headers({ "x-request-id": this.#requestId });
+      const headers = new Headers({
+        "x-request-id": this.#requestId,
+        "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
+      });
       nexusHeaders(headers, candidate, routeReason);
       this.#observe(
         statusOf(commit.rejection, this.#endpoint.dialect.name),
@@ -202,6 +219,7 @@ class Exchange {
     }
     const stream = this.#parsed?.stream ?? false;
     const headers = committedHeaders(commit, candidate, routeReason, this.#requestId, stream);
+    headers.set("x-nexus-queue-wait-ms", String(Math.round(outcome.queueWaitMs)));
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
   }

@@ -18,6 +18,8 @@ export interface HoldOptions {
   readonly model: string;
   readonly keepAliveMs: number;
   readonly clock: Clock;
+  /** What the keep-alives say while waiting (`queued position=N`), when there is something to say. */
+  readonly note: () => string | undefined;
   /** The client left: stop forwarding. */
   readonly cancel: (reason: unknown) => void;
   /** The body has ended, whatever the way (in-flight accounting). */
@@ -39,7 +41,8 @@ export class HeldBody implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    controller.enqueue(this.#options.dialect.keepAlive(this.#options.model));
+    const { dialect, model, note } = this.#options;
+    controller.enqueue(dialect.keepAlive(model, note()));
     this.#schedule(controller);
   }
 
@@ -114,10 +117,10 @@ export class HeldBody implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   #schedule(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    const { clock, keepAliveMs, dialect, model } = this.#options;
+    const { clock, keepAliveMs, dialect, model, note } = this.#options;
     this.#timer = clock.setTimeout(() => {
       if (this.#timer === undefined) return;
-      controller.enqueue(dialect.keepAlive(model));
+      controller.enqueue(dialect.keepAlive(model, note()));
       this.#schedule(controller);
     }, keepAliveMs);
   }

@@ -5,8 +5,8 @@
  * (A client waiting long for a first token gets keep-alives from the exchange meanwhile: see
  * src/exchange/hold.ts. Failover stays possible until the first upstream byte.)
  *
- * The attempt owns its AbortController and timers (all from the Clock). The backend's pending
- * count goes up in `begin` and down exactly once in `settle`, whatever happens.
+ * The attempt owns its AbortController and timers (all from the Clock). It runs on a slot
+ * admission granted (src/admission) and gives it back exactly once, in `settle`, whatever happens.
  * @module
  */
 export type {
@@ -66,10 +66,10 @@ export class Attempt {
     }
   }
 
-  /** Counts the request, links the client's signal and starts the deadlines. */
+  /** Links the client's signal and starts the deadlines. */
   #begin(): void {
-    const { clock, registry } = this.#deps;
-    const { requestSignal, deadlines, backend } = this.#spec;
+    const { clock } = this.#deps;
+    const { requestSignal, deadlines } = this.#spec;
     this.#startedAt = clock.monotonic();
     // The client may have left (or a deadline passed) while an earlier candidate was failing.
     if (requestSignal.aborted) this.#forwardAbort();
@@ -81,7 +81,6 @@ export class Attempt {
     if (this.#deps.tcpProbe) {
       this.#connectTimer = clock.setTimeout(() => void this.#watchConnect(), deadlines.connectMs);
     }
-    registry.beginRequest(backend);
   }
 
   async #send(): Promise<Response> {
@@ -261,7 +260,7 @@ export class Attempt {
     this.#clearFirstByteTimer();
     this.#clearConnectTimer();
     this.#spec.requestSignal.removeEventListener("abort", this.#forwardAbort);
-    this.#deps.registry.endRequest(this.#spec.backend, failed);
+    this.#spec.release(failed);
   }
 
   #clearFirstByteTimer(): void {

@@ -2,6 +2,7 @@
  * The exchange pipeline in memory, for unit tests: one endpoint's handler over a registry of
  * healthy backends, a router, a scripted upstream and a fake clock — no sockets, no sleeps.
  */
+import { Admission } from "../../src/admission/mod.ts";
 import { validateConfig } from "../../src/config/mod.ts";
 import { chatEndpoint, type Endpoint } from "../../src/dialects/mod.ts";
 import { createExchangeHandler, type ExchangeEvent, InFlight } from "../../src/exchange/mod.ts";
@@ -58,6 +59,7 @@ export function exchangeFixture(options: {
     inflight,
     observe: (event) => events.push(event),
     proxy: {
+      admission: new Admission({ registry, clock, config: config.queue }),
       fetch: upstream.fetch,
       clock,
       registry,

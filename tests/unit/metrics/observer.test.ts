@@ -56,6 +56,7 @@ function routed(
     attempts: [],
     ttfbMs: 2,
     upstreamMs: 2,
+    queueWaitMs: 0,
     ...outcome,
   };
   const event: ExchangeEvent = {

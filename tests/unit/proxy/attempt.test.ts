@@ -58,7 +58,10 @@ function setup(): Setup {
         deadlines: DEADLINES,
         tap: new ResponseTap(),
         onStreamEnd: (end) => ends.push(end),
+        // As admission does: the slot is taken before the attempt, given back when it is over.
+        release: (failed) => registry.endRequest(backend, failed),
       };
+      registry.beginRequest(backend);
       return new Attempt({
         fetch: upstream.fetch,
         clock,
