@@ -4,9 +4,11 @@
  * @module
  */
 import { z } from "zod";
+import { isHttpUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
 import { BACKEND_TYPES, LOG_FORMATS, LOG_LEVELS, ROUTING_STRATEGIES } from "./constants.ts";
 
+export { isHttpUrl } from "../lib/urls.ts";
 export {
   BACKEND_TYPES,
   type BackendType,
@@ -169,15 +171,6 @@ export type NexusConfig = z.output<typeof configSchema>;
 /** What a config file may contain before defaults are applied. */
 export type NexusConfigInput = z.input<typeof configSchema>;
 export type BackendConfig = NexusConfig["backends"][number];
-
-export function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-  } catch {
-    return false;
-  }
-}
 
 /** Base URLs are kept without a trailing slash so paths join predictably. */
 export function normaliseBaseUrl(url: string): string {
