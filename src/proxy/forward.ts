@@ -228,6 +228,10 @@ export class Forwarding {
       ? "failover"
       : "capability-match";
     if (!(commit.body instanceof ReadableStream)) this.#finish("complete");
+    if (candidate.loaded === false && commit.status < 400) {
+      // The server loaded the model to answer: it is warm there now, and a cold start was timed.
+      this.#deps.registry.noteLoaded(candidate.backend, candidate.model, commit.ttfbMs);
+    }
     return {
       commit,
       candidate,

@@ -18,6 +18,14 @@ export interface MockSettings {
   fault: MockFault;
   /** Requests in the fault's scope since it was set (for `flaky`). */
   faultHits: number;
+  /** How long loading a cold model takes before its first byte. */
+  coldLoadMs: number;
+  /** Models kept loaded at once; loading one more evicts the least recently used. */
+  maxLoadedModels: number;
+  /** Cold models loaded so far. */
+  loads: number;
+  lastUsed: Map<string, number>;
+  useCounter: number;
 }
 
 /** How a faulty stream stops after `afterChunks` events. */

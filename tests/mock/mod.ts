@@ -59,7 +59,8 @@ function routesFor(flavor: MockFlavor): Map<string, Route> {
 function settingsFrom(options: MockOptions): MockSettings {
   return {
     flavor: options.flavor ?? "openai",
-    models: [...(options.models ?? [{ id: "mock-model" }])],
+    // Copies: a load or an eviction changes the mock's models, never the caller's objects.
+    models: (options.models ?? [{ id: "mock-model" }]).map((model) => ({ ...model })),
     latencyMs: options.latencyMs ?? 0,
     ttftMs: options.ttftMs ?? 0,
     chunks: options.chunks ?? 5,
@@ -69,6 +70,11 @@ function settingsFrom(options: MockOptions): MockSettings {
     ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
     fault: { kind: "none" },
     faultHits: 0,
+    coldLoadMs: options.coldLoadMs ?? 0,
+    maxLoadedModels: options.maxLoadedModels ?? Number.POSITIVE_INFINITY,
+    loads: 0,
+    lastUsed: new Map(),
+    useCounter: 0,
   };
 }
 
@@ -207,7 +213,7 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
       settings.faultHits = 0;
     },
     setModels(models: MockModel[]) {
-      settings.models = [...models];
+      settings.models = models.map((model) => ({ ...model }));
     },
     setOptions(patch: Partial<MockOptions>) {
       const next = settingsFrom({ ...currentOptions(settings), ...patch });
@@ -217,6 +223,7 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     nextAbort: () => aborts.next(),
     activeStreams: () => openBodies,
     peakChatRequests: () => peakChats,
+    loads: () => settings.loads,
     pendingTimers: () => timers.value,
     shutdown() {
       for (const life of [...live]) life.end("shutdown");
@@ -225,6 +232,14 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
 }
 
 function currentOptions(settings: MockSettings): MockOptions {
-  const { fault: _fault, faultHits: _hits, ...options } = settings;
-  return options;
+  const {
+    fault: _fault,
+    faultHits: _hits,
+    loads: _loads,
+    lastUsed: _used,
+    useCounter: _counter,
+    maxLoadedModels,
+    ...options
+  } = settings;
+  return Number.isFinite(maxLoadedModels) ? { ...options, maxLoadedModels } : options;
 }

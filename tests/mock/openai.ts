@@ -5,6 +5,7 @@
  */
 import { listModels } from "./catalog.ts";
 import { completionsRoutes } from "./completions.ts";
+import { loadModel } from "./memory.ts";
 import { completionBody, newReplyMeta, readChatRequest, streamSteps } from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
 import { abandoned, badRequest, json, jsonText, modelNotFound } from "./http.ts";
@@ -31,6 +32,7 @@ const chat: Route = async (exchange) => {
   const request = readChatRequest(exchange.rec.body);
   if (request instanceof Response) return request;
   if (!knowsModel(settings, request.model)) return modelNotFound(settings.flavor, request.model);
+  if (!(await loadModel(exchange, request.model))) return abandoned();
   const meta = newReplyMeta(FINGERPRINTS[settings.flavor]);
   if (request.stream) {
     const steps = streamSteps(request, meta, settings.text, settings);

@@ -39,6 +39,10 @@ export interface MockOptions {
   apiKey?: string;
   /** Ollama: /api/show has no "capabilities" key, like servers before 0.6. @default false */
   ollamaNoCapabilities?: boolean;
+  /** A request for a model with `loaded: false` first loads it for this long. @default 0 */
+  coldLoadMs?: number;
+  /** Models loaded at once; loading another evicts the least recently used. @default unlimited */
+  maxLoadedModels?: number;
 }
 
 /**
@@ -111,6 +115,8 @@ export interface MockUpstream {
    * to the end): what a slot-limited server would have had to queue internally.
    */
   peakChatRequests(): number;
+  /** Cold models this mock had to load to answer (see `coldLoadMs`). */
+  loads(): number;
   /** Timers the mock has scheduled and not yet fired or cleared (0 once everything settled). */
   pendingTimers(): number;
   /** Ends every open stream (connection cut) and pending answer, as a server going away does. */
