@@ -4,7 +4,8 @@
  * synchronous and reads only precomputed state: the alias and fallback tables built here, and the
  * registry's model → servings index. It costs microseconds on the hot path.
  *
- * Order of work: alias → Ollama's implicit `:latest` tag (tags.ts) → the model's servings → filters (filters.ts) → strategy (strategies.ts)
+ * Order of work: alias → Ollama's implicit `:latest` tag (tags.ts) → a wildcard alias, for a name
+ * nothing else resolves → the model's servings → filters (filters.ts) → strategy (strategies.ts)
  * → fallback models, each the same way. Fallback candidates are appended after the primary's, so
  * a primary that fails before the first byte fails over into the chain.
  *
@@ -20,7 +21,11 @@ import {
   type AliasTable,
   buildAliasTable,
   buildFallbackTable,
+  buildWildcards,
   type FallbackStep,
+  isWildcard,
+  matchWildcard,
+  type WildcardAlias,
 } from "./chains.ts";
 import { explainDecision, type RouteExplanation } from "./explain.ts";
 import { notFoundRejection, unavailableRejection } from "./rejection.ts";
@@ -37,6 +42,12 @@ export interface RouterOptions {
   readonly random?: () => number;
 }
 
+/** A requested name after aliases: the model, and the wildcard pattern that matched, if one did. */
+interface Resolved {
+  readonly model: string;
+  readonly pattern: string | undefined;
+}
+
 /** One routing pass: candidates in failover order, and whether any backend knows the model. */
 interface Routed {
   readonly model: string;
@@ -49,6 +60,7 @@ export class Router {
   readonly #registry: Registry;
   readonly #aliases: AliasTable;
   readonly #resolved: Map<string, string>;
+  readonly #wildcards: readonly WildcardAlias[];
   readonly #fallbacks: Map<string, FallbackStep[]>;
   readonly #policy: OrderPolicy;
   readonly #maxAttempts: number;
@@ -61,6 +73,7 @@ export class Router {
     this.#registry = registry;
     this.#aliases = routing.aliases;
     this.#resolved = buildAliasTable(routing.aliases);
+    this.#wildcards = buildWildcards(routing.aliases);
     this.#fallbacks = buildFallbackTable(routing.aliases, routing.fallbacks);
     this.#policy = {
       strategy: routing.strategy,
@@ -88,7 +101,10 @@ export class Router {
     const decision: RouteDecision = routed.candidates.length > 0
       ? { ok: true, requested, model: routed.model, candidates: routed.candidates }
       : { ok: false, requested, rejection: this.#reject(requested, required, routed, trace) };
-    const path = aliasPath(this.#aliases, requested);
+    const { pattern } = this.#resolve(requested);
+    const path = pattern === undefined
+      ? aliasPath(this.#aliases, requested)
+      : [requested, ...aliasPath(this.#aliases, pattern)];
     // Ollama's tag rule is the last step of the resolution: show it as one.
     if (routed.model !== path[path.length - 1]) path.push(routed.model);
     return explainDecision({
@@ -107,11 +123,12 @@ export class Router {
     return this.#resolved.get(model) ?? model;
   }
 
+  /** Exact alias names (wildcard patterns are not names a client can list). */
   aliasNames(): string[] {
-    return [...this.#resolved.keys()];
+    return [...this.#resolved.keys()].filter((name) => !isWildcard(name));
   }
 
-  /** Model ids a client may ask for now: models of healthy backends, plus aliases. */
+  /** Model ids a client may ask for now: models of healthy backends, plus aliases and patterns. */
   availableModels(): string[] {
     const ids = new Set<string>();
     for (const id of this.#registry.knownModels()) {
@@ -131,10 +148,11 @@ export class Router {
     limit: number,
     trace: RouteTrace | undefined,
   ): Routed {
-    const model = resolveTag(this.#registry, this.#resolved.get(requested) ?? requested);
+    const { model, pattern } = this.#resolve(requested);
     let known = this.#registry.servingsFor(model).length > 0;
     const candidates = this.#candidatesFor(model, false, required, limit, trace);
-    const chain = this.#fallbacks.get(requested);
+    const chain = this.#fallbacks.get(requested) ??
+      (pattern === undefined ? undefined : this.#fallbacks.get(pattern));
     if (chain === undefined) return { model, candidates, known, chain };
     for (const step of chain) {
       // Failover never tries more than max_attempts distinct backends: later ones are moot.
@@ -154,6 +172,20 @@ export class Router {
       trace?.fallbacks.push({ ...step, outcome: more.length > 0 ? "used" : "unusable" });
     }
     return { model, candidates, known, chain };
+  }
+
+  /**
+   * An exact alias, else the name itself (with Ollama's tag rule) when some backend lists it,
+   * else the longest wildcard pattern it matches: a pattern never hides a model that is served.
+   */
+  #resolve(requested: string): Resolved {
+    const aliased = this.#resolved.get(requested);
+    const model = resolveTag(this.#registry, aliased ?? requested);
+    if (aliased !== undefined || this.#wildcards.length === 0) return { model, pattern: undefined };
+    if (this.#registry.servingsFor(model).length > 0) return { model, pattern: undefined };
+    const pattern = matchWildcard(this.#wildcards, requested);
+    if (pattern === undefined) return { model, pattern };
+    return { model: resolveTag(this.#registry, this.#resolved.get(pattern)!), pattern };
   }
 
   #candidatesFor(

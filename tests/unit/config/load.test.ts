@@ -210,6 +210,20 @@ describe("config validation errors", () => {
       "routing.aliases: alias chain longer than 3 hops: a -> b -> c -> d -> e (from nexus.toml)",
     ],
     [
+      "a wildcard inside an alias name",
+      { "nexus.toml": '[routing.aliases]\n"claude-*-sonnet" = "qwen"\n' },
+      {},
+      {},
+      'routing.aliases: alias "claude-*-sonnet": a "*" may only end the name, as in "claude-sonnet-*" (from nexus.toml)',
+    ],
+    [
+      "a wildcard alias target",
+      { "nexus.toml": '[routing.aliases]\n"claude-*" = "qwen*"\n' },
+      {},
+      {},
+      'routing.aliases: alias "claude-*" = "qwen*": the target must be one model name, without "*" (from nexus.toml)',
+    ],
+    [
       "a fallback that is not a list",
       { "nexus.toml": '[routing.fallbacks]\na = "b"\n' },
       {},
