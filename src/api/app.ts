@@ -102,8 +102,10 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => {
     const path = c.req.path;
     const known = knownPaths.find(([pattern]) => pattern.test(path));
+    // A front door answers a wrong method in its own dialect (Anthropic clients parse theirs).
+    const dialect = FRONT_DOORS.find(([door]) => door === path)?.[1].dialect;
     const response = known
-      ? methodNotAllowed(c.req.method, path, known[1])
+      ? methodNotAllowed(c.req.method, path, known[1], dialect)
       : notFound(c.req.method, path);
     return stampRequestId(c.req.raw, response);
   });

@@ -76,6 +76,8 @@ export interface UpstreamPlan {
   readonly upstream: DialectName;
   /** Extra request headers for this path (e.g. `anthropic-version` for a native backend). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Headers the client's committed answer carries (`X-Nexus-Warning`, `X-Nexus-Token-Count`). */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
   /** How to turn the answer into the client's dialect; absent means passthrough. */
   readonly translation?: Translation;
 }
@@ -96,6 +98,11 @@ export interface TranslatedBody {
   readonly text: string;
 }
 
+/** An answer Nexus gives for a candidate without calling it (a token count it can estimate). */
+export interface LocalAnswer extends TranslatedBody {
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * Maps one upstream stream to the client's, event by event. Pure state machine: it sees the
  * upstream event payloads (SSE `data`, or NDJSON lines) and returns the text to send, possibly
@@ -114,7 +121,18 @@ export interface Endpoint {
   readonly dialect: Dialect;
   /** The request as the router needs it, or why it is invalid. */
   parse(body: Record<string, unknown>, text: string): ParsedRequest | Failure;
-  /** How to call `target` for `request`. */
+  /**
+   * Why `target` cannot take `request` at all (a translation that cannot carry one of its
+   * fields); undefined when it can. A refused candidate is skipped without an attempt, and the
+   * client hears the refusal only when no other candidate answered.
+   */
+  refusal?(request: ParsedRequest, target: PlanTarget): Failure | undefined;
+  /**
+   * The answer for `target` when Nexus can give it without a backend call (undefined: call it).
+   * Asked for the first candidate only, before it takes a slot.
+   */
+  answer?(request: ParsedRequest, target: PlanTarget): LocalAnswer | undefined;
+  /** How to call `target` for `request` (one not refused). */
   plan(request: ParsedRequest, target: PlanTarget): UpstreamPlan;
 }
 

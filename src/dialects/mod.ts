@@ -14,6 +14,7 @@ export type {
   DialectName,
   Endpoint,
   EndpointName,
+  LocalAnswer,
   ParsedRequest,
   PlanTarget,
   StreamTail,

@@ -33,6 +33,8 @@ export interface AttemptCommit {
   readonly body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
   /** Time to the first byte; undefined while (or if never) a stream committed early has one. */
   readonly ttfbMs: number | undefined;
+  /** Headers the endpoint adds to the client's answer (the plan's `responseHeaders`). */
+  readonly headers?: Readonly<Record<string, string>>;
   /**
    * A translated path's backend refused the request (4xx): the client gets this failure in its
    * own dialect instead of `body`.

@@ -124,6 +124,7 @@ export class Attempt {
       retryAfter: upstream.headers.get("retry-after"),
       body: answer.body,
       ttfbMs,
+      ...this.#responseHeaders(),
       ...(answer.rejection === undefined ? {} : { rejection: answer.rejection }),
     };
   }
@@ -175,7 +176,13 @@ export class Attempt {
       retryAfter: null,
       body: this.#relay(chunk, this.#delivery(translator)),
       ttfbMs,
+      ...this.#responseHeaders(),
     };
+  }
+
+  #responseHeaders(): Pick<AttemptCommit, "headers"> {
+    const headers = this.#spec.plan.responseHeaders;
+    return headers === undefined ? {} : { headers };
   }
 
   #delivery(translator: StreamTranslator | undefined): Delivery {

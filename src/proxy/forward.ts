@@ -17,6 +17,7 @@ import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { Attempt, type AttemptCommit, type AttemptDeps, type AttemptFailure } from "./attempt.ts";
+import { localCommit } from "./local-answer.ts";
 import { REQUEST_TIMEOUT, SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./relay.ts";
 import { ResponseTap } from "./tap.ts";
@@ -92,6 +93,8 @@ export class Forwarding {
   readonly #abort = new AbortController();
   readonly #tap = new ResponseTap();
   readonly #failures: AttemptFailure[] = [];
+  /** The first candidate the endpoint refused (its translation cannot carry the request). */
+  #endpointRefusal: Failure | undefined;
   readonly #done: Promise<StreamEnd>;
   #resolveDone!: (end: StreamEnd) => void;
   #requestTimer: TimerHandle | undefined;
@@ -113,7 +116,9 @@ export class Forwarding {
 
   async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
     this.#listen();
-    let remaining = distinctBackends(candidates);
+    let remaining = this.#acceptable(distinctBackends(candidates));
+    const local = this.#localAnswer(remaining[0]);
+    if (local !== undefined) return local;
     while (remaining.length > 0 && this.#failures.length <= this.#deps.maxRetries) {
       const grant = await this.#admit(remaining);
       if (isFailure(grant)) return this.#refused(grant);
@@ -125,6 +130,29 @@ export class Forwarding {
       if (isFinal(result)) break;
     }
     return this.#failed(this.#failureOutcome());
+  }
+
+  /**
+   * The candidates the endpoint can plan for: one whose translation cannot carry the request is
+   * left out before it takes a slot, and its refusal kept for when nothing else answers.
+   */
+  #acceptable(candidates: RouteCandidate[]): RouteCandidate[] {
+    const { endpoint, parsed } = this.#request;
+    if (endpoint.refusal === undefined) return candidates;
+    return candidates.filter((candidate) => {
+      const refusal = endpoint.refusal!(parsed, candidate);
+      if (refusal !== undefined) this.#endpointRefusal ??= refusal;
+      return refusal === undefined;
+    });
+  }
+
+  /** The endpoint answers for the first candidate itself (a token estimate): no slot, no call. */
+  #localAnswer(candidate: RouteCandidate | undefined): ForwardResult | undefined {
+    const { endpoint, parsed } = this.#request;
+    if (candidate === undefined || endpoint.answer === undefined) return undefined;
+    const answer = endpoint.answer(parsed, candidate);
+    if (answer === undefined) return undefined;
+    return this.#committed(candidate, localCommit(candidate.backend, answer), false);
   }
 
   /** A slot on one of `candidates`: at once, after a wait in the queue, or a refusal. */
@@ -199,6 +227,7 @@ export class Forwarding {
         clientHeaders: this.#request.clientHeaders,
         requestId: this.#request.requestId,
         apiKey: this.#deps.apiKeyFor(backend),
+        upstream: plan.upstream,
         extra: plan.headers,
       }),
       dialect: endpoint.dialect,
@@ -221,14 +250,14 @@ export class Forwarding {
     return result;
   }
 
-  #committed(candidate: RouteCandidate, commit: AttemptCommit): ForwardResult {
+  #committed(candidate: RouteCandidate, commit: AttemptCommit, called = true): ForwardResult {
     const routeReason: RouteReason = candidate.fallback
       ? "fallback"
       : this.#failures.length > 0
       ? "failover"
       : "capability-match";
     if (!(commit.body instanceof ReadableStream)) this.#finish("complete");
-    if (candidate.loaded === false && commit.status < 400) {
+    if (called && candidate.loaded === false && commit.status < 400) {
       // The server loaded the model to answer: it is warm there now, and a cold start was timed.
       this.#deps.registry.noteLoaded(candidate.backend, candidate.model, commit.ttfbMs);
     }
@@ -290,6 +319,7 @@ export class Forwarding {
       );
     }
     if (failures.length === 0) {
+      if (this.#endpointRefusal !== undefined) return failed(this.#endpointRefusal);
       return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
     }
     const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
