@@ -9,7 +9,7 @@ import { createApp } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
 import { withDeadline } from "./lib/async.ts";
-import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { detectBackendType, type FetchFn, MessagesProbe } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
@@ -46,6 +46,8 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /** Learns once per backend whether it serves Anthropic's `/v1/messages` (started by `start`). */
+  readonly messagesProbe: MessagesProbe;
   /** Backend slots and the queue of requests waiting for one. */
   readonly admission: Admission;
   /** Metrics, stats and request logs. */
@@ -56,8 +58,9 @@ export interface Gateway {
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
    * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable) and discovery. Resolves when the first round
-   * has ended and discovery has started or, after one warning, given up; never rejects for it.
+   * probe round so static backends become routable), the `/v1/messages` probe and discovery.
+   * Resolves when the first round has ended and discovery has started or, after one warning,
+   * given up; never rejects for it.
    */
   start(): Promise<void>;
   /** Stops the background work and closes the discovery socket. */
@@ -117,6 +120,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     onCheck: observability.observeProbe,
     isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
   });
+  const messagesProbe = new MessagesProbe({
+    registry,
+    clock,
+    logger,
+    fetch: upstreamFetch as FetchFn,
+    apiKeyFor,
+    timeoutMs: config.health_check.timeout_seconds * 1000,
+  });
   if (config.discovery.enabled && options.discovery) {
     discovery = new Discovery({
       registry,
@@ -175,6 +186,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const stopBackground = async () => {
     health.stop();
+    messagesProbe.stop();
     await discovery?.stop();
   };
   return {
@@ -182,11 +194,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     router,
     health,
+    messagesProbe,
     admission,
     observability,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
     async start() {
+      messagesProbe.start();
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),

@@ -16,6 +16,7 @@
  */
 export { adapterFor } from "./adapters.ts";
 export { detectBackendType } from "./detect.ts";
+export { detectMessages, MessagesProbe, type MessagesProbeDeps } from "./messages-probe.ts";
 export type {
   BackendAdapter,
   FetchFn,

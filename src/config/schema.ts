@@ -113,6 +113,8 @@ const backendSchema = z.strictObject({
   /** Requests this backend runs at once; unset: what the server says (llama.cpp slots), else no limit. */
   max_concurrent: positiveInt.optional(),
   first_byte_timeout_seconds: seconds.optional(),
+  /** Serves Anthropic's `/v1/messages` itself (passthrough); unset: probed once. */
+  anthropic: z.boolean().optional(),
 });
 
 const queueSchema = z.strictObject({

@@ -49,6 +49,9 @@ latency = 20
 [routing.aliases]                 # a name clients use = the model that serves it (max 3 hops)
 # "gpt-4" = "llama3:70b"
 # "gpt-4o-mini" = "llama3:8b"
+# "claude-sonnet-*" = "qwen2.5-coder:32b"   # a trailing * matches every name with that prefix:
+# "claude-opus-*" = "qwen2.5-coder:32b"     # Claude Code asks for claude-* models (the longest
+# "claude-3-5-haiku-*" = "qwen2.5-coder:7b" # prefix wins; a name a backend serves always wins)
 
 [routing.fallbacks]               # tried in order when a model has no usable backend
 # "llama3:70b" = ["qwen2.5:32b", "mistral:7b"]
@@ -78,6 +81,7 @@ format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
 # type = "vllm"
 # api_key_env = "VLLM_API_KEY"    # sent as a Bearer token; the key itself never goes in this file
 # first_byte_timeout_seconds = 600
+# anthropic = true                # serves Anthropic's /v1/messages itself (default: asked once)
 `;
 
 export const MINIMAL_TEMPLATE =

@@ -49,6 +49,11 @@ export interface BackendSpec {
   readonly first_byte_timeout_seconds?: number;
   /** Requests this backend runs at once, as configured (`max_concurrent`): wins over `slots`. */
   readonly max_concurrent?: number;
+  /**
+   * Serves Anthropic's `/v1/messages` itself, as configured (`anthropic`): wins over the probe
+   * (`features.messages`).
+   */
+  readonly anthropic?: boolean;
   /** Free-form facts (mDNS TXT version, server version). */
   readonly metadata?: Readonly<Record<string, string>>;
 }

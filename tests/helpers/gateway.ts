@@ -16,6 +16,8 @@ export interface TestBackend {
   readonly api_key_env?: string;
   readonly forward_client_auth?: boolean;
   readonly max_concurrent?: number;
+  /** `[[backends]] anthropic`: serves /v1/messages itself (true), or not (false). */
+  readonly anthropic?: boolean;
   readonly status?: BackendStatus;
   /** Models put straight into the registry (marked healthy); omit to let health checks find out. */
   readonly models?: ReadonlyArray<string | ModelInfo>;
@@ -40,7 +42,7 @@ export async function startGateway(
     // Discovery needs a socket (options.discovery) as well as the config switch.
     discovery: { enabled: false, ...(configInput.discovery as object) },
     backends: backends.map((
-      { name, url, type, priority, api_key_env, forward_client_auth, max_concurrent },
+      { name, url, type, priority, api_key_env, forward_client_auth, max_concurrent, anthropic },
     ) => ({
       name,
       url,
@@ -49,6 +51,7 @@ export async function startGateway(
       ...(api_key_env ? { api_key_env } : {}),
       ...(forward_client_auth === undefined ? {} : { forward_client_auth }),
       ...(max_concurrent === undefined ? {} : { max_concurrent }),
+      ...(anthropic === undefined ? {} : { anthropic }),
     })),
   });
   const logs: string[] = [];
