@@ -1,6 +1,10 @@
 /**
  * GET /v1/models — one entry per model id, merged across healthy backends, sorted by id.
  * Aliases are listed under their own id with the data of the model they resolve to.
+ *
+ * The shape is OpenAI's list; Anthropic's `models.list()` reads the same route, so the list also
+ * carries its page fields (`has_more`, `first_id`, `last_id`) and each entry its ModelInfo fields
+ * (`type`, `display_name`, `created_at`, `max_input_tokens`). Neither client minds the other's.
  * @module
  */
 import type { Context } from "hono";
@@ -16,6 +20,11 @@ export interface ModelEntry {
   context_length: number | null;
   capabilities: { vision: boolean; tools: boolean; json_mode: boolean; embeddings: boolean };
   alias_of?: string;
+  /** Anthropic's ModelInfo: `"model"`, a name to show, RFC 3339 creation time, context window. */
+  type: "model";
+  display_name: string;
+  created_at: string;
+  max_input_tokens: number | null;
 }
 
 export function listModels(registry: Registry, router: Router, created: number): ModelEntry[] {
@@ -26,9 +35,13 @@ export function listModels(registry: Registry, router: Router, created: number):
   }
   for (const alias of router.aliasNames()) {
     const target = byId.get(router.resolveAlias(alias));
-    if (target && !byId.has(alias)) byId.set(alias, { ...target, id: alias, alias_of: target.id });
+    if (target && !byId.has(alias)) {
+      byId.set(alias, { ...target, id: alias, display_name: alias, alias_of: target.id });
+    }
   }
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const entries = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const entry of entries) entry.max_input_tokens = entry.context_length;
+  return entries;
 }
 
 function mergeInto(
@@ -47,6 +60,10 @@ function mergeInto(
       backends: [],
       context_length: null,
       capabilities: { vision: false, tools: false, json_mode: false, embeddings: false },
+      type: "model",
+      display_name: model.id,
+      created_at: new Date(created * 1000).toISOString(),
+      max_input_tokens: null,
     };
     byId.set(model.id, entry);
   }
@@ -64,5 +81,10 @@ function mergeInto(
 
 export function handleModels(registry: Registry, router: Router, startedAt: number) {
   const created = Math.floor(startedAt / 1000);
-  return (c: Context) => c.json({ object: "list", data: listModels(registry, router, created) });
+  return (c: Context) => {
+    const data = listModels(registry, router, created);
+    const first_id = data[0]?.id ?? null;
+    const last_id = data[data.length - 1]?.id ?? null;
+    return c.json({ object: "list", data, has_more: false, first_id, last_id });
+  };
 }

@@ -28,3 +28,9 @@ export { openaiDialect, openaiErrorBody } from "./openai/dialect.ts";
 export { chatEndpoint } from "./openai/chat.ts";
 export { embeddingsEndpoint } from "./openai/embeddings.ts";
 export { completionsEndpoint } from "./openai/completions.ts";
+export {
+  anthropicDialect,
+  countTokensEndpoint,
+  createMessagesEndpoint,
+  messagesEndpoint,
+} from "./anthropic/mod.ts";
