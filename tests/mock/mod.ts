@@ -15,6 +15,7 @@
  * --gap 5` (see cli.ts).
  * @module
  */
+import { anthropicRoutes, MESSAGES_PATH } from "./anthropic.ts";
 import { DEFAULT_REPLY } from "./chat.ts";
 import type { Exchange, MockSettings, Route, StreamTracker } from "./context.ts";
 import { applyFault, truncateJson } from "./faults.ts";
@@ -52,8 +53,11 @@ const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
   openai: {},
 };
 
-function routesFor(flavor: MockFlavor): Map<string, Route> {
-  return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[flavor] }));
+function routesFor(settings: MockSettings): Map<string, Route> {
+  const anthropic = settings.anthropic ? anthropicRoutes : {};
+  return new Map(
+    Object.entries({ ...openaiRoutes, ...anthropic, ...NATIVE_ROUTES[settings.flavor] }),
+  );
 }
 
 function settingsFrom(options: MockOptions): MockSettings {
@@ -68,6 +72,7 @@ function settingsFrom(options: MockOptions): MockSettings {
     text: options.text ?? DEFAULT_REPLY,
     apiKey: options.apiKey,
     ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
+    anthropic: options.anthropic ?? false,
     fault: { kind: "none" },
     faultHits: 0,
     coldLoadMs: options.coldLoadMs ?? 0,
@@ -106,7 +111,7 @@ function createAbortQueue() {
 
 export function createMockUpstream(options: MockOptions = {}): MockUpstream {
   const settings = settingsFrom(options);
-  let routes = routesFor(settings.flavor);
+  let routes = routesFor(settings);
   const requests: RecordedRequest[] = [];
   const aborts = createAbortQueue();
   const timers: TimerCount = { value: 0 };
@@ -125,7 +130,8 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     if (fault.respond) return fault.respond;
     const route = routes.get(`${rec.method} ${rec.path}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
-    const streamed = rec.path === CHAT_PATH && (rec.body as { stream?: unknown })?.stream === true;
+    const streamed = (rec.path === CHAT_PATH || rec.path === MESSAGES_PATH) &&
+      (rec.body as { stream?: unknown })?.stream === true;
     if (fault.malformed && streamed) {
       return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
     }
@@ -218,7 +224,7 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     setOptions(patch: Partial<MockOptions>) {
       const next = settingsFrom({ ...currentOptions(settings), ...patch });
       Object.assign(settings, { ...next, fault: settings.fault, faultHits: settings.faultHits });
-      routes = routesFor(settings.flavor);
+      routes = routesFor(settings);
     },
     nextAbort: () => aborts.next(),
     activeStreams: () => openBodies,

@@ -6,7 +6,13 @@
 import { listModels } from "./catalog.ts";
 import { completionsRoutes } from "./completions.ts";
 import { loadModel } from "./memory.ts";
-import { completionBody, newReplyMeta, readChatRequest, streamSteps } from "./chat.ts";
+import {
+  type ChatRequest,
+  completionBody,
+  newReplyMeta,
+  readChatRequest,
+  streamSteps,
+} from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
 import { abandoned, badRequest, json, jsonText, modelNotFound } from "./http.ts";
 import { streamBody } from "./sse.ts";
@@ -29,8 +35,9 @@ function knowsModel(settings: MockSettings, model: string): boolean {
 
 const chat: Route = async (exchange) => {
   const { settings } = exchange;
-  const request = readChatRequest(exchange.rec.body);
-  if (request instanceof Response) return request;
+  const read = readChatRequest(exchange.rec.body);
+  if (read instanceof Response) return read;
+  const request = withReasoning(read, exchange.rec.body, settings.flavor);
   if (!knowsModel(settings, request.model)) return modelNotFound(settings.flavor, request.model);
   if (!(await loadModel(exchange, request.model))) return abandoned();
   const meta = newReplyMeta(FINGERPRINTS[settings.flavor]);
@@ -41,6 +48,12 @@ const chat: Route = async (exchange) => {
   if (!(await delay(exchange))) return abandoned();
   return jsonText(completionBody(request, meta, settings.text));
 };
+
+/** Ollama puts reasoning in `reasoning`, vLLM and llama.cpp in `reasoning_content`. */
+function withReasoning(request: ChatRequest, body: unknown, flavor: MockFlavor): ChatRequest {
+  if ((body as { reasoning_effort?: unknown }).reasoning_effort === undefined) return request;
+  return { ...request, reasoningField: flavor === "ollama" ? "reasoning" : "reasoning_content" };
+}
 
 const embeddings: Route = async (exchange) => {
   const { settings } = exchange;

@@ -39,6 +39,12 @@ export interface MockOptions {
   apiKey?: string;
   /** Ollama: /api/show has no "capabilities" key, like servers before 0.6. @default false */
   ollamaNoCapabilities?: boolean;
+  /**
+   * Serves Anthropic's `POST /v1/messages` natively (tests/mock/anthropic.ts), as Ollama ≥ 0.14,
+   * LM Studio ≥ 0.4.1, llama.cpp and vLLM do; otherwise that path is the flavor's own 404.
+   * @default false
+   */
+  anthropic?: boolean;
   /** A request for a model with `loaded: false` first loads it for this long. @default 0 */
   coldLoadMs?: number;
   /** Models loaded at once; loading another evicts the least recently used. @default unlimited */
