@@ -129,7 +129,7 @@ export interface Endpoint {
   refusal?(request: ParsedRequest, target: PlanTarget): Failure | undefined;
   /**
    * The answer for `target` when Nexus can give it without a backend call (undefined: call it).
-   * Asked for the first candidate only, before it takes a slot.
+   * Asked for the router's first candidate only, before any refusal and before it takes a slot.
    */
   answer?(request: ParsedRequest, target: PlanTarget): LocalAnswer | undefined;
   /** How to call `target` for `request` (one not refused). */

@@ -116,9 +116,11 @@ export class Forwarding {
 
   async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
     this.#listen();
-    let remaining = this.#acceptable(distinctBackends(candidates));
-    const local = this.#localAnswer(remaining[0]);
+    const distinct = distinctBackends(candidates);
+    // The router's first choice decides whether Nexus answers itself (before any refusal).
+    const local = this.#localAnswer(distinct[0]);
     if (local !== undefined) return local;
+    let remaining = this.#acceptable(distinct);
     while (remaining.length > 0 && this.#failures.length <= this.#deps.maxRetries) {
       const grant = await this.#admit(remaining);
       if (isFailure(grant)) return this.#refused(grant);

@@ -253,6 +253,37 @@ describe("waiting", () => {
   });
 });
 
+describe("count_tokens with a counting backend first", () => {
+  test("fails over only to backends that count: one without a tokenizer is never asked", async () => {
+    const counter = await startMockBackend({ flavor: "vllm", models: [{ id: "m" }] });
+    const plain = await startMockBackend({ flavor: "ollama", models: [{ id: "m" }] });
+    const running = await startGateway([
+      { name: "counter", url: counter.url, type: "vllm", priority: 1, models: ["m"] },
+      { name: "plain", url: plain.url, type: "ollama", priority: 2, models: ["m"] },
+    ], { routing: { strategy: "priority_only" } });
+    try {
+      const count = (expected: number) =>
+        fetch(`${running.url}/v1/messages/count_tokens`, {
+          method: "POST",
+          body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+        }).then(async (r) => {
+          expect(r.status).toBe(expected);
+          return { headers: r.headers, body: await r.json() };
+        });
+      const counted = await count(200);
+      expect(counted.headers.get("x-nexus-token-count")).toBe("backend");
+      counter.mock.setFault({ kind: "status", status: 500, paths: ["/tokenize"] });
+      const failed = await count(502);
+      expect(failed.body.error.type).toBe("api_error");
+      expect(plain.mock.requests.filter((r) => r.method === "POST")).toEqual([]);
+    } finally {
+      await running.close();
+      await counter.close();
+      await plain.close();
+    }
+  });
+});
+
 describe("thinking", () => {
   test("a backend with no way to think ignores it, and the answer says so", async () => {
     const { response } = await post(

@@ -11,7 +11,9 @@
  * - any other (Ollama, LM Studio, exo, OpenAI): the estimate, without calling the backend or
  *   taking one of its slots.
  *
- * The request counts wherever the model is served: no capability or context filter applies.
+ * The router's first candidate decides: when it counts, only candidates that count are tried
+ * (failover included); when it does not, the estimate is the answer. The request counts wherever
+ * the model is served: no capability or context filter applies.
  * @module
  */
 import type { BackendType } from "../../config/mod.ts";
@@ -44,6 +46,12 @@ export const countTokensEndpoint: Endpoint = {
     const view = readMessagesRequest(body, "count_tokens");
     if (isFailure(view)) return view;
     return parsedRequest(view, body, text, NO_REQUIREMENTS);
+  },
+  // When the first candidate counts, only candidates that count are tried after it: one
+  // without a tokenizer cannot be asked to (the estimate is for when the first has none).
+  refusal(request, target) {
+    if (backendCounts(request, target)) return undefined;
+    return failure("upstream_failed", `Backend ${target.backend.name} has no tokenizer to ask`);
   },
   answer(request, target) {
     if (backendCounts(request, target)) return undefined;

@@ -105,6 +105,10 @@ describe("countTokensEndpoint", () => {
       expect(answer?.headers).toEqual({ "x-nexus-token-count": "estimate" });
       expect(JSON.parse(answer!.text).input_tokens).toBeGreaterThan(10);
     }
+    // Behind a first candidate that counts, one that cannot is never asked.
+    expect(countTokensEndpoint.refusal!(parsed(), target("ollama"))?.message)
+      .toBe("Backend b has no tokenizer to ask");
+    expect(countTokensEndpoint.refusal!(parsed(), target("vllm"))).toBeUndefined();
     // vLLM cannot template what chat cannot carry: the estimate again.
     const web = parsed({ tools: [{ type: "web_search_20250305", name: "web_search" }] });
     expect(countTokensEndpoint.answer!(web, target("vllm"))?.headers).toEqual({
