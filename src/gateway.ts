@@ -8,6 +8,7 @@ import type { Hono } from "hono";
 import { createApp } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
+import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
@@ -48,6 +49,8 @@ export interface Gateway {
   readonly health: HealthChecker;
   /** Backend slots and the queue of requests waiting for one. */
   readonly admission: Admission;
+  /** Loading and unloading models on the backends that can. */
+  readonly lifecycle: ModelLifecycle;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
   /** mDNS discovery, when enabled in the config and given a socket. */
@@ -134,6 +137,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       fetch: upstreamFetch as FetchFn,
       signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
     }));
+  const lifecycle = new ModelLifecycle({
+    registry,
+    router,
+    fetch: upstreamFetch as FetchFn,
+    clock,
+    logger,
+    apiKeyFor,
+    timeoutMs: config.server.first_byte_timeout_seconds * 1000,
+  });
+  const preloader = new Preloader(config.preload, { lifecycle, clock, logger });
   const app = createApp({
     version: options.version ?? VERSION,
     clock,
@@ -171,10 +184,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     },
     corsOrigins: config.server.cors_origins,
+    lifecycle,
     observability: { metrics: observability.metrics, stats: observability.stats },
   });
   const stopBackground = async () => {
     health.stop();
+    preloader.stop();
     await discovery?.stop();
   };
   return {
@@ -183,6 +198,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     router,
     health,
     admission,
+    lifecycle,
     observability,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
@@ -191,6 +207,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),
       ]);
+      // Backends are known now: warm what the config asks to keep warm (a load can take
+      // minutes; start() does not wait for it).
+      void preloader.start();
     },
     stop: stopBackground,
     inflight,

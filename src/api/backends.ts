@@ -141,7 +141,7 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   };
 }
 
-function checkAdmin(c: Context, token: string | undefined): Response | undefined {
+export function checkAdmin(c: Context, token: string | undefined): Response | undefined {
   const peer = (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
   if (isLoopback(peer)) return undefined;
   if (token === undefined) {

@@ -138,11 +138,11 @@ describe("nexus models", () => {
     const { code, stdout } = await cli(["models"]);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+CONTEXT\s+CAPABILITIES$/);
+    expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+LOADED ON\s+CONTEXT\s+CAPABILITIES$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ["gpt-4 -> llama3:8b", "gpu", "8192", "tools,json_mode"],
-      ["llama3:8b", "gpu", "8192", "tools,json_mode"],
-      ["llava:7b", "gpu", "4096", "vision"],
+      ["gpt-4 -> llama3:8b", "gpu", "-", "8192", "tools,json_mode"],
+      ["llama3:8b", "gpu", "-", "8192", "tools,json_mode"],
+      ["llava:7b", "gpu", "-", "4096", "vision"],
     ]);
   });
 

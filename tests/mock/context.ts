@@ -26,6 +26,10 @@ export interface MockSettings {
   loads: number;
   lastUsed: Map<string, number>;
   useCounter: number;
+  /** llama.cpp only: router mode (many models, loaded on demand). */
+  router: boolean;
+  /** Load/unload requests received, as `load MODEL` / `unload MODEL`. */
+  lifecycle: string[];
 }
 
 /** How a faulty stream stops after `afterChunks` events. */

@@ -21,6 +21,7 @@ import { applyFault, truncateJson } from "./faults.ts";
 import { abandoned, notFound, now, unauthorized } from "./http.ts";
 import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
+import { llamacppRouterRoutes, lmstudioLifecycleRoutes, ollamaGenerate } from "./lifecycle.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
 import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
 import { malformedSse, partialBody } from "./sse.ts";
@@ -45,15 +46,16 @@ export type {
 export { DEFAULT_REPLY } from "./chat.ts";
 
 const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
-  ollama: ollamaRoutes,
+  ollama: { ...ollamaRoutes, "POST /api/generate": ollamaGenerate },
   vllm: vllmRoutes,
   llamacpp: llamacppRoutes,
-  lmstudio: lmstudioRoutes,
+  lmstudio: { ...lmstudioRoutes, ...lmstudioLifecycleRoutes },
   openai: {},
 };
 
-function routesFor(flavor: MockFlavor): Map<string, Route> {
-  return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[flavor] }));
+function routesFor(settings: MockSettings): Map<string, Route> {
+  const router = settings.flavor === "llamacpp" && settings.router ? llamacppRouterRoutes : {};
+  return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[settings.flavor], ...router }));
 }
 
 function settingsFrom(options: MockOptions): MockSettings {
@@ -75,6 +77,8 @@ function settingsFrom(options: MockOptions): MockSettings {
     loads: 0,
     lastUsed: new Map(),
     useCounter: 0,
+    router: options.router ?? false,
+    lifecycle: [],
   };
 }
 
@@ -106,7 +110,7 @@ function createAbortQueue() {
 
 export function createMockUpstream(options: MockOptions = {}): MockUpstream {
   const settings = settingsFrom(options);
-  let routes = routesFor(settings.flavor);
+  let routes = routesFor(settings);
   const requests: RecordedRequest[] = [];
   const aborts = createAbortQueue();
   const timers: TimerCount = { value: 0 };
@@ -218,12 +222,13 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     setOptions(patch: Partial<MockOptions>) {
       const next = settingsFrom({ ...currentOptions(settings), ...patch });
       Object.assign(settings, { ...next, fault: settings.fault, faultHits: settings.faultHits });
-      routes = routesFor(settings.flavor);
+      routes = routesFor(settings);
     },
     nextAbort: () => aborts.next(),
     activeStreams: () => openBodies,
     peakChatRequests: () => peakChats,
     loads: () => settings.loads,
+    lifecycleCalls: () => [...settings.lifecycle],
     pendingTimers: () => timers.value,
     shutdown() {
       for (const life of [...live]) life.end("shutdown");
@@ -238,6 +243,7 @@ function currentOptions(settings: MockSettings): MockOptions {
     loads: _loads,
     lastUsed: _used,
     useCounter: _counter,
+    lifecycle: _lifecycle,
     maxLoadedModels,
     ...options
   } = settings;

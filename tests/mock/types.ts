@@ -43,6 +43,8 @@ export interface MockOptions {
   coldLoadMs?: number;
   /** Models loaded at once; loading another evicts the least recently used. @default unlimited */
   maxLoadedModels?: number;
+  /** llama.cpp: router mode (many models, `GET /models` with status, load/unload). @default false */
+  router?: boolean;
 }
 
 /**
@@ -117,6 +119,8 @@ export interface MockUpstream {
   peakChatRequests(): number;
   /** Cold models this mock had to load to answer (see `coldLoadMs`). */
   loads(): number;
+  /** Load/unload requests received, as `load MODEL` / `unload MODEL`. */
+  lifecycleCalls(): string[];
   /** Timers the mock has scheduled and not yet fired or cleared (0 once everything settled). */
   pendingTimers(): number;
   /** Ends every open stream (connection cut) and pending answer, as a server going away does. */
