@@ -8,7 +8,7 @@ import type { Hono } from "hono";
 import { createApp } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
 import { withDeadline } from "./lib/async.ts";
-import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
@@ -44,6 +44,8 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /** Learns once per backend whether it serves `/v1/responses` itself (started by `start`). */
+  readonly features: FeatureProbe;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
   /** mDNS discovery, when enabled in the config and given a socket. */
@@ -98,6 +100,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     apiKeyFor,
     onCheck: observability.observeProbe,
     isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
+  });
+  const features = new FeatureProbe({
+    registry,
+    clock,
+    logger,
+    fetch: upstreamFetch as FetchFn,
+    apiKeyFor,
+    timeoutMs: config.health_check.timeout_seconds * 1000,
   });
   if (config.discovery.enabled && options.discovery) {
     discovery = new Discovery({
@@ -155,6 +165,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const stopBackground = async () => {
     health.stop();
+    features.stop();
     await discovery?.stop();
   };
   return {
@@ -162,10 +173,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     router,
     health,
+    features,
     observability,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
     async start() {
+      features.start();
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),

@@ -16,6 +16,7 @@
  */
 export { adapterFor } from "./adapters.ts";
 export { detectBackendType } from "./detect.ts";
+export { detectResponses, FeatureProbe, type FeatureProbeDeps } from "./features.ts";
 export type {
   BackendAdapter,
   FetchFn,

@@ -84,6 +84,8 @@ class Forwarding {
   readonly #abort = new AbortController();
   readonly #tap = new ResponseTap();
   readonly #failures: AttemptFailure[] = [];
+  /** The first candidate the endpoint refused (its translation cannot carry the request). */
+  #refusal: Failure | undefined;
   readonly #done: Promise<StreamEnd>;
   #resolveDone!: (end: StreamEnd) => void;
   #requestTimer: TimerHandle | undefined;
@@ -104,6 +106,11 @@ class Forwarding {
       if (this.#failures.length > this.#deps.maxRetries) break;
       if (tried.has(candidate.backend)) continue;
       tried.add(candidate.backend);
+      const refusal = this.#request.endpoint.refusal?.(this.#request.parsed, candidate);
+      if (refusal !== undefined) {
+        this.#refusal ??= refusal;
+        continue;
+      }
       const result = await this.#attempt(candidate);
       if (result.ok) return this.#committed(candidate, result);
       this.#failures.push(result);
@@ -232,6 +239,7 @@ class Forwarding {
       );
     }
     if (failures.length === 0) {
+      if (this.#refusal !== undefined) return failed(this.#refusal);
       return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
     }
     const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";

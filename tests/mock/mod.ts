@@ -22,6 +22,7 @@ import { abandoned, notFound, now, unauthorized } from "./http.ts";
 import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
+import { responsesRoutes } from "./responses.ts";
 import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
 import { malformedSse, partialBody } from "./sse.ts";
 import type {
@@ -52,8 +53,11 @@ const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
   openai: {},
 };
 
-function routesFor(flavor: MockFlavor): Map<string, Route> {
-  return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[flavor] }));
+function routesFor(settings: MockSettings): Map<string, Route> {
+  const responses = settings.responses ? responsesRoutes : {};
+  return new Map(
+    Object.entries({ ...openaiRoutes, ...responses, ...NATIVE_ROUTES[settings.flavor] }),
+  );
 }
 
 function settingsFrom(options: MockOptions): MockSettings {
@@ -67,6 +71,7 @@ function settingsFrom(options: MockOptions): MockSettings {
     text: options.text ?? DEFAULT_REPLY,
     apiKey: options.apiKey,
     ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
+    responses: options.responses ?? false,
     fault: { kind: "none" },
     faultHits: 0,
   };
@@ -100,7 +105,7 @@ function createAbortQueue() {
 
 export function createMockUpstream(options: MockOptions = {}): MockUpstream {
   const settings = settingsFrom(options);
-  let routes = routesFor(settings.flavor);
+  let routes = routesFor(settings);
   const requests: RecordedRequest[] = [];
   const aborts = createAbortQueue();
   const timers: TimerCount = { value: 0 };
@@ -205,7 +210,7 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     setOptions(patch: Partial<MockOptions>) {
       const next = settingsFrom({ ...currentOptions(settings), ...patch });
       Object.assign(settings, { ...next, fault: settings.fault, faultHits: settings.faultHits });
-      routes = routesFor(settings.flavor);
+      routes = routesFor(settings);
     },
     nextAbort: () => aborts.next(),
     activeStreams: () => openBodies,
