@@ -192,3 +192,31 @@ describe("passthrough is untouched", () => {
     expect(native.mock.requests.at(-1)!.bodyText).toBe(body);
   });
 });
+
+describe("a model served by a chat backend and a native one", () => {
+  test("what only the native backend can take skips the chat backend instead of failing", async () => {
+    const both = await startMockBackend({ flavor: "vllm", responses: true, models: [{ id: "m" }] });
+    const shared = await startMockBackend({ models: [{ id: "m" }] });
+    const running = await startGateway([
+      { name: "chat-first", url: shared.url, priority: 1, models: ["m"] },
+      { name: "native-second", url: both.url, type: "vllm", priority: 2, models: ["m"] },
+    ], { routing: { strategy: "priority_only" } });
+    try {
+      running.gateway.features.start();
+      await running.gateway.features.idle();
+      const post = (body: unknown) =>
+        fetch(`${running.url}/v1/responses`, { method: "POST", body: JSON.stringify(body) });
+      const plain = await post({ model: "m", input: "hi" });
+      expect(plain.headers.get("x-nexus-backend")).toBe("chat-first");
+      const stored = await post({ model: "m", input: "hi", store: true });
+      expect(stored.status).toBe(200);
+      expect(stored.headers.get("x-nexus-backend")).toBe("native-second");
+      expect(stored.headers.get("x-nexus-route-reason")).toBe("capability-match");
+      expect(shared.mock.chatRequests()).toHaveLength(1);
+    } finally {
+      await running.close();
+      await both.close();
+      await shared.close();
+    }
+  });
+});

@@ -22,7 +22,7 @@ import { abandoned, notFound, now, unauthorized } from "./http.ts";
 import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
-import { responsesRoutes } from "./responses.ts";
+import { RESPONSES_PATH, responsesRoutes } from "./responses.ts";
 import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
 import { malformedSse, partialBody } from "./sse.ts";
 import type {
@@ -122,7 +122,8 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     if (fault.respond) return fault.respond;
     const route = routes.get(`${rec.method} ${rec.path}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
-    const streamed = rec.path === CHAT_PATH && (rec.body as { stream?: unknown })?.stream === true;
+    const streamed = (rec.path === CHAT_PATH || rec.path === RESPONSES_PATH) &&
+      (rec.body as { stream?: unknown })?.stream === true;
     if (fault.malformed && streamed) {
       return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
     }
