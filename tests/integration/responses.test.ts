@@ -220,3 +220,24 @@ describe("a model served by a chat backend and a native one", () => {
     }
   });
 });
+
+describe("metrics", () => {
+  test('count requests under endpoint="responses", with tokens from either path', async () => {
+    const line = (lines: string[], ...parts: string[]) =>
+      lines.find((l) => parts.every((part) => l.includes(part)));
+    const value = (found: string | undefined) => Number(found?.split(" ").at(-1));
+    const counted = (lines: string[], backend: string, model: string) =>
+      line(lines, "nexus_requests_total{", `backend="${backend}"`, 'endpoint="responses"') &&
+      value(line(lines, "nexus_tokens_total{", `model="${model}"`, 'type="prompt"')) > 0;
+    const scrape = async () => (await (await fetch(`${gateway.url}/metrics`)).text()).split("\n");
+    const both = (lines: string[]) =>
+      counted(lines, "chat-box", "qwen3:8b") && counted(lines, "native-box", "gpt-oss:20b");
+    // Streams are counted when they end, a moment after their last byte reached the client.
+    let lines = await scrape();
+    for (let tries = 0; !both(lines) && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      lines = await scrape();
+    }
+    expect(both(lines)).toBe(true);
+  });
+});

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { countingIds, createResponsesEndpoint } from "../../../src/dialects/mod.ts";
 import { toChatRequest } from "../../../src/dialects/openai/responses/request.ts";
+import { ResponsesStream } from "../../../src/dialects/openai/responses/stream.ts";
 import { responseFromChat } from "../../../src/dialects/openai/responses/whole.ts";
 import { isFailure } from "../../../src/lib/failures.ts";
 import { Registry } from "../../../src/registry/mod.ts";
+import { checkSequence, parseEvents } from "../../helpers/responses-events.ts";
 
 describe("toChatRequest()", () => {
   test("maps every supported field", () => {
@@ -231,5 +233,38 @@ describe("responses endpoint", () => {
     expect(plan.path).toBe("/v1/chat/completions");
     expect(plan.translation).toBeDefined();
     expect(JSON.parse(plan.body).model).toBe("m");
+  });
+});
+
+describe("ResponsesStream", () => {
+  const stream = () =>
+    new ResponsesStream({ ids: countingIds(), echo: '"store":false', model: "asked" });
+  const text = (content: string) => JSON.stringify({ choices: [{ delta: { content } }] });
+
+  test("a backend's in-stream error ends it as failed, with the backend's message", () => {
+    const t = stream();
+    const out = t.event(text("Hel")) + t.event('{"error":{"message":"out of memory"}}') +
+      t.event(text("lo")) + t.end();
+    const events = parseEvents(out);
+    const terminal = checkSequence(events);
+    expect(terminal.type).toBe("response.failed");
+    expect(terminal.response.error).toEqual({
+      code: "server_error",
+      message: "the backend failed: out of memory",
+    });
+    expect(terminal.response.output[0]).toMatchObject({ status: "incomplete" });
+  });
+
+  test("an event that is not JSON fails the stream instead of being skipped", () => {
+    const t = stream();
+    const events = parseEvents(t.event("not json") + t.end());
+    expect(checkSequence(events).type).toBe("response.failed");
+  });
+
+  test("an upstream that ends without a finish chunk still completes what it said", () => {
+    const t = stream();
+    const terminal = checkSequence(parseEvents(t.event(text("Hi")) + t.end()));
+    expect(terminal.type).toBe("response.completed");
+    expect(terminal.response.output[0].content[0].text).toBe("Hi");
   });
 });

@@ -8,10 +8,8 @@
  *   response.completed | response.incomplete (finish_reason length, content_filter)
  *
  * Every event carries a strictly increasing `sequence_number`; output indexes are given in the
- * order items are added. Text and reasoning are one item at a time; tool calls stay open until
- * the finish chunk, because a backend may interleave several calls' arguments by `index`. A
- * call's `id` and `name` are taken as sent (a backend may repeat them whole in every chunk, as
- * the openai SDK's own accumulator allows); only arguments are concatenated.
+ * order items are added. Text and reasoning are one item at a time (`TextItem`); tool calls
+ * stay open until the finish chunk (`CallItems`).
  *
  * A failure ends the stream with an `error` event (the openai SDK's `responses.stream()` rejects
  * on it) and `response.failed` (what Codex reads); items still open are not closed, so no client
@@ -20,18 +18,12 @@
  */
 import { type Failure, rowOf } from "../../../lib/failures.ts";
 import type { StreamTranslator } from "../../contract.ts";
+import { CallItems } from "./call-items.ts";
 import { responseJson, type ResponseStatus } from "./envelope.ts";
 import type { IdSource } from "./ids.ts";
-import {
-  endingOf,
-  functionCallItem,
-  type ItemStatus,
-  messageItem,
-  outputText,
-  reasoningItem,
-  reasoningOf,
-  reasoningText,
-} from "./items.ts";
+import { endingOf, reasoningOf } from "./items.ts";
+import { OutputLog } from "./output-log.ts";
+import { TextItem } from "./text-item.ts";
 import { type ResponsesUsage, responsesUsage } from "./usage.ts";
 
 export interface StreamContext {
@@ -42,30 +34,6 @@ export interface StreamContext {
   readonly model: string;
 }
 
-type TextKind = "message" | "reasoning";
-
-interface TextItem {
-  readonly kind: TextKind;
-  readonly id: string;
-  readonly index: number;
-  /** `"item_id":…,"output_index":…,"content_index":0`, written once per item. */
-  readonly where: string;
-  text: string;
-}
-
-interface CallItem {
-  /** -1 until the call is added (its name is known). */
-  index: number;
-  id: string;
-  callId: string;
-  name: string;
-  args: string;
-  /** Arguments that came before the name. */
-  pending: string;
-  done: boolean;
-  where: string;
-}
-
 interface ChatDelta {
   content?: unknown;
   reasoning_content?: unknown;
@@ -73,57 +41,48 @@ interface ChatDelta {
   tool_calls?: unknown;
 }
 
-interface ChatToolCallDelta {
-  index?: unknown;
-  id?: unknown;
-  function?: { name?: unknown; arguments?: unknown } | null;
-}
-
 interface ChatChunk {
-  id?: unknown;
   created?: unknown;
   model?: unknown;
   error?: unknown;
   usage?: unknown;
-  choices?: Array<{ delta?: ChatDelta | null; finish_reason?: unknown } | undefined>;
+  choices?: Array<{ delta?: ChatDelta | null; finish_reason?: unknown } | undefined | null>;
 }
 
 export class ResponsesStream implements StreamTranslator {
   readonly contentType = "text/event-stream";
   readonly #context: StreamContext;
-  #seq = 0;
+  readonly #log = new OutputLog();
+  readonly #text: TextItem;
+  readonly #calls: CallItems;
+  readonly #closeText = () => this.#text.close(this.#itemStatus());
   #phase: "new" | "open" | "ended" = "new";
   #responseId = "";
   #createdAt = 0;
   #model: string;
-  #nextIndex = 0;
-  /** Finished items, by output index. */
-  readonly #output: unknown[] = [];
-  #text: TextItem | undefined;
-  readonly #calls = new Map<number, CallItem>();
-  #openCalls: CallItem[] = [];
   #finish: unknown = undefined;
   #usage: ResponsesUsage | undefined;
 
   constructor(context: StreamContext) {
     this.#context = context;
     this.#model = context.model;
+    this.#text = new TextItem(this.#log, context.ids);
+    this.#calls = new CallItems(this.#log, context.ids);
   }
 
   event(data: string): string {
     if (this.#phase === "ended") return "";
     if (data === "[DONE]") return this.#start(undefined) + this.#terminal();
-    let chunk: ChatChunk;
+    let chunk: ChatChunk | null;
     try {
       chunk = JSON.parse(data);
     } catch {
-      return this.#failWith("server_error", "the backend sent a stream event that is not JSON");
+      return this.#start(undefined) +
+        this.#failWith("server_error", "the backend sent a stream event that is not JSON");
     }
     if (typeof chunk !== "object" || chunk === null) {
-      return this.#failWith(
-        "server_error",
-        "the backend sent a stream event that is not an object",
-      );
+      return this.#start(undefined) +
+        this.#failWith("server_error", "the backend sent a stream event that is not an object");
     }
     let out = this.#start(chunk);
     if (chunk.error !== undefined && chunk.error !== null) {
@@ -136,13 +95,18 @@ export class ResponsesStream implements StreamTranslator {
     if (choice === undefined || choice === null) return out;
     const delta = choice.delta;
     if (delta) {
+      const status = this.#itemStatus();
       const reasoning = reasoningOf(delta);
-      if (reasoning !== "") out += this.#textDelta("reasoning", reasoning);
+      if (reasoning !== "") out += this.#text.delta("reasoning", reasoning, status);
       const content = delta.content;
-      if (typeof content === "string" && content !== "") out += this.#textDelta("message", content);
+      if (typeof content === "string" && content !== "") {
+        out += this.#text.delta("message", content, status);
+      }
       const calls = delta.tool_calls;
       if (Array.isArray(calls)) {
-        for (let i = 0; i < calls.length; i++) out += this.#callDelta(calls[i], i);
+        for (let i = 0; i < calls.length; i++) {
+          out += this.#calls.delta(calls[i], i, this.#closeText);
+        }
       }
     }
     const finish = choice.finish_reason;
@@ -164,9 +128,9 @@ export class ResponsesStream implements StreamTranslator {
     return this.#start(undefined) + this.#failWith(rowOf(failure).code, failure.message);
   }
 
-  #emit(type: string, fields: string): string {
-    return `event: ${type}\ndata: {"type":"${type}","sequence_number":${this
-      .#seq++},${fields}}\n\n`;
+  /** How items end: `incomplete` when the answer was cut by its token limit or a filter. */
+  #itemStatus() {
+    return endingOf(this.#finish).items;
   }
 
   #start(chunk: ChatChunk | undefined): string {
@@ -177,12 +141,11 @@ export class ResponsesStream implements StreamTranslator {
     this.#createdAt = typeof chunk?.created === "number" ? chunk.created : ids.nowSeconds();
     if (typeof chunk?.model === "string" && chunk.model !== "") this.#model = chunk.model;
     const response = this.#snapshot("in_progress", []);
-    return this.#emit("response.created", `"response":${response}`) +
-      this.#emit("response.in_progress", `"response":${response}`);
+    return this.#log.emit("response.created", `"response":${response}`) +
+      this.#log.emit("response.in_progress", `"response":${response}`);
   }
 
   #snapshot(status: ResponseStatus, output: readonly unknown[], error?: string): string {
-    const ending = endingOf(this.#finish);
     return responseJson({
       id: this.#responseId,
       createdAt: this.#createdAt,
@@ -190,183 +153,34 @@ export class ResponsesStream implements StreamTranslator {
       status,
       output,
       usage: this.#usage,
-      incomplete: status === "incomplete" ? ending.incomplete : undefined,
+      incomplete: status === "incomplete" ? endingOf(this.#finish).incomplete : undefined,
       error: error === undefined ? undefined : { code: "server_error", message: error },
     }, this.#context.echo);
   }
 
-  #textDelta(kind: TextKind, delta: string): string {
-    let out = "";
-    if (this.#text !== undefined && this.#text.kind !== kind) out += this.#closeText();
-    const item = this.#text ?? this.#openText(kind);
-    if (this.#text === undefined) {
-      out += this.#added(item.index, textItem(kind, item.id, "in_progress", undefined));
-      const part = kind === "message" ? outputText("") : reasoningText("");
-      out += this.#emit("response.content_part.added", `${item.where},"part":${json(part)}`);
-      this.#text = item;
-    }
-    item.text += delta;
-    return out + (kind === "message"
-      ? this.#emit(
-        "response.output_text.delta",
-        `${item.where},"delta":${JSON.stringify(delta)},"logprobs":[]`,
-      )
-      : this.#emit(
-        "response.reasoning_text.delta",
-        `${item.where},"delta":${JSON.stringify(delta)}`,
-      ));
-  }
-
-  #openText(kind: TextKind): TextItem {
-    const id = this.#context.ids.id(kind === "message" ? "msg_" : "rs_");
-    const index = this.#nextIndex++;
-    const where = `"item_id":${JSON.stringify(id)},"output_index":${index},"content_index":0`;
-    return { kind, id, index, where, text: "" };
-  }
-
-  #closeText(): string {
-    const item = this.#text;
-    if (item === undefined) return "";
-    this.#text = undefined;
-    const text = JSON.stringify(item.text);
-    const status = endingOf(this.#finish).items;
-    const done = textItem(item.kind, item.id, status, item.text);
-    this.#output[item.index] = done;
-    const part = item.kind === "message" ? outputText(item.text) : reasoningText(item.text);
-    const textDone = item.kind === "message"
-      ? this.#emit("response.output_text.done", `${item.where},"text":${text},"logprobs":[]`)
-      : this.#emit("response.reasoning_text.done", `${item.where},"text":${text}`);
-    return textDone +
-      this.#emit("response.content_part.done", `${item.where},"part":${json(part)}`) +
-      this.#emit("response.output_item.done", `"output_index":${item.index},"item":${json(done)}`);
-  }
-
-  #callDelta(raw: unknown, position: number): string {
-    if (typeof raw !== "object" || raw === null) return "";
-    const delta = raw as ChatToolCallDelta;
-    // Some servers leave out `index` when they send one call per chunk.
-    const key = typeof delta.index === "number" ? delta.index : position;
-    let call = this.#calls.get(key);
-    if (call === undefined) {
-      call = {
-        index: -1,
-        id: "",
-        callId: "",
-        name: "",
-        args: "",
-        pending: "",
-        done: false,
-        where: "",
-      };
-      this.#calls.set(key, call);
-    }
-    if (call.done) return "";
-    if (typeof delta.id === "string" && delta.id !== "") call.callId = delta.id;
-    const fn = delta.function;
-    let piece = "";
-    if (typeof fn === "object" && fn !== null) {
-      if (typeof fn.name === "string" && fn.name !== "") call.name = fn.name;
-      if (typeof fn.arguments === "string") piece = fn.arguments;
-    }
-    if (call.index >= 0) return piece === "" ? "" : this.#arguments(call, piece);
-    call.pending += piece;
-    return call.name === "" ? "" : this.#addCall(call);
-  }
-
-  #addCall(call: CallItem): string {
-    // A message or reasoning item ends where the tool calls begin, as in OpenAI's own streams.
-    let out = this.#closeText();
-    const { ids } = this.#context;
-    call.index = this.#nextIndex++;
-    call.id = ids.id("fc_");
-    if (call.callId === "") call.callId = ids.id("call_");
-    call.where = `"item_id":${JSON.stringify(call.id)},"output_index":${call.index}`;
-    this.#openCalls.push(call);
-    out += this.#added(
-      call.index,
-      functionCallItem(call.id, "in_progress", call.callId, call.name, ""),
-    );
-    const pending = call.pending;
-    call.pending = "";
-    return pending === "" ? out : out + this.#arguments(call, pending);
-  }
-
-  #arguments(call: CallItem, piece: string): string {
-    call.args += piece;
-    return this.#emit(
-      "response.function_call_arguments.delta",
-      `${call.where},"delta":${JSON.stringify(piece)}`,
-    );
-  }
-
-  #added(index: number, item: unknown): string {
-    return this.#emit("response.output_item.added", `"output_index":${index},"item":${json(item)}`);
-  }
-
-  /** Ends every open item: text first (it was added first), then calls in output order. */
+  /** Text first (it was added first), then every call. */
   #closeItems(): string {
-    let out = this.#closeText();
-    // A call whose name never came is still the model's output: add it rather than drop it.
-    for (const call of this.#calls.values()) {
-      if (call.index < 0 && !call.done) out += this.#addCall(call);
-    }
-    const status = endingOf(this.#finish).items;
-    for (const call of this.#openCalls) {
-      call.done = true;
-      const item = functionCallItem(call.id, status, call.callId, call.name, call.args);
-      this.#output[call.index] = item;
-      out += this.#emit(
-        "response.function_call_arguments.done",
-        `${call.where},"name":${JSON.stringify(call.name)},"arguments":${
-          JSON.stringify(call.args)
-        }`,
-      ) +
-        this.#emit(
-          "response.output_item.done",
-          `"output_index":${call.index},"item":${json(item)}`,
-        );
-    }
-    this.#openCalls = [];
-    return out;
+    return this.#closeText() + this.#calls.close(this.#itemStatus(), this.#closeText);
   }
 
   #terminal(): string {
     const out = this.#closeItems();
     this.#phase = "ended";
-    const ending = endingOf(this.#finish);
-    const type = ending.status === "completed" ? "response.completed" : "response.incomplete";
-    return out + this.#emit(type, `"response":${this.#snapshot(ending.status, this.#output)}`);
+    const { status } = endingOf(this.#finish);
+    const type = status === "completed" ? "response.completed" : "response.incomplete";
+    return out + this.#log.emit(type, `"response":${this.#snapshot(status, this.#log.done)}`);
   }
 
   #failWith(code: string, message: string): string {
     this.#phase = "ended";
-    const output = this.#output.slice();
-    const text = this.#text;
-    if (text !== undefined) {
-      output[text.index] = textItem(text.kind, text.id, "incomplete", text.text);
-    }
-    for (const call of this.#openCalls) {
-      output[call.index] = functionCallItem(
-        call.id,
-        "incomplete",
-        call.callId,
-        call.name,
-        call.args,
-      );
-    }
-    return this.#emit(
-      "error",
-      `"code":${JSON.stringify(code)},"message":${JSON.stringify(message)},"param":null`,
-    ) + this.#emit("response.failed", `"response":${this.#snapshot("failed", output, message)}`);
+    const output = this.#log.done.slice();
+    const text = this.#text.partial();
+    if (text !== undefined) output[text.index] = text.item;
+    for (const call of this.#calls.partial()) output[call.index] = call.item;
+    const fields = `"code":${JSON.stringify(code)},"message":${JSON.stringify(message)}`;
+    return this.#log.emit("error", `${fields},"param":null`) +
+      this.#log.emit("response.failed", `"response":${this.#snapshot("failed", output, message)}`);
   }
-}
-
-function textItem(kind: TextKind, id: string, status: ItemStatus, text: string | undefined) {
-  return kind === "message" ? messageItem(id, status, text) : reasoningItem(id, status, text);
-}
-
-function json(value: unknown): string {
-  return JSON.stringify(value);
 }
 
 /** A backend's in-stream error: `{"message":…}` or a string. */
