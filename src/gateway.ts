@@ -54,7 +54,8 @@ export interface Gateway {
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
    * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable) and discovery. Resolves when the first round
+   * probe round so static backends become routable), feature probes (does a healthy backend
+   * serve `/v1/responses` itself?) and discovery. Resolves when the first round
    * has ended and discovery has started or, after one warning, given up; never rejects for it.
    */
   start(): Promise<void>;
