@@ -113,6 +113,35 @@ describe("toChatRequest()", () => {
     ]);
   });
 
+  test("images a tool returned follow the run of tool messages in a user message", () => {
+    const chat = toChatRequest({
+      input: [
+        { type: "function_call", call_id: "a", name: "screenshot", arguments: "{}" },
+        { type: "function_call", call_id: "b", name: "ls", arguments: "{}" },
+        {
+          type: "function_call_output",
+          call_id: "a",
+          output: [
+            { type: "input_text", text: "Screen:" },
+            { type: "input_image", image_url: "data:image/png;base64,AAAA" },
+          ],
+        },
+        { type: "function_call_output", call_id: "b", output: "a.txt" },
+        { role: "user", content: "What do you see?" },
+      ],
+    }, false);
+    expect(isFailure(chat) ? chat : chat.messages).toMatchObject([
+      { role: "assistant", tool_calls: [{ id: "a" }, { id: "b" }] },
+      { role: "tool", tool_call_id: "a", content: "Screen:" },
+      { role: "tool", tool_call_id: "b", content: "a.txt" },
+      {
+        role: "user",
+        content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }],
+      },
+      { role: "user", content: "What do you see?" },
+    ]);
+  });
+
   const refused: Array<[string, Record<string, unknown>, string]> = [
     ["store: true", { store: true }, "store"],
     ["previous_response_id", { previous_response_id: "resp_1" }, "previous_response_id"],

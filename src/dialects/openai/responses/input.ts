@@ -13,6 +13,7 @@ import { invalidField, stateful, untranslatable } from "./unsupported.ts";
 
 export type ChatMessage = Record<string, unknown>;
 type Item = Record<string, unknown>;
+type Part = Record<string, unknown>;
 
 const ROLES: Readonly<Record<string, string>> = {
   user: "user",
@@ -39,14 +40,24 @@ export function toMessages(instructions: unknown, input: unknown): ChatMessage[]
       ? invalidField("input", "a string or an array of input items (nothing to answer)")
       : invalidField("input", "a string or an array of input items");
   }
+  // Images a tool returned, shown to the model in a user message after the run of tool messages.
+  const images: Part[] = [];
   for (let i = 0; i < input.length; i++) {
-    const problem = addItem(messages, input[i], `input[${i}]`);
+    const raw = input[i] as Item | null;
+    if (images.length > 0 && raw?.type !== "function_call_output") flushImages(messages, images);
+    const problem = addItem(messages, raw, `input[${i}]`, images);
     if (problem) return problem;
   }
+  flushImages(messages, images);
   return mergeLeadingSystem(messages);
 }
 
-function addItem(messages: ChatMessage[], raw: unknown, param: string): Failure | undefined {
+function addItem(
+  messages: ChatMessage[],
+  raw: unknown,
+  param: string,
+  images: Part[],
+): Failure | undefined {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return invalidField(param, "an input item object");
   }
@@ -58,7 +69,7 @@ function addItem(messages: ChatMessage[], raw: unknown, param: string): Failure 
     case "function_call":
       return addCall(messages, item, param);
     case "function_call_output":
-      return addCallOutput(messages, item, param);
+      return addCallOutput(messages, item, param, images);
     case "reasoning":
       return undefined;
     case "item_reference":
@@ -86,7 +97,7 @@ function addMessage(messages: ChatMessage[], item: Item, param: string): Failure
 function toContent(content: unknown, param: string, flatten: boolean): unknown {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return invalidField(param, "a string or an array of content parts");
-  const parts: Record<string, unknown>[] = [];
+  const parts: Part[] = [];
   let textOnly = true;
   for (let i = 0; i < content.length; i++) {
     const part = toPart(content[i], `${param}[${i}]`);
@@ -98,7 +109,7 @@ function toContent(content: unknown, param: string, flatten: boolean): unknown {
   return parts;
 }
 
-function toPart(raw: unknown, param: string): Record<string, unknown> | Failure {
+function toPart(raw: unknown, param: string): Part | Failure {
   const part = raw as Item | null;
   const type = part?.type;
   if (type === "input_text" || type === "output_text" || type === "text") {
@@ -146,23 +157,38 @@ function addCall(messages: ChatMessage[], item: Item, param: string): Failure | 
   return undefined;
 }
 
-function addCallOutput(messages: ChatMessage[], item: Item, param: string): Failure | undefined {
+/**
+ * A `tool` message carries text only: the output's text parts become its content, and images a
+ * tool returned (a screenshot, an MCP result) follow the tool messages in a `user` message.
+ */
+function addCallOutput(
+  messages: ChatMessage[],
+  item: Item,
+  param: string,
+  images: Part[],
+): Failure | undefined {
   if (typeof item.call_id !== "string") return invalidField(`${param}.call_id`, "a string");
   const output = item.output;
-  let content: string;
+  let content = "";
   if (typeof output === "string") {
     content = output;
-  } else {
-    const text = toContent(output, `${param}.output`, true);
-    if (isFailure(text)) return text;
-    // A chat `tool` message carries text only.
-    if (typeof text !== "string") {
-      return untranslatable(`${param}.output`, "A tool output with images");
+  } else if (Array.isArray(output)) {
+    for (let i = 0; i < output.length; i++) {
+      const part = toPart(output[i], `${param}.output[${i}]`);
+      if (isFailure(part)) return part;
+      if (part.type === "text") content += part.text as string;
+      else images.push(part);
     }
-    content = text;
+  } else {
+    return invalidField(`${param}.output`, "a string or an array of content parts");
   }
   messages.push({ role: "tool", tool_call_id: item.call_id, content });
   return undefined;
+}
+
+function flushImages(messages: ChatMessage[], images: Part[]): void {
+  if (images.length === 0) return;
+  messages.push({ role: "user", content: images.splice(0) });
 }
 
 function mergeLeadingSystem(messages: ChatMessage[]): ChatMessage[] {
