@@ -74,6 +74,11 @@ describe("toChatRequest()", () => {
     });
   });
 
+  test("tool_choice and parallel_tool_calls only go with tools", () => {
+    expect(toChatRequest({ input: "hi", tool_choice: "auto", parallel_tool_calls: true }, false))
+      .toEqual({ messages: [{ role: "user", content: "hi" }] });
+  });
+
   test("json_object format and a plain string input", () => {
     expect(toChatRequest({ input: "hi", text: { format: { type: "json_object" } } }, false))
       .toEqual({

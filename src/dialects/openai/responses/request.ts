@@ -26,16 +26,16 @@ export function toChatRequest(body: Body, stream: boolean): ChatRequest | Failur
   const chat: ChatRequest = { messages };
   const tools = toChatTools(body.tools);
   if (isFailure(tools)) return tools;
+  const choice = toChatToolChoice(body.tool_choice);
+  if (isFailure(choice)) return choice;
+  // Chat servers refuse `tool_choice` and `parallel_tool_calls` without tools (OpenAI, vLLM).
   if (tools !== undefined && tools.length > 0) {
     chat.tools = tools;
-    // OpenAI refuses `parallel_tool_calls` without tools.
+    if (choice !== undefined) chat.tool_choice = choice;
     if (typeof body.parallel_tool_calls === "boolean") {
       chat.parallel_tool_calls = body.parallel_tool_calls;
     }
   }
-  const choice = toChatToolChoice(body.tool_choice);
-  if (isFailure(choice)) return choice;
-  if (choice !== undefined) chat.tool_choice = choice;
   const format = toResponseFormat(body);
   if (isFailure(format)) return format;
   if (format !== undefined) chat.response_format = format;
