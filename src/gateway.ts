@@ -7,12 +7,14 @@
 import type { Hono } from "hono";
 import { createApp } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
+import { Admission } from "./admission/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
+import { failure } from "./lib/failures.ts";
 import type { Logger } from "./lib/logger.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
@@ -46,6 +48,8 @@ export interface Gateway {
   readonly health: HealthChecker;
   /** Learns once per backend whether it serves `/v1/responses` itself (started by `start`). */
   readonly features: FeatureProbe;
+  /** Backend slots and the queue of requests waiting for one. */
+  readonly admission: Admission;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
   /** mDNS discovery, when enabled in the config and given a socket. */
@@ -90,7 +94,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
   const inflight = new InFlight();
-  const observability = createObservability({ registry, clock, logger, startedAt });
+  // The queue's depth is read at scrape time (after both exist); the queue reports waits and
+  // refusals through the observability hooks.
+  const observability = createObservability({
+    registry,
+    clock,
+    logger,
+    startedAt,
+    queueDepth: (priority) => admission.depth(priority),
+  });
+  const admission = new Admission({
+    registry,
+    clock,
+    config: config.queue,
+    hooks: observability.admissionHooks,
+  });
   let discovery: Discovery | undefined;
   const health = new HealthChecker({
     registry,
@@ -141,6 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       inflight,
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
+        admission,
         fetch: upstreamFetch,
         ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
         clock,
@@ -162,6 +181,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         void health.check(backend);
       },
     },
+    corsOrigins: config.server.cors_origins,
     observability: { metrics: observability.metrics, stats: observability.stats },
   });
   const stopBackground = async () => {
@@ -175,6 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     router,
     health,
     features,
+    admission,
     observability,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
@@ -189,6 +210,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     inflight,
     async drain(timeoutMs) {
       inflight.drain();
+      // Nobody waiting in the queue will get a slot from a Nexus that is going away.
+      admission.refuseAll(failure("shutting_down", "Nexus is shutting down; retry shortly", {
+        retryAfter: "5",
+      }));
       await stopBackground();
       if (await withDeadline(inflight.idle(), timeoutMs, clock)) return true;
       inflight.abortAll();

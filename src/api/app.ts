@@ -18,6 +18,7 @@ import {
   handleListBackends,
   handleRemoveBackend,
 } from "./backends.ts";
+import { Cors } from "./cors.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
 import { stampRequestId } from "./headers.ts";
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** What every front door's pipeline needs. */
   readonly exchange: Omit<ExchangeDeps, "router" | "clock">;
   readonly admin: Omit<AdminDeps, "registry">;
+  /** `[server] cors_origins`: browser origins allowed on the inference routes. */
+  readonly corsOrigins?: "*" | readonly string[];
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
   readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
 }
@@ -60,11 +63,23 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
   const exchange: ExchangeDeps = { ...deps.exchange, router: deps.router, clock: deps.clock };
+  const cors = new Cors(deps.corsOrigins ?? []);
   for (const [path, endpoint] of FRONT_DOORS) {
     const handle = createExchangeHandler(endpoint, exchange);
-    app.post(path, (c) => handle(c.req.raw));
+    if (!cors.enabled) {
+      app.post(path, (c) => handle(c.req.raw));
+      continue;
+    }
+    app.post(path, async (c) => cors.decorate(c.req.raw, await handle(c.req.raw)));
+    app.options(path, (c) => cors.preflight(c.req.raw, ["POST"]));
   }
-  app.get("/v1/models", stamped(handleModels(deps.registry, deps.router, deps.startedAt)));
+  const models = stamped(handleModels(deps.registry, deps.router, deps.startedAt));
+  if (cors.enabled) {
+    app.get("/v1/models", async (c) => cors.decorate(c.req.raw, await models(c)));
+    app.options("/v1/models", (c) => cors.preflight(c.req.raw, ["GET"]));
+  } else {
+    app.get("/v1/models", models);
+  }
   app.get("/v1/route", stamped(handleExplainRouteGet(deps.router)));
   app.post(
     "/v1/route",

@@ -16,6 +16,7 @@ import {
 import type { Backend, Registry } from "../registry/mod.ts";
 import { RegistryConflictError } from "../registry/mod.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
+import { endsWithV1, V1_HINT } from "../lib/urls.ts";
 import { errorResponse } from "./errors.ts";
 
 export interface AdminDeps {
@@ -74,8 +75,11 @@ export function handleAddBackend(deps: AdminDeps) {
     }
     const type = parsed.type ?? await deps.detectType(url);
     if (!type) {
+      const advice = endsWithV1(url)
+        ? `the URL ends in /v1: ${V1_HINT}`
+        : 'pass "type" to add it anyway';
       return badRequest(
-        `Cannot detect the backend type of ${url}: no LLM server answered there; pass "type" to add it anyway`,
+        `Cannot detect the backend type of ${url}: no LLM server answered there; ${advice}`,
         "url",
       );
     }

@@ -2,7 +2,7 @@
  * The command table of the `nexus` CLI (REFERENCE.md A5). Handlers load on demand.
  * @module
  */
-import { BACKEND_TYPES, LOG_LEVELS } from "../config/constants.ts";
+import { BACKEND_STATUSES, BACKEND_TYPES, LOG_LEVELS } from "../config/constants.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show help" };
@@ -30,6 +30,7 @@ const serve: CommandSpec = {
       short: "p",
       value: "PORT",
       description: "Port to listen on (env NEXUS_PORT; default 8000)",
+      integer: { min: 0, max: 65535 },
     },
     host: {
       type: "string",
@@ -66,6 +67,7 @@ const URL_OPTION: OptionSpec = {
   short: "u",
   value: "URL",
   description: "Nexus server to talk to (env NEXUS_URL; default http://127.0.0.1:8000)",
+  httpUrl: true,
 };
 const JSON_OPTION: OptionSpec = { type: "boolean", description: "Print machine-readable JSON" };
 const ADMIN_NOTE = "From another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token.";
@@ -80,7 +82,7 @@ const backendsList: CommandSpec = {
       type: "string",
       value: "STATUS",
       description: "Only backends with this status",
-      choices: ["healthy", "unhealthy", "unknown"],
+      choices: BACKEND_STATUSES,
     },
   },
   load: async () => (await import("./backends.ts")).backendsListCommand,
@@ -111,14 +113,19 @@ const backendsAdd: CommandSpec = {
       description: "Backend type",
       choices: BACKEND_TYPES,
     },
-    priority: { type: "string", value: "N", description: "0-100, lower is preferred (default 50)" },
+    priority: {
+      type: "string",
+      value: "N",
+      description: "Lower is preferred (default 50)",
+      integer: { min: 0, max: 100 },
+    },
     json: JSON_OPTION,
   },
   examples: [
     "nexus backends add http://192.168.1.10:11434",
     "nexus backends add http://gpu:8000 --type vllm --name gpu",
   ],
-  load: async () => (await import("./backends.ts")).backendsAddCommand,
+  load: async () => (await import("./backends-add.ts")).backendsAddCommand,
 };
 
 const backendsRemove: CommandSpec = {
@@ -204,9 +211,28 @@ const completions: CommandSpec = {
   load: async () => (await import("./completions.ts")).completionsCommand,
 };
 
+// Words users type for the flags: kept in the table so help and completions show them.
+const help: CommandSpec = {
+  name: "help",
+  summary: "Show help for a command (same as <command> --help)",
+  positionals: [{
+    name: "command",
+    description: "The command, e.g. backends add",
+    required: false,
+    variadic: true,
+  }],
+  alias: (rest) => [...rest, "--help"],
+};
+
+const version: CommandSpec = {
+  name: "version",
+  summary: "Show the version (same as --version)",
+  alias: (rest) => ["--version", ...rest],
+};
+
 export const ROOT: CommandSpec = {
   name: "nexus",
   summary: "One OpenAI-compatible endpoint for every LLM server in your home lab",
-  subcommands: [serve, backends, models, health, config, completions],
+  subcommands: [serve, backends, models, health, config, completions, help, version],
   options: { help: HELP_OPTION, version: VERSION_OPTION },
 };

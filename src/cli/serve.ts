@@ -11,6 +11,7 @@ import { Logger } from "../lib/logger.ts";
 import type { Runtime, SignalName } from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
 import { createGateway } from "../gateway.ts";
+import { bindLabel, isWildcard, noBackendsHint, reachableHost } from "./serve-hints.ts";
 import type { CommandHandler } from "./spec.ts";
 
 export const serveCommand: CommandHandler = async ({ runtime, values }) => {
@@ -50,8 +51,13 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // The first health round runs while the server already answers: /health is up at once, and
   // each backend becomes routable as soon as its own probe succeeds.
   void gateway.start();
+  // A URL a person can paste: for a wildcard bind, this host's address rather than 0.0.0.0.
+  const address = `http://${
+    reachableHost(server.hostname, runtime.networkAddresses())
+  }:${server.port}`;
   logger.info("Nexus listening", {
-    address: `http://${formatHost(server.hostname)}:${server.port}`,
+    address,
+    bind: isWildcard(server.hostname) ? bindLabel(server.hostname, server.port) : undefined,
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`,
     config: path ?? "defaults (no nexus.toml)",
@@ -59,6 +65,10 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     discovery: config.discovery.enabled,
     health_check: config.health_check.enabled,
   });
+  if (config.backends.length === 0) {
+    const hint = noBackendsHint({ serverUrl: address, discovery: config.discovery.enabled });
+    for (const line of hint) logger.info(line);
+  }
 
   const signal = await signals.first;
   const timeoutSeconds = config.server.shutdown_timeout_seconds;
@@ -94,8 +104,4 @@ function watchSignals(runtime: Runtime): { first: Promise<SignalName>; remove: (
     })
   );
   return { first, remove: () => removers.forEach((remove) => remove()) };
-}
-
-function formatHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
 }

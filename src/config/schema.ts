@@ -4,9 +4,11 @@
  * @module
  */
 import { z } from "zod";
+import { isHttpUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
 import { BACKEND_TYPES, LOG_FORMATS, LOG_LEVELS, ROUTING_STRATEGIES } from "./constants.ts";
 
+export { isHttpUrl } from "../lib/urls.ts";
 export {
   BACKEND_TYPES,
   type BackendType,
@@ -18,6 +20,19 @@ export {
 
 /** Backend names appear in headers, metric labels and URLs: keep them to safe characters. */
 export const BACKEND_NAME_PATTERN = /^[\w.:-]+$/;
+
+const ORIGIN_MESSAGE = 'must be "*" or an origin like "http://chat.lan:3000" (scheme, host, port)';
+
+/** `scheme://host[:port]` and nothing else, or `*`: what a browser sends in `Origin`. */
+function isOrigin(value: string): boolean {
+  if (value === "*") return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
@@ -35,6 +50,9 @@ const serverSchema = z.strictObject({
   idle_timeout_seconds: seconds.default(60),
   sse_keepalive_seconds: z.number().min(0).default(15),
   shutdown_timeout_seconds: z.number().min(0).default(30),
+  /** Browser origins allowed to call the inference routes; `"*"` allows any (empty = no CORS). */
+  cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))])
+    .default([]),
 });
 
 /** DNS-SD service types on mDNS: `_name._tcp` or `_name._udp`, optionally `.local` / `.local.`. */
@@ -92,7 +110,15 @@ const backendSchema = z.strictObject({
   priority: z.int().min(0).max(100).default(50),
   api_key_env: z.string().min(1).optional(),
   forward_client_auth: z.boolean().default(false),
+  /** Requests this backend runs at once; unset: what the server says (llama.cpp slots), else no limit. */
+  max_concurrent: positiveInt.optional(),
   first_byte_timeout_seconds: seconds.optional(),
+});
+
+const queueSchema = z.strictObject({
+  max_size: z.int().min(0).default(100),
+  max_wait_seconds: seconds.default(60),
+  spillover_after_ms: z.int().min(0).default(2000),
 });
 
 const loggingSchema = z.strictObject({
@@ -105,6 +131,7 @@ export const configSchema = z.strictObject({
   discovery: discoverySchema.prefault({}),
   health_check: healthCheckSchema.prefault({}),
   routing: routingSchema.prefault({}),
+  queue: queueSchema.prefault({}),
   backends: z.array(backendSchema).default([]),
   logging: loggingSchema.prefault({}),
 }).transform((config) => ({
@@ -144,15 +171,6 @@ export type NexusConfig = z.output<typeof configSchema>;
 /** What a config file may contain before defaults are applied. */
 export type NexusConfigInput = z.input<typeof configSchema>;
 export type BackendConfig = NexusConfig["backends"][number];
-
-export function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-  } catch {
-    return false;
-  }
-}
 
 /** Base URLs are kept without a trailing slash so paths join predictably. */
 export function normaliseBaseUrl(url: string): string {

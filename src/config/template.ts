@@ -22,6 +22,8 @@ sse_keepalive_seconds = 15        # ": keep-alive" comments while a stream waits
 shutdown_timeout_seconds = 30     # how long SIGTERM waits for in-flight requests
 # admin_token = "change-me"       # required as "Authorization: Bearer ..." for POST/DELETE
                                   # /v1/backends from non-loopback clients
+cors_origins = []                 # browser origins that may call the inference routes, e.g.
+                                  # ["http://chat.lan:3000"], or "*" for any (empty = no CORS)
 
 [discovery]
 enabled = true                    # mDNS; NEXUS_DISCOVERY, --no-discovery
@@ -51,6 +53,11 @@ latency = 20
 [routing.fallbacks]               # tried in order when a model has no usable backend
 # "llama3:70b" = ["qwen2.5:32b", "mistral:7b"]
 
+[queue]                           # requests wait here when every backend that could serve them is full
+max_size = 100                    # more waiting requests get 429 with Retry-After
+max_wait_seconds = 60             # a request waiting longer gets 503
+spillover_after_ms = 2000         # a warm backend's expected wait beyond which a cold one may load the model
+
 [logging]
 level = "info"                    # error | warn | info | debug | trace; NEXUS_LOG_LEVEL, --log-level
 format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
@@ -63,6 +70,7 @@ format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
 # url = "http://192.168.1.10:11434"  # base URL, without /v1
 # type = "ollama"
 # priority = 10                   # lower is preferred (0-100, default 50)
+# max_concurrent = 2              # requests it runs at once (default: what the server says, else no limit)
 #
 # [[backends]]
 # name = "vllm"

@@ -38,8 +38,11 @@ export interface Dialect {
   errorResponse(failure: Failure, headers: Headers): Response;
   /** Content type of this dialect's streams, for a stream committed before its first byte. */
   readonly streamContentType: string;
-  /** Bytes that keep a quiet stream open without changing what the client reads. */
-  keepAlive(model: string): Uint8Array;
+  /**
+   * Bytes that keep a quiet stream open without changing what the client reads; `note` (e.g.
+   * `queued position=3`) is shown where the dialect's keep-alive form can carry text.
+   */
+  keepAlive(model: string, note?: string): Uint8Array;
   /** The final in-stream error of a passthrough stream, after the `tail` already sent. */
   inStreamError(failure: Failure, tail: StreamTail): string;
 }

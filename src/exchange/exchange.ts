@@ -3,6 +3,7 @@
  *
  *   admit (drain, in-flight) → read body (limit, deadline) → parse (the endpoint's dialect)
  *   → route (router.select) → forward (attempts, failover) → respond (commit or failure)
+ *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
  *
  * Each step is a named method of a per-request `Exchange`; any step may end the request with a
  * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
@@ -10,12 +11,15 @@
  * @module
  */
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import type { Clock } from "../lib/clock.ts";
+import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
-import { forward, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
+import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
 import type { RouteCandidate, Router } from "../routing/mod.ts";
+import type { Priority } from "../admission/mod.ts";
+import { priorityOf } from "./priority.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
 import type { ExchangeEvent } from "./event.ts";
+import { HeldBody } from "./hold.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
 import { committedHeaders, nexusHeaders } from "./response-headers.ts";
@@ -55,6 +59,9 @@ class Exchange {
   readonly #requestId: string;
   readonly #receivedAt: number;
   #parsed: ParsedRequest | undefined;
+  #priority: Priority = "normal";
+  /** Set while the request waits in the admission queue: how many are ahead of it. */
+  #queuePosition: (() => number) | undefined;
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
     this.#endpoint = endpoint;
@@ -79,7 +86,7 @@ class Exchange {
     try {
       const outcome = await this.#steps();
       if (outcome instanceof Response) return outcome;
-      done = outcome.result.done;
+      done = outcome.done;
       return outcome.response;
     } finally {
       const end = () => inflight.end();
@@ -88,7 +95,7 @@ class Exchange {
     }
   }
 
-  async #steps(): Promise<Response | { response: Response; result: ForwardResult }> {
+  async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
     const text = await this.#readBody();
     if (isFailure(text)) return this.#fail(text);
     const parsed = this.#parse(text);
@@ -96,8 +103,14 @@ class Exchange {
     this.#parsed = parsed;
     const candidates = this.#route(parsed);
     if (isFailure(candidates)) return this.#fail(candidates);
-    const result = await this.#forward(parsed, candidates);
-    return { response: this.#respond(result), result };
+    const forwarding = this.#forwarding(parsed);
+    const outcome = forwarding.run(candidates);
+    const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
+    if (parsed.stream && keepAliveMs > 0 && await this.#slow(outcome, keepAliveMs)) {
+      return this.#hold(forwarding, outcome, parsed, keepAliveMs);
+    }
+    const result = await outcome;
+    return { response: this.#respond(result), done: result.done };
   }
 
   async #readBody(): Promise<string | Failure> {
@@ -107,6 +120,9 @@ class Exchange {
   }
 
   #parse(text: string): ParsedRequest | Failure {
+    const priority = priorityOf(this.#request.headers);
+    if (isFailure(priority)) return priority;
+    this.#priority = priority;
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
     return this.#endpoint.parse(body, text);
@@ -118,20 +134,67 @@ class Exchange {
     return decision.ok ? decision.candidates : decision.rejection;
   }
 
-  #forward(parsed: ParsedRequest, candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
+  #forwarding(parsed: ParsedRequest): Forwarding {
     const request = this.#request;
-    return forward(
-      {
-        endpoint: this.#endpoint,
-        parsed,
-        clientHeaders: request.headers,
-        clientSignal: request.signal,
-        shutdownSignal: this.#deps.inflight.shutdownSignal,
-        requestId: this.#requestId,
-      },
-      candidates,
-      this.#deps.proxy,
+    return new Forwarding({
+      endpoint: this.#endpoint,
+      parsed,
+      clientHeaders: request.headers,
+      clientSignal: request.signal,
+      shutdownSignal: this.#deps.inflight.shutdownSignal,
+      requestId: this.#requestId,
+      priority: this.#priority,
+      onQueued: (position) => (this.#queuePosition = position),
+    }, this.#deps.proxy);
+  }
+
+  /** True when no answer has started within `ms`: a stream should get its headers now. */
+  #slow(outcome: Promise<ForwardResult>, ms: number): Promise<boolean> {
+    const { clock } = this.#deps;
+    let timer: TimerHandle | undefined;
+    const due = new Promise<boolean>((resolve) => {
+      timer = clock.setTimeout(() => resolve(true), ms);
+    });
+    return Promise.race([outcome.then(() => false), due]).finally(() => clock.clearTimeout(timer!));
+  }
+
+  /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */
+  #hold(
+    forwarding: Forwarding,
+    outcome: Promise<ForwardResult>,
+    parsed: ParsedRequest,
+    keepAliveMs: number,
+  ): { response: Response; done: Promise<unknown> } {
+    const dialect = this.#endpoint.dialect;
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    const body = new ReadableStream(
+      new HeldBody({
+        outcome,
+        dialect,
+        model: parsed.model,
+        keepAliveMs,
+        clock: this.#deps.clock,
+        note: () => {
+          const ahead = this.#queuePosition?.() ?? -1;
+          return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
+        },
+        cancel: (reason) => forwarding.cancel(reason),
+        onEnd: ended,
+      }),
     );
+    // The client has its 200: the outcome is recorded as such, with what went wrong if anything.
+    outcome.then((result) => {
+      const why = result.commit === undefined ? result.outcome.failure : result.commit.rejection;
+      this.#observe(200, why, result);
+    });
+    const headers = new Headers({
+      "content-type": dialect.streamContentType,
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+      "x-request-id": this.#requestId,
+    });
+    return { response: new Response(body, { status: 200, headers }), done };
   }
 
   /** The committed answer with its headers, or the failure every candidate ended in. */
@@ -142,7 +205,10 @@ class Exchange {
     }
     const routeReason = outcome.routeReason!;
     if (commit.rejection !== undefined) {
-      const headers = new Headers({ "x-request-id": this.#requestId });
+      const headers = new Headers({
+        "x-request-id": this.#requestId,
+        "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
+      });
       nexusHeaders(headers, candidate, routeReason);
       this.#observe(
         statusOf(commit.rejection, this.#endpoint.dialect.name),
@@ -153,6 +219,7 @@ class Exchange {
     }
     const stream = this.#parsed?.stream ?? false;
     const headers = committedHeaders(commit, candidate, routeReason, this.#requestId, stream);
+    headers.set("x-nexus-queue-wait-ms", String(Math.round(outcome.queueWaitMs)));
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
   }

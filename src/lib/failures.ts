@@ -16,6 +16,8 @@ export const ERROR_TYPES = [
   "invalid_request",
   "context_length_exceeded",
   "shutdown",
+  "queue_full",
+  "queue_timeout",
 ] as const;
 export type ErrorType = typeof ERROR_TYPES[number];
 
@@ -123,6 +125,25 @@ export const FAILURES = {
     code: "invalid_request_error",
     anthropic: "invalid_request_error",
     metric: "upstream_error",
+  },
+  /** Every candidate is full and the queue holds `[queue] max_size` requests already. */
+  queue_full: {
+    status: 429,
+    code: "rate_limit_exceeded",
+    anthropic: "overloaded_error",
+    anthropicStatus: 529,
+    ollamaStatus: 503,
+    metric: "queue_full",
+    retryAfter: true,
+  },
+  /** The request waited `[queue] max_wait_seconds` without a free slot. */
+  queue_timeout: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    anthropicStatus: 529,
+    metric: "queue_timeout",
+    retryAfter: true,
   },
   shutting_down: {
     status: 503,

@@ -6,7 +6,8 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
-import type { BackendStatus, Registry } from "../registry/mod.ts";
+import { PRIORITIES, type Priority } from "../admission/mod.ts";
+import { type BackendStatus, type Registry, slotLimit } from "../registry/mod.ts";
 import type { Buckets } from "./buckets.ts";
 import { sanitiseLabel } from "./labels.ts";
 import { ERROR_TYPES, type SeriesStore } from "./series.ts";
@@ -82,7 +83,11 @@ class StoreHistogram extends Histogram<string> {
   }
 }
 
-export function createPromRegistry(store: SeriesStore, registry: Registry): PromRegistry {
+export function createPromRegistry(
+  store: SeriesStore,
+  registry: Registry,
+  queueDepth: (priority: Priority) => number,
+): PromRegistry {
   const registers = [new PromRegistry()];
   const promRegistry = registers[0]!;
   const pairs = function* () {
@@ -193,6 +198,7 @@ export function createPromRegistry(store: SeriesStore, registry: Registry): Prom
     for (const probe of store.probes.values()) yield [probe.labels, probe.latency] as const;
   });
   addFleetGauges(registers, registry);
+  addQueueMetrics(registers, promRegistry, store, registry, queueDepth);
   return promRegistry;
 }
 
@@ -231,6 +237,71 @@ function addFleetGauges(registers: PromRegistry[], registry: Registry): void {
     registers,
     collect() {
       // Rebuilt from the live registry each scrape: removed backends drop out.
+      this.reset();
+      for (const backend of registry.list()) {
+        this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
+      }
+    },
+  });
+}
+
+/** The admission queue and the backends' slots (docs/api.md, "Slots and the queue"). */
+function addQueueMetrics(
+  registers: PromRegistry[],
+  promRegistry: PromRegistry,
+  store: SeriesStore,
+  registry: Registry,
+  queueDepth: (priority: Priority) => number,
+): void {
+  new Gauge({
+    name: "nexus_queue_depth",
+    help: "Requests waiting for a free backend slot, by the priority they came with.",
+    labelNames: ["priority"],
+    registers,
+    collect() {
+      for (const priority of PRIORITIES) this.set({ priority }, queueDepth(priority));
+    },
+  });
+  new StoreHistogram({
+    name: "nexus_queue_wait_seconds",
+    help: "Time requests waited in the queue before they got a backend slot.",
+    labelNames: [],
+    registry: promRegistry,
+  }, function* () {
+    yield [NO_LABELS, store.queueWait] as const;
+  });
+  new Counter({
+    name: "nexus_queue_rejections_total",
+    help: "Requests the queue refused: full (429) or waited too long (503).",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      for (const reason of ["full", "timeout"]) {
+        this.inc({ reason }, store.queueRejections.get(reason) ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "nexus_backend_slots",
+    help: "Requests each backend runs at once (its limit); backends without a limit are absent.",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of registry.list()) {
+        const limit = slotLimit(backend);
+        if (limit !== undefined) this.set({ backend: sanitiseLabel(backend.name) }, limit);
+      }
+    },
+  });
+  new Gauge({
+    name: "nexus_backend_slots_in_use",
+    help:
+      "Slots in use per backend: requests admitted and not yet finished (a stream: its last byte).",
+    labelNames: ["backend"],
+    registers,
+    collect() {
       this.reset();
       for (const backend of registry.list()) {
         this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);

@@ -12,6 +12,7 @@
  */
 import type { Context } from "hono";
 import type { ExchangeEvent } from "../exchange/mod.ts";
+import type { AdmissionHooks, Priority } from "../admission/mod.ts";
 import type { CheckResult } from "../health/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -31,6 +32,8 @@ export { findUsage, type TokenUsage, usageOf } from "./usage.ts";
 
 export interface ObservabilityDeps {
   readonly registry: Registry;
+  /** Requests waiting in the admission queue now, by priority (0 when there is no queue). */
+  readonly queueDepth?: (priority: Priority) => number;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Wall-clock ms when the gateway started (uptime). */
@@ -42,6 +45,8 @@ export interface Observability {
   readonly observeExchange: (event: ExchangeEvent) => void;
   /** For `HealthCheckerDeps.onCheck`: the probe latency histogram. */
   readonly observeProbe: (backend: Backend, result: CheckResult, latencyMs: number) => void;
+  /** For `AdmissionHooks`: time waited by a request that got a slot, and refusals. */
+  readonly admissionHooks: AdmissionHooks;
   /** `GET /metrics`. */
   readonly metrics: (c: Context) => Promise<Response>;
   /** `GET /v1/stats`. */
@@ -53,7 +58,7 @@ export interface Observability {
 
 export function createObservability(deps: ObservabilityDeps): Observability {
   const store = new SeriesStore();
-  const promRegistry = createPromRegistry(store, deps.registry);
+  const promRegistry = createPromRegistry(store, deps.registry, deps.queueDepth ?? (() => 0));
   const statsDeps = {
     store,
     registry: deps.registry,
@@ -62,6 +67,11 @@ export function createObservability(deps: ObservabilityDeps): Observability {
   };
   return {
     observeExchange: createExchangeObserver({ store, clock: deps.clock, logger: deps.logger }),
+    admissionHooks: {
+      onWait: (ms) => store.queueWait.observe(ms / 1000),
+      onReject: (reason) =>
+        store.queueRejections.set(reason, (store.queueRejections.get(reason) ?? 0) + 1),
+    },
     observeProbe(backend, result, latencyMs) {
       // A failed probe's time is its timeout, not a latency.
       if (result !== "failure") store.probe(backend.name).observe(latencyMs / 1000);

@@ -50,7 +50,11 @@ function complete(
       end,
     );
     recordRequest(deps.store, record);
-    if (logger.enabled("info")) logger.info("request", requestLogFields(event, record, end));
+    // A request the gateway could not serve (5xx), or a stream cut by a backend or a deadline,
+    // is something an operator should see at the default level; the rest is routine.
+    const failed = event.status >= 500 || end === "upstream_error" || end === "timeout";
+    const level = failed ? "warn" : "info";
+    if (logger.enabled(level)) logger[level]("request", requestLogFields(event, record, end));
   } catch (error) {
     logger.error("cannot record request metrics", {
       request_id: event.requestId,

@@ -71,4 +71,9 @@ export interface AttemptSpec {
   /** Notes the committed stream's events and tail (metrics). */
   readonly tap: ResponseTap;
   readonly onStreamEnd: (end: StreamEnd, detail?: string) => void;
+  /**
+   * Gives the backend's slot back, exactly once, when the attempt is over (a stream: after its
+   * last byte); a message when it failed (counted as the backend's error).
+   */
+  readonly release: (failed?: string) => void;
 }

@@ -16,7 +16,7 @@ export {
   RegistryConflictError,
   type RegistryEvent,
 } from "./registry.ts";
-export { type Operation, servesOperation } from "./operations.ts";
+export { hasFreeSlot, type Operation, servesOperation, slotLimit } from "./operations.ts";
 export type {
   Backend,
   BackendFeatures,

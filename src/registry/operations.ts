@@ -1,5 +1,6 @@
 /**
- * Which upstream operations a backend serves. Chat completions are served by every type;
+ * What a backend can take: which upstream operations it serves, and how many requests at once.
+ * Chat completions are served by every type;
  * embeddings and legacy completions by the servers whose OpenAI surface has them (REFERENCE.md
  * Part B). exo serves chat only. A generic OpenAI-compatible server is not known either way:
  * unknown never excludes, the server answers for itself.
@@ -23,4 +24,15 @@ const SERVED: Readonly<Record<BackendType, Readonly<Partial<Record<Operation, bo
 /** false only when the backend's server type is known not to serve `operation`. */
 export function servesOperation(backend: Backend, operation: Operation): boolean {
   return SERVED[backend.type]?.[operation] !== false;
+}
+
+/** The backend's concurrency limit: `max_concurrent` as configured, else the server's own, else none. */
+export function slotLimit(backend: Backend): number | undefined {
+  return backend.max_concurrent ?? backend.slots;
+}
+
+/** Whether one more request may go to `backend` now. */
+export function hasFreeSlot(backend: Backend): boolean {
+  const limit = backend.max_concurrent ?? backend.slots;
+  return limit === undefined || backend.pending < limit;
 }

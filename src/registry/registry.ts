@@ -23,7 +23,8 @@ export type RegistryEvent =
   | { readonly kind: "removed"; readonly backend: Backend }
   | { readonly kind: "status"; readonly backend: Backend; readonly previous: BackendStatus }
   | { readonly kind: "updated"; readonly backend: Backend; readonly previous: BackendChanges }
-  | { readonly kind: "models"; readonly backend: Backend };
+  | { readonly kind: "models"; readonly backend: Backend }
+  | { readonly kind: "slots"; readonly backend: Backend };
 
 export class RegistryConflictError extends NexusError {
   override name = "RegistryConflictError";
@@ -74,6 +75,7 @@ export class Registry {
       features: {},
       models: initial.models ?? [],
       pending: 0,
+      slots: undefined,
       requests: 0,
       errors: 0,
       latency_ms: undefined,
@@ -218,6 +220,14 @@ export class Registry {
   recordFailure(backend: Backend, message: string): void {
     backend.errors++;
     backend.last_error = message;
+  }
+
+  /** Records how many requests the server says it runs at once (a probe learned it). */
+  setSlots(name: string, slots: number | undefined): void {
+    const backend = this.#backends.get(name);
+    if (!backend || backend.slots === slots) return;
+    backend.slots = slots;
+    this.#emit({ kind: "slots", backend });
   }
 
   /** What the backend serves natively (probed once); merged into what was known. */

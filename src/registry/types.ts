@@ -47,6 +47,8 @@ export interface BackendSpec {
   /** Send the client's own Authorization header to this backend (when it has no key of its own). */
   readonly forward_client_auth?: boolean;
   readonly first_byte_timeout_seconds?: number;
+  /** Requests this backend runs at once, as configured (`max_concurrent`): wins over `slots`. */
+  readonly max_concurrent?: number;
   /** Free-form facts (mDNS TXT version, server version). */
   readonly metadata?: Readonly<Record<string, string>>;
 }
@@ -67,8 +69,10 @@ export interface Backend extends BackendSpec {
   status: BackendStatus;
   features: BackendFeatures;
   models: readonly ModelInfo[];
-  /** Requests in flight now. */
+  /** Requests in flight now: each holds one of the backend's slots until its last byte. */
   pending: number;
+  /** Requests the server says it runs at once (llama.cpp `total_slots`), when it says. */
+  slots: number | undefined;
   requests: number;
   errors: number;
   /** Exponential moving average of latency (time to first byte, and probes), ms. */

@@ -55,11 +55,11 @@ export function collectCandidates(
     if (ranking !== undefined && list.length >= limit) {
       // Full and sorted: a candidate only gets in by beating the last one (top-k).
       if (outranksLast(ranking, list, score, backend)) {
-        replaceLast(ranking, list, { backend, model, fallback, score });
+        replaceLast(ranking, list, { backend, model, fallback, score, loaded: info.loaded });
       }
       continue;
     }
-    list.push({ backend, model, fallback, score });
+    list.push({ backend, model, fallback, score, loaded: info.loaded });
     if (ranking !== undefined && list.length === limit) list.sort(ranking.compare);
   }
   const turn = list.length > 1 ? turnOf(policy, model, trace === undefined) : 0;

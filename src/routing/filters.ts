@@ -69,7 +69,7 @@ export function describeExclusion(
     case "status":
       return `status ${backend.status}`;
     case "operation":
-      return `a ${backend.type} server does not serve ${required.operation}`;
+      return `${backend.type} servers do not serve ${required.operation}`;
     case "embeddings":
       return "not an embedding model";
     case "embedding_model":

@@ -4,7 +4,7 @@
  * synchronous and reads only precomputed state: the alias and fallback tables built here, and the
  * registry's model → servings index. It costs microseconds on the hot path.
  *
- * Order of work: alias → the model's servings → filters (filters.ts) → strategy (strategies.ts)
+ * Order of work: alias → Ollama's implicit `:latest` tag (tags.ts) → the model's servings → filters (filters.ts) → strategy (strategies.ts)
  * → fallback models, each the same way. Fallback candidates are appended after the primary's, so
  * a primary that fails before the first byte fails over into the chain.
  *
@@ -26,6 +26,7 @@ import { explainDecision, type RouteExplanation } from "./explain.ts";
 import { notFoundRejection, unavailableRejection } from "./rejection.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
 import { rankingFor } from "./strategies.ts";
+import { resolveTag } from "./tags.ts";
 import type { RouteCandidate, RouteDecision, RouteRejection, RouteTrace } from "./types.ts";
 
 export interface RouterOptions {
@@ -87,8 +88,11 @@ export class Router {
     const decision: RouteDecision = routed.candidates.length > 0
       ? { ok: true, requested, model: routed.model, candidates: routed.candidates }
       : { ok: false, requested, rejection: this.#reject(requested, required, routed, trace) };
+    const path = aliasPath(this.#aliases, requested);
+    // Ollama's tag rule is the last step of the resolution: show it as one.
+    if (routed.model !== path[path.length - 1]) path.push(routed.model);
     return explainDecision({
-      aliasPath: aliasPath(this.#aliases, requested),
+      aliasPath: path,
       strategy: this.#policy.strategy,
       weights: this.#policy.weights,
       maxAttempts: this.#maxAttempts,
@@ -127,7 +131,7 @@ export class Router {
     limit: number,
     trace: RouteTrace | undefined,
   ): Routed {
-    const model = this.#resolved.get(requested) ?? requested;
+    const model = resolveTag(this.#registry, this.#resolved.get(requested) ?? requested);
     let known = this.#registry.servingsFor(model).length > 0;
     const candidates = this.#candidatesFor(model, false, required, limit, trace);
     const chain = this.#fallbacks.get(requested);
@@ -138,13 +142,14 @@ export class Router {
         trace?.fallbacks.push({ ...step, outcome: "not_needed" });
         continue;
       }
-      if (this.#registry.servingsFor(step.model).length === 0) {
+      const stepModel = resolveTag(this.#registry, step.model);
+      if (this.#registry.servingsFor(stepModel).length === 0) {
         trace?.fallbacks.push({ ...step, outcome: "unknown" });
         continue;
       }
       known = true;
       // `limit` per model is enough: at most candidates.length of them can be duplicates.
-      const more = this.#candidatesFor(step.model, true, required, limit, trace);
+      const more = this.#candidatesFor(stepModel, true, required, limit, trace);
       appendDistinct(candidates, more, limit);
       trace?.fallbacks.push({ ...step, outcome: more.length > 0 ? "used" : "unusable" });
     }

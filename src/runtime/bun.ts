@@ -10,9 +10,11 @@
  */
 import process from "node:process";
 import { connect } from "node:net";
+import { networkInterfaces } from "node:os";
 import type {
   ConnInfo,
   FetchHandler,
+  NetworkAddress,
   Runtime,
   ServeOptions,
   ServerHandle,
@@ -57,6 +59,7 @@ export function createBunRuntime(): Runtime {
     writeStdout: sinkWriter(Bun.stdout),
     writeStderr: sinkWriter(Bun.stderr),
     exit: (code) => process.exit(code),
+    networkAddresses: readNetworkAddresses,
     residentMemoryBytes: () => process.memoryUsage.rss(),
     // `timeout: false` turns off Bun's per-socket idle timer (BUN_CONFIG_HTTP_IDLE_TIMEOUT, 5 min),
     // which would otherwise cut a backend allowed a longer first-byte deadline.
@@ -84,6 +87,20 @@ function probeWithNodeNet(host: string, port: number, timeoutMs: number): Promis
         done(error.code === "ECONNREFUSED" ? "refused" : "unreachable"),
     );
   });
+}
+
+function readNetworkAddresses(): NetworkAddress[] {
+  try {
+    return Object.values(networkInterfaces()).flatMap((entries) =>
+      (entries ?? []).map((entry) => ({
+        address: entry.address,
+        family: entry.family === "IPv6" ? "IPv6" as const : "IPv4" as const,
+        internal: entry.internal,
+      }))
+    );
+  } catch {
+    return [];
+  }
 }
 
 function isTTY(fd: 1 | 2): boolean {

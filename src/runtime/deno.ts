@@ -6,6 +6,7 @@
 import type {
   FetchHandler,
   FileErrorKind,
+  NetworkAddress,
   Runtime,
   ServeOptions,
   ServerHandle,
@@ -44,6 +45,7 @@ export function createDenoRuntime(): Runtime {
     writeStdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
     writeStderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
     exit: (code) => Deno.exit(code),
+    networkAddresses: readNetworkAddresses,
     residentMemoryBytes: () => Deno.memoryUsage().rss,
     fetch: (input, init) => fetch(input, init),
     tcpProbe: probeWithDenoConnect,
@@ -78,6 +80,20 @@ async function probeWithDenoConnect(
     return error instanceof Deno.errors.ConnectionRefused ? "refused" : "unreachable";
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Needs --allow-sys; without it Nexus only loses the pasteable URL, so run as if there were none. */
+function readNetworkAddresses(): NetworkAddress[] {
+  try {
+    return Deno.networkInterfaces().map((entry) => ({
+      address: entry.address,
+      family: entry.family,
+      // Deno does not flag loopback interfaces; their addresses say it.
+      internal: entry.address.startsWith("127.") || entry.address === "::1",
+    }));
+  } catch {
+    return [];
   }
 }
 

@@ -10,6 +10,7 @@ export type {
   FileErrorKind,
   MulticastOptions,
   MulticastSocket,
+  NetworkAddress,
   Runtime,
   ServeOptions,
   ServerHandle,

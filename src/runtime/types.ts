@@ -37,6 +37,14 @@ export interface ServerHandle {
 
 export type SignalName = "SIGINT" | "SIGTERM";
 
+/** One address of one network interface of this host. */
+export interface NetworkAddress {
+  readonly address: string;
+  readonly family: "IPv4" | "IPv6";
+  /** Loopback (`127.0.0.1`, `::1`): reachable from this host only. */
+  readonly internal: boolean;
+}
+
 export type FileErrorKind = "not_found" | "exists" | "denied" | "other";
 
 /** A file operation failed; `kind` lets callers tell a missing file from a real problem. */
@@ -102,6 +110,11 @@ export interface Runtime {
   writeStdout(text: string): void;
   writeStderr(text: string): void;
   exit(code: number): never;
+  /**
+   * This host's interface addresses, so `nexus serve` can show a URL other machines can use
+   * rather than the bind address `0.0.0.0`. Empty when the runtime may not read them.
+   */
+  networkAddresses(): readonly NetworkAddress[];
   /** Resident set size in bytes, or undefined where the runtime cannot tell. */
   residentMemoryBytes(): number | undefined;
   /**

@@ -15,6 +15,7 @@ export interface TestBackend {
   readonly priority?: number;
   readonly api_key_env?: string;
   readonly forward_client_auth?: boolean;
+  readonly max_concurrent?: number;
   readonly status?: BackendStatus;
   /** Models put straight into the registry (marked healthy); omit to let health checks find out. */
   readonly models?: ReadonlyArray<string | ModelInfo>;
@@ -38,13 +39,16 @@ export async function startGateway(
     ...configInput,
     // Discovery needs a socket (options.discovery) as well as the config switch.
     discovery: { enabled: false, ...(configInput.discovery as object) },
-    backends: backends.map(({ name, url, type, priority, api_key_env, forward_client_auth }) => ({
+    backends: backends.map((
+      { name, url, type, priority, api_key_env, forward_client_auth, max_concurrent },
+    ) => ({
       name,
       url,
       ...(type ? { type } : {}),
       ...(priority === undefined ? {} : { priority }),
       ...(api_key_env ? { api_key_env } : {}),
       ...(forward_client_auth === undefined ? {} : { forward_client_auth }),
+      ...(max_concurrent === undefined ? {} : { max_concurrent }),
     })),
   });
   const logs: string[] = [];

@@ -111,6 +111,8 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
   const timers: TimerCount = { value: 0 };
   const live = new Set<RequestLifetime>();
   let openBodies = 0;
+  let activeChats = 0;
+  let peakChats = 0;
 
   async function answer(exchange: Exchange): Promise<Response> {
     const { rec } = exchange;
@@ -156,6 +158,11 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     const life = new RequestLifetime(timers);
     live.add(life);
     const isChat = rec.method === "POST" && rec.path === CHAT_PATH;
+    if (isChat) {
+      activeChats++;
+      peakChats = Math.max(peakChats, activeChats);
+      life.onEnd(() => activeChats--);
+    }
     // Deno also aborts request.signal after a successful response (its "legacy" behaviour):
     // once the lifetime has ended, an abort is not the client's.
     const clientGone = () => {
@@ -215,6 +222,7 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     },
     nextAbort: () => aborts.next(),
     activeStreams: () => openBodies,
+    peakChatRequests: () => peakChats,
     pendingTimers: () => timers.value,
     shutdown() {
       for (const life of [...live]) life.end("shutdown");

@@ -1,9 +1,10 @@
 /**
- * The OpenAI-compatible routes every flavor serves: chat completions (stream and not), model
- * list, embeddings.
+ * The OpenAI-compatible routes every flavor serves: chat completions (stream and not), legacy
+ * completions, model list, embeddings.
  * @module
  */
 import { listModels } from "./catalog.ts";
+import { completionsRoutes } from "./completions.ts";
 import { completionBody, newReplyMeta, readChatRequest, streamSteps } from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
 import { abandoned, badRequest, json, jsonText, modelNotFound } from "./http.ts";
@@ -80,6 +81,7 @@ function delay(exchange: Exchange): Promise<boolean> {
 }
 
 export const openaiRoutes: Record<string, Route> = {
+  ...completionsRoutes,
   [`POST ${CHAT_PATH}`]: chat,
   "GET /v1/models": ({ settings }) => listModels(settings.flavor, settings.models),
   "POST /v1/embeddings": embeddings,

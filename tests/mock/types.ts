@@ -111,6 +111,11 @@ export interface MockUpstream {
   nextAbort(): Promise<RecordedRequest>;
   /** Response bodies (SSE or partial) still open. */
   activeStreams(): number;
+  /**
+   * The most chat requests this mock ever had in progress at once (received, not yet answered
+   * to the end): what a slot-limited server would have had to queue internally.
+   */
+  peakChatRequests(): number;
   /** Timers the mock has scheduled and not yet fired or cleared (0 once everything settled). */
   pendingTimers(): number;
   /** Ends every open stream (connection cut) and pending answer, as a server going away does. */

@@ -85,6 +85,17 @@ describe("loadConfig()", () => {
     ]);
   });
 
+  test("warns about a backend url ending in /v1, naming key, value and source", async () => {
+    const loaded = await load({
+      "nexus.toml":
+        '[[backends]]\nurl = "http://ok:11434"\n[[backends]]\nurl = "http://vllm:8000/v1/"\n',
+    });
+    expect(loaded.config.backends[1]!.url).toBe("http://vllm:8000/v1");
+    expect(loaded.warnings).toEqual([
+      'backends[1].url "http://vllm:8000/v1" ends in /v1: drop /v1: Nexus adds it (from nexus.toml)',
+    ]);
+  });
+
   test("freezes the result", async () => {
     const { config } = await load({});
     expect(Object.isFrozen(config)).toBe(true);
