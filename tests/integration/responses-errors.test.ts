@@ -182,7 +182,9 @@ for (const { path, model, mock, paths } of BACKENDS) {
       mock().mock.setFault({ kind: "close-mid-stream", afterChunks: 3, paths });
       const stream = client.responses.stream({ model, input: "hi" });
       const failed = await stream.finalResponse().then(() => undefined, (e: unknown) => e);
-      expect(failed).toBeDefined();
+      // The SDK's stream reader turns the event into an APIError carrying Nexus's message.
+      expect(failed).toBeInstanceOf(OpenAI.APIError);
+      expect((failed as Error).message).toContain(errors[0]!.message);
     });
   });
 }
@@ -193,4 +195,35 @@ test("a refused connection is 502 bad_gateway naming the backend", async () => {
   const error = envelope(text);
   expect(error.code).toBe("bad_gateway");
   expect(error.message).toContain("dead");
+});
+
+describe("a held stream (slow first byte) that then fails", () => {
+  test("ends with the error event after its keep-alives, and the SDK throws its message", async () => {
+    const slow = await startMockBackend({ models: [{ id: "m" }] });
+    const running = await startGateway([{ name: "slow-box", url: slow.url, models: ["m"] }], {
+      server: { sse_keepalive_seconds: 0.05, first_byte_timeout_seconds: 0.3 },
+      routing: { max_retries: 0 },
+    });
+    try {
+      slow.mock.setFault({ kind: "hang-before-headers" });
+      const response = await fetch(`${running.url}/v1/responses`, {
+        method: "POST",
+        body: req("m", { stream: true }),
+      });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text.startsWith(": keep-alive")).toBe(true);
+      const events = parseEvents(text);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ type: "error", code: "gateway_timeout" });
+      const sdk = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: "k", maxRetries: 0 });
+      const failed = await sdk.responses.stream({ model: "m", input: "hi" }).finalResponse()
+        .then(() => undefined, (e: unknown) => e);
+      expect(failed).toBeInstanceOf(OpenAI.APIError);
+      expect((failed as Error).message).toContain("timed out");
+    } finally {
+      await running.close();
+      await slow.close();
+    }
+  });
 });

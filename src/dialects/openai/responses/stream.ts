@@ -16,9 +16,10 @@
  * runs a tool call whose arguments were cut short.
  * @module
  */
-import { type Failure, rowOf } from "../../../lib/failures.ts";
+import { type Failure, failure } from "../../../lib/failures.ts";
 import type { StreamTranslator } from "../../contract.ts";
 import { CallItems } from "./call-items.ts";
+import { errorFields } from "./dialect.ts";
 import { responseJson, type ResponseStatus } from "./envelope.ts";
 import type { IdSource } from "./ids.ts";
 import { endingOf, reasoningOf } from "./items.ts";
@@ -77,16 +78,16 @@ export class ResponsesStream implements StreamTranslator {
     try {
       chunk = JSON.parse(data);
     } catch {
-      return this.#start(undefined) +
-        this.#failWith("server_error", "the backend sent a stream event that is not JSON");
+      return this.#start(undefined) + this.#failWith(broken("a stream event that is not JSON"));
     }
     if (typeof chunk !== "object" || chunk === null) {
       return this.#start(undefined) +
-        this.#failWith("server_error", "the backend sent a stream event that is not an object");
+        this.#failWith(broken("a stream event that is not an object"));
     }
     let out = this.#start(chunk);
     if (chunk.error !== undefined && chunk.error !== null) {
-      return out + this.#failWith("server_error", `the backend failed: ${errorText(chunk.error)}`);
+      return out +
+        this.#failWith(failure("upstream_failed", `the backend failed: ${errorText(chunk.error)}`));
     }
     if (typeof chunk.usage === "object" && chunk.usage !== null) {
       this.#usage = responsesUsage(chunk.usage) ?? this.#usage;
@@ -123,9 +124,9 @@ export class ResponsesStream implements StreamTranslator {
     return this.#start(undefined) + this.#terminal();
   }
 
-  fail(failure: Failure): string {
+  fail(reason: Failure): string {
     if (this.#phase === "ended") return "";
-    return this.#start(undefined) + this.#failWith(rowOf(failure).code, failure.message);
+    return this.#start(undefined) + this.#failWith(reason);
   }
 
   /** How items end: `incomplete` when the answer was cut by its token limit or a filter. */
@@ -171,16 +172,20 @@ export class ResponsesStream implements StreamTranslator {
     return out + this.#log.emit(type, `"response":${this.#snapshot(status, this.#log.done)}`);
   }
 
-  #failWith(code: string, message: string): string {
+  #failWith(reason: Failure): string {
+    const message = reason.message;
     this.#phase = "ended";
     const output = this.#log.done.slice();
     const text = this.#text.partial();
     if (text !== undefined) output[text.index] = text.item;
     for (const call of this.#calls.partial()) output[call.index] = call.item;
-    const fields = `"code":${JSON.stringify(code)},"message":${JSON.stringify(message)}`;
-    return this.#log.emit("error", `${fields},"param":null`) +
+    return this.#log.emit("error", errorFields(reason)) +
       this.#log.emit("response.failed", `"response":${this.#snapshot("failed", output, message)}`);
   }
+}
+
+function broken(what: string): Failure {
+  return failure("upstream_failed", `the backend sent ${what}`);
 }
 
 /** A backend's in-stream error: `{"message":…}` or a string. */
