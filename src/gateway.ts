@@ -10,7 +10,7 @@ import { InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
-import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
@@ -47,6 +47,8 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /** Learns once per backend whether it serves `/v1/responses` itself (started by `start`). */
+  readonly features: FeatureProbe;
   /** Backend slots and the queue of requests waiting for one. */
   readonly admission: Admission;
   /** Loading and unloading models on the backends that can. */
@@ -59,7 +61,8 @@ export interface Gateway {
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
    * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable) and discovery. Resolves when the first round
+   * probe round so static backends become routable), feature probes (does a healthy backend
+   * serve `/v1/responses` itself?) and discovery. Resolves when the first round
    * has ended and discovery has started or, after one warning, given up; never rejects for it.
    */
   start(): Promise<void>;
@@ -119,6 +122,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     apiKeyFor,
     onCheck: observability.observeProbe,
     isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
+  });
+  const features = new FeatureProbe({
+    registry,
+    clock,
+    logger,
+    fetch: upstreamFetch as FetchFn,
+    apiKeyFor,
+    timeoutMs: config.health_check.timeout_seconds * 1000,
   });
   if (config.discovery.enabled && options.discovery) {
     discovery = new Discovery({
@@ -190,6 +201,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const stopBackground = async () => {
     health.stop();
     preloader.stop();
+    features.stop();
     await discovery?.stop();
   };
   return {
@@ -197,12 +209,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     router,
     health,
+    features,
     admission,
     lifecycle,
     observability,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
     async start() {
+      features.start();
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),

@@ -8,10 +8,12 @@ import {
   completionsEndpoint,
   embeddingsEndpoint,
   type Endpoint,
+  responsesEndpoint,
 } from "../dialects/mod.ts";
 
 export const FRONT_DOORS: ReadonlyArray<readonly [path: string, endpoint: Endpoint]> = [
   ["/v1/chat/completions", chatEndpoint],
   ["/v1/embeddings", embeddingsEndpoint],
   ["/v1/completions", completionsEndpoint],
+  ["/v1/responses", responsesEndpoint],
 ];

@@ -23,6 +23,7 @@ export {
   type LifecycleRequest,
   type LifecycleResult,
 } from "./lifecycle.ts";
+export { detectResponses, FeatureProbe, type FeatureProbeDeps } from "./features.ts";
 export type {
   BackendAdapter,
   FetchFn,

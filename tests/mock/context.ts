@@ -15,6 +15,7 @@ export interface MockSettings {
   text: string;
   apiKey: string | undefined;
   ollamaNoCapabilities: boolean;
+  responses: boolean;
   fault: MockFault;
   /** Requests in the fault's scope since it was set (for `flaky`). */
   faultHits: number;

@@ -23,6 +23,7 @@ import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
 import { llamacppRouterRoutes, lmstudioLifecycleRoutes, ollamaGenerate } from "./lifecycle.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
+import { RESPONSES_PATH, responsesRoutes } from "./responses.ts";
 import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
 import { malformedSse, partialBody } from "./sse.ts";
 import type {
@@ -54,8 +55,11 @@ const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
 };
 
 function routesFor(settings: MockSettings): Map<string, Route> {
+  const responses = settings.responses ? responsesRoutes : {};
   const router = settings.flavor === "llamacpp" && settings.router ? llamacppRouterRoutes : {};
-  return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[settings.flavor], ...router }));
+  return new Map(
+    Object.entries({ ...openaiRoutes, ...responses, ...NATIVE_ROUTES[settings.flavor], ...router }),
+  );
 }
 
 function settingsFrom(options: MockOptions): MockSettings {
@@ -70,6 +74,7 @@ function settingsFrom(options: MockOptions): MockSettings {
     text: options.text ?? DEFAULT_REPLY,
     apiKey: options.apiKey,
     ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
+    responses: options.responses ?? false,
     fault: { kind: "none" },
     faultHits: 0,
     coldLoadMs: options.coldLoadMs ?? 0,
@@ -129,7 +134,8 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     if (fault.respond) return fault.respond;
     const route = routes.get(`${rec.method} ${rec.path}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
-    const streamed = rec.path === CHAT_PATH && (rec.body as { stream?: unknown })?.stream === true;
+    const streamed = (rec.path === CHAT_PATH || rec.path === RESPONSES_PATH) &&
+      (rec.body as { stream?: unknown })?.stream === true;
     if (fault.malformed && streamed) {
       return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
     }

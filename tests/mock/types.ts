@@ -37,6 +37,11 @@ export interface MockOptions {
   text?: string;
   /** When set, /v1/* requires `Authorization: Bearer <apiKey>` (401 OpenAI envelope otherwise). */
   apiKey?: string;
+  /**
+   * Serves `POST /v1/responses` natively (tests/mock/responses.ts), as Ollama ≥ 0.13.3, recent
+   * vLLM and LM Studio do; otherwise that path is the flavor's own 404. @default false
+   */
+  responses?: boolean;
   /** Ollama: /api/show has no "capabilities" key, like servers before 0.6. @default false */
   ollamaNoCapabilities?: boolean;
   /** A request for a model with `loaded: false` first loads it for this long. @default 0 */
