@@ -196,6 +196,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     corsOrigins: config.server.cors_origins,
     lifecycle,
+    queueWaiting: () => admission.waiting,
     observability: { metrics: observability.metrics, stats: observability.stats },
   });
   const stopBackground = async () => {

@@ -44,6 +44,8 @@ export interface AppDeps {
   /** What every front door's pipeline needs. */
   readonly exchange: Omit<ExchangeDeps, "router" | "clock">;
   readonly admin: Omit<AdminDeps, "registry">;
+  /** Requests waiting in the admission queue now (`/health`). */
+  readonly queueWaiting?: () => number;
   /** Model load/unload across the fleet (admin routes). */
   readonly lifecycle?: ModelLifecycle;
   /** `[server] cors_origins`: browser origins allowed on the inference routes. */
