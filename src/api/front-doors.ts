@@ -10,12 +10,14 @@ import {
   embeddingsEndpoint,
   type Endpoint,
   messagesEndpoint,
+  responsesEndpoint,
 } from "../dialects/mod.ts";
 
 export const FRONT_DOORS: ReadonlyArray<readonly [path: string, endpoint: Endpoint]> = [
   ["/v1/chat/completions", chatEndpoint],
   ["/v1/embeddings", embeddingsEndpoint],
   ["/v1/completions", completionsEndpoint],
+  ["/v1/responses", responsesEndpoint],
   ["/v1/messages", messagesEndpoint],
   ["/v1/messages/count_tokens", countTokensEndpoint],
 ];

@@ -18,6 +18,8 @@ export interface ModelEntry {
   owned_by: string;
   backends: string[];
   context_length: number | null;
+  /** Backends holding the model in memory now (as far as they say). */
+  loaded_on: string[];
   capabilities: { vision: boolean; tools: boolean; json_mode: boolean; embeddings: boolean };
   alias_of?: string;
   /** Anthropic's ModelInfo: `"model"`, a name to show, RFC 3339 creation time, context window. */
@@ -59,6 +61,7 @@ function mergeInto(
       owned_by: model.owned_by ?? backend.type,
       backends: [],
       context_length: null,
+      loaded_on: [],
       capabilities: { vision: false, tools: false, json_mode: false, embeddings: false },
       type: "model",
       display_name: model.id,
@@ -68,6 +71,7 @@ function mergeInto(
     byId.set(model.id, entry);
   }
   entry.backends.push(backend.name);
+  if (model.loaded === true) entry.loaded_on.push(backend.name);
   // The largest known window is reachable: the router sends long prompts where they fit.
   if (model.context_length !== undefined) {
     entry.context_length = Math.max(entry.context_length ?? 0, model.context_length);

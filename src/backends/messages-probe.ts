@@ -1,19 +1,13 @@
 /**
- * Learns once per backend whether it serves Anthropic's `POST /v1/messages` itself (Ollama ≥
- * 0.14, LM Studio ≥ 0.4.1, recent llama.cpp and vLLM), without hurting it: the body `{}` names no
- * model, so no server generates anything. A server without the route answers 404 or 405 — or,
- * LM Studio, 200 with `Unexpected endpoint or method` —, one with it a validation error (400,
- * 422). 401/403, a 5xx, a timeout or a refused connection say nothing about the route: the
- * feature stays unknown (requests are translated, which always works) and is asked again the
- * next time the backend turns healthy. `[[backends]] anthropic = true|false` skips the probe.
- *
- * `MessagesProbe` asks when a backend turns healthy with the feature unknown, and again after
- * its URL or type changed (the registry forgets its features then).
+ * Does a backend serve Anthropic's `POST /v1/messages` itself (Ollama ≥ 0.14, LM Studio ≥ 0.4.1,
+ * recent llama.cpp and vLLM)? Asked once by `FeatureProbe` (features.ts), without hurting it: the
+ * body `{}` names no model, so no server generates anything. A server without the route answers
+ * 404 or 405 — or, LM Studio, 200 with `Unexpected endpoint or method` —, one with it a
+ * validation error (400, 422). 401/403, a 5xx, a timeout or a refused connection say nothing
+ * about the route: the feature stays unknown (requests are translated, which always works).
+ * `[[backends]] anthropic = true|false` decides without asking.
  * @module
  */
-import type { Clock } from "../lib/clock.ts";
-import type { Logger } from "../lib/logger.ts";
-import type { Backend, Registry, RegistryEvent } from "../registry/mod.ts";
 import { type HttpContext, requestText } from "./http.ts";
 
 export const MESSAGES_PROBE_PATH = "/v1/messages";
@@ -27,79 +21,4 @@ export async function detectMessages(context: HttpContext): Promise<boolean | un
   if (status === 404 || status === 405 || text.includes("Unexpected endpoint")) return false;
   if (status === 400 || status === 422) return true;
   return undefined;
-}
-
-export interface MessagesProbeDeps {
-  readonly registry: Registry;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly fetch: HttpContext["fetch"];
-  readonly apiKeyFor: (backend: Backend) => string | undefined;
-  readonly timeoutMs: number;
-}
-
-export class MessagesProbe {
-  readonly #deps: MessagesProbeDeps;
-  readonly #running = new Map<string, Promise<void>>();
-  readonly #controllers = new Set<AbortController>();
-  #unsubscribe: (() => void) | undefined;
-
-  constructor(deps: MessagesProbeDeps) {
-    this.#deps = deps;
-  }
-
-  /** Probes every healthy backend not probed yet, then each one that turns healthy. */
-  start(): void {
-    if (this.#unsubscribe) return;
-    this.#unsubscribe = this.#deps.registry.onChange((event) => this.#onChange(event));
-    for (const backend of this.#deps.registry.list()) this.#consider(backend);
-  }
-
-  stop(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    for (const controller of this.#controllers) controller.abort();
-  }
-
-  /** Resolves when every probe now running has ended (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.#running.size > 0) await Promise.all(this.#running.values());
-  }
-
-  #onChange(event: RegistryEvent): void {
-    if (event.kind === "status" || event.kind === "updated" || event.kind === "added") {
-      this.#consider(event.backend);
-    }
-  }
-
-  #consider(backend: Backend): void {
-    if (backend.status !== "healthy" || backend.anthropic !== undefined) return;
-    if (backend.features.messages !== undefined) return;
-    const key = `${backend.name} ${backend.type} ${backend.url}`;
-    if (this.#running.has(key)) return;
-    const probe = this.#probe(backend).finally(() => this.#running.delete(key));
-    this.#running.set(key, probe);
-  }
-
-  async #probe(backend: Backend): Promise<void> {
-    const { clock, registry, logger } = this.#deps;
-    const { name, url, type } = backend;
-    const controller = new AbortController();
-    this.#controllers.add(controller);
-    const timer = clock.setTimeout(() => controller.abort(), this.#deps.timeoutMs);
-    const apiKey = this.#deps.apiKeyFor(backend);
-    const served = await detectMessages({
-      baseUrl: url,
-      fetch: this.#deps.fetch,
-      signal: controller.signal,
-      ...(apiKey === undefined ? {} : { apiKey }),
-    });
-    clock.clearTimeout(timer);
-    this.#controllers.delete(controller);
-    // The answer is about the server that was asked: not one the backend has moved to since.
-    if (registry.get(name) !== backend || backend.url !== url || backend.type !== type) return;
-    if (served === undefined) return;
-    registry.setFeatures(name, { messages: served });
-    logger.debug("backend features", { backend: name, messages: served });
-  }
 }

@@ -16,7 +16,15 @@
  */
 export { adapterFor } from "./adapters.ts";
 export { detectBackendType } from "./detect.ts";
-export { detectMessages, MessagesProbe, type MessagesProbeDeps } from "./messages-probe.ts";
+export {
+  changeModel,
+  LIFECYCLE_TYPES,
+  type LifecycleAction,
+  type LifecycleRequest,
+  type LifecycleResult,
+} from "./lifecycle.ts";
+export { detectResponses, FeatureProbe, type FeatureProbeDeps } from "./features.ts";
+export { detectMessages } from "./messages-probe.ts";
 export type {
   BackendAdapter,
   FetchFn,

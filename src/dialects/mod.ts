@@ -29,6 +29,13 @@ export { chatEndpoint } from "./openai/chat.ts";
 export { embeddingsEndpoint } from "./openai/embeddings.ts";
 export { completionsEndpoint } from "./openai/completions.ts";
 export {
+  createResponsesEndpoint,
+  RESPONSES_PATH,
+  responsesEndpoint,
+} from "./openai/responses/endpoint.ts";
+export { responsesDialect } from "./openai/responses/dialect.ts";
+export { countingIds, type IdSource, randomIds } from "./openai/responses/ids.ts";
+export {
   anthropicDialect,
   countTokensEndpoint,
   createMessagesEndpoint,

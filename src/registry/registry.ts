@@ -246,6 +246,15 @@ export class Registry {
     this.setModels(backend.name, models);
   }
 
+  /** `model` was unloaded from `backend` (on request): the next request there starts cold. */
+  noteUnloaded(backend: Backend, model: string): void {
+    const index = backend.models.findIndex((info) => info.id === model);
+    if (index < 0 || backend.models[index]!.loaded === false) return;
+    const models = [...backend.models];
+    models[index] = { ...models[index]!, loaded: false };
+    this.setModels(backend.name, models);
+  }
+
   /** How long loading `model` on `backend` takes: learned from cold starts, else the default. */
   expectedLoadMs(backend: Backend, model: string): number {
     return backend.load_ms.get(model) ?? DEFAULT_LOAD_MS;

@@ -123,6 +123,11 @@ export class Router {
     return this.#resolved.get(model) ?? model;
   }
 
+  /** The model a name reaches: aliases, Ollama's implicit `:latest` tag, wildcard aliases. */
+  resolveModel(name: string): string {
+    return this.#resolve(name).model;
+  }
+
   /** Exact alias names (wildcard patterns are not names a client can list). */
   aliasNames(): string[] {
     return [...this.#resolved.keys()].filter((name) => !isWildcard(name));

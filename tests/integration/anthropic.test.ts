@@ -46,8 +46,8 @@ beforeAll(async () => {
     },
   });
   // What `nexus serve` does once the backends are healthy: ask each whether it serves /v1/messages.
-  gateway.gateway.messagesProbe.start();
-  await gateway.gateway.messagesProbe.idle();
+  gateway.gateway.features.start();
+  await gateway.gateway.features.idle();
   client = new Anthropic({ baseURL: gateway.url, apiKey: "sk-ant-client", maxRetries: 0 });
 });
 

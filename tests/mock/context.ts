@@ -16,6 +16,7 @@ export interface MockSettings {
   apiKey: string | undefined;
   ollamaNoCapabilities: boolean;
   anthropic: boolean;
+  responses: boolean;
   fault: MockFault;
   /** Requests in the fault's scope since it was set (for `flaky`). */
   faultHits: number;
@@ -27,6 +28,10 @@ export interface MockSettings {
   loads: number;
   lastUsed: Map<string, number>;
   useCounter: number;
+  /** llama.cpp only: router mode (many models, loaded on demand). */
+  router: boolean;
+  /** Load/unload requests received, as `load MODEL` / `unload MODEL`. */
+  lifecycle: string[];
 }
 
 /** How a faulty stream stops after `afterChunks` events. */

@@ -22,7 +22,9 @@ import { applyFault, truncateJson } from "./faults.ts";
 import { abandoned, notFound, now, unauthorized } from "./http.ts";
 import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
+import { llamacppRouterRoutes, lmstudioLifecycleRoutes, ollamaGenerate } from "./lifecycle.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
+import { RESPONSES_PATH, responsesRoutes } from "./responses.ts";
 import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
 import { malformedSse, partialBody } from "./sse.ts";
 import type {
@@ -46,17 +48,25 @@ export type {
 export { DEFAULT_REPLY } from "./chat.ts";
 
 const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
-  ollama: ollamaRoutes,
+  ollama: { ...ollamaRoutes, "POST /api/generate": ollamaGenerate },
   vllm: vllmRoutes,
   llamacpp: llamacppRoutes,
-  lmstudio: lmstudioRoutes,
+  lmstudio: { ...lmstudioRoutes, ...lmstudioLifecycleRoutes },
   openai: {},
 };
 
 function routesFor(settings: MockSettings): Map<string, Route> {
   const anthropic = settings.anthropic ? anthropicRoutes : {};
+  const responses = settings.responses ? responsesRoutes : {};
+  const router = settings.flavor === "llamacpp" && settings.router ? llamacppRouterRoutes : {};
   return new Map(
-    Object.entries({ ...openaiRoutes, ...anthropic, ...NATIVE_ROUTES[settings.flavor] }),
+    Object.entries({
+      ...openaiRoutes,
+      ...anthropic,
+      ...responses,
+      ...NATIVE_ROUTES[settings.flavor],
+      ...router,
+    }),
   );
 }
 
@@ -73,6 +83,7 @@ function settingsFrom(options: MockOptions): MockSettings {
     apiKey: options.apiKey,
     ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
     anthropic: options.anthropic ?? false,
+    responses: options.responses ?? false,
     fault: { kind: "none" },
     faultHits: 0,
     coldLoadMs: options.coldLoadMs ?? 0,
@@ -80,6 +91,8 @@ function settingsFrom(options: MockOptions): MockSettings {
     loads: 0,
     lastUsed: new Map(),
     useCounter: 0,
+    router: options.router ?? false,
+    lifecycle: [],
   };
 }
 
@@ -130,7 +143,8 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     if (fault.respond) return fault.respond;
     const route = routes.get(`${rec.method} ${rec.path}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
-    const streamed = (rec.path === CHAT_PATH || rec.path === MESSAGES_PATH) &&
+    const streamed =
+      (rec.path === CHAT_PATH || rec.path === RESPONSES_PATH || rec.path === MESSAGES_PATH) &&
       (rec.body as { stream?: unknown })?.stream === true;
     if (fault.malformed && streamed) {
       return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
@@ -230,6 +244,7 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     activeStreams: () => openBodies,
     peakChatRequests: () => peakChats,
     loads: () => settings.loads,
+    lifecycleCalls: () => [...settings.lifecycle],
     pendingTimers: () => timers.value,
     shutdown() {
       for (const life of [...live]) life.end("shutdown");
@@ -244,6 +259,7 @@ function currentOptions(settings: MockSettings): MockOptions {
     loads: _loads,
     lastUsed: _used,
     useCounter: _counter,
+    lifecycle: _lifecycle,
     maxLoadedModels,
     ...options
   } = settings;

@@ -1,15 +1,20 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { MessagesProbe } from "../../../src/backends/mod.ts";
+import { FeatureProbe } from "../../../src/backends/mod.ts";
 import { Logger } from "../../../src/lib/logger.ts";
 import { Registry } from "../../../src/registry/mod.ts";
 import { FakeClock } from "../../helpers/fake-clock.ts";
 import { waitFor } from "../../helpers/mock-backend.ts";
 
 const logger = new Logger({ level: "error", format: "json", write: () => {} });
-let probe: MessagesProbe | undefined;
+let probe: FeatureProbe | undefined;
 afterEach(() => probe?.stop());
 
-/** A registry with one backend and a probe whose fetch answers `reply` for /v1/messages. */
+const MESSAGES = "/v1/messages";
+
+/**
+ * A registry with one backend and a probe whose fetch answers `reply` for /v1/messages (and 404
+ * for the other feature it asks about, /v1/responses).
+ */
 function setup(reply: (url: string) => Promise<Response>, anthropic?: boolean) {
   const registry = new Registry();
   registry.add({
@@ -21,13 +26,14 @@ function setup(reply: (url: string) => Promise<Response>, anthropic?: boolean) {
     ...(anthropic === undefined ? {} : { anthropic }),
   });
   const calls: Array<{ url: string; body: unknown; method: string }> = [];
-  probe = new MessagesProbe({
+  probe = new FeatureProbe({
     registry,
     clock: new FakeClock(),
     logger,
     apiKeyFor: () => undefined,
     timeoutMs: 1000,
     fetch: (url, init) => {
+      if (!url.endsWith(MESSAGES)) return Promise.resolve(new Response("", { status: 404 }));
       calls.push({ url, body: init.body, method: String(init.method) });
       return reply(url);
     },
@@ -38,7 +44,7 @@ function setup(reply: (url: string) => Promise<Response>, anthropic?: boolean) {
 
 const answer = (status: number, body = "") => () => Promise.resolve(new Response(body, { status }));
 
-describe("MessagesProbe", () => {
+describe("FeatureProbe: Anthropic's /v1/messages", () => {
   const cases: Array<[string, () => Promise<Response>, boolean | undefined]> = [
     [
       "Anthropic's 400 for a request without a model (the route exists)",
@@ -64,6 +70,8 @@ describe("MessagesProbe", () => {
       await probe!.idle();
       expect(calls).toEqual([{ url: "http://b.test/v1/messages", body: "{}", method: "POST" }]);
       expect(backend().features.messages).toBe(served);
+      // The other feature is asked on its own and learned on its own.
+      expect(backend().features.responses).toBe(false);
     });
   }
 
@@ -89,10 +97,11 @@ describe("MessagesProbe", () => {
 
   test("a backend configured with anthropic = true|false is never asked", async () => {
     for (const anthropic of [true, false]) {
-      const { registry, calls } = setup(answer(400, "{}"), anthropic);
+      const { registry, calls, backend } = setup(answer(400, "{}"), anthropic);
       registry.setStatus("b", "healthy");
       await probe!.idle();
       expect(calls).toHaveLength(0);
+      expect(backend().features.responses).toBe(false);
       probe!.stop();
     }
   });
