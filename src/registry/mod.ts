@@ -27,4 +27,5 @@ export type {
   ModelCapabilities,
   ModelInfo,
   ModelServing,
+  NativeModelFacts,
 } from "./types.ts";
