@@ -24,6 +24,8 @@ import { FRONT_DOORS } from "./front-doors.ts";
 import { stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
 import { handleModels } from "./models.ts";
+import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
+import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
 
 export interface AppDeps {
@@ -53,6 +55,8 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/health$/, ["GET"]],
   [/^\/v1\/backends$/, ["GET", "POST"]],
   [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
+  ...OLLAMA_PATHS,
+  ...MANAGEMENT_PATHS,
 ];
 const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
   [/^\/metrics$/, ["GET"]],
@@ -93,6 +97,13 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
+  mountOllama(app, {
+    registry: deps.registry,
+    router: deps.router,
+    startedAt: deps.startedAt,
+    fetch: deps.exchange.proxy.fetch,
+    apiKeyFor: deps.exchange.proxy.apiKeyFor,
+  }, cors);
   if (deps.observability) {
     app.get("/metrics", stamped(deps.observability.metrics));
     app.get("/v1/stats", stamped(deps.observability.stats));
@@ -102,7 +113,9 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => {
     const path = c.req.path;
     const known = knownPaths.find(([pattern]) => pattern.test(path));
-    const response = known
+    const response = path.startsWith("/api/")
+      ? ollamaUnknown(c.req.method, path, known?.[1])
+      : known
       ? methodNotAllowed(c.req.method, path, known[1])
       : notFound(c.req.method, path);
     return stampRequestId(c.req.raw, response);
@@ -116,6 +129,16 @@ export function createApp(deps: AppDeps): Hono {
     return stampRequestId(c.req.raw, internalError());
   });
   return app;
+}
+
+/** Ollama's paths answer in Ollama's envelope, their 404 and 405 included. */
+function ollamaUnknown(method: string, path: string, allowed?: readonly string[]): Response {
+  if (allowed === undefined) return ollamaError("not_found", `Unknown path: ${method} ${path}`);
+  return ollamaError(
+    "method_not_allowed",
+    `Method ${method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
+    { allow: allowed.join(", ") },
+  );
 }
 
 function stamped(handler: RouteHandler): RouteHandler {

@@ -8,10 +8,18 @@ import {
   completionsEndpoint,
   embeddingsEndpoint,
   type Endpoint,
+  ollamaChatEndpoint,
+  ollamaEmbeddingsEndpoint,
+  ollamaEmbedEndpoint,
+  ollamaGenerateEndpoint,
 } from "../dialects/mod.ts";
 
 export const FRONT_DOORS: ReadonlyArray<readonly [path: string, endpoint: Endpoint]> = [
   ["/v1/chat/completions", chatEndpoint],
   ["/v1/embeddings", embeddingsEndpoint],
   ["/v1/completions", completionsEndpoint],
+  ["/api/chat", ollamaChatEndpoint],
+  ["/api/generate", ollamaGenerateEndpoint],
+  ["/api/embed", ollamaEmbedEndpoint],
+  ["/api/embeddings", ollamaEmbeddingsEndpoint],
 ];

@@ -27,3 +27,15 @@ export { openaiDialect, openaiErrorBody } from "./openai/dialect.ts";
 export { chatEndpoint } from "./openai/chat.ts";
 export { embeddingsEndpoint } from "./openai/embeddings.ts";
 export { completionsEndpoint } from "./openai/completions.ts";
+export { ollamaDialect, ollamaErrorBody } from "./ollama/dialect.ts";
+export { ollamaChatEndpoint } from "./ollama/chat.ts";
+export { ollamaGenerateEndpoint } from "./ollama/generate.ts";
+export { ollamaEmbeddingsEndpoint, ollamaEmbedEndpoint } from "./ollama/embed.ts";
+export {
+  FAR_FUTURE,
+  psEntries,
+  type PsEntry,
+  synthesizedShow,
+  tagEntries,
+  type TagEntry,
+} from "./ollama/listing.ts";

@@ -52,6 +52,9 @@ const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
   openai: {},
 };
 
+/** Ollama's native routes that stream unless told not to. */
+const NDJSON_STREAMS = new Set(["/api/chat", "/api/generate"]);
+
 function routesFor(flavor: MockFlavor): Map<string, Route> {
   return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[flavor] }));
 }
@@ -119,7 +122,9 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     if (fault.respond) return fault.respond;
     const route = routes.get(`${rec.method} ${rec.path}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
-    const streamed = rec.path === CHAT_PATH && (rec.body as { stream?: unknown })?.stream === true;
+    const stream = (rec.body as { stream?: unknown } | undefined)?.stream;
+    const streamed = (rec.path === CHAT_PATH && stream === true) ||
+      (NDJSON_STREAMS.has(rec.path) && settings.flavor === "ollama" && stream !== false);
     if (fault.malformed && streamed) {
       return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
     }

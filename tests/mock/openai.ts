@@ -8,6 +8,7 @@ import { completionsRoutes } from "./completions.ts";
 import { completionBody, newReplyMeta, readChatRequest, streamSteps } from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
 import { abandoned, badRequest, json, jsonText, modelNotFound } from "./http.ts";
+import { fitContext, OLLAMA_DEFAULT_CONTEXT } from "./ollama-context.ts";
 import { streamBody } from "./sse.ts";
 import type { MockFlavor } from "./types.ts";
 
@@ -28,8 +29,11 @@ function knowsModel(settings: MockSettings, model: string): boolean {
 
 const chat: Route = async (exchange) => {
   const { settings } = exchange;
-  const request = readChatRequest(exchange.rec.body);
-  if (request instanceof Response) return request;
+  const read = readChatRequest(exchange.rec.body);
+  if (read instanceof Response) return read;
+  // Ollama's OpenAI endpoint takes no num_ctx: a long prompt is cut to the default context.
+  const cut = settings.flavor === "ollama" ? ollamaCut(exchange.rec.body) : undefined;
+  const request = cut === undefined ? read : { ...read, promptTokens: cut };
   if (!knowsModel(settings, request.model)) return modelNotFound(settings.flavor, request.model);
   const meta = newReplyMeta(FINGERPRINTS[settings.flavor]);
   if (request.stream) {
@@ -63,6 +67,12 @@ const embeddings: Route = async (exchange) => {
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });
 };
+
+/** The prompt tokens left after Ollama's cut, when it had to cut. */
+function ollamaCut(body: unknown): number | undefined {
+  const fitted = fitContext((body as { messages: unknown[] }).messages, OLLAMA_DEFAULT_CONTEXT);
+  return fitted.dropped > 0 ? fitted.tokens : undefined;
+}
 
 /** A small deterministic vector: enough to be parsed, cheap to send. */
 function vector(index: number): number[] {
