@@ -214,6 +214,13 @@ describe("Ollama lines as OpenAI chunks (the native path for long prompts)", () 
   });
 });
 
+interface Msg {
+  role: string;
+  content: string;
+  tool_calls?: { function: { name: string; arguments: unknown } }[];
+  tool_name?: string;
+}
+
 describe("Ollama requests as OpenAI requests and back", () => {
   const message = fc.oneof(
     fc.record({ role: fc.constantFrom("system", "user"), content: text }),
@@ -227,8 +234,8 @@ describe("Ollama requests as OpenAI requests and back", () => {
     }),
   );
   /** A conversation where each assistant tool call is answered by a tool result naming it. */
-  const conversation = fc.array(message, { maxLength: 6 }).map((messages) =>
-    messages.flatMap((m) =>
+  const conversation = fc.array(message, { maxLength: 6 }).map((messages): Msg[] =>
+    messages.flatMap((m): Msg[] =>
       "tool_calls" in m
         ? [
           m,
@@ -252,11 +259,11 @@ describe("Ollama requests as OpenAI requests and back", () => {
           messages.map((m) => [m.role, m.content]),
         );
         expect(back.map((m) => m.tool_calls)).toEqual(
-          messages.map((m) => ("tool_calls" in m ? m.tool_calls : undefined)),
+          messages.map((m) => m.tool_calls),
         );
         // Results are matched to calls in order, so a repeated tool name still finds its own call.
         expect(back.map((m) => m.tool_name)).toEqual(
-          messages.map((m) => ("tool_name" in m ? m.tool_name : undefined)),
+          messages.map((m) => m.tool_name),
         );
       }),
       { numRuns: 300 },
