@@ -29,7 +29,7 @@ export interface ChatRequest {
   readonly model: string;
   readonly stream: boolean;
   readonly includeUsage: boolean;
-  /** Set when the request offers tools: the mock calls the first one. */
+  /** Set when the request offers tools (and does not end with a tool result): the mock calls the first one. */
   readonly toolName?: string;
   readonly promptTokens: number;
 }
@@ -46,7 +46,9 @@ export function readChatRequest(body: unknown): ChatRequest | Response {
   if (!Array.isArray(messages)) {
     return badRequest("Missing required parameter: 'messages'.", "messages");
   }
-  const firstTool = Array.isArray(tools) && tools.length > 0
+  // A model answers a tool result in words: the first tool is called only on a fresh question.
+  const answered = (messages.at(-1) as { role?: unknown } | null)?.role === "tool";
+  const firstTool = Array.isArray(tools) && tools.length > 0 && !answered
     ? (tools[0] as { function?: { name?: unknown } } | null)?.function?.name
     : undefined;
   return {
