@@ -36,9 +36,19 @@ export interface Totals {
 
 /** `"model":…,"created_at":…` — the head every line shares. */
 export function head(context: AnswerContext): string {
-  return `{"model":${JSON.stringify(context.model)},"created_at":"${
-    new Date(context.clock.now()).toISOString()
-  }"`;
+  return `{"model":${JSON.stringify(context.model)},"created_at":"${isoTime(context.clock.now())}"`;
+}
+
+/** The last timestamp formatted: a stream's lines mostly share their millisecond. */
+let lastMs = Number.NaN;
+let lastIso = "";
+
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /** One `done: false` line. */
