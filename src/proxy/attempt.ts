@@ -167,6 +167,7 @@ export class Attempt {
     const ttfbMs = clock.monotonic() - this.#startedAt;
     registry.recordLatency(this.#spec.backend, ttfbMs);
     const translator = this.#spec.plan.translation?.stream();
+    this.#spec.tap.ndjson = this.#spec.plan.upstream === "ollama";
     return {
       ok: true,
       backend: this.#spec.backend,

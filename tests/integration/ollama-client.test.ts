@@ -323,3 +323,17 @@ describe("requests that differ per backend", () => {
     expect(answer.done_reason).toBe("unload");
   });
 });
+
+describe("observability", () => {
+  test("metrics count the Ollama routes under their own endpoint names, tokens included", async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    const endpoints = new Set(
+      [...text.matchAll(/^nexus_requests_total\{[^}]*endpoint="([a-z_]+)"/gm)].map((m) => m[1]),
+    );
+    for (const name of ["ollama_chat", "ollama_generate", "ollama_embed"]) {
+      expect(endpoints.has(name)).toBe(true);
+    }
+    expect(text).toMatch(/^nexus_tokens_total\{[^}]*backend="gpu"[^}]*type="completion"\} [1-9]/m);
+    expect(text).toMatch(/^nexus_stream_chunks_total\{[^}]*backend="gpu"[^}]*\} [1-9]/m);
+  });
+});

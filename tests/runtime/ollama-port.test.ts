@@ -43,10 +43,10 @@ for (const runtime of ["bun", "deno"] as const) {
           "--no-discovery",
         ]);
         expect(result.code).toBe(1);
-        expect(result.stderr).toStartWith(
-          `error: Cannot listen on 127.0.0.1:${port}: address already in use ` +
-            `([server] ollama_port = ${port}). Is Ollama itself still running on port ${port}?`,
-        );
+        const expected = `error: Cannot listen on 127.0.0.1:${port}: address already in use ` +
+          `([server] ollama_port = ${port}). Is Ollama itself still running on port ${port}?`;
+        expect(result.stderr.startsWith(expected)).toBe(true);
+        expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
       } finally {
         await first.stop();
       }
