@@ -38,10 +38,14 @@ export function ollamaContextPlan(
   const budget = outputBudget(request.body);
   const info = modelInfo(target);
   const defaultContext = info?.default_context ?? OLLAMA_DEFAULT_CONTEXT;
-  // The body's length bounds every estimate below (no images, no raw non-ASCII): the hot path.
-  const text = request.text;
-  const rough = NON_ASCII.test(text) ? text.length : Math.ceil(text.length / 4);
-  if (!request.requirements.vision && rough + budget <= defaultContext) return undefined;
+  // Without images the body's length bounds the estimate below — a token per character at most,
+  // four characters a token when no character is beyond ASCII: the hot path stops here.
+  if (!request.requirements.vision) {
+    const length = request.text.length;
+    if (length + budget <= defaultContext) return undefined;
+    const ascii = Math.ceil(length / 4) + budget <= defaultContext;
+    if (ascii && !NON_ASCII.test(request.text)) return undefined;
+  }
   const prompt = promptTokens(request.body);
   if (prompt + budget <= defaultContext) return undefined;
   const sizing = contextSizing(prompt, budget, defaultContext, info?.context_length);
