@@ -8,8 +8,9 @@ import type { Hono } from "hono";
 import { createApp } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
+import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
-import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
@@ -46,8 +47,12 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /** Learns once per backend whether it serves `/v1/responses` itself (started by `start`). */
+  readonly features: FeatureProbe;
   /** Backend slots and the queue of requests waiting for one. */
   readonly admission: Admission;
+  /** Loading and unloading models on the backends that can. */
+  readonly lifecycle: ModelLifecycle;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
   /** mDNS discovery, when enabled in the config and given a socket. */
@@ -56,7 +61,8 @@ export interface Gateway {
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
    * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable) and discovery. Resolves when the first round
+   * probe round so static backends become routable), feature probes (does a healthy backend
+   * serve `/v1/responses` itself?) and discovery. Resolves when the first round
    * has ended and discovery has started or, after one warning, given up; never rejects for it.
    */
   start(): Promise<void>;
@@ -117,6 +123,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     onCheck: observability.observeProbe,
     isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
   });
+  const features = new FeatureProbe({
+    registry,
+    clock,
+    logger,
+    fetch: upstreamFetch as FetchFn,
+    apiKeyFor,
+    timeoutMs: config.health_check.timeout_seconds * 1000,
+  });
   if (config.discovery.enabled && options.discovery) {
     discovery = new Discovery({
       registry,
@@ -134,6 +148,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       fetch: upstreamFetch as FetchFn,
       signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
     }));
+  const lifecycle = new ModelLifecycle({
+    registry,
+    router,
+    fetch: upstreamFetch as FetchFn,
+    clock,
+    logger,
+    apiKeyFor,
+    timeoutMs: config.server.first_byte_timeout_seconds * 1000,
+  });
+  const preloader = new Preloader(config.preload, { lifecycle, clock, logger });
   const app = createApp({
     version: options.version ?? VERSION,
     clock,
@@ -171,10 +195,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     },
     corsOrigins: config.server.cors_origins,
+    lifecycle,
+    queueWaiting: () => admission.waiting,
     observability: { metrics: observability.metrics, stats: observability.stats },
   });
   const stopBackground = async () => {
     health.stop();
+    preloader.stop();
+    features.stop();
     await discovery?.stop();
   };
   return {
@@ -182,15 +210,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     router,
     health,
+    features,
     admission,
+    lifecycle,
     observability,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
     async start() {
+      features.start();
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),
       ]);
+      // Backends are known now: warm what the config asks to keep warm (a load can take
+      // minutes; start() does not wait for it).
+      void preloader.start();
     },
     stop: stopBackground,
     inflight,

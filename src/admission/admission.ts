@@ -175,16 +175,23 @@ export class Admission {
 
   /**
    * May a cold backend (model not loaded) take the request now? Yes when no candidate is warm,
-   * or when every warm one is full and would make it wait longer than the spillover limit.
+   * or when every warm one is full and would make it wait longer than the spillover limit — or
+   * longer than loading the model on the cold backend would take.
    */
   #coldAllowed(candidates: readonly RouteCandidate[]): boolean {
+    let limit = this.#deps.config.spillover_after_ms;
+    for (const candidate of candidates) {
+      if (candidate.loaded !== false) continue;
+      limit = Math.min(
+        limit,
+        this.#deps.registry.expectedLoadMs(candidate.backend, candidate.model),
+      );
+    }
     let warm = false;
     for (const candidate of candidates) {
       if (candidate.loaded === false) continue;
       warm = true;
-      if (this.#expectedWaitMs(candidate.backend) <= this.#deps.config.spillover_after_ms) {
-        return false;
-      }
+      if (this.#expectedWaitMs(candidate.backend) <= limit) return false;
     }
     return !warm;
   }

@@ -12,6 +12,7 @@ import type { Logger } from "../lib/logger.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
+import type { ModelLifecycle } from "../lifecycle/mod.ts";
 import {
   type AdminDeps,
   handleAddBackend,
@@ -23,6 +24,12 @@ import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
 import { stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
+import {
+  handleModelChange,
+  handleRouterChange,
+  handleRouterModels,
+  type LifecycleRouteDeps,
+} from "./lifecycle.ts";
 import { handleModels } from "./models.ts";
 import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
@@ -39,6 +46,10 @@ export interface AppDeps {
   /** What every front door's pipeline needs. */
   readonly exchange: Omit<ExchangeDeps, "router" | "clock">;
   readonly admin: Omit<AdminDeps, "registry">;
+  /** Requests waiting in the admission queue now (`/health`). */
+  readonly queueWaiting?: () => number;
+  /** Model load/unload across the fleet (admin routes). */
+  readonly lifecycle?: ModelLifecycle;
   /** `[server] cors_origins`: browser origins allowed on the inference routes. */
   readonly corsOrigins?: "*" | readonly string[];
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
@@ -55,6 +66,9 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/health$/, ["GET"]],
   [/^\/v1\/backends$/, ["GET", "POST"]],
   [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
+  [/^\/v1\/models\/.+\/(load|unload)$/, ["POST"]],
+  [/^\/models$/, ["GET"]],
+  [/^\/models\/(load|unload)$/, ["POST"]],
   ...OLLAMA_PATHS,
   ...MANAGEMENT_PATHS,
 ];
@@ -97,6 +111,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
+  if (deps.lifecycle) mountLifecycle(app, { ...deps.admin, ...deps, lifecycle: deps.lifecycle });
   mountOllama(app, {
     registry: deps.registry,
     router: deps.router,
@@ -129,6 +144,15 @@ export function createApp(deps: AppDeps): Hono {
     return stampRequestId(c.req.raw, internalError());
   });
   return app;
+}
+
+function mountLifecycle(app: Hono, deps: LifecycleRouteDeps): void {
+  // Model ids may hold slashes (`meta-llama/Llama-3.1-8B`): the parameter takes them all.
+  app.post("/v1/models/:model{.+}/load", stamped(handleModelChange(deps, "load")));
+  app.post("/v1/models/:model{.+}/unload", stamped(handleModelChange(deps, "unload")));
+  app.get("/models", stamped(handleRouterModels(deps.registry)));
+  app.post("/models/load", stamped(handleRouterChange(deps, "load")));
+  app.post("/models/unload", stamped(handleRouterChange(deps, "unload")));
 }
 
 /** Ollama's paths answer in Ollama's envelope, their 404 and 405 included. */

@@ -13,7 +13,7 @@ import {
   nameFromUrl,
   normaliseBaseUrl,
 } from "../config/mod.ts";
-import type { Backend, Registry } from "../registry/mod.ts";
+import { type Backend, type Registry, slotLimit } from "../registry/mod.ts";
 import { RegistryConflictError } from "../registry/mod.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
 import { endsWithV1, V1_HINT } from "../lib/urls.ts";
@@ -37,6 +37,9 @@ export function backendJson(backend: Backend) {
     source: backend.source,
     priority: backend.priority,
     pending: backend.pending,
+    /** Requests it runs at once (configured `max_concurrent`, else what it says); null: no limit. */
+    slots: slotLimit(backend) ?? null,
+    slots_in_use: backend.pending,
     requests: backend.requests,
     errors: backend.errors,
     latency_ms: backend.latency_ms === undefined ? null : Math.round(backend.latency_ms * 10) / 10,
@@ -141,7 +144,7 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   };
 }
 
-function checkAdmin(c: Context, token: string | undefined): Response | undefined {
+export function checkAdmin(c: Context, token: string | undefined): Response | undefined {
   const peer = (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
   if (isLoopback(peer)) return undefined;
   if (token === undefined) {

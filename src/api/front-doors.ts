@@ -12,12 +12,14 @@ import {
   ollamaEmbeddingsEndpoint,
   ollamaEmbedEndpoint,
   ollamaGenerateEndpoint,
+  responsesEndpoint,
 } from "../dialects/mod.ts";
 
 export const FRONT_DOORS: ReadonlyArray<readonly [path: string, endpoint: Endpoint]> = [
   ["/v1/chat/completions", chatEndpoint],
   ["/v1/embeddings", embeddingsEndpoint],
   ["/v1/completions", completionsEndpoint],
+  ["/v1/responses", responsesEndpoint],
   ["/api/chat", ollamaChatEndpoint],
   ["/api/generate", ollamaGenerateEndpoint],
   ["/api/embed", ollamaEmbedEndpoint],

@@ -12,7 +12,14 @@ export function healthStatus(counts: Pick<FleetCounts, "total" | "healthy">): Ga
 }
 
 export function handleHealth(
-  deps: { registry: Registry; clock: Clock; version: string; startedAt: number },
+  deps: {
+    registry: Registry;
+    clock: Clock;
+    version: string;
+    startedAt: number;
+    /** Requests waiting for a backend slot now. */
+    queueWaiting?: () => number;
+  },
 ) {
   return (c: Context) => {
     const counts = deps.registry.counts();
@@ -27,6 +34,9 @@ export function handleHealth(
         unknown: counts.unknown + counts.draining,
       },
       models: deps.registry.healthyModelCount(),
+      // Requests admitted and not finished (their backend slots), and requests waiting for one.
+      slots_in_use: deps.registry.list().reduce((sum, b) => sum + b.pending, 0),
+      queue: { waiting: deps.queueWaiting?.() ?? 0 },
     });
   };
 }

@@ -14,6 +14,8 @@ export interface ModelEntry {
   owned_by: string;
   backends: string[];
   context_length: number | null;
+  /** Backends holding the model in memory now (as far as they say). */
+  loaded_on: string[];
   capabilities: { vision: boolean; tools: boolean; json_mode: boolean; embeddings: boolean };
   alias_of?: string;
 }
@@ -46,11 +48,13 @@ function mergeInto(
       owned_by: model.owned_by ?? backend.type,
       backends: [],
       context_length: null,
+      loaded_on: [],
       capabilities: { vision: false, tools: false, json_mode: false, embeddings: false },
     };
     byId.set(model.id, entry);
   }
   entry.backends.push(backend.name);
+  if (model.loaded === true) entry.loaded_on.push(backend.name);
   // The largest known window is reachable: the router sends long prompts where they fit.
   if (model.context_length !== undefined) {
     entry.context_length = Math.max(entry.context_length ?? 0, model.context_length);

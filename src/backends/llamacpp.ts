@@ -79,6 +79,8 @@ function withProps(models: ModelInfo[], props: LlamacppProps): ModelInfo[] {
   const [model] = models as [ModelInfo];
   return [{
     ...model,
+    // One model per server, loaded at start-up (router mode lists several, with their status).
+    loaded: model.loaded ?? true,
     ...(props.n_ctx === undefined ? {} : { context_length: props.n_ctx }),
     capabilities: {
       ...model.capabilities,

@@ -16,6 +16,14 @@
  */
 export { adapterFor } from "./adapters.ts";
 export { detectBackendType } from "./detect.ts";
+export {
+  changeModel,
+  LIFECYCLE_TYPES,
+  type LifecycleAction,
+  type LifecycleRequest,
+  type LifecycleResult,
+} from "./lifecycle.ts";
+export { detectResponses, FeatureProbe, type FeatureProbeDeps } from "./features.ts";
 export type {
   BackendAdapter,
   FetchFn,

@@ -25,7 +25,8 @@ async function probeVllm(context: ProbeContext): Promise<ProbeResult> {
   if (!models.ok) return failure(models.reason);
   return {
     ok: true,
-    models: models.value,
+    // vLLM loads its model at start-up and never unloads it: what it lists is warm.
+    models: models.value.map((model) => ({ ...model, loaded: true })),
     ...(version.ok ? { version: version.value } : {}),
   };
 }

@@ -12,6 +12,8 @@ export interface BackendRow {
   status: string;
   source: string;
   models: string[];
+  slots?: number | null;
+  slots_in_use?: number;
   latency_ms: number | null;
   last_error: string | null;
   last_check: string | null;
@@ -49,13 +51,14 @@ export const backendsListCommand: CommandHandler = async ({ runtime, values, std
     return `${b.last_error.slice(0, ERROR_WIDTH - 1)}…`;
   };
   stdout(renderTable(
-    ["NAME", "URL", "TYPE", "STATUS", "MODELS", "LATENCY", "SOURCE", "ERROR"],
+    ["NAME", "URL", "TYPE", "STATUS", "MODELS", "SLOTS", "LATENCY", "SOURCE", "ERROR"],
     backends.map((b) => [
       b.name,
       b.url,
       b.type,
       style.status(b.status),
       String(b.models.length),
+      slotsCell(b),
       b.latency_ms === null ? "-" : `${Math.round(b.latency_ms)} ms`,
       b.source,
       errorCell(b),
@@ -64,6 +67,12 @@ export const backendsListCommand: CommandHandler = async ({ runtime, values, std
   if (truncated) stdout("(errors shortened to fit; --json shows them whole)\n");
   return 0;
 };
+
+/** `in use/limit`, or just `in use` when the backend has no limit. */
+function slotsCell(b: BackendRow): string {
+  const inUse = b.slots_in_use ?? 0;
+  return b.slots === null || b.slots === undefined ? String(inUse) : `${inUse}/${b.slots}`;
+}
 
 export const backendsRemoveCommand: CommandHandler = async (
   { runtime, values, positionals, stdout },

@@ -30,6 +30,8 @@ export interface CallOptions {
   readonly method?: string;
   readonly body?: unknown;
   readonly token?: string | undefined;
+  /** How long to wait for the answer. @default 10 s */
+  readonly timeoutMs?: number;
 }
 
 /** Calls the server and returns status and parsed JSON body; throws only when it is unreachable. */
@@ -47,7 +49,7 @@ export async function callNexus(
       method: options.method ?? "GET",
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS),
     });
   } catch (error) {
     throw new NexusError(

@@ -155,9 +155,54 @@ const backends: CommandSpec = {
   subcommands: [backendsList, backendsAdd, backendsRemove],
 };
 
+const MODEL_POSITIONAL = {
+  name: "model",
+  description: "Model id or alias (see nexus models)",
+  required: true,
+} as const;
+
+const modelsLoad: CommandSpec = {
+  name: "load",
+  summary: "Load a model into memory on a backend that can (Ollama, LM Studio, llama.cpp router)",
+  description:
+    `Load a model so its first request is fast; by default on the best backend serving it, unless it is warm somewhere already. ${ADMIN_NOTE}`,
+  positionals: [MODEL_POSITIONAL],
+  options: {
+    url: URL_OPTION,
+    backend: { type: "string", short: "b", value: "NAME", description: "Load it on this backend" },
+    "keep-alive": {
+      type: "string",
+      value: "DURATION",
+      description: 'How long Ollama keeps it loaded ("30m", "1h", -1 = for ever)',
+    },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus models load llama3:8b", "nexus models load qwen2.5-coder:7b --backend gpu"],
+  load: async () => (await import("./models-lifecycle.ts")).modelsLoadCommand,
+};
+
+const modelsUnload: CommandSpec = {
+  name: "unload",
+  summary: "Unload a model to free memory (every backend holding it, or one)",
+  description: `Unload a model from the backends holding it. ${ADMIN_NOTE}`,
+  positionals: [MODEL_POSITIONAL],
+  options: {
+    url: URL_OPTION,
+    backend: {
+      type: "string",
+      short: "b",
+      value: "NAME",
+      description: "Only on this backend",
+    },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus models unload llama3:70b"],
+  load: async () => (await import("./models-lifecycle.ts")).modelsUnloadCommand,
+};
+
 const models: CommandSpec = {
   name: "models",
-  summary: "List the models a running server can route to",
+  summary: "List the models a running server can route to (or load/unload one)",
   options: {
     url: URL_OPTION,
     json: JSON_OPTION,
@@ -167,7 +212,9 @@ const models: CommandSpec = {
       value: "NAME",
       description: "Only models of this backend",
     },
+    loaded: { type: "boolean", description: "Only models loaded in memory somewhere" },
   },
+  subcommands: [modelsLoad, modelsUnload],
   load: async () => (await import("./models.ts")).modelsCommand,
 };
 

@@ -123,6 +123,18 @@ const queueSchema = z.strictObject({
   spillover_after_ms: z.int().min(0).default(2000),
 });
 
+/** `HH:MM`, 24-hour local time. */
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const preloadSchema = z.strictObject({
+  model: z.string().min(1),
+  backend: z.string().min(1).optional(),
+  at: z.string().regex(TIME_OF_DAY, 'must be a local time "HH:MM", e.g. "07:30"').optional(),
+  on_start: z.boolean().default(false),
+}).refine((entry) => entry.at !== undefined || entry.on_start, {
+  message: 'needs at = "HH:MM" (daily), on_start = true, or both',
+});
+
 const loggingSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default("info"),
   format: z.enum(LOG_FORMATS).default("pretty"),
@@ -135,6 +147,7 @@ export const configSchema = z.strictObject({
   routing: routingSchema.prefault({}),
   queue: queueSchema.prefault({}),
   backends: z.array(backendSchema).default([]),
+  preload: z.array(preloadSchema).default([]),
   logging: loggingSchema.prefault({}),
 }).transform((config) => ({
   ...config,

@@ -119,7 +119,13 @@ export interface Endpoint {
   readonly dialect: Dialect;
   /** The request as the router needs it, or why it is invalid. */
   parse(body: Record<string, unknown>, text: string): ParsedRequest | Failure;
-  /** How to call `target` for `request`. */
+  /**
+   * Why `target` cannot take `request` at all (a translation that cannot carry one of its
+   * fields); undefined when it can. A refused candidate is skipped without an attempt, and the
+   * client hears the refusal only when no other candidate answered.
+   */
+  refusal?(request: ParsedRequest, target: PlanTarget): Failure | undefined;
+  /** How to call `target` for `request` (one not refused). */
   plan(request: ParsedRequest, target: PlanTarget): UpstreamPlan;
 }
 

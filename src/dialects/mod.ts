@@ -27,6 +27,13 @@ export { openaiDialect, openaiErrorBody } from "./openai/dialect.ts";
 export { chatEndpoint } from "./openai/chat.ts";
 export { embeddingsEndpoint } from "./openai/embeddings.ts";
 export { completionsEndpoint } from "./openai/completions.ts";
+export {
+  createResponsesEndpoint,
+  RESPONSES_PATH,
+  responsesEndpoint,
+} from "./openai/responses/endpoint.ts";
+export { responsesDialect } from "./openai/responses/dialect.ts";
+export { countingIds, type IdSource, randomIds } from "./openai/responses/ids.ts";
 export { ollamaDialect, ollamaErrorBody } from "./ollama/dialect.ts";
 export { ollamaChatEndpoint } from "./ollama/chat.ts";
 export { ollamaGenerateEndpoint } from "./ollama/generate.ts";

@@ -178,6 +178,13 @@ export const FAILURES = {
     anthropic: "invalid_request_error",
     metric: undefined,
   },
+  /** The backend cannot do what was asked at all (load a model on vLLM …). */
+  not_supported: {
+    status: 409,
+    code: "not_supported",
+    anthropic: "invalid_request_error",
+    metric: undefined,
+  },
   internal: { status: 500, code: "internal_error", anthropic: "api_error", metric: undefined },
 } as const satisfies Record<string, FailureRow>;
 

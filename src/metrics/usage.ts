@@ -95,11 +95,10 @@ function lastIndexOfKey(bytes: Uint8Array, key: Uint8Array): number {
   return -1;
 }
 
-function countsOf(
-  { prompt_tokens, completion_tokens }: Record<string, unknown>,
-): TokenUsage | undefined {
-  const prompt = count(prompt_tokens);
-  const completion = count(completion_tokens);
+/** Chat names (`prompt_tokens`), or the Responses API's (`input_tokens`) of a passed-through answer. */
+function countsOf(usage: Record<string, unknown>): TokenUsage | undefined {
+  const prompt = count(usage.prompt_tokens ?? usage.input_tokens);
+  const completion = count(usage.completion_tokens ?? usage.output_tokens);
   return prompt === undefined && completion === undefined ? undefined : { prompt, completion };
 }
 

@@ -92,6 +92,8 @@ export class Forwarding {
   readonly #abort = new AbortController();
   readonly #tap = new ResponseTap();
   readonly #failures: AttemptFailure[] = [];
+  /** The first candidate the endpoint refused (its translation cannot carry the request). */
+  #endpointRefusal: Failure | undefined;
   readonly #done: Promise<StreamEnd>;
   #resolveDone!: (end: StreamEnd) => void;
   #requestTimer: TimerHandle | undefined;
@@ -113,7 +115,7 @@ export class Forwarding {
 
   async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
     this.#listen();
-    let remaining = distinctBackends(candidates);
+    let remaining = this.#acceptable(distinctBackends(candidates));
     while (remaining.length > 0 && this.#failures.length <= this.#deps.maxRetries) {
       const grant = await this.#admit(remaining);
       if (isFailure(grant)) return this.#refused(grant);
@@ -125,6 +127,20 @@ export class Forwarding {
       if (isFinal(result)) break;
     }
     return this.#failed(this.#failureOutcome());
+  }
+
+  /**
+   * The candidates the endpoint can plan for: one whose translation cannot carry the request is
+   * left out before it takes a slot, and its refusal kept for when nothing else answers.
+   */
+  #acceptable(candidates: RouteCandidate[]): RouteCandidate[] {
+    const { endpoint, parsed } = this.#request;
+    if (endpoint.refusal === undefined) return candidates;
+    return candidates.filter((candidate) => {
+      const refusal = endpoint.refusal!(parsed, candidate);
+      if (refusal !== undefined) this.#endpointRefusal ??= refusal;
+      return refusal === undefined;
+    });
   }
 
   /** A slot on one of `candidates`: at once, after a wait in the queue, or a refusal. */
@@ -228,6 +244,10 @@ export class Forwarding {
       ? "failover"
       : "capability-match";
     if (!(commit.body instanceof ReadableStream)) this.#finish("complete");
+    if (candidate.loaded === false && commit.status < 400) {
+      // The server loaded the model to answer: it is warm there now, and a cold start was timed.
+      this.#deps.registry.noteLoaded(candidate.backend, candidate.model, commit.ttfbMs);
+    }
     return {
       commit,
       candidate,
@@ -286,6 +306,7 @@ export class Forwarding {
       );
     }
     if (failures.length === 0) {
+      if (this.#endpointRefusal !== undefined) return failed(this.#endpointRefusal);
       return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
     }
     const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";

@@ -10,6 +10,7 @@
  */
 export {
   type BackendChanges,
+  DEFAULT_LOAD_MS,
   type FleetCounts,
   LATENCY_EMA_ALPHA,
   Registry,

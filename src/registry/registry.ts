@@ -17,6 +17,10 @@ import type {
 
 /** Weight of the newest sample in the latency moving average (REFERENCE.md A2). */
 export const LATENCY_EMA_ALPHA = 0.2;
+/** Weight of the newest cold start in a model's load-time average. */
+const LOAD_EMA_ALPHA = 0.3;
+/** A model's load time before any cold start was seen (a 7–14B model from disk, roughly). */
+export const DEFAULT_LOAD_MS = 20_000;
 
 export type RegistryEvent =
   | { readonly kind: "added"; readonly backend: Backend }
@@ -76,6 +80,7 @@ export class Registry {
       models: initial.models ?? [],
       pending: 0,
       slots: undefined,
+      load_ms: new Map(),
       requests: 0,
       errors: 0,
       latency_ms: undefined,
@@ -220,6 +225,39 @@ export class Registry {
   recordFailure(backend: Backend, message: string): void {
     backend.errors++;
     backend.last_error = message;
+  }
+
+  /**
+   * The model was just served by `backend`: it is loaded there now (servers load on demand).
+   * After a cold start its time to first byte is a sample of how long loading takes there.
+   */
+  noteLoaded(backend: Backend, model: string, coldStartMs?: number): void {
+    if (coldStartMs !== undefined) {
+      const previous = backend.load_ms.get(model);
+      backend.load_ms.set(
+        model,
+        previous === undefined ? coldStartMs : previous + LOAD_EMA_ALPHA * (coldStartMs - previous),
+      );
+    }
+    const index = backend.models.findIndex((info) => info.id === model);
+    if (index < 0 || backend.models[index]!.loaded === true) return;
+    const models = [...backend.models];
+    models[index] = { ...models[index]!, loaded: true };
+    this.setModels(backend.name, models);
+  }
+
+  /** `model` was unloaded from `backend` (on request): the next request there starts cold. */
+  noteUnloaded(backend: Backend, model: string): void {
+    const index = backend.models.findIndex((info) => info.id === model);
+    if (index < 0 || backend.models[index]!.loaded === false) return;
+    const models = [...backend.models];
+    models[index] = { ...models[index]!, loaded: false };
+    this.setModels(backend.name, models);
+  }
+
+  /** How long loading `model` on `backend` takes: learned from cold starts, else the default. */
+  expectedLoadMs(backend: Backend, model: string): number {
+    return backend.load_ms.get(model) ?? DEFAULT_LOAD_MS;
   }
 
   /** Records how many requests the server says it runs at once (a probe learned it). */

@@ -98,6 +98,8 @@ export interface Backend extends BackendSpec {
   pending: number;
   /** Requests the server says it runs at once (llama.cpp `total_slots`), when it says. */
   slots: number | undefined;
+  /** Learned load time per model (ms): the first-byte time of cold starts, averaged. */
+  readonly load_ms: Map<string, number>;
   requests: number;
   errors: number;
   /** Exponential moving average of latency (time to first byte, and probes), ms. */

@@ -107,6 +107,11 @@ export class Router {
     return this.#resolved.get(model) ?? model;
   }
 
+  /** The model a name reaches: aliases, then Ollama's implicit `:latest` tag. */
+  resolveModel(name: string): string {
+    return resolveTag(this.#registry, this.#resolved.get(name) ?? name);
+  }
+
   aliasNames(): string[] {
     return [...this.#resolved.keys()];
   }

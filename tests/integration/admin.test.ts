@@ -67,6 +67,8 @@ describe("GET /v1/backends", () => {
         source: "static",
         priority: 10,
         pending: 0,
+        slots: null,
+        slots_in_use: 0,
         requests: 0,
         errors: 0,
         latency_ms: null,

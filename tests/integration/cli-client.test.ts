@@ -34,9 +34,15 @@ describe("nexus backends list", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+URL\s+TYPE\s+STATUS\s+MODELS\s+LATENCY\s+SOURCE\s+ERROR$/);
-    expect(lines[1]).toMatch(/^gpu\s+http:\/\/127\.0\.0\.1:1\s+ollama\s+healthy\s+2\s+-\s+static$/);
-    expect(lines[2]).toMatch(/^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+1\s+-\s+static$/);
+    expect(lines[0]).toMatch(
+      /^NAME\s+URL\s+TYPE\s+STATUS\s+MODELS\s+SLOTS\s+LATENCY\s+SOURCE\s+ERROR$/,
+    );
+    expect(lines[1]).toMatch(
+      /^gpu\s+http:\/\/127\.0\.0\.1:1\s+ollama\s+healthy\s+2\s+0\s+-\s+static$/,
+    );
+    expect(lines[2]).toMatch(
+      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+1\s+0\s+-\s+static$/,
+    );
   });
 
   test("the ERROR column shows why an unhealthy backend failed its probe", async () => {
@@ -45,7 +51,7 @@ describe("nexus backends list", () => {
     expect(cpu.last_error).toBe("connection refused");
     const { stdout } = await cli(["backends", "list"]);
     expect(stdout.split("\n")[2]).toMatch(
-      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+\d+\s+-\s+static\s+connection refused$/,
+      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+\d+\s+0\s+-\s+static\s+connection refused$/,
     );
   });
 
@@ -138,11 +144,11 @@ describe("nexus models", () => {
     const { code, stdout } = await cli(["models"]);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+CONTEXT\s+CAPABILITIES$/);
+    expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+LOADED ON\s+CONTEXT\s+CAPABILITIES$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ["gpt-4 -> llama3:8b", "gpu", "8192", "tools,json_mode"],
-      ["llama3:8b", "gpu", "8192", "tools,json_mode"],
-      ["llava:7b", "gpu", "4096", "vision"],
+      ["gpt-4 -> llama3:8b", "gpu", "-", "8192", "tools,json_mode"],
+      ["llama3:8b", "gpu", "-", "8192", "tools,json_mode"],
+      ["llava:7b", "gpu", "-", "4096", "vision"],
     ]);
   });
 

@@ -133,6 +133,17 @@ describe("an OpenAI chat to an Ollama backend", () => {
     expect(ollama.mock.requests.length).toBe(before);
   });
 
+  test("CJK text that characters ÷ 4 would let through is refused too, nothing sent", async () => {
+    const before = ollama.mock.requests.length;
+    const error = await client.chat.completions.create({
+      model: "tiny:1b",
+      messages: [{ role: "user", content: "天".repeat(12000) }],
+    }).catch((e) => e);
+    expect(error.status).toBe(400);
+    expect(error.code).toBe("context_length_exceeded");
+    expect(ollama.mock.requests.length).toBe(before);
+  });
+
   test("a reply that cannot fit beside the prompt is shortened, the prompt kept whole", async () => {
     const messages = LONG.slice(0, 4);
     const prompt = fitContext(messages, Number.MAX_SAFE_INTEGER).tokens;

@@ -46,7 +46,7 @@ export function readChatRequest(body: unknown): ChatRequest | Response {
   if (!Array.isArray(messages)) {
     return badRequest("Missing required parameter: 'messages'.", "messages");
   }
-  // A model answers a tool result in words: the first tool is called only on a fresh question.
+  // A model that has just been given a tool's result answers it rather than calling again.
   const answered = (messages.at(-1) as { role?: unknown } | null)?.role === "tool";
   const firstTool = Array.isArray(tools) && tools.length > 0 && !answered
     ? (tools[0] as { function?: { name?: unknown } } | null)?.function?.name

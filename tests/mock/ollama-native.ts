@@ -11,7 +11,9 @@ import { splitText, TOOL_ARGUMENTS } from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type Route } from "./context.ts";
 import { describeModel } from "./catalog.ts";
 import { fimReply } from "./completions.ts";
-import { json } from "./http.ts";
+import { abandoned, json } from "./http.ts";
+import { ollamaGenerate } from "./lifecycle.ts";
+import { loadModel } from "./memory.ts";
 import { fitContext, requestedContext } from "./ollama-context.ts";
 import { streamBody } from "./sse.ts";
 
@@ -73,7 +75,7 @@ function answer(
   return streamBody(steps, exchange, { headers: NDJSON_HEADERS, cut: exchange.cut });
 }
 
-const chat: Route = (exchange) => {
+const chat: Route = async (exchange) => {
   const body = bodyObject(exchange.rec.body) ?? {};
   if (!findModel(exchange.settings, body.model)) return notFound(body.model);
   const messages = Array.isArray(body.messages) ? body.messages : [];
@@ -86,6 +88,7 @@ const chat: Route = (exchange) => {
       done: true,
     });
   }
+  if (!(await loadModel(exchange, String(body.model)))) return abandoned();
   const fitted = fitContext(messages, requestedContext(body));
   const tools = Array.isArray(body.tools) ? body.tools : [];
   const last = messages[messages.length - 1] as { role?: unknown };
@@ -96,20 +99,14 @@ const chat: Route = (exchange) => {
   return answer(exchange, body, "chat", fitted.tokens, tool);
 };
 
-const generate: Route = (exchange) => {
+const generate: Route = async (exchange) => {
   const body = bodyObject(exchange.rec.body) ?? {};
   const model = findModel(exchange.settings, body.model);
   if (!model) return notFound(body.model);
   const prompt = typeof body.prompt === "string" ? body.prompt : "";
-  if (prompt === "") {
-    return json({
-      model: body.model,
-      created_at: new Date().toISOString(),
-      response: "",
-      done: true,
-      done_reason: isUnload(body) ? "unload" : "load",
-    });
-  }
+  // The load/unload form: loads (or unloads) and records it (lifecycle.ts).
+  if (prompt === "") return ollamaGenerate(exchange);
+  if (!(await loadModel(exchange, model.id))) return abandoned();
   if (typeof body.suffix === "string" && body.suffix !== "") {
     if (!describeModel(model).capabilities.includes("insert")) {
       return json({ error: `registry.ollama.ai/library/${model.id} does not support insert` }, 400);

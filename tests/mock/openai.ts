@@ -5,6 +5,7 @@
  */
 import { listModels } from "./catalog.ts";
 import { completionsRoutes } from "./completions.ts";
+import { loadModel } from "./memory.ts";
 import { completionBody, newReplyMeta, readChatRequest, streamSteps } from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
 import { abandoned, badRequest, json, jsonText, modelNotFound } from "./http.ts";
@@ -35,6 +36,7 @@ const chat: Route = async (exchange) => {
   const cut = settings.flavor === "ollama" ? ollamaCut(exchange.rec.body) : undefined;
   const request = cut === undefined ? read : { ...read, promptTokens: cut };
   if (!knowsModel(settings, request.model)) return modelNotFound(settings.flavor, request.model);
+  if (!(await loadModel(exchange, request.model))) return abandoned();
   const meta = newReplyMeta(FINGERPRINTS[settings.flavor]);
   if (request.stream) {
     const steps = streamSteps(request, meta, settings.text, settings);

@@ -18,6 +18,7 @@
  * @module
  */
 import { systemClock } from "../../lib/clock.ts";
+import { type Failure, failure } from "../../lib/failures.ts";
 import type { ModelInfo } from "../../registry/mod.ts";
 import type { ParsedRequest, PlanTarget, UpstreamPlan } from "../contract.ts";
 import type { Body } from "../fields.ts";
@@ -63,6 +64,28 @@ export function ollamaContextPlan(
       includeUsage: options?.include_usage === true,
     }, target.backend.name),
   };
+}
+
+/**
+ * A prompt longer than the model's own maximum by this stricter estimate (CJK text the router's
+ * characters ÷ 4 let through): 400 `context_length_exceeded`, unless another candidate answers.
+ */
+export function ollamaContextRefusal(
+  request: ParsedRequest,
+  target: PlanTarget,
+): Failure | undefined {
+  const maximum = modelInfo(target)?.context_length;
+  if (maximum === undefined) return undefined;
+  // A token per character at most (images aside): most requests stop here.
+  if (!request.requirements.vision && request.text.length <= maximum) return undefined;
+  const prompt = promptTokens(request.body);
+  if (prompt <= maximum) return undefined;
+  return failure(
+    "context_length_exceeded",
+    `The prompt (about ${prompt} tokens) is longer than the context of model "${target.model}" ` +
+      `on backend ${target.backend.name} (${maximum} tokens)`,
+    { param: "messages" },
+  );
 }
 
 /** `num_ctx` for `prompt + budget` tokens, and `num_predict` when the model cannot hold both. */

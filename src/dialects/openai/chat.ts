@@ -10,7 +10,7 @@ import { isFailure } from "../../lib/failures.ts";
 import { requirementsOf } from "../../routing/mod.ts";
 import type { Endpoint } from "../contract.ts";
 import { invalid, missing, readModel, readStream, withModel } from "../fields.ts";
-import { ollamaContextPlan } from "../ollama/context.ts";
+import { ollamaContextPlan, ollamaContextRefusal } from "../ollama/context.ts";
 import { openaiDialect } from "./dialect.ts";
 
 export const CHAT_PATH = "/v1/chat/completions";
@@ -26,6 +26,9 @@ export const chatEndpoint: Endpoint = {
     const stream = readStream(body);
     if (isFailure(stream)) return stream;
     return { model, stream, requirements: requirementsOf(body), body, text };
+  },
+  refusal(request, target) {
+    return target.backend.type === "ollama" ? ollamaContextRefusal(request, target) : undefined;
   },
   plan(request, target) {
     if (target.backend.type === "ollama") {

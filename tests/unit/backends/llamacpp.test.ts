@@ -31,6 +31,8 @@ describe("llamacpp adapter probe()", () => {
         // n_ctx (what the server was started with), not meta.n_ctx_train (131072).
         context_length: 4096,
         capabilities: { vision: false },
+        // Its one model is loaded at start-up.
+        loaded: true,
       }],
     });
   });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import {
   contextSizing,
   ollamaContextPlan,
+  ollamaContextRefusal,
   promptTokens,
   textTokens,
 } from "../../../src/dialects/ollama/context.ts";
@@ -98,5 +99,15 @@ describe("ollamaContextPlan()", () => {
       }],
     });
     expect(ollamaContextPlan(request, target())).toBeUndefined();
+  });
+});
+
+describe("ollamaContextRefusal()", () => {
+  test("refuses only a prompt longer than the model's own maximum", () => {
+    const long = parsed({ model: "m", messages: [{ role: "user", content: "天".repeat(9000) }] });
+    const failure = ollamaContextRefusal(long, target({ context_length: 8192 }));
+    expect(failure?.kind).toBe("context_length_exceeded");
+    expect(ollamaContextRefusal(long, target({ context_length: 32768 }))).toBeUndefined();
+    expect(ollamaContextRefusal(long, target())).toBeUndefined();
   });
 });

@@ -69,6 +69,17 @@ describe("usageOf()", () => {
   });
 });
 
+describe("usage of a passed-through Responses answer", () => {
+  test("reads input and output tokens from response.completed", () => {
+    const tail = 'event: response.completed\ndata: {"type":"response.completed","response":' +
+      '{"status":"completed","usage":{"input_tokens":21,"output_tokens":5,"total_tokens":26},' +
+      '"tools":[]}}\n\n';
+    expect(findUsage(bytes(tail))).toEqual({ prompt: 21, completion: 5 });
+    expect(usageOf({ usage: { input_tokens: 3, output_tokens: 4 } }))
+      .toEqual({ prompt: 3, completion: 4 });
+  });
+});
+
 describe("Ollama's eval counts", () => {
   test("the last line of a native stream", () => {
     const tail = '{"message":{"content":"eval_count"},"done":false}\n' +
