@@ -31,6 +31,8 @@ import {
   type LifecycleRouteDeps,
 } from "./lifecycle.ts";
 import { handleModels } from "./models.ts";
+import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
+import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
 
 export interface AppDeps {
@@ -67,6 +69,8 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/v1\/models\/.+\/(load|unload)$/, ["POST"]],
   [/^\/models$/, ["GET"]],
   [/^\/models\/(load|unload)$/, ["POST"]],
+  ...OLLAMA_PATHS,
+  ...MANAGEMENT_PATHS,
 ];
 const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
   [/^\/metrics$/, ["GET"]],
@@ -108,6 +112,13 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
   if (deps.lifecycle) mountLifecycle(app, { ...deps.admin, ...deps, lifecycle: deps.lifecycle });
+  mountOllama(app, {
+    registry: deps.registry,
+    router: deps.router,
+    startedAt: deps.startedAt,
+    fetch: deps.exchange.proxy.fetch,
+    apiKeyFor: deps.exchange.proxy.apiKeyFor,
+  }, cors);
   if (deps.observability) {
     app.get("/metrics", stamped(deps.observability.metrics));
     app.get("/v1/stats", stamped(deps.observability.stats));
@@ -117,9 +128,12 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => {
     const path = c.req.path;
     const known = knownPaths.find(([pattern]) => pattern.test(path));
-    // A front door answers a wrong method in its own dialect (Anthropic clients parse theirs).
+    // A front door answers a wrong method in its own dialect (Anthropic clients parse theirs);
+    // anything under /api/ is Ollama's ground.
     const dialect = FRONT_DOORS.find(([door]) => door === path)?.[1].dialect;
-    const response = known
+    const response = path.startsWith("/api/")
+      ? ollamaUnknown(c.req.method, path, known?.[1])
+      : known
       ? methodNotAllowed(c.req.method, path, known[1], dialect)
       : notFound(c.req.method, path);
     return stampRequestId(c.req.raw, response);
@@ -142,6 +156,16 @@ function mountLifecycle(app: Hono, deps: LifecycleRouteDeps): void {
   app.get("/models", stamped(handleRouterModels(deps.registry)));
   app.post("/models/load", stamped(handleRouterChange(deps, "load")));
   app.post("/models/unload", stamped(handleRouterChange(deps, "unload")));
+}
+
+/** Ollama's paths answer in Ollama's envelope, their 404 and 405 included. */
+function ollamaUnknown(method: string, path: string, allowed?: readonly string[]): Response {
+  if (allowed === undefined) return ollamaError("not_found", `Unknown path: ${method} ${path}`);
+  return ollamaError(
+    "method_not_allowed",
+    `Method ${method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
+    { allow: allowed.join(", ") },
+  );
 }
 
 function stamped(handler: RouteHandler): RouteHandler {

@@ -10,6 +10,10 @@ import {
   embeddingsEndpoint,
   type Endpoint,
   messagesEndpoint,
+  ollamaChatEndpoint,
+  ollamaEmbeddingsEndpoint,
+  ollamaEmbedEndpoint,
+  ollamaGenerateEndpoint,
   responsesEndpoint,
 } from "../dialects/mod.ts";
 
@@ -20,4 +24,8 @@ export const FRONT_DOORS: ReadonlyArray<readonly [path: string, endpoint: Endpoi
   ["/v1/responses", responsesEndpoint],
   ["/v1/messages", messagesEndpoint],
   ["/v1/messages/count_tokens", countTokensEndpoint],
+  ["/api/chat", ollamaChatEndpoint],
+  ["/api/generate", ollamaGenerateEndpoint],
+  ["/api/embed", ollamaEmbedEndpoint],
+  ["/api/embeddings", ollamaEmbeddingsEndpoint],
 ];

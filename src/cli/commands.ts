@@ -32,6 +32,13 @@ const serve: CommandSpec = {
       description: "Port to listen on (env NEXUS_PORT; default 8000)",
       integer: { min: 0, max: 65535 },
     },
+    "ollama-port": {
+      type: "string",
+      value: "PORT",
+      description:
+        "Also serve the Ollama API on this port, e.g. 11434 (env NEXUS_OLLAMA_PORT; default off)",
+      integer: { min: 0, max: 65535 },
+    },
     host: {
       type: "string",
       short: "H",
@@ -58,6 +65,7 @@ const serve: CommandSpec = {
     "nexus serve",
     "nexus serve -c /etc/nexus/nexus.toml",
     "nexus serve -p 9000 --no-discovery",
+    "nexus serve --ollama-port 11434",
   ],
   load: async () => (await import("./serve.ts")).serveCommand,
 };

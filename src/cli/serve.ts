@@ -8,7 +8,14 @@ import { withDeadline } from "../lib/async.ts";
 import { socketOptionsFromEnv } from "../discovery/mod.ts";
 import { systemClock } from "../lib/clock.ts";
 import { Logger } from "../lib/logger.ts";
-import type { Runtime, SignalName } from "../runtime/mod.ts";
+import { NexusError } from "../lib/errors.ts";
+import {
+  type FetchHandler,
+  type Runtime,
+  ServeError,
+  type ServerHandle,
+  type SignalName,
+} from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
 import { createGateway } from "../gateway.ts";
 import { bindLabel, isWildcard, noBackendsHint, reachableHost } from "./serve-hints.ts";
@@ -48,6 +55,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     hostname: config.server.host,
     port: config.server.port,
   });
+  const ollamaServer = await serveOllamaPort(runtime, gateway.fetch, config.server, server);
   // The first health round runs while the server already answers: /health is up at once, and
   // each backend becomes routable as soon as its own probe succeeds.
   void gateway.start();
@@ -58,6 +66,11 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   logger.info("Nexus listening", {
     address,
     bind: isWildcard(server.hostname) ? bindLabel(server.hostname, server.port) : undefined,
+    ollama: ollamaServer
+      ? `http://${
+        reachableHost(ollamaServer.hostname, runtime.networkAddresses())
+      }:${ollamaServer.port}`
+      : undefined,
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`,
     config: path ?? "defaults (no nexus.toml)",
@@ -81,11 +94,42 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   const drained = await gateway.drain(timeoutSeconds * 1000);
   if (!drained) logger.warn("Shutdown deadline passed; ended the requests still running");
   // A finished request may still have bytes on their way out: close gently first, then force.
-  if (!(await withDeadline(server.stop(false), 1000, systemClock))) await server.stop(true);
+  const servers = ollamaServer ? [server, ollamaServer] : [server];
+  await Promise.all(servers.map(async (listener) => {
+    if (!(await withDeadline(listener.stop(false), 1000, systemClock))) await listener.stop(true);
+  }));
   signals.remove();
   logger.info("Stopped");
   return 0;
 };
+
+/**
+ * `[server] ollama_port`: the same app on Ollama's port, so clients set up for
+ * `http://host:11434` need no change. A port already taken ends the start with a line naming it
+ * and the usual culprit (Ollama itself still running there); the main listener is closed first.
+ */
+async function serveOllamaPort(
+  runtime: Runtime,
+  fetch: FetchHandler,
+  settings: { readonly host: string; readonly ollama_port?: number | undefined },
+  main: ServerHandle,
+): Promise<ServerHandle | undefined> {
+  if (settings.ollama_port === undefined) return undefined;
+  try {
+    return await runtime.serve(fetch, { hostname: settings.host, port: settings.ollama_port });
+  } catch (error) {
+    await main.stop(true);
+    if (!(error instanceof ServeError)) throw error;
+    throw new NexusError(
+      "E_OLLAMA_PORT",
+      `${error.message} ([server] ollama_port = ${settings.ollama_port}). ` +
+        `Is Ollama itself still running on port ${settings.ollama_port}? Stop it ` +
+        `(systemctl stop ollama) or move it (OLLAMA_HOST=127.0.0.1:11435) and add it as a ` +
+        `backend, or choose another port with --ollama-port.`,
+      { cause: error },
+    );
+  }
+}
 
 /**
  * One set of listeners for the whole run: the first signal resolves (drain), any later one

@@ -41,6 +41,8 @@ const positiveInt = z.int().min(1);
 const serverSchema = z.strictObject({
   host: z.string().min(1).default("0.0.0.0"),
   port: port.default(8000),
+  /** A second listener serving the Ollama API at its root (and /v1), e.g. 11434; unset = none. */
+  ollama_port: port.optional(),
   max_body_bytes: positiveInt.default(10 * 1024 * 1024),
   admin_token: z.string().min(1).optional(),
   request_timeout_seconds: seconds.default(300),

@@ -12,6 +12,8 @@ export const FULL_TEMPLATE = `# Nexus configuration.
 [server]
 host = "0.0.0.0"                  # NEXUS_HOST, --host
 port = 8000                       # NEXUS_PORT, --port
+# ollama_port = 11434             # also serve the Ollama API here (NEXUS_OLLAMA_PORT,
+                                  # --ollama-port): clients set up for Ollama need no change
 max_body_bytes = 10485760         # requests above this get 413 (10 MiB)
 request_timeout_seconds = 300     # whole request, stream included
 body_timeout_seconds = 30         # receiving the request body (a slower upload gets 408)

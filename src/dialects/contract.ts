@@ -69,6 +69,11 @@ export interface PlanTarget {
 export interface UpstreamPlan {
   /** Appended to the backend's base URL, e.g. `/v1/chat/completions`. */
   readonly path: string;
+  /**
+   * `POST` unless said otherwise; a `GET` (sent without a body) answers a request that needs no
+   * inference from a server that cannot do what it asks (Ollama's load/unload form).
+   */
+  readonly method?: "GET";
   readonly body: string;
   /** Whether the upstream answer is a stream. */
   readonly stream: boolean;

@@ -41,3 +41,15 @@ export {
   createMessagesEndpoint,
   messagesEndpoint,
 } from "./anthropic/mod.ts";
+export { ollamaDialect, ollamaErrorBody } from "./ollama/dialect.ts";
+export { ollamaChatEndpoint } from "./ollama/chat.ts";
+export { ollamaGenerateEndpoint } from "./ollama/generate.ts";
+export { ollamaEmbeddingsEndpoint, ollamaEmbedEndpoint } from "./ollama/embed.ts";
+export {
+  FAR_FUTURE,
+  psEntries,
+  type PsEntry,
+  synthesizedShow,
+  tagEntries,
+  type TagEntry,
+} from "./ollama/listing.ts";

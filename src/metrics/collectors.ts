@@ -166,7 +166,7 @@ export function createPromRegistry(
   });
   new Counter({
     name: "nexus_tokens_total",
-    help: "Prompt and completion tokens reported by backends in usage.",
+    help: "Prompt and completion tokens reported by backends (OpenAI usage, Ollama eval counts).",
     labelNames: ["model", "backend", "type"],
     registers,
     collect() {
@@ -181,7 +181,7 @@ export function createPromRegistry(
   new Counter({
     name: "nexus_stream_chunks_total",
     help:
-      "SSE events (chat.completion.chunk objects, data: [DONE] included) relayed to clients in streamed responses.",
+      "Stream events relayed to clients: SSE events (data: [DONE] included), or the lines of an Ollama NDJSON stream.",
     labelNames: ["model", "backend"],
     registers,
     collect() {

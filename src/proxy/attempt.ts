@@ -86,9 +86,9 @@ export class Attempt {
   async #send(): Promise<Response> {
     const { backend, plan, headers } = this.#spec;
     const upstream = await this.#deps.fetch(backend.url + plan.path, {
-      method: "POST",
+      method: plan.method ?? "POST",
       headers,
-      body: plan.body,
+      ...(plan.method === undefined ? { body: plan.body } : {}),
       signal: this.#controller.signal,
     });
     this.#headersArrived = true;
@@ -168,6 +168,7 @@ export class Attempt {
     const ttfbMs = clock.monotonic() - this.#startedAt;
     registry.recordLatency(this.#spec.backend, ttfbMs);
     const translator = this.#spec.plan.translation?.stream();
+    this.#spec.tap.ndjson = this.#spec.plan.upstream === "ollama";
     return {
       ok: true,
       backend: this.#spec.backend,

@@ -61,14 +61,21 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
     this.#begin(controller, this.#options.start);
   }
 
+  /**
+   * Reads until there is something to send: a translated chunk may yield nothing (a tool call's
+   * argument pieces are sent whole later), and a pull that enqueues nothing is not called again
+   * by a spec-following runtime (Deno), which would stall the stream.
+   */
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     try {
-      const result = await this.#reader!.read();
-      if (result.done) return this.#complete(controller);
-      this.#lastChunkAt = this.#options.clock.monotonic();
-      this.#options.tap?.push(result.value);
-      const out = this.#options.delivery.chunk(result.value);
-      if (out !== undefined) controller.enqueue(out);
+      for (;;) {
+        const result = await this.#reader!.read();
+        if (result.done) return this.#complete(controller);
+        this.#lastChunkAt = this.#options.clock.monotonic();
+        this.#options.tap?.push(result.value);
+        const out = this.#options.delivery.chunk(result.value);
+        if (out !== undefined) return controller.enqueue(out);
+      }
     } catch (error) {
       if (!this.#ended) this.#fail(controller, error);
     }

@@ -28,4 +28,5 @@ export type {
   ModelCapabilities,
   ModelInfo,
   ModelServing,
+  NativeModelFacts,
 } from "./types.ts";

@@ -31,6 +31,31 @@ export interface ModelInfo {
   /** Content digest (Ollama), so per-model details are re-fetched only when the model changes. */
   readonly digest?: string;
   readonly owned_by?: string;
+  /**
+   * The context a request gets when it does not ask for one (Ollama: what the loaded model runs
+   * with, else the Modelfile's `num_ctx`); at most `context_length`, the model's own maximum.
+   */
+  readonly default_context?: number;
+  /** What the server itself says about the model, for Ollama-shaped listings (/api/tags, /api/ps). */
+  readonly native?: NativeModelFacts;
+}
+
+/** Listing facts as Ollama reports them; other servers fill what they know. */
+export interface NativeModelFacts {
+  /** Bytes on disk. */
+  readonly size?: number;
+  /** RFC 3339. */
+  readonly modified_at?: string;
+  readonly format?: string;
+  readonly family?: string;
+  readonly families?: readonly string[];
+  readonly parameter_size?: string;
+  readonly quantization_level?: string;
+  /** The Modelfile's `num_ctx` (Ollama `/api/show` parameters). */
+  readonly num_ctx?: number;
+  /** Loaded models: bytes in GPU memory, and when the server unloads it (RFC 3339). */
+  readonly size_vram?: number;
+  readonly expires_at?: string;
 }
 
 /** What is fixed about a backend: where it is and how it was configured or found. */

@@ -22,7 +22,7 @@ import { applyFault, truncateJson } from "./faults.ts";
 import { abandoned, notFound, now, unauthorized } from "./http.ts";
 import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
-import { llamacppRouterRoutes, lmstudioLifecycleRoutes, ollamaGenerate } from "./lifecycle.ts";
+import { llamacppRouterRoutes, lmstudioLifecycleRoutes } from "./lifecycle.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
 import { RESPONSES_PATH, responsesRoutes } from "./responses.ts";
 import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
@@ -48,12 +48,15 @@ export type {
 export { DEFAULT_REPLY } from "./chat.ts";
 
 const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
-  ollama: { ...ollamaRoutes, "POST /api/generate": ollamaGenerate },
+  ollama: ollamaRoutes,
   vllm: vllmRoutes,
   llamacpp: llamacppRoutes,
   lmstudio: { ...lmstudioRoutes, ...lmstudioLifecycleRoutes },
   openai: {},
 };
+
+/** Ollama's native routes that stream unless told not to. */
+const NDJSON_STREAMS = new Set(["/api/chat", "/api/generate"]);
 
 function routesFor(settings: MockSettings): Map<string, Route> {
   const anthropic = settings.anthropic ? anthropicRoutes : {};
@@ -143,9 +146,11 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     if (fault.respond) return fault.respond;
     const route = routes.get(`${rec.method} ${rec.path}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
+    const stream = (rec.body as { stream?: unknown } | undefined)?.stream;
     const streamed =
-      (rec.path === CHAT_PATH || rec.path === RESPONSES_PATH || rec.path === MESSAGES_PATH) &&
-      (rec.body as { stream?: unknown })?.stream === true;
+      ((rec.path === CHAT_PATH || rec.path === RESPONSES_PATH || rec.path === MESSAGES_PATH) &&
+        stream === true) ||
+      (NDJSON_STREAMS.has(rec.path) && settings.flavor === "ollama" && stream !== false);
     if (fault.malformed && streamed) {
       return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
     }

@@ -15,6 +15,7 @@ import {
 } from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
 import { abandoned, badRequest, json, jsonText, modelNotFound } from "./http.ts";
+import { fitContext, OLLAMA_DEFAULT_CONTEXT } from "./ollama-context.ts";
 import { streamBody } from "./sse.ts";
 import type { MockFlavor } from "./types.ts";
 
@@ -37,7 +38,13 @@ const chat: Route = async (exchange) => {
   const { settings } = exchange;
   const read = readChatRequest(exchange.rec.body);
   if (read instanceof Response) return read;
-  const request = withReasoning(read, exchange.rec.body, settings.flavor);
+  // Ollama's OpenAI endpoint takes no num_ctx: a long prompt is cut to the default context.
+  const cut = settings.flavor === "ollama" ? ollamaCut(exchange.rec.body) : undefined;
+  const request = withReasoning(
+    cut === undefined ? read : { ...read, promptTokens: cut },
+    exchange.rec.body,
+    settings.flavor,
+  );
   if (!knowsModel(settings, request.model)) return modelNotFound(settings.flavor, request.model);
   if (!(await loadModel(exchange, request.model))) return abandoned();
   const meta = newReplyMeta(FINGERPRINTS[settings.flavor]);
@@ -78,6 +85,12 @@ const embeddings: Route = async (exchange) => {
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });
 };
+
+/** The prompt tokens left after Ollama's cut, when it had to cut. */
+function ollamaCut(body: unknown): number | undefined {
+  const fitted = fitContext((body as { messages: unknown[] }).messages, OLLAMA_DEFAULT_CONTEXT);
+  return fitted.dropped > 0 ? fitted.tokens : undefined;
+}
 
 /** A small deterministic vector: enough to be parsed, cheap to send. */
 function vector(index: number): number[] {
