@@ -99,7 +99,7 @@ function CompletedRow(
         <button
           type="button"
           class="link"
-          aria-label={`Details of request ${c.id}`}
+          aria-label={`${clockTime(c.at)}: details of request ${c.id}`}
           onClick={(e) => {
             e.stopPropagation();
             onSelect(c);
