@@ -161,7 +161,7 @@ function options(spec: ChartSpec, width: number): uPlot.Options {
           return [now - 3600, now];
         },
       },
-      y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
     },
     axes: [axis, { ...axis, size: 48, label: spec.unit, labelSize: 14 }],
     series: [

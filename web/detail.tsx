@@ -18,7 +18,7 @@ export function Detail({ request: c, onClose }: { request: Completed; onClose: (
       .then((r) => r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`)))
       .then(setRoute, (error: Error) => setRoute(`Cannot explain the route: ${error.message}`));
   }, [c.model]);
-  const rate = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms);
+  const rate = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms, c.stream);
   return (
     <dialog ref={dialog} class="detail" aria-labelledby="detail-title" onClose={onClose}>
       <div class="section-head">

@@ -27,16 +27,20 @@ export function count(value: number | null | undefined): string {
   return String(value);
 }
 
-/** Output tokens per second of generation (after the first token), when both are known. */
+/**
+ * Output tokens per second: over the generation (first token to last) for a stream, over the
+ * whole answer otherwise (its first byte is its last).
+ */
 export function tokensPerSecond(
   tokensOut: number | null,
   durationMs: number,
   ttftMs: number | null,
+  stream: boolean,
 ): number | null {
   if (tokensOut === null || tokensOut === 0) return null;
   const generating = durationMs - (ttftMs ?? 0);
-  const seconds = (generating > 1 ? generating : durationMs) / 1000;
-  return seconds > 0 ? Math.round((tokensOut / seconds) * 10) / 10 : null;
+  const ms = stream && generating >= 50 ? generating : durationMs;
+  return ms > 0 ? Math.round((tokensOut / (ms / 1000)) * 10) / 10 : null;
 }
 
 export type StatusClass = "ok" | "warn" | "bad";

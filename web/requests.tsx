@@ -92,7 +92,7 @@ function CompletedRow(
   { request: c, onSelect }: { request: Completed; onSelect: (c: Completed) => void },
 ) {
   const tone = statusClass(c.status, c.error);
-  const rate = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms);
+  const rate = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms, c.stream);
   return (
     <tr data-request-id={c.id} onClick={() => onSelect(c)}>
       <td>
