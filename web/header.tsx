@@ -29,7 +29,7 @@ export function Header({ state }: { state: State }) {
           <strong>{healthy}</strong>/{backends.length} backends healthy
         </li>
         <li>
-          <strong>{models}</strong> models
+          <strong>{models}</strong> {models === 1 ? "model" : "models"}
         </li>
         <li>
           <strong>{state.inFlightCount}</strong> in flight
