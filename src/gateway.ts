@@ -20,6 +20,7 @@ import type { Logger } from "./lib/logger.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
+import { Dashboard } from "./ui/mod.ts";
 import type { ConnInfo, MulticastOptions, TcpProbeResult } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
 
@@ -58,6 +59,8 @@ export interface Gateway {
   readonly lifecycle: ModelLifecycle;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
+  /** The web dashboard (`[ui] enabled`). */
+  readonly dashboard: Dashboard | undefined;
   /** mDNS discovery, when enabled in the config and given a socket. */
   readonly discovery: Discovery | undefined;
   /** The fetch handler to serve: passes the peer address to the app. */
@@ -108,6 +111,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     startedAt,
     queueDepth: (priority) => admission.depth(priority),
+    onRecord: (event, record, end) => dashboard?.state.record(event, record, end),
   });
   const admission = new Admission({
     registry,
@@ -161,6 +165,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     timeoutMs: config.server.first_byte_timeout_seconds * 1000,
   });
   const preloader = new Preloader(config.preload, { lifecycle, clock, logger });
+  const dashboard = config.ui.enabled
+    ? new Dashboard({
+      registry,
+      router,
+      clock,
+      version: options.version ?? VERSION,
+      startedAt,
+      queueDepth: (priority) => admission.depth(priority),
+      routing: config.routing,
+      adminToken: config.server.admin_token,
+    })
+    : undefined;
   const app = createApp({
     version: options.version ?? VERSION,
     clock,
@@ -173,6 +189,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       maxBodyBytes: config.server.max_body_bytes,
       bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
       inflight,
+      ...(dashboard ? { watch: dashboard.live } : {}),
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
         admission,
@@ -201,8 +218,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     lifecycle,
     queueWaiting: () => admission.waiting,
     observability: { metrics: observability.metrics, stats: observability.stats },
+    ...(dashboard ? { ui: dashboard.routes } : {}),
   });
   const stopBackground = async () => {
+    dashboard?.close();
     health.stop();
     preloader.stop();
     features.stop();
@@ -217,6 +236,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     admission,
     lifecycle,
     observability,
+    dashboard,
     discovery,
     fetch: (request, conn) => app.fetch(request, conn),
     async start() {

@@ -54,6 +54,12 @@ export interface AppDeps {
   readonly corsOrigins?: "*" | readonly string[];
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
   readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
+  /** The dashboard (src/ui `Dashboard.routes`) when `[ui] enabled`. */
+  readonly ui?: {
+    readonly get: ReadonlyArray<readonly [path: string, handler: RouteHandler]>;
+    /** `GET /` for a browser; undefined lets the request through (API clients). */
+    readonly root: (c: Context) => Response | undefined;
+  };
 }
 
 type RouteHandler = (c: Context) => Response | Promise<Response>;
@@ -79,6 +85,8 @@ const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  // First, so a later `GET /` for API clients (another front door) answers only non-browsers.
+  if (deps.ui) mountUi(app, deps.ui);
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
   const exchange: ExchangeDeps = { ...deps.exchange, router: deps.router, clock: deps.clock };
   const cors = new Cors(deps.corsOrigins ?? []);
@@ -166,6 +174,12 @@ function ollamaUnknown(method: string, path: string, allowed?: readonly string[]
     `Method ${method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
     { allow: allowed.join(", ") },
   );
+}
+
+function mountUi(app: Hono, ui: NonNullable<AppDeps["ui"]>): void {
+  // Only `/` exactly, and only browsers: the redirect; everything else goes on to its route.
+  app.use("/", async (c, next) => ui.root(c) ?? await next());
+  for (const [path, handler] of ui.get) app.get(path, stamped(handler));
 }
 
 function stamped(handler: RouteHandler): RouteHandler {

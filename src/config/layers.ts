@@ -35,6 +35,7 @@ export const ENV_KEYS: ReadonlyArray<
   { name: "NEXUS_LOG_FORMAT", path: ["logging", "format"], kind: "string" },
   { name: "NEXUS_DISCOVERY", path: ["discovery", "enabled"], kind: "bool" },
   { name: "NEXUS_HEALTH_CHECK", path: ["health_check", "enabled"], kind: "bool" },
+  { name: "NEXUS_UI", path: ["ui", "enabled"], kind: "bool" },
 ];
 
 export function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {

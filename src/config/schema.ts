@@ -137,6 +137,11 @@ const preloadSchema = z.strictObject({
   message: 'needs at = "HH:MM" (daily), on_start = true, or both',
 });
 
+const uiSchema = z.strictObject({
+  /** The web dashboard at GET /ui and its events stream. */
+  enabled: z.boolean().default(true),
+});
+
 const loggingSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default("info"),
   format: z.enum(LOG_FORMATS).default("pretty"),
@@ -150,6 +155,7 @@ export const configSchema = z.strictObject({
   queue: queueSchema.prefault({}),
   backends: z.array(backendSchema).default([]),
   preload: z.array(preloadSchema).default([]),
+  ui: uiSchema.prefault({}),
   logging: loggingSchema.prefault({}),
 }).transform((config) => ({
   ...config,

@@ -63,6 +63,9 @@ max_size = 100                    # more waiting requests get 429 with Retry-Aft
 max_wait_seconds = 60             # a request waiting longer gets 503
 spillover_after_ms = 2000         # a warm backend's expected wait beyond which a cold one may load the model
 
+[ui]
+enabled = true                    # the web dashboard at /ui (fleet, models, live requests); NEXUS_UI
+
 [logging]
 level = "info"                    # error | warn | info | debug | trace; NEXUS_LOG_LEVEL, --log-level
 format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT

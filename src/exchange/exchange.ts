@@ -18,7 +18,7 @@ import type { RouteCandidate, Router } from "../routing/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
-import type { ExchangeEvent } from "./event.ts";
+import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
 import { HeldBody } from "./hold.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
@@ -37,6 +37,8 @@ export interface ExchangeDeps {
   readonly inflight: InFlight;
   /** Called once per request after the response is decided (logging, metrics). */
   readonly observe?: (event: ExchangeEvent) => void;
+  /** Told when a request starts and ends while a dashboard watches (src/ui). */
+  readonly watch?: ExchangeWatch;
 }
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
@@ -52,7 +54,8 @@ export function createExchangeHandler(
   };
 }
 
-class Exchange {
+/** One request on its way through the pipeline; a watcher reads it as a `LiveRequest`. */
+class Exchange implements LiveRequest {
   readonly #endpoint: Endpoint;
   readonly #deps: ExchangeDeps;
   readonly #request: Request;
@@ -62,6 +65,9 @@ class Exchange {
   #priority: Priority = "normal";
   /** Set while the request waits in the admission queue: how many are ahead of it. */
   #queuePosition: (() => number) | undefined;
+  #forwardingNow: Forwarding | undefined;
+  /** The response has been returned; a stream is still being delivered. */
+  #responded = false;
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
     this.#endpoint = endpoint;
@@ -69,6 +75,36 @@ class Exchange {
     this.#request = request;
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
+  }
+
+  get requestId(): string {
+    return this.#requestId;
+  }
+  get endpoint() {
+    return this.#endpoint.name;
+  }
+  get receivedAt(): number {
+    return this.#receivedAt;
+  }
+  get requestedModel(): string | undefined {
+    return this.#parsed?.model;
+  }
+  get stream(): boolean {
+    return this.#parsed?.stream ?? false;
+  }
+  get priority(): Priority {
+    return this.#priority;
+  }
+  get phase(): LivePhase {
+    if ((this.#queuePosition?.() ?? -1) >= 0) return "queued";
+    if (this.#responded) return "streaming";
+    return this.#forwardingNow?.current === undefined ? "received" : "sent";
+  }
+  get backend(): string | undefined {
+    return this.#forwardingNow?.current?.backend.name;
+  }
+  get servedModel(): string | undefined {
+    return this.#forwardingNow?.current?.model;
   }
 
   async run(): Promise<Response> {
@@ -82,14 +118,21 @@ class Exchange {
     }
     // Counted until the response is fully delivered (a stream: its last byte), for the drain.
     inflight.begin();
+    // A boolean read when no dashboard is open: nothing is allocated or called for it.
+    const watch = this.#deps.watch?.watching ? this.#deps.watch : undefined;
+    watch?.begin(this);
     let done: Promise<unknown> | undefined;
     try {
       const outcome = await this.#steps();
       if (outcome instanceof Response) return outcome;
       done = outcome.done;
+      this.#responded = true;
       return outcome.response;
     } finally {
-      const end = () => inflight.end();
+      const end = watch === undefined ? () => inflight.end() : () => {
+        inflight.end();
+        watch.end(this);
+      };
       if (done) done.then(end, end);
       else end();
     }
@@ -136,7 +179,7 @@ class Exchange {
 
   #forwarding(parsed: ParsedRequest): Forwarding {
     const request = this.#request;
-    return new Forwarding({
+    return this.#forwardingNow = new Forwarding({
       endpoint: this.#endpoint,
       parsed,
       clientHeaders: request.headers,

@@ -19,13 +19,14 @@ import type { Logger } from "../lib/logger.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import { createPromRegistry } from "./collectors.ts";
 import { handleMetrics, handleStats } from "./handlers.ts";
-import { createExchangeObserver } from "./observer.ts";
+import { createExchangeObserver, type RecordListener } from "./observer.ts";
 import { SeriesStore } from "./series.ts";
 import { buildStats, type Stats } from "./stats.ts";
 
 export { METRICS_CONTENT_TYPE } from "./collectors.ts";
 export { LabelCache, NONE, OTHER, sanitiseLabel } from "./labels.ts";
 export { recordRequest, type RequestRecord } from "./record.ts";
+export type { RecordListener } from "./observer.ts";
 export { ERROR_TYPES, type ErrorType, SeriesStore } from "./series.ts";
 export type { BackendStats, ModelStats, Stats } from "./stats.ts";
 export { findUsage, type TokenUsage, usageOf } from "./usage.ts";
@@ -38,6 +39,8 @@ export interface ObservabilityDeps {
   readonly logger: Logger;
   /** Wall-clock ms when the gateway started (uptime). */
   readonly startedAt: number;
+  /** Told of every finished request after it is recorded (the dashboard, src/ui). */
+  readonly onRecord?: RecordListener;
 }
 
 export interface Observability {
@@ -66,7 +69,12 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     startedAt: deps.startedAt,
   };
   return {
-    observeExchange: createExchangeObserver({ store, clock: deps.clock, logger: deps.logger }),
+    observeExchange: createExchangeObserver({
+      store,
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(deps.onRecord ? { onRecord: deps.onRecord } : {}),
+    }),
     admissionHooks: {
       onWait: (ms) => store.queueWait.observe(ms / 1000),
       onReject: (reason) =>

@@ -100,6 +100,8 @@ export class Forwarding {
   #requestTimer: TimerHandle | undefined;
   #upstreamMs = 0;
   #queueWaitMs = 0;
+  /** The candidate of the attempt running now (a dashboard reads it). */
+  #current: RouteCandidate | undefined;
   readonly #onClientAbort = () => this.#abort.abort(this.#request.clientSignal.reason);
   readonly #onShutdown = () => this.#abort.abort(SHUTDOWN);
 
@@ -107,6 +109,11 @@ export class Forwarding {
     this.#request = request;
     this.#deps = deps;
     this.#done = new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /** The candidate whose attempt runs now, or answered; undefined before the first slot. */
+  get current(): RouteCandidate | undefined {
+    return this.#current;
   }
 
   /** Ends the forwarding as if the client had left (its response was abandoned). */
@@ -219,6 +226,7 @@ export class Forwarding {
   async #attempt(grant: Grant): Promise<AttemptCommit | AttemptFailure> {
     const { backend, model } = grant.candidate;
     const { server } = this.#deps;
+    this.#current = grant.candidate;
     const { endpoint, parsed } = this.#request;
     const plan = endpoint.plan(parsed, { backend, model });
     const attempt = new Attempt(this.#deps, {

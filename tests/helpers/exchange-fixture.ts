@@ -5,7 +5,12 @@
 import { Admission } from "../../src/admission/mod.ts";
 import { validateConfig } from "../../src/config/mod.ts";
 import { chatEndpoint, type Endpoint } from "../../src/dialects/mod.ts";
-import { createExchangeHandler, type ExchangeEvent, InFlight } from "../../src/exchange/mod.ts";
+import {
+  createExchangeHandler,
+  type ExchangeEvent,
+  type ExchangeWatch,
+  InFlight,
+} from "../../src/exchange/mod.ts";
 import { type Backend, Registry } from "../../src/registry/mod.ts";
 import { Router } from "../../src/routing/mod.ts";
 import { FakeClock } from "./fake-clock.ts";
@@ -30,6 +35,8 @@ export function exchangeFixture(options: {
   server?: Record<string, unknown>;
   routing?: Record<string, unknown>;
   endpoint?: Endpoint;
+  /** A dashboard watching requests in flight (src/ui). */
+  watch?: ExchangeWatch;
 }): ExchangeFixture {
   const { config } = validateConfig({
     server: options.server ?? {},
@@ -58,6 +65,7 @@ export function exchangeFixture(options: {
     retryAfterSeconds: 30,
     inflight,
     observe: (event) => events.push(event),
+    ...(options.watch ? { watch: options.watch } : {}),
     proxy: {
       admission: new Admission({ registry, clock, config: config.queue }),
       fetch: upstream.fetch,
