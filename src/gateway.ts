@@ -31,6 +31,12 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** The fetch used for every upstream request (the runtime's; tests may inject one). */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /**
+   * The fetch of health probes and type detection: it must close each connection after its
+   * answer (the runtime's `probeFetch`). Defaults to `fetch`, whose probes still send
+   * `Connection: close`.
+   */
+  readonly probeFetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Raw TCP probe for the connect deadline (the runtime's); without it only first-byte applies. */
   readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly version?: string;
@@ -102,6 +108,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
+  const probeFetch = (options.probeFetch ?? upstreamFetch) as FetchFn;
   const inflight = new InFlight();
   // The queue's depth is read at scrape time (after both exist); the queue reports waits and
   // refusals through the observability hooks.
@@ -124,7 +131,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     clock,
     logger,
-    fetch: upstreamFetch as FetchFn,
+    fetch: probeFetch,
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
@@ -152,7 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
-      fetch: upstreamFetch as FetchFn,
+      fetch: probeFetch,
       signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
     }));
   const lifecycle = new ModelLifecycle({

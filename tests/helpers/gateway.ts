@@ -34,7 +34,16 @@ export async function startGateway(
   backends: readonly TestBackend[],
   configInput: Record<string, unknown> = {},
   options: Partial<
-    Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock" | "tcpProbe" | "discovery">
+    Pick<
+      GatewayOptions,
+      | "env"
+      | "fetch"
+      | "probeFetch"
+      | "detectType"
+      | "clock"
+      | "tcpProbe"
+      | "discovery"
+    >
   > = {},
 ): Promise<RunningGateway> {
   const { config } = validateConfig({
@@ -62,6 +71,8 @@ export async function startGateway(
     env: options.env ?? {},
     logger,
     fetch: runtime.fetch,
+    // A test that fakes fetch fakes the probes' too.
+    ...(options.fetch ? {} : { probeFetch: runtime.probeFetch }),
     tcpProbe: runtime.tcpProbe,
     ...options,
   });
