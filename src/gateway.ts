@@ -141,7 +141,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     clock,
     logger,
-    fetch: upstreamFetch as FetchFn,
+    // A probe too: one connection, closed after its answer.
+    fetch: probeFetch,
     apiKeyFor,
     timeoutMs: config.health_check.timeout_seconds * 1000,
   });

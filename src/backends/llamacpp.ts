@@ -56,7 +56,11 @@ export function isLoading(status: number, body: string): boolean {
   return status === 503 && /loading model/i.test(body);
 }
 
-/** `undefined` unless the body looks like llama-server's `/props`. */
+/**
+ * `undefined` unless the body looks like llama-server's `/props`. Builds without `modalities`
+ * predate multimodal support in llama-server, so they cannot take images: vision is false there
+ * (an image request then gets Nexus's 503 "no vision support", not the backend's 500).
+ */
 export function parseProps(json: unknown): LlamacppProps | undefined {
   if (!isObject(json)) return undefined;
   const settings = readObject(json, "default_generation_settings");
@@ -64,7 +68,7 @@ export function parseProps(json: unknown): LlamacppProps | undefined {
   const modalities = readObject(json, "modalities");
   return {
     n_ctx: readPositiveInt(settings, "n_ctx"),
-    vision: modalities && readBoolean(modalities, "vision"),
+    vision: modalities ? readBoolean(modalities, "vision") : false,
     total_slots: readPositiveInt(json, "total_slots"),
     build_info: readString(json, "build_info"),
   };
