@@ -90,6 +90,7 @@ const result: ForwardResult = {
     attempts: [],
     ttfbMs: 120,
     upstreamMs: 120,
+    queueWaitMs: 0,
   },
   done: Promise.resolve("complete"),
   tap,

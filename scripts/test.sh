@@ -71,8 +71,11 @@ skipped_cases() { # skipped_cases FILE : the name of every skipped case (its rea
 step "deno lint" $B/deno lint --quiet
 step "deno fmt --check" $B/deno fmt --check --quiet
 step "tsc --noEmit" $B/tsc -p tsconfig.json
+step "tsc web/ (the dashboard)" $B/tsc -p web/tsconfig.json
 step "deno check" $B/deno check --quiet mod.ts src/ tests/ bench/ scripts/
 step "layout rules" $B/bun scripts/check-layout.ts
+# The dashboard's embedded assets are generated from web/ and committed: they must match.
+step "dashboard assets up to date" $B/bun scripts/build-ui.ts --check
 
 bench_smoke() { # every benchmark still runs (figures are read by people, not asserted here)
   local file

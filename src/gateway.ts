@@ -7,18 +7,22 @@
 import type { Hono } from "hono";
 import { createApp, finishResponse } from "./api/mod.ts";
 import { BodyBudget, InFlight } from "./exchange/mod.ts";
+import { Admission } from "./admission/mod.ts";
+import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
-import { detectBackendType, type FetchFn } from "./backends/mod.ts";
+import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
 import { HealthChecker } from "./health/mod.ts";
 import { type BackendType, type NexusConfig, PROBE_MAX_RESPONSE_BYTES } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
+import { failure } from "./lib/failures.ts";
 import type { Logger } from "./lib/logger.ts";
 import { newInstanceId } from "./lib/loop.ts";
 import { Redactor } from "./lib/secrets.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
+import { Dashboard } from "./ui/mod.ts";
 import type {
   ConnInfo,
   InterfaceAddress,
@@ -35,6 +39,12 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** The fetch used for every upstream request (the runtime's; tests may inject one). */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /**
+   * The fetch of health probes and type detection: it must close each connection after its
+   * answer (the runtime's `probeFetch`). Defaults to `fetch`, whose probes still send
+   * `Connection: close`.
+   */
+  readonly probeFetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Raw TCP probe for the connect deadline (the runtime's); without it only first-byte applies. */
   readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly version?: string;
@@ -58,16 +68,28 @@ export interface Gateway {
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
+  /**
+   * Learns once per backend which native front doors it serves itself — `/v1/responses`,
+   * Anthropic's `/v1/messages` — (started by `start`).
+   */
+  readonly features: FeatureProbe;
+  /** Backend slots and the queue of requests waiting for one. */
+  readonly admission: Admission;
+  /** Loading and unloading models on the backends that can. */
+  readonly lifecycle: ModelLifecycle;
   /** Metrics, stats and request logs. */
   readonly observability: Observability;
+  /** The web dashboard (`[ui] enabled`). */
+  readonly dashboard: Dashboard | undefined;
   /** mDNS discovery, when enabled in the config and given a socket. */
   readonly discovery: Discovery | undefined;
   /** The fetch handler to serve: passes the peer address to the app. */
   readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
   /**
    * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable) and discovery. Resolves when the first round
-   * has ended and discovery has started or, after one warning, given up; never rejects for it.
+   * probe round so static backends become routable), feature probes (does a healthy backend
+   * serve `/v1/responses` or `/v1/messages` itself?) and discovery. Resolves when the first
+   * round has ended and discovery has started or, after one warning, given up; never rejects.
    */
   start(): Promise<void>;
   /** Stops the background work and closes the discovery socket. */
@@ -107,30 +129,56 @@ export function createGateway(options: GatewayOptions): Gateway {
     config.server.admin_token,
     ...config.backends.map((b) => (b.api_key_env ? env[b.api_key_env] : undefined)),
   ]);
+  // Every upstream request and probe passes the guard (no redirects, X-Nexus-Via, own-id check).
   const defence = new SelfDefence({
-    fetch: options.fetch ?? globalThis.fetch,
     instanceId,
     registry,
     logger,
     config,
     ...(options.interfaces ? { interfaces: options.interfaces } : {}),
   });
-  const upstreamFetch = defence.guard.fetch;
-  const probeFetch = defence.guard.limited(
+  const rawFetch = options.fetch ?? globalThis.fetch;
+  const upstreamFetch = defence.guard.guarded(rawFetch);
+  const probeFetch = defence.guard.guarded(
+    options.probeFetch ?? rawFetch,
     Math.min(PROBE_MAX_RESPONSE_BYTES, config.server.max_response_bytes),
-  );
+  ) as FetchFn;
   const inflight = new InFlight();
-  const observability = createObservability({ registry, clock, logger, startedAt });
+  // The queue's depth is read at scrape time (after both exist); the queue reports waits and
+  // refusals through the observability hooks.
+  const observability = createObservability({
+    registry,
+    clock,
+    logger,
+    startedAt,
+    queueDepth: (priority) => admission.depth(priority),
+    onRecord: (event, record, end) => dashboard?.state.record(event, record, end),
+  });
+  const admission = new Admission({
+    registry,
+    clock,
+    config: config.queue,
+    hooks: observability.admissionHooks,
+  });
   let discovery: Discovery | undefined;
   const health = new HealthChecker({
     registry,
     clock,
     logger,
-    fetch: probeFetch as FetchFn,
+    fetch: probeFetch,
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
     isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
+  });
+  const features = new FeatureProbe({
+    registry,
+    clock,
+    logger,
+    // A probe too: one connection, closed after its answer.
+    fetch: probeFetch,
+    apiKeyFor,
+    timeoutMs: config.health_check.timeout_seconds * 1000,
   });
   if (config.discovery.enabled && options.discovery) {
     discovery = new Discovery({
@@ -145,13 +193,34 @@ export function createGateway(options: GatewayOptions): Gateway {
       refuseUrl: (url) => defence.refusal(url),
     });
   }
-  const probeTimeoutMs = config.health_check.timeout_seconds * 1000;
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
-      fetch: probeFetch as FetchFn,
-      signal: AbortSignal.timeout(probeTimeoutMs),
+      fetch: probeFetch,
+      signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
     }));
+  const lifecycle = new ModelLifecycle({
+    registry,
+    router,
+    fetch: upstreamFetch as FetchFn,
+    clock,
+    logger,
+    apiKeyFor,
+    timeoutMs: config.server.first_byte_timeout_seconds * 1000,
+  });
+  const preloader = new Preloader(config.preload, { lifecycle, clock, logger });
+  const dashboard = config.ui.enabled
+    ? new Dashboard({
+      registry,
+      router,
+      clock,
+      version: options.version ?? VERSION,
+      startedAt,
+      queueDepth: (priority) => admission.depth(priority),
+      routing: config.routing,
+      adminToken: config.server.admin_token,
+    })
+    : undefined;
   const app = createApp({
     version: options.version ?? VERSION,
     clock,
@@ -166,8 +235,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       inflight,
       instanceId,
       bodyBudget: new BodyBudget(config.server.max_inflight_body_bytes),
+      ...(dashboard ? { watch: dashboard.live } : {}),
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
       proxy: {
+        admission,
         fetch: upstreamFetch,
         ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
         clock,
@@ -184,7 +255,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       adminToken: config.server.admin_token,
       allowedHosts: config.server.allowed_hosts,
       hostName: options.hostName,
-      isSelf: (url) => defence.isSelf(url, AbortSignal.timeout(probeTimeoutMs)),
+      isSelf: (url) =>
+        defence.isSelf(
+          url,
+          probeFetch,
+          AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
+        ),
       detectType,
       onAdded: (backend) => {
         logger.info("backend added", {
@@ -195,10 +271,17 @@ export function createGateway(options: GatewayOptions): Gateway {
         void health.check(backend);
       },
     },
+    corsOrigins: config.server.cors_origins,
+    lifecycle,
+    queueWaiting: () => admission.waiting,
     observability: { metrics: observability.metrics, stats: observability.stats },
+    ...(dashboard ? { ui: dashboard.routes } : {}),
   });
   const stopBackground = async () => {
+    dashboard?.close();
     health.stop();
+    preloader.stop();
+    features.stop();
     await discovery?.stop();
   };
   return {
@@ -206,21 +289,33 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     router,
     health,
+    features,
+    admission,
+    lifecycle,
     observability,
+    dashboard,
     discovery,
     fetch: async (request, conn) =>
       finishResponse(request, await app.fetch(request, conn), instanceId),
     async start() {
+      features.start();
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),
       ]);
+      // Backends are known now: warm what the config asks to keep warm (a load can take
+      // minutes; start() does not wait for it).
+      void preloader.start();
     },
     stop: stopBackground,
     inflight,
     instanceId,
     async drain(timeoutMs) {
       inflight.drain();
+      // Nobody waiting in the queue will get a slot from a Nexus that is going away.
+      admission.refuseAll(failure("shutting_down", "Nexus is shutting down; retry shortly", {
+        retryAfter: "5",
+      }));
       await stopBackground();
       if (await withDeadline(inflight.idle(), timeoutMs, clock)) return true;
       inflight.abortAll();

@@ -19,7 +19,6 @@ import type { Registry } from "./registry/mod.ts";
 import type { InterfaceAddress } from "./runtime/mod.ts";
 
 export interface SelfDefenceOptions {
-  readonly fetch: FetchLike;
   readonly instanceId: string;
   readonly registry: Registry;
   readonly logger: Logger;
@@ -36,7 +35,6 @@ export class SelfDefence {
   constructor(options: SelfDefenceOptions) {
     this.#options = options;
     this.guard = new UpstreamGuard({
-      fetch: options.fetch,
       instanceId: options.instanceId,
       onSelf: (origin) => this.#refuseOrigin(origin),
     });
@@ -59,11 +57,11 @@ export class SelfDefence {
     return this.guard.isSelf(url) ? THIS_NEXUS : undefined;
   }
 
-  /** Asks `url` once (GET /health) whether it is this Nexus. */
-  async isSelf(url: string, signal: AbortSignal): Promise<boolean> {
+  /** Asks `url` once (GET /health, through a guarded `fetch`) whether it is this Nexus. */
+  async isSelf(url: string, fetch: FetchLike, signal: AbortSignal): Promise<boolean> {
     if (this.guard.isSelf(url)) return true;
     try {
-      const response = await this.guard.fetch(`${url.replace(/\/+$/, "")}/health`, {
+      const response = await fetch(`${url.replace(/\/+$/, "")}/health`, {
         method: "GET",
         signal,
       });

@@ -12,17 +12,27 @@ import type { Logger } from "../lib/logger.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
+import type { ModelLifecycle } from "../lifecycle/mod.ts";
 import {
   type AdminDeps,
   handleAddBackend,
   handleListBackends,
   handleRemoveBackend,
 } from "./backends.ts";
+import { Cors } from "./cors.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
 import { stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
+import {
+  handleModelChange,
+  handleRouterChange,
+  handleRouterModels,
+  type LifecycleRouteDeps,
+} from "./lifecycle.ts";
 import { handleModels } from "./models.ts";
+import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
+import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
 
 export interface AppDeps {
@@ -36,8 +46,20 @@ export interface AppDeps {
   /** What every front door's pipeline needs. */
   readonly exchange: Omit<ExchangeDeps, "router" | "clock">;
   readonly admin: Omit<AdminDeps, "registry">;
+  /** Requests waiting in the admission queue now (`/health`). */
+  readonly queueWaiting?: () => number;
+  /** Model load/unload across the fleet (admin routes). */
+  readonly lifecycle?: ModelLifecycle;
+  /** `[server] cors_origins`: browser origins allowed on the inference routes. */
+  readonly corsOrigins?: "*" | readonly string[];
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
   readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
+  /** The dashboard (src/ui `Dashboard.routes`) when `[ui] enabled`. */
+  readonly ui?: {
+    readonly get: ReadonlyArray<readonly [path: string, handler: RouteHandler]>;
+    /** `GET /` for a browser; undefined lets the request through (API clients). */
+    readonly root: (c: Context) => Response | undefined;
+  };
 }
 
 type RouteHandler = (c: Context) => Response | Promise<Response>;
@@ -50,6 +72,11 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/health$/, ["GET"]],
   [/^\/v1\/backends$/, ["GET", "POST"]],
   [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
+  [/^\/v1\/models\/.+\/(load|unload)$/, ["POST"]],
+  [/^\/models$/, ["GET"]],
+  [/^\/models\/(load|unload)$/, ["POST"]],
+  ...OLLAMA_PATHS,
+  ...MANAGEMENT_PATHS,
 ];
 const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
   [/^\/metrics$/, ["GET"]],
@@ -58,13 +85,27 @@ const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  // First, so a later `GET /` for API clients (another front door) answers only non-browsers.
+  if (deps.ui) mountUi(app, deps.ui);
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
   const exchange: ExchangeDeps = { ...deps.exchange, router: deps.router, clock: deps.clock };
+  const cors = new Cors(deps.corsOrigins ?? []);
   for (const [path, endpoint] of FRONT_DOORS) {
     const handle = createExchangeHandler(endpoint, exchange);
-    app.post(path, (c) => handle(c.req.raw));
+    if (!cors.enabled) {
+      app.post(path, (c) => handle(c.req.raw));
+      continue;
+    }
+    app.post(path, async (c) => cors.decorate(c.req.raw, await handle(c.req.raw)));
+    app.options(path, (c) => cors.preflight(c.req.raw, ["POST"]));
   }
-  app.get("/v1/models", stamped(handleModels(deps.registry, deps.router, deps.startedAt)));
+  const models = stamped(handleModels(deps.registry, deps.router, deps.startedAt));
+  if (cors.enabled) {
+    app.get("/v1/models", async (c) => cors.decorate(c.req.raw, await models(c)));
+    app.options("/v1/models", (c) => cors.preflight(c.req.raw, ["GET"]));
+  } else {
+    app.get("/v1/models", models);
+  }
   app.get("/v1/route", stamped(handleExplainRouteGet(deps.router)));
   app.post(
     "/v1/route",
@@ -78,6 +119,14 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
+  if (deps.lifecycle) mountLifecycle(app, { ...deps.admin, ...deps, lifecycle: deps.lifecycle });
+  mountOllama(app, {
+    registry: deps.registry,
+    router: deps.router,
+    startedAt: deps.startedAt,
+    fetch: deps.exchange.proxy.fetch,
+    apiKeyFor: deps.exchange.proxy.apiKeyFor,
+  }, cors);
   if (deps.observability) {
     app.get("/metrics", stamped(deps.observability.metrics));
     app.get("/v1/stats", stamped(deps.observability.stats));
@@ -87,8 +136,13 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => {
     const path = c.req.path;
     const known = knownPaths.find(([pattern]) => pattern.test(path));
-    const response = known
-      ? methodNotAllowed(c.req.method, path, known[1])
+    // A front door answers a wrong method in its own dialect (Anthropic clients parse theirs);
+    // anything under /api/ is Ollama's ground.
+    const dialect = FRONT_DOORS.find(([door]) => door === path)?.[1].dialect;
+    const response = path.startsWith("/api/")
+      ? ollamaUnknown(c.req.method, path, known?.[1])
+      : known
+      ? methodNotAllowed(c.req.method, path, known[1], dialect)
       : notFound(c.req.method, path);
     return stampRequestId(c.req.raw, response);
   });
@@ -101,6 +155,31 @@ export function createApp(deps: AppDeps): Hono {
     return stampRequestId(c.req.raw, internalError());
   });
   return app;
+}
+
+function mountLifecycle(app: Hono, deps: LifecycleRouteDeps): void {
+  // Model ids may hold slashes (`meta-llama/Llama-3.1-8B`): the parameter takes them all.
+  app.post("/v1/models/:model{.+}/load", stamped(handleModelChange(deps, "load")));
+  app.post("/v1/models/:model{.+}/unload", stamped(handleModelChange(deps, "unload")));
+  app.get("/models", stamped(handleRouterModels(deps.registry)));
+  app.post("/models/load", stamped(handleRouterChange(deps, "load")));
+  app.post("/models/unload", stamped(handleRouterChange(deps, "unload")));
+}
+
+/** Ollama's paths answer in Ollama's envelope, their 404 and 405 included. */
+function ollamaUnknown(method: string, path: string, allowed?: readonly string[]): Response {
+  if (allowed === undefined) return ollamaError("not_found", `Unknown path: ${method} ${path}`);
+  return ollamaError(
+    "method_not_allowed",
+    `Method ${method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
+    { allow: allowed.join(", ") },
+  );
+}
+
+function mountUi(app: Hono, ui: NonNullable<AppDeps["ui"]>): void {
+  // Only `/` exactly, and only browsers: the redirect; everything else goes on to its route.
+  app.use("/", async (c, next) => ui.root(c) ?? await next());
+  for (const [path, handler] of ui.get) app.get(path, stamped(handler));
 }
 
 function stamped(handler: RouteHandler): RouteHandler {

@@ -8,15 +8,16 @@
 import type { Context } from "hono";
 import {
   BACKEND_NAME_PATTERN,
-  BACKEND_TYPES,
+  BACKEND_TYPE_SETTINGS,
   type BackendType,
   isHttpUrl,
   nameFromUrl,
   normaliseBaseUrl,
 } from "../config/mod.ts";
 import { THIS_NEXUS } from "../lib/loop.ts";
-import type { Backend, Registry } from "../registry/mod.ts";
+import { type Backend, type Registry, slotLimit } from "../registry/mod.ts";
 import { RegistryConflictError } from "../registry/mod.ts";
+import { endsWithV1, V1_HINT } from "../lib/urls.ts";
 import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -36,9 +37,14 @@ export function backendJson(backend: Backend) {
     url: backend.url,
     type: backend.type,
     status: backend.status,
+    // The server's own version, as its last probe reported it; null when it does not say.
+    version: backend.version ?? null,
     source: backend.source,
     priority: backend.priority,
     pending: backend.pending,
+    /** Requests it runs at once (configured `max_concurrent`, else what it says); null: no limit. */
+    slots: slotLimit(backend) ?? null,
+    slots_in_use: backend.pending,
     requests: backend.requests,
     errors: backend.errors,
     latency_ms: backend.latency_ms === undefined ? null : Math.round(backend.latency_ms * 10) / 10,
@@ -83,8 +89,11 @@ export function handleAddBackend(deps: AdminDeps) {
     }
     const type = parsed.type ?? await deps.detectType(url);
     if (!type) {
+      const advice = endsWithV1(url)
+        ? `the URL ends in /v1: ${V1_HINT}`
+        : 'pass "type" to add it anyway';
       return badRequest(
-        `Cannot detect the backend type of ${url}: no LLM server answered there; pass "type" to add it anyway`,
+        `Cannot detect the backend type of ${url}: no LLM server answered there; ${advice}`,
         "url",
       );
     }
@@ -129,8 +138,10 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   ) {
     return { error: "'name' may contain only letters, digits and . _ : -", param: "name" };
   }
-  if (body.type !== undefined && !(BACKEND_TYPES as readonly unknown[]).includes(body.type)) {
-    return { error: `'type' must be one of ${BACKEND_TYPES.join(", ")}`, param: "type" };
+  if (
+    body.type !== undefined && !(BACKEND_TYPE_SETTINGS as readonly unknown[]).includes(body.type)
+  ) {
+    return { error: `'type' must be one of ${BACKEND_TYPE_SETTINGS.join(", ")}`, param: "type" };
   }
   const priority = body.priority ?? 50;
   if (
@@ -141,7 +152,8 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   return {
     url,
     name: (body.name as string | undefined) ?? nameFromUrl(url),
-    type: body.type as BackendType | undefined,
+    // "auto" asks for detection, as an absent type does.
+    type: body.type === "auto" ? undefined : body.type as BackendType | undefined,
     priority,
   };
 }

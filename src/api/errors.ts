@@ -4,7 +4,7 @@
  * their own dialect (src/exchange).
  * @module
  */
-import { openaiDialect } from "../dialects/mod.ts";
+import { type Dialect, openaiDialect } from "../dialects/mod.ts";
 import { type Failure, failure, type FailureKind } from "../lib/failures.ts";
 
 export function openaiError(reason: Failure, headers?: HeadersInit): Response {
@@ -27,11 +27,15 @@ export const methodNotAllowed = (
   method: string,
   path: string,
   allowed: readonly string[],
+  dialect: Dialect = openaiDialect,
 ): Response =>
-  errorResponse(
-    "method_not_allowed",
-    `Method ${method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
-    { headers: { allow: allowed.join(", ") } },
+  dialect.errorResponse(
+    failure(
+      "method_not_allowed",
+      `Method ${method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
+      { headers: { allow: allowed.join(", ") } },
+    ),
+    new Headers(),
   );
 
 export const internalError = (): Response => errorResponse("internal", "Internal server error");

@@ -1,5 +1,6 @@
 /** Builds an adapter whose `probe()` keeps the contract: it resolves, it never rejects. */
 import { describeError } from "../lib/errors.ts";
+import { withV1Hint } from "../lib/urls.ts";
 import { TIMED_OUT } from "./http.ts";
 import type { BackendAdapter, ProbeContext, ProbeFailure, ProbeResult } from "./types.ts";
 import type { BackendType } from "../registry/mod.ts";
@@ -15,11 +16,14 @@ export function defineAdapter(
     async probe(context: ProbeContext): Promise<ProbeResult> {
       // Requests already turn failures into values; this is the net under a parser bug, so a
       // health loop calling probe() never has to catch.
+      let result: ProbeResult;
       try {
-        return await probe(context);
+        result = await probe(context);
       } catch (error) {
-        return failure(context.signal.aborted ? TIMED_OUT : describeError(error));
+        result = failure(context.signal.aborted ? TIMED_OUT : describeError(error));
       }
+      // A base URL ending in /v1 fails every probe path (/v1/v1/models …): say why it failed.
+      return result.ok ? result : { ...result, reason: withV1Hint(result.reason, context.baseUrl) };
     },
   });
 }

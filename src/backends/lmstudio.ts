@@ -4,7 +4,7 @@
  * older servers answer it 404, and then the OpenAI-compatible `/v1/models` is all there is.
  * @module
  */
-import type { ModelCapabilities, ModelInfo } from "../registry/mod.ts";
+import type { ModelCapabilities, ModelInfo, NativeModelFacts } from "../registry/mod.ts";
 import { defineAdapter, failure } from "./define-adapter.ts";
 import { type JsonObject, readPositiveInt, readString } from "./guards.ts";
 import { requestJson } from "./http.ts";
@@ -54,10 +54,25 @@ function lmstudioModel(id: string, entry: JsonObject): ModelInfo {
   const state = readString(entry, "state");
   const context = readPositiveInt(entry, "max_context_length");
   const loaded = state === undefined ? undefined : LOADED_STATES.get(state);
+  const native = nativeFacts(entry);
   return {
     id,
     capabilities: { ...(kind === undefined ? {} : KIND_CAPABILITIES.get(kind)) },
     ...(context === undefined ? {} : { context_length: context }),
     ...(loaded === undefined ? {} : { loaded }),
+    ...(native === undefined ? {} : { native }),
+  };
+}
+
+/** Architecture, weight format and quantization, for Ollama-shaped listings. */
+function nativeFacts(entry: JsonObject): NativeModelFacts | undefined {
+  const family = readString(entry, "arch");
+  const format = readString(entry, "compatibility_type");
+  const quantization = readString(entry, "quantization");
+  if (family === undefined && format === undefined && quantization === undefined) return undefined;
+  return {
+    ...(family === undefined ? {} : { family, families: [family] }),
+    ...(format === undefined ? {} : { format }),
+    ...(quantization === undefined ? {} : { quantization_level: quantization }),
   };
 }

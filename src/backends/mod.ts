@@ -16,6 +16,16 @@
  */
 export { adapterFor } from "./adapters.ts";
 export { detectBackendType } from "./detect.ts";
+export {
+  changeModel,
+  LIFECYCLE_TYPES,
+  type LifecycleAction,
+  type LifecycleRequest,
+  type LifecycleResult,
+} from "./lifecycle.ts";
+export { detectResponses, FeatureProbe, type FeatureProbeDeps } from "./features.ts";
+export { detectMessages } from "./messages-probe.ts";
+export { TIMED_OUT } from "./http.ts";
 export type {
   BackendAdapter,
   FetchFn,

@@ -13,11 +13,14 @@ import {
   stringsOf,
 } from "./guards.ts";
 import { type HttpContext, requestJson } from "./http.ts";
+import { numCtxOf } from "./ollama-facts.ts";
 import { guessCapabilities } from "./ollama-heuristics.ts";
 
 export interface ShowDetails {
   readonly capabilities: ModelCapabilities;
   readonly context_length?: number;
+  /** The Modelfile's `num_ctx`: the context a request gets when it asks for none. */
+  readonly num_ctx?: number;
 }
 
 /** `undefined` when /api/show fails: the probe goes on with this model's details unknown. */
@@ -39,10 +42,12 @@ export function parseShow(json: unknown, name: string): ShowDetails | undefined 
   const declared = stringsOf(readArray(json, "capabilities") ?? []);
   const modelInfo = readObject(json, "model_info");
   const context = modelInfo && contextLengthOf(modelInfo);
+  const numCtx = numCtxOf(json);
   return {
     // An empty or missing list (servers before the field) says nothing: fall back to the name.
     capabilities: declared.length > 0 ? fromDeclared(declared) : guessCapabilities(name),
     ...(context === undefined ? {} : { context_length: context }),
+    ...(numCtx === undefined ? {} : { num_ctx: numCtx }),
   };
 }
 
@@ -82,5 +87,10 @@ export function cachedDetails(
 ): ShowDetails | undefined {
   const model = previous.get(id);
   if (digest === undefined || model?.digest !== digest) return undefined;
-  return model;
+  const numCtx = model.native?.num_ctx;
+  return {
+    capabilities: model.capabilities,
+    ...(model.context_length === undefined ? {} : { context_length: model.context_length }),
+    ...(numCtx === undefined ? {} : { num_ctx: numCtx }),
+  };
 }

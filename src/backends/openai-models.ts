@@ -50,12 +50,27 @@ export function parseModelList(
 function openAiModel(id: string, entry: JsonObject): ModelInfo {
   const context = contextLengthOf(entry);
   const ownedBy = readString(entry, "owned_by");
+  const loaded = loadedOf(entry);
   return {
     id,
     capabilities: {},
     ...(context === undefined ? {} : { context_length: context }),
     ...(ownedBy === undefined ? {} : { owned_by: ownedBy }),
+    ...(loaded === undefined ? {} : { loaded }),
   };
+}
+
+/**
+ * llama.cpp in router mode lists every model with `status.value`: `loaded` (and `sleeping`, its
+ * idle-but-resident state) is warm; `unloaded` and `loading` are not yet. Others say nothing.
+ */
+function loadedOf(entry: JsonObject): boolean | undefined {
+  const status = entry.status;
+  if (!isObject(status)) return undefined;
+  const value = readString(status, "value");
+  if (value === "loaded" || value === "sleeping") return true;
+  if (value === "unloaded" || value === "loading") return false;
+  return undefined;
 }
 
 function contextLengthOf(entry: JsonObject): number | undefined {

@@ -1,31 +1,33 @@
-/** `nexus backends list|add|remove`: manage the backends of a running server. */
+/** `nexus backends list|remove` (add: backends-add.ts): manage the backends of a running server. */
 import { NexusError } from "../lib/errors.ts";
 import { callNexus, errorMessage, nexusUrl } from "./client.ts";
 import { json, renderTable, styleFor } from "./output.ts";
 import type { CommandHandler } from "./spec.ts";
 
-interface BackendRow {
+/** A backend as `GET /v1/backends` shows it (the fields the CLI reads). */
+export interface BackendRow {
   name: string;
   url: string;
   type: string;
   status: string;
   source: string;
   models: string[];
+  slots?: number | null;
+  slots_in_use?: number;
   latency_ms: number | null;
   last_error: string | null;
+  last_check: string | null;
+  /** The server's version; absent from servers before 0.2. */
+  version?: string | null;
 }
 
-const STATUSES = ["healthy", "unhealthy", "unknown", "draining"];
+/** Room for "connection refused", "HTTP 404 from /api/tags" …; `--json` has the whole text. */
+const ERROR_WIDTH = 60;
 
 export const backendsListCommand: CommandHandler = async ({ runtime, values, stdout }) => {
   const base = nexusUrl(values.url, runtime.env);
+  // Checked against the table's choices before this runs (commands.ts).
   const status = values.status;
-  if (typeof status === "string" && !STATUSES.includes(status)) {
-    throw new NexusError(
-      "E_USAGE_STATUS",
-      `Invalid --status "${status}": expected one of ${STATUSES.join(", ")}`,
-    );
-  }
   const { status: code, body } = await callNexus(base, "/v1/backends");
   if (code !== 200) throw new NexusError("E_SERVER", errorMessage(body, code));
   const backends = ((body as { data?: BackendRow[] }).data ?? []).filter((b) =>
@@ -42,51 +44,37 @@ export const backendsListCommand: CommandHandler = async ({ runtime, values, std
     return 0;
   }
   const style = styleFor(runtime);
+  let truncated = false;
+  const errorCell = (b: BackendRow): string => {
+    // A healthy backend's last error is history (a failed request since recovered): not shown.
+    if (b.status === "healthy" || !b.last_error) return "";
+    if (b.last_error.length <= ERROR_WIDTH) return b.last_error;
+    truncated = true;
+    return `${b.last_error.slice(0, ERROR_WIDTH - 1)}…`;
+  };
   stdout(renderTable(
-    ["NAME", "URL", "TYPE", "STATUS", "MODELS", "LATENCY", "SOURCE"],
+    ["NAME", "URL", "TYPE", "STATUS", "MODELS", "SLOTS", "LATENCY", "SOURCE", "ERROR"],
     backends.map((b) => [
       b.name,
       b.url,
       b.type,
       style.status(b.status),
       String(b.models.length),
+      slotsCell(b),
       b.latency_ms === null ? "-" : `${Math.round(b.latency_ms)} ms`,
       b.source,
+      errorCell(b),
     ]),
   ));
+  if (truncated) stdout("(errors shortened to fit; --json shows them whole)\n");
   return 0;
 };
 
-export const backendsAddCommand: CommandHandler = async (
-  { runtime, values, positionals, stdout },
-) => {
-  const base = nexusUrl(values.url, runtime.env);
-  const body: Record<string, unknown> = { url: positionals[0] };
-  if (typeof values.name === "string") body.name = values.name;
-  if (typeof values.type === "string") body.type = values.type;
-  if (typeof values.priority === "string") {
-    const priority = Number(values.priority);
-    if (!/^\d+$/.test(values.priority) || priority > 100) {
-      throw new NexusError(
-        "E_USAGE_PRIORITY",
-        `Invalid --priority "${values.priority}": expected an integer from 0 to 100`,
-      );
-    }
-    body.priority = priority;
-  }
-  const result = await callNexus(base, "/v1/backends", {
-    method: "POST",
-    body,
-    token: runtime.env.NEXUS_ADMIN_TOKEN,
-  });
-  if (result.status !== 201) {
-    throw new NexusError("E_SERVER", errorMessage(result.body, result.status));
-  }
-  const added = result.body as BackendRow;
-  if (values.json) stdout(json(added));
-  else stdout(`Added backend ${added.name} (${added.type}) at ${added.url}\n`);
-  return 0;
-};
+/** `in use/limit`, or just `in use` when the backend has no limit. */
+function slotsCell(b: BackendRow): string {
+  const inUse = b.slots_in_use ?? 0;
+  return b.slots === null || b.slots === undefined ? String(inUse) : `${inUse}/${b.slots}`;
+}
 
 export const backendsRemoveCommand: CommandHandler = async (
   { runtime, values, positionals, stdout },

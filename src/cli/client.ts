@@ -5,24 +5,22 @@
  */
 import { NexusError } from "../lib/errors.ts";
 import { networkErrorReason } from "../lib/network.ts";
+import { isHttpUrl } from "../lib/urls.ts";
 
 export const DEFAULT_NEXUS_URL = "http://127.0.0.1:8000";
 const TIMEOUT_MS = 10_000;
 
+/** The server to talk to: `--url` (already checked by the command table), else NEXUS_URL. */
 export function nexusUrl(
   flag: string | boolean | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): string {
   const url = (typeof flag === "string" ? flag : undefined) ?? (env.NEXUS_URL || DEFAULT_NEXUS_URL);
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new TypeError("not http");
-    }
-  } catch {
+  if (!isHttpUrl(url)) {
+    const source = typeof flag === "string" ? "--url" : "NEXUS_URL";
     throw new NexusError(
       "E_USAGE_URL",
-      `Invalid --url "${url}": expected an http:// or https:// URL`,
+      `Invalid ${source} "${url}": expected an http:// or https:// URL`,
     );
   }
   return url.replace(/\/+$/, "");
@@ -32,6 +30,8 @@ export interface CallOptions {
   readonly method?: string;
   readonly body?: unknown;
   readonly token?: string | undefined;
+  /** How long to wait for the answer. @default 10 s */
+  readonly timeoutMs?: number;
 }
 
 /** Calls the server and returns status and parsed JSON body; throws only when it is unreachable. */
@@ -49,7 +49,7 @@ export async function callNexus(
       method: options.method ?? "GET",
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS),
     });
   } catch (error) {
     throw new NexusError(

@@ -2,7 +2,7 @@
  * The command table of the `nexus` CLI (REFERENCE.md A5). Handlers load on demand.
  * @module
  */
-import { BACKEND_TYPES, LOG_LEVELS } from "../config/constants.ts";
+import { BACKEND_STATUSES, BACKEND_TYPE_SETTINGS, LOG_LEVELS } from "../config/constants.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show help" };
@@ -30,6 +30,14 @@ const serve: CommandSpec = {
       short: "p",
       value: "PORT",
       description: "Port to listen on (env NEXUS_PORT; default 8000)",
+      integer: { min: 0, max: 65535 },
+    },
+    "ollama-port": {
+      type: "string",
+      value: "PORT",
+      description:
+        "Also serve the Ollama API on this port, e.g. 11434 (env NEXUS_OLLAMA_PORT; default off)",
+      integer: { min: 0, max: 65535 },
     },
     host: {
       type: "string",
@@ -57,6 +65,7 @@ const serve: CommandSpec = {
     "nexus serve",
     "nexus serve -c /etc/nexus/nexus.toml",
     "nexus serve -p 9000 --no-discovery",
+    "nexus serve --ollama-port 11434",
   ],
   load: async () => (await import("./serve.ts")).serveCommand,
 };
@@ -66,6 +75,7 @@ const URL_OPTION: OptionSpec = {
   short: "u",
   value: "URL",
   description: "Nexus server to talk to (env NEXUS_URL; default http://127.0.0.1:8000)",
+  httpUrl: true,
 };
 const JSON_OPTION: OptionSpec = { type: "boolean", description: "Print machine-readable JSON" };
 const ADMIN_NOTE = "From another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token.";
@@ -80,7 +90,7 @@ const backendsList: CommandSpec = {
       type: "string",
       value: "STATUS",
       description: "Only backends with this status",
-      choices: ["healthy", "unhealthy", "unknown"],
+      choices: BACKEND_STATUSES,
     },
   },
   load: async () => (await import("./backends.ts")).backendsListCommand,
@@ -108,17 +118,22 @@ const backendsAdd: CommandSpec = {
       type: "string",
       short: "t",
       value: "TYPE",
-      description: "Backend type",
-      choices: BACKEND_TYPES,
+      description: "Backend type (default: auto, detected)",
+      choices: BACKEND_TYPE_SETTINGS,
     },
-    priority: { type: "string", value: "N", description: "0-100, lower is preferred (default 50)" },
+    priority: {
+      type: "string",
+      value: "N",
+      description: "Lower is preferred (default 50)",
+      integer: { min: 0, max: 100 },
+    },
     json: JSON_OPTION,
   },
   examples: [
     "nexus backends add http://192.168.1.10:11434",
     "nexus backends add http://gpu:8000 --type vllm --name gpu",
   ],
-  load: async () => (await import("./backends.ts")).backendsAddCommand,
+  load: async () => (await import("./backends-add.ts")).backendsAddCommand,
 };
 
 const backendsRemove: CommandSpec = {
@@ -140,9 +155,54 @@ const backends: CommandSpec = {
   subcommands: [backendsList, backendsAdd, backendsRemove],
 };
 
+const MODEL_POSITIONAL = {
+  name: "model",
+  description: "Model id or alias (see nexus models)",
+  required: true,
+} as const;
+
+const modelsLoad: CommandSpec = {
+  name: "load",
+  summary: "Load a model into memory on a backend that can (Ollama, LM Studio, llama.cpp router)",
+  description:
+    `Load a model so its first request is fast; by default on the best backend serving it, unless it is warm somewhere already. ${ADMIN_NOTE}`,
+  positionals: [MODEL_POSITIONAL],
+  options: {
+    url: URL_OPTION,
+    backend: { type: "string", short: "b", value: "NAME", description: "Load it on this backend" },
+    "keep-alive": {
+      type: "string",
+      value: "DURATION",
+      description: 'How long Ollama keeps it loaded ("30m", "1h", -1 = for ever)',
+    },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus models load llama3:8b", "nexus models load qwen2.5-coder:7b --backend gpu"],
+  load: async () => (await import("./models-lifecycle.ts")).modelsLoadCommand,
+};
+
+const modelsUnload: CommandSpec = {
+  name: "unload",
+  summary: "Unload a model to free memory (every backend holding it, or one)",
+  description: `Unload a model from the backends holding it. ${ADMIN_NOTE}`,
+  positionals: [MODEL_POSITIONAL],
+  options: {
+    url: URL_OPTION,
+    backend: {
+      type: "string",
+      short: "b",
+      value: "NAME",
+      description: "Only on this backend",
+    },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus models unload llama3:70b"],
+  load: async () => (await import("./models-lifecycle.ts")).modelsUnloadCommand,
+};
+
 const models: CommandSpec = {
   name: "models",
-  summary: "List the models a running server can route to",
+  summary: "List the models a running server can route to (or load/unload one)",
   options: {
     url: URL_OPTION,
     json: JSON_OPTION,
@@ -152,7 +212,9 @@ const models: CommandSpec = {
       value: "NAME",
       description: "Only models of this backend",
     },
+    loaded: { type: "boolean", description: "Only models loaded in memory somewhere" },
   },
+  subcommands: [modelsLoad, modelsUnload],
   load: async () => (await import("./models.ts")).modelsCommand,
 };
 
@@ -204,9 +266,28 @@ const completions: CommandSpec = {
   load: async () => (await import("./completions.ts")).completionsCommand,
 };
 
+// Words users type for the flags: kept in the table so help and completions show them.
+const help: CommandSpec = {
+  name: "help",
+  summary: "Show help for a command (same as <command> --help)",
+  positionals: [{
+    name: "command",
+    description: "The command, e.g. backends add",
+    required: false,
+    variadic: true,
+  }],
+  alias: (rest) => [...rest, "--help"],
+};
+
+const version: CommandSpec = {
+  name: "version",
+  summary: "Show the version (same as --version)",
+  alias: (rest) => ["--version", ...rest],
+};
+
 export const ROOT: CommandSpec = {
   name: "nexus",
   summary: "One OpenAI-compatible endpoint for every LLM server in your home lab",
-  subcommands: [serve, backends, models, health, config, completions],
+  subcommands: [serve, backends, models, health, config, completions, help, version],
   options: { help: HELP_OPTION, version: VERSION_OPTION },
 };

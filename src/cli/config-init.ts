@@ -20,9 +20,25 @@ export const configInitCommand: CommandHandler = async ({ runtime, values, stdou
         `Cannot write "${path}": file already exists (use --force to overwrite)`,
       );
     }
-    const reason = error instanceof RuntimeFileError ? error.message.split(":")[0] : String(error);
-    throw new NexusError("E_WRITE", `Cannot write "${path}": ${reason}`, { cause: error });
+    throw new NexusError("E_WRITE", `Cannot write "${path}": ${writeFailure(error, path)}`, {
+      cause: error,
+    });
   }
   stderr(`Wrote ${path}\n`);
   return 0;
 };
+
+/**
+ * A write fails with "not found" only when a directory on the way is missing: say that, not
+ * "file not found" about the file the user asked us to create.
+ */
+function writeFailure(error: unknown, path: string): string {
+  if (!(error instanceof RuntimeFileError)) return String(error);
+  if (error.kind === "not_found") return `directory "${parentOf(path)}" does not exist`;
+  return error.message.split(":")[0]!;
+}
+
+function parentOf(path: string): string {
+  const cut = path.replace(/\/+$/, "").lastIndexOf("/");
+  return cut < 0 ? "." : cut === 0 ? "/" : path.slice(0, cut);
+}

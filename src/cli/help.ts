@@ -1,7 +1,7 @@
 /** Help text generated from the command table. */
 import { VERSION } from "../version.ts";
 import { HELP_OPTION } from "./commands.ts";
-import type { CommandSpec, OptionSpec } from "./spec.ts";
+import type { CommandSpec, OptionSpec, PositionalSpec } from "./spec.ts";
 
 /** `path` is the chain of commands from the root, e.g. [ROOT, config, init]. */
 export function renderHelp(path: readonly CommandSpec[]): string {
@@ -46,7 +46,7 @@ export function usageLine(path: readonly CommandSpec[]): string {
   const command = path[path.length - 1]!;
   const parts = [path.map((c) => c.name).join(" ")];
   if (command.subcommands?.length) parts.push("<command>");
-  for (const p of command.positionals ?? []) parts.push(p.required ? `<${p.name}>` : `[${p.name}]`);
+  for (const p of command.positionals ?? []) parts.push(positionalLabel(p));
   parts.push("[options]");
   return parts.join(" ");
 }
@@ -59,9 +59,9 @@ function flattenSubcommands(command: CommandSpec): Array<[string, string]> {
         rows.push([`${sub.name} ${label}`, summary]);
       }
     } else {
-      const args = (sub.positionals ?? []).map((
-        p,
-      ) => (p.choices ? p.choices.join("|") : `<${p.name}>`));
+      const args = (sub.positionals ?? []).map((p) =>
+        p.choices ? p.choices.join("|") : positionalLabel(p)
+      );
       rows.push([[sub.name, ...args].join(" "), sub.summary]);
     }
   }
@@ -73,8 +73,16 @@ function optionLabel(long: string, spec: OptionSpec): string {
   return `${spec.short ? `-${spec.short}, ` : "    "}--${long}${value}`;
 }
 
+function positionalLabel(p: PositionalSpec): string {
+  const name = p.variadic ? `${p.name}...` : p.name;
+  return p.required ? `<${name}>` : `[${name}]`;
+}
+
+/** The description plus what the value must be, from the same fields `runCli` checks. */
 function optionText(spec: OptionSpec): string {
-  return spec.choices ? `${spec.description} [${spec.choices.join("|")}]` : spec.description;
+  if (spec.choices) return `${spec.description} [${spec.choices.join("|")}]`;
+  if (spec.integer) return `${spec.description} [${spec.integer.min}-${spec.integer.max}]`;
+  return spec.description;
 }
 
 function table(rows: ReadonlyArray<readonly [string, string]>): string[] {

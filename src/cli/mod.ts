@@ -11,11 +11,12 @@
 import { parseArgs } from "node:util";
 import { type Runtime, ServeError } from "../runtime/mod.ts";
 import { describeError, NexusError } from "../lib/errors.ts";
+import { isHttpUrl } from "../lib/urls.ts";
 import { VERSION } from "../version.ts";
 import { HELP_OPTION, ROOT } from "./commands.ts";
 import { UsageError } from "./errors.ts";
 import { renderHelp, usageLine } from "./help.ts";
-import type { CommandSpec } from "./spec.ts";
+import type { CommandSpec, OptionSpec } from "./spec.ts";
 
 export { ROOT } from "./commands.ts";
 export type { CommandContext, CommandHandler, CommandSpec } from "./spec.ts";
@@ -27,7 +28,11 @@ export async function runCli(runtime: Runtime, argv: readonly string[]): Promise
     const { path, rest } = findCommand(argv);
     const command = path[path.length - 1]!;
     if (path.length === 1) return runRoot(rest, stdout);
+    if (command.alias && !rest.some((word) => word === "--help" || word === "-h")) {
+      return await runCli(runtime, command.alias(rest));
+    }
     const { values, positionals } = parseCommandArgs(path, rest);
+    checkOptionValues(path, values);
     if (values.help || !command.load) {
       if (!values.help && command.subcommands?.length) {
         throw new UsageError(`'${path.map((c) => c.name).join(" ")}' needs a command`, path);
@@ -109,9 +114,43 @@ function parseCommandArgs(
   }
 }
 
+/**
+ * Every flag value the table constrains (choices, integer ranges, URLs) is checked here, before
+ * the command runs: one wording for every command, and a bad value never reaches a server.
+ */
+function checkOptionValues(
+  path: readonly CommandSpec[],
+  values: Readonly<Record<string, string | boolean | undefined>>,
+): void {
+  for (const [long, spec] of Object.entries(path[path.length - 1]!.options ?? {})) {
+    const value = values[long];
+    if (typeof value !== "string") continue;
+    const expected = optionProblem(spec, value);
+    if (expected) {
+      throw new UsageError(`invalid --${long} '${value}' (expected ${expected})`, path);
+    }
+  }
+}
+
+/** What the option expects, when `value` is not it. */
+function optionProblem(spec: OptionSpec, value: string): string | undefined {
+  if (spec.choices && !spec.choices.includes(value)) {
+    return `one of: ${spec.choices.join(", ")}`;
+  }
+  if (spec.integer) {
+    const { min, max } = spec.integer;
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+      return `an integer from ${min} to ${max}`;
+    }
+  }
+  if (spec.httpUrl && !isHttpUrl(value)) return "an http:// or https:// URL";
+  return undefined;
+}
+
 function checkPositionals(path: readonly CommandSpec[], positionals: readonly string[]): void {
   const specs = path[path.length - 1]!.positionals ?? [];
-  if (positionals.length > specs.length) {
+  if (positionals.length > specs.length && !specs[specs.length - 1]?.variadic) {
     throw new UsageError(`unexpected argument '${positionals[specs.length]}'`, path);
   }
   specs.forEach((spec, index) => {

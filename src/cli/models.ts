@@ -1,4 +1,8 @@
-/** `nexus models`: the models a running server can route to now. */
+/**
+ * `nexus models`: the models a running server can route to now. The CAPABILITIES column lists
+ * what the models can do and, marked `?`, what nobody knows (`null` in the JSON): unknown is not
+ * a lack, and Nexus still routes such requests there.
+ */
 import { NexusError } from "../lib/errors.ts";
 import { callNexus, errorMessage, nexusUrl } from "./client.ts";
 import { json, renderTable } from "./output.ts";
@@ -8,7 +12,9 @@ interface ModelRow {
   id: string;
   backends: string[];
   context_length: number | null;
-  capabilities: Record<string, boolean>;
+  /** `null`: unknown (servers before 0.2 sent `false` for it). */
+  capabilities: Record<string, boolean | null>;
+  loaded_on?: string[];
   alias_of?: string;
 }
 
@@ -17,8 +23,10 @@ export const modelsCommand: CommandHandler = async ({ runtime, values, stdout })
   const { status, body } = await callNexus(base, "/v1/models");
   if (status !== 200) throw new NexusError("E_SERVER", errorMessage(body, status));
   const backend = typeof values.backend === "string" ? values.backend : undefined;
+  const loadedOnly = values.loaded === true;
   const models = ((body as { data?: ModelRow[] }).data ?? []).filter((m) =>
-    !backend || m.backends.includes(backend)
+    (!backend || m.backends.includes(backend)) &&
+    (!loadedOnly || (m.loaded_on?.length ?? 0) > 0)
   );
   if (values.json) {
     stdout(json(models));
@@ -26,20 +34,30 @@ export const modelsCommand: CommandHandler = async ({ runtime, values, stdout })
   }
   if (models.length === 0) {
     stdout(
-      backend
+      loadedOnly
+        ? "No model is loaded in memory now (nexus models load MODEL warms one up).\n"
+        : backend
         ? `No models on backend ${backend}.\n`
         : "No models available (no healthy backend lists any).\n",
     );
     return 0;
   }
   stdout(renderTable(
-    ["MODEL", "BACKENDS", "CONTEXT", "CAPABILITIES"],
+    ["MODEL", "BACKENDS", "LOADED ON", "CONTEXT", "CAPABILITIES"],
     models.map((m) => [
       m.alias_of ? `${m.id} -> ${m.alias_of}` : m.id,
       m.backends.join(","),
+      m.loaded_on?.length ? m.loaded_on.join(",") : "-",
       m.context_length === null ? "-" : String(m.context_length),
-      Object.entries(m.capabilities).filter(([, on]) => on).map(([name]) => name).join(",") || "-",
+      capabilityCell(m.capabilities),
     ]),
   ));
   return 0;
 };
+
+/** `tools,vision?`: known ones by name, unknown ones with `?`, known lacks left out. */
+export function capabilityCell(capabilities: Record<string, boolean | null>): string {
+  const known = Object.entries(capabilities).filter(([, value]) => value === true);
+  const unknown = Object.entries(capabilities).filter(([, value]) => value === null);
+  return [...known.map(([name]) => name), ...unknown.map(([name]) => `${name}?`)].join(",") || "-";
+}

@@ -10,9 +10,17 @@ import { withDeadline } from "../lib/async.ts";
 import { socketOptionsFromEnv } from "../discovery/mod.ts";
 import { systemClock } from "../lib/clock.ts";
 import { Logger } from "../lib/logger.ts";
-import type { Runtime, SignalName } from "../runtime/mod.ts";
+import { NexusError } from "../lib/errors.ts";
+import {
+  type FetchHandler,
+  type Runtime,
+  ServeError,
+  type ServerHandle,
+  type SignalName,
+} from "../runtime/mod.ts";
 import { VERSION } from "../version.ts";
 import { createGateway } from "../gateway.ts";
+import { bindLabel, isWildcard, noBackendsHint, reachableHost } from "./serve-hints.ts";
 import type { CommandHandler } from "./spec.ts";
 
 export const serveCommand: CommandHandler = async ({ runtime, values }) => {
@@ -48,6 +56,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     logger,
     clock: systemClock,
     fetch: runtime.fetch,
+    probeFetch: runtime.probeFetch,
     tcpProbe: runtime.tcpProbe,
     discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
     ...(interfaces ? { interfaces } : {}),
@@ -59,11 +68,22 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     // Out of file descriptors: open connections are still served; say what happened.
     onListenerError: (message) => logger.warn(`listener ${message}`),
   });
+  const ollamaServer = await serveOllamaPort(runtime, gateway.fetch, config.server, server, logger);
   // The first health round runs while the server already answers: /health is up at once, and
   // each backend becomes routable as soon as its own probe succeeds.
   void gateway.start();
+  // A URL a person can paste: for a wildcard bind, this host's address rather than 0.0.0.0.
+  const address = `http://${
+    reachableHost(server.hostname, runtime.networkAddresses())
+  }:${server.port}`;
   logger.info("Nexus listening", {
-    address: `http://${formatHost(server.hostname)}:${server.port}`,
+    address,
+    bind: isWildcard(server.hostname) ? bindLabel(server.hostname, server.port) : undefined,
+    ollama: ollamaServer
+      ? `http://${
+        reachableHost(ollamaServer.hostname, runtime.networkAddresses())
+      }:${ollamaServer.port}`
+      : undefined,
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`,
     config: path ?? "defaults (no nexus.toml)",
@@ -71,6 +91,10 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     discovery: config.discovery.enabled,
     health_check: config.health_check.enabled,
   });
+  if (config.backends.length === 0) {
+    const hint = noBackendsHint({ serverUrl: address, discovery: config.discovery.enabled });
+    for (const line of hint) logger.info(line);
+  }
 
   const signal = await signals.first;
   const timeoutSeconds = config.server.shutdown_timeout_seconds;
@@ -83,12 +107,48 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   const drained = await gateway.drain(timeoutSeconds * 1000);
   if (!drained) logger.warn("Shutdown deadline passed; ended the requests still running");
   // A finished request may still have bytes on their way out: close gently first, then force.
-  if (!(await withDeadline(server.stop(false), 1000, systemClock))) await server.stop(true);
+  const servers = ollamaServer ? [server, ollamaServer] : [server];
+  await Promise.all(servers.map(async (listener) => {
+    if (!(await withDeadline(listener.stop(false), 1000, systemClock))) await listener.stop(true);
+  }));
   signals.remove();
   ignoreHangup();
   logger.info("Stopped");
   return 0;
 };
+
+/**
+ * `[server] ollama_port`: the same app on Ollama's port, so clients set up for
+ * `http://host:11434` need no change. A port already taken ends the start with a line naming it
+ * and the usual culprit (Ollama itself still running there); the main listener is closed first.
+ */
+async function serveOllamaPort(
+  runtime: Runtime,
+  fetch: FetchHandler,
+  settings: { readonly host: string; readonly ollama_port?: number | undefined },
+  main: ServerHandle,
+  logger: Logger,
+): Promise<ServerHandle | undefined> {
+  if (settings.ollama_port === undefined) return undefined;
+  try {
+    return await runtime.serve(fetch, {
+      hostname: settings.host,
+      port: settings.ollama_port,
+      onListenerError: (message) => logger.warn(`Ollama port listener ${message}`),
+    });
+  } catch (error) {
+    await main.stop(true);
+    if (!(error instanceof ServeError)) throw error;
+    throw new NexusError(
+      "E_OLLAMA_PORT",
+      `${error.message} ([server] ollama_port = ${settings.ollama_port}). ` +
+        `Is Ollama itself still running on port ${settings.ollama_port}? Stop it ` +
+        `(systemctl stop ollama) or move it (OLLAMA_HOST=127.0.0.1:11435) and add it as a ` +
+        `backend, or choose another port with --ollama-port.`,
+      { cause: error },
+    );
+  }
+}
 
 /**
  * One set of listeners for the whole run: the first signal resolves (drain), any later one
@@ -107,8 +167,4 @@ function watchSignals(runtime: Runtime): { first: Promise<SignalName>; remove: (
     })
   );
   return { first, remove: () => removers.forEach((remove) => remove()) };
-}
-
-function formatHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
 }

@@ -11,8 +11,15 @@ export interface OptionSpec {
   /** Placeholder shown in help, e.g. `FILE`. */
   readonly value?: string;
   readonly description: string;
-  /** Allowed values, used by help and completions (validated by the command). */
+  /**
+   * The values a string option accepts; `runCli` refuses any other value (exit 2) before the
+   * command runs, and help and completions list them. At most one of these per option.
+   */
   readonly choices?: readonly string[];
+  /** An integer in this inclusive range. */
+  readonly integer?: { readonly min: number; readonly max: number };
+  /** An http:// or https:// URL. */
+  readonly httpUrl?: true;
   /** Completion hint for string values. */
   readonly complete?: "file";
 }
@@ -22,6 +29,8 @@ export interface PositionalSpec {
   readonly description: string;
   readonly required: boolean;
   readonly choices?: readonly string[];
+  /** Takes every remaining word (`nexus help backends add`). */
+  readonly variadic?: boolean;
 }
 
 export interface CommandContext {
@@ -46,4 +55,9 @@ export interface CommandSpec {
   readonly examples?: readonly string[];
   /** Loaded lazily so `nexus --help` never pays for the server's imports. */
   readonly load?: () => Promise<CommandHandler>;
+  /**
+   * A word users type for another command line (`nexus version` → `nexus --version`): the
+   * arguments after it are rewritten and run instead.
+   */
+  readonly alias?: (rest: readonly string[]) => readonly string[];
 }

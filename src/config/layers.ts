@@ -30,10 +30,12 @@ export const ENV_KEYS: ReadonlyArray<
 > = [
   { name: "NEXUS_HOST", path: ["server", "host"], kind: "string" },
   { name: "NEXUS_PORT", path: ["server", "port"], kind: "int" },
+  { name: "NEXUS_OLLAMA_PORT", path: ["server", "ollama_port"], kind: "int" },
   { name: "NEXUS_LOG_LEVEL", path: ["logging", "level"], kind: "string" },
   { name: "NEXUS_LOG_FORMAT", path: ["logging", "format"], kind: "string" },
   { name: "NEXUS_DISCOVERY", path: ["discovery", "enabled"], kind: "bool" },
   { name: "NEXUS_HEALTH_CHECK", path: ["health_check", "enabled"], kind: "bool" },
+  { name: "NEXUS_UI", path: ["ui", "enabled"], kind: "bool" },
 ];
 
 export function envLayer(env: Readonly<Record<string, string | undefined>>): Layer {
@@ -52,6 +54,7 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Lay
 export interface ConfigFlags {
   host?: string;
   port?: string;
+  "ollama-port"?: string;
   "log-level"?: string;
   "no-discovery"?: boolean;
   "no-health-check"?: boolean;
@@ -66,6 +69,9 @@ export function flagsLayer(flags: ConfigFlags): Layer {
   };
   if (flags.host !== undefined) set(["server", "host"], flags.host, "--host");
   if (flags.port !== undefined) set(["server", "port"], coerce(flags.port, "int"), "--port");
+  if (flags["ollama-port"] !== undefined) {
+    set(["server", "ollama_port"], coerce(flags["ollama-port"], "int"), "--ollama-port");
+  }
   if (flags["log-level"] !== undefined) {
     set(["logging", "level"], flags["log-level"], "--log-level");
   }

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { Runtime } from "../runtime/mod.ts";
 import { RuntimeFileError } from "../runtime/mod.ts";
 import { deepFreeze, isPlainObject, type PlainObject } from "../lib/merge.ts";
+import { endsWithV1, V1_HINT } from "../lib/urls.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type ConfigFlags,
@@ -58,7 +59,9 @@ export function validateConfig(
   let candidate = input;
   for (let attempt = 0; attempt < 2; attempt++) {
     const result = configSchema.safeParse(candidate);
-    if (result.success) return { config: result.data, warnings };
+    if (result.success) {
+      return { config: result.data, warnings: [...warnings, ...v1Warnings(result.data, sources)] };
+    }
     const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
     const problems = result.error.issues.filter((issue) => issue.code !== "unrecognized_keys");
     if (problems.length > 0 || attempt === 1) {
@@ -79,6 +82,19 @@ export function validateConfig(
     }
   }
   throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration");
+}
+
+/** A backend URL ending in /v1 is valid but reaches /v1/v1/…: worth a line, not a refusal. */
+function v1Warnings(config: NexusConfig, sources: ReadonlyMap<string, string>): string[] {
+  return config.backends.flatMap((backend, index) => {
+    if (!endsWithV1(backend.url)) return [];
+    const path = ["backends", index, "url"];
+    return [
+      `${formatPath(path)} "${backend.url}" ends in /v1: ${V1_HINT} (from ${
+        sourceOf(sources, path)
+      })`,
+    ];
+  });
 }
 
 async function readConfigFile(

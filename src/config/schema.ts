@@ -5,12 +5,16 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../lib/networks.ts";
+import { isHttpUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
-import { BACKEND_TYPES, LOG_FORMATS, LOG_LEVELS, ROUTING_STRATEGIES } from "./constants.ts";
+import { BACKEND_TYPE_SETTINGS, LOG_FORMATS, LOG_LEVELS, ROUTING_STRATEGIES } from "./constants.ts";
 
+export { isHttpUrl } from "../lib/urls.ts";
 export {
+  BACKEND_TYPE_SETTINGS,
   BACKEND_TYPES,
   type BackendType,
+  type BackendTypeSetting,
   LOG_FORMATS,
   LOG_LEVELS,
   ROUTING_STRATEGIES,
@@ -19,6 +23,19 @@ export {
 
 /** Backend names appear in headers, metric labels and URLs: keep them to safe characters. */
 export const BACKEND_NAME_PATTERN = /^[\w.:-]+$/;
+
+const ORIGIN_MESSAGE = 'must be "*" or an origin like "http://chat.lan:3000" (scheme, host, port)';
+
+/** `scheme://host[:port]` and nothing else, or `*`: what a browser sends in `Origin`. */
+function isOrigin(value: string): boolean {
+  if (value === "*") return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
@@ -31,6 +48,8 @@ export const PROBE_MAX_RESPONSE_BYTES = 8 * MiB;
 const serverSchema = z.strictObject({
   host: z.string().min(1).default("0.0.0.0"),
   port: port.default(8000),
+  /** A second listener serving the Ollama API at its root (and /v1), e.g. 11434; unset = none. */
+  ollama_port: port.optional(),
   max_body_bytes: positiveInt.default(10 * 1024 * 1024),
   admin_token: z.string().min(1).optional(),
   request_timeout_seconds: seconds.default(300),
@@ -40,6 +59,9 @@ const serverSchema = z.strictObject({
   idle_timeout_seconds: seconds.default(60),
   sse_keepalive_seconds: z.number().min(0).default(15),
   shutdown_timeout_seconds: z.number().min(0).default(30),
+  /** Browser origins allowed to call the inference routes; `"*"` allows any (empty = no CORS). */
+  cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))])
+    .default([]),
   /** Host names admin changes may be addressed to, besides IP literals, localhost and this host. */
   allowed_hosts: z.array(
     z.string().trim().toLowerCase().regex(
@@ -116,11 +138,39 @@ const backendSchema = z.strictObject({
   name: z.string().min(1).regex(/^[\w.:-]+$/, "may contain only letters, digits and . _ : -")
     .optional(),
   url: z.string().refine(isHttpUrl, "must be an http:// or https:// URL"),
-  type: z.enum(BACKEND_TYPES).default("generic"),
+  // "auto": the first probe detects the type, as POST /v1/backends does without one.
+  type: z.enum(BACKEND_TYPE_SETTINGS).default("auto"),
   priority: z.int().min(0).max(100).default(50),
   api_key_env: z.string().min(1).optional(),
   forward_client_auth: z.boolean().default(false),
+  /** Requests this backend runs at once; unset: what the server says (llama.cpp slots), else no limit. */
+  max_concurrent: positiveInt.optional(),
   first_byte_timeout_seconds: seconds.optional(),
+  /** Serves Anthropic's `/v1/messages` itself (passthrough); unset: probed once. */
+  anthropic: z.boolean().optional(),
+});
+
+const queueSchema = z.strictObject({
+  max_size: z.int().min(0).default(100),
+  max_wait_seconds: seconds.default(60),
+  spillover_after_ms: z.int().min(0).default(2000),
+});
+
+/** `HH:MM`, 24-hour local time. */
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const preloadSchema = z.strictObject({
+  model: z.string().min(1),
+  backend: z.string().min(1).optional(),
+  at: z.string().regex(TIME_OF_DAY, 'must be a local time "HH:MM", e.g. "07:30"').optional(),
+  on_start: z.boolean().default(false),
+}).refine((entry) => entry.at !== undefined || entry.on_start, {
+  message: 'needs at = "HH:MM" (daily), on_start = true, or both',
+});
+
+const uiSchema = z.strictObject({
+  /** The web dashboard at GET /ui and its events stream. */
+  enabled: z.boolean().default(true),
 });
 
 const loggingSchema = z.strictObject({
@@ -133,7 +183,10 @@ export const configSchema = z.strictObject({
   discovery: discoverySchema.prefault({}),
   health_check: healthCheckSchema.prefault({}),
   routing: routingSchema.prefault({}),
+  queue: queueSchema.prefault({}),
   backends: z.array(backendSchema).default([]),
+  preload: z.array(preloadSchema).default([]),
+  ui: uiSchema.prefault({}),
   logging: loggingSchema.prefault({}),
 }).transform((config) => ({
   ...config,
@@ -172,15 +225,6 @@ export type NexusConfig = z.output<typeof configSchema>;
 /** What a config file may contain before defaults are applied. */
 export type NexusConfigInput = z.input<typeof configSchema>;
 export type BackendConfig = NexusConfig["backends"][number];
-
-export function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-  } catch {
-    return false;
-  }
-}
 
 /** Base URLs are kept without a trailing slash so paths join predictably. */
 export function normaliseBaseUrl(url: string): string {

@@ -12,6 +12,8 @@ export const FULL_TEMPLATE = `# Nexus configuration.
 [server]
 host = "0.0.0.0"                  # NEXUS_HOST, --host
 port = 8000                       # NEXUS_PORT, --port
+# ollama_port = 11434             # also serve the Ollama API here (NEXUS_OLLAMA_PORT,
+                                  # --ollama-port): clients set up for Ollama need no change
 max_body_bytes = 10485760         # requests above this get 413 (10 MiB)
 request_timeout_seconds = 300     # whole request, stream included
 body_timeout_seconds = 30         # receiving the request body (a slower upload gets 408)
@@ -29,6 +31,8 @@ allowed_hosts = []                # host names admin changes may be sent to, bes
 # admin_token = "change-me"       # required as "Authorization: Bearer ..." for POST/DELETE
                                   # /v1/backends from non-loopback clients; set it too when
                                   # a reverse proxy on this machine fronts Nexus
+cors_origins = []                 # browser origins that may call the inference routes, e.g.
+                                  # ["http://chat.lan:3000"], or "*" for any (empty = no CORS)
 
 [discovery]
 enabled = true                    # mDNS; NEXUS_DISCOVERY, --no-discovery
@@ -56,22 +60,35 @@ latency = 20
 [routing.aliases]                 # a name clients use = the model that serves it (max 3 hops)
 # "gpt-4" = "llama3:70b"
 # "gpt-4o-mini" = "llama3:8b"
+# "claude-sonnet-*" = "qwen2.5-coder:32b"   # a trailing * matches every name with that prefix:
+# "claude-opus-*" = "qwen2.5-coder:32b"     # Claude Code asks for claude-* models (the longest
+# "claude-3-5-haiku-*" = "qwen2.5-coder:7b" # prefix wins; a name a backend serves always wins)
 
 [routing.fallbacks]               # tried in order when a model has no usable backend
 # "llama3:70b" = ["qwen2.5:32b", "mistral:7b"]
+
+[queue]                           # requests wait here when every backend that could serve them is full
+max_size = 100                    # more waiting requests get 429 with Retry-After
+max_wait_seconds = 60             # a request waiting longer gets 503
+spillover_after_ms = 2000         # a warm backend's expected wait beyond which a cold one may load the model
+
+[ui]
+enabled = true                    # the web dashboard at /ui (fleet, models, live requests); NEXUS_UI
 
 [logging]
 level = "info"                    # error | warn | info | debug | trace; NEXUS_LOG_LEVEL, --log-level
 format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
 
 # Static backends. Servers announced over mDNS are found without being listed here.
-# type: ollama | vllm | llamacpp | lmstudio | exo | openai | generic
+# type: auto (the default: detected by the first probe) | ollama | vllm | llamacpp | lmstudio
+#       | exo | openai | generic
 #
 # [[backends]]
 # name = "gpu-box"                # optional; derived from the URL when absent
 # url = "http://192.168.1.10:11434"  # base URL, without /v1
-# type = "ollama"
+# type = "auto"                   # optional; "auto" detects Ollama, llama.cpp, vLLM, LM Studio
 # priority = 10                   # lower is preferred (0-100, default 50)
+# max_concurrent = 2              # requests it runs at once (default: what the server says, else no limit)
 #
 # [[backends]]
 # name = "vllm"
@@ -79,6 +96,7 @@ format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
 # type = "vllm"
 # api_key_env = "VLLM_API_KEY"    # sent as a Bearer token; the key itself never goes in this file
 # first_byte_timeout_seconds = 600
+# anthropic = true                # serves Anthropic's /v1/messages itself (default: asked once)
 `;
 
 export const MINIMAL_TEMPLATE =
@@ -89,6 +107,5 @@ host = "0.0.0.0"
 port = 8000
 
 # [[backends]]
-# url = "http://localhost:11434"
-# type = "ollama"
+# url = "http://localhost:11434"  # the type is detected; or type = "ollama", "llamacpp", ...
 `;

@@ -38,8 +38,11 @@ export interface Dialect {
   errorResponse(failure: Failure, headers: Headers): Response;
   /** Content type of this dialect's streams, for a stream committed before its first byte. */
   readonly streamContentType: string;
-  /** Bytes that keep a quiet stream open without changing what the client reads. */
-  keepAlive(model: string): Uint8Array;
+  /**
+   * Bytes that keep a quiet stream open without changing what the client reads; `note` (e.g.
+   * `queued position=3`) is shown where the dialect's keep-alive form can carry text.
+   */
+  keepAlive(model: string, note?: string): Uint8Array;
   /** The final in-stream error of a passthrough stream, after the `tail` already sent. */
   inStreamError(failure: Failure, tail: StreamTail): string;
 }
@@ -66,6 +69,11 @@ export interface PlanTarget {
 export interface UpstreamPlan {
   /** Appended to the backend's base URL, e.g. `/v1/chat/completions`. */
   readonly path: string;
+  /**
+   * `POST` unless said otherwise; a `GET` (sent without a body) answers a request that needs no
+   * inference from a server that cannot do what it asks (Ollama's load/unload form).
+   */
+  readonly method?: "GET";
   readonly body: string;
   /** Whether the upstream answer is a stream. */
   readonly stream: boolean;
@@ -73,6 +81,8 @@ export interface UpstreamPlan {
   readonly upstream: DialectName;
   /** Extra request headers for this path (e.g. `anthropic-version` for a native backend). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Headers the client's committed answer carries (`X-Nexus-Warning`, `X-Nexus-Token-Count`). */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
   /** How to turn the answer into the client's dialect; absent means passthrough. */
   readonly translation?: Translation;
 }
@@ -93,6 +103,11 @@ export interface TranslatedBody {
   readonly text: string;
 }
 
+/** An answer Nexus gives for a candidate without calling it (a token count it can estimate). */
+export interface LocalAnswer extends TranslatedBody {
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * Maps one upstream stream to the client's, event by event. Pure state machine: it sees the
  * upstream event payloads (SSE `data`, or NDJSON lines) and returns the text to send, possibly
@@ -111,7 +126,18 @@ export interface Endpoint {
   readonly dialect: Dialect;
   /** The request as the router needs it, or why it is invalid. */
   parse(body: Record<string, unknown>, text: string): ParsedRequest | Failure;
-  /** How to call `target` for `request`. */
+  /**
+   * Why `target` cannot take `request` at all (a translation that cannot carry one of its
+   * fields); undefined when it can. A refused candidate is skipped without an attempt, and the
+   * client hears the refusal only when no other candidate answered.
+   */
+  refusal?(request: ParsedRequest, target: PlanTarget): Failure | undefined;
+  /**
+   * The answer for `target` when Nexus can give it without a backend call (undefined: call it).
+   * Asked for the router's first candidate only, before any refusal and before it takes a slot.
+   */
+  answer?(request: ParsedRequest, target: PlanTarget): LocalAnswer | undefined;
+  /** How to call `target` for `request` (one not refused). */
   plan(request: ParsedRequest, target: PlanTarget): UpstreamPlan;
 }
 

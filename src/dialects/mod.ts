@@ -14,6 +14,7 @@ export type {
   DialectName,
   Endpoint,
   EndpointName,
+  LocalAnswer,
   ParsedRequest,
   PlanTarget,
   StreamTail,
@@ -27,3 +28,28 @@ export { openaiDialect, openaiErrorBody } from "./openai/dialect.ts";
 export { chatEndpoint } from "./openai/chat.ts";
 export { embeddingsEndpoint } from "./openai/embeddings.ts";
 export { completionsEndpoint } from "./openai/completions.ts";
+export {
+  createResponsesEndpoint,
+  RESPONSES_PATH,
+  responsesEndpoint,
+} from "./openai/responses/endpoint.ts";
+export { responsesDialect } from "./openai/responses/dialect.ts";
+export { countingIds, type IdSource, randomIds } from "./openai/responses/ids.ts";
+export {
+  anthropicDialect,
+  countTokensEndpoint,
+  createMessagesEndpoint,
+  messagesEndpoint,
+} from "./anthropic/mod.ts";
+export { ollamaDialect, ollamaErrorBody } from "./ollama/dialect.ts";
+export { ollamaChatEndpoint } from "./ollama/chat.ts";
+export { ollamaGenerateEndpoint } from "./ollama/generate.ts";
+export { ollamaEmbeddingsEndpoint, ollamaEmbedEndpoint } from "./ollama/embed.ts";
+export {
+  FAR_FUTURE,
+  psEntries,
+  type PsEntry,
+  synthesizedShow,
+  tagEntries,
+  type TagEntry,
+} from "./ollama/listing.ts";

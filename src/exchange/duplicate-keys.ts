@@ -1,24 +1,35 @@
 /**
  * Duplicate top-level keys. `JSON.parse` keeps the last `"model"` of `{"model":"a",…,"model":"b"}`
  * while a backend's parser may keep the first: Nexus would route one model and the backend run
- * another. Such a body is refused. The check costs two `indexOf` calls per key on a normal body:
- * the scan below runs only when a key's quoted name appears twice, or when the body has `\u`
- * escapes (which could spell a key another way).
+ * another. Such a body is refused.
+ *
+ * Kept cheap: a body up to 64 KiB (nearly every chat request) is first searched for the keys'
+ * quoted names and for `\u` escapes (which could spell a key another way), and only a suspect is
+ * scanned. A larger body goes straight to the scan, which reads only the top level and skips
+ * every string with a native search — cheaper than three full searches of an 8 MiB body.
  * @module
  */
 
+/** Bodies up to this size get the textual pre-check; larger ones are scanned directly. */
+const PRECHECK_CHARS = 64 * 1024;
+
 /** The first of `keys` that appears more than once at the top level of `text`, if any. */
 export function duplicateKey(text: string, keys: readonly string[]): string | undefined {
+  if (keys.length === 0) return undefined;
+  if (text.length > PRECHECK_CHARS) return firstRepeated(text, keys);
   const escaped = text.includes("\\u");
   const suspects = escaped ? keys : keys.filter((key) => {
     const quoted = `"${key}"`;
     const first = text.indexOf(quoted);
     return first !== -1 && text.indexOf(quoted, first + quoted.length) !== -1;
   });
-  if (suspects.length === 0) return undefined;
+  return suspects.length === 0 ? undefined : firstRepeated(text, suspects);
+}
+
+function firstRepeated(text: string, keys: readonly string[]): string | undefined {
   const seen = new Set<string>();
   for (const key of topLevelKeys(text)) {
-    if (!suspects.includes(key)) continue;
+    if (!keys.includes(key)) continue;
     if (seen.has(key)) return key;
     seen.add(key);
   }
@@ -51,14 +62,16 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** Index of the closing quote of the string opening at `i`. */
+/** Index of the closing quote of the string opening at `i` (found natively, not char by char). */
 function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text[j];
-    if (c === "\\") j++;
-    else if (c === '"') return j;
+  let j = i;
+  for (;;) {
+    j = text.indexOf('"', j + 1);
+    if (j === -1) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return j;
   }
-  return text.length;
 }
 
 /** Index just past the value starting at `i`. */

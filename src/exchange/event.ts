@@ -1,8 +1,10 @@
 /**
  * What the pipeline reports once per request, when its response is decided: the observability
  * hook (src/metrics) turns it into metrics and a log line, after the stream's end for streams.
+ * And what a watcher (the dashboard, src/ui) may read of a request while it is in flight.
  * @module
  */
+import type { Priority } from "../admission/mod.ts";
 import type { EndpointName } from "../dialects/mod.ts";
 import type { Failure } from "../lib/failures.ts";
 import type { ForwardResult } from "../proxy/mod.ts";
@@ -22,4 +24,37 @@ export interface ExchangeEvent {
   readonly failure?: Failure;
   /** What forwarding did, when the request got that far. */
   readonly result?: ForwardResult;
+}
+
+/** Where a request in flight is: reading and routing, waiting for a slot, sent, answering. */
+export type LivePhase = "received" | "queued" | "sent" | "streaming";
+
+/**
+ * A request in flight as a watcher sees it. The exchange itself implements it with getters, so
+ * telling a watcher about a request allocates nothing; the watcher reads it only when it needs to.
+ */
+export interface LiveRequest {
+  readonly requestId: string;
+  readonly endpoint: EndpointName;
+  /** Monotonic ms when the request arrived. */
+  readonly receivedAt: number;
+  /** The model the client asked for, once the body parsed. */
+  readonly requestedModel: string | undefined;
+  readonly stream: boolean;
+  readonly priority: Priority;
+  readonly phase: LivePhase;
+  /** The backend of the current attempt, once one was granted a slot. */
+  readonly backend: string | undefined;
+  /** The model that backend was asked for (an alias or fallback resolved). */
+  readonly servedModel: string | undefined;
+}
+
+/**
+ * Told when a request starts and ends, only while `watching` (a browser has the dashboard open):
+ * otherwise the pipeline checks one boolean and calls nothing.
+ */
+export interface ExchangeWatch {
+  readonly watching: boolean;
+  begin(request: LiveRequest): void;
+  end(request: LiveRequest): void;
 }

@@ -1,8 +1,10 @@
 /**
  * The exchange pipeline: the one path every inference request takes, whatever its dialect.
  *
- *   admit (drain, loop, in-flight) → read body (limit, deadline, budget) → parse (duplicate keys,
- *   the endpoint's dialect) → route (router.select) → forward (attempts, failover) → respond
+ *   admit (drain, loop, in-flight) → read body (limit, deadline, budget) → parse (duplicate
+ *   keys, the endpoint's dialect) → route (router.select) → forward (attempts, failover)
+ *   → respond (commit or failure)
+ *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
  *
  * Each step is a named method of a per-request `Exchange`; any step may end the request with a
  * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
@@ -10,15 +12,18 @@
  * @module
  */
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import type { Clock } from "../lib/clock.ts";
+import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
 import { loopFailure } from "../lib/loop.ts";
-import { forward, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
+import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
 import type { RouteCandidate, Router } from "../routing/mod.ts";
+import type { Priority } from "../admission/mod.ts";
+import { priorityOf } from "./priority.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
 import { type BodyBudget, BodyReservation } from "./body-budget.ts";
 import { duplicateKey } from "./duplicate-keys.ts";
-import type { ExchangeEvent } from "./event.ts";
+import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
+import { HeldBody } from "./hold.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
 import { committedHeaders, nexusHeaders } from "./response-headers.ts";
@@ -40,6 +45,8 @@ export interface ExchangeDeps {
   readonly bodyBudget?: BodyBudget;
   /** Called once per request after the response is decided (logging, metrics). */
   readonly observe?: (event: ExchangeEvent) => void;
+  /** Told when a request starts and ends while a dashboard watches (src/ui). */
+  readonly watch?: ExchangeWatch;
 }
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
@@ -57,7 +64,8 @@ export function createExchangeHandler(
   };
 }
 
-class Exchange {
+/** One request on its way through the pipeline; a watcher reads it as a `LiveRequest`. */
+class Exchange implements LiveRequest {
   readonly #endpoint: Endpoint;
   readonly #deps: ExchangeDeps;
   readonly #request: Request;
@@ -65,6 +73,12 @@ class Exchange {
   readonly #receivedAt: number;
   readonly #reservation: BodyReservation;
   #parsed: ParsedRequest | undefined;
+  #priority: Priority = "normal";
+  /** Set while the request waits in the admission queue: how many are ahead of it. */
+  #queuePosition: (() => number) | undefined;
+  #forwardingNow: Forwarding | undefined;
+  /** The response has been returned; a stream is still being delivered. */
+  #responded = false;
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
     this.#endpoint = endpoint;
@@ -73,6 +87,36 @@ class Exchange {
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
     this.#reservation = new BodyReservation(deps.bodyBudget);
+  }
+
+  get requestId(): string {
+    return this.#requestId;
+  }
+  get endpoint() {
+    return this.#endpoint.name;
+  }
+  get receivedAt(): number {
+    return this.#receivedAt;
+  }
+  get requestedModel(): string | undefined {
+    return this.#parsed?.model;
+  }
+  get stream(): boolean {
+    return this.#parsed?.stream ?? false;
+  }
+  get priority(): Priority {
+    return this.#priority;
+  }
+  get phase(): LivePhase {
+    if ((this.#queuePosition?.() ?? -1) >= 0) return "queued";
+    if (this.#responded) return "streaming";
+    return this.#forwardingNow?.current === undefined ? "received" : "sent";
+  }
+  get backend(): string | undefined {
+    return this.#forwardingNow?.current?.backend.name;
+  }
+  get servedModel(): string | undefined {
+    return this.#forwardingNow?.current?.model;
   }
 
   async run(): Promise<Response> {
@@ -89,23 +133,28 @@ class Exchange {
     // Counted until the response is fully delivered (a stream: its last byte), for the drain;
     // the body's share of the budget is held as long.
     inflight.begin();
+    // A boolean read when no dashboard is open: nothing is allocated or called for it.
+    const watch = this.#deps.watch?.watching ? this.#deps.watch : undefined;
+    watch?.begin(this);
     let done: Promise<unknown> | undefined;
     try {
       const outcome = await this.#steps();
       if (outcome instanceof Response) return outcome;
-      done = outcome.result.done;
+      done = outcome.done;
+      this.#responded = true;
       return outcome.response;
     } finally {
       const end = () => {
         this.#reservation.release();
         inflight.end();
+        watch?.end(this);
       };
       if (done) done.then(end, end);
       else end();
     }
   }
 
-  async #steps(): Promise<Response | { response: Response; result: ForwardResult }> {
+  async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
     const text = await this.#readBody();
     if (isFailure(text)) return this.#fail(text);
     const parsed = this.#parse(text);
@@ -113,8 +162,14 @@ class Exchange {
     this.#parsed = parsed;
     const candidates = this.#route(parsed);
     if (isFailure(candidates)) return this.#fail(candidates);
-    const result = await this.#forward(parsed, candidates);
-    return { response: this.#respond(result), result };
+    const forwarding = this.#forwarding(parsed);
+    const outcome = forwarding.run(candidates);
+    const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
+    if (parsed.stream && keepAliveMs > 0 && await this.#slow(outcome, keepAliveMs)) {
+      return this.#hold(forwarding, outcome, parsed, keepAliveMs);
+    }
+    const result = await outcome;
+    return { response: this.#respond(result), done: result.done };
   }
 
   async #readBody(): Promise<string | Failure> {
@@ -130,9 +185,13 @@ class Exchange {
   }
 
   #parse(text: string): ParsedRequest | Failure {
+    const priority = priorityOf(this.#request.headers);
+    if (isFailure(priority)) return priority;
+    this.#priority = priority;
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
-    const twice = duplicateKey(text, ROUTED_KEYS);
+    // A key the parsed body lacks cannot be there twice: only the present ones are looked for.
+    const twice = duplicateKey(text, ROUTED_KEYS.filter((key) => Object.hasOwn(body, key)));
     if (twice !== undefined) {
       return failure(
         "invalid_request",
@@ -149,20 +208,67 @@ class Exchange {
     return decision.ok ? decision.candidates : decision.rejection;
   }
 
-  #forward(parsed: ParsedRequest, candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
+  #forwarding(parsed: ParsedRequest): Forwarding {
     const request = this.#request;
-    return forward(
-      {
-        endpoint: this.#endpoint,
-        parsed,
-        clientHeaders: request.headers,
-        clientSignal: request.signal,
-        shutdownSignal: this.#deps.inflight.shutdownSignal,
-        requestId: this.#requestId,
-      },
-      candidates,
-      this.#deps.proxy,
+    return this.#forwardingNow = new Forwarding({
+      endpoint: this.#endpoint,
+      parsed,
+      clientHeaders: request.headers,
+      clientSignal: request.signal,
+      shutdownSignal: this.#deps.inflight.shutdownSignal,
+      requestId: this.#requestId,
+      priority: this.#priority,
+      onQueued: (position) => (this.#queuePosition = position),
+    }, this.#deps.proxy);
+  }
+
+  /** True when no answer has started within `ms`: a stream should get its headers now. */
+  #slow(outcome: Promise<ForwardResult>, ms: number): Promise<boolean> {
+    const { clock } = this.#deps;
+    let timer: TimerHandle | undefined;
+    const due = new Promise<boolean>((resolve) => {
+      timer = clock.setTimeout(() => resolve(true), ms);
+    });
+    return Promise.race([outcome.then(() => false), due]).finally(() => clock.clearTimeout(timer!));
+  }
+
+  /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */
+  #hold(
+    forwarding: Forwarding,
+    outcome: Promise<ForwardResult>,
+    parsed: ParsedRequest,
+    keepAliveMs: number,
+  ): { response: Response; done: Promise<unknown> } {
+    const dialect = this.#endpoint.dialect;
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    const body = new ReadableStream(
+      new HeldBody({
+        outcome,
+        dialect,
+        model: parsed.model,
+        keepAliveMs,
+        clock: this.#deps.clock,
+        note: () => {
+          const ahead = this.#queuePosition?.() ?? -1;
+          return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
+        },
+        cancel: (reason) => forwarding.cancel(reason),
+        onEnd: ended,
+      }),
     );
+    // The client has its 200: the outcome is recorded as such, with what went wrong if anything.
+    outcome.then((result) => {
+      const why = result.commit === undefined ? result.outcome.failure : result.commit.rejection;
+      this.#observe(200, why, result);
+    });
+    const headers = new Headers({
+      "content-type": dialect.streamContentType,
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+      "x-request-id": this.#requestId,
+    });
+    return { response: new Response(body, { status: 200, headers }), done };
   }
 
   /** The committed answer with its headers, or the failure every candidate ended in. */
@@ -173,7 +279,10 @@ class Exchange {
     }
     const routeReason = outcome.routeReason!;
     if (commit.rejection !== undefined) {
-      const headers = new Headers({ "x-request-id": this.#requestId });
+      const headers = new Headers({
+        "x-request-id": this.#requestId,
+        "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
+      });
       nexusHeaders(headers, candidate, routeReason);
       this.#observe(
         statusOf(commit.rejection, this.#endpoint.dialect.name),
@@ -184,6 +293,7 @@ class Exchange {
     }
     const stream = this.#parsed?.stream ?? false;
     const headers = committedHeaders(commit, candidate, routeReason, this.#requestId, stream);
+    headers.set("x-nexus-queue-wait-ms", String(Math.round(outcome.queueWaitMs)));
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
   }

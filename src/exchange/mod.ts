@@ -10,7 +10,7 @@
  * @module
  */
 export { createExchangeHandler, type ExchangeDeps } from "./exchange.ts";
-export type { ExchangeEvent } from "./event.ts";
+export type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
 export { InFlight } from "./inflight.ts";
 export { BodyBudget } from "./body-budget.ts";
 export { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";

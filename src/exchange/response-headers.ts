@@ -24,6 +24,9 @@ export function committedHeaders(
     headers.set("x-accel-buffering", "no");
   }
   nexusHeaders(headers, candidate, routeReason);
+  if (commit.headers !== undefined) {
+    for (const [name, value] of Object.entries(commit.headers)) headers.set(name, value);
+  }
   headers.set("x-request-id", requestId);
   return headers;
 }

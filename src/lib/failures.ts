@@ -16,6 +16,8 @@ export const ERROR_TYPES = [
   "invalid_request",
   "context_length_exceeded",
   "shutdown",
+  "queue_full",
+  "queue_timeout",
   "loop_detected",
   "overloaded",
 ] as const;
@@ -126,6 +128,25 @@ export const FAILURES = {
     anthropic: "invalid_request_error",
     metric: "upstream_error",
   },
+  /** Every candidate is full and the queue holds `[queue] max_size` requests already. */
+  queue_full: {
+    status: 429,
+    code: "rate_limit_exceeded",
+    anthropic: "overloaded_error",
+    anthropicStatus: 529,
+    ollamaStatus: 503,
+    metric: "queue_full",
+    retryAfter: true,
+  },
+  /** The request waited `[queue] max_wait_seconds` without a free slot. */
+  queue_timeout: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    anthropicStatus: 529,
+    metric: "queue_timeout",
+    retryAfter: true,
+  },
   /**
    * The request already passed this Nexus (its instance id is in `X-Nexus-Via`), or more
    * gateways than a real chain has: forwarding it again would loop.
@@ -141,6 +162,7 @@ export const FAILURES = {
     status: 503,
     code: "service_unavailable",
     anthropic: "overloaded_error",
+    anthropicStatus: 529,
     metric: "overloaded",
     retryAfter: true,
   },
@@ -181,6 +203,13 @@ export const FAILURES = {
   conflict: {
     status: 409,
     code: "conflict",
+    anthropic: "invalid_request_error",
+    metric: undefined,
+  },
+  /** The backend cannot do what was asked at all (load a model on vLLM …). */
+  not_supported: {
+    status: 409,
+    code: "not_supported",
     anthropic: "invalid_request_error",
     metric: undefined,
   },

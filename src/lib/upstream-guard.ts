@@ -8,7 +8,9 @@
  * - the first request to an origin never seen goes alone; requests to the same origin that
  *   come meanwhile (a probe asks three paths at once) wait for its answer, so an origin that
  *   turns out to be this Nexus costs exactly one request.
- * `limited(bytes)` adds a cap on the response body for callers that read it whole (probes).
+ * One guard wraps every fetch of a gateway (`guarded(fetch)`: the proxy's, the probes'), so
+ * what one learns about an origin holds for all; a cap on response bodies can be added for
+ * callers that read them whole (probes).
  * @module
  */
 import { INSTANCE_HEADER, SelfLoopError, VIA_HEADER } from "./loop.ts";
@@ -16,7 +18,6 @@ import { INSTANCE_HEADER, SelfLoopError, VIA_HEADER } from "./loop.ts";
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface UpstreamGuardOptions {
-  readonly fetch: FetchLike;
   readonly instanceId: string;
   /** Called once for each origin that answers as this Nexus. */
   readonly onSelf?: (origin: string) => void;
@@ -51,7 +52,14 @@ export class UpstreamGuard {
     return this.#self.has(originOf(url));
   }
 
-  readonly fetch: FetchLike = async (input, init) => {
+  /** `fetch` behind the guard; with `maxBytes`, every response body errors past it. */
+  guarded(fetch: FetchLike, maxBytes?: number): FetchLike {
+    return maxBytes === undefined
+      ? (input, init) => this.#fetch(fetch, input, init)
+      : async (input, init) => capBody(await this.#fetch(fetch, input, init), maxBytes);
+  }
+
+  async #fetch(fetch: FetchLike, input: string, init: RequestInit): Promise<Response> {
     const origin = originOf(input);
     if (this.#self.has(origin)) throw new SelfLoopError(origin);
     const request: RequestInit = {
@@ -59,30 +67,21 @@ export class UpstreamGuard {
       headers: withVia(init.headers, this.#options.instanceId),
       redirect: "manual",
     };
-    if (this.#verified.has(origin)) return this.#check(origin, await this.#send(input, request));
+    if (this.#verified.has(origin)) return this.#check(origin, await fetch(input, request));
     const first = this.#first.get(origin);
     if (first) {
       await untilAborted(first, init.signal);
       if (this.#self.has(origin)) throw new SelfLoopError(origin);
-      return this.#check(origin, await this.#send(input, request));
+      return this.#check(origin, await fetch(input, request));
     }
     let release!: () => void;
     this.#first.set(origin, new Promise<void>((resolve) => (release = resolve)));
     try {
-      return this.#check(origin, await this.#send(input, request));
+      return this.#check(origin, await fetch(input, request));
     } finally {
       this.#first.delete(origin);
       release();
     }
-  };
-
-  /** The guarded fetch, with every response body capped at `maxBytes`. */
-  limited(maxBytes: number): FetchLike {
-    return async (input, init) => capBody(await this.fetch(input, init), maxBytes);
-  }
-
-  #send(input: string, init: RequestInit): Promise<Response> {
-    return this.#options.fetch(input, init);
   }
 
   #check(origin: string, response: Response): Response {

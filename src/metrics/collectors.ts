@@ -6,14 +6,21 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
-import type { BackendStatus, Registry } from "../registry/mod.ts";
+import { PRIORITIES, type Priority } from "../admission/mod.ts";
+import { type BackendStatus, type Registry, slotLimit } from "../registry/mod.ts";
 import type { Buckets } from "./buckets.ts";
 import { sanitiseLabel } from "./labels.ts";
 import { ERROR_TYPES, type SeriesStore } from "./series.ts";
 
 export const METRICS_CONTENT_TYPE = PromRegistry.PROMETHEUS_CONTENT_TYPE;
 
-const BACKEND_STATUSES: readonly BackendStatus[] = ["healthy", "unhealthy", "unknown", "draining"];
+const BACKEND_STATUSES: readonly BackendStatus[] = [
+  "healthy",
+  "busy",
+  "unhealthy",
+  "unknown",
+  "draining",
+];
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 type LabelSet = Readonly<Record<string, string>>;
@@ -82,7 +89,11 @@ class StoreHistogram extends Histogram<string> {
   }
 }
 
-export function createPromRegistry(store: SeriesStore, registry: Registry): PromRegistry {
+export function createPromRegistry(
+  store: SeriesStore,
+  registry: Registry,
+  queueDepth: (priority: Priority) => number,
+): PromRegistry {
   const registers = [new PromRegistry()];
   const promRegistry = registers[0]!;
   const pairs = function* () {
@@ -161,7 +172,7 @@ export function createPromRegistry(store: SeriesStore, registry: Registry): Prom
   });
   new Counter({
     name: "nexus_tokens_total",
-    help: "Prompt and completion tokens reported by backends in usage.",
+    help: "Prompt and completion tokens reported by backends (OpenAI usage, Ollama eval counts).",
     labelNames: ["model", "backend", "type"],
     registers,
     collect() {
@@ -176,7 +187,7 @@ export function createPromRegistry(store: SeriesStore, registry: Registry): Prom
   new Counter({
     name: "nexus_stream_chunks_total",
     help:
-      "SSE events (chat.completion.chunk objects, data: [DONE] included) relayed to clients in streamed responses.",
+      "Stream events relayed to clients: SSE events (data: [DONE] included), or the lines of an Ollama NDJSON stream.",
     labelNames: ["model", "backend"],
     registers,
     collect() {
@@ -193,6 +204,7 @@ export function createPromRegistry(store: SeriesStore, registry: Registry): Prom
     for (const probe of store.probes.values()) yield [probe.labels, probe.latency] as const;
   });
   addFleetGauges(registers, registry);
+  addQueueMetrics(registers, promRegistry, store, registry, queueDepth);
   return promRegistry;
 }
 
@@ -218,10 +230,10 @@ function addFleetGauges(registers: PromRegistry[], registry: Registry): void {
   });
   new Gauge({
     name: "nexus_models_available",
-    help: "Distinct models served by at least one healthy backend.",
+    help: "Distinct models served by at least one routable (healthy or busy) backend.",
     registers,
     collect() {
-      this.set(registry.healthyModelCount());
+      this.set(registry.routableModelCount());
     },
   });
   new Gauge({
@@ -231,6 +243,71 @@ function addFleetGauges(registers: PromRegistry[], registry: Registry): void {
     registers,
     collect() {
       // Rebuilt from the live registry each scrape: removed backends drop out.
+      this.reset();
+      for (const backend of registry.list()) {
+        this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
+      }
+    },
+  });
+}
+
+/** The admission queue and the backends' slots (docs/api.md, "Slots and the queue"). */
+function addQueueMetrics(
+  registers: PromRegistry[],
+  promRegistry: PromRegistry,
+  store: SeriesStore,
+  registry: Registry,
+  queueDepth: (priority: Priority) => number,
+): void {
+  new Gauge({
+    name: "nexus_queue_depth",
+    help: "Requests waiting for a free backend slot, by the priority they came with.",
+    labelNames: ["priority"],
+    registers,
+    collect() {
+      for (const priority of PRIORITIES) this.set({ priority }, queueDepth(priority));
+    },
+  });
+  new StoreHistogram({
+    name: "nexus_queue_wait_seconds",
+    help: "Time requests waited in the queue before they got a backend slot.",
+    labelNames: [],
+    registry: promRegistry,
+  }, function* () {
+    yield [NO_LABELS, store.queueWait] as const;
+  });
+  new Counter({
+    name: "nexus_queue_rejections_total",
+    help: "Requests the queue refused: full (429) or waited too long (503).",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      for (const reason of ["full", "timeout"]) {
+        this.inc({ reason }, store.queueRejections.get(reason) ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "nexus_backend_slots",
+    help: "Requests each backend runs at once (its limit); backends without a limit are absent.",
+    labelNames: ["backend"],
+    registers,
+    collect() {
+      this.reset();
+      for (const backend of registry.list()) {
+        const limit = slotLimit(backend);
+        if (limit !== undefined) this.set({ backend: sanitiseLabel(backend.name) }, limit);
+      }
+    },
+  });
+  new Gauge({
+    name: "nexus_backend_slots_in_use",
+    help:
+      "Slots in use per backend: requests admitted and not yet finished (a stream: its last byte).",
+    labelNames: ["backend"],
+    registers,
+    collect() {
       this.reset();
       for (const backend of registry.list()) {
         this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);

@@ -12,29 +12,35 @@
  */
 import type { Context } from "hono";
 import type { ExchangeEvent } from "../exchange/mod.ts";
+import type { AdmissionHooks, Priority } from "../admission/mod.ts";
 import type { CheckResult } from "../health/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import { createPromRegistry } from "./collectors.ts";
 import { handleMetrics, handleStats } from "./handlers.ts";
-import { createExchangeObserver } from "./observer.ts";
+import { createExchangeObserver, type RecordListener } from "./observer.ts";
 import { SeriesStore } from "./series.ts";
 import { buildStats, type Stats } from "./stats.ts";
 
 export { METRICS_CONTENT_TYPE } from "./collectors.ts";
 export { LabelCache, NONE, OTHER, sanitiseLabel } from "./labels.ts";
 export { recordRequest, type RequestRecord } from "./record.ts";
+export type { RecordListener } from "./observer.ts";
 export { ERROR_TYPES, type ErrorType, SeriesStore } from "./series.ts";
 export type { BackendStats, ModelStats, Stats } from "./stats.ts";
 export { findUsage, type TokenUsage, usageOf } from "./usage.ts";
 
 export interface ObservabilityDeps {
   readonly registry: Registry;
+  /** Requests waiting in the admission queue now, by priority (0 when there is no queue). */
+  readonly queueDepth?: (priority: Priority) => number;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Wall-clock ms when the gateway started (uptime). */
   readonly startedAt: number;
+  /** Told of every finished request after it is recorded (the dashboard, src/ui). */
+  readonly onRecord?: RecordListener;
 }
 
 export interface Observability {
@@ -42,6 +48,8 @@ export interface Observability {
   readonly observeExchange: (event: ExchangeEvent) => void;
   /** For `HealthCheckerDeps.onCheck`: the probe latency histogram. */
   readonly observeProbe: (backend: Backend, result: CheckResult, latencyMs: number) => void;
+  /** For `AdmissionHooks`: time waited by a request that got a slot, and refusals. */
+  readonly admissionHooks: AdmissionHooks;
   /** `GET /metrics`. */
   readonly metrics: (c: Context) => Promise<Response>;
   /** `GET /v1/stats`. */
@@ -53,7 +61,7 @@ export interface Observability {
 
 export function createObservability(deps: ObservabilityDeps): Observability {
   const store = new SeriesStore();
-  const promRegistry = createPromRegistry(store, deps.registry);
+  const promRegistry = createPromRegistry(store, deps.registry, deps.queueDepth ?? (() => 0));
   const statsDeps = {
     store,
     registry: deps.registry,
@@ -61,7 +69,17 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     startedAt: deps.startedAt,
   };
   return {
-    observeExchange: createExchangeObserver({ store, clock: deps.clock, logger: deps.logger }),
+    observeExchange: createExchangeObserver({
+      store,
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(deps.onRecord ? { onRecord: deps.onRecord } : {}),
+    }),
+    admissionHooks: {
+      onWait: (ms) => store.queueWait.observe(ms / 1000),
+      onReject: (reason) =>
+        store.queueRejections.set(reason, (store.queueRejections.get(reason) ?? 0) + 1),
+    },
     observeProbe(backend, result, latencyMs) {
       // A failed probe's time is its timeout, not a latency.
       if (result !== "failure") store.probe(backend.name).observe(latencyMs / 1000);

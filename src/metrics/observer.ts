@@ -20,7 +20,16 @@ export interface ObserverDeps {
   readonly store: SeriesStore;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Told of every finished request with its record (the dashboard's history, src/ui). */
+  readonly onRecord?: RecordListener;
 }
+
+/** A finished request: its event, the record the metrics took, and how a stream ended. */
+export type RecordListener = (
+  event: ExchangeEvent,
+  record: RequestRecord,
+  end: StreamEnd | undefined,
+) => void;
 
 export function createExchangeObserver(deps: ObserverDeps): (event: ExchangeEvent) => void {
   const { clock } = deps;
@@ -50,7 +59,12 @@ function complete(
       end,
     );
     recordRequest(deps.store, record);
-    if (logger.enabled("info")) logger.info("request", requestLogFields(event, record, end));
+    deps.onRecord?.(event, record, end);
+    // A request the gateway could not serve (5xx), or a stream cut by a backend or a deadline,
+    // is something an operator should see at the default level; the rest is routine.
+    const failed = event.status >= 500 || end === "upstream_error" || end === "timeout";
+    const level = failed ? "warn" : "info";
+    if (logger.enabled(level)) logger[level]("request", requestLogFields(event, record, end));
   } catch (error) {
     logger.error("cannot record request metrics", {
       request_id: event.requestId,

@@ -10,6 +10,7 @@ import {
   DURATION_BUCKETS,
   OVERHEAD_BUCKETS,
   PROBE_BUCKETS,
+  QUEUE_WAIT_BUCKETS,
   TTFB_BUCKETS,
 } from "./buckets.ts";
 import { LabelCache, NONE } from "./labels.ts";
@@ -101,6 +102,10 @@ export class SeriesStore {
   /** Probe latency by backend label. */
   readonly probes = new Map<string, ProbeSeries>();
   readonly overhead = new Buckets(OVERHEAD_BUCKETS);
+  /** Time in the admission queue of requests that got a slot after waiting. */
+  readonly queueWait = new Buckets(QUEUE_WAIT_BUCKETS);
+  /** Requests the queue refused, by reason (`full`, `timeout`). */
+  readonly queueRejections = new Map<string, number>();
   readonly #servedModels = new LabelCache(MODEL_LABEL_CAP);
   readonly #unknownModels = new LabelCache(UNKNOWN_MODEL_LABEL_CAP);
   readonly #backends = new LabelCache(BACKEND_LABEL_CAP);

@@ -2,7 +2,9 @@
  * Token counts from an OpenAI `usage` object, found in a non-stream body or in a stream's last
  * bytes without parsing the rest: scan backwards for the key `"usage"`, then parse only the
  * object that follows it. In a stream with `include_usage`, every chunk carries `"usage":null`
- * and the final one the counts, so the last occurrence is the one that matters.
+ * and the final one the counts, so the last occurrence is the one that matters. Ollama's native
+ * answers (an Ollama backend behind the Ollama front door, or the native path for long OpenAI
+ * prompts) count in their last line instead: `"prompt_eval_count"` and `"eval_count"`.
  * @module
  */
 
@@ -21,6 +23,10 @@ const CLOSE = 0x7d;
 const decoder = new TextDecoder();
 
 export function findUsage(bytes: Uint8Array): TokenUsage | undefined {
+  return findOpenaiUsage(bytes) ?? findOllamaCounts(bytes);
+}
+
+function findOpenaiUsage(bytes: Uint8Array): TokenUsage | undefined {
   let at = lastIndexOf(bytes, bytes.length - KEY.length);
   while (at >= 0) {
     let i = skipSpace(bytes, at + KEY.length);
@@ -46,19 +52,53 @@ function parseObjectAt(bytes: Uint8Array, start: number): TokenUsage | undefined
   return countsOf(usage as Record<string, unknown>);
 }
 
-/** The usage of an already parsed chat completion body. */
+/** The usage of an already parsed body: OpenAI's `usage`, else Ollama's eval counts. */
 export function usageOf(body: unknown): TokenUsage | undefined {
   const usage = (body as { usage?: unknown } | null)?.usage;
-  return typeof usage === "object" && usage !== null
-    ? countsOf(usage as Record<string, unknown>)
-    : undefined;
+  if (typeof usage === "object" && usage !== null) {
+    return countsOf(usage as Record<string, unknown>);
+  }
+  if (typeof body !== "object" || body === null) return undefined;
+  const { prompt_eval_count, eval_count } = body as Record<string, unknown>;
+  return countsOf({ prompt_tokens: prompt_eval_count, completion_tokens: eval_count });
 }
 
-function countsOf(
-  { prompt_tokens, completion_tokens }: Record<string, unknown>,
-): TokenUsage | undefined {
-  const prompt = count(prompt_tokens);
-  const completion = count(completion_tokens);
+const PROMPT_EVAL = new TextEncoder().encode('"prompt_eval_count"');
+const EVAL = new TextEncoder().encode('"eval_count"');
+
+/** Ollama's final line: the last `"prompt_eval_count":N` and `"eval_count":N`. */
+function findOllamaCounts(bytes: Uint8Array): TokenUsage | undefined {
+  const prompt = numberAfter(bytes, PROMPT_EVAL);
+  const completion = numberAfter(bytes, EVAL);
+  return prompt === undefined && completion === undefined ? undefined : { prompt, completion };
+}
+
+function numberAfter(bytes: Uint8Array, key: Uint8Array): number | undefined {
+  const at = lastIndexOfKey(bytes, key);
+  if (at < 0) return undefined;
+  let i = skipSpace(bytes, at + key.length);
+  if (bytes[i] !== COLON) return undefined;
+  i = skipSpace(bytes, i + 1);
+  let value = 0;
+  let digits = 0;
+  for (; bytes[i]! >= 0x30 && bytes[i]! <= 0x39 && digits < 15; i++, digits++) {
+    value = value * 10 + bytes[i]! - 0x30;
+  }
+  return digits > 0 ? value : undefined;
+}
+
+function lastIndexOfKey(bytes: Uint8Array, key: Uint8Array): number {
+  outer: for (let i = bytes.length - key.length; i >= 0; i--) {
+    for (let j = 0; j < key.length; j++) if (bytes[i + j] !== key[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Chat names (`prompt_tokens`), or the Responses API's (`input_tokens`) of a passed-through answer. */
+function countsOf(usage: Record<string, unknown>): TokenUsage | undefined {
+  const prompt = count(usage.prompt_tokens ?? usage.input_tokens);
+  const completion = count(usage.completion_tokens ?? usage.output_tokens);
   return prompt === undefined && completion === undefined ? undefined : { prompt, completion };
 }
 

@@ -34,6 +34,8 @@ export interface AttemptCommit {
   readonly body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
   /** Time to the first byte; undefined while (or if never) a stream committed early has one. */
   readonly ttfbMs: number | undefined;
+  /** Headers the endpoint adds to the client's answer (the plan's `responseHeaders`). */
+  readonly headers?: Readonly<Record<string, string>>;
   /**
    * A translated path's backend refused the request (4xx): the client gets this failure in its
    * own dialect instead of `body`.
@@ -76,6 +78,11 @@ export interface AttemptSpec {
   /** Notes the committed stream's events and tail (metrics). */
   readonly tap: ResponseTap;
   readonly onStreamEnd: (end: StreamEnd, detail?: string) => void;
+  /**
+   * Gives the backend's slot back, exactly once, when the attempt is over (a stream: after its
+   * last byte); a message when it failed (counted as the backend's error).
+   */
+  readonly release: (failed?: string) => void;
   /**
    * The configured secrets plus the client's own credentials, removed from upstream text copied
    * into an error message, a log line or `last_error`.

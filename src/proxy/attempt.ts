@@ -2,11 +2,11 @@
  * One attempt at one backend: `open` sends the request and waits for its headers (and, for a
  * stream, its first chunk) under the first-byte deadline; then the attempt either commits — the
  * client gets this backend's answer — or reports a failure the forwarder may fail over from.
- * A stream whose first token is slow commits early with keep-alives (`commitEarly`), after which
- * a failure can only be told inside the stream.
+ * (A client waiting long for a first token gets keep-alives from the exchange meanwhile: see
+ * src/exchange/hold.ts. Failover stays possible until the first upstream byte.)
  *
- * The attempt owns its AbortController and timers (all from the Clock). The backend's pending
- * count goes up in `begin` and down exactly once in `settle`, whatever happens.
+ * The attempt owns its AbortController and timers (all from the Clock). It runs on a slot
+ * admission granted (src/admission) and gives it back exactly once, in `settle`, whatever happens.
  * @module
  */
 export type {
@@ -32,15 +32,13 @@ import {
   redirectMessage,
   summarise,
 } from "./failures.ts";
-import { type FirstChunk, type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
+import { type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
 import { isPage, readWholeAnswer } from "./whole-answer.ts";
 
 type Opened =
   | { readonly kind: "stream"; readonly upstream: Response; readonly chunk: OpenedChunk }
   | { readonly kind: "whole"; readonly upstream: Response }
   | { readonly kind: "failed"; readonly error: unknown; readonly upstream?: Response };
-
-const KEEP_ALIVE_DUE = Symbol("keep-alive due");
 
 export class Attempt {
   readonly #deps: AttemptDeps;
@@ -52,8 +50,6 @@ export class Attempt {
   #connectTimer: TimerHandle | undefined;
   #headersArrived = false;
   #settled = false;
-  /** Set when a stream committed before its first chunk finally gets it. */
-  #firstByteMs: number | undefined;
 
   constructor(deps: AttemptDeps, spec: AttemptSpec) {
     this.#deps = deps;
@@ -75,10 +71,10 @@ export class Attempt {
     }
   }
 
-  /** Counts the request, links the client's signal and starts the deadlines. */
+  /** Links the client's signal and starts the deadlines. */
   #begin(): void {
-    const { clock, registry } = this.#deps;
-    const { requestSignal, deadlines, backend } = this.#spec;
+    const { clock } = this.#deps;
+    const { requestSignal, deadlines } = this.#spec;
     this.#startedAt = clock.monotonic();
     // The client may have left (or a deadline passed) while an earlier candidate was failing.
     if (requestSignal.aborted) this.#forwardAbort();
@@ -90,15 +86,14 @@ export class Attempt {
     if (this.#deps.tcpProbe) {
       this.#connectTimer = clock.setTimeout(() => void this.#watchConnect(), deadlines.connectMs);
     }
-    registry.beginRequest(backend);
   }
 
   async #send(): Promise<Response> {
     const { backend, plan, headers } = this.#spec;
     const upstream = await this.#deps.fetch(backend.url + plan.path, {
-      method: "POST",
+      method: plan.method ?? "POST",
       headers,
-      body: plan.body,
+      ...(plan.method === undefined ? { body: plan.body } : {}),
       signal: this.#controller.signal,
     });
     this.#headersArrived = true;
@@ -133,6 +128,7 @@ export class Attempt {
       return this.#failed(answer);
     }
     const ttfbMs = this.#deps.clock.monotonic() - this.#startedAt;
+    this.#deps.registry.noteProgress(this.#spec.backend, this.#startedAt + ttfbMs);
     if (upstream.ok) this.#deps.registry.recordLatency(this.#spec.backend, ttfbMs);
     this.#settle(undefined);
     return {
@@ -143,15 +139,14 @@ export class Attempt {
       retryAfter: upstream.headers.get("retry-after"),
       body: answer.body,
       ttfbMs,
+      ...this.#responseHeaders(),
       ...(answer.rejection === undefined ? {} : { rejection: answer.rejection }),
     };
   }
 
-  /** A stream: headers and first chunk decide; a slow first token commits early instead. */
+  /** A stream: its headers and first chunk decide whether this backend works. */
   async #runStream(): Promise<AttemptCommit | AttemptFailure> {
-    const opening = this.#open();
-    const opened = await this.#raceKeepAlive(opening);
-    if (opened === KEEP_ALIVE_DUE) return this.#commitEarly(opening);
+    const opened = await this.#open();
     // Nothing has reached the client yet: a failure here can still fail over.
     if (opened.kind === "failed") {
       return opened.upstream
@@ -194,24 +189,13 @@ export class Attempt {
     }
   }
 
-  /** Waits for the first chunk, or until keep-alives must start (0 = never). */
-  #raceKeepAlive(opening: Promise<Opened>): Promise<Opened | typeof KEEP_ALIVE_DUE> {
-    const { keepAliveMs } = this.#spec.deadlines;
-    if (keepAliveMs <= 0) return opening;
-    const { clock } = this.#deps;
-    let timer: TimerHandle | undefined;
-    const due = new Promise<typeof KEEP_ALIVE_DUE>((resolve) => {
-      timer = clock.setTimeout(() => resolve(KEEP_ALIVE_DUE), keepAliveMs);
-    });
-    return Promise.race([opening, due]).finally(() => clock.clearTimeout(timer!));
-  }
-
   #commitStream(upstream: Response, chunk: OpenedChunk): AttemptCommit {
     const { clock, registry } = this.#deps;
     this.#clearFirstByteTimer();
     const ttfbMs = clock.monotonic() - this.#startedAt;
     registry.recordLatency(this.#spec.backend, ttfbMs);
     const translator = this.#spec.plan.translation?.stream();
+    this.#spec.tap.ndjson = this.#spec.plan.upstream === "ollama";
     return {
       ok: true,
       backend: this.#spec.backend,
@@ -220,31 +204,13 @@ export class Attempt {
       retryAfter: null,
       body: this.#relay(chunk, this.#delivery(translator)),
       ttfbMs,
+      ...this.#responseHeaders(),
     };
   }
 
-  /** The first token is slow (a model loading): commit now and keep the connection alive. */
-  #commitEarly(opening: Promise<Opened>): AttemptCommit {
-    const firstChunk = opening.then(async (opened): Promise<FirstChunk> => {
-      if (opened.kind === "stream") return opened.chunk;
-      if (opened.kind === "failed" && !opened.upstream) return { ok: false, error: opened.error };
-      const upstream = opened.upstream!;
-      return { ok: false, error: new Error(await this.#errorText(upstream)) };
-    });
-    const translator = this.#spec.plan.translation?.stream();
-    const firstByteMs = () => this.#firstByteMs;
-    return {
-      ok: true,
-      backend: this.#spec.backend,
-      status: 200,
-      contentType: translator?.contentType ?? this.#spec.dialect.streamContentType,
-      retryAfter: null,
-      body: this.#relay(firstChunk, this.#delivery(translator)),
-      // The first token comes later than this commit: report it once it has arrived.
-      get ttfbMs() {
-        return firstByteMs();
-      },
-    };
+  #responseHeaders(): Pick<AttemptCommit, "headers"> {
+    const headers = this.#spec.plan.responseHeaders;
+    return headers === undefined ? {} : { headers };
   }
 
   #delivery(translator: StreamTranslator | undefined): Delivery {
@@ -254,25 +220,17 @@ export class Attempt {
       : new PassthroughDelivery(this.#spec.dialect);
   }
 
-  #relay(start: OpenedChunk | Promise<FirstChunk>, delivery: Delivery): ReadableStream<Uint8Array> {
-    const { clock, registry } = this.#deps;
-    const { deadlines, dialect, backend } = this.#spec;
+  #relay(start: OpenedChunk, delivery: Delivery): ReadableStream<Uint8Array> {
     return Relay.stream({
       start,
       delivery,
-      keepAlive: dialect.keepAlive(this.#spec.model),
-      keepAliveMs: deadlines.keepAliveMs,
-      idleMs: deadlines.idleMs,
-      clock,
+      idleMs: this.#spec.deadlines.idleMs,
+      clock: this.#deps.clock,
       tap: this.#spec.tap,
+      onProgress: (at) => this.#deps.registry.noteProgress(this.#spec.backend, at),
       abort: (reason) =>
         this.#controller.abort(reason === "idle" ? IDLE : this.#spec.requestSignal.reason),
       describeFailure: (error) => this.#streamFailure(error),
-      onFirstByte: () => {
-        this.#clearFirstByteTimer();
-        this.#firstByteMs = clock.monotonic() - this.#startedAt;
-        registry.recordLatency(backend, this.#firstByteMs);
-      },
       onEnd: (end, detail) => {
         this.#settle(end === "upstream_error" || end === "timeout" ? detail ?? end : undefined);
         this.#spec.onStreamEnd(end, detail);
@@ -351,7 +309,7 @@ export class Attempt {
     this.#clearFirstByteTimer();
     this.#clearConnectTimer();
     this.#spec.requestSignal.removeEventListener("abort", this.#forwardAbort);
-    this.#deps.registry.endRequest(this.#spec.backend, failed);
+    this.#spec.release(failed);
   }
 
   #clearFirstByteTimer(): void {

@@ -25,6 +25,16 @@ export class EventSplitter {
     let start = 0;
     if (this.#afterCr && text.charCodeAt(0) === 10) start = 1;
     this.#afterCr = false;
+    // Almost every server ends lines with LF alone: find them natively, not a character at a time.
+    if (text.indexOf("\r", start) === -1) {
+      for (let end = text.indexOf("\n", start); end !== -1; end = text.indexOf("\n", start)) {
+        this.#line(this.#partial + text.slice(start, end), out);
+        this.#partial = "";
+        start = end + 1;
+      }
+      this.#partial += text.slice(start);
+      return out;
+    }
     for (let i = start; i < text.length; i++) {
       const code = text.charCodeAt(i);
       if (code !== 10 && code !== 13) continue;
@@ -58,8 +68,10 @@ export class EventSplitter {
       return;
     }
     if (line === "") {
-      if (this.#data.length > 0) out.push(this.#data.join("\n"));
-      this.#data = [];
+      const data = this.#data;
+      if (data.length === 1) out.push(data[0]!);
+      else if (data.length > 1) out.push(data.join("\n"));
+      data.length = 0;
       return;
     }
     if (line.startsWith("data:")) {

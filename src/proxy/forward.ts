@@ -9,16 +9,18 @@
  * has been delivered, failed or abandoned.
  * @module
  */
+import type { Admission, Grant, Priority } from "../admission/mod.ts";
 import type { NexusConfig } from "../config/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
-import { type Failure, failure, statusOf } from "../lib/failures.ts";
+import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
 import { boundText } from "../lib/limits.ts";
 import { forwardedVia } from "../lib/loop.ts";
 import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { Attempt, type AttemptCommit, type AttemptDeps, type AttemptFailure } from "./attempt.ts";
+import { localCommit } from "./local-answer.ts";
 import { REQUEST_TIMEOUT, SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./relay.ts";
 import { ResponseTap } from "./tap.ts";
@@ -27,6 +29,7 @@ import { upstreamHeaders } from "./upstream.ts";
 export type RouteReason = "capability-match" | "failover" | "fallback";
 
 export interface ProxyDeps extends AttemptDeps {
+  readonly admission: Admission;
   readonly server: NexusConfig["server"];
   readonly maxRetries: number;
   readonly apiKeyFor: (backend: Backend) => string | undefined;
@@ -42,6 +45,10 @@ export interface ProxyRequest {
   /** Aborted when the shutdown drain deadline passes. */
   readonly shutdownSignal?: AbortSignal;
   readonly requestId: string;
+  /** `X-Nexus-Priority`: the request's place in the queue when every backend is full. */
+  readonly priority: Priority;
+  /** Called once if the request has to wait for a slot (`position()`: how many are ahead). */
+  readonly onQueued?: (position: () => number) => void;
 }
 
 /** What happened, for logs and metrics; `end` arrives later for streams. */
@@ -59,6 +66,8 @@ export interface ProxyOutcome {
    * or its failure. The rest of the handler's time is Nexus's own overhead.
    */
   readonly upstreamMs: number;
+  /** Milliseconds spent in the admission queue waiting for a free slot. */
+  readonly queueWaitMs: number;
   /** Why no backend answered (every candidate failed before the first byte). */
   readonly failure?: Failure;
 }
@@ -83,16 +92,21 @@ export function forward(
   return new Forwarding(request, deps).run(candidates);
 }
 
-class Forwarding {
+export class Forwarding {
   readonly #request: ProxyRequest;
   readonly #deps: ProxyDeps;
   readonly #abort = new AbortController();
   readonly #tap = new ResponseTap();
   readonly #failures: AttemptFailure[] = [];
+  /** The first candidate the endpoint refused (its translation cannot carry the request). */
+  #endpointRefusal: Failure | undefined;
   readonly #done: Promise<StreamEnd>;
   #resolveDone!: (end: StreamEnd) => void;
   #requestTimer: TimerHandle | undefined;
   #upstreamMs = 0;
+  #queueWaitMs = 0;
+  /** The candidate of the attempt running now (a dashboard reads it). */
+  #current: RouteCandidate | undefined;
   /** Configured secrets and this client's credentials: kept out of messages and logs. */
   readonly #redactor: Redactor;
   readonly #onClientAbort = () => this.#abort.abort(this.#request.clientSignal.reason);
@@ -107,23 +121,98 @@ class Forwarding {
     );
   }
 
+  /** The candidate whose attempt runs now, or answered; undefined before the first slot. */
+  get current(): RouteCandidate | undefined {
+    return this.#current;
+  }
+
+  /** Ends the forwarding as if the client had left (its response was abandoned). */
+  cancel(reason: unknown): void {
+    this.#abort.abort(reason);
+  }
+
   async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
     this.#listen();
-    const tried = new Set<Backend>();
-    for (const candidate of candidates) {
-      if (this.#failures.length > this.#deps.maxRetries) break;
-      if (tried.has(candidate.backend)) continue;
-      tried.add(candidate.backend);
-      const result = await this.#attempt(candidate);
+    const distinct = distinctBackends(candidates);
+    // The router's first choice decides whether Nexus answers itself (before any refusal).
+    const local = this.#localAnswer(distinct[0]);
+    if (local !== undefined) return local;
+    let remaining = this.#acceptable(distinct);
+    while (remaining.length > 0 && this.#failures.length <= this.#deps.maxRetries) {
+      const grant = await this.#admit(remaining);
+      if (isFailure(grant)) return this.#refused(grant);
+      const candidate = grant.candidate;
+      remaining = remaining.filter((other) => other.backend !== candidate.backend);
+      const result = await this.#attempt(grant);
       if (result.ok) return this.#committed(candidate, result);
       this.#failures.push(result);
       if (isFinal(result)) break;
     }
+    return this.#failed(this.#failureOutcome());
+  }
+
+  /**
+   * The candidates the endpoint can plan for: one whose translation cannot carry the request is
+   * left out before it takes a slot, and its refusal kept for when nothing else answers.
+   */
+  #acceptable(candidates: RouteCandidate[]): RouteCandidate[] {
+    const { endpoint, parsed } = this.#request;
+    if (endpoint.refusal === undefined) return candidates;
+    return candidates.filter((candidate) => {
+      const refusal = endpoint.refusal!(parsed, candidate);
+      if (refusal !== undefined) this.#endpointRefusal ??= refusal;
+      return refusal === undefined;
+    });
+  }
+
+  /** The endpoint answers for the first candidate itself (a token estimate): no slot, no call. */
+  #localAnswer(candidate: RouteCandidate | undefined): ForwardResult | undefined {
+    const { endpoint, parsed } = this.#request;
+    if (candidate === undefined || endpoint.answer === undefined) return undefined;
+    const answer = endpoint.answer(parsed, candidate);
+    if (answer === undefined) return undefined;
+    return this.#committed(candidate, localCommit(candidate.backend, answer), false);
+  }
+
+  /** A slot on one of `candidates`: at once, after a wait in the queue, or a refusal. */
+  async #admit(candidates: readonly RouteCandidate[]): Promise<Grant | Failure> {
+    const pending = this.#deps.admission.acquire(candidates, {
+      priority: this.#request.priority,
+      signal: this.#abort.signal,
+      ...(this.#request.onQueued ? { onQueued: this.#request.onQueued } : {}),
+    });
+    const grant = pending instanceof Promise ? await pending : pending;
+    if (!isFailure(grant)) this.#queueWaitMs += grant.waitedMs;
+    return grant;
+  }
+
+  /** Admission said no: the queue was full or timed out, or the request ended while waiting. */
+  #refused(refusal: Failure): ForwardResult {
+    // A backend that already failed is the better story: the queue only stopped the failover.
+    if (this.#failures.length > 0) return this.#failed(this.#failureOutcome());
+    const reason = refusal.kind === "client_closed" ? this.#whyAborted() ?? refusal : refusal;
+    const status = statusOf(reason, this.#request.endpoint.dialect.name);
+    return this.#failed({ ok: false, status, attempts: [], failure: reason });
+  }
+
+  /** The request's own signal fired: shutdown and the request deadline say more than "gone". */
+  #whyAborted(): Failure | undefined {
+    const reason: unknown = this.#abort.signal.reason;
+    if (reason === SHUTDOWN) {
+      return failure("shutting_down", "Nexus is shutting down; retry shortly", { retryAfter: "5" });
+    }
+    if (reason === REQUEST_TIMEOUT) {
+      return failure("upstream_timeout", "The request deadline passed before a backend was free");
+    }
+    return undefined;
+  }
+
+  #failed(outcome: Omit<ProxyOutcome, "upstreamMs" | "queueWaitMs">): ForwardResult {
     this.#finish("upstream_error");
     return {
       commit: undefined,
       candidate: undefined,
-      outcome: { ...this.#failureOutcome(), upstreamMs: this.#upstreamMs },
+      outcome: { ...outcome, upstreamMs: this.#upstreamMs, queueWaitMs: this.#queueWaitMs },
       done: this.#done,
       tap: this.#tap,
     };
@@ -144,9 +233,10 @@ class Forwarding {
     );
   }
 
-  async #attempt(candidate: RouteCandidate): Promise<AttemptCommit | AttemptFailure> {
-    const { backend, model } = candidate;
+  async #attempt(grant: Grant): Promise<AttemptCommit | AttemptFailure> {
+    const { backend, model } = grant.candidate;
     const { server } = this.#deps;
+    this.#current = grant.candidate;
     const { endpoint, parsed } = this.#request;
     const plan = endpoint.plan(parsed, { backend, model });
     const attempt = new Attempt(this.#deps, {
@@ -157,6 +247,7 @@ class Forwarding {
         clientHeaders: this.#request.clientHeaders,
         requestId: this.#request.requestId,
         apiKey: this.#deps.apiKeyFor(backend),
+        upstream: plan.upstream,
         extra: plan.headers,
         ...(this.#deps.instanceId
           ? { via: forwardedVia(this.#request.clientHeaders, this.#deps.instanceId) }
@@ -174,6 +265,7 @@ class Forwarding {
       },
       tap: this.#tap,
       onStreamEnd: (end) => this.#finish(end),
+      release: (failed) => this.#deps.admission.release(grant, failed),
       redactor: this.#redactor,
     });
     const sentAt = this.#deps.clock.monotonic();
@@ -182,13 +274,17 @@ class Forwarding {
     return result;
   }
 
-  #committed(candidate: RouteCandidate, commit: AttemptCommit): ForwardResult {
+  #committed(candidate: RouteCandidate, commit: AttemptCommit, called = true): ForwardResult {
     const routeReason: RouteReason = candidate.fallback
       ? "fallback"
       : this.#failures.length > 0
       ? "failover"
       : "capability-match";
     if (!(commit.body instanceof ReadableStream)) this.#finish("complete");
+    if (called && candidate.loaded === false && commit.status < 400) {
+      // The server loaded the model to answer: it is warm there now, and a cold start was timed.
+      this.#deps.registry.noteLoaded(candidate.backend, candidate.model, commit.ttfbMs);
+    }
     return {
       commit,
       candidate,
@@ -204,6 +300,7 @@ class Forwarding {
           return commit.ttfbMs;
         },
         upstreamMs: this.#upstreamMs,
+        queueWaitMs: this.#queueWaitMs,
       },
       done: this.#done,
       tap: this.#tap,
@@ -218,7 +315,7 @@ class Forwarding {
   }
 
   /** Every candidate failed before the first byte: the last failure decides what the client hears. */
-  #failureOutcome(): Omit<ProxyOutcome, "upstreamMs"> {
+  #failureOutcome(): Omit<ProxyOutcome, "upstreamMs" | "queueWaitMs"> {
     const failures = this.#failures;
     const model = boundText(this.#request.parsed.model);
     const last = failures[failures.length - 1];
@@ -246,6 +343,7 @@ class Forwarding {
       );
     }
     if (failures.length === 0) {
+      if (this.#endpointRefusal !== undefined) return failed(this.#endpointRefusal);
       return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
     }
     if (last?.kind === "loop") {
@@ -258,6 +356,16 @@ class Forwarding {
       ? failed(failure("upstream_timeout", `Backend timed out for model "${model}" (${tried})`))
       : failed(failure("upstream_failed", `Every backend failed for model "${model}" (${tried})`));
   }
+}
+
+/** The candidates in order, each backend once (the first candidate of a backend wins). */
+function distinctBackends(candidates: readonly RouteCandidate[]): RouteCandidate[] {
+  const seen = new Set<Backend>();
+  return candidates.filter((candidate) => {
+    if (seen.has(candidate.backend)) return false;
+    seen.add(candidate.backend);
+    return true;
+  });
 }
 
 /** After these no other backend is worth trying: the client left, or time is up. */

@@ -6,6 +6,7 @@
  */
 export {
   forward,
+  Forwarding,
   type ForwardResult,
   type ProxyDeps,
   type ProxyOutcome,

@@ -5,9 +5,9 @@
  * the client's dialect. A failure after the first byte cannot change the status any more: the
  * delivery renders one final in-stream error in the client's dialect and the stream closes.
  *
- * A stream may be committed before its first chunk exists (the backend is slow to produce its
- * first token): it then opens with the dialect's keep-alive bytes, which clients ignore, so
- * proxies in front of Nexus do not cut a quiet connection. Every timer comes from the Clock.
+ * A relay starts with the first upstream chunk in hand: the attempt commits only once it has
+ * arrived (keep-alives before it are the exchange's job, src/exchange/hold.ts). The idle deadline
+ * comes from the Clock.
  * @module
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
@@ -17,36 +17,28 @@ import type { ResponseTap } from "./tap.ts";
 
 export type StreamEnd = "complete" | "client_closed" | "upstream_error" | "timeout" | "shutdown";
 
-/** The first chunk of an upstream stream, or the reason there will be none. */
-export type FirstChunk =
-  | {
-    readonly ok: true;
-    readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-    readonly first: Uint8Array;
-  }
-  | { readonly ok: false; readonly error: unknown };
-
-export type OpenedChunk = Extract<FirstChunk, { ok: true }>;
+/** An opened upstream stream: its reader and the first chunk already read from it. */
+export interface OpenedChunk {
+  readonly ok: true;
+  readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly first: Uint8Array;
+}
 
 export interface RelayOptions {
-  /** The first chunk in hand, or (committed early) the promise of it. */
-  readonly start: OpenedChunk | Promise<FirstChunk>;
+  readonly start: OpenedChunk;
   readonly delivery: Delivery;
-  /** Sent every `keepAliveMs` while a stream committed early waits for its first chunk. */
-  readonly keepAlive: Uint8Array;
-  readonly keepAliveMs: number;
   readonly idleMs: number;
   readonly clock: Clock;
   /** Aborts the upstream request (idle deadline, client gone). */
   readonly abort: (reason: "idle" | "client") => void;
   /** Why the upstream failed: a deadline Nexus enforced, or the backend itself. */
   readonly describeFailure: (error: unknown) => { end: StreamEnd; failure?: Failure };
-  /** Called when the first chunk arrives after an early commit. */
-  readonly onFirstByte: () => void;
   /** Called once, when the stream has ended whatever the way. */
   readonly onEnd: (end: StreamEnd, detail?: string) => void;
   /** Counts relayed events and keeps the upstream's tail for usage (metrics). */
   readonly tap?: ResponseTap;
+  /** Called with the monotonic time of every chunk received (health: traffic is evidence). */
+  readonly onProgress?: (monotonicMs: number) => void;
 }
 
 export class Relay implements UnderlyingDefaultSource<Uint8Array> {
@@ -55,7 +47,6 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   #ended = false;
   #lastChunkAt: number;
   #idleTimer: TimerHandle | undefined;
-  #keepAliveTimer: TimerHandle | undefined;
 
   constructor(options: RelayOptions) {
     this.#options = options;
@@ -69,24 +60,25 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    const { start } = this.#options;
-    if (!(start instanceof Promise)) {
-      this.#begin(controller, start);
-      return;
-    }
-    controller.enqueue(this.#options.keepAlive);
-    this.#scheduleKeepAlive(controller);
+    this.#begin(controller, this.#options.start);
   }
 
+  /**
+   * Reads until there is something to send: a translated chunk may yield nothing (a tool call's
+   * argument pieces are sent whole later), and a pull that enqueues nothing is not called again
+   * by a spec-following runtime (Deno), which would stall the stream.
+   */
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     try {
-      if (!this.#reader) return await this.#awaitFirst(controller);
-      const result = await this.#reader.read();
-      if (result.done) return this.#complete(controller);
-      this.#lastChunkAt = this.#options.clock.monotonic();
-      this.#options.tap?.push(result.value);
-      const out = this.#options.delivery.chunk(result.value);
-      if (out !== undefined) controller.enqueue(out);
+      for (;;) {
+        const result = await this.#reader!.read();
+        if (result.done) return this.#complete(controller);
+        this.#lastChunkAt = this.#options.clock.monotonic();
+        this.#options.onProgress?.(this.#lastChunkAt);
+        this.#options.tap?.push(result.value);
+        const out = this.#options.delivery.chunk(result.value);
+        if (out !== undefined) return controller.enqueue(out);
+      }
     } catch (error) {
       if (!this.#ended) this.#fail(controller, error);
     }
@@ -98,19 +90,10 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
     this.#reader?.cancel(reason).catch(() => {});
   }
 
-  /** Committed early: wait for the first chunk, keep-alives going meanwhile. */
-  async #awaitFirst(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-    const first = await (this.#options.start as Promise<FirstChunk>);
-    this.#stopKeepAlive();
-    if (this.#ended) return;
-    if (!first.ok) return this.#fail(controller, first.error);
-    this.#options.onFirstByte();
-    this.#begin(controller, first);
-  }
-
   #begin(controller: ReadableStreamDefaultController<Uint8Array>, chunk: OpenedChunk): void {
     this.#reader = chunk.reader;
     this.#lastChunkAt = this.#options.clock.monotonic();
+    this.#options.onProgress?.(this.#lastChunkAt);
     this.#options.tap?.push(chunk.first);
     const out = this.#options.delivery.chunk(chunk.first);
     if (out !== undefined) controller.enqueue(out);
@@ -139,7 +122,6 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#idleTimer !== undefined) this.#options.clock.clearTimeout(this.#idleTimer);
-    this.#stopKeepAlive();
     this.#options.onEnd(how, detail);
   }
 
@@ -151,20 +133,5 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
       if (quiet >= idleMs) this.#options.abort("idle");
       else this.#armIdle(idleMs - quiet);
     }, ms);
-  }
-
-  #scheduleKeepAlive(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    const { clock, keepAliveMs, keepAlive } = this.#options;
-    this.#keepAliveTimer = clock.setTimeout(() => {
-      if (this.#ended || this.#keepAliveTimer === undefined) return;
-      controller.enqueue(keepAlive);
-      this.#scheduleKeepAlive(controller);
-    }, keepAliveMs);
-  }
-
-  #stopKeepAlive(): void {
-    if (this.#keepAliveTimer === undefined) return;
-    this.#options.clock.clearTimeout(this.#keepAliveTimer);
-    this.#keepAliveTimer = undefined;
   }
 }

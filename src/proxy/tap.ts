@@ -16,6 +16,8 @@ const CR = 13;
 export class ResponseTap {
   /** SSE events relayed to the client, `data: [DONE]` included (streams only). */
   events = 0;
+  /** The upstream streams NDJSON (Ollama's native API): each line is an event. */
+  ndjson = false;
   /** Set when a streaming pass-through was committed: its end resolves `done` later. */
   streaming = false;
   /** A non-stream JSON body, already parsed by the proxy (it checks the JSON to fail over). */
@@ -49,13 +51,18 @@ export class ResponseTap {
     this.#length = keep + size;
   }
 
-  /** An event ends at a blank line: LF LF, or LF CR LF (SSE allows CRLF line ends). */
+  /**
+   * An SSE event ends at a blank line: LF LF, or LF CR LF (SSE allows CRLF line ends); an NDJSON
+   * event at the end of a non-empty line.
+   */
   #countEvents(chunk: Uint8Array): void {
     const size = chunk.length;
     if (size === 0) return;
     for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
       const prev = i >= 1 ? chunk[i - 1] : this.#last;
-      if (prev === LF) {
+      if (this.ndjson) {
+        if (prev !== LF) this.events++;
+      } else if (prev === LF) {
         this.events++;
       } else if (prev === CR) {
         const beforePrev = i >= 2 ? chunk[i - 2] : i === 1 ? this.#last : this.#beforeLast;

@@ -5,6 +5,7 @@
  * configured with `forward_client_auth = true`: a key meant for Nexus is not the backend's.
  * @module
  */
+import type { DialectName } from "../dialects/mod.ts";
 import { VIA_HEADER } from "../lib/loop.ts";
 import type { Backend } from "../registry/mod.ts";
 
@@ -14,11 +15,21 @@ export interface UpstreamHeadersInput {
   readonly requestId: string;
   /** The backend's own key (from api_key_env), when it has one. */
   readonly apiKey: string | undefined;
+  /** The dialect the backend is spoken to in (the plan's `upstream`). */
+  readonly upstream?: DialectName;
   /** Path-specific headers from the endpoint's plan. */
   readonly extra?: Readonly<Record<string, string>>;
   /** `X-Nexus-Via`: the gateways the request passed, this Nexus last (src/lib/loop.ts). */
   readonly via?: string;
 }
+
+/**
+ * A dialect's own protocol headers: the client's values go to a backend spoken to in that
+ * dialect (a native Anthropic server), never to one that gets a translation.
+ */
+const DIALECT_HEADERS: Partial<Record<DialectName, readonly string[]>> = {
+  anthropic: ["anthropic-version", "anthropic-beta"],
+};
 
 export function upstreamHeaders(input: UpstreamHeadersInput): Headers {
   const headers = new Headers();
@@ -34,6 +45,13 @@ export function upstreamHeaders(input: UpstreamHeadersInput): Headers {
   } else if (input.backend.forward_client_auth) {
     const authorization = input.clientHeaders.get("authorization");
     if (authorization) headers.set("authorization", authorization);
+    // Anthropic clients send their key as x-api-key: only a native Anthropic server reads it.
+    const apiKey = input.clientHeaders.get("x-api-key");
+    if (apiKey && input.upstream === "anthropic") headers.set("x-api-key", apiKey);
+  }
+  for (const name of DIALECT_HEADERS[input.upstream ?? "openai"] ?? []) {
+    const value = input.clientHeaders.get(name);
+    if (value) headers.set(name, value);
   }
   if (input.extra) {
     for (const [name, value] of Object.entries(input.extra)) headers.set(name, value);

@@ -10,21 +10,26 @@
  */
 export {
   type BackendChanges,
+  type CheckRecord,
+  DEFAULT_LOAD_MS,
   type FleetCounts,
   LATENCY_EMA_ALPHA,
   Registry,
   RegistryConflictError,
   type RegistryEvent,
 } from "./registry.ts";
-export { type Operation, servesOperation } from "./operations.ts";
+export { hasFreeSlot, type Operation, servesOperation, slotLimit } from "./operations.ts";
 export type {
   Backend,
   BackendFeatures,
   BackendSpec,
   BackendStatus,
   BackendType,
+  BackendTypeSetting,
   DiscoverySource,
   ModelCapabilities,
   ModelInfo,
   ModelServing,
+  NativeModelFacts,
 } from "./types.ts";
+export { isRoutable } from "./types.ts";

@@ -5,30 +5,38 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
-import type {
-  Backend,
-  BackendFeatures,
-  BackendSpec,
-  BackendStatus,
-  BackendType,
-  ModelInfo,
-  ModelServing,
+import {
+  type Backend,
+  type BackendFeatures,
+  type BackendSpec,
+  type BackendStatus,
+  type BackendTypeSetting,
+  isRoutable,
+  type ModelInfo,
+  type ModelServing,
 } from "./types.ts";
+import type {
+  BackendChanges,
+  CheckRecord,
+  FleetCounts,
+  RegistryEvent,
+  RegistryOptions,
+} from "./registry-types.ts";
+
+export type {
+  BackendChanges,
+  CheckRecord,
+  FleetCounts,
+  RegistryEvent,
+  RegistryOptions,
+} from "./registry-types.ts";
 
 /** Weight of the newest sample in the latency moving average (REFERENCE.md A2). */
 export const LATENCY_EMA_ALPHA = 0.2;
-
-export type RegistryEvent =
-  | { readonly kind: "added"; readonly backend: Backend }
-  | { readonly kind: "removed"; readonly backend: Backend }
-  | { readonly kind: "status"; readonly backend: Backend; readonly previous: BackendStatus }
-  | { readonly kind: "updated"; readonly backend: Backend; readonly previous: BackendChanges }
-  | {
-    readonly kind: "models";
-    readonly backend: Backend;
-    /** Models past `maxModelsPerBackend` that were left out (0 when none). */
-    readonly dropped: number;
-  };
+/** Weight of the newest cold start in a model's load-time average. */
+const LOAD_EMA_ALPHA = 0.3;
+/** A model's load time before any cold start was seen (a 7–14B model from disk, roughly). */
+export const DEFAULT_LOAD_MS = 20_000;
 
 export class RegistryConflictError extends NexusError {
   override name = "RegistryConflictError";
@@ -37,28 +45,8 @@ export class RegistryConflictError extends NexusError {
   }
 }
 
-export interface FleetCounts {
-  total: number;
-  healthy: number;
-  unhealthy: number;
-  unknown: number;
-  draining: number;
-}
-
-/** What may change about a backend while it stays the same backend (mDNS: a new address). */
-export interface BackendChanges {
-  readonly url?: string;
-  readonly type?: BackendType;
-  readonly metadata?: Readonly<Record<string, string>>;
-}
-
 const NO_BACKENDS: readonly Backend[] = Object.freeze([]);
 const NO_SERVINGS: readonly ModelServing[] = Object.freeze([]);
-
-export interface RegistryOptions {
-  /** Models kept per backend (`server.max_models_per_backend`); the rest of a list is dropped. */
-  readonly maxModelsPerBackend?: number;
-}
 
 export class Registry {
   readonly #maxModels: number;
@@ -66,6 +54,8 @@ export class Registry {
   #byModel = new Map<string, Backend[]>();
   #servings = new Map<string, ModelServing[]>();
   readonly #listeners = new Set<(event: RegistryEvent) => void>();
+  /** The error each backend's last failed probe recorded, so a pass clears only its own. */
+  readonly #probeErrors = new WeakMap<Backend, string>();
 
   constructor(options: RegistryOptions = {}) {
     this.#maxModels = options.maxModelsPerBackend ?? Infinity;
@@ -89,11 +79,15 @@ export class Registry {
       features: {},
       models: initial.models ?? [],
       pending: 0,
+      slots: undefined,
+      load_ms: new Map(),
       requests: 0,
       errors: 0,
       latency_ms: undefined,
       last_error: undefined,
       last_check: undefined,
+      version: undefined,
+      last_progress: undefined,
     };
     this.#backends.set(backend.name, backend);
     this.#rebuildIndex();
@@ -131,7 +125,7 @@ export class Registry {
     };
     const mutable = backend as {
       url: string;
-      type: BackendType;
+      type: BackendTypeSetting;
       metadata?: BackendChanges["metadata"];
     };
     let changed = false;
@@ -240,6 +234,47 @@ export class Registry {
     backend.last_error = message;
   }
 
+  /**
+   * The model was just served by `backend`: it is loaded there now (servers load on demand).
+   * After a cold start its time to first byte is a sample of how long loading takes there.
+   */
+  noteLoaded(backend: Backend, model: string, coldStartMs?: number): void {
+    if (coldStartMs !== undefined) {
+      const previous = backend.load_ms.get(model);
+      backend.load_ms.set(
+        model,
+        previous === undefined ? coldStartMs : previous + LOAD_EMA_ALPHA * (coldStartMs - previous),
+      );
+    }
+    const index = backend.models.findIndex((info) => info.id === model);
+    if (index < 0 || backend.models[index]!.loaded === true) return;
+    const models = [...backend.models];
+    models[index] = { ...models[index]!, loaded: true };
+    this.setModels(backend.name, models);
+  }
+
+  /** `model` was unloaded from `backend` (on request): the next request there starts cold. */
+  noteUnloaded(backend: Backend, model: string): void {
+    const index = backend.models.findIndex((info) => info.id === model);
+    if (index < 0 || backend.models[index]!.loaded === false) return;
+    const models = [...backend.models];
+    models[index] = { ...models[index]!, loaded: false };
+    this.setModels(backend.name, models);
+  }
+
+  /** How long loading `model` on `backend` takes: learned from cold starts, else the default. */
+  expectedLoadMs(backend: Backend, model: string): number {
+    return backend.load_ms.get(model) ?? DEFAULT_LOAD_MS;
+  }
+
+  /** Records how many requests the server says it runs at once (a probe learned it). */
+  setSlots(name: string, slots: number | undefined): void {
+    const backend = this.#backends.get(name);
+    if (!backend || backend.slots === slots) return;
+    backend.slots = slots;
+    this.#emit({ kind: "slots", backend });
+  }
+
   /** What the backend serves natively (probed once); merged into what was known. */
   setFeatures(name: string, features: BackendFeatures): void {
     const backend = this.#backends.get(name);
@@ -254,8 +289,43 @@ export class Registry {
       : backend.latency_ms + LATENCY_EMA_ALPHA * (ms - backend.latency_ms);
   }
 
+  /**
+   * Records one health check. A pass refreshes latency, models and version and clears the error
+   * a failed probe left, but not one a request left since: a backend whose requests fail while
+   * its probes pass keeps showing why in `last_error`.
+   */
+  recordCheck(backend: Backend, check: CheckRecord): void {
+    backend.last_check = check.at;
+    if (!check.ok) {
+      backend.last_error = check.error;
+      this.#probeErrors.set(backend, check.error);
+      return;
+    }
+    if (backend.last_error === this.#probeErrors.get(backend)) backend.last_error = undefined;
+    this.#probeErrors.delete(backend);
+    if (check.version !== undefined) backend.version = check.version;
+    if (check.slots !== undefined) this.setSlots(backend.name, check.slots);
+    this.recordLatency(backend, check.latencyMs);
+    this.setModels(backend.name, check.models);
+  }
+
+  /**
+   * Notes that the backend delivered bytes for a Nexus request at `monotonicMs` (first byte and
+   * every relayed stream chunk): one field write, cheap enough for the relay loop.
+   */
+  noteProgress(backend: Backend, monotonicMs: number): void {
+    backend.last_progress = monotonicMs;
+  }
+
   counts(): FleetCounts {
-    const counts: FleetCounts = { total: 0, healthy: 0, unhealthy: 0, unknown: 0, draining: 0 };
+    const counts: FleetCounts = {
+      total: 0,
+      healthy: 0,
+      busy: 0,
+      unhealthy: 0,
+      unknown: 0,
+      draining: 0,
+    };
     for (const backend of this.#backends.values()) {
       counts.total++;
       counts[backend.status]++;
@@ -263,11 +333,11 @@ export class Registry {
     return counts;
   }
 
-  /** Distinct model ids served by healthy backends. */
-  healthyModelCount(): number {
+  /** Distinct model ids served by routable (healthy or busy) backends. */
+  routableModelCount(): number {
     let count = 0;
     for (const backends of this.#byModel.values()) {
-      if (backends.some((b) => b.status === "healthy")) count++;
+      if (backends.some((b) => isRoutable(b.status))) count++;
     }
     return count;
   }

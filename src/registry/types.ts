@@ -4,10 +4,19 @@
  * known lack excludes a backend from a request that needs the capability.
  * @module
  */
-import type { BackendType } from "../config/mod.ts";
+import type { BackendType, BackendTypeSetting } from "../config/mod.ts";
 
-export type { BackendType };
-export type BackendStatus = "unknown" | "healthy" | "unhealthy" | "draining";
+export type { BackendType, BackendTypeSetting };
+/**
+ * REFERENCE.md Part C. `busy`: probes time out while the backend is delivering bytes for Nexus
+ * requests; it is answering slowly because it is working, and stays routable (scored by load).
+ */
+export type BackendStatus = "unknown" | "healthy" | "busy" | "unhealthy" | "draining";
+
+/** The statuses that receive traffic and list their models in `/v1/models`. */
+export function isRoutable(status: BackendStatus): boolean {
+  return status === "healthy" || status === "busy";
+}
 export type DiscoverySource = "static" | "mdns" | "manual";
 
 export interface ModelCapabilities {
@@ -31,6 +40,31 @@ export interface ModelInfo {
   /** Content digest (Ollama), so per-model details are re-fetched only when the model changes. */
   readonly digest?: string;
   readonly owned_by?: string;
+  /**
+   * The context a request gets when it does not ask for one (Ollama: what the loaded model runs
+   * with, else the Modelfile's `num_ctx`); at most `context_length`, the model's own maximum.
+   */
+  readonly default_context?: number;
+  /** What the server itself says about the model, for Ollama-shaped listings (/api/tags, /api/ps). */
+  readonly native?: NativeModelFacts;
+}
+
+/** Listing facts as Ollama reports them; other servers fill what they know. */
+export interface NativeModelFacts {
+  /** Bytes on disk. */
+  readonly size?: number;
+  /** RFC 3339. */
+  readonly modified_at?: string;
+  readonly format?: string;
+  readonly family?: string;
+  readonly families?: readonly string[];
+  readonly parameter_size?: string;
+  readonly quantization_level?: string;
+  /** The Modelfile's `num_ctx` (Ollama `/api/show` parameters). */
+  readonly num_ctx?: number;
+  /** Loaded models: bytes in GPU memory, and when the server unloads it (RFC 3339). */
+  readonly size_vram?: number;
+  readonly expires_at?: string;
 }
 
 /** What is fixed about a backend: where it is and how it was configured or found. */
@@ -38,7 +72,8 @@ export interface BackendSpec {
   readonly name: string;
   /** Base URL without a trailing slash and without `/v1`. */
   readonly url: string;
-  readonly type: BackendType;
+  /** `auto` until the first answering probe detects the type (then it is replaced). */
+  readonly type: BackendTypeSetting;
   /** 0–100, lower is preferred. */
   readonly priority: number;
   readonly source: DiscoverySource;
@@ -47,6 +82,13 @@ export interface BackendSpec {
   /** Send the client's own Authorization header to this backend (when it has no key of its own). */
   readonly forward_client_auth?: boolean;
   readonly first_byte_timeout_seconds?: number;
+  /** Requests this backend runs at once, as configured (`max_concurrent`): wins over `slots`. */
+  readonly max_concurrent?: number;
+  /**
+   * Serves Anthropic's `/v1/messages` itself, as configured (`anthropic`): wins over the probe
+   * (`features.messages`).
+   */
+  readonly anthropic?: boolean;
   /** Free-form facts (mDNS TXT version, server version). */
   readonly metadata?: Readonly<Record<string, string>>;
 }
@@ -67,8 +109,12 @@ export interface Backend extends BackendSpec {
   status: BackendStatus;
   features: BackendFeatures;
   models: readonly ModelInfo[];
-  /** Requests in flight now. */
+  /** Requests in flight now: each holds one of the backend's slots until its last byte. */
   pending: number;
+  /** Requests the server says it runs at once (llama.cpp `total_slots`), when it says. */
+  slots: number | undefined;
+  /** Learned load time per model (ms): the first-byte time of cold starts, averaged. */
+  readonly load_ms: Map<string, number>;
   requests: number;
   errors: number;
   /** Exponential moving average of latency (time to first byte, and probes), ms. */
@@ -76,6 +122,13 @@ export interface Backend extends BackendSpec {
   last_error: string | undefined;
   /** Wall-clock ms of the last health check. */
   last_check: number | undefined;
+  /** Server version from the last probe that reported one (llama.cpp build, Ollama, vLLM). */
+  version: string | undefined;
+  /**
+   * Monotonic ms (`Clock.monotonic`) when the backend last delivered bytes for a Nexus request:
+   * the traffic evidence that turns a timed-out probe into `busy` rather than a failure.
+   */
+  last_progress: number | undefined;
 }
 
 /** One backend serving one model, with that backend's facts about it (capabilities, context). */

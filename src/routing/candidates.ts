@@ -5,7 +5,7 @@
  * @module
  */
 import type { RoutingStrategy } from "../config/mod.ts";
-import type { ModelServing } from "../registry/mod.ts";
+import { isRoutable, type ModelServing } from "../registry/mod.ts";
 import { describeExclusion, exclusionOf } from "./filters.ts";
 import type { RouteRequirements } from "./requirements.ts";
 import { scoreBackend, type ScoreWeights } from "./scoring.ts";
@@ -40,6 +40,8 @@ export function collectCandidates(
 ): RouteCandidate[] {
   const ranking = policy.ranking;
   const list: RouteCandidate[] = [];
+  /** Whether some usable backend may have the model warm: decided once, on the first cold one. */
+  let warmElsewhere: boolean | undefined;
   for (let i = 0; i < servings.length; i++) {
     const { backend, info } = servings[i]!;
     const excluded = exclusionOf(backend, info, required);
@@ -51,20 +53,41 @@ export function collectCandidates(
       }
       continue;
     }
-    const score = scoreBackend(backend, policy.weights);
+    let score = scoreBackend(backend, policy.weights);
+    if (info.loaded === false) {
+      warmElsewhere ??= hasWarmServing(servings);
+      if (warmElsewhere) score -= LOAD_COST;
+    }
     if (ranking !== undefined && list.length >= limit) {
       // Full and sorted: a candidate only gets in by beating the last one (top-k).
       if (outranksLast(ranking, list, score, backend)) {
-        replaceLast(ranking, list, { backend, model, fallback, score });
+        replaceLast(ranking, list, { backend, model, fallback, score, loaded: info.loaded });
       }
       continue;
     }
-    list.push({ backend, model, fallback, score });
+    list.push({ backend, model, fallback, score, loaded: info.loaded });
     if (ranking !== undefined && list.length === limit) list.sort(ranking.compare);
   }
   const turn = list.length > 1 ? turnOf(policy, model, trace === undefined) : 0;
   finishOrder(policy.strategy, list, limit, turn, policy.random);
   return list;
+}
+
+/**
+ * What a cold backend (the model is not loaded there) pays in the smart score when another usable
+ * backend may have the model warm: loading takes seconds to a minute and evicts another model, so
+ * a cold backend ranks below every warm one. Admission still lets a cold backend serve when the
+ * warm ones are busy for longer than `[queue] spillover_after_ms` (src/admission).
+ */
+export const LOAD_COST = 100;
+
+/** A routable backend whose copy of the model is loaded, or not known not to be. */
+function hasWarmServing(servings: readonly ModelServing[]): boolean {
+  for (let i = 0; i < servings.length; i++) {
+    const { backend, info } = servings[i]!;
+    if (info.loaded !== false && isRoutable(backend.status)) return true;
+  }
+  return false;
 }
 
 /** Appends candidates whose backend is not listed yet (the proxy would skip it), up to `limit`. */

@@ -1,6 +1,7 @@
 /**
  * Aliases and fallback chains, resolved once when the router is built so a request pays one Map
- * lookup for each. Config loading already rejects alias cycles and chains over MAX_ALIAS_HOPS;
+ * lookup for each. Wildcard aliases (a trailing `*`) are tried, longest prefix first, only for a
+ * name no exact alias and no backend resolves. Config loading already rejects alias cycles and chains over MAX_ALIAS_HOPS;
  * resolution still stops at MAX_ALIAS_HOPS, so a table built in code cannot loop either.
  * @module
  */
@@ -65,4 +66,36 @@ export function buildFallbackTable(
     if (steps.length > 0) table.set(requested, steps);
   }
   return table;
+}
+
+/**
+ * A trailing-`*` alias (`"claude-sonnet-*" = "qwen2.5-coder:32b"`): every name that starts with
+ * `prefix` and that nothing else resolves.
+ */
+export interface WildcardAlias {
+  /** As written: `claude-sonnet-*`. */
+  readonly pattern: string;
+  readonly prefix: string;
+}
+
+/** Whether an alias name is a pattern (config validation allows `*` only as its last character). */
+export function isWildcard(name: string): boolean {
+  return name.endsWith("*");
+}
+
+/** The table's patterns, longest prefix first: the most specific pattern wins. */
+export function buildWildcards(aliases: AliasTable): WildcardAlias[] {
+  return Object.keys(aliases)
+    .filter(isWildcard)
+    .map((pattern) => ({ pattern, prefix: pattern.slice(0, -1) }))
+    .sort((a, b) => b.prefix.length - a.prefix.length || (a.prefix < b.prefix ? -1 : 1));
+}
+
+/** The pattern `name` matches (the longest prefix), if any. */
+export function matchWildcard(
+  wildcards: readonly WildcardAlias[],
+  name: string,
+): string | undefined {
+  for (const wildcard of wildcards) if (name.startsWith(wildcard.prefix)) return wildcard.pattern;
+  return undefined;
 }

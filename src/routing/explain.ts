@@ -7,7 +7,12 @@
 import type { RoutingStrategy } from "../config/mod.ts";
 import type { BackendStatus } from "../registry/mod.ts";
 import type { RouteRequirements } from "./requirements.ts";
-import { type ScoreComponents, scoreComponents, type ScoreWeights } from "./scoring.ts";
+import {
+  scoreBackend,
+  type ScoreComponents,
+  scoreComponents,
+  type ScoreWeights,
+} from "./scoring.ts";
 import type { Exclusion, FallbackTrace, RouteDecision, RouteTrace } from "./types.ts";
 
 export interface ExplainedCandidate {
@@ -20,6 +25,10 @@ export interface ExplainedCandidate {
   readonly pending: number;
   readonly latency_ms: number | null;
   readonly status: BackendStatus;
+  /** The model is loaded on this backend now (null: not known). */
+  readonly loaded: boolean | null;
+  /** What the smart score paid because the model would have to load here (0 or LOAD_COST). */
+  readonly load_cost: number;
 }
 
 export type ExplainedDecision =
@@ -78,11 +87,14 @@ export function explainDecision(input: ExplainInput): RouteExplanation {
     weights: { ...input.weights },
     max_attempts: input.maxAttempts,
     requirements: { ...input.requirements },
-    candidates: candidates.map(({ backend, model, fallback, score }) => ({
+    candidates: candidates.map(({ backend, model, fallback, score, loaded }) => ({
       backend: backend.name,
       model,
       fallback,
       score: round2(score),
+      // The score is the smart score minus the load cost; the components add up to the former.
+      load_cost: round2(scoreBackend(backend, input.weights) - score),
+      loaded: loaded ?? null,
       components: roundComponents(scoreComponents(backend)),
       priority: backend.priority,
       pending: backend.pending,

@@ -11,6 +11,7 @@
  * @module
  */
 export { Router, type RouterOptions } from "./router.ts";
+export { resolveTag } from "./tags.ts";
 export {
   estimateTokens,
   NO_REQUIREMENTS,

@@ -4,7 +4,8 @@
  * synchronous and reads only precomputed state: the alias and fallback tables built here, and the
  * registry's model → servings index. It costs microseconds on the hot path.
  *
- * Order of work: alias → the model's servings → filters (filters.ts) → strategy (strategies.ts)
+ * Order of work: alias → Ollama's implicit `:latest` tag (tags.ts) → a wildcard alias, for a name
+ * nothing else resolves → the model's servings → filters (filters.ts) → strategy (strategies.ts)
  * → fallback models, each the same way. Fallback candidates are appended after the primary's, so
  * a primary that fails before the first byte fails over into the chain.
  *
@@ -13,19 +14,24 @@
  * @module
  */
 import type { NexusConfig } from "../config/mod.ts";
-import type { Registry } from "../registry/mod.ts";
+import { isRoutable, type Registry } from "../registry/mod.ts";
 import { appendDistinct, collectCandidates, type OrderPolicy } from "./candidates.ts";
 import {
   aliasPath,
   type AliasTable,
   buildAliasTable,
   buildFallbackTable,
+  buildWildcards,
   type FallbackStep,
+  isWildcard,
+  matchWildcard,
+  type WildcardAlias,
 } from "./chains.ts";
 import { explainDecision, type RouteExplanation } from "./explain.ts";
 import { MESSAGE_MODELS, notFoundRejection, unavailableRejection } from "./rejection.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
 import { rankingFor } from "./strategies.ts";
+import { resolveTag } from "./tags.ts";
 import type { RouteCandidate, RouteDecision, RouteRejection, RouteTrace } from "./types.ts";
 
 export interface RouterOptions {
@@ -34,6 +40,12 @@ export interface RouterOptions {
    * @default Math.random
    */
   readonly random?: () => number;
+}
+
+/** A requested name after aliases: the model, and the wildcard pattern that matched, if one did. */
+interface Resolved {
+  readonly model: string;
+  readonly pattern: string | undefined;
 }
 
 /** One routing pass: candidates in failover order, and whether any backend knows the model. */
@@ -48,6 +60,7 @@ export class Router {
   readonly #registry: Registry;
   readonly #aliases: AliasTable;
   readonly #resolved: Map<string, string>;
+  readonly #wildcards: readonly WildcardAlias[];
   readonly #fallbacks: Map<string, FallbackStep[]>;
   readonly #policy: OrderPolicy;
   readonly #maxAttempts: number;
@@ -60,6 +73,7 @@ export class Router {
     this.#registry = registry;
     this.#aliases = routing.aliases;
     this.#resolved = buildAliasTable(routing.aliases);
+    this.#wildcards = buildWildcards(routing.aliases);
     this.#fallbacks = buildFallbackTable(routing.aliases, routing.fallbacks);
     this.#policy = {
       strategy: routing.strategy,
@@ -87,8 +101,14 @@ export class Router {
     const decision: RouteDecision = routed.candidates.length > 0
       ? { ok: true, requested, model: routed.model, candidates: routed.candidates }
       : { ok: false, requested, rejection: this.#reject(requested, required, routed, trace) };
+    const { pattern } = this.#resolve(requested);
+    const path = pattern === undefined
+      ? aliasPath(this.#aliases, requested)
+      : [requested, ...aliasPath(this.#aliases, pattern)];
+    // Ollama's tag rule is the last step of the resolution: show it as one.
+    if (routed.model !== path[path.length - 1]) path.push(routed.model);
     return explainDecision({
-      aliasPath: aliasPath(this.#aliases, requested),
+      aliasPath: path,
       strategy: this.#policy.strategy,
       weights: this.#policy.weights,
       maxAttempts: this.#maxAttempts,
@@ -103,16 +123,32 @@ export class Router {
     return this.#resolved.get(model) ?? model;
   }
 
+  /** The model a name reaches: aliases, Ollama's implicit `:latest` tag, wildcard aliases. */
+  resolveModel(name: string): string {
+    return this.#resolve(name).model;
+  }
+
+  /** Exact alias names (wildcard patterns are not names a client can list). */
   aliasNames(): string[] {
-    return [...this.#resolved.keys()];
+    return [...this.#resolved.keys()].filter((name) => !isWildcard(name));
+  }
+
+  /** Model ids a client may ask for now: models of routable backends, plus aliases and patterns. */
+  availableModels(): string[] {
+    const ids = new Set<string>();
+    for (const id of this.#registry.knownModels()) {
+      if (this.#registry.backendsFor(id).some((b) => isRoutable(b.status))) ids.add(id);
+    }
+    for (const alias of this.#resolved.keys()) ids.add(alias);
+    return [...ids].sort();
   }
 
   /**
-   * The first `limit` model ids a client may ask for now (models of healthy backends, plus
-   * aliases), in order, and how many there are: a 404 names a few, whatever the fleet lists,
-   * without sorting every id on every unknown-model request.
+   * The first `limit` of `availableModels()`, in order, and how many there are: what a 404
+   * names, found without sorting every id on every unknown-model request (a backend may list
+   * thousands).
    */
-  availableModels(limit = MESSAGE_MODELS): { first: string[]; total: number } {
+  availableSummary(limit = MESSAGE_MODELS): { first: string[]; total: number } {
     const first: string[] = [];
     let total = 0;
     const consider = (id: string) => {
@@ -123,14 +159,11 @@ export class Router {
       first.splice(at, 0, id);
       if (first.length > limit) first.pop();
     };
-    for (const id of this.#registry.knownModels()) {
-      if (this.#registry.backendsFor(id).some((b) => b.status === "healthy")) consider(id);
-    }
-    for (const alias of this.#resolved.keys()) {
-      const target = this.#registry.backendsFor(alias);
-      // An alias that is also a served model id is counted once.
-      if (!target.some((b) => b.status === "healthy")) consider(alias);
-    }
+    const routable = (id: string) =>
+      this.#registry.backendsFor(id).some((b) => isRoutable(b.status));
+    for (const id of this.#registry.knownModels()) if (routable(id)) consider(id);
+    // An alias that is also a routable model id is counted once.
+    for (const alias of this.#resolved.keys()) if (!routable(alias)) consider(alias);
     return { first, total };
   }
 
@@ -144,10 +177,11 @@ export class Router {
     limit: number,
     trace: RouteTrace | undefined,
   ): Routed {
-    const model = this.#resolved.get(requested) ?? requested;
+    const { model, pattern } = this.#resolve(requested);
     let known = this.#registry.servingsFor(model).length > 0;
     const candidates = this.#candidatesFor(model, false, required, limit, trace);
-    const chain = this.#fallbacks.get(requested);
+    const chain = this.#fallbacks.get(requested) ??
+      (pattern === undefined ? undefined : this.#fallbacks.get(pattern));
     if (chain === undefined) return { model, candidates, known, chain };
     for (const step of chain) {
       // Failover never tries more than max_attempts distinct backends: later ones are moot.
@@ -155,17 +189,32 @@ export class Router {
         trace?.fallbacks.push({ ...step, outcome: "not_needed" });
         continue;
       }
-      if (this.#registry.servingsFor(step.model).length === 0) {
+      const stepModel = resolveTag(this.#registry, step.model);
+      if (this.#registry.servingsFor(stepModel).length === 0) {
         trace?.fallbacks.push({ ...step, outcome: "unknown" });
         continue;
       }
       known = true;
       // `limit` per model is enough: at most candidates.length of them can be duplicates.
-      const more = this.#candidatesFor(step.model, true, required, limit, trace);
+      const more = this.#candidatesFor(stepModel, true, required, limit, trace);
       appendDistinct(candidates, more, limit);
       trace?.fallbacks.push({ ...step, outcome: more.length > 0 ? "used" : "unusable" });
     }
     return { model, candidates, known, chain };
+  }
+
+  /**
+   * An exact alias, else the name itself (with Ollama's tag rule) when some backend lists it,
+   * else the longest wildcard pattern it matches: a pattern never hides a model that is served.
+   */
+  #resolve(requested: string): Resolved {
+    const aliased = this.#resolved.get(requested);
+    const model = resolveTag(this.#registry, aliased ?? requested);
+    if (aliased !== undefined || this.#wildcards.length === 0) return { model, pattern: undefined };
+    if (this.#registry.servingsFor(model).length > 0) return { model, pattern: undefined };
+    const pattern = matchWildcard(this.#wildcards, requested);
+    if (pattern === undefined) return { model, pattern };
+    return { model: resolveTag(this.#registry, this.#resolved.get(pattern)!), pattern };
   }
 
   #candidatesFor(
@@ -186,7 +235,7 @@ export class Router {
     trace?: RouteTrace,
   ): RouteRejection {
     if (!routed.known) {
-      return notFoundRejection(requested, routed.model, routed.chain, this.availableModels());
+      return notFoundRejection(requested, routed.model, routed.chain, this.availableSummary());
     }
     // The hot path records no reasons; a 503 is rare enough to route again and collect them.
     let reasons = trace;

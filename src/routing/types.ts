@@ -15,6 +15,8 @@ export interface RouteCandidate {
   readonly fallback: boolean;
   /** Smart score (0–100) when the decision was made; computed whatever the strategy. */
   readonly score: number;
+  /** Whether the model is loaded on this backend now (undefined: not known). */
+  readonly loaded?: boolean;
 }
 
 export interface Exclusion {

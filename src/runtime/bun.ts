@@ -12,10 +12,11 @@
  */
 import process from "node:process";
 import { connect } from "node:net";
-import { hostname as osHostname, networkInterfaces as osInterfaces } from "node:os";
+import { hostname as osHostname, networkInterfaces } from "node:os";
 import type {
   ConnInfo,
   FetchHandler,
+  NetworkAddress,
   Runtime,
   ServeOptions,
   ServerHandle,
@@ -58,11 +59,12 @@ export function createBunRuntime(): Runtime {
     writeStdout: sinkWriter(Bun.stdout),
     writeStderr: sinkWriter(Bun.stderr),
     exit: (code) => process.exit(code),
+    networkAddresses: readNetworkAddresses,
     residentMemoryBytes: () => process.memoryUsage.rss(),
     hostname: () => safely(osHostname),
     networkInterfaces: () =>
       safely(() =>
-        Object.values(osInterfaces()).flatMap((entries) =>
+        Object.values(networkInterfaces()).flatMap((entries) =>
           (entries ?? []).map((entry) => ({ address: entry.address, cidr: entry.cidr ?? null }))
         )
       ),
@@ -70,6 +72,9 @@ export function createBunRuntime(): Runtime {
     // which would otherwise cut a backend allowed a longer first-byte deadline.
     fetch: (input, init) =>
       fetch(input, { redirect: "manual", ...init, timeout: false } as RequestInit),
+    // Bun's `keepalive: false` closes the connection after the response and never pools it
+    // (checked against a server that ignores `Connection: close`).
+    probeFetch: (input, init) => fetch(input, { redirect: "manual", ...init, keepalive: false }),
     tcpProbe: probeWithNodeNet,
     prepareToServe: raiseFetchLimit,
     // Loaded on first use: `nexus --help` and the client commands never pay for the socket code.
@@ -106,6 +111,20 @@ function probeWithNodeNet(host: string, port: number, timeoutMs: number): Promis
         done(error.code === "ECONNREFUSED" ? "refused" : "unreachable"),
     );
   });
+}
+
+function readNetworkAddresses(): NetworkAddress[] {
+  try {
+    return Object.values(networkInterfaces()).flatMap((entries) =>
+      (entries ?? []).map((entry) => ({
+        address: entry.address,
+        family: entry.family === "IPv6" ? "IPv6" as const : "IPv4" as const,
+        internal: entry.internal,
+      }))
+    );
+  } catch {
+    return [];
+  }
 }
 
 function isTTY(fd: 1 | 2): boolean {

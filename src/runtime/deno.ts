@@ -11,6 +11,7 @@
 import type {
   FetchHandler,
   FileErrorKind,
+  NetworkAddress,
   Runtime,
   ServeOptions,
   ServerHandle,
@@ -49,6 +50,7 @@ export function createDenoRuntime(): Runtime {
     writeStdout: (text) => writeAll(Deno.stdout, encoder.encode(text)),
     writeStderr: (text) => writeAll(Deno.stderr, encoder.encode(text)),
     exit: (code) => Deno.exit(code),
+    networkAddresses: readNetworkAddresses,
     residentMemoryBytes: () => Deno.memoryUsage().rss,
     hostname: () => safely(() => Deno.hostname()),
     networkInterfaces: () =>
@@ -56,12 +58,26 @@ export function createDenoRuntime(): Runtime {
         Deno.networkInterfaces().map((entry) => ({ address: entry.address, cidr: entry.cidr }))
       ),
     fetch: (input, init) => fetch(input, { redirect: "manual", ...init }),
+    probeFetch: createProbeFetch(),
     tcpProbe: probeWithDenoConnect,
     // Deno's fetch has no process-wide cap on requests in flight.
     prepareToServe: () => Promise.resolve(undefined),
     // node:dgram is real on Deno (group membership included), so both adapters share one socket,
     // loaded on first use: `nexus --help` and the client commands never pay for the socket code.
     openMulticast: async (options) => (await import("./multicast.ts")).openNodeMulticast(options),
+  };
+}
+
+/**
+ * Deno's fetch keeps a connection pooled even after a request that said `Connection: close`
+ * when the server does not close it; an HTTP client that keeps no idle connection per host
+ * closes each one after its response. Created on first use: most commands never probe.
+ */
+function createProbeFetch(): Runtime["probeFetch"] {
+  let client: Deno.HttpClient | undefined;
+  return (input, init) => {
+    client ??= Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+    return fetch(input, { redirect: "manual", ...init, client });
   };
 }
 
@@ -88,6 +104,20 @@ async function probeWithDenoConnect(
     return error instanceof Deno.errors.ConnectionRefused ? "refused" : "unreachable";
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Needs --allow-sys; without it Nexus only loses the pasteable URL, so run as if there were none. */
+function readNetworkAddresses(): NetworkAddress[] {
+  try {
+    return Deno.networkInterfaces().map((entry) => ({
+      address: entry.address,
+      family: entry.family,
+      // Deno does not flag loopback interfaces; their addresses say it.
+      internal: entry.address.startsWith("127.") || entry.address === "::1",
+    }));
+  } catch {
+    return [];
   }
 }
 

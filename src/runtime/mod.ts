@@ -11,6 +11,7 @@ export type {
   InterfaceAddress,
   MulticastOptions,
   MulticastSocket,
+  NetworkAddress,
   Runtime,
   ServeOptions,
   ServerHandle,

@@ -42,7 +42,15 @@ export interface ServerHandle {
 
 export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
 
-/** One address of a network interface of this host. */
+/** One address of one network interface of this host. */
+export interface NetworkAddress {
+  readonly address: string;
+  readonly family: "IPv4" | "IPv6";
+  /** Loopback (`127.0.0.1`, `::1`): reachable from this host only. */
+  readonly internal: boolean;
+}
+
+/** One address of a network interface of this host, with the network it is on. */
 export interface InterfaceAddress {
   readonly address: string;
   /** `192.168.1.10/24`, or null when the runtime does not know the netmask. */
@@ -114,18 +122,33 @@ export interface Runtime {
   writeStdout(text: string): void;
   writeStderr(text: string): void;
   exit(code: number): never;
+  /**
+   * This host's interface addresses, so `nexus serve` can show a URL other machines can use
+   * rather than the bind address `0.0.0.0`. Empty when the runtime may not read them.
+   */
+  networkAddresses(): readonly NetworkAddress[];
   /** Resident set size in bytes, or undefined where the runtime cannot tell. */
   residentMemoryBytes(): number | undefined;
   /** This machine's host name (admin requests may be addressed to it); undefined if unknown. */
   hostname(): string | undefined;
-  /** The addresses of this host's network interfaces; undefined if the runtime cannot tell. */
+  /**
+   * This host's interface addresses with their networks (discovery's default
+   * `allowed_networks`); undefined when the runtime may not read them.
+   */
   networkInterfaces(): InterfaceAddress[] | undefined;
   /**
    * fetch for upstream requests, with no runtime-imposed idle limit: Nexus enforces its own
    * deadlines, which may be longer than a runtime default (Bun cuts idle sockets at 5 min).
-   * Redirects are never followed (`redirect: "manual"`): a 3xx is returned as it is.
+   * Redirects are never followed (`redirect: "manual"`), here and in `probeFetch`: a 3xx is
+   * returned as it is.
    */
   fetch(input: string, init: RequestInit): Promise<Response>;
+  /**
+   * fetch for health probes and type detection: the connection closes after its response and is
+   * never pooled. llama-server serves HTTP with a few threads and gives each open connection one,
+   * so a probe connection kept idle would take a thread from real clients.
+   */
+  probeFetch(input: string, init: RequestInit): Promise<Response>;
   /**
    * Readies the runtime for serving many concurrent upstream requests. On Bun this may replace
    * the process with itself (see bun-exec.ts) and then never returns. Resolves with a warning

@@ -1,6 +1,7 @@
 /** An in-memory Runtime for tests: files in a Map, captured output, manual signals. */
 import type {
   FetchHandler,
+  NetworkAddress,
   Runtime,
   ServeOptions,
   ServerHandle,
@@ -16,7 +17,12 @@ export interface FakeRuntime extends Runtime {
 }
 
 export function createFakeRuntime(
-  init: { env?: Record<string, string>; files?: Record<string, string> } = {},
+  init: {
+    env?: Record<string, string>;
+    files?: Record<string, string>;
+    addresses?: readonly NetworkAddress[];
+    stderrIsTTY?: boolean;
+  } = {},
 ): FakeRuntime {
   const files = new Map(Object.entries(init.files ?? {}));
   let stdout = "";
@@ -28,7 +34,7 @@ export function createFakeRuntime(
     env: Object.freeze({ ...init.env }),
     args: [],
     stdoutIsTTY: false,
-    stderrIsTTY: false,
+    stderrIsTTY: init.stderrIsTTY ?? false,
     files,
     stdoutText: () => stdout,
     stderrText: () => stderr,
@@ -66,10 +72,12 @@ export function createFakeRuntime(
     exit(code): never {
       throw new Error(`exit(${code}) called`);
     },
+    networkAddresses: () => init.addresses ?? [],
     residentMemoryBytes: () => undefined,
     hostname: () => "fake-host",
     networkInterfaces: () => [{ address: "127.0.0.1", cidr: "127.0.0.1/8" }],
     fetch: (input, init) => fetch(input, init),
+    probeFetch: (input, init) => fetch(input, init),
     tcpProbe: () => Promise.resolve("open"),
     prepareToServe: () => Promise.resolve(undefined),
     openMulticast: () => Promise.reject(new MulticastError("the fake runtime has no network")),

@@ -3,10 +3,17 @@
  * state a test needs, and a validated `routing` config section (defaults from the schema).
  */
 import { type NexusConfig, validateConfig } from "../../src/config/mod.ts";
-import { type BackendStatus, type ModelInfo, Registry } from "../../src/registry/mod.ts";
+import {
+  type BackendStatus,
+  type BackendType,
+  type ModelInfo,
+  Registry,
+} from "../../src/registry/mod.ts";
 
 export interface FleetBackend {
   readonly name: string;
+  /** @default "generic" */
+  readonly type?: BackendType;
   readonly priority?: number;
   readonly status?: BackendStatus;
   readonly pending?: number;
@@ -22,7 +29,7 @@ export function buildFleet(backends: readonly FleetBackend[]): Registry {
       {
         name: spec.name,
         url: `http://${spec.name}.test:8000`,
-        type: "generic",
+        type: spec.type ?? "generic",
         priority: spec.priority ?? 50,
         source: "static",
       },

@@ -16,6 +16,9 @@ export interface TestBackend {
   readonly priority?: number;
   readonly api_key_env?: string;
   readonly forward_client_auth?: boolean;
+  readonly max_concurrent?: number;
+  /** `[[backends]] anthropic`: serves /v1/messages itself (true), or not (false). */
+  readonly anthropic?: boolean;
   readonly status?: BackendStatus;
   /** Models put straight into the registry (marked healthy); omit to let health checks find out. */
   readonly models?: ReadonlyArray<string | ModelInfo>;
@@ -32,20 +35,33 @@ export async function startGateway(
   backends: readonly TestBackend[],
   configInput: Record<string, unknown> = {},
   options: Partial<
-    Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock" | "tcpProbe" | "discovery">
+    Pick<
+      GatewayOptions,
+      | "env"
+      | "fetch"
+      | "probeFetch"
+      | "detectType"
+      | "clock"
+      | "tcpProbe"
+      | "discovery"
+    >
   > = {},
 ): Promise<RunningGateway> {
   const { config } = validateConfig({
     ...configInput,
     // Discovery needs a socket (options.discovery) as well as the config switch.
     discovery: { enabled: false, ...(configInput.discovery as object) },
-    backends: backends.map(({ name, url, type, priority, api_key_env, forward_client_auth }) => ({
+    backends: backends.map((
+      { name, url, type, priority, api_key_env, forward_client_auth, max_concurrent, anthropic },
+    ) => ({
       name,
       url,
       ...(type ? { type } : {}),
       ...(priority === undefined ? {} : { priority }),
       ...(api_key_env ? { api_key_env } : {}),
       ...(forward_client_auth === undefined ? {} : { forward_client_auth }),
+      ...(max_concurrent === undefined ? {} : { max_concurrent }),
+      ...(anthropic === undefined ? {} : { anthropic }),
     })),
   });
   const logs: string[] = [];
@@ -56,6 +72,8 @@ export async function startGateway(
     env: options.env ?? {},
     logger,
     fetch: runtime.fetch,
+    // A test that fakes fetch fakes the probes' too.
+    ...(options.fetch ? {} : { probeFetch: runtime.probeFetch }),
     tcpProbe: runtime.tcpProbe,
     ...options,
   });

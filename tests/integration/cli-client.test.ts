@@ -29,14 +29,30 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe("nexus backends list", () => {
-  test("prints a table with name, url, type, status, models, latency and source", async () => {
+  test("prints a table with name, url, type, status, models, latency, source and error", async () => {
     const { code, stdout, stderr } = await cli(["backends", "list"]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+URL\s+TYPE\s+STATUS\s+MODELS\s+LATENCY\s+SOURCE$/);
-    expect(lines[1]).toMatch(/^gpu\s+http:\/\/127\.0\.0\.1:1\s+ollama\s+healthy\s+2\s+-\s+static$/);
-    expect(lines[2]).toMatch(/^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+1\s+-\s+static$/);
+    expect(lines[0]).toMatch(
+      /^NAME\s+URL\s+TYPE\s+STATUS\s+MODELS\s+SLOTS\s+LATENCY\s+SOURCE\s+ERROR$/,
+    );
+    expect(lines[1]).toMatch(
+      /^gpu\s+http:\/\/127\.0\.0\.1:1\s+ollama\s+healthy\s+2\s+0\s+-\s+static$/,
+    );
+    expect(lines[2]).toMatch(
+      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+1\s+0\s+-\s+static$/,
+    );
+  });
+
+  test("the ERROR column shows why an unhealthy backend failed its probe", async () => {
+    const cpu = gateway.gateway.registry.get("cpu")!;
+    await gateway.gateway.health.check(cpu);
+    expect(cpu.last_error).toBe("connection refused");
+    const { stdout } = await cli(["backends", "list"]);
+    expect(stdout.split("\n")[2]).toMatch(
+      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+\d+\s+0\s+-\s+static\s+connection refused$/,
+    );
   });
 
   test("--json prints the backends as JSON, filtered by --status", async () => {
@@ -52,17 +68,17 @@ describe("nexus backends list", () => {
     });
   });
 
-  test("rejects an unknown --status with exit 1", async () => {
+  test("rejects an unknown --status as a usage error (exit 2)", async () => {
     const { code, stderr } = await cli(["backends", "list", "--status", "sleepy"]);
-    expect(code).toBe(1);
-    expect(stderr).toBe(
-      'error: Invalid --status "sleepy": expected one of healthy, unhealthy, unknown, draining\n',
+    expect(code).toBe(2);
+    expect(stderr.split("\n")[0]).toBe(
+      "error: invalid --status 'sleepy' (expected one of: unknown, healthy, busy, unhealthy, asleep, draining)",
     );
   });
 });
 
 describe("nexus backends add / remove", () => {
-  test("adds a backend with an explicit type, then removes it", async () => {
+  test("adds a backend with an explicit type, says how its first check went, then removes it", async () => {
     const added = await cli([
       "backends",
       "add",
@@ -75,7 +91,9 @@ describe("nexus backends add / remove", () => {
       "10",
     ]);
     expect(added.stderr).toBe("");
-    expect(added.stdout).toBe("Added backend extra (generic) at http://127.0.0.1:3\n");
+    expect(added.stdout).toBe(
+      "Added backend extra (generic) at http://127.0.0.1:3: unhealthy (connection refused)\n",
+    );
     expect(gateway.gateway.registry.get("extra")).toMatchObject({
       priority: 10,
       source: "manual",
@@ -105,7 +123,7 @@ describe("nexus backends add / remove", () => {
     expect(stderr).toBe('error: No backend named "ghost"\n');
   });
 
-  test("rejects a bad --priority before calling the server", async () => {
+  test("rejects a bad --priority before calling the server (exit 2)", async () => {
     const { code, stderr } = await cli([
       "backends",
       "add",
@@ -113,8 +131,11 @@ describe("nexus backends add / remove", () => {
       "--priority",
       "high",
     ]);
-    expect(code).toBe(1);
-    expect(stderr).toBe('error: Invalid --priority "high": expected an integer from 0 to 100\n');
+    expect(code).toBe(2);
+    expect(stderr.split("\n")[0]).toBe(
+      "error: invalid --priority 'high' (expected an integer from 0 to 100)",
+    );
+    expect(gateway.gateway.registry.findByUrl("http://127.0.0.1:9")).toBeUndefined();
   });
 });
 
@@ -123,11 +144,12 @@ describe("nexus models", () => {
     const { code, stdout } = await cli(["models"]);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+CONTEXT\s+CAPABILITIES$/);
+    expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+LOADED ON\s+CONTEXT\s+CAPABILITIES$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ["gpt-4 -> llama3:8b", "gpu", "8192", "tools,json_mode"],
-      ["llama3:8b", "gpu", "8192", "tools,json_mode"],
-      ["llava:7b", "gpu", "4096", "vision"],
+      // Capabilities nobody reported are unknown (`?`), not missing.
+      ["gpt-4 -> llama3:8b", "gpu", "-", "8192", "tools,json_mode,vision?,embeddings?"],
+      ["llama3:8b", "gpu", "-", "8192", "tools,json_mode,vision?,embeddings?"],
+      ["llava:7b", "gpu", "-", "4096", "vision,tools?,json_mode?,embeddings?"],
     ]);
   });
 
@@ -144,7 +166,7 @@ describe("nexus health", () => {
     const { code, stdout } = await cli(["health"]);
     expect(code).toBe(0);
     expect(stdout).toContain(`at ${gateway.url}: degraded`);
-    expect(stdout).toContain("backends: 2 total, 1 healthy, 1 unhealthy, 0 unknown");
+    expect(stdout).toContain("backends: 2 total, 1 healthy, 0 busy, 1 unhealthy, 0 unknown");
   });
 
   test("exits 1 when no backend is healthy", async () => {

@@ -248,7 +248,8 @@ describe("request log lines", () => {
   test("one JSON line per request with an RFC 3339 timestamp", () => {
     expect(requestLines).toHaveLength(5);
     for (const line of requestLines) {
-      expect(line.level).toBe("info");
+      // The 502 is something an operator should see: warn; the rest is routine.
+      expect(line.level).toBe((line.status as number) >= 500 ? "warn" : "info");
       expect(line.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(typeof line.request_id).toBe("string");
       expect(typeof line.duration_ms).toBe("number");

@@ -28,7 +28,13 @@ beforeAll(async () => {
   });
   healthy = await startMockBackend({ models: [{ id: "m" }] });
   gateway = await startGateway([
-    { name: "evil", url: redirecting.url, priority: 0, models: ["m", "only-evil"] },
+    {
+      name: "evil",
+      url: redirecting.url,
+      type: "generic",
+      priority: 0,
+      models: ["m", "only-evil"],
+    },
     { name: "good", url: healthy.url, priority: 90, models: ["m"] },
   ], { routing: { strategy: "priority_only" } });
 });

@@ -22,7 +22,13 @@ beforeAll(async () => {
   });
   healthy = await startMockBackend({ models: [{ id: "m" }] });
   gateway = await startGateway([
-    { name: "endless", url: endless.url, priority: 0, models: ["m", "only-endless"] },
+    {
+      name: "endless",
+      url: endless.url,
+      type: "generic",
+      priority: 0,
+      models: ["m", "only-endless"],
+    },
     { name: "good", url: healthy.url, priority: 90, models: ["m"] },
   ], { server: { max_response_bytes: LIMIT }, routing: { strategy: "priority_only" } });
 });

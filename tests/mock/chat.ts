@@ -25,13 +25,18 @@ export const DEFAULT_REPLY =
 
 export const TOOL_ARGUMENTS = '{"location":"Paris"}';
 
+/** What a reasoning model thinks first, when asked to (`reasoning_effort`). */
+export const REASONING_TEXT = "The user wants an answer; a short one will do.";
+
 export interface ChatRequest {
   readonly model: string;
   readonly stream: boolean;
   readonly includeUsage: boolean;
-  /** Set when the request offers tools: the mock calls the first one. */
+  /** Set when the request offers tools (and does not end with a tool result): the mock calls the first one. */
   readonly toolName?: string;
   readonly promptTokens: number;
+  /** The request set `reasoning_effort`: the answer starts with reasoning in this field. */
+  readonly reasoningField?: "reasoning" | "reasoning_content";
 }
 
 /** Reads the fields the mock acts on; a body no real server would accept gets their 400. */
@@ -46,7 +51,9 @@ export function readChatRequest(body: unknown): ChatRequest | Response {
   if (!Array.isArray(messages)) {
     return badRequest("Missing required parameter: 'messages'.", "messages");
   }
-  const firstTool = Array.isArray(tools) && tools.length > 0
+  // A model that has just been given a tool's result answers it rather than calling again.
+  const answered = (messages.at(-1) as { role?: unknown } | null)?.role === "tool";
+  const firstTool = Array.isArray(tools) && tools.length > 0 && !answered
     ? (tools[0] as { function?: { name?: unknown } } | null)?.function?.name
     : undefined;
   return {
@@ -101,15 +108,18 @@ function completionTokens(request: ChatRequest, text: string): number {
 
 /** A `chat.completion` body: the reply text, or a call to the first tool offered. */
 export function completionBody(request: ChatRequest, meta: ReplyMeta, text: string): string {
-  const message = request.toolName === undefined ? { role: "assistant", content: text } : {
-    role: "assistant",
-    content: null,
-    tool_calls: [{
-      id: randomId("call_", 24),
-      type: "function",
-      function: { name: request.toolName, arguments: TOOL_ARGUMENTS },
-    }],
-  };
+  const message: Record<string, unknown> = request.toolName === undefined
+    ? { role: "assistant", content: text }
+    : {
+      role: "assistant",
+      content: null,
+      tool_calls: [{
+        id: randomId("call_", 24),
+        type: "function",
+        function: { name: request.toolName, arguments: TOOL_ARGUMENTS },
+      }],
+    };
+  if (request.reasoningField) message[request.reasoningField] = REASONING_TEXT;
   return JSON.stringify({
     id: meta.id,
     object: "chat.completion",
@@ -163,8 +173,14 @@ export function streamSteps(
     stamped: true,
   });
   const steps: SseStep[] = [];
+  let firstDelay = timing.ttftMs;
+  if (request.reasoningField) {
+    const thought = { role: "assistant", [request.reasoningField]: REASONING_TEXT };
+    steps.push(chunk(firstDelay, thought, null));
+    firstDelay = 0;
+  }
   if (request.toolName === undefined) {
-    steps.push(chunk(timing.ttftMs, { role: "assistant", content: "" }, null));
+    steps.push(chunk(firstDelay, { role: "assistant", content: "" }, null));
     splitText(text, timing.chunks).forEach((piece, i) => {
       steps.push(chunk(i === 0 ? 0 : timing.chunkGapMs, { content: piece }, null));
     });
@@ -177,7 +193,7 @@ export function streamSteps(
       function: { name: request.toolName, arguments: "" },
     };
     steps.push(
-      chunk(timing.ttftMs, { role: "assistant", content: null, tool_calls: [call] }, null),
+      chunk(firstDelay, { role: "assistant", content: null, tool_calls: [call] }, null),
     );
     for (const piece of splitText(TOOL_ARGUMENTS, 3)) {
       const delta = { tool_calls: [{ index: 0, function: { arguments: piece } }] };

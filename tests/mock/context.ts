@@ -15,9 +15,23 @@ export interface MockSettings {
   text: string;
   apiKey: string | undefined;
   ollamaNoCapabilities: boolean;
+  anthropic: boolean;
+  responses: boolean;
   fault: MockFault;
   /** Requests in the fault's scope since it was set (for `flaky`). */
   faultHits: number;
+  /** How long loading a cold model takes before its first byte. */
+  coldLoadMs: number;
+  /** Models kept loaded at once; loading one more evicts the least recently used. */
+  maxLoadedModels: number;
+  /** Cold models loaded so far. */
+  loads: number;
+  lastUsed: Map<string, number>;
+  useCounter: number;
+  /** llama.cpp only: router mode (many models, loaded on demand). */
+  router: boolean;
+  /** Load/unload requests received, as `load MODEL` / `unload MODEL`. */
+  lifecycle: string[];
 }
 
 /** How a faulty stream stops after `afterChunks` events. */

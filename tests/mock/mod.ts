@@ -15,13 +15,16 @@
  * --gap 5` (see cli.ts).
  * @module
  */
+import { anthropicRoutes, MESSAGES_PATH } from "./anthropic.ts";
 import { DEFAULT_REPLY } from "./chat.ts";
 import type { Exchange, MockSettings, Route, StreamTracker } from "./context.ts";
 import { applyFault, truncateJson } from "./faults.ts";
 import { abandoned, notFound, now, unauthorized } from "./http.ts";
 import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
+import { llamacppRouterRoutes, lmstudioLifecycleRoutes } from "./lifecycle.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
+import { RESPONSES_PATH, responsesRoutes } from "./responses.ts";
 import { llamacppRoutes, lmstudioRoutes, vllmRoutes } from "./servers.ts";
 import { malformedSse, partialBody } from "./sse.ts";
 import type {
@@ -48,18 +51,33 @@ const NATIVE_ROUTES: Record<MockFlavor, Record<string, Route>> = {
   ollama: ollamaRoutes,
   vllm: vllmRoutes,
   llamacpp: llamacppRoutes,
-  lmstudio: lmstudioRoutes,
+  lmstudio: { ...lmstudioRoutes, ...lmstudioLifecycleRoutes },
   openai: {},
 };
 
-function routesFor(flavor: MockFlavor): Map<string, Route> {
-  return new Map(Object.entries({ ...openaiRoutes, ...NATIVE_ROUTES[flavor] }));
+/** Ollama's native routes that stream unless told not to. */
+const NDJSON_STREAMS = new Set(["/api/chat", "/api/generate"]);
+
+function routesFor(settings: MockSettings): Map<string, Route> {
+  const anthropic = settings.anthropic ? anthropicRoutes : {};
+  const responses = settings.responses ? responsesRoutes : {};
+  const router = settings.flavor === "llamacpp" && settings.router ? llamacppRouterRoutes : {};
+  return new Map(
+    Object.entries({
+      ...openaiRoutes,
+      ...anthropic,
+      ...responses,
+      ...NATIVE_ROUTES[settings.flavor],
+      ...router,
+    }),
+  );
 }
 
 function settingsFrom(options: MockOptions): MockSettings {
   return {
     flavor: options.flavor ?? "openai",
-    models: [...(options.models ?? [{ id: "mock-model" }])],
+    // Copies: a load or an eviction changes the mock's models, never the caller's objects.
+    models: (options.models ?? [{ id: "mock-model" }]).map((model) => ({ ...model })),
     latencyMs: options.latencyMs ?? 0,
     ttftMs: options.ttftMs ?? 0,
     chunks: options.chunks ?? 5,
@@ -67,8 +85,17 @@ function settingsFrom(options: MockOptions): MockSettings {
     text: options.text ?? DEFAULT_REPLY,
     apiKey: options.apiKey,
     ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
+    anthropic: options.anthropic ?? false,
+    responses: options.responses ?? false,
     fault: { kind: "none" },
     faultHits: 0,
+    coldLoadMs: options.coldLoadMs ?? 0,
+    maxLoadedModels: options.maxLoadedModels ?? Number.POSITIVE_INFINITY,
+    loads: 0,
+    lastUsed: new Map(),
+    useCounter: 0,
+    router: options.router ?? false,
+    lifecycle: [],
   };
 }
 
@@ -100,12 +127,14 @@ function createAbortQueue() {
 
 export function createMockUpstream(options: MockOptions = {}): MockUpstream {
   const settings = settingsFrom(options);
-  let routes = routesFor(settings.flavor);
+  let routes = routesFor(settings);
   const requests: RecordedRequest[] = [];
   const aborts = createAbortQueue();
   const timers: TimerCount = { value: 0 };
   const live = new Set<RequestLifetime>();
   let openBodies = 0;
+  let activeChats = 0;
+  let peakChats = 0;
 
   async function answer(exchange: Exchange): Promise<Response> {
     const { rec } = exchange;
@@ -117,7 +146,11 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     if (fault.respond) return fault.respond;
     const route = routes.get(`${rec.method} ${rec.path}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
-    const streamed = rec.path === CHAT_PATH && (rec.body as { stream?: unknown })?.stream === true;
+    const stream = (rec.body as { stream?: unknown } | undefined)?.stream;
+    const streamed =
+      ((rec.path === CHAT_PATH || rec.path === RESPONSES_PATH || rec.path === MESSAGES_PATH) &&
+        stream === true) ||
+      (NDJSON_STREAMS.has(rec.path) && settings.flavor === "ollama" && stream !== false);
     if (fault.malformed && streamed) {
       return malformedSse(exchange, String((rec.body as { model?: unknown }).model));
     }
@@ -150,6 +183,11 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     const life = new RequestLifetime(timers);
     live.add(life);
     const isChat = rec.method === "POST" && rec.path === CHAT_PATH;
+    if (isChat) {
+      activeChats++;
+      peakChats = Math.max(peakChats, activeChats);
+      life.onEnd(() => activeChats--);
+    }
     // Deno also aborts request.signal after a successful response (its "legacy" behaviour):
     // once the lifetime has ended, an abort is not the client's.
     const clientGone = () => {
@@ -200,15 +238,18 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
       settings.faultHits = 0;
     },
     setModels(models: MockModel[]) {
-      settings.models = [...models];
+      settings.models = models.map((model) => ({ ...model }));
     },
     setOptions(patch: Partial<MockOptions>) {
       const next = settingsFrom({ ...currentOptions(settings), ...patch });
       Object.assign(settings, { ...next, fault: settings.fault, faultHits: settings.faultHits });
-      routes = routesFor(settings.flavor);
+      routes = routesFor(settings);
     },
     nextAbort: () => aborts.next(),
     activeStreams: () => openBodies,
+    peakChatRequests: () => peakChats,
+    loads: () => settings.loads,
+    lifecycleCalls: () => [...settings.lifecycle],
     pendingTimers: () => timers.value,
     shutdown() {
       for (const life of [...live]) life.end("shutdown");
@@ -217,6 +258,15 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
 }
 
 function currentOptions(settings: MockSettings): MockOptions {
-  const { fault: _fault, faultHits: _hits, ...options } = settings;
-  return options;
+  const {
+    fault: _fault,
+    faultHits: _hits,
+    loads: _loads,
+    lastUsed: _used,
+    useCounter: _counter,
+    lifecycle: _lifecycle,
+    maxLoadedModels,
+    ...options
+  } = settings;
+  return Number.isFinite(maxLoadedModels) ? { ...options, maxLoadedModels } : options;
 }

@@ -1,11 +1,12 @@
 /**
  * Ollama's native API (REFERENCE.md B1): `/`, `/api/version`, `/api/tags`, `/api/show`,
- * `/api/ps`.
+ * `/api/ps`; inference and model management in ollama-native.ts.
  * @module
  */
 import { describeModel, type ModelFacts } from "./catalog.ts";
 import { bodyObject, findModel, type Route } from "./context.ts";
 import { json, plainText } from "./http.ts";
+import { ollamaNativeRoutes } from "./ollama-native.ts";
 
 export const OLLAMA_VERSION = "0.5.7";
 const MODIFIED_AT = "2025-01-15T10:20:30.123456789+01:00";
@@ -56,6 +57,7 @@ const show: Route = ({ rec, settings }) => {
 };
 
 export const ollamaRoutes: Record<string, Route> = {
+  ...ollamaNativeRoutes,
   "GET /": () => plainText("Ollama is running"),
   // The ollama CLI's heartbeat.
   "HEAD /": () => plainText("Ollama is running"),

@@ -1,12 +1,21 @@
 /**
- * The OpenAI-compatible routes every flavor serves: chat completions (stream and not), model
- * list, embeddings.
+ * The OpenAI-compatible routes every flavor serves: chat completions (stream and not), legacy
+ * completions, model list, embeddings.
  * @module
  */
 import { listModels } from "./catalog.ts";
-import { completionBody, newReplyMeta, readChatRequest, streamSteps } from "./chat.ts";
+import { completionsRoutes } from "./completions.ts";
+import { loadModel } from "./memory.ts";
+import {
+  type ChatRequest,
+  completionBody,
+  newReplyMeta,
+  readChatRequest,
+  streamSteps,
+} from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
 import { abandoned, badRequest, json, jsonText, modelNotFound } from "./http.ts";
+import { fitContext, OLLAMA_DEFAULT_CONTEXT } from "./ollama-context.ts";
 import { streamBody } from "./sse.ts";
 import type { MockFlavor } from "./types.ts";
 
@@ -27,9 +36,17 @@ function knowsModel(settings: MockSettings, model: string): boolean {
 
 const chat: Route = async (exchange) => {
   const { settings } = exchange;
-  const request = readChatRequest(exchange.rec.body);
-  if (request instanceof Response) return request;
+  const read = readChatRequest(exchange.rec.body);
+  if (read instanceof Response) return read;
+  // Ollama's OpenAI endpoint takes no num_ctx: a long prompt is cut to the default context.
+  const cut = settings.flavor === "ollama" ? ollamaCut(exchange.rec.body) : undefined;
+  const request = withReasoning(
+    cut === undefined ? read : { ...read, promptTokens: cut },
+    exchange.rec.body,
+    settings.flavor,
+  );
   if (!knowsModel(settings, request.model)) return modelNotFound(settings.flavor, request.model);
+  if (!(await loadModel(exchange, request.model))) return abandoned();
   const meta = newReplyMeta(FINGERPRINTS[settings.flavor]);
   if (request.stream) {
     const steps = streamSteps(request, meta, settings.text, settings);
@@ -38,6 +55,12 @@ const chat: Route = async (exchange) => {
   if (!(await delay(exchange))) return abandoned();
   return jsonText(completionBody(request, meta, settings.text));
 };
+
+/** Ollama puts reasoning in `reasoning`, vLLM and llama.cpp in `reasoning_content`. */
+function withReasoning(request: ChatRequest, body: unknown, flavor: MockFlavor): ChatRequest {
+  if ((body as { reasoning_effort?: unknown }).reasoning_effort === undefined) return request;
+  return { ...request, reasoningField: flavor === "ollama" ? "reasoning" : "reasoning_content" };
+}
 
 const embeddings: Route = async (exchange) => {
   const { settings } = exchange;
@@ -63,6 +86,12 @@ const embeddings: Route = async (exchange) => {
   });
 };
 
+/** The prompt tokens left after Ollama's cut, when it had to cut. */
+function ollamaCut(body: unknown): number | undefined {
+  const fitted = fitContext((body as { messages: unknown[] }).messages, OLLAMA_DEFAULT_CONTEXT);
+  return fitted.dropped > 0 ? fitted.tokens : undefined;
+}
+
 /** A small deterministic vector: enough to be parsed, cheap to send. */
 function vector(index: number): number[] {
   return Array.from({ length: 8 }, (_, k) => Math.round(Math.sin(index + k + 1) * 1e6) / 1e6);
@@ -80,6 +109,7 @@ function delay(exchange: Exchange): Promise<boolean> {
 }
 
 export const openaiRoutes: Record<string, Route> = {
+  ...completionsRoutes,
   [`POST ${CHAT_PATH}`]: chat,
   "GET /v1/models": ({ settings }) => listModels(settings.flavor, settings.models),
   "POST /v1/embeddings": embeddings,

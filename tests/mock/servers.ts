@@ -3,8 +3,9 @@
  * @module
  */
 import { describeModel } from "./catalog.ts";
-import type { Route } from "./context.ts";
-import { json } from "./http.ts";
+import { estimateTokens } from "./chat.ts";
+import { bodyObject, findModel, type Route } from "./context.ts";
+import { badRequest, json, modelNotFound } from "./http.ts";
 
 export const VLLM_VERSION = "0.6.3";
 /** As if started with `--parallel 4`: four requests decode at once, the rest queue. */
@@ -14,10 +15,38 @@ export const vllmRoutes: Record<string, Route> = {
   // vLLM's readiness probe: 200 with an empty body, nothing else.
   "GET /health": () => new Response(null, { status: 200 }),
   "GET /version": () => json({ version: VLLM_VERSION }),
+  // Tokenizes a prompt, or chat messages through the model's chat template (tools included).
+  "POST /tokenize": ({ rec, settings }) => {
+    const body = bodyObject(rec.body);
+    const model = body?.model;
+    if (typeof model !== "string") return badRequest("Field required: model", "model");
+    const found = findModel(settings, model);
+    if (!found) return modelNotFound("vllm", model);
+    const text = body?.messages !== undefined
+      ? JSON.stringify([body.messages, body.tools ?? []])
+      : String(body?.prompt ?? "");
+    const tokens = tokenIds(estimateTokens(text));
+    return json({
+      count: tokens.length,
+      max_model_len: describeModel(found).contextLength,
+      tokens,
+      token_strs: null,
+    });
+  },
 };
+
+/** Token ids standing for `count` tokens. */
+function tokenIds(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => 100 + i);
+}
 
 export const llamacppRoutes: Record<string, Route> = {
   "GET /health": () => json({ status: "ok" }),
+  // llama-server tokenizes text (`content`), without a chat template.
+  "POST /tokenize": ({ rec }) => {
+    const content = bodyObject(rec.body)?.content;
+    return json({ tokens: tokenIds(typeof content === "string" ? estimateTokens(content) : 0) });
+  },
   "GET /props": ({ settings }) => {
     // llama-server holds exactly one model: the first one the mock was given.
     const m = describeModel(settings.models[0] ?? { id: "model.gguf" });

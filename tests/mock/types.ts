@@ -37,8 +37,25 @@ export interface MockOptions {
   text?: string;
   /** When set, /v1/* requires `Authorization: Bearer <apiKey>` (401 OpenAI envelope otherwise). */
   apiKey?: string;
+  /**
+   * Serves `POST /v1/responses` natively (tests/mock/responses.ts), as Ollama ≥ 0.13.3, recent
+   * vLLM and LM Studio do; otherwise that path is the flavor's own 404. @default false
+   */
+  responses?: boolean;
   /** Ollama: /api/show has no "capabilities" key, like servers before 0.6. @default false */
   ollamaNoCapabilities?: boolean;
+  /**
+   * Serves Anthropic's `POST /v1/messages` natively (tests/mock/anthropic.ts), as Ollama ≥ 0.14,
+   * LM Studio ≥ 0.4.1, llama.cpp and vLLM do; otherwise that path is the flavor's own 404.
+   * @default false
+   */
+  anthropic?: boolean;
+  /** A request for a model with `loaded: false` first loads it for this long. @default 0 */
+  coldLoadMs?: number;
+  /** Models loaded at once; loading another evicts the least recently used. @default unlimited */
+  maxLoadedModels?: number;
+  /** llama.cpp: router mode (many models, `GET /models` with status, load/unload). @default false */
+  router?: boolean;
 }
 
 /**
@@ -106,6 +123,15 @@ export interface MockUpstream {
   nextAbort(): Promise<RecordedRequest>;
   /** Response bodies (SSE or partial) still open. */
   activeStreams(): number;
+  /**
+   * The most chat requests this mock ever had in progress at once (received, not yet answered
+   * to the end): what a slot-limited server would have had to queue internally.
+   */
+  peakChatRequests(): number;
+  /** Cold models this mock had to load to answer (see `coldLoadMs`). */
+  loads(): number;
+  /** Load/unload requests received, as `load MODEL` / `unload MODEL`. */
+  lifecycleCalls(): string[];
   /** Timers the mock has scheduled and not yet fired or cleared (0 once everything settled). */
   pendingTimers(): number;
   /** Ends every open stream (connection cut) and pending answer, as a server going away does. */

@@ -1,13 +1,16 @@
 /**
  * `POST /v1/chat/completions`: the hot path. Checks `model`, `messages` and `stream`; forwards
  * the original text (re-serialised only when an alias or fallback rewrote `model`) to the same
- * path of every backend, and passes the answer through untouched.
+ * path of every backend, and passes the answer through untouched — except a prompt too long for
+ * an Ollama backend's default context, which Ollama's OpenAI endpoint would cut: that one goes to
+ * Ollama's native API with the context it needs (src/dialects/ollama/context.ts).
  * @module
  */
 import { isFailure } from "../../lib/failures.ts";
 import { requirementsOf } from "../../routing/mod.ts";
 import type { Endpoint } from "../contract.ts";
 import { invalid, missing, readModel, readStream, withModel } from "../fields.ts";
+import { ollamaContextPlan, ollamaContextRefusal } from "../ollama/context.ts";
 import { openaiDialect } from "./dialect.ts";
 
 export const CHAT_PATH = "/v1/chat/completions";
@@ -24,7 +27,14 @@ export const chatEndpoint: Endpoint = {
     if (isFailure(stream)) return stream;
     return { model, stream, requirements: requirementsOf(body), body, text };
   },
+  refusal(request, target) {
+    return target.backend.type === "ollama" ? ollamaContextRefusal(request, target) : undefined;
+  },
   plan(request, target) {
+    if (target.backend.type === "ollama") {
+      const native = ollamaContextPlan(request, target);
+      if (native !== undefined) return native;
+    }
     return {
       path: CHAT_PATH,
       body: withModel(request.body, request.text, request.model, target.model),

@@ -41,7 +41,7 @@ export const openaiDialect: Dialect = {
     setFailureHeaders(failure, headers);
     return new Response(openaiErrorBody(failure, status), { status, headers });
   },
-  keepAlive: () => KEEP_ALIVE,
+  keepAlive: (_model, note) => note === undefined ? KEEP_ALIVE : encoder.encode(`: ${note}\n\n`),
   inStreamError(failure, tail) {
     return finishEvent(tail) + openaiInStreamError(failure);
   },

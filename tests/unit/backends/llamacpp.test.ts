@@ -31,6 +31,8 @@ describe("llamacpp adapter probe()", () => {
         // n_ctx (what the server was started with), not meta.n_ctx_train (131072).
         context_length: 4096,
         capabilities: { vision: false },
+        // Its one model is loaded at start-up.
+        loaded: true,
       }],
     });
   });
@@ -41,8 +43,14 @@ describe("llamacpp adapter probe()", () => {
     expect(result.ok && result.models[0]!.capabilities).toEqual({ vision: true });
   });
 
-  test("leaves vision unknown on builds without modalities", async () => {
+  test("knows there is no vision on builds without modalities (they predate image input)", async () => {
     const props = propsWith((p) => delete p.modalities);
+    const { result } = await probeFake("llamacpp", llamacpp({ "GET /props": props }));
+    expect(result.ok && result.models[0]!.capabilities).toEqual({ vision: false });
+  });
+
+  test("leaves vision unknown when modalities does not say", async () => {
+    const props = propsWith((p) => (p.modalities = {}));
     const { result } = await probeFake("llamacpp", llamacpp({ "GET /props": props }));
     expect(result.ok && result.models[0]!.capabilities).toEqual({});
   });

@@ -14,35 +14,44 @@ function lmstudio(routes: Record<string, Reply> = {}): Record<string, Reply> {
 describe("lmstudio adapter probe()", () => {
   test("reads kind, loaded state and context window from /api/v0/models", async () => {
     const { result, fake } = await probeFake("lmstudio", lmstudio());
-    expect(result).toEqual({
-      ok: true,
-      models: [
-        {
-          id: "qwen2-vl-7b-instruct",
-          capabilities: { vision: true, embeddings: false, completion: true },
-          context_length: 32768,
-          loaded: false,
-        },
-        {
-          id: "meta-llama-3.1-8b-instruct",
-          capabilities: { vision: false, embeddings: false, completion: true },
-          context_length: 131072,
-          loaded: true,
-        },
-        {
-          id: "text-embedding-nomic-embed-text-v1.5",
-          capabilities: {
-            vision: false,
-            tools: false,
-            json_mode: false,
-            embeddings: true,
-            completion: false,
+    if (result.ok) {
+      expect(result.models[1]!.native).toEqual({
+        family: "llama",
+        families: ["llama"],
+        format: "gguf",
+        quantization_level: "Q4_K_M",
+      });
+    }
+    expect(result.ok && { ...result, models: result.models.map(({ native: _, ...m }) => m) })
+      .toEqual({
+        ok: true,
+        models: [
+          {
+            id: "qwen2-vl-7b-instruct",
+            capabilities: { vision: true, embeddings: false, completion: true },
+            context_length: 32768,
+            loaded: false,
           },
-          context_length: 2048,
-          loaded: false,
-        },
-      ],
-    });
+          {
+            id: "meta-llama-3.1-8b-instruct",
+            capabilities: { vision: false, embeddings: false, completion: true },
+            context_length: 131072,
+            loaded: true,
+          },
+          {
+            id: "text-embedding-nomic-embed-text-v1.5",
+            capabilities: {
+              vision: false,
+              tools: false,
+              json_mode: false,
+              embeddings: true,
+              completion: false,
+            },
+            context_length: 2048,
+            loaded: false,
+          },
+        ],
+      });
     expect(fake.calls("GET /v1/models")).toBe(0);
   });
 

@@ -7,6 +7,7 @@ import {
   type RecordedRequest,
   type Reply,
 } from "../../helpers/fake-backend-fetch.ts";
+import type { ProbeResult } from "../../../src/backends/mod.ts";
 
 const DIGEST_LLAMA = "46e0c10c039e019119339687c3c1757cc81b9da49709a3b3924863ba87ca666e";
 
@@ -48,10 +49,16 @@ function tagsWithDigest(name: string, digest: string): Reply {
   return { body: JSON.stringify(tags) };
 }
 
+/** The probe's result without the listing facts (tested on their own below). */
+function routingFacts(result: ProbeResult): unknown {
+  if (!result.ok) return result;
+  return { ...result, models: result.models.map(({ native: _native, ...model }) => model) };
+}
+
 describe("ollama adapter probe()", () => {
   test("reads capabilities and context windows from /api/show and loaded state from /api/ps", async () => {
     const { result } = await probeFake("ollama", ollama());
-    expect(result).toEqual({
+    expect(routingFacts(result)).toEqual({
       ok: true,
       version: "0.6.8",
       models: [
@@ -110,6 +117,8 @@ describe("ollama adapter probe()", () => {
           context_length: 2048,
           digest: "0a109f422b47e3a30ba2b10eca18548e944e8a23073ee3f3e947efcf3c45e59f",
           loaded: false,
+          // the Modelfile's `PARAMETER num_ctx 8192`, capped at the model's own 2048
+          default_context: 2048,
         },
       ],
     });
@@ -146,7 +155,7 @@ describe("ollama adapter probe()", () => {
   test("a failing /api/show leaves that model unknown without failing the probe", async () => {
     const show = showByModel(SHOW, { "llava:7b": { status: 500, body: '{"error":"boom"}' } });
     const { result } = await probeFake("ollama", ollama({ "POST /api/show": show }));
-    const llava = modelsOf(result).find((m) => m.id === "llava:7b");
+    const { native: _native, ...llava } = modelsOf(result).find((m) => m.id === "llava:7b")!;
     expect(llava).toEqual({ id: "llava:7b", capabilities: {}, loaded: false });
     expect(modelsOf(result)).toHaveLength(4);
   });
@@ -167,6 +176,50 @@ describe("ollama adapter probe()", () => {
   test("never sends an API key: Ollama has none", async () => {
     const { fake } = await probeFake("ollama", ollama(), { apiKey: "sk-secret" });
     expect(fake.requests.some((r) => r.headers.has("authorization"))).toBe(false);
+  });
+});
+
+describe("ollama adapter listing facts", () => {
+  test("keeps size, details and modification time from /api/tags, memory and expiry from /api/ps", async () => {
+    const { result } = await probeFake("ollama", ollama());
+    const llama = modelsOf(result).find((m) => m.id === "llama3.1:8b")!;
+    expect(llama.native).toEqual({
+      size: 4920753328,
+      modified_at: "2025-05-02T14:21:07.387563541+02:00",
+      format: "gguf",
+      family: "llama",
+      families: ["llama"],
+      parameter_size: "8.0B",
+      quantization_level: "Q4_K_M",
+      size_vram: 6654289920,
+      expires_at: "2025-05-02T14:46:31.123456789+02:00",
+    });
+    const qwen = modelsOf(result).find((m) => m.id === "qwen3:8b")!;
+    expect(qwen.native?.size).toBe(5225388164);
+    expect(qwen.native?.size_vram).toBeUndefined();
+  });
+
+  test("the default context: what the loaded model runs with, else the Modelfile's num_ctx", async () => {
+    const ps = {
+      body: JSON.stringify({
+        models: [{ name: "llama3.1:8b", model: "llama3.1:8b", context_length: 16384 }],
+      }),
+    };
+    const show = (request: RecordedRequest): Reply => {
+      const model = JSON.parse(request.body ?? "{}").model as string;
+      const body = JSON.parse(fixture(SHOW[model]!));
+      body.parameters =
+        'num_ctx                        8192\nstop                           "<|eot_id|>"';
+      return { body: JSON.stringify(body) };
+    };
+    const { result } = await probeFake(
+      "ollama",
+      ollama({ "GET /api/ps": ps, "POST /api/show": show }),
+    );
+    const byId = new Map(modelsOf(result).map((m) => [m.id, m]));
+    expect(byId.get("llama3.1:8b")!.default_context).toBe(16384);
+    expect(byId.get("qwen3:8b")!.default_context).toBe(8192);
+    expect(byId.get("qwen3:8b")!.native?.num_ctx).toBe(8192);
   });
 });
 
@@ -198,7 +251,7 @@ describe("ollama adapter /api/show cache", () => {
     expect(modelsOf(second.result)[0]!.capabilities.tools).toBe(true);
   });
 
-  test("runs at most 4 /api/show calls at once", async () => {
+  test("runs the /api/show calls one at a time (a probe holds one connection)", async () => {
     const tags = JSON.parse(fixture("ollama-tags.json"));
     const template = tags.models[0];
     tags.models = Array.from({ length: 11 }, (_, i) => ({ ...template, name: `m${i}:latest` }));
@@ -216,7 +269,7 @@ describe("ollama adapter /api/show cache", () => {
     });
     const { result, fake } = await probeFake("ollama", routes);
     expect(fake.calls("POST /api/show")).toBe(11);
-    expect(most).toBe(4);
+    expect(most).toBe(1);
     expect(modelsOf(result).map((m) => m.id)).toEqual(
       tags.models.map((m: { name: string }) => m.name),
     );

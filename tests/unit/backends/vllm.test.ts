@@ -21,6 +21,7 @@ describe("vllm adapter probe()", () => {
         owned_by: "vllm",
         context_length: 8192,
         capabilities: {},
+        loaded: true,
       }],
     });
   });

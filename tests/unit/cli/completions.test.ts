@@ -69,7 +69,9 @@ describe("nexus completions", () => {
     expect(await complete("nexus serve --log-level d")).toEqual(["debug"]);
     expect(await complete("nexus backends ")).toEqual(["list", "add", "remove", "--help", "-h"]);
     expect(await complete("nexus backends add http://x --type ll")).toEqual(["llamacpp"]);
-    expect(await complete("nexus backends list --status un")).toEqual(["unhealthy", "unknown"]);
+    expect(await complete("nexus backends list --status un")).toEqual(["unknown", "unhealthy"]);
+    expect(await complete("nexus backends list --status dr")).toEqual(["draining"]);
+    expect(await complete("nexus he")).toEqual(["health", "help"]);
     expect(await complete("nexus completions ")).toEqual(["bash", "zsh", "fish", "--help", "-h"]);
   });
 

@@ -85,6 +85,17 @@ describe("loadConfig()", () => {
     ]);
   });
 
+  test("warns about a backend url ending in /v1, naming key, value and source", async () => {
+    const loaded = await load({
+      "nexus.toml":
+        '[[backends]]\nurl = "http://ok:11434"\n[[backends]]\nurl = "http://vllm:8000/v1/"\n',
+    });
+    expect(loaded.config.backends[1]!.url).toBe("http://vllm:8000/v1");
+    expect(loaded.warnings).toEqual([
+      'backends[1].url "http://vllm:8000/v1" ends in /v1: drop /v1: Nexus adds it (from nexus.toml)',
+    ]);
+  });
+
   test("freezes the result", async () => {
     const { config } = await load({});
     expect(Object.isFrozen(config)).toBe(true);
@@ -98,7 +109,7 @@ describe("loadConfig()", () => {
     });
     expect(config.backends.map((b) => [b.name, b.url, b.type, b.priority])).toEqual([
       ["gpu-box-11434", "http://gpu-box:11434", "ollama", 50],
-      ["b", "https://api.example", "generic", 50],
+      ["b", "https://api.example", "auto", 50],
     ]);
   });
 });
@@ -199,6 +210,20 @@ describe("config validation errors", () => {
       "routing.aliases: alias chain longer than 3 hops: a -> b -> c -> d -> e (from nexus.toml)",
     ],
     [
+      "a wildcard inside an alias name",
+      { "nexus.toml": '[routing.aliases]\n"claude-*-sonnet" = "qwen"\n' },
+      {},
+      {},
+      'routing.aliases: alias "claude-*-sonnet": a "*" may only end the name, as in "claude-sonnet-*" (from nexus.toml)',
+    ],
+    [
+      "a wildcard alias target",
+      { "nexus.toml": '[routing.aliases]\n"claude-*" = "qwen*"\n' },
+      {},
+      {},
+      'routing.aliases: alias "claude-*" = "qwen*": the target must be one model name, without "*" (from nexus.toml)',
+    ],
+    [
       "a fallback that is not a list",
       { "nexus.toml": '[routing.fallbacks]\na = "b"\n' },
       {},
@@ -224,7 +249,7 @@ describe("config validation errors", () => {
       { "nexus.toml": '[[backends]]\nurl = "http://x"\ntype = "tgi"\n' },
       {},
       {},
-      'backends[0].type: expected one of ollama|vllm|llamacpp|lmstudio|exo|openai|generic, got "tgi" (from nexus.toml)',
+      'backends[0].type: expected one of auto|ollama|vllm|llamacpp|lmstudio|exo|openai|generic, got "tgi" (from nexus.toml)',
     ],
     [
       "a priority above 100",

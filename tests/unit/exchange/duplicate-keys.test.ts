@@ -34,4 +34,18 @@ describe("duplicateKey", () => {
   test("other keys may repeat (they are the backend's business)", () => {
     expect(duplicateKey('{"model":"a","temperature":1,"temperature":2}', KEYS)).toBeUndefined();
   });
+
+  test("a large body is scanned at its top level, strings skipped whole", () => {
+    const input = Array.from({ length: 100 }, (_, i) => `${i} "model": x \\`.padEnd(2000, "y"));
+    const big = JSON.stringify({ model: "a", input });
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    expect(duplicateKey(big, KEYS)).toBeUndefined();
+    expect(duplicateKey(`${big.slice(0, -1)},"model":"b"}`, KEYS)).toBe("model");
+    expect(duplicateKey(`${big.slice(0, -1)},"stream":true,"stream":false}`, KEYS)).toBe("stream");
+  });
+
+  test("only the keys asked about count", () => {
+    expect(duplicateKey('{"model":"a","model":"b"}', [])).toBeUndefined();
+    expect(duplicateKey('{"model":"a","model":"b"}', ["stream"])).toBeUndefined();
+  });
 });

@@ -25,14 +25,15 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 describe("UpstreamGuard", () => {
   test("every request: redirect manual and X-Nexus-Via; a Via already set is kept", async () => {
     const { calls, fetch } = scripted();
-    const guard = new UpstreamGuard({ fetch, instanceId: "me" });
-    const first = guard.fetch("http://a:1/x", { method: "GET" });
+    const guard = new UpstreamGuard({ instanceId: "me" });
+    const guarded = guard.guarded(fetch);
+    const first = guarded("http://a:1/x", { method: "GET" });
     await settle();
     expect(calls[0]!.init.redirect).toBe("manual");
     expect(new Headers(calls[0]!.init.headers).get(VIA_HEADER)).toBe("me");
     calls[0]!.answer(new Response("ok"));
     await first;
-    const second = guard.fetch("http://a:1/y", { headers: { [VIA_HEADER]: "client, me" } });
+    const second = guarded("http://a:1/y", { headers: { [VIA_HEADER]: "client, me" } });
     await settle();
     expect(new Headers(calls[1]!.init.headers).get(VIA_HEADER)).toBe("client, me");
     calls[1]!.answer(new Response("ok"));
@@ -42,12 +43,13 @@ describe("UpstreamGuard", () => {
   test("an answer carrying our id: SelfLoopError, onSelf once, nothing sent there again", async () => {
     const { calls, fetch } = scripted();
     const selves: string[] = [];
-    const guard = new UpstreamGuard({ fetch, instanceId: "me", onSelf: (o) => selves.push(o) });
-    const first = guard.fetch("http://self:8000/v1/models", {});
+    const guard = new UpstreamGuard({ instanceId: "me", onSelf: (o) => selves.push(o) });
+    const guarded = guard.guarded(fetch);
+    const first = guarded("http://self:8000/v1/models", {});
     await settle();
     calls[0]!.answer(new Response("{}", { headers: { [INSTANCE_HEADER]: "me" } }));
     await expect(first).rejects.toBeInstanceOf(SelfLoopError);
-    await expect(guard.fetch("http://self:8000/api/tags", {})).rejects.toBeInstanceOf(
+    await expect(guarded("http://self:8000/api/tags", {})).rejects.toBeInstanceOf(
       SelfLoopError,
     );
     expect(calls.length).toBe(1);
@@ -58,8 +60,8 @@ describe("UpstreamGuard", () => {
 
   test("the first request to a new origin goes alone; the others wait for its answer", async () => {
     const { calls, fetch } = scripted();
-    const guard = new UpstreamGuard({ fetch, instanceId: "me" });
-    const all = ["/a", "/b", "/c"].map((path) => guard.fetch(`http://new:1${path}`, {}));
+    const guarded = new UpstreamGuard({ instanceId: "me" }).guarded(fetch);
+    const all = ["/a", "/b", "/c"].map((path) => guarded(`http://new:1${path}`, {}));
     await settle();
     expect(calls.length).toBe(1);
     calls[0]!.answer(new Response("ok", { headers: { [INSTANCE_HEADER]: "someone-else" } }));
@@ -72,9 +74,9 @@ describe("UpstreamGuard", () => {
 
   test("...and are never sent when the first answer says it is this Nexus", async () => {
     const { calls, fetch } = scripted();
-    const guard = new UpstreamGuard({ fetch, instanceId: "me" });
+    const guarded = new UpstreamGuard({ instanceId: "me" }).guarded(fetch);
     const all = ["/a", "/b", "/c"].map((path) =>
-      guard.fetch(`http://self:1${path}`, {}).then(() => "sent", (e) => e.name)
+      guarded(`http://self:1${path}`, {}).then(() => "sent", (e) => e.name)
     );
     await settle();
     calls[0]!.answer(new Response("", { headers: { [INSTANCE_HEADER]: "me" } }));
@@ -82,20 +84,20 @@ describe("UpstreamGuard", () => {
     expect(calls.length).toBe(1);
   });
 
-  test("limited(): a body past the cap errors; a declared length past it fails at once", async () => {
-    const guard = new UpstreamGuard({
-      fetch: (url) =>
-        Promise.resolve(
-          url.endsWith("/declared")
-            ? new Response("x".repeat(100), { headers: { "content-length": "100" } })
-            : new Response(new Blob(["x".repeat(100)]).stream()),
-        ),
-      instanceId: "me",
-    });
-    const capped = guard.limited(50);
+  test("guarded(fetch, cap): a body past the cap errors; a declared length past it fails at once", async () => {
+    const guard = new UpstreamGuard({ instanceId: "me" });
+    const fetch = (url: string) =>
+      Promise.resolve(
+        url.endsWith("/declared")
+          ? new Response("x".repeat(100), { headers: { "content-length": "100" } })
+          : new Response(new Blob(["x".repeat(100)]).stream()),
+      );
+    const capped = guard.guarded(fetch, 50);
     await expect(capped("http://b:1/declared", {})).rejects.toBeInstanceOf(ResponseTooLargeError);
     const streamed = await capped("http://b:1/streamed", {});
     await expect(streamed.text()).rejects.toThrow("larger than the limit of 50 bytes");
-    expect(await (await guard.limited(100)("http://b:1/streamed", {})).text()).toHaveLength(100);
+    expect(await (await guard.guarded(fetch, 100)("http://b:1/streamed", {})).text()).toHaveLength(
+      100,
+    );
   });
 });

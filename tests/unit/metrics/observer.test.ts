@@ -56,6 +56,7 @@ function routed(
     attempts: [],
     ttfbMs: 2,
     upstreamMs: 2,
+    queueWaitMs: 0,
     ...outcome,
   };
   const event: ExchangeEvent = {
@@ -229,5 +230,19 @@ describe("request log line", () => {
     s.observability.observeExchange(routed(s).event);
     expect(s.lines).toEqual([]);
     expect(s.observability.statsSnapshot().requests.total).toBe(1);
+  });
+
+  test("a 5xx, or a stream a backend cut, is logged at warn; 2xx and 4xx at info", async () => {
+    const s = setup("info");
+    s.observability.observeExchange(routed(s).event);
+    s.observability.observeExchange({ ...routed(s, { status: 404 }).event, status: 404 });
+    s.observability.observeExchange(
+      routed(s, { ok: false, status: 502, failure: failure("upstream_failed", "x") }).event,
+    );
+    const cut = routed(s, {}, { stream: true });
+    s.observability.observeExchange(cut.event);
+    cut.end("upstream_error");
+    await Promise.resolve();
+    expect(s.lines.map((line) => JSON.parse(line).level)).toEqual(["info", "info", "warn", "warn"]);
   });
 });

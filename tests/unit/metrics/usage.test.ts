@@ -68,3 +68,35 @@ describe("usageOf()", () => {
     }
   });
 });
+
+describe("usage of a passed-through Responses answer", () => {
+  test("reads input and output tokens from response.completed", () => {
+    const tail = 'event: response.completed\ndata: {"type":"response.completed","response":' +
+      '{"status":"completed","usage":{"input_tokens":21,"output_tokens":5,"total_tokens":26},' +
+      '"tools":[]}}\n\n';
+    expect(findUsage(bytes(tail))).toEqual({ prompt: 21, completion: 5 });
+    expect(usageOf({ usage: { input_tokens: 3, output_tokens: 4 } }))
+      .toEqual({ prompt: 3, completion: 4 });
+  });
+});
+
+describe("Ollama's eval counts", () => {
+  test("the last line of a native stream", () => {
+    const tail = '{"message":{"content":"eval_count"},"done":false}\n' +
+      '{"message":{"content":""},"done":true,"prompt_eval_count":26,"eval_count":290}\n';
+    expect(findUsage(bytes(tail))).toEqual({ prompt: 26, completion: 290 });
+  });
+
+  test("a parsed native body, an embed answer with prompt counts only", () => {
+    expect(usageOf({ done: true, prompt_eval_count: 5, eval_count: 7 }))
+      .toEqual({ prompt: 5, completion: 7 });
+    expect(usageOf({ embeddings: [[0]], prompt_eval_count: 3 }))
+      .toEqual({ prompt: 3, completion: undefined });
+    expect(usageOf({ embeddings: [[0]] })).toBeUndefined();
+  });
+
+  test("OpenAI's usage wins when both are there", () => {
+    const body = '{"usage":{"prompt_tokens":1,"completion_tokens":2},"eval_count":9}';
+    expect(findUsage(bytes(body))).toEqual({ prompt: 1, completion: 2 });
+  });
+});

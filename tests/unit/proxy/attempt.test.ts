@@ -1,7 +1,7 @@
 /**
  * One `Attempt` against a scripted in-memory upstream on a FakeClock: every deadline (connect,
- * first byte, keep-alive commit, idle) fires exactly when the clock says, and the backend's
- * pending count returns to zero whatever happens.
+ * first byte, idle) fires exactly when the clock says, and the backend's pending count returns to
+ * zero whatever happens. (Keep-alives before a slow first token: tests/unit/exchange/hold.test.ts.)
  */
 import { describe, expect, test } from "bun:test";
 import { chatEndpoint, openaiDialect } from "../../../src/dialects/mod.ts";
@@ -58,7 +58,10 @@ function setup(): Setup {
         deadlines: DEADLINES,
         tap: new ResponseTap(),
         onStreamEnd: (end) => ends.push(end),
+        // As admission does: the slot is taken before the attempt, given back when it is over.
+        release: (failed) => registry.endRequest(backend, failed),
       };
+      registry.beginRequest(backend);
       return new Attempt({
         fetch: upstream.fetch,
         clock,
@@ -178,51 +181,15 @@ describe("Attempt, stream", () => {
     expect(s.backend.pending).toBe(0);
   });
 
-  test("a slow first token commits after sse_keepalive_seconds and sends keep-alives meanwhile", async () => {
+  test("headers without a first chunk: the first-byte deadline fails the attempt over", async () => {
     const s = setup();
     const running = s.attempt({ stream: true }).run();
     const exchange = await s.upstream.exchange();
-    s.clock.advance(DEADLINES.keepAliveMs);
-    const result = await running;
-    if (!result.ok) throw new TypeError(result.message);
-    expect(result.status).toBe(200);
-    expect(result.contentType).toBe("text/event-stream");
-    expect(result.ttfbMs).toBeUndefined();
-    const body = readAll(result.body as ReadableStream<Uint8Array>);
-    s.clock.advance(DEADLINES.keepAliveMs);
-    await settle();
-    s.clock.advance(DEADLINES.keepAliveMs);
-    await settle();
     exchange.respond();
-    exchange.push("data: x\n\n");
-    await settle();
-    exchange.end();
-    expect((await body).text).toBe(": keep-alive\n\n".repeat(3) + "data: x\n\n");
-    expect(result.ttfbMs).toBe(3 * DEADLINES.keepAliveMs);
+    s.clock.advance(DEADLINES.firstByteMs);
+    expect(await running).toMatchObject({ ok: false, kind: "timeout" });
+    expect(exchange.signal.aborted).toBe(true);
     expect(s.backend.pending).toBe(0);
-  });
-
-  test("after an early commit, the first-byte deadline ends the stream with an in-stream error", async () => {
-    const s = setup();
-    const running = s.attempt({ stream: true }).run();
-    await s.upstream.exchange();
-    s.clock.advance(DEADLINES.keepAliveMs);
-    const result = await running;
-    if (!result.ok) throw new TypeError(result.message);
-    const body = readAll(result.body as ReadableStream<Uint8Array>);
-    for (let t = DEADLINES.keepAliveMs; t < DEADLINES.firstByteMs; t += DEADLINES.keepAliveMs) {
-      s.clock.advance(DEADLINES.keepAliveMs);
-      await settle();
-    }
-    const { text } = await body;
-    const last = text.split("\n\n").filter(Boolean).at(-1)!;
-    expect(JSON.parse(last.slice("data: ".length)).error).toMatchObject({
-      code: "gateway_timeout",
-      message: "Backend gpu timed out: no response within 10 s",
-    });
-    expect(s.ends).toEqual(["timeout"]);
-    expect(s.backend.pending).toBe(0);
-    expect(s.backend.errors).toBe(1);
   });
 
   test("the idle deadline cuts a stream that goes silent, finishing its half-written event", async () => {

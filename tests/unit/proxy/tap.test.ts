@@ -35,6 +35,18 @@ describe("ResponseTap", () => {
     );
   });
 
+  test("counts NDJSON lines (Ollama's native streams) however they are chunked", () => {
+    const lines = '{"done":false}\n{"done":false}\n\n{"done":true}\n';
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 5 }), (cuts) => {
+        const tap = new ResponseTap();
+        tap.ndjson = true;
+        for (const chunk of split(encoder.encode(lines), cuts)) tap.push(chunk);
+        expect(tap.events).toBe(3);
+      }),
+    );
+  });
+
   test("keeps only the last TAIL_BYTES of a long stream", () => {
     const tap = tapOf([encoder.encode("a".repeat(5000)), encoder.encode("b".repeat(10))]);
     const tail = decoder.decode(tap.bytes());

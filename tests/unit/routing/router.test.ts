@@ -30,6 +30,61 @@ describe("Router.select() aliases", () => {
   });
 });
 
+describe("Router.select() wildcard aliases", () => {
+  const claude = {
+    "claude-*": "small",
+    "claude-sonnet-*": "big",
+    "claude-sonnet-4-exact": "exact",
+  };
+  const fleet: FleetBackend[] = [
+    { name: "gpu", models: ["big", "small", "exact"] },
+    { name: "cloud", models: ["claude-sonnet-served"] },
+  ];
+
+  test("a name with the pattern's prefix resolves to its target; the longest prefix wins", () => {
+    const r = router(fleet, { aliases: claude });
+    expect(names(r.select("claude-sonnet-4-5-20250929"))).toEqual(["gpu:big"]);
+    expect(names(r.select("claude-3-5-haiku-20241022"))).toEqual(["gpu:small"]);
+  });
+
+  test("an exact alias and a served model name win over a pattern", () => {
+    const r = router(fleet, { aliases: claude });
+    expect(names(r.select("claude-sonnet-4-exact"))).toEqual(["gpu:exact"]);
+    expect(names(r.select("claude-sonnet-served"))).toEqual(["cloud:claude-sonnet-served"]);
+  });
+
+  test("a name no pattern matches is still unknown, and the 404 lists the patterns", () => {
+    const decision = router(fleet, { aliases: claude }).select("gpt-4");
+    expect(decision.ok).toBe(false);
+    if (!decision.ok) {
+      expect(decision.rejection.status).toBe(404);
+      expect(decision.rejection.message).toContain("claude-sonnet-*");
+    }
+  });
+
+  test("explain shows the pattern in the alias path", () => {
+    const r = router(fleet, { aliases: { ...claude, big: "exact" } });
+    expect(r.explain("claude-sonnet-4").alias_path).toEqual([
+      "claude-sonnet-4",
+      "claude-sonnet-*",
+      "big",
+      "exact",
+    ]);
+  });
+
+  test("a pattern's fallbacks apply to the names it matches", () => {
+    const r = router([{ name: "gpu", status: "unhealthy", models: ["big"] }, ...fleet.slice(1), {
+      name: "cpu",
+      models: ["small"],
+    }], { aliases: claude, fallbacks: { "claude-sonnet-*": ["small"] } });
+    expect(names(r.select("claude-sonnet-4"))).toEqual(["cpu:small"]);
+  });
+
+  test("patterns are not listed as alias names", () => {
+    expect(router(fleet, { aliases: claude }).aliasNames()).toEqual(["claude-sonnet-4-exact"]);
+  });
+});
+
 describe("Router.select() fallbacks", () => {
   const fleet: FleetBackend[] = [
     { name: "big-box", status: "unhealthy", models: ["big"] },

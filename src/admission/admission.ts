@@ -1,0 +1,267 @@
+/**
+ * Admission: a request goes to a backend only while that backend has a free slot. When every
+ * candidate of a request is full it waits in one bounded queue (wait-queue.ts) until a slot
+ * frees, its wait deadline passes, or its client leaves. A warm backend's queue is preferred over
+ * a cold backend's free slot (loading a model can take a minute and evicts another), until the
+ * warm backend's expected wait passes `[queue] spillover_after_ms`.
+ *
+ * The forwarder asks once per attempt: `acquire` answers with a `Grant` (the slot is already
+ * counted through `Registry.beginRequest`) or a Failure; `release` ends the request on the
+ * registry and hands the freed slot to the next waiting request that can use it.
+ * @module
+ */
+import type { NexusConfig } from "../config/mod.ts";
+import type { Clock } from "../lib/clock.ts";
+import { type Failure, failure } from "../lib/failures.ts";
+import {
+  type Backend,
+  hasFreeSlot,
+  isRoutable,
+  type Registry,
+  slotLimit,
+} from "../registry/mod.ts";
+import type { RouteCandidate } from "../routing/mod.ts";
+import { DrainRate } from "./drain-rate.ts";
+import { type Priority, type Waiting, WaitQueue } from "./wait-queue.ts";
+
+export interface AdmissionTicket {
+  readonly priority: Priority;
+  /** Aborts when the client leaves, the request deadline passes or Nexus shuts down. */
+  readonly signal: AbortSignal;
+  /** Called once if the request has to wait: `position()` says how many are ahead of it. */
+  readonly onQueued?: (position: () => number) => void;
+}
+
+/** A slot on one backend, held from `acquire` until `release`. */
+export interface Grant {
+  readonly candidate: RouteCandidate;
+  /** Monotonic ms when the slot was granted. */
+  readonly grantedAt: number;
+  /** How long the request waited in the queue (0 when a slot was free). */
+  readonly waitedMs: number;
+}
+
+export interface AdmissionHooks {
+  /** A request left the queue with a slot after waiting `ms`. */
+  readonly onWait?: (ms: number) => void;
+  /** A request was refused: the queue was full, or its wait deadline passed. */
+  readonly onReject?: (reason: "full" | "timeout") => void;
+}
+
+export interface AdmissionDeps {
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly config: NexusConfig["queue"];
+  readonly hooks?: AdmissionHooks;
+}
+
+export class Admission {
+  readonly #deps: AdmissionDeps;
+  readonly #queue: WaitQueue<Backend, Waiter>;
+  readonly #drain = new DrainRate();
+  #seq = 0;
+  #arrivals = 0;
+
+  constructor(deps: AdmissionDeps) {
+    this.#deps = deps;
+    this.#queue = new WaitQueue(deps.config.max_wait_seconds * 500);
+    // A slot may free without a release: the limit grew, or a backend came back.
+    deps.registry.onChange((event) => {
+      if (event.kind === "slots" || event.kind === "status") this.#dispatch(event.backend);
+    });
+  }
+
+  /** Requests waiting now, by the priority they came with. */
+  depth(priority: Priority): number {
+    return this.#queue.depth(priority);
+  }
+
+  get waiting(): number {
+    return this.#queue.size;
+  }
+
+  /** Slot requests so far (one per attempt), granted, queued or refused: admission's counter. */
+  get arrivals(): number {
+    return this.#arrivals;
+  }
+
+  /**
+   * A slot on the first candidate that can take the request now (a Grant, at once), or a place in
+   * the queue (a promise of a Grant), or a Failure (queue full, client gone).
+   */
+  acquire(
+    candidates: readonly RouteCandidate[],
+    ticket: AdmissionTicket,
+  ): Grant | Failure | Promise<Grant | Failure> {
+    this.#arrivals++;
+    if (ticket.signal.aborted) return clientGone();
+    const now = this.#deps.clock.monotonic();
+    const free = freeCandidate(candidates, this.#coldAllowed(candidates));
+    if (free !== undefined) return this.#grant(free, now, now);
+    if (this.#queue.size >= this.#deps.config.max_size) {
+      this.#deps.hooks?.onReject?.("full");
+      return failure("queue_full", `The queue is full (${this.#queue.size} requests waiting)`, {
+        retryAfter: this.#retryAfter(),
+      });
+    }
+    return new Promise((resolve) => this.#enqueue(candidates, ticket, now, resolve));
+  }
+
+  /** The request holding `grant` is over; its slot goes to the next request that can use it. */
+  release(grant: Grant, failed?: string): void {
+    const { backend } = grant.candidate;
+    this.#deps.registry.endRequest(backend, failed);
+    this.#dispatch(backend);
+  }
+
+  /** Refuses every waiting request with `reason` (the shutdown drain). */
+  refuseAll(reason: Failure): void {
+    for (const waiter of this.#queue.takeAll()) waiter.settle(reason);
+  }
+
+  #enqueue(
+    candidates: readonly RouteCandidate[],
+    ticket: AdmissionTicket,
+    now: number,
+    resolve: (result: Grant | Failure) => void,
+  ): void {
+    const { clock, config } = this.#deps;
+    const waiter = new Waiter(candidates, ticket.priority, now, this.#seq++, (result) => {
+      clock.clearTimeout(deadline);
+      if (spill !== undefined) clock.clearTimeout(spill);
+      ticket.signal.removeEventListener("abort", onAbort);
+      resolve(result);
+    });
+    const deadline = clock.setTimeout(() => {
+      if (!this.#queue.remove(waiter)) return;
+      this.#deps.hooks?.onReject?.("timeout");
+      waiter.settle(
+        failure(
+          "queue_timeout",
+          `Waited ${config.max_wait_seconds} s in the queue without a free backend`,
+          { retryAfter: this.#retryAfter() },
+        ),
+      );
+    }, config.max_wait_seconds * 1000);
+    const onAbort = () => {
+      if (this.#queue.remove(waiter)) waiter.settle(clientGone());
+    };
+    ticket.signal.addEventListener("abort", onAbort, { once: true });
+    // Waiting for a warm backend has a limit: after it a cold one with a free slot may load.
+    const hasCold = candidates.some((candidate) => candidate.loaded === false);
+    const spill = waiter.coldAllowed || !hasCold ? undefined : clock.setTimeout(() => {
+      waiter.coldAllowed = true;
+      const free = freeCandidate(waiter.candidates, true);
+      if (free !== undefined && this.#queue.remove(waiter)) {
+        waiter.settle(this.#grant(free, waiter.queuedAt, clock.monotonic()));
+      }
+    }, config.spillover_after_ms);
+    this.#queue.add(waiter);
+    ticket.onQueued?.(() => this.#queue.positionOf(waiter, clock.monotonic()));
+  }
+
+  /** Free slots of `backend` go to waiting requests, best first. */
+  #dispatch(backend: Backend): void {
+    if (this.#queue.size === 0) return;
+    const now = this.#deps.clock.monotonic();
+    // Busy (slow because it serves Nexus traffic) is routable too: it gets its freed slots.
+    while (hasFreeSlot(backend) && isRoutable(backend.status)) {
+      const waiter = this.#queue.takeFor(backend, now);
+      if (waiter === undefined) return;
+      this.#drain.note(now);
+      waiter.settle(this.#grant(waiter.candidateFor(backend)!, waiter.queuedAt, now));
+    }
+  }
+
+  #grant(candidate: RouteCandidate, queuedAt: number, now: number): Grant {
+    this.#deps.registry.beginRequest(candidate.backend);
+    const waitedMs = now - queuedAt;
+    if (waitedMs > 0) this.#deps.hooks?.onWait?.(waitedMs);
+    return { candidate, grantedAt: now, waitedMs };
+  }
+
+  /**
+   * May a cold backend (model not loaded) take the request now? Yes when no candidate is warm,
+   * or when every warm one is full and would make it wait longer than the spillover limit — or
+   * longer than loading the model on the cold backend would take.
+   */
+  #coldAllowed(candidates: readonly RouteCandidate[]): boolean {
+    let limit = this.#deps.config.spillover_after_ms;
+    for (const candidate of candidates) {
+      if (candidate.loaded !== false) continue;
+      limit = Math.min(
+        limit,
+        this.#deps.registry.expectedLoadMs(candidate.backend, candidate.model),
+      );
+    }
+    let warm = false;
+    for (const candidate of candidates) {
+      if (candidate.loaded === false) continue;
+      warm = true;
+      if (this.#expectedWaitMs(candidate.backend) <= limit) return false;
+    }
+    return !warm;
+  }
+
+  /**
+   * How long a new request would wait for `backend`: the queue ahead of it at the observed drain
+   * rate, or (before the queue has drained at all) one time-to-first-byte per slot-turn.
+   */
+  #expectedWaitMs(backend: Backend): number {
+    if (hasFreeSlot(backend)) return 0;
+    const ahead = this.#queue.size + 1;
+    const interval = this.#drain.intervalMs;
+    if (interval !== undefined) return ahead * interval;
+    return (ahead / (slotLimit(backend) ?? 1)) * (backend.latency_ms ?? 0);
+  }
+
+  /** Seconds a refused client should wait: the queue ahead at the observed drain rate. */
+  #retryAfter(): string {
+    const max = this.#deps.config.max_wait_seconds;
+    const seconds = this.#drain.secondsToDrain(this.#queue.size + 1) ?? max / 4;
+    return String(Math.min(Math.max(1, Math.ceil(seconds)), Math.ceil(max)));
+  }
+}
+
+/** One request waiting for a slot. */
+class Waiter implements Waiting<Backend> {
+  coldAllowed: boolean;
+
+  constructor(
+    readonly candidates: readonly RouteCandidate[],
+    readonly priority: Priority,
+    readonly queuedAt: number,
+    readonly seq: number,
+    readonly settle: (result: Grant | Failure) => void,
+  ) {
+    this.coldAllowed = candidates.every((candidate) => candidate.loaded === false);
+  }
+
+  accepts(backend: Backend): boolean {
+    const candidate = this.candidateFor(backend);
+    return candidate !== undefined && (this.coldAllowed || candidate.loaded !== false);
+  }
+
+  candidateFor(backend: Backend): RouteCandidate | undefined {
+    for (const candidate of this.candidates) if (candidate.backend === backend) return candidate;
+    return undefined;
+  }
+}
+
+/** The first candidate with a free slot (warm ones only unless `cold` is allowed). */
+function freeCandidate(
+  candidates: readonly RouteCandidate[],
+  cold: boolean,
+): RouteCandidate | undefined {
+  for (const candidate of candidates) {
+    if (!cold && candidate.loaded === false) continue;
+    if (hasFreeSlot(candidate.backend)) return candidate;
+  }
+  return undefined;
+}
+
+function clientGone(): Failure {
+  return failure("client_closed", "the client closed the request while it waited");
+}
+
+export type { Priority };

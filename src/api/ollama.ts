@@ -1,0 +1,93 @@
+/**
+ * Ollama's own routes that are not inference (inference runs through the exchange pipeline as
+ * front doors, src/api/front-doors.ts): the liveness text at `/`, `/api/version`, the fleet's
+ * models (`/api/tags`) and loaded models (`/api/ps`), `/api/show`, and model management
+ * (`/api/pull` …, src/api/ollama-manage.ts). Errors use Ollama's `{"error":"…"}`.
+ * @module
+ */
+import type { Context, Hono } from "hono";
+
+import { ollamaDialect, psEntries, tagEntries } from "../dialects/mod.ts";
+import { failure, type FailureKind } from "../lib/failures.ts";
+import type { Backend, Registry } from "../registry/mod.ts";
+import type { Router } from "../routing/mod.ts";
+import type { Cors } from "./cors.ts";
+import { stampRequestId } from "./headers.ts";
+import { mountOllamaManagement } from "./ollama-manage.ts";
+import { handleOllamaShow } from "./ollama-show.ts";
+
+/**
+ * The version `/api/version` reports: the Ollama release whose API this front door implements
+ * (`think` arrived in 0.9.0), not any backend's. Clients gate on it: VS Code Copilot requires
+ * 0.6.4 or later, Open WebUI compares the dotted numbers (docs/api.md, "Ollama dialect").
+ */
+export const OLLAMA_API_VERSION = "0.9.0";
+
+export interface OllamaRouteDeps {
+  readonly registry: Registry;
+  readonly router: Router;
+  /** Wall-clock ms when the gateway started: the `modified_at` of models whose server says none. */
+  readonly startedAt: number;
+  readonly fetch: (input: string, init: RequestInit) => Promise<Response>;
+  readonly apiKeyFor: (backend: Backend) => string | undefined;
+}
+
+/** Paths and methods, for 405s. */
+export const OLLAMA_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
+  [/^\/$/, ["GET", "HEAD"]],
+  [/^\/api\/version$/, ["GET"]],
+  [/^\/api\/tags$/, ["GET"]],
+  [/^\/api\/ps$/, ["GET"]],
+  [/^\/api\/show$/, ["POST"]],
+];
+
+type Handler = (c: Context) => Response | Promise<Response>;
+
+/**
+ * Mounts the routes; the reads browser apps make (`/api/version`, `/api/tags`, `/api/ps`,
+ * `/api/show`) answer CORS as the inference routes do.
+ */
+export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void {
+  const startedAt = new Date(deps.startedAt).toISOString();
+  const read = (method: "GET" | "POST", path: string, handler: Handler) => {
+    const stamped: Handler = async (c) => stampRequestId(c.req.raw, await handler(c));
+    if (!cors.enabled) {
+      app.on(method, path, stamped);
+      return;
+    }
+    app.on(method, path, async (c) => cors.decorate(c.req.raw, await stamped(c)));
+    app.options(path, (c) => cors.preflight(c.req.raw, [method]));
+  };
+  app.get("/", (c) => stampRequestId(c.req.raw, ollamaRoot(c)));
+  read("GET", "/api/version", (c) => c.json({ version: OLLAMA_API_VERSION }));
+  read("GET", "/api/tags", (c) => {
+    const aliases = new Map(
+      deps.router.aliasNames().map((alias) => [alias, deps.router.resolveAlias(alias)]),
+    );
+    return c.json({ models: tagEntries(deps.registry.list(), aliases, startedAt) });
+  });
+  read("GET", "/api/ps", (c) => c.json({ models: psEntries(deps.registry.list()) }));
+  read("POST", "/api/show", (c) => handleOllamaShow(c, deps));
+  mountOllamaManagement(app, deps);
+}
+
+/**
+ * `GET /` and `HEAD /`: Ollama's liveness answer, which its clients check before anything else.
+ * (A browser asking for HTML is where a dashboard would greet people; until there is one, every
+ * client gets the text.)
+ */
+function ollamaRoot(c: Context): Response {
+  return c.text("Ollama is running");
+}
+
+/** An error in Ollama's envelope, with the failure table's Ollama status. */
+export function ollamaError(
+  kind: FailureKind,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  return ollamaDialect.errorResponse(
+    failure(kind, message, headers ? { headers } : {}),
+    new Headers(),
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * `POST /v1/messages`: Anthropic's Messages API, for Claude Code, the `@anthropic-ai/sdk` and
+ * the tools built on it. A backend that serves the route itself (native.ts) gets the request
+ * untouched and its answer is relayed byte for byte; every other backend gets it translated to
+ * chat completions (to-chat.ts, chat-request.ts) and its answer translated back (whole.ts,
+ * stream.ts). A request a translation cannot carry (server tools, PDF documents) is refused for
+ * those backends only: it still reaches a native one.
+ * @module
+ */
+import { isFailure } from "../../lib/failures.ts";
+import { estimateTokens, type RouteRequirements } from "../../routing/mod.ts";
+import type { Endpoint, PlanTarget, UpstreamPlan } from "../contract.ts";
+import { CHAT_PATH } from "../openai/chat.ts";
+import { chatBody } from "./chat-request.ts";
+import { anthropicDialect } from "./dialect.ts";
+import { type IdSource, randomIds } from "./ids.ts";
+import { MESSAGES_PATH, nativePlan, speaksAnthropic } from "./native.ts";
+import { anthropicOf, type AnthropicRequest, parsedRequest } from "./parsed.ts";
+import { type MessagesRequest, readMessagesRequest } from "./request.ts";
+import { messagesTranslation } from "./translation.ts";
+
+const THINKING_IGNORED = Object.freeze({ "x-nexus-warning": "thinking ignored" });
+
+export function createMessagesEndpoint(ids: IdSource = randomIds): Endpoint {
+  return {
+    name: "messages",
+    dialect: anthropicDialect,
+    parse(body, text) {
+      const view = readMessagesRequest(body, "messages");
+      if (isFailure(view)) return view;
+      return parsedRequest(view, body, text, requirementsOf(view));
+    },
+    refusal(request, target) {
+      if (speaksAnthropic(target.backend)) return undefined;
+      const chat = anthropicOf(request).chat();
+      return isFailure(chat) ? chat : undefined;
+    },
+    plan(request, target) {
+      if (speaksAnthropic(target.backend)) return nativePlan(request, target.model, MESSAGES_PATH);
+      return translatedPlan(anthropicOf(request), target, ids);
+    },
+  };
+}
+
+export const messagesEndpoint: Endpoint = createMessagesEndpoint();
+
+/** What routing needs: images want vision, tools want tool support, the prompt must fit. */
+export function requirementsOf(view: MessagesRequest): RouteRequirements {
+  return {
+    operation: "chat",
+    vision: view.images,
+    tools: view.tools.length > 0,
+    json_mode: false,
+    estimated_tokens: estimateTokens(view.chars),
+    fim: false,
+  };
+}
+
+function translatedPlan(
+  request: AnthropicRequest,
+  target: PlanTarget,
+  ids: IdSource,
+): UpstreamPlan {
+  const chat = request.chat();
+  // `refusal` kept every candidate whose translation fails from being planned.
+  if (isFailure(chat)) throw new Error(`unplannable request: ${chat.message}`);
+  const { view } = request;
+  const { body, thinkingIgnored } = chatBody(view, chat, target.backend.type, target.model);
+  return {
+    path: CHAT_PATH,
+    body: JSON.stringify(body),
+    stream: view.stream,
+    upstream: "openai",
+    translation: messagesTranslation({
+      model: view.model,
+      inputEstimate: request.estimatedTokens,
+      stopSequences: view.stopSequences,
+      ids,
+    }),
+    ...(thinkingIgnored ? { responseHeaders: THINKING_IGNORED } : {}),
+  };
+}

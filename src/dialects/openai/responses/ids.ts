@@ -1,0 +1,32 @@
+/**
+ * The only inputs of the Responses translation that do not come from the request or the
+ * backend: fresh ids and the time. Passed in, so the translation stays a pure function of its
+ * inputs and tests (property tests, benchmarks) can make them deterministic.
+ * @module
+ */
+
+export interface IdSource {
+  /** A fresh id such as `resp_…`, `msg_…`, `fc_…`, `rs_…`, `call_…`. */
+  id(prefix: string): string;
+  /** Unix seconds, when the backend's answer carries no `created`. */
+  nowSeconds(): number;
+}
+
+const HEX = "0123456789abcdef";
+
+/** 24 random bytes as hex, like OpenAI's ids (`resp_` + 48 hex digits). */
+export const randomIds: IdSource = {
+  id(prefix) {
+    const bytes = crypto.getRandomValues(new Uint8Array(24));
+    let id = prefix;
+    for (const byte of bytes) id += HEX[byte >> 4]! + HEX[byte & 15]!;
+    return id;
+  },
+  nowSeconds: () => Math.floor(Date.now() / 1000),
+};
+
+/** Predictable ids (`resp_1`, `msg_2` …) and a fixed time, for tests and benchmarks. */
+export function countingIds(seconds = 1_700_000_000): IdSource {
+  let next = 0;
+  return { id: (prefix) => `${prefix}${++next}`, nowSeconds: () => seconds };
+}

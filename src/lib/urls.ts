@@ -1,0 +1,42 @@
+/**
+ * URL checks shared by the config, the admin API and the CLI (zod-free, so `nexus --help` stays
+ * cheap). Among them the most common first-hour mistake: a backend URL ending in `/v1`, copied
+ * from a client's base URL. Nexus appends `/v1/chat/completions` (and the probe paths) itself,
+ * so such a URL reaches `/v1/v1/…`. One check and one wording for the CLI, the config loader,
+ * the admin API and the health probe reasons.
+ * @module
+ */
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** What every hint says, word for word. */
+export const V1_HINT = "drop /v1: Nexus adds it";
+
+/** True for `http://h:8000/v1` and `http://h:8000/v1/` (a path that ends in the segment `v1`). */
+export function endsWithV1(url: string): boolean {
+  try {
+    return /\/v1\/*$/.test(new URL(url).pathname);
+  } catch {
+    return false;
+  }
+}
+
+/** `http://h:8000/v1/` → `http://h:8000`; `http://h/llm/v1` → `http://h/llm`. Other URLs unchanged. */
+export function withoutV1(url: string): string {
+  return endsWithV1(url) ? url.replace(/\/v1\/*$/, "") : url;
+}
+
+/**
+ * `reason`, led by the hint when `url` ends in `/v1` (the probe failed because of it). The hint
+ * comes first so a shortened table cell still shows it.
+ */
+export function withV1Hint(reason: string, url: string): string {
+  return endsWithV1(url) ? `${V1_HINT} (${reason})` : reason;
+}
