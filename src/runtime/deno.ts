@@ -57,7 +57,7 @@ export function createDenoRuntime(): Runtime {
       safely(() =>
         Deno.networkInterfaces().map((entry) => ({ address: entry.address, cidr: entry.cidr }))
       ),
-    fetch: (input, init) => fetch(input, { redirect: "manual", ...init }),
+    fetch: async (input, init) => poolFriendly(await fetch(input, { redirect: "manual", ...init })),
     probeFetch: createProbeFetch(),
     tcpProbe: probeWithDenoConnect,
     // Deno's fetch has no process-wide cap on requests in flight.
@@ -195,6 +195,30 @@ function serveWithDeno(handler: FetchHandler, options: ServeOptions): Promise<Se
       else await current.shutdown().catch(() => {});
       await current.finished.catch(() => {});
     },
+  });
+}
+
+const STREAM_TYPES = /^(text\/event-stream|application\/x-ndjson)/i;
+
+/**
+ * A chunked whole answer, with its end held back one macrotask. Read through a JS stream reader
+ * (Nexus reads whole answers that way to cap them), Deno returns the connection to its pool a
+ * task after the last byte: a request sent at once — the next one in a backend's slot queue —
+ * would open a second connection, and a llama.cpp server gives each open connection a worker.
+ * (`arrayBuffer()` releases it at once, so a body with a Content-Length is left as it is.)
+ */
+function poolFriendly(response: Response): Response {
+  if (
+    !response.body || response.headers.has("content-length") ||
+    STREAM_TYPES.test(response.headers.get("content-type") ?? "")
+  ) return response;
+  const settle = new TransformStream<Uint8Array, Uint8Array>({
+    flush: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+  });
+  return new Response(response.body.pipeThrough(settle), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
   });
 }
 
