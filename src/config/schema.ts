@@ -158,6 +158,8 @@ const authSchema = z.strictObject({
   keys_file: z.string().min(1).default("nexus-keys.json"),
   /** Who may read /metrics, /v1/stats and /ui/events: anyone, a key holder, or admins. */
   metrics: z.enum(METRICS_ACCESS).default("open"),
+  /** Failed authentications one address may make a minute before it gets 429 (brute force). */
+  failures_per_minute: positiveInt.default(10),
 });
 
 const stateSchema = z.strictObject({

@@ -44,3 +44,4 @@ export {
   type UsageRow,
   UsageTable,
 } from "./usage-table.ts";
+export { memoryFiles } from "./memory-files.ts";

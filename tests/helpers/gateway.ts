@@ -34,7 +34,18 @@ export async function startGateway(
   backends: readonly TestBackend[],
   configInput: Record<string, unknown> = {},
   options: Partial<
-    Pick<GatewayOptions, "env" | "fetch" | "detectType" | "clock" | "tcpProbe" | "discovery">
+    Pick<
+      GatewayOptions,
+      | "env"
+      | "fetch"
+      | "detectType"
+      | "clock"
+      | "tcpProbe"
+      | "discovery"
+      | "files"
+      | "keysFile"
+      | "openRedis"
+    >
   > = {},
 ): Promise<RunningGateway> {
   const { config } = validateConfig({
@@ -65,6 +76,7 @@ export async function startGateway(
     tcpProbe: runtime.tcpProbe,
     ...options,
   });
+  await gateway.prepare();
   for (const backend of backends) {
     if (!backend.models) continue;
     gateway.registry.setModels(
