@@ -55,7 +55,7 @@ export class KeyStore {
     if (deps.redis) {
       const redis = deps.redis;
       this.#shared = new SharedRecords(redis, deps.clock, (records) => this.#mergeShared(records));
-      redis.onReady(() => void this.#reconcile());
+      redis.onReady(() => this.#reconcile());
     }
   }
 

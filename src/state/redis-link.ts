@@ -2,7 +2,9 @@
  * The one Redis connection of an instance (`[state] redis_url`) and what the rest of Nexus needs
  * to know about it: is it usable now, and if not, why (for `/health`). Trouble is logged at warn
  * at most once a minute however many requests run into it; the return is logged once. Whoever
- * must reconcile state when Redis comes back registers with `onReady`.
+ * must reconcile state when Redis comes back registers with `onReady`; requests use Redis again
+ * only once every such listener is done (a Redis restarted empty first gets the key registry
+ * back, or it would refuse every key as revoked).
  * @module
  */
 import type { Clock } from "../lib/clock.ts";
@@ -27,8 +29,10 @@ const WARN_EVERY_MS = 60_000;
 export class RedisLink {
   readonly #deps: RedisLinkDeps;
   readonly #target: string;
-  readonly #readyListeners: Array<(connection: RedisConnection) => void> = [];
+  readonly #readyListeners: Array<(connection: RedisConnection) => Promise<void>> = [];
   #connection: RedisConnection | undefined;
+  /** Reconciled since the connection last became ready. */
+  #synced = false;
   #reason: string | undefined = "connecting";
   #lastWarn = -Infinity;
   #troubled = false;
@@ -44,18 +48,24 @@ export class RedisLink {
     return this.#target;
   }
 
-  /** The connection while it is usable. */
+  /** The connection while it is usable and reconciled: what requests use. */
   get connection(): RedisConnection | undefined {
+    return this.#synced && this.#connection?.ready ? this.#connection : undefined;
+  }
+
+  /** The connection while it is up, reconciled or not (reconciliation itself uses it). */
+  get readyConnection(): RedisConnection | undefined {
     return this.#connection?.ready ? this.#connection : undefined;
   }
 
   /** Why Redis is not usable now; undefined when it is. */
   get problem(): string | undefined {
-    return this.#connection?.ready ? undefined : this.#reason ?? "not connected";
+    if (!this.#connection?.ready) return this.#reason ?? "not connected";
+    return this.#synced ? undefined : "reconciling";
   }
 
   /** Called every time the connection becomes usable (the first time included). */
-  onReady(listener: (connection: RedisConnection) => void): void {
+  onReady(listener: (connection: RedisConnection) => Promise<void>): void {
     this.#readyListeners.push(listener);
   }
 
@@ -92,19 +102,29 @@ export class RedisLink {
   #onStatus(status: "ready" | "down", reason?: string): void {
     if (this.#closed) return;
     if (status === "down") {
+      this.#synced = false;
       this.trouble(reason ?? "connection lost");
       return;
     }
-    this.#reason = undefined;
-    if (this.#troubled) {
-      this.#deps.logger.info("Redis is back: shared state resumes", {
-        redis: this.#target,
-      });
-    }
-    this.#troubled = false;
     const connection = this.#connection;
     if (connection === undefined) return;
-    for (const listener of this.#readyListeners) listener(connection);
+    void this.#reconcile(connection);
+  }
+
+  async #reconcile(connection: RedisConnection): Promise<void> {
+    try {
+      await Promise.all(this.#readyListeners.map((listener) => listener(connection)));
+    } catch (error) {
+      this.trouble(`reconciling: ${describeError(error)}`);
+      return;
+    }
+    if (!connection.ready || this.#closed) return;
+    this.#synced = true;
+    this.#reason = undefined;
+    if (this.#troubled) {
+      this.#deps.logger.info("Redis is back: shared state resumes", { redis: this.#target });
+    }
+    this.#troubled = false;
   }
 }
 

@@ -40,7 +40,7 @@ export class SharedRecords {
 
   /** Stores `record` unless Redis has a newer one; the JSON Redis keeps, or undefined (down). */
   async publish(record: SharedRecord): Promise<string | undefined> {
-    const connection = this.#link.connection;
+    const connection = this.#link.readyConnection;
     if (connection === undefined) return undefined;
     try {
       const kept = await connection.run(UPSERT_KEY, [KEY_RECORDS, LIVE_KEYS, KEYS_REVISION], [
@@ -58,7 +58,7 @@ export class SharedRecords {
 
   /** Every record Redis holds now (reconciliation). */
   async all(): Promise<string[] | undefined> {
-    const connection = this.#link.connection;
+    const connection = this.#link.readyConnection;
     if (connection === undefined) return undefined;
     try {
       const [revision, records] = await connection.batch([

@@ -56,6 +56,8 @@ export class UsageBook {
   constructor(deps: UsageBookDeps) {
     this.#deps = deps;
     this.#table = new UsageTable(deps.redis !== undefined);
+    // Counts made while Redis was away are sent as soon as it is back.
+    deps.redis?.onReady(() => Promise.resolve(void this.#scheduleRedis()));
   }
 
   /** Reads the usage file (a missing file is an empty one); rewrites it compacted if worth it. */
@@ -93,12 +95,15 @@ export class UsageBook {
       this.#fileTimer = undefined;
       void this.flushFile();
     }, FILE_FLUSH_MS);
-    if (this.#deps.redis !== undefined) {
-      this.#redisTimer ??= this.#deps.clock.setTimeout(() => {
-        this.#redisTimer = undefined;
-        void this.flushRedis();
-      }, REDIS_FLUSH_MS);
-    }
+    this.#scheduleRedis();
+  }
+
+  #scheduleRedis(): void {
+    if (this.#deps.redis === undefined) return;
+    this.#redisTimer ??= this.#deps.clock.setTimeout(() => {
+      this.#redisTimer = undefined;
+      void this.flushRedis();
+    }, REDIS_FLUSH_MS);
   }
 
   /** Usage rows since a day: the fleet's from Redis when it answers, else this instance's. */

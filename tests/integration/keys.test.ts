@@ -320,7 +320,9 @@ describe("usage", () => {
       expect(row.prompt_tokens as number).toBeGreaterThan(0);
       expect(row.completion_tokens as number).toBeGreaterThan(0);
     }
-    const stats = await (await call("/v1/stats")).json() as { keys: Array<{ name: string; requests: number; models: Record<string, unknown> }> };
+    const stats = await (await call("/v1/stats")).json() as {
+      keys: Array<{ name: string; requests: number; models: Record<string, unknown> }>;
+    };
     const counted = stats.keys.find((k) => k.name === "counted")!;
     expect(counted.requests).toBe(2);
     expect(Object.keys(counted.models).sort()).toEqual(["llama3:8b", "qwen:7b"]);
