@@ -86,7 +86,11 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     health_check: config.health_check.enabled,
   });
   if (config.backends.length === 0) {
-    const hint = noBackendsHint({ serverUrl: address, discovery: config.discovery.enabled });
+    const hint = noBackendsHint({
+      serverUrl: address,
+      discovery: config.discovery.enabled,
+      keys: config.auth.mode === "keys",
+    });
     for (const line of hint) logger.info(line);
   }
 
