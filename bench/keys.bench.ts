@@ -85,7 +85,12 @@ const probes = Array.from({ length: COUNT }, (_, i) => {
     if (j === shared) { while (c === body[j]) c = ALPHABET[Math.floor(Math.random() * 64)]!; }
     rest += c;
   }
-  return { shared: shared + 3, key: `nx-${body.slice(0, shared)}${rest}` };
+  // Decoded from bytes: every probe a flat string of one shape (a concatenation would leave
+  // rope strings whose flattening cost depends on where the pieces join).
+  const key = new TextDecoder().decode(
+    new TextEncoder().encode(`nx-${body.slice(0, shared)}${rest}`),
+  );
+  return { shared: shared + 3, key };
 });
 const now = Date.now();
 // Warm up, then time each probe as the median of REPEAT runs, in shuffled order.

@@ -7,7 +7,7 @@
  * back, or it would refuse every key as revoked).
  * @module
  */
-import type { Clock } from "../lib/clock.ts";
+import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { RedisConnection, RedisOptions } from "../runtime/mod.ts";
@@ -25,6 +25,8 @@ export interface RedisLinkDeps {
 
 /** Trouble is logged at most this often. */
 const WARN_EVERY_MS = 60_000;
+/** A connection that failed a command but stayed open is tried again after this. */
+const RETRY_MS = 1000;
 
 export class RedisLink {
   readonly #deps: RedisLinkDeps;
@@ -37,6 +39,9 @@ export class RedisLink {
   #lastWarn = -Infinity;
   #troubled = false;
   #closed = false;
+  #retry: TimerHandle | undefined;
+  /** Counts trouble, so a reconciliation that ran into some does not count as done. */
+  #troubles = 0;
 
   constructor(deps: RedisLinkDeps) {
     this.#deps = deps;
@@ -85,6 +90,17 @@ export class RedisLink {
   trouble(reason: string): void {
     this.#reason = reason;
     this.#troubled = true;
+    this.#troubles++;
+    // Requests stop waiting on it at once. A connection that is still open (a slow or stalled
+    // Redis) is tried again in a second, by reconciling; a closed one when it reconnects.
+    this.#synced = false;
+    if (this.#connection?.ready && this.#retry === undefined && !this.#closed) {
+      this.#retry = this.#deps.clock.setTimeout(() => {
+        this.#retry = undefined;
+        const connection = this.#connection;
+        if (connection?.ready && !this.#synced) void this.#reconcile(connection);
+      }, RETRY_MS);
+    }
     const now = this.#deps.clock.monotonic();
     if (now - this.#lastWarn < WARN_EVERY_MS) return;
     this.#lastWarn = now;
@@ -96,6 +112,7 @@ export class RedisLink {
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#retry !== undefined) this.#deps.clock.clearTimeout(this.#retry);
     await this.#connection?.close();
   }
 
@@ -112,13 +129,14 @@ export class RedisLink {
   }
 
   async #reconcile(connection: RedisConnection): Promise<void> {
+    const troubles = this.#troubles;
     try {
       await Promise.all(this.#readyListeners.map((listener) => listener(connection)));
     } catch (error) {
       this.trouble(`reconciling: ${describeError(error)}`);
       return;
     }
-    if (!connection.ready || this.#closed) return;
+    if (!connection.ready || this.#closed || this.#troubles !== troubles) return;
     this.#synced = true;
     this.#reason = undefined;
     if (this.#troubled) {
