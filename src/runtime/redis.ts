@@ -43,8 +43,11 @@ export function openRedisConnection(url: string, options: RedisOptions): RedisCo
   client.on("reconnecting", () => down("reconnecting"));
   // connect() rejects when the first attempt fails; the reconnect strategy keeps trying after.
   client.connect().catch(() => {});
-  const timeout = { timeout: options.commandTimeoutMs };
-  const send = (args: readonly string[]) => client.sendCommand([...args], timeout);
+  // rejectInFlight: the deadline also covers a command already sent (a stalled Redis keeps the
+  // connection open and never answers); its late reply is discarded by the client.
+  const timeout = { timeout: options.commandTimeoutMs, rejectInFlight: true };
+  const send = (args: readonly string[]) =>
+    deadline(client.sendCommand([...args], timeout), options.commandTimeoutMs);
   return {
     get ready() {
       return ready;
@@ -66,7 +69,7 @@ export function openRedisConnection(url: string, options: RedisOptions): RedisCo
     async batch(commands) {
       const multi = client.multi();
       for (const command of commands) multi.addCommand([...command]);
-      return await multi.exec() as unknown[];
+      return await deadline(multi.exec() as Promise<unknown[]>, options.commandTimeoutMs);
     },
     async close() {
       closed = true;
@@ -77,6 +80,16 @@ export function openRedisConnection(url: string, options: RedisOptions): RedisCo
       await Promise.resolve();
     },
   };
+}
+
+/** Rejects after `ms` if `promise` has not settled: a caller never waits longer on Redis. */
+function deadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // a rejection after the deadline is nobody's business
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 function describe(error: Error): string {

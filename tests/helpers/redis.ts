@@ -3,6 +3,7 @@
  * loopback on a port nothing else uses, started and killed by the test itself. `restart` brings
  * it back on the same port, empty, as a crashed and restarted Redis comes back.
  */
+import process from "node:process";
 import { closedPort } from "./ports.ts";
 import { type Need, tool } from "./needs.ts";
 import { type RunningProcess, startProcess } from "./processes.ts";
@@ -17,6 +18,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty). */
   restart(): Promise<void>;
+  /** SIGSTOP: the connection stays open and nothing answers (a stalled Redis). */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
   /** A client connection of our own (the runtime's adapter), for looking inside. */
   connect(): Promise<RedisConnection>;
 }
@@ -34,6 +39,12 @@ export async function startRedis(): Promise<RedisServer> {
     },
     async restart() {
       proc ??= await launch(port);
+    },
+    pause() {
+      if (proc && proc.pid > 0) process.kill(proc.pid, "SIGSTOP");
+    },
+    resume() {
+      if (proc && proc.pid > 0) process.kill(proc.pid, "SIGCONT");
     },
     async connect() {
       const runtime = await loadRuntime();

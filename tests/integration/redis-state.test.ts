@@ -115,6 +115,32 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
     },
   );
 
+  needs().test(
+    "a stalled Redis: requests go on with local limits; it is used again once it answers",
+    async () => {
+      const g = await gateway("stalled");
+      const created = await (await fetch(`${g.url}/v1/keys`, {
+        method: "POST",
+        body: JSON.stringify({ name: "steady", rpm: 100_000 }),
+      })).json() as { key: string };
+      expect((await chat(g.url, created.key)).status).toBe(200);
+      redis.pause();
+      try {
+        // The first request waits out the command deadline, then every one decides locally.
+        for (let i = 0; i < 10; i++) expect((await chat(g.url, created.key)).status).toBe(200);
+        const health = await (await fetch(`${g.url}/health`)).json();
+        expect(health.state.redis).toBe("unreachable");
+      } finally {
+        redis.resume();
+      }
+      await waitFor(() => g.gateway.redis?.connection !== undefined, "Redis to be used again");
+      expect((await chat(g.url, created.key)).status).toBe(200);
+      expect(g.logs.filter((line) => line.includes("Redis unreachable")).length).toBe(1);
+      expect(g.logs.some((line) => line.includes("Redis is back"))).toBe(true);
+    },
+    30_000,
+  );
+
   needs().test("two gateways share one key's limit, its revocation and its usage", async () => {
     const a = await gateway("a");
     const b = await gateway("b");
