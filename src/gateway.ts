@@ -33,6 +33,12 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** The fetch used for every upstream request (the runtime's; tests may inject one). */
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /**
+   * The fetch of health probes and type detection: it must close each connection after its
+   * answer (the runtime's `probeFetch`). Defaults to `fetch`, whose probes still send
+   * `Connection: close`.
+   */
+  readonly probeFetch?: (input: string, init: RequestInit) => Promise<Response>;
   /** Raw TCP probe for the connect deadline (the runtime's); without it only first-byte applies. */
   readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly version?: string;
@@ -136,6 +142,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
+  const probeFetch = (options.probeFetch ?? upstreamFetch) as FetchFn;
   const inflight = new InFlight();
   // The queue's depth is read at scrape time (after both exist); the queue reports waits and
   // refusals through the observability hooks.
@@ -159,7 +166,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     clock,
     logger,
-    fetch: upstreamFetch as FetchFn,
+    fetch: probeFetch,
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
@@ -169,7 +176,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     clock,
     logger,
-    fetch: upstreamFetch as FetchFn,
+    // A probe too: one connection, closed after its answer.
+    fetch: probeFetch,
     apiKeyFor,
     timeoutMs: config.health_check.timeout_seconds * 1000,
   });
@@ -187,7 +195,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
-      fetch: upstreamFetch as FetchFn,
+      fetch: probeFetch,
       signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
     }));
   const lifecycle = new ModelLifecycle({

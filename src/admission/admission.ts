@@ -13,7 +13,13 @@
 import type { NexusConfig } from "../config/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure } from "../lib/failures.ts";
-import { type Backend, hasFreeSlot, type Registry, slotLimit } from "../registry/mod.ts";
+import {
+  type Backend,
+  hasFreeSlot,
+  isRoutable,
+  type Registry,
+  slotLimit,
+} from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { DrainRate } from "./drain-rate.ts";
 import { type Priority, type Waiting, WaitQueue } from "./wait-queue.ts";
@@ -158,7 +164,8 @@ export class Admission {
   #dispatch(backend: Backend): void {
     if (this.#queue.size === 0) return;
     const now = this.#deps.clock.monotonic();
-    while (hasFreeSlot(backend) && backend.status === "healthy") {
+    // Busy (slow because it serves Nexus traffic) is routable too: it gets its freed slots.
+    while (hasFreeSlot(backend) && isRoutable(backend.status)) {
       const waiter = this.#queue.takeFor(backend, now);
       if (waiter === undefined) return;
       this.#drain.note(now);

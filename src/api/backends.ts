@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import {
   BACKEND_NAME_PATTERN,
-  BACKEND_TYPES,
+  BACKEND_TYPE_SETTINGS,
   type BackendType,
   isHttpUrl,
   nameFromUrl,
@@ -34,6 +34,8 @@ export function backendJson(backend: Backend) {
     url: backend.url,
     type: backend.type,
     status: backend.status,
+    // The server's own version, as its last probe reported it; null when it does not say.
+    version: backend.version ?? null,
     source: backend.source,
     priority: backend.priority,
     pending: backend.pending,
@@ -127,8 +129,10 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   ) {
     return { error: "'name' may contain only letters, digits and . _ : -", param: "name" };
   }
-  if (body.type !== undefined && !(BACKEND_TYPES as readonly unknown[]).includes(body.type)) {
-    return { error: `'type' must be one of ${BACKEND_TYPES.join(", ")}`, param: "type" };
+  if (
+    body.type !== undefined && !(BACKEND_TYPE_SETTINGS as readonly unknown[]).includes(body.type)
+  ) {
+    return { error: `'type' must be one of ${BACKEND_TYPE_SETTINGS.join(", ")}`, param: "type" };
   }
   const priority = body.priority ?? 50;
   if (
@@ -139,7 +143,8 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   return {
     url,
     name: (body.name as string | undefined) ?? nameFromUrl(url),
-    type: body.type as BackendType | undefined,
+    // "auto" asks for detection, as an absent type does.
+    type: body.type === "auto" ? undefined : body.type as BackendType | undefined,
     priority,
   };
 }

@@ -5,10 +5,16 @@ import type { Clock } from "../lib/clock.ts";
 
 export type GatewayHealth = "healthy" | "degraded" | "unhealthy";
 
-/** healthy: at least one backend and all healthy; degraded: some; unhealthy: none. */
-export function healthStatus(counts: Pick<FleetCounts, "total" | "healthy">): GatewayHealth {
-  if (counts.total > 0 && counts.healthy === counts.total) return "healthy";
-  return counts.healthy > 0 ? "degraded" : "unhealthy";
+/**
+ * healthy: at least one backend and all routable; degraded: some; unhealthy: none. A `busy`
+ * backend is routable (slow because it is working), so it counts with the healthy ones here.
+ */
+export function healthStatus(
+  counts: Pick<FleetCounts, "total" | "healthy" | "busy">,
+): GatewayHealth {
+  const routable = counts.healthy + counts.busy;
+  if (counts.total > 0 && routable === counts.total) return "healthy";
+  return routable > 0 ? "degraded" : "unhealthy";
 }
 
 export function handleHealth(
@@ -41,10 +47,11 @@ export function handleHealth(
       backends: {
         total: counts.total,
         healthy: counts.healthy,
+        busy: counts.busy,
         unhealthy: counts.unhealthy,
         unknown: counts.unknown + counts.draining,
       },
-      models: deps.registry.healthyModelCount(),
+      models: deps.registry.routableModelCount(),
       // Requests admitted and not finished (their backend slots), and requests waiting for one.
       slots_in_use: deps.registry.list().reduce((sum, b) => sum + b.pending, 0),
       queue: { waiting: deps.queueWaiting?.() ?? 0 },

@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import { type Failure, failure, isFailure } from "../lib/failures.ts";
 import type { ChangeOptions, ModelChange, ModelLifecycle } from "../lifecycle/mod.ts";
-import type { Registry } from "../registry/mod.ts";
+import { isRoutable, type Registry } from "../registry/mod.ts";
 import { checkAdmin } from "./backends.ts";
 import { openaiError } from "./errors.ts";
 
@@ -54,12 +54,12 @@ export function handleRouterChange(deps: LifecycleRouteDeps, action: "load" | "u
   };
 }
 
-/** `GET /models`: every model of the healthy fleet with `status.value` loaded or unloaded. */
+/** `GET /models`: every model of the routable fleet with `status.value` loaded or unloaded. */
 export function handleRouterModels(registry: Registry) {
   return (c: Context): Response => {
     const byId = new Map<string, { backends: string[]; loadedOn: string[] }>();
     for (const backend of registry.list()) {
-      if (backend.status !== "healthy") continue;
+      if (!isRoutable(backend.status)) continue;
       for (const info of backend.models) {
         const entry = byId.get(info.id) ?? { backends: [], loadedOn: [] };
         entry.backends.push(backend.name);

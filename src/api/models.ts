@@ -1,6 +1,8 @@
 /**
- * GET /v1/models — one entry per model id, merged across healthy backends, sorted by id.
- * Aliases are listed under their own id with the data of the model they resolve to.
+ * GET /v1/models — one entry per model id, merged across routable (healthy or busy) backends,
+ * sorted by id. Aliases are listed under their own id with the data of the model they resolve to.
+ * A capability is `true` when any backend has it, `false` when every backend is known to lack it,
+ * and `null` (unknown) otherwise: unknown is never shown as a lack, since it never excludes.
  *
  * The shape is OpenAI's list; Anthropic's `models.list()` reads the same route, so the list also
  * carries its page fields (`has_more`, `first_id`, `last_id`) and each entry its ModelInfo fields
@@ -8,8 +10,22 @@
  * @module
  */
 import type { Context } from "hono";
-import type { Backend, ModelInfo, Registry } from "../registry/mod.ts";
+import {
+  type Backend,
+  isRoutable,
+  type ModelCapabilities,
+  type ModelInfo,
+  type Registry,
+} from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
+
+/** `null`: unknown. */
+export type Capability = boolean | null;
+type CapabilityName = keyof Pick<
+  ModelCapabilities,
+  "vision" | "tools" | "json_mode" | "embeddings"
+>;
+const CAPABILITY_NAMES: readonly CapabilityName[] = ["vision", "tools", "json_mode", "embeddings"];
 
 export interface ModelEntry {
   id: string;
@@ -20,7 +36,7 @@ export interface ModelEntry {
   context_length: number | null;
   /** Backends holding the model in memory now (as far as they say). */
   loaded_on: string[];
-  capabilities: { vision: boolean; tools: boolean; json_mode: boolean; embeddings: boolean };
+  capabilities: Record<CapabilityName, Capability>;
   alias_of?: string;
   /** Anthropic's ModelInfo: `"model"`, a name to show, RFC 3339 creation time, context window. */
   type: "model";
@@ -32,7 +48,7 @@ export interface ModelEntry {
 export function listModels(registry: Registry, router: Router, created: number): ModelEntry[] {
   const byId = new Map<string, ModelEntry>();
   for (const backend of registry.list()) {
-    if (backend.status !== "healthy") continue;
+    if (!isRoutable(backend.status)) continue;
     for (const model of backend.models) mergeInto(byId, model, backend, created);
   }
   for (const alias of router.aliasNames()) {
@@ -52,6 +68,7 @@ function mergeInto(
   backend: Backend,
   created: number,
 ): void {
+  const caps = model.capabilities;
   let entry = byId.get(model.id);
   if (!entry) {
     entry = {
@@ -62,13 +79,22 @@ function mergeInto(
       backends: [],
       context_length: null,
       loaded_on: [],
-      capabilities: { vision: false, tools: false, json_mode: false, embeddings: false },
+      capabilities: {
+        vision: caps.vision ?? null,
+        tools: caps.tools ?? null,
+        json_mode: caps.json_mode ?? null,
+        embeddings: caps.embeddings ?? null,
+      },
       type: "model",
       display_name: model.id,
       created_at: new Date(created * 1000).toISOString(),
       max_input_tokens: null,
     };
     byId.set(model.id, entry);
+  } else {
+    for (const name of CAPABILITY_NAMES) {
+      entry.capabilities[name] = mergeCapability(entry.capabilities[name], caps[name]);
+    }
   }
   entry.backends.push(backend.name);
   if (model.loaded === true) entry.loaded_on.push(backend.name);
@@ -76,11 +102,12 @@ function mergeInto(
   if (model.context_length !== undefined) {
     entry.context_length = Math.max(entry.context_length ?? 0, model.context_length);
   }
-  const caps = model.capabilities;
-  if (caps.vision) entry.capabilities.vision = true;
-  if (caps.tools) entry.capabilities.tools = true;
-  if (caps.json_mode) entry.capabilities.json_mode = true;
-  if (caps.embeddings) entry.capabilities.embeddings = true;
+}
+
+/** One backend having it is enough; a lack is known only when every backend knows it. */
+function mergeCapability(merged: Capability, next: boolean | undefined): Capability {
+  if (merged === true || next === true) return true;
+  return merged === null || next === undefined ? null : false;
 }
 
 export function handleModels(registry: Registry, router: Router, startedAt: number) {

@@ -9,7 +9,7 @@
  */
 import type { Context, Hono } from "hono";
 import { describeError } from "../lib/errors.ts";
-import type { Backend } from "../registry/mod.ts";
+import { type Backend, isRoutable } from "../registry/mod.ts";
 import { stampRequestId } from "./headers.ts";
 import type { OllamaRouteDeps } from "./ollama.ts";
 import { ollamaError } from "./ollama.ts";
@@ -90,7 +90,7 @@ function chooseBackend(deps: OllamaRouteDeps, name: string | undefined): Backend
     }
     return backend;
   }
-  const healthy = ollamas.filter((b) => b.status === "healthy");
+  const healthy = ollamas.filter((b) => isRoutable(b.status));
   if (healthy.length === 1) return healthy[0]!;
   return ollamaError(
     "invalid_request",

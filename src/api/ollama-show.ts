@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import { synthesizedShow } from "../dialects/mod.ts";
-import type { ModelServing } from "../registry/mod.ts";
+import { isRoutable, type ModelServing } from "../registry/mod.ts";
 import { resolveTag } from "../routing/mod.ts";
 import type { OllamaRouteDeps } from "./ollama.ts";
 import { ollamaError } from "./ollama.ts";
@@ -44,10 +44,10 @@ export async function handleOllamaShow(c: Context, deps: OllamaRouteDeps): Promi
   return c.json(synthesizedShow(first.info, new Date(deps.startedAt).toISOString()));
 }
 
-/** Healthy Ollama backends first: their own answer is the richest. */
+/** Routable Ollama backends first: their own answer is the richest. */
 function rank(serving: ModelServing): number {
-  const healthy = serving.backend.status === "healthy" ? 0 : 2;
-  return healthy + (serving.backend.type === "ollama" ? 0 : 1);
+  const routable = isRoutable(serving.backend.status) ? 0 : 2;
+  return routable + (serving.backend.type === "ollama" ? 0 : 1);
 }
 
 /** The backend's answer (its status and body) or undefined when it could not be reached. */

@@ -1,7 +1,9 @@
 /**
- * Says what an unknown server is (for `POST /v1/backends` without a type) from the endpoints
- * only one kind of server answers. Every question goes out at once under the caller's deadline,
- * so detection costs one round trip; only GETs, never a completion.
+ * Says what an unknown server is (`type = "auto"` in the config, `POST /v1/backends` without a
+ * type) from the endpoints only one kind of server answers. The questions go one at a time,
+ * each asked only when a rule needs its answer, so detection holds at most one of the server's
+ * connections (llama-server has only a few HTTP threads) and stops at the first rule that
+ * decides; only GETs, never a completion, all under the caller's deadline.
  * @module
  */
 import type { BackendType } from "../registry/mod.ts";
@@ -13,34 +15,67 @@ import { parseTags } from "./ollama.ts";
 import { getOpenAiModels } from "./openai-models.ts";
 import type { ProbeContext } from "./types.ts";
 
+type DetectContext = Omit<ProbeContext, "previousModels">;
+
 /**
- * ollama: `/api/version` and `/api/tags`; llamacpp: `/props`, or `/health` loading, or `/health`
- * `{"status":"ok"}` beside an OpenAI model list (a bare `/health` ok is common to many web
- * apps); lmstudio: `/api/v0/models`; vllm: an OpenAI model list with `/version` or owned by
- * "vllm"; generic: any other OpenAI model list. `undefined` when nothing answers like an LLM
- * server (or the deadline passes first).
+ * The rules, in order: ollama: `/api/version` and `/api/tags`; llamacpp: `/props`, or `/health`
+ * loading, or an OpenAI model list owned by "llamacpp" or beside `/health` `{"status":"ok"}` (a
+ * bare `/health` ok is common to many web apps); lmstudio: `/api/v0/models`; vllm: an OpenAI
+ * model list with `/version` or owned by "vllm"; generic: any other OpenAI model list.
+ * `undefined` when nothing answers like an LLM server (or the deadline passes first).
  */
 export async function detectBackendType(
-  context: Omit<ProbeContext, "previousModels">,
+  context: DetectContext,
 ): Promise<BackendType | undefined> {
-  const [ollamaVersion, ollamaTags, props, health, lmstudio, version, models] = await Promise
-    .all([
-      requestJson(context, "/api/version", parseVersion),
-      requestJson(context, "/api/tags", parseTags),
-      requestJson(context, "/props", parseProps),
-      requestText(context, "/health"),
-      requestJson(context, LMSTUDIO_MODELS_PATH, parseLmstudioModels),
-      requestJson(context, "/version", parseVersion),
-      getOpenAiModels(context),
-    ]);
+  const ask = new Questions(context);
+  if ((await ask.ollamaVersion()).ok && (await ask.ollamaTags()).ok) return "ollama";
+  if ((await ask.props()).ok) return "llamacpp";
+  const health = await ask.health();
+  if (health.ok && isLoading(health.status, health.text)) return "llamacpp";
+  const models = await ask.models();
   const owners = new Set(models.ok ? models.value.map((model) => model.owned_by) : []);
-  if (ollamaVersion.ok && ollamaTags.ok) return "ollama";
-  if (props.ok || (health.ok && isLoading(health.status, health.text))) return "llamacpp";
   if (models.ok && (owners.has("llamacpp") || isHealthOk(health))) return "llamacpp";
-  if (lmstudio.ok) return "lmstudio";
-  if (models.ok && (version.ok || owners.has("vllm"))) return "vllm";
-  if (models.ok) return "generic";
-  return undefined;
+  if ((await ask.lmstudio()).ok) return "lmstudio";
+  if (!models.ok) return undefined;
+  if (owners.has("vllm") || (await ask.vllmVersion()).ok) return "vllm";
+  return "generic";
+}
+
+/** The questions detection may ask, each by what it asks for. */
+class Questions {
+  readonly #context: DetectContext;
+
+  constructor(context: DetectContext) {
+    this.#context = context;
+  }
+
+  ollamaVersion() {
+    return requestJson(this.#context, "/api/version", parseVersion);
+  }
+
+  ollamaTags() {
+    return requestJson(this.#context, "/api/tags", parseTags);
+  }
+
+  props() {
+    return requestJson(this.#context, "/props", parseProps);
+  }
+
+  health() {
+    return requestText(this.#context, "/health");
+  }
+
+  models() {
+    return getOpenAiModels(this.#context);
+  }
+
+  lmstudio() {
+    return requestJson(this.#context, LMSTUDIO_MODELS_PATH, parseLmstudioModels);
+  }
+
+  vllmVersion() {
+    return requestJson(this.#context, "/version", parseVersion);
+  }
 }
 
 /** llama-server's ready answer: 200 `{"status":"ok"}`. */

@@ -41,6 +41,9 @@ const FEATURES: readonly Feature[] = [
   { name: "messages", detect: detectMessages, configured: (backend) => backend.anthropic },
 ];
 
+/** Where a backend was, and what it was, when its questions began. */
+type Server = Pick<Backend, "url" | "type">;
+
 export interface FeatureProbeDeps {
   readonly registry: Registry;
   readonly clock: Clock;
@@ -86,19 +89,34 @@ export class FeatureProbe {
 
   #consider(backend: Backend): void {
     if (backend.status !== "healthy") return;
-    for (const feature of FEATURES) {
-      if (backend.features[feature.name] !== undefined) continue;
-      if (feature.configured?.(backend) !== undefined) continue;
-      const key = `${feature.name} ${backend.name} ${backend.type} ${backend.url}`;
-      if (this.#running.has(key)) continue;
-      const probe = this.#probe(backend, feature).finally(() => this.#running.delete(key));
-      this.#running.set(key, probe);
+    const key = `${backend.name} ${backend.type} ${backend.url}`;
+    if (this.#running.has(key)) return;
+    const wanted = FEATURES.filter((feature) =>
+      backend.features[feature.name] === undefined && feature.configured?.(backend) === undefined
+    );
+    if (wanted.length === 0) return;
+    const server = { url: backend.url, type: backend.type };
+    const probe = this.#probeEach(backend, server, wanted).finally(() => this.#running.delete(key));
+    this.#running.set(key, probe);
+  }
+
+  /**
+   * One question at a time: like the health checks, feature probes hold at most one of a
+   * backend's connections (llama-server serves HTTP with a few threads).
+   */
+  async #probeEach(backend: Backend, server: Server, features: readonly Feature[]): Promise<void> {
+    for (const feature of features) {
+      // Moved or retyped meanwhile: the questions about the new server are asked on their own.
+      if (backend.url !== server.url || backend.type !== server.type) return;
+      await this.#probe(backend, server, feature);
     }
   }
 
-  async #probe(backend: Backend, feature: Feature): Promise<void> {
+  /** Asks `server` (the backend's address and type when the questions began) about `feature`. */
+  async #probe(backend: Backend, server: Server, feature: Feature): Promise<void> {
     const { clock, registry, logger } = this.#deps;
-    const { name, url, type } = backend;
+    const { name } = backend;
+    const { url, type } = server;
     const controller = new AbortController();
     this.#controllers.add(controller);
     const timer = clock.setTimeout(() => controller.abort(), this.#deps.timeoutMs);

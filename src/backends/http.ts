@@ -1,6 +1,9 @@
 /**
  * Probe requests: one GET or POST under the probe's deadline, turned into a value (a status and
- * a body, or a short reason), never an exception.
+ * a body, or a short reason), never an exception. Every probe request says `Connection: close`:
+ * servers with a small fixed pool of HTTP threads (llama-server: 3 on a 4-core box) give each
+ * open connection a thread, so a probe connection left idle would keep one from real clients.
+ * The probe fetch of the runtime adapter also never pools; the header tells the server as well.
  * @module
  */
 import { networkErrorReason } from "../lib/network.ts";
@@ -37,7 +40,7 @@ export async function requestText(
   options: RequestOptions = {},
 ): Promise<TextReply> {
   const { signal } = context;
-  const headers = new Headers({ accept: "application/json" });
+  const headers = new Headers({ accept: "application/json", connection: "close" });
   if (context.apiKey) headers.set("authorization", `Bearer ${context.apiKey}`);
   const init: RequestInit = { method: options.method ?? "GET", headers, signal };
   if (options.json !== undefined) {

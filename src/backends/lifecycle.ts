@@ -9,7 +9,7 @@
  * Never throws: every outcome is a value.
  * @module
  */
-import type { BackendType } from "../registry/mod.ts";
+import type { BackendTypeSetting } from "../registry/mod.ts";
 import { type HttpContext, requestText } from "./http.ts";
 
 export type LifecycleAction = "load" | "unload";
@@ -26,14 +26,14 @@ export interface LifecycleRequest {
 }
 
 /** Server types that can load and unload models on request. */
-export const LIFECYCLE_TYPES: ReadonlySet<BackendType> = new Set([
+export const LIFECYCLE_TYPES: ReadonlySet<BackendTypeSetting> = new Set([
   "ollama",
   "lmstudio",
   "llamacpp",
 ]);
 
 export function changeModel(
-  type: BackendType,
+  type: BackendTypeSetting,
   context: HttpContext,
   request: LifecycleRequest,
 ): Promise<LifecycleResult> {

@@ -2,7 +2,9 @@
  * llama.cpp `llama-server` (REFERENCE.md B3). `/health` answers 200 `{"status":"ok"}` when
  * ready and 503 "Loading model" while the weights load: that server is alive, not failing.
  * `/props` gives the per-slot context (`n_ctx`), vision and the parallel slots; `/v1/models`
- * names the one model. `--api-key` guards `/props`, so the key is sent when set.
+ * names the one model. `--api-key` guards `/props`, so the key is sent when set. The three
+ * requests go one after the other, stopping at the first that decides: llama-server serves HTTP
+ * with a few threads, and a probe must never take more than one of them.
  * @module
  */
 import type { ModelInfo } from "../registry/mod.ts";
@@ -24,11 +26,7 @@ export interface LlamacppProps {
 }
 
 async function probeLlamacpp(context: ProbeContext): Promise<ProbeResult> {
-  const [health, props, models] = await Promise.all([
-    requestText(context, "/health"),
-    requestJson(context, "/props", parseProps),
-    getOpenAiModels(context),
-  ]);
+  const health = await requestText(context, "/health");
   if (!health.ok) return failure(health.reason);
   if (isLoading(health.status, health.text)) {
     return { ok: false, reason: "loading model", notReady: true };
@@ -36,7 +34,9 @@ async function probeLlamacpp(context: ProbeContext): Promise<ProbeResult> {
   if (health.status < 200 || health.status > 299) {
     return failure(`HTTP ${health.status} from /health`);
   }
+  const models = await getOpenAiModels(context);
   if (!models.ok) return failure(models.reason);
+  const props = await requestJson(context, "/props", parseProps);
   // /props is extra detail: without it (old build, auth) the model is served, details unknown.
   if (!props.ok) return { ok: true, models: models.value };
   const { build_info, total_slots } = props.value;
@@ -56,7 +56,11 @@ export function isLoading(status: number, body: string): boolean {
   return status === 503 && /loading model/i.test(body);
 }
 
-/** `undefined` unless the body looks like llama-server's `/props`. */
+/**
+ * `undefined` unless the body looks like llama-server's `/props`. Builds without `modalities`
+ * predate multimodal support in llama-server, so they cannot take images: vision is false there
+ * (an image request then gets Nexus's 503 "no vision support", not the backend's 500).
+ */
 export function parseProps(json: unknown): LlamacppProps | undefined {
   if (!isObject(json)) return undefined;
   const settings = readObject(json, "default_generation_settings");
@@ -64,7 +68,7 @@ export function parseProps(json: unknown): LlamacppProps | undefined {
   const modalities = readObject(json, "modalities");
   return {
     n_ctx: readPositiveInt(settings, "n_ctx"),
-    vision: modalities && readBoolean(modalities, "vision"),
+    vision: modalities ? readBoolean(modalities, "vision") : false,
     total_slots: readPositiveInt(json, "total_slots"),
     build_info: readString(json, "build_info"),
   };

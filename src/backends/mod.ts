@@ -25,6 +25,7 @@ export {
 } from "./lifecycle.ts";
 export { detectResponses, FeatureProbe, type FeatureProbeDeps } from "./features.ts";
 export { detectMessages } from "./messages-probe.ts";
+export { TIMED_OUT } from "./http.ts";
 export type {
   BackendAdapter,
   FetchFn,

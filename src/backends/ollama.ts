@@ -2,7 +2,8 @@
  * Ollama (REFERENCE.md B1). `/api/version` proves it is up, `/api/tags` lists the models,
  * `/api/ps` says which are loaded in memory (a warm model answers in milliseconds, a cold one
  * may take tens of seconds), and `POST /api/show` per model gives its capabilities and context
- * window. Ollama has no API keys of its own, so none is sent.
+ * window. Ollama has no API keys of its own, so none is sent. The requests go one at a time (a
+ * probe holds at most one connection to a backend; see http.ts).
  * @module
  */
 import type { ModelInfo, NativeModelFacts } from "../registry/mod.ts";
@@ -14,8 +15,8 @@ import { type RunningFacts, runningFacts, tagFacts } from "./ollama-facts.ts";
 import { cachedDetails, showModel } from "./ollama-show.ts";
 import type { ProbeContext, ProbeResult } from "./types.ts";
 
-/** /api/show calls in flight at once: enough to be quick, few enough not to crowd the server. */
-export const SHOW_CONCURRENCY = 4;
+/** /api/show calls in flight at once: one, as every probe request (see http.ts). */
+export const SHOW_CONCURRENCY = 1;
 
 export const ollamaAdapter = defineAdapter("ollama", 11434, probeOllama);
 
@@ -31,13 +32,11 @@ async function probeOllama(context: ProbeContext): Promise<ProbeResult> {
     fetch: context.fetch,
     signal: context.signal,
   };
-  const [version, tags, running] = await Promise.all([
-    requestJson(http, "/api/version", parseVersion),
-    requestJson(http, "/api/tags", parseTags),
-    requestJson(http, "/api/ps", parseRunning),
-  ]);
+  const version = await requestJson(http, "/api/version", parseVersion);
   if (!version.ok) return failure(version.reason);
+  const tags = await requestJson(http, "/api/tags", parseTags);
   if (!tags.ok) return failure(tags.reason);
+  const running = await requestJson(http, "/api/ps", parseRunning);
   const loaded = running.ok ? running.value : undefined;
   const previous = new Map((context.previousModels ?? []).map((model) => [model.id, model]));
   // Past the deadline the remaining lookups fail at once and those models stay unknown: the

@@ -13,16 +13,15 @@ import { getOpenAiModels } from "./openai-models.ts";
 export const vllmAdapter = defineAdapter("vllm", 8000, probeVllm);
 
 async function probeVllm(context: ProbeContext): Promise<ProbeResult> {
-  const [health, models, version] = await Promise.all([
-    requestText(context, "/health"),
-    getOpenAiModels(context),
-    requestJson(context, "/version", parseVersion),
-  ]);
+  // One request at a time: a probe holds at most one of the server's connections.
+  const health = await requestText(context, "/health");
   if (!health.ok) return failure(health.reason);
   if (health.status < 200 || health.status > 299) {
     return failure(`HTTP ${health.status} from /health`);
   }
+  const models = await getOpenAiModels(context);
   if (!models.ok) return failure(models.reason);
+  const version = await requestJson(context, "/version", parseVersion);
   return {
     ok: true,
     // vLLM loads its model at start-up and never unloads it: what it lists is warm.

@@ -17,6 +17,8 @@ export interface BackendRow {
   latency_ms: number | null;
   last_error: string | null;
   last_check: string | null;
+  /** The server's version; absent from servers before 0.2. */
+  version?: string | null;
 }
 
 /** Room for "connection refused", "HTTP 404 from /api/tags" …; `--json` has the whole text. */

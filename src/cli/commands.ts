@@ -2,7 +2,7 @@
  * The command table of the `nexus` CLI (REFERENCE.md A5). Handlers load on demand.
  * @module
  */
-import { BACKEND_STATUSES, BACKEND_TYPES, LOG_LEVELS } from "../config/constants.ts";
+import { BACKEND_STATUSES, BACKEND_TYPE_SETTINGS, LOG_LEVELS } from "../config/constants.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show help" };
@@ -118,8 +118,8 @@ const backendsAdd: CommandSpec = {
       type: "string",
       short: "t",
       value: "TYPE",
-      description: "Backend type",
-      choices: BACKEND_TYPES,
+      description: "Backend type (default: auto, detected)",
+      choices: BACKEND_TYPE_SETTINGS,
     },
     priority: {
       type: "string",

@@ -11,7 +11,8 @@ interface HealthBody {
   status: string;
   version: string;
   uptime_seconds: number;
-  backends: { total: number; healthy: number; unhealthy: number; unknown: number };
+  /** `busy` is absent from servers before it existed. */
+  backends: { total: number; healthy: number; busy?: number; unhealthy: number; unknown: number };
   models: number;
 }
 
@@ -27,7 +28,9 @@ export const healthCommand: CommandHandler = async ({ runtime, values, stdout })
     const { backends } = health;
     stdout(
       `Nexus ${health.version} at ${base}: ${style.status(health.status)}\n` +
-        `  backends: ${backends.total} total, ${backends.healthy} healthy, ${backends.unhealthy} unhealthy, ${backends.unknown} unknown\n` +
+        `  backends: ${backends.total} total, ${backends.healthy} healthy, ${
+          backends.busy ?? 0
+        } busy, ${backends.unhealthy} unhealthy, ${backends.unknown} unknown\n` +
         `  models:   ${health.models}\n` +
         `  uptime:   ${formatUptime(health.uptime_seconds)}\n`,
     );

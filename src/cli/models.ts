@@ -1,4 +1,8 @@
-/** `nexus models`: the models a running server can route to now. */
+/**
+ * `nexus models`: the models a running server can route to now. The CAPABILITIES column lists
+ * what the models can do and, marked `?`, what nobody knows (`null` in the JSON): unknown is not
+ * a lack, and Nexus still routes such requests there.
+ */
 import { NexusError } from "../lib/errors.ts";
 import { callNexus, errorMessage, nexusUrl } from "./client.ts";
 import { json, renderTable } from "./output.ts";
@@ -8,6 +12,7 @@ interface ModelRow {
   id: string;
   backends: string[];
   context_length: number | null;
+  /** `null`: unknown (servers before 0.2 sent `false` for it). */
   capabilities: Record<string, boolean | null>;
   loaded_on?: string[];
   alias_of?: string;
@@ -44,8 +49,15 @@ export const modelsCommand: CommandHandler = async ({ runtime, values, stdout })
       m.backends.join(","),
       m.loaded_on?.length ? m.loaded_on.join(",") : "-",
       m.context_length === null ? "-" : String(m.context_length),
-      Object.entries(m.capabilities).filter(([, on]) => on).map(([name]) => name).join(",") || "-",
+      capabilityCell(m.capabilities),
     ]),
   ));
   return 0;
 };
+
+/** `tools,vision?`: known ones by name, unknown ones with `?`, known lacks left out. */
+export function capabilityCell(capabilities: Record<string, boolean | null>): string {
+  const known = Object.entries(capabilities).filter(([, value]) => value === true);
+  const unknown = Object.entries(capabilities).filter(([, value]) => value === null);
+  return [...known.map(([name]) => name), ...unknown.map(([name]) => `${name}?`)].join(",") || "-";
+}

@@ -48,6 +48,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     logger,
     clock: systemClock,
     fetch: runtime.fetch,
+    probeFetch: runtime.probeFetch,
     tcpProbe: runtime.tcpProbe,
     discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
     files: runtime,

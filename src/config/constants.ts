@@ -15,8 +15,15 @@ export const BACKEND_TYPES = [
 ] as const;
 export type BackendType = typeof BACKEND_TYPES[number];
 
+/**
+ * What `type` may say in `[[backends]]` and `POST /v1/backends`: a type, or `"auto"` (the default)
+ * to detect it from the endpoints the server answers.
+ */
+export const BACKEND_TYPE_SETTINGS = ["auto", ...BACKEND_TYPES] as const;
+export type BackendTypeSetting = typeof BACKEND_TYPE_SETTINGS[number];
+
 /** Hosted APIs (`X-Nexus-Backend-Type: cloud`); every other type runs in the home lab (`local`). */
-export const CLOUD_BACKEND_TYPES: ReadonlySet<BackendType> = new Set(["openai"]);
+export const CLOUD_BACKEND_TYPES: ReadonlySet<BackendTypeSetting> = new Set(["openai"]);
 
 /**
  * Backend statuses as REFERENCE.md Part C names them (v0.2): `busy` and `asleep` arrive with the

@@ -17,9 +17,11 @@ export {
 } from "./load.ts";
 export {
   BACKEND_NAME_PATTERN,
+  BACKEND_TYPE_SETTINGS,
   BACKEND_TYPES,
   type BackendConfig,
   type BackendType,
+  type BackendTypeSetting,
   configSchema,
   isHttpUrl,
   LOG_FORMATS,

@@ -8,7 +8,7 @@ import { isHttpUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
 import {
   AUTH_MODES,
-  BACKEND_TYPES,
+  BACKEND_TYPE_SETTINGS,
   LOG_FORMATS,
   LOG_LEVELS,
   METRICS_ACCESS,
@@ -18,8 +18,10 @@ import {
 export { isHttpUrl } from "../lib/urls.ts";
 export {
   AUTH_MODES,
+  BACKEND_TYPE_SETTINGS,
   BACKEND_TYPES,
   type BackendType,
+  type BackendTypeSetting,
   LOG_FORMATS,
   LOG_LEVELS,
   METRICS_ACCESS,
@@ -117,7 +119,8 @@ const backendSchema = z.strictObject({
   name: z.string().min(1).regex(/^[\w.:-]+$/, "may contain only letters, digits and . _ : -")
     .optional(),
   url: z.string().refine(isHttpUrl, "must be an http:// or https:// URL"),
-  type: z.enum(BACKEND_TYPES).default("generic"),
+  // "auto": the first probe detects the type, as POST /v1/backends does without one.
+  type: z.enum(BACKEND_TYPE_SETTINGS).default("auto"),
   priority: z.int().min(0).max(100).default(50),
   api_key_env: z.string().min(1).optional(),
   forward_client_auth: z.boolean().default(false),

@@ -81,12 +81,13 @@ level = "info"                    # error | warn | info | debug | trace; NEXUS_L
 format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
 
 # Static backends. Servers announced over mDNS are found without being listed here.
-# type: ollama | vllm | llamacpp | lmstudio | exo | openai | generic
+# type: auto (the default: detected by the first probe) | ollama | vllm | llamacpp | lmstudio
+#       | exo | openai | generic
 #
 # [[backends]]
 # name = "gpu-box"                # optional; derived from the URL when absent
 # url = "http://192.168.1.10:11434"  # base URL, without /v1
-# type = "ollama"
+# type = "auto"                   # optional; "auto" detects Ollama, llama.cpp, vLLM, LM Studio
 # priority = 10                   # lower is preferred (0-100, default 50)
 # max_concurrent = 2              # requests it runs at once (default: what the server says, else no limit)
 #
@@ -107,6 +108,5 @@ host = "0.0.0.0"
 port = 8000
 
 # [[backends]]
-# url = "http://localhost:11434"
-# type = "ollama"
+# url = "http://localhost:11434"  # the type is detected; or type = "ollama", "llamacpp", ...
 `;

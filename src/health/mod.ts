@@ -7,7 +7,7 @@
  * ```
  * @module
  */
-export { HealthChecker, type HealthCheckerDeps } from "./checker.ts";
+export { HealthChecker, type HealthCheckerDeps, NO_LLM_SERVER } from "./checker.ts";
 export {
   type CheckResult,
   type HealthState,

@@ -4,6 +4,12 @@
  * healthy → unhealthy after `failure_threshold` consecutive failures; unhealthy → healthy after
  * `recovery_threshold` consecutive successes. "Not ready" (a server loading its model) is
  * neither: it changes nothing.
+ *
+ * "Busy" is a probe that timed out while the backend was delivering bytes for Nexus requests:
+ * traffic is evidence that it works, only slowly. It is never a failure: it ends the failure
+ * streak and makes a healthy (or unknown) backend `busy`, which stays routable. A busy backend
+ * is healthy again on its next success and unhealthy after `failure_threshold` failures, as a
+ * healthy one. An unhealthy backend needs its successes to recover; traffic alone does not.
  * @module
  */
 import type { BackendStatus } from "../registry/mod.ts";
@@ -19,7 +25,7 @@ export interface Thresholds {
   readonly recovery_threshold: number;
 }
 
-export type CheckResult = "success" | "failure" | "not_ready";
+export type CheckResult = "success" | "failure" | "not_ready" | "busy";
 
 export const INITIAL_STATE: HealthState = {
   status: "unknown",
@@ -33,12 +39,23 @@ export function transition(
   thresholds: Thresholds,
 ): HealthState {
   if (result === "not_ready") return state;
+  if (result === "busy") {
+    return {
+      status: state.status === "unhealthy" ? "unhealthy" : "busy",
+      consecutiveSuccesses: state.consecutiveSuccesses,
+      consecutiveFailures: 0,
+    };
+  }
   const successes = result === "success" ? state.consecutiveSuccesses + 1 : 0;
   const failures = result === "failure" ? state.consecutiveFailures + 1 : 0;
   let status = state.status;
   if (status === "unknown" || status === "draining") {
     status = result === "success" ? "healthy" : "unhealthy";
-  } else if (status === "healthy" && failures >= thresholds.failure_threshold) {
+  } else if (status === "busy" && result === "success") {
+    status = "healthy";
+  } else if (
+    (status === "healthy" || status === "busy") && failures >= thresholds.failure_threshold
+  ) {
     status = "unhealthy";
   } else if (status === "unhealthy" && successes >= thresholds.recovery_threshold) {
     status = "healthy";

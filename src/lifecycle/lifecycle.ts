@@ -10,7 +10,7 @@ import { changeModel, type FetchFn, LIFECYCLE_TYPES } from "../backends/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure } from "../lib/failures.ts";
 import type { Logger } from "../lib/logger.ts";
-import type { Backend, ModelServing, Registry } from "../registry/mod.ts";
+import { type Backend, isRoutable, type ModelServing, type Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
 
 export interface LifecycleDeps {
@@ -90,14 +90,14 @@ export class ModelLifecycle {
     return { model, action: "unload", backends: changed, unchanged };
   }
 
-  /** The healthy backends serving `model` (just `backend` when named), or why there are none. */
+  /** The routable backends serving `model` (just `backend` when named), or why there are none. */
   #servings(name: string, model: string, backend?: string): ModelServing[] | Failure {
     const { registry } = this.#deps;
     if (backend !== undefined && registry.get(backend) === undefined) {
       return failure("not_found", `No backend named "${backend}"`, { param: "backend" });
     }
     const servings = registry.servingsFor(model).filter((s) =>
-      s.backend.status === "healthy" && (backend === undefined || s.backend.name === backend)
+      isRoutable(s.backend.status) && (backend === undefined || s.backend.name === backend)
     );
     if (servings.length > 0) return [...servings];
     const where = backend === undefined ? "no healthy backend" : `backend "${backend}"`;

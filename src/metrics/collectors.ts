@@ -14,7 +14,13 @@ import { ERROR_TYPES, type SeriesStore } from "./series.ts";
 
 export const METRICS_CONTENT_TYPE = PromRegistry.PROMETHEUS_CONTENT_TYPE;
 
-const BACKEND_STATUSES: readonly BackendStatus[] = ["healthy", "unhealthy", "unknown", "draining"];
+const BACKEND_STATUSES: readonly BackendStatus[] = [
+  "healthy",
+  "busy",
+  "unhealthy",
+  "unknown",
+  "draining",
+];
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 type LabelSet = Readonly<Record<string, string>>;
@@ -261,10 +267,10 @@ function addFleetGauges(registers: PromRegistry[], registry: Registry): void {
   });
   new Gauge({
     name: "nexus_models_available",
-    help: "Distinct models served by at least one healthy backend.",
+    help: "Distinct models served by at least one routable (healthy or busy) backend.",
     registers,
     collect() {
-      this.set(registry.healthyModelCount());
+      this.set(registry.routableModelCount());
     },
   });
   new Gauge({

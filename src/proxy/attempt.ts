@@ -114,6 +114,7 @@ export class Attempt {
     const answer = await readWholeAnswer(upstream, this.#spec.plan.translation, this.#spec.tap);
     if (answer instanceof InvalidResponse) return this.#failed(answer);
     const ttfbMs = this.#deps.clock.monotonic() - this.#startedAt;
+    this.#deps.registry.noteProgress(this.#spec.backend, this.#startedAt + ttfbMs);
     if (upstream.ok) this.#deps.registry.recordLatency(this.#spec.backend, ttfbMs);
     this.#settle(undefined);
     return {
@@ -200,6 +201,7 @@ export class Attempt {
       idleMs: this.#spec.deadlines.idleMs,
       clock: this.#deps.clock,
       tap: this.#spec.tap,
+      onProgress: (at) => this.#deps.registry.noteProgress(this.#spec.backend, at),
       abort: (reason) =>
         this.#controller.abort(reason === "idle" ? IDLE : this.#spec.requestSignal.reason),
       describeFailure: (error) => this.#streamFailure(error),

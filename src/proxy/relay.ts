@@ -37,6 +37,8 @@ export interface RelayOptions {
   readonly onEnd: (end: StreamEnd, detail?: string) => void;
   /** Counts relayed events and keeps the upstream's tail for usage (metrics). */
   readonly tap?: ResponseTap;
+  /** Called with the monotonic time of every chunk received (health: traffic is evidence). */
+  readonly onProgress?: (monotonicMs: number) => void;
 }
 
 export class Relay implements UnderlyingDefaultSource<Uint8Array> {
@@ -72,6 +74,7 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
         const result = await this.#reader!.read();
         if (result.done) return this.#complete(controller);
         this.#lastChunkAt = this.#options.clock.monotonic();
+        this.#options.onProgress?.(this.#lastChunkAt);
         this.#options.tap?.push(result.value);
         const out = this.#options.delivery.chunk(result.value);
         if (out !== undefined) return controller.enqueue(out);
@@ -90,6 +93,7 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   #begin(controller: ReadableStreamDefaultController<Uint8Array>, chunk: OpenedChunk): void {
     this.#reader = chunk.reader;
     this.#lastChunkAt = this.#options.clock.monotonic();
+    this.#options.onProgress?.(this.#lastChunkAt);
     this.#options.tap?.push(chunk.first);
     const out = this.#options.delivery.chunk(chunk.first);
     if (out !== undefined) controller.enqueue(out);

@@ -10,6 +10,7 @@
  */
 export {
   type BackendChanges,
+  type CheckRecord,
   DEFAULT_LOAD_MS,
   type FleetCounts,
   LATENCY_EMA_ALPHA,
@@ -24,9 +25,11 @@ export type {
   BackendSpec,
   BackendStatus,
   BackendType,
+  BackendTypeSetting,
   DiscoverySource,
   ModelCapabilities,
   ModelInfo,
   ModelServing,
   NativeModelFacts,
 } from "./types.ts";
+export { isRoutable } from "./types.ts";

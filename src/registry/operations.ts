@@ -6,20 +6,23 @@
  * unknown never excludes, the server answers for itself.
  * @module
  */
-import type { Backend, BackendType } from "./types.ts";
+import type { Backend, BackendTypeSetting } from "./types.ts";
 
 /** What the backend is asked to do, whatever the client's dialect. */
 export type Operation = "chat" | "embeddings" | "completions";
 
-const SERVED: Readonly<Record<BackendType, Readonly<Partial<Record<Operation, boolean>>>>> = {
-  ollama: { chat: true, embeddings: true, completions: true },
-  vllm: { chat: true, embeddings: true, completions: true },
-  llamacpp: { chat: true, embeddings: true, completions: true },
-  lmstudio: { chat: true, embeddings: true, completions: true },
-  exo: { chat: true, embeddings: false, completions: false },
-  openai: { chat: true, embeddings: true, completions: true },
-  generic: { chat: true },
-};
+const SERVED: Readonly<Record<BackendTypeSetting, Readonly<Partial<Record<Operation, boolean>>>>> =
+  {
+    // Not detected yet: nothing is known either way.
+    auto: {},
+    ollama: { chat: true, embeddings: true, completions: true },
+    vllm: { chat: true, embeddings: true, completions: true },
+    llamacpp: { chat: true, embeddings: true, completions: true },
+    lmstudio: { chat: true, embeddings: true, completions: true },
+    exo: { chat: true, embeddings: false, completions: false },
+    openai: { chat: true, embeddings: true, completions: true },
+    generic: { chat: true },
+  };
 
 /** false only when the backend's server type is known not to serve `operation`. */
 export function servesOperation(backend: Backend, operation: Operation): boolean {

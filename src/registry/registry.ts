@@ -5,14 +5,15 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
-import type {
-  Backend,
-  BackendFeatures,
-  BackendSpec,
-  BackendStatus,
-  BackendType,
-  ModelInfo,
-  ModelServing,
+import {
+  type Backend,
+  type BackendFeatures,
+  type BackendSpec,
+  type BackendStatus,
+  type BackendTypeSetting,
+  isRoutable,
+  type ModelInfo,
+  type ModelServing,
 } from "./types.ts";
 
 /** Weight of the newest sample in the latency moving average (REFERENCE.md A2). */
@@ -40,6 +41,7 @@ export class RegistryConflictError extends NexusError {
 export interface FleetCounts {
   total: number;
   healthy: number;
+  busy: number;
   unhealthy: number;
   unknown: number;
   draining: number;
@@ -48,9 +50,22 @@ export interface FleetCounts {
 /** What may change about a backend while it stays the same backend (mDNS: a new address). */
 export interface BackendChanges {
   readonly url?: string;
-  readonly type?: BackendType;
+  readonly type?: BackendTypeSetting;
   readonly metadata?: Readonly<Record<string, string>>;
 }
+
+/** What one health check found, for `recordCheck`. */
+export type CheckRecord =
+  | {
+    readonly ok: true;
+    /** Wall-clock ms. */
+    readonly at: number;
+    readonly latencyMs: number;
+    readonly models: readonly ModelInfo[];
+    readonly version?: string;
+    readonly slots?: number;
+  }
+  | { readonly ok: false; readonly at: number; readonly error: string };
 
 const NO_BACKENDS: readonly Backend[] = Object.freeze([]);
 const NO_SERVINGS: readonly ModelServing[] = Object.freeze([]);
@@ -60,6 +75,8 @@ export class Registry {
   #byModel = new Map<string, Backend[]>();
   #servings = new Map<string, ModelServing[]>();
   readonly #listeners = new Set<(event: RegistryEvent) => void>();
+  /** The error each backend's last failed probe recorded, so a pass clears only its own. */
+  readonly #probeErrors = new WeakMap<Backend, string>();
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
   add(
@@ -86,6 +103,8 @@ export class Registry {
       latency_ms: undefined,
       last_error: undefined,
       last_check: undefined,
+      version: undefined,
+      last_progress: undefined,
     };
     this.#backends.set(backend.name, backend);
     this.#rebuildIndex();
@@ -123,7 +142,7 @@ export class Registry {
     };
     const mutable = backend as {
       url: string;
-      type: BackendType;
+      type: BackendTypeSetting;
       metadata?: BackendChanges["metadata"];
     };
     let changed = false;
@@ -282,8 +301,43 @@ export class Registry {
       : backend.latency_ms + LATENCY_EMA_ALPHA * (ms - backend.latency_ms);
   }
 
+  /**
+   * Records one health check. A pass refreshes latency, models and version and clears the error
+   * a failed probe left, but not one a request left since: a backend whose requests fail while
+   * its probes pass keeps showing why in `last_error`.
+   */
+  recordCheck(backend: Backend, check: CheckRecord): void {
+    backend.last_check = check.at;
+    if (!check.ok) {
+      backend.last_error = check.error;
+      this.#probeErrors.set(backend, check.error);
+      return;
+    }
+    if (backend.last_error === this.#probeErrors.get(backend)) backend.last_error = undefined;
+    this.#probeErrors.delete(backend);
+    if (check.version !== undefined) backend.version = check.version;
+    if (check.slots !== undefined) this.setSlots(backend.name, check.slots);
+    this.recordLatency(backend, check.latencyMs);
+    this.setModels(backend.name, check.models);
+  }
+
+  /**
+   * Notes that the backend delivered bytes for a Nexus request at `monotonicMs` (first byte and
+   * every relayed stream chunk): one field write, cheap enough for the relay loop.
+   */
+  noteProgress(backend: Backend, monotonicMs: number): void {
+    backend.last_progress = monotonicMs;
+  }
+
   counts(): FleetCounts {
-    const counts: FleetCounts = { total: 0, healthy: 0, unhealthy: 0, unknown: 0, draining: 0 };
+    const counts: FleetCounts = {
+      total: 0,
+      healthy: 0,
+      busy: 0,
+      unhealthy: 0,
+      unknown: 0,
+      draining: 0,
+    };
     for (const backend of this.#backends.values()) {
       counts.total++;
       counts[backend.status]++;
@@ -291,11 +345,11 @@ export class Registry {
     return counts;
   }
 
-  /** Distinct model ids served by healthy backends. */
-  healthyModelCount(): number {
+  /** Distinct model ids served by routable (healthy or busy) backends. */
+  routableModelCount(): number {
     let count = 0;
     for (const backends of this.#byModel.values()) {
-      if (backends.some((b) => b.status === "healthy")) count++;
+      if (backends.some((b) => isRoutable(b.status))) count++;
     }
     return count;
   }

@@ -4,10 +4,19 @@
  * known lack excludes a backend from a request that needs the capability.
  * @module
  */
-import type { BackendType } from "../config/mod.ts";
+import type { BackendType, BackendTypeSetting } from "../config/mod.ts";
 
-export type { BackendType };
-export type BackendStatus = "unknown" | "healthy" | "unhealthy" | "draining";
+export type { BackendType, BackendTypeSetting };
+/**
+ * REFERENCE.md Part C. `busy`: probes time out while the backend is delivering bytes for Nexus
+ * requests; it is answering slowly because it is working, and stays routable (scored by load).
+ */
+export type BackendStatus = "unknown" | "healthy" | "busy" | "unhealthy" | "draining";
+
+/** The statuses that receive traffic and list their models in `/v1/models`. */
+export function isRoutable(status: BackendStatus): boolean {
+  return status === "healthy" || status === "busy";
+}
 export type DiscoverySource = "static" | "mdns" | "manual";
 
 export interface ModelCapabilities {
@@ -63,7 +72,8 @@ export interface BackendSpec {
   readonly name: string;
   /** Base URL without a trailing slash and without `/v1`. */
   readonly url: string;
-  readonly type: BackendType;
+  /** `auto` until the first answering probe detects the type (then it is replaced). */
+  readonly type: BackendTypeSetting;
   /** 0–100, lower is preferred. */
   readonly priority: number;
   readonly source: DiscoverySource;
@@ -112,6 +122,13 @@ export interface Backend extends BackendSpec {
   last_error: string | undefined;
   /** Wall-clock ms of the last health check. */
   last_check: number | undefined;
+  /** Server version from the last probe that reported one (llama.cpp build, Ollama, vLLM). */
+  version: string | undefined;
+  /**
+   * Monotonic ms (`Clock.monotonic`) when the backend last delivered bytes for a Nexus request:
+   * the traffic evidence that turns a timed-out probe into `busy` rather than a failure.
+   */
+  last_progress: number | undefined;
 }
 
 /** One backend serving one model, with that backend's facts about it (capabilities, context). */

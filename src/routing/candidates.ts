@@ -5,7 +5,7 @@
  * @module
  */
 import type { RoutingStrategy } from "../config/mod.ts";
-import type { ModelServing } from "../registry/mod.ts";
+import { isRoutable, type ModelServing } from "../registry/mod.ts";
 import { describeExclusion, exclusionOf } from "./filters.ts";
 import type { RouteRequirements } from "./requirements.ts";
 import { scoreBackend, type ScoreWeights } from "./scoring.ts";
@@ -81,11 +81,11 @@ export function collectCandidates(
  */
 export const LOAD_COST = 100;
 
-/** A healthy backend whose copy of the model is loaded, or not known not to be. */
+/** A routable backend whose copy of the model is loaded, or not known not to be. */
 function hasWarmServing(servings: readonly ModelServing[]): boolean {
   for (let i = 0; i < servings.length; i++) {
     const { backend, info } = servings[i]!;
-    if (info.loaded !== false && backend.status === "healthy") return true;
+    if (info.loaded !== false && isRoutable(backend.status)) return true;
   }
   return false;
 }

@@ -1,5 +1,6 @@
 /**
- * The filters a backend must pass before it is scored, in a fixed order: healthy, serves the
+ * The filters a backend must pass before it is scored, in a fixed order: routable (healthy, or
+ * busy: slow because it serves Nexus traffic, which the load score accounts for), serves the
  * operation at all, then (for the requested model) what the model can do — embed, generate,
  * fill in the middle, see images, call tools, JSON mode — and context length. Being served at
  * all is the registry's model index itself: only backends that list the model are looked at.
@@ -8,7 +9,7 @@
  * small) excludes; `undefined` means "not known" and the backend stays in.
  * @module
  */
-import { type Backend, type ModelInfo, servesOperation } from "../registry/mod.ts";
+import { type Backend, isRoutable, type ModelInfo, servesOperation } from "../registry/mod.ts";
 import type { RouteRequirements } from "./requirements.ts";
 
 /** Why a backend was excluded, as a constant (the hot path allocates no strings). */
@@ -37,8 +38,7 @@ export function exclusionOf(
   info: ModelInfo,
   required: RouteRequirements,
 ): ExclusionKind | undefined {
-  const status = backend.status;
-  if (status !== "healthy") return "status";
+  if (!isRoutable(backend.status)) return "status";
   const operation = required.operation;
   if (!servesOperation(backend, operation)) return "operation";
   const capabilities = info.capabilities;

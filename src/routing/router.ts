@@ -14,7 +14,7 @@
  * @module
  */
 import type { NexusConfig } from "../config/mod.ts";
-import type { Registry } from "../registry/mod.ts";
+import { isRoutable, type Registry } from "../registry/mod.ts";
 import { appendDistinct, collectCandidates, type OrderPolicy } from "./candidates.ts";
 import {
   aliasPath,
@@ -133,11 +133,11 @@ export class Router {
     return [...this.#resolved.keys()].filter((name) => !isWildcard(name));
   }
 
-  /** Model ids a client may ask for now: models of healthy backends, plus aliases and patterns. */
+  /** Model ids a client may ask for now: models of routable backends, plus aliases and patterns. */
   availableModels(): string[] {
     const ids = new Set<string>();
     for (const id of this.#registry.knownModels()) {
-      if (this.#registry.backendsFor(id).some((b) => b.status === "healthy")) ids.add(id);
+      if (this.#registry.backendsFor(id).some((b) => isRoutable(b.status))) ids.add(id);
     }
     for (const alias of this.#resolved.keys()) ids.add(alias);
     return [...ids].sort();

@@ -70,6 +70,9 @@ export function createBunRuntime(): Runtime {
     // `timeout: false` turns off Bun's per-socket idle timer (BUN_CONFIG_HTTP_IDLE_TIMEOUT, 5 min),
     // which would otherwise cut a backend allowed a longer first-byte deadline.
     fetch: (input, init) => fetch(input, { ...init, timeout: false } as RequestInit),
+    // Bun's `keepalive: false` closes the connection after the response and never pools it
+    // (checked against a server that ignores `Connection: close`).
+    probeFetch: (input, init) => fetch(input, { ...init, keepalive: false }),
     tcpProbe: probeWithNodeNet,
     prepareToServe: raiseFetchLimit,
     // Loaded on first use: `nexus --help` and the client commands never pay for the socket code.

@@ -54,12 +54,26 @@ export function createDenoRuntime(): Runtime {
     networkAddresses: readNetworkAddresses,
     residentMemoryBytes: () => Deno.memoryUsage().rss,
     fetch: (input, init) => fetch(input, init),
+    probeFetch: createProbeFetch(),
     tcpProbe: probeWithDenoConnect,
     // Deno's fetch has no process-wide cap on requests in flight.
     prepareToServe: () => Promise.resolve(undefined),
     // node:dgram is real on Deno (group membership included), so both adapters share one socket,
     // loaded on first use: `nexus --help` and the client commands never pay for the socket code.
     openMulticast: async (options) => (await import("./multicast.ts")).openNodeMulticast(options),
+  };
+}
+
+/**
+ * Deno's fetch keeps a connection pooled even after a request that said `Connection: close`
+ * when the server does not close it; an HTTP client that keeps no idle connection per host
+ * closes each one after its response. Created on first use: most commands never probe.
+ */
+function createProbeFetch(): Runtime["probeFetch"] {
+  let client: Deno.HttpClient | undefined;
+  return (input, init) => {
+    client ??= Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+    return fetch(input, { ...init, client });
   };
 }
 

@@ -137,6 +137,12 @@ export interface Runtime {
    */
   fetch(input: string, init: RequestInit): Promise<Response>;
   /**
+   * fetch for health probes and type detection: the connection closes after its response and is
+   * never pooled. llama-server serves HTTP with a few threads and gives each open connection one,
+   * so a probe connection kept idle would take a thread from real clients.
+   */
+  probeFetch(input: string, init: RequestInit): Promise<Response>;
+  /**
    * Readies the runtime for serving many concurrent upstream requests. On Bun this may replace
    * the process with itself (see bun-exec.ts) and then never returns. Resolves with a warning
    * when the runtime stays limited.

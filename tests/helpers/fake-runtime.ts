@@ -90,6 +90,7 @@ export function createFakeRuntime(
     networkAddresses: () => init.addresses ?? [],
     residentMemoryBytes: () => undefined,
     fetch: (input, init) => fetch(input, init),
+    probeFetch: (input, init) => fetch(input, init),
     tcpProbe: () => Promise.resolve("open"),
     prepareToServe: () => Promise.resolve(undefined),
     openMulticast: () => Promise.reject(new MulticastError("the fake runtime has no network")),

@@ -38,6 +38,7 @@ export async function startGateway(
       GatewayOptions,
       | "env"
       | "fetch"
+      | "probeFetch"
       | "detectType"
       | "clock"
       | "tcpProbe"
@@ -73,6 +74,8 @@ export async function startGateway(
     env: options.env ?? {},
     logger,
     fetch: runtime.fetch,
+    // A test that fakes fetch fakes the probes' too.
+    ...(options.fetch ? {} : { probeFetch: runtime.probeFetch }),
     tcpProbe: runtime.tcpProbe,
     ...options,
   });

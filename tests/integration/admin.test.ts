@@ -64,6 +64,7 @@ describe("GET /v1/backends", () => {
         url: "http://10.9.9.9:11434",
         type: "ollama",
         status: "unknown",
+        version: null,
         source: "static",
         priority: 10,
         pending: 0,

@@ -248,11 +248,12 @@ describe("GET /v1/models", () => {
       backends: ["ollama-box"],
       context_length: null,
     });
+    // Nobody said what this model can do: unknown (null), not "no".
     expect(llama.capabilities).toEqual({
-      vision: false,
-      tools: false,
-      json_mode: false,
-      embeddings: false,
+      vision: null,
+      tools: null,
+      json_mode: null,
+      embeddings: null,
     });
   });
 });

@@ -146,9 +146,10 @@ describe("nexus models", () => {
     const lines = stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^MODEL\s+BACKENDS\s+LOADED ON\s+CONTEXT\s+CAPABILITIES$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
-      ["gpt-4 -> llama3:8b", "gpu", "-", "8192", "tools,json_mode"],
-      ["llama3:8b", "gpu", "-", "8192", "tools,json_mode"],
-      ["llava:7b", "gpu", "-", "4096", "vision"],
+      // Capabilities nobody reported are unknown (`?`), not missing.
+      ["gpt-4 -> llama3:8b", "gpu", "-", "8192", "tools,json_mode,vision?,embeddings?"],
+      ["llama3:8b", "gpu", "-", "8192", "tools,json_mode,vision?,embeddings?"],
+      ["llava:7b", "gpu", "-", "4096", "vision,tools?,json_mode?,embeddings?"],
     ]);
   });
 
@@ -165,7 +166,7 @@ describe("nexus health", () => {
     const { code, stdout } = await cli(["health"]);
     expect(code).toBe(0);
     expect(stdout).toContain(`at ${gateway.url}: degraded`);
-    expect(stdout).toContain("backends: 2 total, 1 healthy, 1 unhealthy, 0 unknown");
+    expect(stdout).toContain("backends: 2 total, 1 healthy, 0 busy, 1 unhealthy, 0 unknown");
   });
 
   test("exits 1 when no backend is healthy", async () => {

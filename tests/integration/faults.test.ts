@@ -34,7 +34,9 @@ beforeAll(async () => {
       idle_timeout_seconds: 1,
       sse_keepalive_seconds: 0.1,
     },
-    routing: { max_retries: 2 },
+    // The failover order is the point of these tests: by priority alone, whatever latencies
+    // the earlier tests left (a backend without a sample would otherwise score as 0 ms).
+    routing: { max_retries: 2, strategy: "priority_only" },
   }, {
     tcpProbe: (host, port) => {
       probes.push(`${host}:${port}`);

@@ -5,7 +5,7 @@
  * `reasoning_effort` where the server has that switch.
  * @module
  */
-import type { BackendType } from "../../config/mod.ts";
+import type { BackendTypeSetting } from "../../config/mod.ts";
 import { type Failure, isFailure } from "../../lib/failures.ts";
 import type { MessagesRequest, Thinking } from "./request.ts";
 import {
@@ -40,7 +40,7 @@ export function toChat(request: MessagesRequest): ChatConversation | Failure {
  * Servers whose chat completions take `reasoning_effort` (Ollama ≥ 0.12, vLLM, OpenAI): there a
  * `thinking` request is passed on; elsewhere it is ignored and the answer says so.
  */
-const REASONING_EFFORT: ReadonlySet<BackendType> = new Set(["ollama", "vllm", "openai"]);
+const REASONING_EFFORT: ReadonlySet<BackendTypeSetting> = new Set(["ollama", "vllm", "openai"]);
 
 export interface ChatBody {
   readonly body: Record<string, unknown>;
@@ -51,7 +51,7 @@ export interface ChatBody {
 export function chatBody(
   request: MessagesRequest,
   chat: ChatConversation,
-  type: BackendType,
+  type: BackendTypeSetting,
   model: string,
 ): ChatBody {
   const body: Record<string, unknown> = { model, messages: chat.messages };

@@ -16,7 +16,7 @@
  * the model is served: no capability or context filter applies.
  * @module
  */
-import type { BackendType } from "../../config/mod.ts";
+import type { BackendTypeSetting } from "../../config/mod.ts";
 import { type Failure, failure, isFailure } from "../../lib/failures.ts";
 import { NO_REQUIREMENTS } from "../../routing/mod.ts";
 import type {
@@ -37,7 +37,7 @@ const COUNTED_BY_BACKEND = Object.freeze({ "x-nexus-token-count": "backend" });
 const ESTIMATED = Object.freeze({ "x-nexus-token-count": "estimate" });
 
 /** Servers whose Messages API includes count_tokens (Ollama's and LM Studio's do not). */
-const NATIVE_COUNTERS: ReadonlySet<BackendType> = new Set(["llamacpp", "vllm", "generic"]);
+const NATIVE_COUNTERS: ReadonlySet<BackendTypeSetting> = new Set(["llamacpp", "vllm", "generic"]);
 
 export const countTokensEndpoint: Endpoint = {
   name: "count_tokens",

@@ -6,7 +6,7 @@
  * for a loaded model whose server never unloads it, `size_vram` 0 and a far-future `expires_at`.
  * @module
  */
-import type { Backend, ModelInfo } from "../../registry/mod.ts";
+import { type Backend, isRoutable, type ModelInfo } from "../../registry/mod.ts";
 
 /** What Ollama clients parse as "never": Python's `datetime.fromisoformat` and JS `Date` both take it. */
 export const FAR_FUTURE = "9999-12-31T23:59:59Z";
@@ -51,7 +51,7 @@ export function tagEntries(
 ): TagEntry[] {
   const byName = new Map<string, TagEntry>();
   for (const backend of backends) {
-    if (backend.status !== "healthy") continue;
+    if (!isRoutable(backend.status)) continue;
     for (const model of backend.models) {
       const entry = byName.get(model.id);
       if (entry) entry.backends.push(backend.name);
@@ -84,7 +84,7 @@ function tagEntry(model: ModelInfo, backend: Backend, startedAt: string): TagEnt
 export function psEntries(backends: readonly Backend[]): PsEntry[] {
   const entries: PsEntry[] = [];
   for (const backend of backends) {
-    if (backend.status !== "healthy") continue;
+    if (!isRoutable(backend.status)) continue;
     const holdsAll = backend.type === "llamacpp" || backend.type === "vllm";
     for (const model of backend.models) {
       if (!(model.loaded ?? holdsAll)) continue;

@@ -11,19 +11,24 @@
  *   it is a legacy completion with `prompt` and `suffix`.
  * @module
  */
-import type { BackendType } from "../../registry/mod.ts";
+import type { BackendTypeSetting } from "../../registry/mod.ts";
 import type { Body } from "../fields.ts";
 import type { OllamaMessage, OllamaToolCall } from "./request.ts";
 import { argumentsText, toolCallId } from "./tool-ids.ts";
 
 /** Servers that take sampling fields beyond OpenAI's, and their name for the repeat penalty. */
-const EXTRA_SAMPLING: Partial<Record<BackendType, string>> = {
+const EXTRA_SAMPLING: Partial<Record<BackendTypeSetting, string>> = {
   vllm: "repetition_penalty",
   llamacpp: "repeat_penalty",
   lmstudio: "repeat_penalty",
 };
 
-export function chatToOpenai(body: Body, model: string, type: BackendType, stream: boolean): Body {
+export function chatToOpenai(
+  body: Body,
+  model: string,
+  type: BackendTypeSetting,
+  stream: boolean,
+): Body {
   return {
     model,
     messages: messagesToOpenai(Array.isArray(body.messages) ? body.messages : []),
@@ -36,7 +41,7 @@ export function chatToOpenai(body: Body, model: string, type: BackendType, strea
 export function generateToOpenai(
   body: Body,
   model: string,
-  type: BackendType,
+  type: BackendTypeSetting,
   stream: boolean,
 ): { path: "/v1/chat/completions" | "/v1/completions"; body: Body } {
   const prompt = typeof body.prompt === "string" ? body.prompt : "";
@@ -147,7 +152,7 @@ export function dataUrl(base64: string): string {
 }
 
 /** Streaming, JSON mode and sampling, shared by chat and completions. */
-function common(body: Body, type: BackendType, stream: boolean): Body {
+function common(body: Body, type: BackendTypeSetting, stream: boolean): Body {
   const out: Body = { stream };
   if (stream) out.stream_options = { include_usage: true };
   const format = responseFormat(body.format);
@@ -166,7 +171,7 @@ export function responseFormat(format: unknown): Body | undefined {
 
 const STANDARD = ["temperature", "top_p", "seed", "frequency_penalty", "presence_penalty"];
 
-export function samplingFields(options: unknown, type: BackendType): Body {
+export function samplingFields(options: unknown, type: BackendTypeSetting): Body {
   if (options === null || typeof options !== "object") return {};
   const o = options as Body;
   const out: Body = {};

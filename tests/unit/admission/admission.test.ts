@@ -210,6 +210,18 @@ describe("Admission", () => {
     expect(backend.pending).toBe(2);
   });
 
+  test("a busy backend (routable) gets its freed slot for a waiting request", async () => {
+    const s = setup();
+    const first = s.admission.acquire([s.candidate("a")], ticket()) as Grant;
+    const order: string[] = [];
+    const waiting = queued(s.admission, [s.candidate("a")], "w", order);
+    s.registry.setStatus("a", "busy");
+    s.admission.release(first);
+    await waiting;
+    expect(order).toEqual(["w"]);
+    expect(s.backends.a!.pending).toBe(1);
+  });
+
   test("refuseAll answers every waiting request with the given failure", async () => {
     const s = setup();
     s.admission.acquire([s.candidate("a")], ticket());

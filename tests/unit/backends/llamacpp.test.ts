@@ -43,8 +43,14 @@ describe("llamacpp adapter probe()", () => {
     expect(result.ok && result.models[0]!.capabilities).toEqual({ vision: true });
   });
 
-  test("leaves vision unknown on builds without modalities", async () => {
+  test("knows there is no vision on builds without modalities (they predate image input)", async () => {
     const props = propsWith((p) => delete p.modalities);
+    const { result } = await probeFake("llamacpp", llamacpp({ "GET /props": props }));
+    expect(result.ok && result.models[0]!.capabilities).toEqual({ vision: false });
+  });
+
+  test("leaves vision unknown when modalities does not say", async () => {
+    const props = propsWith((p) => (p.modalities = {}));
     const { result } = await probeFake("llamacpp", llamacpp({ "GET /props": props }));
     expect(result.ok && result.models[0]!.capabilities).toEqual({});
   });

@@ -110,8 +110,10 @@ describe("FeatureProbe: Anthropic's /v1/messages", () => {
     const answers: Array<(response: Response) => void> = [];
     const { registry, backend } = setup(() => new Promise((resolve) => answers.push(resolve)));
     registry.setStatus("b", "healthy");
+    // Each backend's questions go one at a time: /v1/messages follows /v1/responses.
+    await waitFor(() => answers.length === 1, "the first server to be asked");
     registry.update("b", { type: "vllm" });
-    expect(answers).toHaveLength(2);
+    await waitFor(() => answers.length === 2, "the second server to be asked");
     answers[1]!(new Response("", { status: 404 }));
     await waitFor(() => backend().features.messages === false, "the second answer");
     // The first question went to the server as it was before the change: its answer is stale.

@@ -251,7 +251,7 @@ describe("ollama adapter /api/show cache", () => {
     expect(modelsOf(second.result)[0]!.capabilities.tools).toBe(true);
   });
 
-  test("runs at most 4 /api/show calls at once", async () => {
+  test("runs the /api/show calls one at a time (a probe holds one connection)", async () => {
     const tags = JSON.parse(fixture("ollama-tags.json"));
     const template = tags.models[0];
     tags.models = Array.from({ length: 11 }, (_, i) => ({ ...template, name: `m${i}:latest` }));
@@ -269,7 +269,7 @@ describe("ollama adapter /api/show cache", () => {
     });
     const { result, fake } = await probeFake("ollama", routes);
     expect(fake.calls("POST /api/show")).toBe(11);
-    expect(most).toBe(4);
+    expect(most).toBe(1);
     expect(modelsOf(result).map((m) => m.id)).toEqual(
       tags.models.map((m: { name: string }) => m.name),
     );

@@ -41,7 +41,7 @@ describe("invalid flag values exit 2 with one line and the command's usage", () 
     ],
     [
       ["backends", "add", "http://h:11434", "--type", "nope", ...nowhere],
-      "error: invalid --type 'nope' (expected one of: ollama, vllm, llamacpp, lmstudio, exo, openai, generic)",
+      "error: invalid --type 'nope' (expected one of: auto, ollama, vllm, llamacpp, lmstudio, exo, openai, generic)",
       "Usage: nexus backends add <url> [options]",
     ],
     [

@@ -109,7 +109,7 @@ describe("loadConfig()", () => {
     });
     expect(config.backends.map((b) => [b.name, b.url, b.type, b.priority])).toEqual([
       ["gpu-box-11434", "http://gpu-box:11434", "ollama", 50],
-      ["b", "https://api.example", "generic", 50],
+      ["b", "https://api.example", "auto", 50],
     ]);
   });
 });
@@ -249,7 +249,7 @@ describe("config validation errors", () => {
       { "nexus.toml": '[[backends]]\nurl = "http://x"\ntype = "tgi"\n' },
       {},
       {},
-      'backends[0].type: expected one of ollama|vllm|llamacpp|lmstudio|exo|openai|generic, got "tgi" (from nexus.toml)',
+      'backends[0].type: expected one of auto|ollama|vllm|llamacpp|lmstudio|exo|openai|generic, got "tgi" (from nexus.toml)',
     ],
     [
       "a priority above 100",

@@ -38,6 +38,22 @@ describe("config templates", () => {
     expect(FULL_TEMPLATE).toMatch(/^# \[\[backends\]\]/m);
   });
 
+  test("the commented [[backends]] examples load once uncommented; a backend without a type is auto", () => {
+    for (const template of [FULL_TEMPLATE, MINIMAL_TEMPLATE]) {
+      const start = template.search(/^# \[\[backends\]\]/m);
+      const examples = template.slice(start).split("\n")
+        .filter((line) => line.startsWith("# ") && !line.startsWith("# type:"))
+        .filter((line) => !/^# +\|/.test(line))
+        .map((line) => line.slice(2)).join("\n");
+      const { config, warnings } = validateConfig(parse(examples) as Record<string, unknown>);
+      expect(warnings).toEqual([]);
+      expect(config.backends.length).toBeGreaterThan(0);
+      expect(config.backends[0]!.type).toBe("auto");
+    }
+    expect(validateConfig({ backends: [{ url: "http://a:8080" }] }).config.backends[0]!.type)
+      .toBe("auto");
+  });
+
   test("nexus.example.toml is the full template", () => {
     const example = readFileSync(
       new URL("../../../nexus.example.toml", import.meta.url).pathname,

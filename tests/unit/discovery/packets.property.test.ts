@@ -160,7 +160,7 @@ describe("mDNS packet handling under fuzzing", () => {
             for (const backend of registry.list()) {
               expect(backend.name).toMatch(BACKEND_NAME_PATTERN);
               expect(new URL(backend.url).protocol).toBe("http:");
-              expect(BACKEND_TYPES).toContain(backend.type);
+              expect(BACKEND_TYPES as readonly string[]).toContain(backend.type);
             }
           }
           await discovery.stop();

@@ -74,19 +74,46 @@ describe("Registry", () => {
     expect(backend.latency_ms).toBeCloseTo(120);
   });
 
-  test("counts backends per status and models of healthy backends", () => {
+  test("counts backends per status and models of routable (healthy or busy) backends", () => {
     const registry = new Registry();
     registry.add(spec("a"), { status: "healthy", models: models("x", "y") });
     registry.add(spec("b"), { status: "unhealthy", models: models("z") });
     registry.add(spec("c"));
+    registry.add(spec("d"), { status: "busy", models: models("w", "x") });
     expect(registry.counts()).toEqual({
-      total: 3,
+      total: 4,
       healthy: 1,
+      busy: 1,
       unhealthy: 1,
       unknown: 1,
       draining: 0,
     });
-    expect(registry.healthyModelCount()).toBe(2);
+    expect(registry.routableModelCount()).toBe(3);
+  });
+
+  test("a passing check clears the error of a failed probe, not that of a failed request", () => {
+    const registry = new Registry();
+    const backend = registry.add(spec("a"));
+    const pass = { ok: true, at: 2, latencyMs: 5, models: models("m"), version: "b1" } as const;
+    registry.recordCheck(backend, { ok: false, at: 1, error: "timed out" });
+    expect(backend.last_error).toBe("timed out");
+    registry.recordCheck(backend, pass);
+    expect(backend.last_error).toBeUndefined();
+    expect(backend.version).toBe("b1");
+    expect(backend.last_check).toBe(2);
+    // A request failed after that (the proxy's report): the next passing probe keeps it.
+    backend.last_error = "HTTP 500 from the backend";
+    registry.recordCheck(backend, { ...pass, at: 3 });
+    expect(backend.last_error).toBe("HTTP 500 from the backend");
+    expect(registry.backendsFor("m")).toEqual([backend]);
+  });
+
+  test("noteProgress() keeps the time of the backend's last delivered bytes", () => {
+    const registry = new Registry();
+    const backend = registry.add(spec("a"));
+    expect(backend.last_progress).toBeUndefined();
+    registry.noteProgress(backend, 1234.5);
+    expect(backend.last_progress).toBe(1234.5);
   });
 
   test("update() moves a backend to a new URL in place, keeping its models and counters", () => {

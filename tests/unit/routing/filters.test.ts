@@ -35,6 +35,27 @@ describe("routing filters", () => {
     ]);
   });
 
+  test("health: a busy backend is routable, and the load score orders it", () => {
+    const result = route([
+      { name: "busy", status: "busy", models: ["m"] },
+      { name: "down", status: "unhealthy", models: ["m"] },
+    ]);
+    expect(result.candidates).toEqual(["busy"]);
+    expect(result.excluded).toEqual(["down: status unhealthy"]);
+    const router = new Router(
+      buildFleet([
+        { name: "busy", status: "busy", pending: 40, models: ["m"] },
+        { name: "idle", models: ["m"] },
+      ]),
+      routingConfig(),
+    );
+    expect(router.explain("m", NO_REQUIREMENTS).candidates.map((c) => c.backend)).toEqual([
+      "idle",
+      "busy",
+    ]);
+    expect(router.availableModels()).toEqual(["m"]);
+  });
+
   test("model: backends that do not list the model are neither candidates nor exclusions", () => {
     const result = route([{ name: "a", models: ["m"] }, { name: "b", models: ["other"] }]);
     expect(result).toEqual({ candidates: ["a"], excluded: [] });
