@@ -57,6 +57,14 @@ export function checkAdminRequest(c: Context, options: AdminGuardOptions): Respo
   return checkCaller(c, options.adminToken);
 }
 
+/**
+ * Only who the caller is — a loopback peer, or the admin token (Bearer in any case, compared in
+ * constant time) — for reads that admins may see; changes go through `checkAdminRequest`.
+ */
+export function checkAdmin(c: Context, token: string | undefined): Response | undefined {
+  return checkCaller(c, token);
+}
+
 function checkCaller(c: Context, token: string | undefined): Response | undefined {
   const peer = (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
   if (isLoopback(peer)) return undefined;

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import type { Auth } from "../auth/mod.ts";
 import { createExchangeHandler, type ExchangeDeps } from "../exchange/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -19,6 +20,7 @@ import {
   handleListBackends,
   handleRemoveBackend,
 } from "./backends.ts";
+import { mayReadDetails, mountAccess, peerOf } from "./access.ts";
 import { Cors } from "./cors.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
@@ -30,6 +32,7 @@ import {
   handleRouterModels,
   type LifecycleRouteDeps,
 } from "./lifecycle.ts";
+import { KEYS_PATHS, mountKeys } from "./keys.ts";
 import { handleModels } from "./models.ts";
 import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
@@ -52,6 +55,10 @@ export interface AppDeps {
   readonly lifecycle?: ModelLifecycle;
   /** `[server] cors_origins`: browser origins allowed on the inference routes. */
   readonly corsOrigins?: "*" | readonly string[];
+  /** `[auth] mode = "keys"`: keys, limits and usage (src/auth); absent: every route is open. */
+  readonly auth?: Auth;
+  /** Problems of shared state (Redis unreachable) that make `/health` degraded. */
+  readonly stateProblem?: () => string | undefined;
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
   readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
   /** The dashboard (src/ui `Dashboard.routes`) when `[ui] enabled`. */
@@ -77,6 +84,7 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/models\/(load|unload)$/, ["POST"]],
   ...OLLAMA_PATHS,
   ...MANAGEMENT_PATHS,
+  ...KEYS_PATHS,
 ];
 const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
   [/^\/metrics$/, ["GET"]],
@@ -86,17 +94,25 @@ const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   // First, so a later `GET /` for API clients (another front door) answers only non-browsers.
+  const { auth } = deps;
+  // Route-specific rules, before the routes they guard (never in front of a front door).
+  if (auth) mountAccess(app, auth, deps.admin.adminToken);
   if (deps.ui) mountUi(app, deps.ui);
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
-  const exchange: ExchangeDeps = { ...deps.exchange, router: deps.router, clock: deps.clock };
+  const exchange: ExchangeDeps = {
+    ...deps.exchange,
+    router: deps.router,
+    clock: deps.clock,
+    ...(auth ? { auth: auth.guard } : {}),
+  };
   const cors = new Cors(deps.corsOrigins ?? []);
   for (const [path, endpoint] of FRONT_DOORS) {
     const handle = createExchangeHandler(endpoint, exchange);
     if (!cors.enabled) {
-      app.post(path, (c) => handle(c.req.raw));
+      app.post(path, (c) => handle(c.req.raw, peerOf(c)));
       continue;
     }
-    app.post(path, async (c) => cors.decorate(c.req.raw, await handle(c.req.raw)));
+    app.post(path, async (c) => cors.decorate(c.req.raw, await handle(c.req.raw, peerOf(c))));
     app.options(path, (c) => cors.preflight(c.req.raw, ["POST"]));
   }
   const models = stamped(handleModels(deps.registry, deps.router, deps.startedAt));
@@ -115,7 +131,14 @@ export function createApp(deps: AppDeps): Hono {
       clock: deps.clock,
     })),
   );
-  app.get("/health", stamped(handleHealth(deps)));
+  app.get(
+    "/health",
+    stamped(handleHealth({
+      ...deps,
+      ...(auth ? { details: (c: Context) => mayReadDetails(c, auth, deps.admin.adminToken) } : {}),
+    })),
+  );
+  mountKeys(app, { ...deps.admin, auth, clock: deps.clock });
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));

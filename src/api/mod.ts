@@ -5,7 +5,12 @@
  */
 export { type AppDeps, createApp } from "./app.ts";
 export { type AdminDeps, backendJson } from "./backends.ts";
-export { type AdminGuardOptions, checkAdminRequest, isLoopback } from "./admin-guard.ts";
+export {
+  type AdminGuardOptions,
+  checkAdmin,
+  checkAdminRequest,
+  isLoopback,
+} from "./admin-guard.ts";
 export { errorResponse, openaiError } from "./errors.ts";
 export { FRONT_DOORS } from "./front-doors.ts";
 export { type GatewayHealth, healthStatus } from "./health.ts";

@@ -59,9 +59,14 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     probeFetch: runtime.probeFetch,
     tcpProbe: runtime.tcpProbe,
     discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
+    files: runtime,
+    keysFile: besideConfig(path, config.auth.keys_file),
+    openRedis: (url, options) => runtime.openRedis(url, options),
     ...(interfaces ? { interfaces } : {}),
     ...(hostName ? { hostName } : {}),
   });
+  // Keys are known before the first request can arrive; a broken keys file stops the start.
+  await gateway.prepare();
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
@@ -89,10 +94,16 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     config: path ?? "defaults (no nexus.toml)",
     backends: config.backends.length,
     discovery: config.discovery.enabled,
+    auth: config.auth.mode,
+    redis: gateway.redis?.target,
     health_check: config.health_check.enabled,
   });
   if (config.backends.length === 0) {
-    const hint = noBackendsHint({ serverUrl: address, discovery: config.discovery.enabled });
+    const hint = noBackendsHint({
+      serverUrl: address,
+      discovery: config.discovery.enabled,
+      keys: config.auth.mode === "keys",
+    });
     for (const line of hint) logger.info(line);
   }
 
@@ -116,6 +127,13 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   logger.info("Stopped");
   return 0;
 };
+
+/** A relative `[auth] keys_file` lives beside the config file (or in the working directory). */
+export function besideConfig(configPath: string | undefined, file: string): string {
+  if (file.startsWith("/") || configPath === undefined) return file;
+  const slash = configPath.lastIndexOf("/");
+  return slash < 0 ? file : `${configPath.slice(0, slash + 1)}${file}`;
+}
 
 /**
  * `[server] ollama_port`: the same app on Ollama's port, so clients set up for

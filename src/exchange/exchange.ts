@@ -1,8 +1,9 @@
 /**
  * The exchange pipeline: the one path every inference request takes, whatever its dialect.
  *
- *   admit (drain, loop, in-flight) → read body (limit, deadline, budget) → parse (duplicate
- *   keys, the endpoint's dialect) → route (router.select) → forward (attempts, failover)
+ *   admit (drain, loop, in-flight) → authenticate (a key, in keys mode) → read body (limit,
+ *   deadline, budget) → parse (duplicate keys, the endpoint's dialect) → limit (the key's model
+ *   list and limits, in keys mode) → route (router.select) → forward (attempts, failover)
  *   → respond (commit or failure)
  *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
  *
@@ -11,6 +12,7 @@
  * (metrics, log line). No middleware runs in front: the route calls `handle` directly.
  * @module
  */
+import type { KeyGuard, KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
@@ -47,6 +49,8 @@ export interface ExchangeDeps {
   readonly observe?: (event: ExchangeEvent) => void;
   /** Told when a request starts and ends while a dashboard watches (src/ui). */
   readonly watch?: ExchangeWatch;
+  /** `[auth] mode = "keys"`: who may ask, and under which limits. Absent: no work at all. */
+  readonly auth?: KeyGuard;
 }
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
@@ -58,9 +62,9 @@ const ROUTED_KEYS = ["model", "stream"] as const;
 export function createExchangeHandler(
   endpoint: Endpoint,
   deps: ExchangeDeps,
-): (request: Request) => Promise<Response> {
-  return function exchange(request: Request): Promise<Response> {
-    return new Exchange(endpoint, deps, request).run();
+): (request: Request, address?: string) => Promise<Response> {
+  return function exchange(request: Request, address = ""): Promise<Response> {
+    return new Exchange(endpoint, deps, request, address).run();
   };
 }
 
@@ -72,7 +76,12 @@ class Exchange implements LiveRequest {
   readonly #requestId: string;
   readonly #receivedAt: number;
   readonly #reservation: BodyReservation;
+  /** The client's address (brute-force throttling in keys mode). */
+  readonly #address: string;
   #parsed: ParsedRequest | undefined;
+  /** Keys mode: the key's use (usage, metrics), and its limit charges once admitted. */
+  #keyUse: KeyUse | undefined;
+  #pass: KeyPass | undefined;
   #priority: Priority = "normal";
   /** Set while the request waits in the admission queue: how many are ahead of it. */
   #queuePosition: (() => number) | undefined;
@@ -80,10 +89,11 @@ class Exchange implements LiveRequest {
   /** The response has been returned; a stream is still being delivered. */
   #responded = false;
 
-  constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
+  constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request, address: string) {
     this.#endpoint = endpoint;
     this.#deps = deps;
     this.#request = request;
+    this.#address = address;
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
     this.#reservation = new BodyReservation(deps.bodyBudget);
@@ -144,9 +154,11 @@ class Exchange implements LiveRequest {
       this.#responded = true;
       return outcome.response;
     } finally {
+      const pass = this.#pass;
       const end = () => {
         this.#reservation.release();
         inflight.end();
+        pass?.release();
         watch?.end(this);
       };
       if (done) done.then(end, end);
@@ -155,11 +167,17 @@ class Exchange implements LiveRequest {
   }
 
   async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
+    const identity = this.#deps.auth?.authenticate(this.#request.headers, this.#address);
+    if (isFailure(identity)) return this.#fail(identity);
     const text = await this.#readBody();
     if (isFailure(text)) return this.#fail(text);
     const parsed = this.#parse(text);
     if (isFailure(parsed)) return this.#fail(parsed);
     this.#parsed = parsed;
+    if (identity !== undefined) {
+      const refused = await this.#limit(identity, parsed);
+      if (refused !== undefined) return this.#fail(refused);
+    }
     const candidates = this.#route(parsed);
     if (isFailure(candidates)) return this.#fail(candidates);
     const forwarding = this.#forwarding(parsed);
@@ -200,6 +218,23 @@ class Exchange implements LiveRequest {
       );
     }
     return this.#endpoint.parse(body, text);
+  }
+
+  /**
+   * Keys mode: may the key use this model now? Holds the pass (its limit charges) until the
+   * request is over. count_tokens costs no tokens: nothing is generated.
+   */
+  async #limit(identity: KeyIdentity, parsed: ParsedRequest): Promise<Failure | undefined> {
+    const estimate = this.#endpoint.name === "count_tokens"
+      ? 0
+      : parsed.requirements.estimated_tokens;
+    const decided = await this.#deps.auth!.admit(identity, parsed.model, estimate, this.#address);
+    if ("pass" in decided) {
+      this.#keyUse = this.#pass = decided.pass;
+      return undefined;
+    }
+    this.#keyUse = decided.use;
+    return decided.refused;
   }
 
   /** The candidates in failover order, or why there are none. */
@@ -268,6 +303,7 @@ class Exchange implements LiveRequest {
       "x-accel-buffering": "no",
       "x-request-id": this.#requestId,
     });
+    this.#rateHeaders(headers);
     return { response: new Response(body, { status: 200, headers }), done };
   }
 
@@ -284,6 +320,7 @@ class Exchange implements LiveRequest {
         "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
       });
       nexusHeaders(headers, candidate, routeReason);
+      this.#rateHeaders(headers);
       this.#observe(
         statusOf(commit.rejection, this.#endpoint.dialect.name),
         commit.rejection,
@@ -294,6 +331,7 @@ class Exchange implements LiveRequest {
     const stream = this.#parsed?.stream ?? false;
     const headers = committedHeaders(commit, candidate, routeReason, this.#requestId, stream);
     headers.set("x-nexus-queue-wait-ms", String(Math.round(outcome.queueWaitMs)));
+    this.#rateHeaders(headers);
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
   }
@@ -304,11 +342,31 @@ class Exchange implements LiveRequest {
     const retryAfter = retryAfterOf(reason, String(this.#deps.retryAfterSeconds));
     const rendered = retryAfter === reason.retryAfter ? reason : { ...reason, retryAfter };
     this.#observe(statusOf(rendered, dialect.name), rendered, result);
-    return dialect.errorResponse(rendered, new Headers({ "x-request-id": this.#requestId }));
+    const headers = new Headers({ "x-request-id": this.#requestId });
+    this.#rateHeaders(headers);
+    return dialect.errorResponse(rendered, headers);
+  }
+
+  /** Keys mode: `x-ratelimit-*` of the key's limits, on every response once it was admitted. */
+  #rateHeaders(headers: Headers): void {
+    const rate = this.#pass?.headers;
+    if (rate === undefined) return;
+    for (const name in rate) headers.set(name, rate[name]!);
   }
 
   #observe(status: number, reason: Failure | undefined, result: ForwardResult | undefined): void {
-    this.#deps.observe?.({
+    const key = this.#keyUse;
+    if (this.#deps.observe === undefined) {
+      // Nobody reads the usage: the key's charges still settle (at the estimate).
+      key?.settle({
+        model: this.#parsed?.model,
+        promptTokens: undefined,
+        completionTokens: undefined,
+        failed: status >= 400,
+      });
+      return;
+    }
+    this.#deps.observe({
       requestId: this.#requestId,
       endpoint: this.#endpoint.name,
       receivedAt: this.#receivedAt,
@@ -317,6 +375,7 @@ class Exchange implements LiveRequest {
       status,
       ...(reason === undefined ? {} : { failure: reason }),
       ...(result === undefined ? {} : { result }),
+      ...(key === undefined ? {} : { key }),
     });
   }
 }

@@ -44,6 +44,9 @@ export async function startGateway(
       | "clock"
       | "tcpProbe"
       | "discovery"
+      | "files"
+      | "keysFile"
+      | "openRedis"
     >
   > = {},
 ): Promise<RunningGateway> {
@@ -77,6 +80,7 @@ export async function startGateway(
     tcpProbe: runtime.tcpProbe,
     ...options,
   });
+  await gateway.prepare();
   for (const backend of backends) {
     if (!backend.models) continue;
     gateway.registry.setModels(
