@@ -23,6 +23,8 @@ import type {
 import { ServeError } from "./types.ts";
 import { mapNodeFileError } from "./node-errors.ts";
 import { raiseFetchLimit } from "./bun-exec.ts";
+import { appendTextFile, writeFileAtomic } from "./files.ts";
+import { fileInfo, makeDirectory, renameFile, watchFile } from "./file-ops.ts";
 
 /** Bun rejects idleTimeout values above 255 seconds. */
 const MAX_IDLE_TIMEOUT_SECONDS = 255;
@@ -52,6 +54,15 @@ export function createBunRuntime(): Runtime {
         throw mapNodeFileError(error, path);
       }
     },
+    writeFileAtomic,
+    appendTextFile,
+    renameFile,
+    fileInfo,
+    makeDirectory,
+    watchFile,
+    // Loaded on first use, as multicast is: only a wake pays for the socket code.
+    sendBroadcast: async (data, address, port) =>
+      (await import("./broadcast.ts")).sendBroadcast(data, address, port),
     onSignal(signal, listener) {
       process.on(signal, listener);
       return () => process.off(signal, listener);

@@ -13,6 +13,8 @@ import type {
   TcpProbeResult,
 } from "./types.ts";
 import { RuntimeFileError, ServeError } from "./types.ts";
+import { appendTextFile, writeFileAtomic } from "./files.ts";
+import { fileInfo, makeDirectory, renameFile, watchFile } from "./file-ops.ts";
 
 export function createDenoRuntime(): Runtime {
   const encoder = new TextEncoder();
@@ -38,6 +40,15 @@ export function createDenoRuntime(): Runtime {
         throw mapDenoFileError(error, path);
       }
     },
+    writeFileAtomic,
+    appendTextFile,
+    renameFile,
+    fileInfo,
+    makeDirectory,
+    watchFile,
+    // Loaded on first use, as multicast is: only a wake pays for the socket code.
+    sendBroadcast: async (data, address, port) =>
+      (await import("./broadcast.ts")).sendBroadcast(data, address, port),
     onSignal(signal, listener) {
       Deno.addSignalListener(signal, listener);
       return () => Deno.removeSignalListener(signal, listener);
