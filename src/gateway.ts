@@ -5,22 +5,26 @@
  * @module
  */
 import type { Hono } from "hono";
-import { createApp } from "./api/mod.ts";
+import { type AppParts, createGatewayApp } from "./gateway-app.ts";
 import { InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
-import { HealthChecker } from "./health/mod.ts";
-import type { BackendType, NexusConfig } from "./config/mod.ts";
+import { BreakerCooldowns, HealthChecker } from "./health/mod.ts";
+import type { BackendType, LoadedConfig, NexusConfig } from "./config/mod.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import { failure } from "./lib/failures.ts";
 import type { Logger } from "./lib/logger.ts";
 import { createObservability, type Observability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
+import { Reloader, type ReloadReport } from "./reload/mod.ts";
+import { applyConfig, effectiveConfig } from "./reconfigure.ts";
+import type { StateFile } from "./statefile/mod.ts";
 import { Dashboard } from "./ui/mod.ts";
+import { Waker } from "./wake/mod.ts";
 import type { ConnInfo, MulticastOptions, TcpProbeResult } from "./runtime/mod.ts";
 import { VERSION } from "./version.ts";
 
@@ -47,10 +51,31 @@ export interface GatewayOptions {
    * (tests keep it on loopback with a private port). Without it discovery stays off.
    */
   readonly discovery?: { readonly openSocket: OpenMulticast; readonly socket?: MulticastOptions };
+  /** Sends Wake-on-LAN's magic packet (the runtime's); without it no backend is ever woken. */
+  readonly sendBroadcast?: (data: Uint8Array, address: string, port: number) => Promise<void>;
+  /** Reads the config again for a reload (`nexus serve`: the same file, env and flags). */
+  readonly loadConfig?: () => Promise<LoadedConfig>;
+  /** Backends added at run time, loaded: restored after the config's, then kept up to date. */
+  readonly stateFile?: StateFile;
 }
 
+/** Applies one more part of a reloaded config (keys and limits …); returns the lines applied. */
+export type ReloadHook = (next: NexusConfig, previous: NexusConfig) => string[];
+
 export interface Gateway {
+  /** The HTTP app now (a reload builds a new one; requests in flight keep theirs). */
   readonly app: Hono;
+  /** The config in effect (a reload replaces it; keys that need a restart keep their values). */
+  readonly config: Readonly<NexusConfig>;
+  /** Wakes sleeping backends (absent without `sendBroadcast`). */
+  readonly waker: Waker | undefined;
+  /** Reads the config again (`loadConfig`) and applies what changed; never rejects. */
+  reload(source: string): Promise<ReloadReport>;
+  /**
+   * Adds a step to every applied reload: the hook for parts built outside this file (`[auth]`
+   * keys and limits). Its lines join the reload's report.
+   */
+  onReload(hook: ReloadHook): void;
   readonly registry: Registry;
   readonly router: Router;
   readonly health: HealthChecker;
@@ -91,10 +116,16 @@ export interface Gateway {
 }
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const { config, env, logger } = options;
+  const { env, logger } = options;
+  let config = options.config;
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
-  const registry = new Registry();
+  const registry = new Registry({
+    breaker: {
+      failures: config.health_check.breaker_failures,
+      window: config.health_check.breaker_window,
+    },
+  });
   for (const backend of config.backends) {
     registry.add({ ...backend, source: "static" });
     if (backend.api_key_env && !env[backend.api_key_env]) {
@@ -104,6 +135,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     }
   }
+  // After the config's backends: a stored one with the same name or URL is skipped.
+  options.stateFile?.restore(registry);
+  options.stateFile?.attach(registry);
   const router = new Router(registry, config.routing);
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
@@ -120,6 +154,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     queueDepth: (priority) => admission.depth(priority),
     onRecord: (event, record, end) => dashboard?.state.record(event, record, end),
   });
+  const breakers = new BreakerCooldowns({
+    registry,
+    clock,
+    logger,
+    settings: config.health_check,
+  });
   const admission = new Admission({
     registry,
     clock,
@@ -127,7 +167,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     hooks: observability.admissionHooks,
   });
   let discovery: Discovery | undefined;
-  const health = new HealthChecker({
+  const health: HealthChecker = new HealthChecker({
     registry,
     clock,
     logger,
@@ -144,19 +184,33 @@ export function createGateway(options: GatewayOptions): Gateway {
     // A probe too: one connection, closed after its answer.
     fetch: probeFetch,
     apiKeyFor,
-    timeoutMs: config.health_check.timeout_seconds * 1000,
+    get timeoutMs() {
+      return config.health_check.timeout_seconds * 1000;
+    },
   });
-  if (config.discovery.enabled && options.discovery) {
-    discovery = new Discovery({
+  const newDiscovery = (settings: NexusConfig["discovery"]) =>
+    settings.enabled && options.discovery
+      ? new Discovery({
+        registry,
+        clock,
+        logger,
+        config: settings,
+        openSocket: options.discovery.openSocket,
+        ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
+        probe: (backend) => health.check(backend),
+      })
+      : undefined;
+  discovery = newDiscovery(config.discovery);
+  const waker = options.sendBroadcast
+    ? new Waker({
       registry,
       clock,
       logger,
-      config: config.discovery,
-      openSocket: options.discovery.openSocket,
-      ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
+      send: options.sendBroadcast,
       probe: (backend) => health.check(backend),
-    });
-  }
+      hooks: observability.wakeHooks,
+    })
+    : undefined;
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
@@ -170,9 +224,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     clock,
     logger,
     apiKeyFor,
-    timeoutMs: config.server.first_byte_timeout_seconds * 1000,
+    get timeoutMs() {
+      return config.server.first_byte_timeout_seconds * 1000;
+    },
   });
-  const preloader = new Preloader(config.preload, { lifecycle, clock, logger });
+  let preloader = new Preloader(config.preload, { lifecycle, clock, logger });
   const dashboard = config.ui.enabled
     ? new Dashboard({
       registry,
@@ -181,62 +237,118 @@ export function createGateway(options: GatewayOptions): Gateway {
       version: options.version ?? VERSION,
       startedAt,
       queueDepth: (priority) => admission.depth(priority),
-      routing: config.routing,
-      adminToken: config.server.admin_token,
+      // Read when a browser connects: a reload may change them.
+      routing: {
+        get aliases() {
+          return config.routing.aliases;
+        },
+        get fallbacks() {
+          return config.routing.fallbacks;
+        },
+      },
+      get adminToken() {
+        return config.server.admin_token;
+      },
     })
     : undefined;
-  const app = createApp({
+  const parts: AppParts = {
     version: options.version ?? VERSION,
     clock,
     logger,
     startedAt,
     registry,
     router,
-    exchange: {
-      observe: observability.observeExchange,
-      maxBodyBytes: config.server.max_body_bytes,
-      bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
-      inflight,
-      ...(dashboard ? { watch: dashboard.live } : {}),
-      retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
-      proxy: {
-        admission,
-        fetch: upstreamFetch,
-        ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
-        clock,
-        registry,
-        server: config.server,
-        maxRetries: config.routing.max_retries,
-        apiKeyFor,
-      },
-    },
-    admin: {
-      adminToken: config.server.admin_token,
-      detectType,
-      onAdded: (backend) => {
-        logger.info("backend added", {
-          backend: backend.name,
-          url: backend.url,
-          type: backend.type,
-        });
-        void health.check(backend);
-      },
-    },
-    corsOrigins: config.server.cors_origins,
+    observability,
+    inflight,
+    admission,
     lifecycle,
-    queueWaiting: () => admission.waiting,
-    observability: { metrics: observability.metrics, stats: observability.stats },
-    ...(dashboard ? { ui: dashboard.routes } : {}),
+    upstreamFetch,
+    apiKeyFor,
+    detectType,
+    onAdded: (backend) => {
+      logger.info("backend added", { backend: backend.name, url: backend.url, type: backend.type });
+      void health.check(backend);
+    },
+    ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
+    ...(dashboard ? { dashboard } : {}),
+    ...(waker ? { waker } : {}),
+    ...(options.loadConfig ? { reload: (source: string) => reloader.reload(source) } : {}),
+  };
+  // Built from the config in effect; a reload builds the next one.
+  const buildApp = (config: NexusConfig) => createGatewayApp(parts, config);
+  let app = buildApp(config);
+  const hooks: ReloadHook[] = [];
+  // A backend a reload removed leaves once its last request has ended.
+  registry.onChange((event) => {
+    if (event.kind === "drained" && event.backend.source === "static") {
+      registry.remove(event.backend.name);
+      logger.info("backend removed after draining", { backend: event.backend.name });
+    }
+  });
+  const restartDiscovery = async (settings: NexusConfig["discovery"]) => {
+    await discovery?.stop();
+    // The new browser finds them again; found by the old one, they would block it.
+    for (const backend of registry.list()) {
+      if (backend.source === "mdns") registry.remove(backend.name);
+    }
+    discovery = newDiscovery(settings);
+    await discovery?.start();
+  };
+  const reloader = new Reloader({
+    logger,
+    load: options.loadConfig ?? (() => Promise.resolve({ config, path: undefined, warnings: [] })),
+    current: () => config,
+    apply: (next, diff) => {
+      const previous = config;
+      config = effectiveConfig(previous, next);
+      return applyConfig(
+        {
+          registry,
+          logger,
+          probe: (backend) => void health.check(backend),
+          routing: (routing) => router.configure(routing),
+          health: (settings) => {
+            health.configure(settings);
+            breakers.configure(settings);
+            if (settings.enabled && !health.running) void health.start();
+            if (!settings.enabled && health.running) health.stop();
+          },
+          discovery: (settings) => void restartDiscovery(settings),
+          queue: (settings) => admission.configure(settings),
+          preload: (entries) => {
+            preloader.stop();
+            preloader = new Preloader(entries, { lifecycle, clock, logger });
+            void preloader.start();
+          },
+          rebuild: () => (app = buildApp(config)),
+          hooks,
+        },
+        previous,
+        config,
+        diff,
+      );
+    },
   });
   const stopBackground = async () => {
     dashboard?.close();
     health.stop();
+    breakers.stop();
+    waker?.stop();
     preloader.stop();
     features.stop();
     await discovery?.stop();
+    await options.stateFile?.flush();
   };
   return {
-    app,
+    get app() {
+      return app;
+    },
+    get config() {
+      return config;
+    },
+    waker,
+    reload: (source) => reloader.reload(source),
+    onReload: (hook) => void hooks.push(hook),
     registry,
     router,
     health,
@@ -245,10 +357,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     lifecycle,
     observability,
     dashboard,
-    discovery,
+    get discovery() {
+      return discovery;
+    },
     fetch: (request, conn) => app.fetch(request, conn),
     async start() {
       features.start();
+      breakers.start();
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),

@@ -2,8 +2,13 @@
  * The exchange pipeline: the one path every inference request takes, whatever its dialect.
  *
  *   admit (drain, in-flight) → read body (limit, deadline) → parse (the endpoint's dialect)
- *   → route (router.select) → forward (attempts, failover) → respond (commit or failure)
+ *   → route (router.select) → [wake] → forward (attempts, failover) → respond (commit or failure)
  *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
+ *
+ * Wake: when the router says only asleep backends can serve the request (or one with
+ * `prefer_wake` could), the request waits for the wake (src/wake, shared with every other
+ * request waiting for the same backend) and is routed again; a stream meanwhile gets keep-alives
+ * saying `waking <backend>`. A wake that fails ends the request with its Failure.
  *
  * Each step is a named method of a per-request `Exchange`; any step may end the request with a
  * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
@@ -14,7 +19,8 @@ import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
 import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
-import type { RouteCandidate, Router } from "../routing/mod.ts";
+import type { RouteCandidate, RouteDecision, Router } from "../routing/mod.ts";
+import type { Backend } from "../registry/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
@@ -39,6 +45,14 @@ export interface ExchangeDeps {
   readonly observe?: (event: ExchangeEvent) => void;
   /** Told when a request starts and ends while a dashboard watches (src/ui). */
   readonly watch?: ExchangeWatch;
+  /** Wakes asleep backends for a request (src/wake `Waker`); absent: asleep is not routable. */
+  readonly wake?: WakeGate;
+}
+
+/** What the exchange needs of the waker. */
+export interface WakeGate {
+  /** Resolves with nothing when one of `backends` is up, else with why not (or `signal` fired). */
+  wait(backends: readonly Backend[], signal: AbortSignal): Promise<Failure | undefined>;
 }
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
@@ -66,6 +80,8 @@ class Exchange implements LiveRequest {
   /** Set while the request waits in the admission queue: how many are ahead of it. */
   #queuePosition: (() => number) | undefined;
   #forwardingNow: Forwarding | undefined;
+  /** The backends this request waits for to wake, while it waits. */
+  #waking: string | undefined;
   /** The response has been returned; a stream is still being delivered. */
   #responded = false;
 
@@ -96,6 +112,7 @@ class Exchange implements LiveRequest {
     return this.#priority;
   }
   get phase(): LivePhase {
+    if (this.#waking !== undefined) return "waking";
     if ((this.#queuePosition?.() ?? -1) >= 0) return "queued";
     if (this.#responded) return "streaming";
     return this.#forwardingNow?.current === undefined ? "received" : "sent";
@@ -144,10 +161,12 @@ class Exchange implements LiveRequest {
     const parsed = this.#parse(text);
     if (isFailure(parsed)) return this.#fail(parsed);
     this.#parsed = parsed;
-    const candidates = this.#route(parsed);
-    if (isFailure(candidates)) return this.#fail(candidates);
+    const decision = this.#route(parsed);
+    if (isFailure(decision)) return this.#fail(decision);
     const forwarding = this.#forwarding(parsed);
-    const outcome = forwarding.run(candidates);
+    const outcome = decision.wake !== undefined
+      ? this.#afterWake(decision, parsed, forwarding)
+      : forwarding.run(decision.candidates);
     const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
     if (parsed.stream && keepAliveMs > 0 && await this.#slow(outcome, keepAliveMs)) {
       return this.#hold(forwarding, outcome, parsed, keepAliveMs);
@@ -171,10 +190,33 @@ class Exchange implements LiveRequest {
     return this.#endpoint.parse(body, text);
   }
 
-  /** The candidates in failover order, or why there are none. */
-  #route(parsed: ParsedRequest): readonly RouteCandidate[] | Failure {
+  /** The candidates in failover order (and what to wake first), or why there are none. */
+  #route(
+    parsed: ParsedRequest,
+  ): { candidates: readonly RouteCandidate[]; wake?: readonly Backend[] } | Failure {
     const decision = this.#deps.router.select(parsed.model, parsed.requirements);
-    return decision.ok ? decision.candidates : decision.rejection;
+    const wake = this.#deps.wake === undefined ? undefined : decision.wake;
+    if (!decision.ok && wake === undefined) return decision.rejection;
+    return { candidates: decision.ok ? decision.candidates : [], ...(wake ? { wake } : {}) };
+  }
+
+  /** Waits for the asleep backends to wake, then routes again (woken backends first). */
+  async #afterWake(
+    decision: { readonly wake?: readonly Backend[] },
+    parsed: ParsedRequest,
+    forwarding: Forwarding,
+  ): Promise<ForwardResult> {
+    const wake = decision.wake!;
+    this.#waking = wake.map((backend) => backend.name).join(", ");
+    const signal = AbortSignal.any([this.#request.signal, this.#deps.inflight.shutdownSignal]);
+    const woken = await this.#deps.wake!.wait(wake, signal);
+    this.#waking = undefined;
+    const again: RouteDecision = this.#deps.router.select(parsed.model, parsed.requirements);
+    if (!again.ok) return forwarding.refuse(woken ?? again.rejection);
+    if (woken?.kind === "client_closed" || woken?.kind === "shutting_down") {
+      return forwarding.refuse(woken);
+    }
+    return forwarding.run(wokenFirst(again.candidates, wake));
   }
 
   #forwarding(parsed: ParsedRequest): Forwarding {
@@ -219,6 +261,7 @@ class Exchange implements LiveRequest {
         keepAliveMs,
         clock: this.#deps.clock,
         note: () => {
+          if (this.#waking !== undefined) return `waking ${this.#waking}`;
           const ahead = this.#queuePosition?.() ?? -1;
           return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
         },
@@ -288,4 +331,15 @@ class Exchange implements LiveRequest {
       ...(result === undefined ? {} : { result }),
     });
   }
+}
+
+/** `prefer_wake`: the backends woken for the request go first, the rest keep their order. */
+function wokenFirst(
+  candidates: readonly RouteCandidate[],
+  woken: readonly Backend[],
+): RouteCandidate[] {
+  const first = candidates.filter((candidate) => woken.includes(candidate.backend));
+  return first.length === 0
+    ? [...candidates]
+    : [...first, ...candidates.filter((candidate) => !woken.includes(candidate.backend))];
 }

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-export { createExchangeHandler, type ExchangeDeps } from "./exchange.ts";
+export { createExchangeHandler, type ExchangeDeps, type WakeGate } from "./exchange.ts";
 export type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
 export { InFlight } from "./inflight.ts";
 export { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
