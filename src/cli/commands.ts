@@ -127,11 +127,16 @@ const backendsAdd: CommandSpec = {
       description: "Lower is preferred (default 50)",
       integer: { min: 0, max: 100 },
     },
+    ephemeral: {
+      type: "boolean",
+      description: "Do not keep it in the state file: gone at the next restart",
+    },
     json: JSON_OPTION,
   },
   examples: [
     "nexus backends add http://192.168.1.10:11434",
     "nexus backends add http://gpu:8000 --type vllm --name gpu",
+    "nexus backends add http://laptop:1234 --ephemeral",
   ],
   load: async () => (await import("./backends-add.ts")).backendsAddCommand,
 };
@@ -149,10 +154,29 @@ const backendsRemove: CommandSpec = {
   load: async () => (await import("./backends.ts")).backendsRemoveCommand,
 };
 
+const backendsWake: CommandSpec = {
+  name: "wake",
+  summary: "Wake a sleeping backend (Wake-on-LAN) and wait until it answers",
+  description:
+    `Send the backend's magic packet now (its [[backends]] wake settings) and wait until it is healthy. ${ADMIN_NOTE}`,
+  positionals: [{
+    name: "name",
+    description: "Backend name (see nexus backends list)",
+    required: true,
+  }],
+  options: {
+    url: URL_OPTION,
+    "no-wait": { type: "boolean", description: "Send the packet and return at once" },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus backends wake gpu-box"],
+  load: async () => (await import("./backends-wake.ts")).backendsWakeCommand,
+};
+
 const backends: CommandSpec = {
   name: "backends",
   summary: "Manage the backends of a running server",
-  subcommands: [backendsList, backendsAdd, backendsRemove],
+  subcommands: [backendsList, backendsAdd, backendsRemove, backendsWake],
 };
 
 const MODEL_POSITIONAL = {
@@ -243,10 +267,59 @@ const configInit: CommandSpec = {
   load: async () => (await import("./config-init.ts")).configInitCommand,
 };
 
+const configCheck: CommandSpec = {
+  name: "check",
+  summary: "Validate a config file without starting (exit 1 when invalid)",
+  description:
+    "Load the config as nexus serve would (the file, then NEXUS_* variables) and report every error by key, value and source.",
+  positionals: [{
+    name: "file",
+    description: "Config file (default: NEXUS_CONFIG, else ./nexus.toml)",
+    required: false,
+  }],
+  examples: ["nexus config check", "nexus config check /etc/nexus/nexus.toml"],
+  load: async () => (await import("./config-check.ts")).configCheckCommand,
+};
+
 const config: CommandSpec = {
   name: "config",
-  summary: "Create configuration files",
-  subcommands: [configInit],
+  summary: "Create and check configuration files",
+  subcommands: [configInit, configCheck],
+};
+
+const reload: CommandSpec = {
+  name: "reload",
+  summary: "Make a running server read its config again and apply the changes",
+  description:
+    `Ask the server to reload its config (as SIGHUP does) and print what it applied; an invalid config changes nothing (exit 1). ${ADMIN_NOTE}`,
+  options: { url: URL_OPTION, json: JSON_OPTION },
+  examples: ["nexus reload"],
+  load: async () => (await import("./reload.ts")).reloadCommand,
+};
+
+const doctor: CommandSpec = {
+  name: "doctor",
+  summary: "Check a running server, its backends and this machine; say how to fix what is wrong",
+  description:
+    "One line per check, each with a verdict and a fix. Reads the config like nexus serve (-c, NEXUS_CONFIG, ./nexus.toml). Exit 1 when anything failed.",
+  options: {
+    url: URL_OPTION,
+    config: {
+      type: "string",
+      short: "c",
+      value: "FILE",
+      description: "Config file (env NEXUS_CONFIG; default ./nexus.toml)",
+      complete: "file",
+    },
+    chat: {
+      type: "boolean",
+      description: "Also send a tiny chat (and a stream) to every model (costs tokens)",
+    },
+    tools: { type: "boolean", description: "Also check that tool calls parse, per model" },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus doctor", "nexus doctor --chat", "nexus doctor --json"],
+  load: async () => (await import("./doctor.ts")).doctorCommand,
 };
 
 const completions: CommandSpec = {
@@ -288,6 +361,17 @@ const version: CommandSpec = {
 export const ROOT: CommandSpec = {
   name: "nexus",
   summary: "One OpenAI-compatible endpoint for every LLM server in your home lab",
-  subcommands: [serve, backends, models, health, config, completions, help, version],
+  subcommands: [
+    serve,
+    backends,
+    models,
+    health,
+    reload,
+    doctor,
+    config,
+    completions,
+    help,
+    version,
+  ],
   options: { help: HELP_OPTION, version: VERSION_OPTION },
 };
