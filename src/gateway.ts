@@ -160,6 +160,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     settings: config.health_check,
   });
+  // From the first request on: a breaker may open before the background work starts.
+  breakers.start();
   const admission = new Admission({
     registry,
     clock,
@@ -363,7 +365,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     fetch: (request, conn) => app.fetch(request, conn),
     async start() {
       features.start();
-      breakers.start();
       await Promise.all([
         config.health_check.enabled ? health.start() : health.runRound(),
         discovery?.start(),
