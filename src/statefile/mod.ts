@@ -9,5 +9,12 @@
  * ```
  * @module
  */
-export { parseState, serialise, STATE_VERSION, type StoredBackend } from "./format.ts";
+export {
+  parseState,
+  rememberedModels,
+  serialise,
+  STATE_VERSION,
+  type StoredBackend,
+  type StoredState,
+} from "./format.ts";
 export { StateFile, type StateFileDeps, type StateFiles } from "./state-file.ts";

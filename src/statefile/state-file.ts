@@ -1,7 +1,9 @@
 /**
  * The state file (`[server] state_file`): backends added at run time (`nexus backends add`,
  * `POST /v1/backends`) are written there and added again at the next start, so they survive a
- * restart. `--ephemeral` backends and backends found by mDNS are not kept.
+ * restart. `--ephemeral` backends and backends found by mDNS are not kept. What backends with
+ * `wake` listed when last awake is kept too: asleep at the next start, they are still found by
+ * model (and woken by a request for one).
  *
  * Writes are atomic (a temporary file, flushed, renamed over: the runtime's `writeFileAtomic`),
  * coalesced (a burst of changes is one write) and one at a time. A file that cannot be read as a
@@ -15,7 +17,13 @@ import type { Logger } from "../lib/logger.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import { RuntimeFileError } from "../runtime/mod.ts";
 import type { Runtime } from "../runtime/mod.ts";
-import { parseState, serialise, type StoredBackend } from "./format.ts";
+import {
+  parseState,
+  rememberedModels,
+  serialise,
+  type StoredBackend,
+  type StoredState,
+} from "./format.ts";
 
 export type StateFiles = Pick<
   Runtime,
@@ -32,7 +40,7 @@ export interface StateFileDeps {
 export class StateFile {
   readonly path: string;
   readonly #deps: StateFileDeps;
-  #stored: readonly StoredBackend[] = [];
+  #stored: StoredState = { backends: [], models: {} };
   #timer: TimerHandle | undefined;
   #writing: Promise<void> | undefined;
   #dirty = false;
@@ -57,12 +65,15 @@ export class StateFile {
           reason: describeError(error),
         });
       }
-      return this.#stored = [];
+      return [];
     }
     const parsed = parseState(text);
-    if (Array.isArray(parsed)) return this.#stored = parsed;
-    await this.#moveAside(parsed.problem);
-    return this.#stored = [];
+    if ("problem" in parsed) {
+      await this.#moveAside(parsed.problem);
+      return [];
+    }
+    this.#stored = parsed;
+    return parsed.backends;
   }
 
   /**
@@ -71,7 +82,7 @@ export class StateFile {
    */
   restore(registry: Registry): Backend[] {
     const restored: Backend[] = [];
-    for (const stored of this.#stored) {
+    for (const stored of this.#stored.backends) {
       const clash = registry.get(stored.name) ?? registry.findByUrl(stored.url);
       if (clash) {
         this.#deps.logger.warn("state file backend skipped: the config file has it", {
@@ -90,6 +101,12 @@ export class StateFile {
         backends: restored.map((backend) => backend.name).join(","),
       });
     }
+    // A backend that can sleep may be asleep now: what it listed last time still routes to it.
+    for (const backend of registry.list()) {
+      const models = this.#stored.models[backend.name];
+      if (backend.wake === undefined || backend.models.length > 0 || !models) continue;
+      registry.setModels(backend.name, models);
+    }
     return restored;
   }
 
@@ -97,8 +114,12 @@ export class StateFile {
   attach(registry: Registry): () => void {
     this.#registry = registry;
     return registry.onChange((event) => {
+      const { backend } = event;
+      if (event.kind === "models" || event.kind === "removed" || event.kind === "updated") {
+        if (backend.wake !== undefined) return this.#schedule();
+      }
       if (event.kind !== "added" && event.kind !== "removed" && event.kind !== "updated") return;
-      if (event.backend.source === "manual" && !event.backend.ephemeral) this.#schedule();
+      if (backend.source === "manual" && !backend.ephemeral) this.#schedule();
     });
   }
 
@@ -131,10 +152,18 @@ export class StateFile {
       return;
     }
     this.#dirty = false;
-    const backends: StoredBackend[] = this.#registry.list()
+    const list = this.#registry.list();
+    const backends: StoredBackend[] = list
       .filter((backend) => backend.source === "manual" && !backend.ephemeral)
       .map(({ name, url, type, priority }) => ({ name, url, type, priority }));
-    this.#writing = this.#save(serialise(backends, this.#deps.clock.now())).finally(() => {
+    const models: StoredState["models"] = {};
+    for (const backend of list) {
+      if (backend.wake !== undefined && backend.models.length > 0) {
+        models[backend.name] = rememberedModels(backend.models);
+      }
+    }
+    const text = serialise({ backends, models }, this.#deps.clock.now());
+    this.#writing = this.#save(text).finally(() => {
       this.#writing = undefined;
       if (this.#dirty) this.#schedule();
     });

@@ -47,12 +47,13 @@ describe("StateFile", () => {
     clock.advance(0);
     await state.flush();
     expect(runtime.modes.get(PATH)).toBe(0o600);
-    expect(parseState(runtime.files.get(PATH)!)).toEqual([
-      { name: "laptop", url: "http://laptop:11434", type: "ollama", priority: 50 },
-    ]);
+    expect(parseState(runtime.files.get(PATH)!)).toEqual({
+      backends: [{ name: "laptop", url: "http://laptop:11434", type: "ollama", priority: 50 }],
+      models: {},
+    });
     registry.remove("laptop");
     await state.flush();
-    expect(parseState(runtime.files.get(PATH)!)).toEqual([]);
+    expect(parseState(runtime.files.get(PATH)!)).toEqual({ backends: [], models: {} });
   });
 
   test("restored at the next start, after the config's backends: the config wins on a clash", async () => {
@@ -78,6 +79,38 @@ describe("StateFile", () => {
       l.message === "state file backend skipped: the config file has it"
     );
     expect(skipped.map((l) => [l.backend, l.same])).toEqual([["gpu", "name"], ["twin", "url"]]);
+  });
+
+  test("what a backend with wake listed is remembered: asleep at the next start, it still routes", async () => {
+    const first = setup();
+    await first.state.load();
+    const before = new Registry();
+    first.state.attach(before);
+    const wake = {
+      mac: "aa:bb:cc:dd:ee:ff",
+      broadcast: "255.255.255.255",
+      port: 9,
+      timeout_seconds: 180,
+    };
+    before.add({ ...manual("gpu", "http://gpu:11434"), source: "static", wake });
+    before.setModels("gpu", [{
+      id: "llama3:70b",
+      context_length: 8192,
+      capabilities: { tools: true },
+      loaded: true,
+    }]);
+    await first.state.flush();
+
+    const second = setup(first.runtime);
+    await second.state.load();
+    const after = new Registry();
+    after.add({ ...manual("gpu", "http://gpu:11434"), source: "static", wake });
+    after.add({ ...manual("plain", "http://plain:1"), source: "static" });
+    second.state.restore(after);
+    expect(after.get("gpu")!.models).toEqual([
+      { id: "llama3:70b", capabilities: { tools: true }, context_length: 8192 },
+    ]);
+    expect(after.get("plain")!.models).toEqual([]);
   });
 
   test("a corrupt file is moved aside with a warning, and Nexus starts without it", async () => {
