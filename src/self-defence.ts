@@ -22,14 +22,11 @@ export interface SelfDefenceOptions {
   readonly instanceId: string;
   readonly registry: Registry;
   readonly logger: Logger;
-  readonly config: Readonly<NexusConfig>;
   readonly interfaces?: readonly InterfaceAddress[];
 }
 
 export class SelfDefence {
   readonly guard: UpstreamGuard;
-  /** Where discovered backends may be (`discovery.allowed_networks`, never link-local). */
-  readonly networks: NetworkAllowList;
   readonly #options: SelfDefenceOptions;
 
   constructor(options: SelfDefenceOptions) {
@@ -38,10 +35,6 @@ export class SelfDefence {
       instanceId: options.instanceId,
       onSelf: (origin) => this.#refuseOrigin(origin),
     });
-    const configured = options.config.discovery.allowed_networks;
-    this.networks = new NetworkAllowList(
-      configured ? configured.map((text) => parseCidr(text)!) : hostNetworks(options.interfaces),
-    );
     options.registry.onChange((event) => {
       if (event.kind !== "models" || event.dropped === 0) return;
       options.logger.warn("backend lists more models than server.max_models_per_backend", {
@@ -50,6 +43,16 @@ export class SelfDefence {
         dropped: event.dropped,
       });
     });
+  }
+
+  /** Where discovered backends may be (`discovery.allowed_networks`, never link-local). */
+  networksFor(settings: Pick<NexusConfig["discovery"], "allowed_networks">): NetworkAllowList {
+    const configured = settings.allowed_networks;
+    return new NetworkAllowList(
+      configured
+        ? configured.map((text) => parseCidr(text)!)
+        : hostNetworks(this.#options.interfaces),
+    );
   }
 
   /** Why `url` must not become a backend, or undefined. */

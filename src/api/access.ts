@@ -47,9 +47,15 @@ export function mountAccess(app: Hono, auth: Auth, adminToken: string | undefine
   for (const [path, rule, dialect] of KEY_ROUTES) {
     app.use(path, guard(auth, adminToken, rule, dialect));
   }
-  if (auth.metricsAccess === "open") return;
-  const rule: Rule = auth.metricsAccess === "key" ? "key_or_admin" : "admin";
-  for (const path of OBSERVABILITY_ROUTES) app.use(path, guard(auth, adminToken, rule, "openai"));
+  // Read per request: a config reload may change `[auth] metrics`.
+  const byKey = guard(auth, adminToken, "key_or_admin", "openai");
+  const byAdmin = guard(auth, adminToken, "admin", "openai");
+  const observability: MiddlewareHandler = (c, next) => {
+    const access = auth.metricsAccess;
+    if (access === "open") return next();
+    return (access === "key" ? byKey : byAdmin)(c, next);
+  };
+  for (const path of OBSERVABILITY_ROUTES) app.use(path, observability);
 }
 
 /** May this caller see `/health`'s backend details? (Keys mode: a key holder or an admin.) */

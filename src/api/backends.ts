@@ -53,6 +53,11 @@ export function backendJson(backend: Backend) {
       ? null
       : new Date(backend.last_check).toISOString(),
     models: backend.models.map((m) => m.id),
+    /** Circuit breaker: closed (normal), open (no traffic while it cools down), half_open. */
+    breaker: backend.breaker.state,
+    /** Wake-on-LAN settings (null: none); the MAC is not a secret on a LAN. */
+    wake: backend.wake ?? null,
+    ...(backend.ephemeral ? { ephemeral: true } : {}),
   };
 }
 
@@ -72,7 +77,7 @@ export function handleAddBackend(deps: AdminDeps) {
     }
     const parsed = parseAddRequest(input);
     if ("error" in parsed) return badRequest(parsed.error, parsed.param);
-    const { url, name, priority } = parsed;
+    const { url, name, priority, ephemeral } = parsed;
     const existing = deps.registry.get(name) ?? deps.registry.findByUrl(url);
     if (existing) {
       return conflict(
@@ -98,7 +103,15 @@ export function handleAddBackend(deps: AdminDeps) {
       );
     }
     try {
-      const backend = deps.registry.add({ name, url, type, priority, source: "manual" });
+      const backend = deps.registry.add({
+        name,
+        url,
+        type,
+        priority,
+        source: "manual",
+        // Not kept in the state file: gone at the next restart (`nexus backends add --ephemeral`).
+        ...(ephemeral ? { ephemeral } : {}),
+      });
       deps.onAdded(backend);
       return c.json(backendJson(backend), 201);
     } catch (error) {
@@ -121,7 +134,13 @@ export function handleRemoveBackend(deps: AdminDeps) {
   };
 }
 
-type AddRequest = { url: string; name: string; type: BackendType | undefined; priority: number };
+type AddRequest = {
+  url: string;
+  name: string;
+  type: BackendType | undefined;
+  priority: number;
+  ephemeral: boolean;
+};
 
 function parseAddRequest(input: unknown): AddRequest | { error: string; param: string | null } {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
@@ -149,12 +168,16 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   ) {
     return { error: "'priority' must be an integer from 0 to 100", param: "priority" };
   }
+  if (body.ephemeral !== undefined && typeof body.ephemeral !== "boolean") {
+    return { error: "'ephemeral' must be true or false", param: "ephemeral" };
+  }
   return {
     url,
     name: (body.name as string | undefined) ?? nameFromUrl(url),
     // "auto" asks for detection, as an absent type does.
     type: body.type === "auto" ? undefined : body.type as BackendType | undefined,
     priority,
+    ephemeral: body.ephemeral === true,
   };
 }
 

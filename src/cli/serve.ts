@@ -1,11 +1,14 @@
 /**
  * `nexus serve`: load the config, start the gateway, and run until SIGINT/SIGTERM. The first
  * signal drains (up to `server.shutdown_timeout_seconds`), a second one exits at once. SIGHUP
- * (which would otherwise kill the process mid-stream) is logged and ignored until configuration
- * reload exists.
+ * reloads the config (as do `[server] watch_config` and `nexus reload`): a valid one is applied
+ * as a diff, an invalid one changes nothing. Backends added at run time are kept in the state
+ * file and restored here.
  * @module
  */
-import { type ConfigFlags, loadConfig } from "../config/mod.ts";
+import { type ConfigFlags, loadConfig, stateFilePath, writablePath } from "../config/mod.ts";
+import { ConfigWatch } from "../reload/mod.ts";
+import { StateFile } from "../statefile/mod.ts";
 import { withDeadline } from "../lib/async.ts";
 import { socketOptionsFromEnv } from "../discovery/mod.ts";
 import { systemClock } from "../lib/clock.ts";
@@ -26,11 +29,12 @@ import type { CommandHandler } from "./spec.ts";
 export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // First, before any work worth keeping: on Bun this may re-execute the process.
   const limited = await runtime.prepareToServe();
-  const { config, path, warnings } = await loadConfig({
+  const loadOptions = {
     runtime,
     env: runtime.env,
     flags: values as ConfigFlags & { config?: string },
-  });
+  };
+  const { config, path, warnings } = await loadConfig(loadOptions);
   const logger = new Logger({
     level: config.logging.level,
     format: config.logging.format,
@@ -44,10 +48,19 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
   const signals = watchSignals(runtime);
-  const ignoreHangup = runtime.onSignal("SIGHUP", () =>
-    logger.warn(
-      "SIGHUP ignored: Nexus cannot reload its configuration yet; restart it to apply changes",
-    ));
+  // SIGHUP's default action ends the process: listen from the start, reload once there is a gateway.
+  const reloads: { run?: (source: string) => void } = {};
+  const hangup = runtime.onSignal("SIGHUP", () => {
+    if (reloads.run) reloads.run("SIGHUP");
+    else logger.warn("SIGHUP while starting: not reloaded (send it again once Nexus listens)");
+  });
+  const stateFile = new StateFile({
+    path: stateFilePath(path, config.server.state_file, runtime.env),
+    files: runtime,
+    clock: systemClock,
+    logger,
+  });
+  await stateFile.load();
   const interfaces = runtime.networkInterfaces();
   const hostName = runtime.hostname();
   const gateway = createGateway({
@@ -60,10 +73,27 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     tcpProbe: runtime.tcpProbe,
     discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
     files: runtime,
-    keysFile: besideConfig(path, config.auth.keys_file),
+    keysFile: writablePath(path, config.auth.keys_file, runtime.env),
     openRedis: (url, options) => runtime.openRedis(url, options),
     ...(interfaces ? { interfaces } : {}),
     ...(hostName ? { hostName } : {}),
+    sendBroadcast: (data, address, port) => runtime.sendBroadcast(data, address, port),
+    loadConfig: () => loadConfig(loadOptions),
+    stateFile,
+  });
+  reloads.run = (source) => void gateway.reload(source);
+  const watch = path === undefined ? undefined : new ConfigWatch({
+    path,
+    watchFile: (file, onChange) => runtime.watchFile(file, onChange),
+    clock: systemClock,
+    logger,
+    reload: () => reloads.run!("file change"),
+  });
+  if (config.server.watch_config) watch?.start();
+  gateway.onReload((next) => {
+    if (next.server.watch_config) watch?.start();
+    else watch?.stop();
+    return [];
   });
   // Keys are known before the first request can arrive; a broken keys file stops the start.
   await gateway.prepare();
@@ -92,13 +122,14 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`,
     config: path ?? "defaults (no nexus.toml)",
-    backends: config.backends.length,
+    state_file: stateFile.path,
+    backends: gateway.registry.size,
     discovery: config.discovery.enabled,
     auth: config.auth.mode,
     redis: gateway.redis?.target,
     health_check: config.health_check.enabled,
   });
-  if (config.backends.length === 0) {
+  if (gateway.registry.size === 0) {
     const hint = noBackendsHint({
       serverUrl: address,
       discovery: config.discovery.enabled,
@@ -108,6 +139,8 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   }
 
   const signal = await signals.first;
+  watch?.stop();
+  hangup();
   const timeoutSeconds = config.server.shutdown_timeout_seconds;
   logger.info("Shutting down", {
     signal,
@@ -123,17 +156,9 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     if (!(await withDeadline(listener.stop(false), 1000, systemClock))) await listener.stop(true);
   }));
   signals.remove();
-  ignoreHangup();
   logger.info("Stopped");
   return 0;
 };
-
-/** A relative `[auth] keys_file` lives beside the config file (or in the working directory). */
-export function besideConfig(configPath: string | undefined, file: string): string {
-  if (file.startsWith("/") || configPath === undefined) return file;
-  const slash = configPath.lastIndexOf("/");
-  return slash < 0 ? file : `${configPath.slice(0, slash + 1)}${file}`;
-}
 
 /**
  * `[server] ollama_port`: the same app on Ollama's port, so clients set up for

@@ -71,6 +71,13 @@ const serverSchema = z.strictObject({
   /** Browser origins allowed to call the inference routes; `"*"` allows any (empty = no CORS). */
   cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))])
     .default([]),
+  /** Reload when the config file changes (SIGHUP and `nexus reload` work either way). */
+  watch_config: z.boolean().default(true),
+  /**
+   * Backends added at run time, kept across restarts; unset: `nexus.state.json` beside the
+   * config file (or under `$XDG_STATE_HOME/nexus/` without one). A relative path is beside it.
+   */
+  state_file: z.string().min(1).optional(),
   /** Host names admin changes may be addressed to, besides IP literals, localhost and this host. */
   allowed_hosts: z.array(
     z.string().trim().toLowerCase().regex(
@@ -116,6 +123,23 @@ const healthCheckSchema = z.strictObject({
   timeout_seconds: seconds.default(5),
   failure_threshold: positiveInt.default(3),
   recovery_threshold: positiveInt.default(2),
+  /**
+   * Failed requests (not probes) among a backend's last `breaker_window` that open its circuit
+   * breaker; 0 turns the breaker off.
+   */
+  breaker_failures: z.int().min(0).default(5),
+  breaker_window: positiveInt.max(1000).default(10),
+  /** How long an open breaker keeps traffic away before one trial request. */
+  breaker_cooldown_seconds: seconds.default(30),
+}).superRefine((health, ctx) => {
+  if (health.breaker_failures > health.breaker_window) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["breaker_failures"],
+      message:
+        `must be <= breaker_window (${health.breaker_window}), got ${health.breaker_failures}`,
+    });
+  }
 });
 
 const weightsSchema = z.strictObject({
@@ -143,6 +167,21 @@ const routingSchema = z.strictObject({
   if (problem) ctx.addIssue({ code: "custom", path: ["aliases"], message: problem });
 });
 
+/** `aa:bb:cc:dd:ee:ff` or `aa-bb-…`, any case; kept lower-case with colons. */
+const MAC_PATTERN = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
+const IPV4_PATTERN = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+const wakeSchema = z.strictObject({
+  mac: z.string().trim().regex(MAC_PATTERN, 'must be a MAC address like "aa:bb:cc:dd:ee:ff"')
+    .transform((mac) => mac.toLowerCase().replaceAll("-", ":")),
+  /** Where the magic packet goes: the LAN's broadcast address (`192.168.1.255`) is best. */
+  broadcast: z.string().regex(IPV4_PATTERN, 'must be an IPv4 address like "192.168.1.255"')
+    .default("255.255.255.255"),
+  port: z.int().min(1).max(65535).default(9),
+  /** How long a request waits for the backend to wake before a 503. */
+  timeout_seconds: seconds.default(180),
+});
+
 const backendSchema = z.strictObject({
   name: z.string().min(1).regex(/^[\w.:-]+$/, "may contain only letters, digits and . _ : -")
     .optional(),
@@ -157,6 +196,18 @@ const backendSchema = z.strictObject({
   first_byte_timeout_seconds: seconds.optional(),
   /** Serves Anthropic's `/v1/messages` itself (passthrough); unset: probed once. */
   anthropic: z.boolean().optional(),
+  /** Wake-on-LAN: a backend that stops answering is `asleep`, and a request for it wakes it. */
+  wake: wakeSchema.optional(),
+  /** Wake this backend for its models even when another backend could serve them now. */
+  prefer_wake: z.boolean().default(false),
+}).superRefine((backend, ctx) => {
+  if (backend.prefer_wake && backend.wake === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["prefer_wake"],
+      message: 'needs wake = { mac = "aa:bb:cc:dd:ee:ff" } on the same backend',
+    });
+  }
 });
 
 const queueSchema = z.strictObject({
@@ -253,6 +304,8 @@ export type NexusConfig = z.output<typeof configSchema>;
 /** What a config file may contain before defaults are applied. */
 export type NexusConfigInput = z.input<typeof configSchema>;
 export type BackendConfig = NexusConfig["backends"][number];
+/** `[[backends]] wake`: where and how the magic packet goes, and how long a request waits. */
+export type WakeConfig = NonNullable<BackendConfig["wake"]>;
 
 /** Base URLs are kept without a trailing slash so paths join predictably. */
 export function normaliseBaseUrl(url: string): string {

@@ -7,11 +7,12 @@
  */
 
 export class BodyBudget {
-  readonly #limit: number;
+  readonly #limit: () => number;
   #used = 0;
 
-  constructor(limit: number) {
-    this.#limit = limit;
+  /** `limit` may be a getter: a config reload changes it for the bodies that come next. */
+  constructor(limit: number | (() => number)) {
+    this.#limit = typeof limit === "number" ? () => limit : limit;
   }
 
   get used(): number {
@@ -21,7 +22,7 @@ export class BodyBudget {
   /** Takes `bytes` from the budget, or nothing and false when they do not fit. */
   take(bytes: number): boolean {
     if (bytes <= 0) return true;
-    if (this.#used + bytes > this.#limit) return false;
+    if (this.#used + bytes > this.#limit()) return false;
     this.#used += bytes;
     return true;
   }

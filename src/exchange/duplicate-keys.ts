@@ -10,8 +10,27 @@
  * @module
  */
 
+import { type Failure, failure } from "../lib/failures.ts";
+
+/** Keys Nexus routes on: a body with two of one could be read differently by a backend. */
+const ROUTED_KEYS = ["model", "stream"] as const;
+
 /** Bodies up to this size get the textual pre-check; larger ones are scanned directly. */
 const PRECHECK_CHARS = 64 * 1024;
+
+/** 400 naming the routed key `text` has twice, if it has one (`body`: `text` parsed). */
+export function duplicateKeyFailure(
+  text: string,
+  body: Record<string, unknown>,
+): Failure | undefined {
+  // A key the parsed body lacks cannot be there twice: only the present ones are looked for.
+  const twice = duplicateKey(text, ROUTED_KEYS.filter((key) => Object.hasOwn(body, key)));
+  return twice === undefined ? undefined : failure(
+    "invalid_request",
+    `Request body has the key "${twice}" more than once; send it once`,
+    { param: twice },
+  );
+}
 
 /** The first of `keys` that appears more than once at the top level of `text`, if any. */
 export function duplicateKey(text: string, keys: readonly string[]): string | undefined {

@@ -3,9 +3,14 @@
  *
  *   admit (drain, loop, in-flight) → authenticate (a key, in keys mode) → read body (limit,
  *   deadline, budget) → parse (duplicate keys, the endpoint's dialect) → limit (the key's model
- *   list and limits, in keys mode) → route (router.select) → forward (attempts, failover)
- *   → respond (commit or failure)
+ *   list and limits, in keys mode) → route (router.select) → [wake] → forward (attempts,
+ *   failover) → respond (commit or failure)
  *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
+ *
+ * Wake: when the router says only asleep backends can serve the request (or one with
+ * `prefer_wake` could), the request waits for the wake (src/wake, shared with every other
+ * request waiting for the same backend) and is routed again; a stream meanwhile gets keep-alives
+ * saying `waking <backend>`. A wake that fails ends the request with its Failure.
  *
  * Each step is a named method of a per-request `Exchange`; any step may end the request with a
  * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
@@ -14,20 +19,22 @@
  */
 import type { KeyGuard, KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import type { Clock, TimerHandle } from "../lib/clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
 import { loopFailure } from "../lib/loop.ts";
 import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
-import type { RouteCandidate, Router } from "../routing/mod.ts";
+import type { RouteCandidate, RouteDecision, Router } from "../routing/mod.ts";
+import type { Backend } from "../registry/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
 import { type BodyBudget, BodyReservation } from "./body-budget.ts";
-import { duplicateKey } from "./duplicate-keys.ts";
+import { duplicateKeyFailure } from "./duplicate-keys.ts";
 import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
-import { HeldBody } from "./hold.ts";
+import { HeldBody, slowerThan } from "./hold.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
+import { type WakeGate, wokenFirst } from "./wake-gate.ts";
 import { committedHeaders, nexusHeaders } from "./response-headers.ts";
 
 export interface ExchangeDeps {
@@ -51,12 +58,12 @@ export interface ExchangeDeps {
   readonly watch?: ExchangeWatch;
   /** `[auth] mode = "keys"`: who may ask, and under which limits. Absent: no work at all. */
   readonly auth?: KeyGuard;
+  /** Wakes asleep backends for a request (src/wake `Waker`); absent: asleep is not routable. */
+  readonly wake?: WakeGate;
 }
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
 const SHUTDOWN_RETRY_AFTER = "5";
-/** Keys Nexus routes on: a body with two of one could be read differently by a backend. */
-const ROUTED_KEYS = ["model", "stream"] as const;
 
 /** The handler of one inference route. */
 export function createExchangeHandler(
@@ -86,6 +93,8 @@ class Exchange implements LiveRequest {
   /** Set while the request waits in the admission queue: how many are ahead of it. */
   #queuePosition: (() => number) | undefined;
   #forwardingNow: Forwarding | undefined;
+  /** The backends this request waits for to wake, while it waits. */
+  #waking: string | undefined;
   /** The response has been returned; a stream is still being delivered. */
   #responded = false;
 
@@ -118,6 +127,7 @@ class Exchange implements LiveRequest {
     return this.#priority;
   }
   get phase(): LivePhase {
+    if (this.#waking !== undefined) return "waking";
     if ((this.#queuePosition?.() ?? -1) >= 0) return "queued";
     if (this.#responded) return "streaming";
     return this.#forwardingNow?.current === undefined ? "received" : "sent";
@@ -140,8 +150,7 @@ class Exchange implements LiveRequest {
     }
     const loop = this.#deps.instanceId && loopFailure(this.#request.headers, this.#deps.instanceId);
     if (loop) return this.#fail(loop);
-    // Counted until the response is fully delivered (a stream: its last byte), for the drain;
-    // the body's share of the budget is held as long.
+    // Counted (with the body's share of the budget) until the response is fully delivered.
     inflight.begin();
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
     const watch = this.#deps.watch?.watching ? this.#deps.watch : undefined;
@@ -178,12 +187,16 @@ class Exchange implements LiveRequest {
       const refused = await this.#limit(identity, parsed);
       if (refused !== undefined) return this.#fail(refused);
     }
-    const candidates = this.#route(parsed);
-    if (isFailure(candidates)) return this.#fail(candidates);
+    const decision = this.#route(parsed);
+    if (isFailure(decision)) return this.#fail(decision);
     const forwarding = this.#forwarding(parsed);
-    const outcome = forwarding.run(candidates);
+    const outcome = decision.wake !== undefined
+      ? this.#afterWake(decision, parsed, forwarding)
+      : forwarding.run(decision.candidates);
     const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
-    if (parsed.stream && keepAliveMs > 0 && await this.#slow(outcome, keepAliveMs)) {
+    if (
+      parsed.stream && keepAliveMs > 0 && await slowerThan(outcome, keepAliveMs, this.#deps.clock)
+    ) {
       return this.#hold(forwarding, outcome, parsed, keepAliveMs);
     }
     const result = await outcome;
@@ -208,16 +221,7 @@ class Exchange implements LiveRequest {
     this.#priority = priority;
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
-    // A key the parsed body lacks cannot be there twice: only the present ones are looked for.
-    const twice = duplicateKey(text, ROUTED_KEYS.filter((key) => Object.hasOwn(body, key)));
-    if (twice !== undefined) {
-      return failure(
-        "invalid_request",
-        `Request body has the key "${twice}" more than once; send it once`,
-        { param: twice },
-      );
-    }
-    return this.#endpoint.parse(body, text);
+    return duplicateKeyFailure(text, body) ?? this.#endpoint.parse(body, text);
   }
 
   /**
@@ -237,10 +241,33 @@ class Exchange implements LiveRequest {
     return decided.refused;
   }
 
-  /** The candidates in failover order, or why there are none. */
-  #route(parsed: ParsedRequest): readonly RouteCandidate[] | Failure {
+  /** The candidates in failover order (and what to wake first), or why there are none. */
+  #route(
+    parsed: ParsedRequest,
+  ): { candidates: readonly RouteCandidate[]; wake?: readonly Backend[] } | Failure {
     const decision = this.#deps.router.select(parsed.model, parsed.requirements);
-    return decision.ok ? decision.candidates : decision.rejection;
+    const wake = this.#deps.wake === undefined ? undefined : decision.wake;
+    if (!decision.ok && wake === undefined) return decision.rejection;
+    return { candidates: decision.ok ? decision.candidates : [], ...(wake ? { wake } : {}) };
+  }
+
+  /** Waits for the asleep backends to wake, then routes again (woken backends first). */
+  async #afterWake(
+    decision: { readonly wake?: readonly Backend[] },
+    parsed: ParsedRequest,
+    forwarding: Forwarding,
+  ): Promise<ForwardResult> {
+    const wake = decision.wake!;
+    this.#waking = wake.map((backend) => backend.name).join(", ");
+    const signal = AbortSignal.any([this.#request.signal, this.#deps.inflight.shutdownSignal]);
+    const woken = await this.#deps.wake!.wait(wake, signal);
+    this.#waking = undefined;
+    const again: RouteDecision = this.#deps.router.select(parsed.model, parsed.requirements);
+    if (!again.ok) return forwarding.refuse(woken ?? again.rejection);
+    if (woken?.kind === "client_closed" || woken?.kind === "shutting_down") {
+      return forwarding.refuse(woken);
+    }
+    return forwarding.run(wokenFirst(again.candidates, wake));
   }
 
   #forwarding(parsed: ParsedRequest): Forwarding {
@@ -255,16 +282,6 @@ class Exchange implements LiveRequest {
       priority: this.#priority,
       onQueued: (position) => (this.#queuePosition = position),
     }, this.#deps.proxy);
-  }
-
-  /** True when no answer has started within `ms`: a stream should get its headers now. */
-  #slow(outcome: Promise<ForwardResult>, ms: number): Promise<boolean> {
-    const { clock } = this.#deps;
-    let timer: TimerHandle | undefined;
-    const due = new Promise<boolean>((resolve) => {
-      timer = clock.setTimeout(() => resolve(true), ms);
-    });
-    return Promise.race([outcome.then(() => false), due]).finally(() => clock.clearTimeout(timer!));
   }
 
   /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */
@@ -285,6 +302,7 @@ class Exchange implements LiveRequest {
         keepAliveMs,
         clock: this.#deps.clock,
         note: () => {
+          if (this.#waking !== undefined) return `waking ${this.#waking}`;
           const ahead = this.#queuePosition?.() ?? -1;
           return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
         },

@@ -19,6 +19,8 @@ export const ERROR_TYPES = [
   "queue_full",
   "queue_timeout",
   "rate_limited",
+  "wake_timeout",
+  "wake_failed",
   "loop_detected",
   "overloaded",
 ] as const;
@@ -146,6 +148,22 @@ export const FAILURES = {
     anthropic: "overloaded_error",
     anthropicStatus: 529,
     metric: "queue_timeout",
+    retryAfter: true,
+  },
+  /** The only backends that can serve it are asleep, and none woke within `wake.timeout_seconds`. */
+  wake_timeout: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    metric: "wake_timeout",
+    retryAfter: true,
+  },
+  /** The magic packet could not be sent (no route to the broadcast address, no permission). */
+  wake_failed: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    metric: "wake_failed",
     retryAfter: true,
   },
   /**

@@ -40,7 +40,7 @@ export interface LoggerOptions {
 }
 
 export class Logger {
-  readonly #rank: number;
+  #rank: number;
   readonly #options: LoggerOptions;
 
   constructor(options: LoggerOptions) {
@@ -50,6 +50,12 @@ export class Logger {
 
   get level(): LogLevel {
     return this.#options.level;
+  }
+
+  /** A new level from now on (a config reload). */
+  setLevel(level: LogLevel): void {
+    this.#options.level = level;
+    this.#rank = RANK[level];
   }
 
   enabled(level: LogLevel): boolean {

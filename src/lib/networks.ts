@@ -90,11 +90,12 @@ export class NetworkAllowList {
     this.#networks = networks;
   }
 
-  allows(address: string): boolean {
+  /** Whether `address` is in one of the networks (an arrow: it may be passed on alone). */
+  readonly allows = (address: string): boolean => {
     const ip = parseIp(address);
     if (!ip || LINK_LOCAL.some((range) => inCidr(ip, range))) return false;
     return this.#networks.some((network) => inCidr(ip, network));
-  }
+  };
 
   /** `10.0.0.0/8, 192.168.1.0/24` for a log line. */
   describe(): string {

@@ -52,11 +52,14 @@ export class UpstreamGuard {
     return this.#self.has(originOf(url));
   }
 
-  /** `fetch` behind the guard; with `maxBytes`, every response body errors past it. */
-  guarded(fetch: FetchLike, maxBytes?: number): FetchLike {
-    return maxBytes === undefined
-      ? (input, init) => this.#fetch(fetch, input, init)
-      : async (input, init) => capBody(await this.#fetch(fetch, input, init), maxBytes);
+  /**
+   * `fetch` behind the guard; with `maxBytes` (a number, or a getter a config reload changes),
+   * every response body errors past it.
+   */
+  guarded(fetch: FetchLike, maxBytes?: number | (() => number)): FetchLike {
+    if (maxBytes === undefined) return (input, init) => this.#fetch(fetch, input, init);
+    const cap = typeof maxBytes === "number" ? () => maxBytes : maxBytes;
+    return async (input, init) => capBody(await this.#fetch(fetch, input, init), cap());
   }
 
   async #fetch(fetch: FetchLike, input: string, init: RequestInit): Promise<Response> {

@@ -151,6 +151,12 @@ export class Forwarding {
     return this.#failed(this.#failureOutcome());
   }
 
+  /** Ends the forwarding without an attempt: `reason` is what the client hears (a failed wake). */
+  refuse(reason: Failure): ForwardResult {
+    const status = statusOf(reason, this.#request.endpoint.dialect.name);
+    return this.#failed({ ok: false, status, attempts: [], failure: reason });
+  }
+
   /**
    * The candidates the endpoint can plan for: one whose translation cannot carry the request is
    * left out before it takes a slot, and its refusal kept for when nothing else answers.

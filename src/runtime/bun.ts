@@ -23,10 +23,11 @@ import type {
   TcpProbeResult,
 } from "./types.ts";
 import { ServeError } from "./types.ts";
-import { appendTextFile, writeFileAtomic } from "./files.ts";
 import { mapNodeFileError } from "./node-errors.ts";
 import { raiseFetchLimit } from "./bun-exec.ts";
 import { MAX_IDLE_TIMEOUT_SECONDS, restoreIdleLimit } from "./bun-idle.ts";
+import { appendTextFile, writeFileAtomic } from "./files.ts";
+import { fileInfo, makeDirectory, renameFile, watchFile } from "./file-ops.ts";
 
 export function createBunRuntime(): Runtime {
   const env = Object.freeze({ ...process.env });
@@ -58,6 +59,13 @@ export function createBunRuntime(): Runtime {
     // Loaded on first use, as multicast is: only `[state] redis_url` pays for the client.
     openRedis: async (url, options) =>
       (await import("./redis.ts")).openRedisConnection(url, options),
+    renameFile,
+    fileInfo,
+    makeDirectory,
+    watchFile,
+    // Loaded on first use, as multicast is: only a wake pays for the socket code.
+    sendBroadcast: async (data, address, port) =>
+      (await import("./broadcast.ts")).sendBroadcast(data, address, port),
     onSignal(signal, listener) {
       process.on(signal, listener);
       return () => process.off(signal, listener);

@@ -19,6 +19,7 @@ import type {
 } from "./types.ts";
 import { RuntimeFileError, ServeError } from "./types.ts";
 import { appendTextFile, writeFileAtomic } from "./files.ts";
+import { fileInfo, makeDirectory, renameFile, watchFile } from "./file-ops.ts";
 
 export function createDenoRuntime(): Runtime {
   const encoder = new TextEncoder();
@@ -49,6 +50,13 @@ export function createDenoRuntime(): Runtime {
     // Loaded on first use, as multicast is: only `[state] redis_url` pays for the client.
     openRedis: async (url, options) =>
       (await import("./redis.ts")).openRedisConnection(url, options),
+    renameFile,
+    fileInfo,
+    makeDirectory,
+    watchFile,
+    // Loaded on first use, as multicast is: only a wake pays for the socket code.
+    sendBroadcast: async (data, address, port) =>
+      (await import("./broadcast.ts")).sendBroadcast(data, address, port),
     onSignal(signal, listener) {
       Deno.addSignalListener(signal, listener);
       return () => Deno.removeSignalListener(signal, listener);

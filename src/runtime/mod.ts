@@ -8,6 +8,8 @@ export type {
   Datagram,
   FetchHandler,
   FileErrorKind,
+  FileInfo,
+  FileWatch,
   InterfaceAddress,
   MulticastOptions,
   MulticastSocket,

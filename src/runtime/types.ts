@@ -61,6 +61,20 @@ export interface InterfaceAddress {
 
 export type FileErrorKind = "not_found" | "exists" | "denied" | "other";
 
+/** What `fileInfo` tells about a file. */
+export interface FileInfo {
+  /** Permission bits (`0o600` …). */
+  readonly mode: number;
+  readonly size: number;
+  /** Wall-clock ms of the last modification. */
+  readonly modifiedMs: number;
+}
+
+/** A running `watchFile`; `close` is safe to call twice. */
+export interface FileWatch {
+  close(): void;
+}
+
 /** A file operation failed; `kind` lets callers tell a missing file from a real problem. */
 export class RuntimeFileError extends Error {
   override readonly name = "RuntimeFileError";
@@ -131,6 +145,22 @@ export interface Runtime {
    * is loaded (not connected): it reports through `options.onStatus` when it is usable.
    */
   openRedis(url: string, options: RedisOptions): Promise<RedisConnection>;
+  /** Renames (moves) a file; fails with RuntimeFileError. */
+  renameFile(from: string, to: string): Promise<void>;
+  /** Mode, size and modification time; fails with RuntimeFileError (kind `not_found` …). */
+  fileInfo(path: string): Promise<FileInfo>;
+  /** Creates a directory and its parents (nothing when it exists). */
+  makeDirectory(path: string): Promise<void>;
+  /**
+   * Calls `onChange` whenever `path` is written, replaced (an editor's rename) or removed, maybe
+   * several times per save: callers debounce. Throws RuntimeFileError when it cannot watch.
+   */
+  watchFile(path: string, onChange: () => void): FileWatch;
+  /**
+   * Sends one UDP datagram to a broadcast (or unicast) IPv4 address with SO_BROADCAST set:
+   * Wake-on-LAN's magic packet. Resolves once handed to the OS; rejects with its reason.
+   */
+  sendBroadcast(data: Uint8Array, address: string, port: number): Promise<void>;
   /** Registers a signal listener; the returned function removes it. */
   onSignal(signal: SignalName, listener: () => void): () => void;
   writeStdout(text: string): void;

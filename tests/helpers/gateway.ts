@@ -19,6 +19,9 @@ export interface TestBackend {
   readonly max_concurrent?: number;
   /** `[[backends]] anthropic`: serves /v1/messages itself (true), or not (false). */
   readonly anthropic?: boolean;
+  /** `[[backends]] wake` (Wake-on-LAN) and `prefer_wake`. */
+  readonly wake?: Record<string, unknown>;
+  readonly prefer_wake?: boolean;
   readonly status?: BackendStatus;
   /** Models put straight into the registry (marked healthy); omit to let health checks find out. */
   readonly models?: ReadonlyArray<string | ModelInfo>;
@@ -47,6 +50,9 @@ export async function startGateway(
       | "files"
       | "keysFile"
       | "openRedis"
+      | "sendBroadcast"
+      | "loadConfig"
+      | "stateFile"
     >
   > = {},
 ): Promise<RunningGateway> {
@@ -55,7 +61,18 @@ export async function startGateway(
     // Discovery needs a socket (options.discovery) as well as the config switch.
     discovery: { enabled: false, ...(configInput.discovery as object) },
     backends: backends.map((
-      { name, url, type, priority, api_key_env, forward_client_auth, max_concurrent, anthropic },
+      {
+        name,
+        url,
+        type,
+        priority,
+        api_key_env,
+        forward_client_auth,
+        max_concurrent,
+        anthropic,
+        wake,
+        prefer_wake,
+      },
     ) => ({
       name,
       url,
@@ -65,6 +82,8 @@ export async function startGateway(
       ...(forward_client_auth === undefined ? {} : { forward_client_auth }),
       ...(max_concurrent === undefined ? {} : { max_concurrent }),
       ...(anthropic === undefined ? {} : { anthropic }),
+      ...(wake === undefined ? {} : { wake }),
+      ...(prefer_wake === undefined ? {} : { prefer_wake }),
     })),
   });
   const logs: string[] = [];

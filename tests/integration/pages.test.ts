@@ -20,7 +20,11 @@ beforeAll(async () => {
   gateway = await startGateway([
     { name: "portal", url: portal.url, priority: 0, models: ["m", "only-portal"] },
     { name: "good", url: healthy.url, priority: 90, models: ["m"] },
-  ], { routing: { strategy: "priority_only" } });
+  ], {
+    // Its backends fail on purpose, again and again: no circuit breaker keeps them out.
+    health_check: { breaker_failures: 0 },
+    routing: { strategy: "priority_only" },
+  });
 });
 
 afterAll(async () => {

@@ -36,7 +36,11 @@ beforeAll(async () => {
       models: ["m", "only-evil"],
     },
     { name: "good", url: healthy.url, priority: 90, models: ["m"] },
-  ], { routing: { strategy: "priority_only" } });
+  ], {
+    // Its backends fail on purpose, again and again: no circuit breaker keeps them out.
+    health_check: { breaker_failures: 0 },
+    routing: { strategy: "priority_only" },
+  });
 });
 
 afterAll(async () => {

@@ -1,9 +1,10 @@
 /**
- * The values the registry takes and tells: its options, the events it emits, what may change
- * about a backend, what one health check found, and the fleet's counts by status.
+ * The registry's vocabulary: the events it emits, fleet counts, and what a health check hands it.
  * @module
  */
-import type { Backend, BackendStatus, BackendTypeSetting, ModelInfo } from "./types.ts";
+import type { BreakerState } from "./breaker.ts";
+import type { BackendChanges } from "./changes.ts";
+import type { Backend, BackendStatus, ModelInfo } from "./types.ts";
 
 export type RegistryEvent =
   | { readonly kind: "added"; readonly backend: Backend }
@@ -16,7 +17,10 @@ export type RegistryEvent =
     /** Models past `maxModelsPerBackend` that were left out (0 when none). */
     readonly dropped: number;
   }
-  | { readonly kind: "slots"; readonly backend: Backend };
+  | { readonly kind: "slots"; readonly backend: Backend }
+  | { readonly kind: "breaker"; readonly backend: Backend; readonly previous: BreakerState }
+  /** A draining backend's last request ended. */
+  | { readonly kind: "drained"; readonly backend: Backend };
 
 export interface FleetCounts {
   total: number;
@@ -24,14 +28,8 @@ export interface FleetCounts {
   busy: number;
   unhealthy: number;
   unknown: number;
+  asleep: number;
   draining: number;
-}
-
-/** What may change about a backend while it stays the same backend (mDNS: a new address). */
-export interface BackendChanges {
-  readonly url?: string;
-  readonly type?: BackendTypeSetting;
-  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** What one health check found, for `recordCheck`. */
@@ -46,8 +44,3 @@ export type CheckRecord =
     readonly slots?: number;
   }
   | { readonly ok: false; readonly at: number; readonly error: string };
-
-export interface RegistryOptions {
-  /** Models kept per backend (`server.max_models_per_backend`); the rest of a list is dropped. */
-  readonly maxModelsPerBackend?: number;
-}
