@@ -1,9 +1,10 @@
 /**
  * The fleet as Ollama lists it (pure shaping): `/api/tags` entries, `/api/ps` entries and a
  * synthesized `/api/show` for models no Ollama backend holds. Facts come from the backend where
- * it said them (Ollama's own tags and ps, LM Studio's architecture and quantization) and are
- * filled with neutral values elsewhere: size 0, empty details, a digest made from the name, and
- * for a loaded model whose server never unloads it, `size_vram` 0 and a far-future `expires_at`.
+ * it said them (Ollama's own tags and ps, LM Studio's architecture and quantization,
+ * llama-server's file size and parameter count) and are filled with neutral values elsewhere:
+ * size 0, empty details, a digest made from the name, and for a loaded model whose server never
+ * unloads it, `size_vram` 0 and a far-future `expires_at`.
  * @module
  */
 import { type Backend, isRoutable, type ModelInfo } from "../../registry/mod.ts";
