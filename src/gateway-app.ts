@@ -10,9 +10,10 @@ import type { Admission } from "./admission/mod.ts";
 import type { Auth } from "./auth/mod.ts";
 import { createApp } from "./api/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
-import type { InFlight } from "./exchange/mod.ts";
+import type { BodyBudget, InFlight } from "./exchange/mod.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { Logger } from "./lib/logger.ts";
+import type { Redactor } from "./lib/secrets.ts";
 import type { ModelLifecycle } from "./lifecycle/mod.ts";
 import type { Observability } from "./metrics/mod.ts";
 import type { Backend, Registry } from "./registry/mod.ts";
@@ -46,6 +47,16 @@ export interface AppParts {
   readonly auth?: Auth;
   /** Problems of shared state (Redis unreachable) that make `/health` degraded. */
   readonly stateProblem?: () => string | undefined;
+  /** This Nexus's instance id (src/lib/loop.ts). */
+  readonly instanceId: string;
+  /** Request bodies held at once, all requests (one budget whatever app serves them). */
+  readonly bodyBudget: BodyBudget;
+  /** The configured secrets of a config (backend keys, admin token), to redact. */
+  readonly redactorFor: (config: NexusConfig) => Redactor;
+  /** This machine's host name (the admin guard's Host rule). */
+  readonly hostName?: string | undefined;
+  /** Asks a URL once whether it is this Nexus (admin add). */
+  readonly isSelf: (url: string) => Promise<boolean>;
 }
 
 export function createGatewayApp(parts: AppParts, config: NexusConfig): Hono {
@@ -62,6 +73,8 @@ export function createGatewayApp(parts: AppParts, config: NexusConfig): Hono {
       maxBodyBytes: config.server.max_body_bytes,
       bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
       inflight: parts.inflight,
+      instanceId: parts.instanceId,
+      bodyBudget: parts.bodyBudget,
       ...(dashboard ? { watch: dashboard.live } : {}),
       ...(waker ? { wake: waker } : {}),
       retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
@@ -74,10 +87,16 @@ export function createGatewayApp(parts: AppParts, config: NexusConfig): Hono {
         server: config.server,
         maxRetries: config.routing.max_retries,
         apiKeyFor: parts.apiKeyFor,
+        instanceId: parts.instanceId,
+        redactor: parts.redactorFor(config),
+        maxResponseBytes: config.server.max_response_bytes,
       },
     },
     admin: {
       adminToken: config.server.admin_token,
+      allowedHosts: config.server.allowed_hosts,
+      hostName: parts.hostName,
+      isSelf: parts.isSelf,
       detectType: parts.detectType,
       onAdded: parts.onAdded,
     },

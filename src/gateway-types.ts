@@ -18,7 +18,12 @@ import type { Observability } from "./metrics/mod.ts";
 import type { Registry } from "./registry/mod.ts";
 import type { ReloadReport } from "./reload/mod.ts";
 import type { Router } from "./routing/mod.ts";
-import type { ConnInfo, MulticastOptions, TcpProbeResult } from "./runtime/mod.ts";
+import type {
+  ConnInfo,
+  InterfaceAddress,
+  MulticastOptions,
+  TcpProbeResult,
+} from "./runtime/mod.ts";
 import type { OpenRedis, RedisLink, StateFiles } from "./state/mod.ts";
 import type { StateFile } from "./statefile/mod.ts";
 import type { Dashboard } from "./ui/mod.ts";
@@ -59,6 +64,12 @@ export interface GatewayOptions {
   readonly loadConfig?: () => Promise<LoadedConfig>;
   /** Backends added at run time, loaded: restored after the config's, then kept up to date. */
   readonly stateFile?: StateFile;
+  /** This Nexus's instance id (src/lib/loop.ts); a fresh one when absent. */
+  readonly instanceId?: string;
+  /** This machine's host name: admin requests addressed to it are accepted (runtime.hostname()). */
+  readonly hostName?: string;
+  /** This host's interface addresses: the default of `discovery.allowed_networks`. */
+  readonly interfaces?: readonly InterfaceAddress[];
 }
 
 /** Applies one more part of a reloaded config (keys and limits …); returns the lines applied. */
@@ -124,4 +135,6 @@ export interface Gateway {
   drain(timeoutMs: number): Promise<boolean>;
   /** Inference requests in flight now. */
   readonly inflight: InFlight;
+  /** This Nexus's instance id: on every response (`X-Nexus-Instance`) and upstream request. */
+  readonly instanceId: string;
 }

@@ -6,7 +6,8 @@
  */
 import type { Gateway, GatewayOptions, ReloadHook } from "./gateway-types.ts";
 import { type AppParts, createGatewayApp } from "./gateway-app.ts";
-import { InFlight } from "./exchange/mod.ts";
+import { finishResponse } from "./api/mod.ts";
+import { BodyBudget, InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
 import { Auth } from "./auth/mod.ts";
 import { memoryFiles, RedisLink } from "./state/mod.ts";
@@ -15,14 +16,17 @@ import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery } from "./discovery/mod.ts";
 import { BreakerCooldowns, HealthChecker } from "./health/mod.ts";
-import type { NexusConfig } from "./config/mod.ts";
+import { type NexusConfig, PROBE_MAX_RESPONSE_BYTES } from "./config/mod.ts";
 import { systemClock } from "./lib/clock.ts";
 import { failure } from "./lib/failures.ts";
+import { newInstanceId } from "./lib/loop.ts";
+import { Redactor } from "./lib/secrets.ts";
 import { createObservability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
 import { Reloader } from "./reload/mod.ts";
 import { applyConfig, effectiveConfig } from "./reconfigure.ts";
+import { SelfDefence } from "./self-defence.ts";
 import { Dashboard } from "./ui/mod.ts";
 import { Waker } from "./wake/mod.ts";
 import { VERSION } from "./version.ts";
@@ -34,11 +38,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   let config = options.config;
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
+  const instanceId = options.instanceId ?? newInstanceId();
   const registry = new Registry({
     breaker: {
       failures: config.health_check.breaker_failures,
       window: config.health_check.breaker_window,
     },
+    maxModelsPerBackend: () => config.server.max_models_per_backend,
   });
   for (const backend of config.backends) {
     registry.add({ ...backend, source: "static" });
@@ -72,8 +78,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     : undefined;
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
-  const upstreamFetch = options.fetch ?? globalThis.fetch;
-  const probeFetch = (options.probeFetch ?? upstreamFetch) as FetchFn;
+  // Every upstream request and probe passes one guard (no redirects, X-Nexus-Via, own-id check).
+  const defence = new SelfDefence({
+    instanceId,
+    registry,
+    logger,
+    ...(options.interfaces ? { interfaces: options.interfaces } : {}),
+  });
+  const rawFetch = options.fetch ?? globalThis.fetch;
+  const upstreamFetch = defence.guard.guarded(rawFetch);
+  const probeFetch = defence.guard.guarded(
+    options.probeFetch ?? rawFetch,
+    () => Math.min(PROBE_MAX_RESPONSE_BYTES, config.server.max_response_bytes),
+  ) as FetchFn;
+  // Every configured secret: redacted from upstream text Nexus copies anywhere.
+  const redactorFor = (settings: NexusConfig) =>
+    new Redactor([
+      settings.server.admin_token,
+      ...settings.backends.map((b) => (b.api_key_env ? env[b.api_key_env] : undefined)),
+    ]);
   const inflight = new InFlight();
   // The queue's depth is read at scrape time (after both exist); the queue reports waits and
   // refusals through the observability hooks.
@@ -132,6 +155,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         openSocket: options.discovery.openSocket,
         ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
         probe: (backend) => health.check(backend),
+        acceptAddress: defence.networksFor(settings).allows,
+        refuseUrl: (url) => defence.refusal(url),
       })
       : undefined;
   discovery = newDiscovery(config.discovery);
@@ -209,6 +234,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(dashboard ? { dashboard } : {}),
     ...(waker ? { waker } : {}),
     ...(options.loadConfig ? { reload: (source: string) => reloader.reload(source) } : {}),
+    instanceId,
+    bodyBudget: new BodyBudget(() => config.server.max_inflight_body_bytes),
+    redactorFor,
+    hostName: options.hostName,
+    isSelf: (url) =>
+      defence.isSelf(
+        url,
+        probeFetch,
+        AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
+      ),
   };
   // Built from the config in effect; a reload builds the next one.
   const buildApp = (config: NexusConfig) => createGatewayApp(parts, config);
@@ -305,7 +340,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     get discovery() {
       return discovery;
     },
-    fetch: (request, conn) => app.fetch(request, conn),
+    fetch: async (request, conn) =>
+      finishResponse(request, await app.fetch(request, conn), instanceId),
     async prepare() {
       await auth?.start();
       await redis?.open();
@@ -325,6 +361,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await stopState();
     },
     inflight,
+    instanceId,
     async drain(timeoutMs) {
       inflight.drain();
       // Nobody waiting in the queue will get a slot from a Nexus that is going away.

@@ -14,7 +14,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { Auth } from "../auth/mod.ts";
 import { isFailure } from "../lib/failures.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
-import { checkAdmin } from "./backends.ts";
+import { checkAdmin } from "./admin-guard.ts";
 import { openaiError } from "./errors.ts";
 import { ollamaErrorOf } from "./ollama.ts";
 

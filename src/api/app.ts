@@ -143,7 +143,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(auth ? { details: (c: Context) => mayReadDetails(c, auth, deps.admin.adminToken) } : {}),
     })),
   );
-  mountKeys(app, { auth, adminToken: deps.admin.adminToken, clock: deps.clock });
+  mountKeys(app, { ...deps.admin, auth, clock: deps.clock });
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
@@ -151,6 +151,8 @@ export function createApp(deps: AppDeps): Hono {
     ...deps.ops,
     registry: deps.registry,
     adminToken: deps.admin.adminToken,
+    allowedHosts: deps.admin.allowedHosts,
+    hostName: deps.admin.hostName,
   };
   app.post("/v1/backends/:name/wake", stamped(handleWake(ops)));
   app.post("/v1/config/reload", stamped(handleReload(ops)));

@@ -9,7 +9,7 @@
 import type { Context } from "hono";
 import type { Failure } from "../lib/failures.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
-import { checkAdmin } from "./backends.ts";
+import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { errorResponse, openaiError } from "./errors.ts";
 
 /** What `POST /v1/config/reload` answers (src/reload `ReloadReport`). */
@@ -20,9 +20,8 @@ export interface ReloadAnswer {
   readonly errors: readonly string[];
 }
 
-export interface OpsDeps {
+export interface OpsDeps extends AdminGuardOptions {
   readonly registry: Registry;
-  readonly adminToken: string | undefined;
   /** Reloads the config (absent: this Nexus cannot, e.g. an embedded library app). */
   readonly reload?: (source: string) => Promise<ReloadAnswer>;
   /** Starts waking a backend; resolves once its first packet is out, or with why not. */
@@ -31,7 +30,7 @@ export interface OpsDeps {
 
 export function handleReload(deps: OpsDeps) {
   return async (c: Context) => {
-    const denied = checkAdmin(c, deps.adminToken);
+    const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
     if (deps.reload === undefined) {
       return errorResponse("not_supported", "This Nexus was not started from a config to reload");
@@ -48,7 +47,7 @@ export function handleReload(deps: OpsDeps) {
 
 export function handleWake(deps: OpsDeps) {
   return async (c: Context) => {
-    const denied = checkAdmin(c, deps.adminToken);
+    const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
     const name = c.req.param("name") ?? "";
     const backend = deps.registry.get(name);

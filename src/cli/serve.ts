@@ -61,6 +61,8 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     logger,
   });
   await stateFile.load();
+  const interfaces = runtime.networkInterfaces();
+  const hostName = runtime.hostname();
   const gateway = createGateway({
     config,
     env: runtime.env,
@@ -73,6 +75,8 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
     files: runtime,
     keysFile: writablePath(path, config.auth.keys_file, runtime.env),
     openRedis: (url, options) => runtime.openRedis(url, options),
+    ...(interfaces ? { interfaces } : {}),
+    ...(hostName ? { hostName } : {}),
     sendBroadcast: (data, address, port) => runtime.sendBroadcast(data, address, port),
     loadConfig: () => loadConfig(loadOptions),
     stateFile,
@@ -96,8 +100,10 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
+    // Out of file descriptors: open connections are still served; say what happened.
+    onListenerError: (message) => logger.warn(`listener ${message}`),
   });
-  const ollamaServer = await serveOllamaPort(runtime, gateway.fetch, config.server, server);
+  const ollamaServer = await serveOllamaPort(runtime, gateway.fetch, config.server, server, logger);
   // The first health round runs while the server already answers: /health is up at once, and
   // each backend becomes routable as soon as its own probe succeeds.
   void gateway.start();
@@ -164,10 +170,15 @@ async function serveOllamaPort(
   fetch: FetchHandler,
   settings: { readonly host: string; readonly ollama_port?: number | undefined },
   main: ServerHandle,
+  logger: Logger,
 ): Promise<ServerHandle | undefined> {
   if (settings.ollama_port === undefined) return undefined;
   try {
-    return await runtime.serve(fetch, { hostname: settings.host, port: settings.ollama_port });
+    return await runtime.serve(fetch, {
+      hostname: settings.host,
+      port: settings.ollama_port,
+      onListenerError: (message) => logger.warn(`Ollama port listener ${message}`),
+    });
   } catch (error) {
     await main.stop(true);
     if (!(error instanceof ServeError)) throw error;

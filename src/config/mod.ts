@@ -30,6 +30,7 @@ export {
   type NexusConfig,
   type NexusConfigInput,
   normaliseBaseUrl,
+  PROBE_MAX_RESPONSE_BYTES,
   ROUTING_STRATEGIES,
   type RoutingStrategy,
   type WakeConfig,

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { parseCidr } from "../lib/networks.ts";
 import { isHttpUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
 import {
@@ -48,6 +49,10 @@ function isOrigin(value: string): boolean {
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
 const positiveInt = z.int().min(1);
+const MiB = 1024 * 1024;
+
+/** Probe answers (model lists) are read up to this, or `max_response_bytes` when it is lower. */
+export const PROBE_MAX_RESPONSE_BYTES = 8 * MiB;
 
 const serverSchema = z.strictObject({
   host: z.string().min(1).default("0.0.0.0"),
@@ -73,6 +78,19 @@ const serverSchema = z.strictObject({
    * config file (or under `$XDG_STATE_HOME/nexus/` without one). A relative path is beside it.
    */
   state_file: z.string().min(1).optional(),
+  /** Host names admin changes may be addressed to, besides IP literals, localhost and this host. */
+  allowed_hosts: z.array(
+    z.string().trim().toLowerCase().regex(
+      /^[a-z0-9_.-]+$/,
+      'must be a host name without a port, like "nexus.lan"',
+    ),
+  ).default([]),
+  /** The largest whole (non-stream) answer read from a backend. */
+  max_response_bytes: positiveInt.default(64 * MiB),
+  /** Models kept per backend; a longer list is cut, with a warning. */
+  max_models_per_backend: positiveInt.default(10_000),
+  /** Request bodies held at once, all requests together; past it 503 + Retry-After. */
+  max_inflight_body_bytes: positiveInt.default(256 * MiB),
 });
 
 /** DNS-SD service types on mDNS: `_name._tcp` or `_name._udp`, optionally `.local` / `.local.`. */
@@ -87,6 +105,16 @@ const discoverySchema = z.strictObject({
     ),
   ).default(["_ollama._tcp.local", "_llm._tcp.local"]),
   grace_period_seconds: z.number().min(0).default(60),
+  /**
+   * Networks an announced address must be in. Unset: the private and loopback networks of this
+   * host's own interfaces. Link-local addresses are refused whatever the list says.
+   */
+  allowed_networks: z.array(
+    z.string().trim().refine(
+      (value) => parseCidr(value) !== undefined,
+      'must be a network like "192.168.1.0/24" or "fd00::/8"',
+    ),
+  ).optional(),
 });
 
 const healthCheckSchema = z.strictObject({

@@ -22,8 +22,15 @@ first_byte_timeout_seconds = 300  # response headers / first token: covers a col
 idle_timeout_seconds = 60         # longest silence between stream chunks
 sse_keepalive_seconds = 15        # ": keep-alive" comments while a stream waits (0 = off)
 shutdown_timeout_seconds = 30     # how long SIGTERM waits for in-flight requests
+max_response_bytes = 67108864     # largest whole answer read from a backend (64 MiB; probes
+                                  # read at most 8 MiB); past it the backend counts as failed
+max_models_per_backend = 10000    # a longer model list is cut, with a warning
+max_inflight_body_bytes = 268435456  # request bodies held at once (256 MiB); past it 503
+allowed_hosts = []                # host names admin changes may be sent to, besides IP
+                                  # addresses, localhost and this machine's name
 # admin_token = "change-me"       # required as "Authorization: Bearer ..." for POST/DELETE
-                                  # /v1/backends from non-loopback clients
+                                  # /v1/backends from non-loopback clients; set it too when
+                                  # a reverse proxy on this machine fronts Nexus
 cors_origins = []                 # browser origins that may call the inference routes, e.g.
                                   # ["http://chat.lan:3000"], or "*" for any (empty = no CORS)
 watch_config = true               # reload this file when it changes (SIGHUP, nexus reload too)
@@ -34,6 +41,8 @@ watch_config = true               # reload this file when it changes (SIGHUP, ne
 enabled = true                    # mDNS; NEXUS_DISCOVERY, --no-discovery
 service_types = ["_ollama._tcp.local", "_llm._tcp.local"]
 grace_period_seconds = 60         # a vanished server is removed after this long
+# allowed_networks = ["192.168.1.0/24"]  # announced addresses accepted; default: the private
+                                  # and loopback networks of this host (never link-local)
 
 [health_check]
 enabled = true                    # NEXUS_HEALTH_CHECK, --no-health-check

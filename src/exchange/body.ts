@@ -2,16 +2,21 @@
  * Reads a request body once, refusing it as soon as it passes the size limit: a declared
  * Content-Length is checked before reading, a chunked body is counted as it streams, so an
  * oversized upload is never buffered whole. A body that trickles in slower than the deadline
- * (slowloris) is abandoned, so it cannot hold a connection and a request slot forever.
+ * (slowloris) is abandoned, so it cannot hold a connection and a request slot forever. With a
+ * reservation, the body's bytes are taken from the global budget first (`busy` when it is full).
  * @module
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure } from "../lib/failures.ts";
+import type { BodyReservation } from "./body-budget.ts";
 
 export type BodyResult = { ok: true; text: string } | {
   ok: false;
-  reason: "too_large" | "unreadable" | "timeout";
+  reason: "too_large" | "unreadable" | "timeout" | "busy";
 };
+
+/** Seconds a client should wait when the body budget is full: bodies in flight finish fast. */
+const BUSY_RETRY_AFTER = "1";
 
 const TIMED_OUT: BodyResult = { ok: false, reason: "timeout" };
 
@@ -20,10 +25,15 @@ export async function readBodyLimited(
   limit: number,
   timeoutMs: number,
   clock: Clock,
+  reservation?: BodyReservation,
 ): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) return { ok: false, reason: "too_large" };
   if (!request.body) return { ok: true, text: "" };
+  // A declared length is taken from the budget whole, before a byte is read.
+  if (declared !== null && reservation && !reservation.take(Number(declared) || 0)) {
+    return { ok: false, reason: "busy" };
+  }
   let timer: TimerHandle | undefined;
   const deadline = new Promise<BodyResult>((resolve) => {
     timer = clock.setTimeout(() => resolve(TIMED_OUT), timeoutMs);
@@ -31,7 +41,7 @@ export async function readBodyLimited(
   // The chunked path keeps its reader so a timeout can cancel the upload; the declared path is
   // read natively and simply abandoned (the runtime drops it with the connection).
   const reader = declared === null ? request.body.getReader() : undefined;
-  const read = reader ? readChunked(reader, limit) : readDeclared(request);
+  const read = reader ? readChunked(reader, limit, reservation) : readDeclared(request);
   try {
     const result = await Promise.race([read, deadline]);
     if (result === TIMED_OUT) reader?.cancel().catch(() => {});
@@ -50,6 +60,13 @@ export function bodyFailure(
     return failure("body_too_large", `Request body is larger than the limit of ${limit} bytes`);
   }
   if (reason === "timeout") return failure("body_timeout", "Request body took too long to arrive");
+  if (reason === "busy") {
+    return failure(
+      "overloaded",
+      "Nexus is reading too many request bodies at once (server.max_inflight_body_bytes); retry shortly",
+      { retryAfter: BUSY_RETRY_AFTER },
+    );
+  }
   return failure("invalid_request", "Request body could not be read");
 }
 
@@ -80,6 +97,7 @@ async function readDeclared(request: Request): Promise<BodyResult> {
 async function readChunked(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   limit: number,
+  reservation: BodyReservation | undefined,
 ): Promise<BodyResult> {
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -91,6 +109,10 @@ async function readChunked(
       if (total > limit) {
         reader.cancel().catch(() => {});
         return { ok: false, reason: "too_large" };
+      }
+      if (reservation && !reservation.take(value.length)) {
+        reader.cancel().catch(() => {});
+        return { ok: false, reason: "busy" };
       }
       chunks.push(value);
     }

@@ -1,9 +1,10 @@
 /**
  * The exchange pipeline: the one path every inference request takes, whatever its dialect.
  *
- *   admit (drain, in-flight) → authenticate (a key, in keys mode) → read body (limit, deadline)
- *   → parse (the endpoint's dialect) → limit (the key's model list and limits, in keys mode)
- *   → route (router.select) → [wake] → forward (attempts, failover) → respond (commit or failure)
+ *   admit (drain, loop, in-flight) → authenticate (a key, in keys mode) → read body (limit,
+ *   deadline, budget) → parse (duplicate keys, the endpoint's dialect) → limit (the key's model
+ *   list and limits, in keys mode) → route (router.select) → [wake] → forward (attempts,
+ *   failover) → respond (commit or failure)
  *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
  *
  * Wake: when the router says only asleep backends can serve the request (or one with
@@ -18,16 +19,19 @@
  */
 import type { KeyGuard, KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import type { Clock, TimerHandle } from "../lib/clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
+import { loopFailure } from "../lib/loop.ts";
 import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
 import type { RouteCandidate, RouteDecision, Router } from "../routing/mod.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
 import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
+import { type BodyBudget, BodyReservation } from "./body-budget.ts";
+import { duplicateKeyFailure } from "./duplicate-keys.ts";
 import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
-import { HeldBody } from "./hold.ts";
+import { HeldBody, slowerThan } from "./hold.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
 import { type WakeGate, wokenFirst } from "./wake-gate.ts";
@@ -44,6 +48,10 @@ export interface ExchangeDeps {
   readonly retryAfterSeconds: number;
   /** Requests in flight, for the shutdown drain. */
   readonly inflight: InFlight;
+  /** This Nexus's instance id: a request that already carries it is a loop (src/lib/loop.ts). */
+  readonly instanceId?: string;
+  /** The global budget of request bodies held (`server.max_inflight_body_bytes`). */
+  readonly bodyBudget?: BodyBudget;
   /** Called once per request after the response is decided (logging, metrics). */
   readonly observe?: (event: ExchangeEvent) => void;
   /** Told when a request starts and ends while a dashboard watches (src/ui). */
@@ -74,6 +82,7 @@ class Exchange implements LiveRequest {
   readonly #request: Request;
   readonly #requestId: string;
   readonly #receivedAt: number;
+  readonly #reservation: BodyReservation;
   /** The client's address (brute-force throttling in keys mode). */
   readonly #address: string;
   #parsed: ParsedRequest | undefined;
@@ -96,6 +105,7 @@ class Exchange implements LiveRequest {
     this.#address = address;
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
+    this.#reservation = new BodyReservation(deps.bodyBudget);
   }
 
   get requestId(): string {
@@ -138,7 +148,9 @@ class Exchange implements LiveRequest {
         }),
       );
     }
-    // Counted until the response is fully delivered (a stream: its last byte), for the drain.
+    const loop = this.#deps.instanceId && loopFailure(this.#request.headers, this.#deps.instanceId);
+    if (loop) return this.#fail(loop);
+    // Counted (with the body's share of the budget) until the response is fully delivered.
     inflight.begin();
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
     const watch = this.#deps.watch?.watching ? this.#deps.watch : undefined;
@@ -152,7 +164,8 @@ class Exchange implements LiveRequest {
       return outcome.response;
     } finally {
       const pass = this.#pass;
-      const end = watch === undefined && pass === undefined ? () => inflight.end() : () => {
+      const end = () => {
+        this.#reservation.release();
         inflight.end();
         pass?.release();
         watch?.end(this);
@@ -181,7 +194,9 @@ class Exchange implements LiveRequest {
       ? this.#afterWake(decision, parsed, forwarding)
       : forwarding.run(decision.candidates);
     const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
-    if (parsed.stream && keepAliveMs > 0 && await this.#slow(outcome, keepAliveMs)) {
+    if (
+      parsed.stream && keepAliveMs > 0 && await slowerThan(outcome, keepAliveMs, this.#deps.clock)
+    ) {
       return this.#hold(forwarding, outcome, parsed, keepAliveMs);
     }
     const result = await outcome;
@@ -190,7 +205,13 @@ class Exchange implements LiveRequest {
 
   async #readBody(): Promise<string | Failure> {
     const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
-    const body = await readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock);
+    const body = await readBodyLimited(
+      this.#request,
+      maxBodyBytes,
+      bodyTimeoutMs,
+      clock,
+      this.#reservation,
+    );
     return body.ok ? body.text : bodyFailure(body.reason, maxBodyBytes);
   }
 
@@ -200,7 +221,7 @@ class Exchange implements LiveRequest {
     this.#priority = priority;
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
-    return this.#endpoint.parse(body, text);
+    return duplicateKeyFailure(text, body) ?? this.#endpoint.parse(body, text);
   }
 
   /**
@@ -261,16 +282,6 @@ class Exchange implements LiveRequest {
       priority: this.#priority,
       onQueued: (position) => (this.#queuePosition = position),
     }, this.#deps.proxy);
-  }
-
-  /** True when no answer has started within `ms`: a stream should get its headers now. */
-  #slow(outcome: Promise<ForwardResult>, ms: number): Promise<boolean> {
-    const { clock } = this.#deps;
-    let timer: TimerHandle | undefined;
-    const due = new Promise<boolean>((resolve) => {
-      timer = clock.setTimeout(() => resolve(true), ms);
-    });
-    return Promise.race([outcome.then(() => false), due]).finally(() => clock.clearTimeout(timer!));
   }
 
   /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */

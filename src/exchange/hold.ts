@@ -131,3 +131,16 @@ export class HeldBody implements UnderlyingDefaultSource<Uint8Array> {
     this.#timer = undefined;
   }
 }
+
+/** True when no answer has started within `ms`: a stream should get its headers now. */
+export function slowerThan(
+  outcome: Promise<ForwardResult>,
+  ms: number,
+  clock: Clock,
+): Promise<boolean> {
+  let timer: TimerHandle | undefined;
+  const due = new Promise<boolean>((resolve) => {
+    timer = clock.setTimeout(() => resolve(true), ms);
+  });
+  return Promise.race([outcome.then(() => false), due]).finally(() => clock.clearTimeout(timer!));
+}

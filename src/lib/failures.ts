@@ -21,6 +21,8 @@ export const ERROR_TYPES = [
   "rate_limited",
   "wake_timeout",
   "wake_failed",
+  "loop_detected",
+  "overloaded",
 ] as const;
 export type ErrorType = typeof ERROR_TYPES[number];
 
@@ -164,6 +166,25 @@ export const FAILURES = {
     metric: "wake_failed",
     retryAfter: true,
   },
+  /**
+   * The request already passed this Nexus (its instance id is in `X-Nexus-Via`), or more
+   * gateways than a real chain has: forwarding it again would loop.
+   */
+  loop_detected: {
+    status: 508,
+    code: "loop_detected",
+    anthropic: "api_error",
+    metric: "loop_detected",
+  },
+  /** Request bodies being read already fill `server.max_inflight_body_bytes`. */
+  overloaded: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    anthropicStatus: 529,
+    metric: "overloaded",
+    retryAfter: true,
+  },
   shutting_down: {
     status: 503,
     code: "service_unavailable",
@@ -207,6 +228,13 @@ export const FAILURES = {
     retryAfter: true,
   },
   forbidden: { status: 403, code: "forbidden", anthropic: "permission_error", metric: undefined },
+  /** An admin change sent without `Content-Type: application/json`. */
+  unsupported_media_type: {
+    status: 415,
+    code: "unsupported_media_type",
+    anthropic: "invalid_request_error",
+    metric: undefined,
+  },
   conflict: {
     status: 409,
     code: "conflict",

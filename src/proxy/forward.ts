@@ -14,6 +14,9 @@ import type { NexusConfig } from "../config/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
+import { boundText } from "../lib/limits.ts";
+import { forwardedVia } from "../lib/loop.ts";
+import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { Attempt, type AttemptCommit, type AttemptDeps, type AttemptFailure } from "./attempt.ts";
@@ -30,6 +33,8 @@ export interface ProxyDeps extends AttemptDeps {
   readonly server: NexusConfig["server"];
   readonly maxRetries: number;
   readonly apiKeyFor: (backend: Backend) => string | undefined;
+  /** This Nexus's instance id, appended to `X-Nexus-Via` on every upstream request. */
+  readonly instanceId?: string;
 }
 
 export interface ProxyRequest {
@@ -102,6 +107,8 @@ export class Forwarding {
   #queueWaitMs = 0;
   /** The candidate of the attempt running now (a dashboard reads it). */
   #current: RouteCandidate | undefined;
+  /** Configured secrets and this client's credentials: kept out of messages and logs. */
+  readonly #redactor: Redactor;
   readonly #onClientAbort = () => this.#abort.abort(this.#request.clientSignal.reason);
   readonly #onShutdown = () => this.#abort.abort(SHUTDOWN);
 
@@ -109,6 +116,9 @@ export class Forwarding {
     this.#request = request;
     this.#deps = deps;
     this.#done = new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve));
+    this.#redactor = (deps.redactor ?? new Redactor([])).with(
+      clientCredentials(request.clientHeaders),
+    );
   }
 
   /** The candidate whose attempt runs now, or answered; undefined before the first slot. */
@@ -245,6 +255,9 @@ export class Forwarding {
         apiKey: this.#deps.apiKeyFor(backend),
         upstream: plan.upstream,
         extra: plan.headers,
+        ...(this.#deps.instanceId
+          ? { via: forwardedVia(this.#request.clientHeaders, this.#deps.instanceId) }
+          : {}),
       }),
       dialect: endpoint.dialect,
       model,
@@ -259,6 +272,7 @@ export class Forwarding {
       tap: this.#tap,
       onStreamEnd: (end) => this.#finish(end),
       release: (failed) => this.#deps.admission.release(grant, failed),
+      redactor: this.#redactor,
     });
     const sentAt = this.#deps.clock.monotonic();
     const result = await attempt.run();
@@ -309,7 +323,7 @@ export class Forwarding {
   /** Every candidate failed before the first byte: the last failure decides what the client hears. */
   #failureOutcome(): Omit<ProxyOutcome, "upstreamMs" | "queueWaitMs"> {
     const failures = this.#failures;
-    const model = this.#request.parsed.model;
+    const model = boundText(this.#request.parsed.model);
     const last = failures[failures.length - 1];
     const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
     const failed = (value: Failure) => ({
@@ -337,6 +351,11 @@ export class Forwarding {
     if (failures.length === 0) {
       if (this.#endpointRefusal !== undefined) return failed(this.#endpointRefusal);
       return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
+    }
+    if (last?.kind === "loop") {
+      return failed(
+        failure("loop_detected", `A backend for model "${model}" is this Nexus itself (${tried})`),
+      );
     }
     const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
     return timedOut

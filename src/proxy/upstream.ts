@@ -8,6 +8,7 @@
  * @module
  */
 import type { DialectName } from "../dialects/mod.ts";
+import { VIA_HEADER } from "../lib/loop.ts";
 import type { Backend } from "../registry/mod.ts";
 
 export interface UpstreamHeadersInput {
@@ -20,6 +21,8 @@ export interface UpstreamHeadersInput {
   readonly upstream?: DialectName;
   /** Path-specific headers from the endpoint's plan. */
   readonly extra?: Readonly<Record<string, string>>;
+  /** `X-Nexus-Via`: the gateways the request passed, this Nexus last (src/lib/loop.ts). */
+  readonly via?: string;
 }
 
 /**
@@ -43,6 +46,7 @@ export function upstreamHeaders(input: UpstreamHeadersInput): Headers {
   // otherwise decompress transparently and the framing headers would no longer match.
   headers.set("accept-encoding", "identity");
   headers.set("x-request-id", input.requestId);
+  if (input.via !== undefined) headers.set(VIA_HEADER, input.via);
   if (input.apiKey !== undefined) {
     headers.set("authorization", `Bearer ${input.apiKey}`);
   } else if (input.backend.forward_client_auth) {

@@ -11,7 +11,12 @@ export type RegistryEvent =
   | { readonly kind: "removed"; readonly backend: Backend }
   | { readonly kind: "status"; readonly backend: Backend; readonly previous: BackendStatus }
   | { readonly kind: "updated"; readonly backend: Backend; readonly previous: BackendChanges }
-  | { readonly kind: "models"; readonly backend: Backend }
+  | {
+    readonly kind: "models";
+    readonly backend: Backend;
+    /** Models past `maxModelsPerBackend` that were left out (0 when none). */
+    readonly dropped: number;
+  }
   | { readonly kind: "slots"; readonly backend: Backend }
   | { readonly kind: "breaker"; readonly backend: Backend; readonly previous: BreakerState }
   /** A draining backend's last request ended. */

@@ -47,6 +47,11 @@ const DEFAULT_BREAKER: BreakerSettings = { failures: 5, window: 10 };
 export interface RegistryOptions {
   /** Circuit breaker thresholds for every backend (`[health_check] breaker_*`). */
   readonly breaker?: BreakerSettings;
+  /**
+   * Models kept per backend (`server.max_models_per_backend`, or a getter a reload changes);
+   * the rest of a list is dropped.
+   */
+  readonly maxModelsPerBackend?: number | (() => number);
 }
 
 export class Registry {
@@ -56,9 +61,12 @@ export class Registry {
   /** The error each backend's last failed probe recorded, so a pass clears only its own. */
   readonly #probeErrors = new WeakMap<Backend, string>();
   #breakerSettings: BreakerSettings;
+  readonly #maxModels: () => number;
 
   constructor(options: RegistryOptions = {}) {
     this.#breakerSettings = options.breaker ?? DEFAULT_BREAKER;
+    const max = options.maxModelsPerBackend ?? Infinity;
+    this.#maxModels = typeof max === "number" ? () => max : max;
   }
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
@@ -194,10 +202,16 @@ export class Registry {
    */
   setModels(name: string, models: readonly ModelInfo[]): void {
     const backend = this.#backends.get(name);
-    if (!backend || sameModels(backend.models, models)) return;
-    backend.models = models;
+    if (!backend) return;
+    // A list past `maxModelsPerBackend` is cut: 100,000 models must not slow every routing
+    // decision and every 404.
+    const max = this.#maxModels();
+    const dropped = Math.max(0, models.length - max);
+    const kept = dropped > 0 ? models.slice(0, max) : models;
+    if (sameModels(backend.models, kept)) return;
+    backend.models = kept;
     this.#rebuildIndex();
-    this.#emit({ kind: "models", backend });
+    this.#emit({ kind: "models", backend, dropped });
   }
 
   /** A request is being sent to `backend`: it counts as pending until `endRequest`. */

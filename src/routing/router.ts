@@ -33,7 +33,7 @@ import {
 } from "./chains.ts";
 import { explainDecision, type RouteExplanation } from "./explain.ts";
 import { exclusionOf } from "./filters.ts";
-import { notFoundRejection, unavailableRejection } from "./rejection.ts";
+import { MESSAGE_MODELS, notFoundRejection, unavailableRejection } from "./rejection.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
 import { rankingFor } from "./strategies.ts";
 import { resolveTag } from "./tags.ts";
@@ -185,6 +185,30 @@ export class Router {
   }
 
   /**
+   * The first `limit` of `availableModels()`, in order, and how many there are: what a 404
+   * names, found without sorting every id on every unknown-model request (a backend may list
+   * thousands).
+   */
+  availableSummary(limit = MESSAGE_MODELS): { first: string[]; total: number } {
+    const first: string[] = [];
+    let total = 0;
+    const consider = (id: string) => {
+      total++;
+      if (first.length === limit && id >= first[limit - 1]!) return;
+      let at = first.length;
+      while (at > 0 && first[at - 1]! > id) at--;
+      first.splice(at, 0, id);
+      if (first.length > limit) first.pop();
+    };
+    const routable = (id: string) =>
+      this.#registry.backendsFor(id).some((b) => isRoutable(b.status));
+    for (const id of this.#registry.knownModels()) if (routable(id)) consider(id);
+    // An alias that is also a routable model id is counted once.
+    for (const alias of this.#resolved.keys()) if (!routable(alias)) consider(alias);
+    return { first, total };
+  }
+
+  /**
    * Candidates of the model, then of its fallbacks, up to `limit` distinct backends. A trace is
    * passed only by explain and by 503s; it also freezes round-robin turns.
    */
@@ -276,7 +300,7 @@ export class Router {
     trace?: RouteTrace,
   ): RouteRejection {
     if (!routed.known) {
-      return notFoundRejection(requested, routed.model, routed.chain, this.availableModels());
+      return notFoundRejection(requested, routed.model, routed.chain, this.availableSummary());
     }
     // The hot path records no reasons; a 503 is rare enough to route again and collect them.
     let reasons = trace;

@@ -10,6 +10,7 @@ export type {
   FileErrorKind,
   FileInfo,
   FileWatch,
+  InterfaceAddress,
   MulticastOptions,
   MulticastSocket,
   NetworkAddress,

@@ -25,6 +25,11 @@ export interface ServeOptions {
   readonly hostname: string;
   /** 0 asks the OS for a free port; the handle reports the one it got. */
   readonly port: number;
+  /**
+   * Told when the listener had to stop accepting (out of file descriptors) and when it listens
+   * again; open connections are served throughout.
+   */
+  readonly onListenerError?: (message: string) => void;
 }
 
 export interface ServerHandle {
@@ -45,6 +50,13 @@ export interface NetworkAddress {
   readonly family: "IPv4" | "IPv6";
   /** Loopback (`127.0.0.1`, `::1`): reachable from this host only. */
   readonly internal: boolean;
+}
+
+/** One address of a network interface of this host, with the network it is on. */
+export interface InterfaceAddress {
+  readonly address: string;
+  /** `192.168.1.10/24`, or null when the runtime does not know the netmask. */
+  readonly cidr: string | null;
 }
 
 export type FileErrorKind = "not_found" | "exists" | "denied" | "other";
@@ -161,9 +173,18 @@ export interface Runtime {
   networkAddresses(): readonly NetworkAddress[];
   /** Resident set size in bytes, or undefined where the runtime cannot tell. */
   residentMemoryBytes(): number | undefined;
+  /** This machine's host name (admin requests may be addressed to it); undefined if unknown. */
+  hostname(): string | undefined;
+  /**
+   * This host's interface addresses with their networks (discovery's default
+   * `allowed_networks`); undefined when the runtime may not read them.
+   */
+  networkInterfaces(): InterfaceAddress[] | undefined;
   /**
    * fetch for upstream requests, with no runtime-imposed idle limit: Nexus enforces its own
    * deadlines, which may be longer than a runtime default (Bun cuts idle sockets at 5 min).
+   * Redirects are never followed (`redirect: "manual"`), here and in `probeFetch`: a 3xx is
+   * returned as it is.
    */
   fetch(input: string, init: RequestInit): Promise<Response>;
   /**

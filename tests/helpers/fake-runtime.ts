@@ -126,6 +126,8 @@ export function createFakeRuntime(
     },
     networkAddresses: () => init.addresses ?? [],
     residentMemoryBytes: () => undefined,
+    hostname: () => "fake-host",
+    networkInterfaces: () => [{ address: "127.0.0.1", cidr: "127.0.0.1/8" }],
     fetch: (input, init) => fetch(input, init),
     probeFetch: (input, init) => fetch(input, init),
     tcpProbe: () => Promise.resolve("open"),

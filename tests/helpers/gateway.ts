@@ -7,6 +7,7 @@ import { createGateway, type Gateway, type GatewayOptions } from "../../src/gate
 import { Logger } from "../../src/lib/logger.ts";
 import type { BackendStatus, ModelInfo } from "../../src/registry/mod.ts";
 import { loadRuntime } from "../../src/runtime/mod.ts";
+import { recordingHandler, recordTranscript } from "./secrets.ts";
 
 export interface TestBackend {
   readonly name: string;
@@ -107,11 +108,16 @@ export async function startGateway(
     );
     gateway.registry.setStatus(backend.name, backend.status ?? "healthy");
   }
-  const server = await runtime.serve(gateway.fetch, { hostname: "127.0.0.1", port: 0 });
+  // Every response and log line goes to the suite's transcript (secrets scan, npm test).
+  const handler = recordingHandler("test gateway", gateway.fetch);
+  const server = await runtime.serve(handler, { hostname: "127.0.0.1", port: 0 });
   return {
     url: `http://127.0.0.1:${server.port}`,
     gateway,
     logs,
-    close: () => server.stop(true),
+    async close() {
+      await server.stop(true);
+      recordTranscript("test gateway logs", logs.join(""));
+    },
   };
 }

@@ -11,6 +11,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { recordTranscript } from "./secrets.ts";
 
 export const ROOT_DIR = new URL("../../", import.meta.url).pathname;
 const BIN = `${ROOT_DIR}node_modules/.bin/`;
@@ -123,6 +124,8 @@ export function spawnProcess(
       if (!running) return;
       flush();
       running = false;
+      // Everything a process of the suite printed is scanned for secrets (npm test).
+      recordTranscript(`process ${options.name ?? command}`, text.all);
       resolve(code);
       for (const watcher of [...watchers]) watcher();
     };

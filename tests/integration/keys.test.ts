@@ -351,6 +351,7 @@ describe("brute force", () => {
     try {
       const created = await (await fetch(`${strict.url}/v1/keys`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ name: "patient" }),
       })).json() as { key: string };
       keys.push(created.key);

@@ -117,7 +117,12 @@ describe("POST /v1/models/{model}/load and /unload", () => {
 
   test("400 for a body that is not a JSON object", async () => {
     const response = await gateway.gateway.fetch(
-      new Request("http://nexus.test/v1/models/warm:7b/load", { method: "POST", body: "[1]" }),
+      new Request("http://nexus.test/v1/models/warm:7b/load", {
+        method: "POST",
+        // JSON by its content type (admin changes need it: 415 otherwise), not by its shape.
+        headers: { "content-type": "application/json" },
+        body: "[1]",
+      }),
       { remoteAddress: "127.0.0.1" },
     );
     expect(response.status).toBe(400);
