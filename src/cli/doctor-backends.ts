@@ -87,13 +87,27 @@ export async function backendFindings(
   options: BackendCheckOptions,
 ): Promise<Finding[]> {
   const name = backend.name;
-  const findings: Finding[] = [statusFinding(backend)];
+  const status = statusFinding(backend);
+  const findings: Finding[] = [status];
   const v1 = v1Finding(name, backend.url);
   if (v1) findings.push(v1);
   if (backend.status === "asleep") return findings;
+  const here = await reachFromHere(backend, options);
+  // Nexus may know only that no server answered (type auto); the network's own words say why.
+  if (status.verdict === "fail" && "reason" in here) {
+    findings[0] = finding(
+      "reachable",
+      name,
+      "fail",
+      `unhealthy: ${backend.url}: ${here.reason}`,
+      fixFor(here.reason, backend.url),
+    );
+  }
   findings.push(await typeFinding(backend, options));
-  const clock = await clockFinding(backend, options);
-  if (clock) findings.push(clock);
+  if ("date" in here) {
+    const clock = skewFinding("clock_skew", name, here.date, options.now());
+    if (clock) findings.push(clock);
+  }
   const routable = backend.status === "healthy" || backend.status === "busy";
   if (!routable) return findings;
   findings.push(modelsFinding(backend));
@@ -236,24 +250,24 @@ function modelsFinding(backend: DoctorBackend): Finding {
   return finding("models", backend.name, "warn", "lists no models", fix);
 }
 
-/** The backend's `Date` header against this machine's clock. */
-async function clockFinding(
+/**
+ * One request from this machine to the backend's root: its `Date` header (clock skew), or why
+ * nothing answered.
+ */
+async function reachFromHere(
   backend: DoctorBackend,
   options: BackendCheckOptions,
-): Promise<Finding | undefined> {
-  let date: string | null;
+): Promise<{ readonly date: string | null } | { readonly reason: string }> {
   try {
     const response = await options.fetch(withoutV1(backend.url) + "/", {
       signal: AbortSignal.timeout(options.timeoutMs),
       headers: { connection: "close" },
     });
     await response.body?.cancel();
-    date = response.headers.get("date");
-  } catch {
-    // Unreachable from here: the reachable line has said so (from Nexus's side).
-    return undefined;
+    return { date: response.headers.get("date") };
+  } catch (error) {
+    return { reason: networkErrorReason(error) };
   }
-  return skewFinding("clock_skew", backend.name, date, options.now());
 }
 
 /** A `Date` header compared with `now` (wall ms); undefined when there is none. */

@@ -224,6 +224,11 @@ const preloadSchema = z.strictObject({
   backend: z.string().min(1).optional(),
   at: z.string().regex(TIME_OF_DAY, 'must be a local time "HH:MM", e.g. "07:30"').optional(),
   on_start: z.boolean().default(false),
+  /**
+   * Ollama's `keep_alive` for the load ("8h", seconds, -1: until unloaded or evicted). Without
+   * one Ollama unloads an idle model after 5 minutes, which would undo the preload.
+   */
+  keep_alive: z.union([z.string().min(1), z.number()]).default(-1),
 }).refine((entry) => entry.at !== undefined || entry.on_start, {
   message: 'needs at = "HH:MM" (daily), on_start = true, or both',
 });

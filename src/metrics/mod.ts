@@ -79,6 +79,7 @@ export function createObservability(deps: ObservabilityDeps): Observability {
   deps.registry.onChange(store.ops.onRegistry);
   const statsDeps = {
     store,
+    queueDepth: deps.queueDepth ?? (() => 0),
     registry: deps.registry,
     clock: deps.clock,
     startedAt: deps.startedAt,

@@ -32,6 +32,7 @@ beforeAll(async () => {
   ollama = await startMockBackend({ flavor: "ollama", models: [{ id: "llama3.2:3b" }] });
   llamacpp = await startMockBackend({ flavor: "llamacpp", models: [{ id: "qwen2.5-7b.gguf" }] });
   const dead = `http://127.0.0.1:${await closedPort()}`;
+  const deadAuto = `http://127.0.0.1:${await closedPort()}`;
   dir = tempDir("doctor");
   configPath = join(dir, "nexus.toml");
   const backends = [
@@ -39,6 +40,8 @@ beforeAll(async () => {
     { name: "slash-v1", url: `${llamacpp.url}/v1`, type: "llamacpp" },
     { name: "wrong-type", url: llamacpp.url.replace("127.0.0.1", "localhost"), type: "ollama" },
     { name: "dead", url: dead, type: "ollama" },
+    // The default type: Nexus only knows that type detection found no server there.
+    { name: "dead-auto", url: deadAuto, type: "auto" },
   ];
   const routing = {
     aliases: { "gpt-4": "llama3:70b", "fast": "llama3.2:3b" },
@@ -149,14 +152,27 @@ describe("nexus doctor", () => {
     expect(dead.fix).toContain("nothing listens at");
   });
 
+  test("a dead host of type auto (the default): the same reason and fix, asked from here", () => {
+    const dead = find(findings, "dead-auto", "reachable");
+    expect(dead.verdict).toBe("fail");
+    expect(dead.message).toContain("connection refused");
+    expect(dead.fix).toContain("nothing listens at");
+  });
+
   test("an alias, a fallback and a preload naming a model no backend lists", () => {
     const alias = find(findings, "alias gpt-4", "alias");
     expect(alias).toMatchObject({ verdict: "fail" });
     expect(alias.message).toBe('"gpt-4" → "llama3:70b": no backend lists "llama3:70b"');
     expect(alias.fix).toContain("ollama pull llama3:70b");
     expect(alias.fix).toContain("llama3.2:3b");
-    expect(find(findings, "fallback llama3.2:3b", "fallback").message).toContain('"mistral:7b"');
-    expect(find(findings, "preload phi3:mini", "preload").message).toContain('"phi3:mini"');
+    const fallback = find(findings, "fallback llama3.2:3b", "fallback");
+    expect(fallback).toMatchObject({ verdict: "fail" });
+    expect(fallback.message).toContain('"mistral:7b"');
+    expect(fallback.fix).toContain("ollama pull mistral:7b");
+    const preload = find(findings, "preload phi3:mini", "preload");
+    expect(preload).toMatchObject({ verdict: "fail" });
+    expect(preload.message).toContain('"phi3:mini"');
+    expect(preload.fix).toContain("ollama pull phi3:mini");
     // The alias that does resolve is not reported.
     expect(findings.some((f) => f.subject === "alias fast")).toBe(false);
   });
