@@ -59,7 +59,7 @@ export const FAILURES = {
     anthropic: "invalid_request_error",
     metric: "invalid_request",
   },
-  /** The model cannot do what the request asks (embeddings from a chat-only model). */
+  /** The model cannot do what the request asks (embeddings, a `suffix` it cannot insert). */
   unsupported_by_model: {
     status: 400,
     code: "invalid_request_error",

@@ -36,6 +36,7 @@ export type ExclusionKind =
  */
 export const PERMANENT_EXCLUSIONS: ReadonlySet<ExclusionKind> = new Set([
   "embeddings",
+  "fim",
   "context_length",
 ]);
 

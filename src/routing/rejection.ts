@@ -1,8 +1,9 @@
 /**
  * Rejections a client can act on: 404 lists what exists; 503 names every excluded backend and
  * why, and the fallback chain that was tried. When every backend was excluded for the same
- * permanent reason — the model cannot embed, or no window can hold the prompt — retrying cannot
- * help, and the answer is 400 saying so. The message carries the gist, `context` the whole.
+ * permanent reason — the model cannot embed or fill in the middle, or no window can hold the
+ * prompt — retrying cannot help, and the answer is 400 saying so. The message carries the gist,
+ * `context` the whole.
  * @module
  */
 import { FAILURES } from "../lib/failures.ts";
@@ -59,6 +60,16 @@ export function unavailableRejection(
         exclusionList(trace.excluded, !!chain)
       }. Ask an embedding model (GET /v1/models shows capabilities.embeddings).`,
       "model",
+      context,
+    );
+  }
+  if (permanent === "fim") {
+    return rejection(
+      "unsupported_by_model",
+      `Model ${named(requested, model)} does not support fill-in-the-middle: no backend serving ` +
+        `it can take a \`suffix\` (${exclusionList(trace.excluded, !!chain)}). Send the ` +
+        `prompt without \`suffix\`, or ask a model that inserts.`,
+      "suffix",
       context,
     );
   }

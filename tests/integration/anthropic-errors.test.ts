@@ -114,6 +114,36 @@ describe("request errors", () => {
     expect(anthropicError(count.text).message).toBe("model: Field required");
   });
 
+  test("an empty messages list is 400 invalid_request_error, as Anthropic answers, sent nowhere", async () => {
+    const sent = chat.mock.requests.length + native.mock.requests.length;
+    for (const model of ["qwen", "glm"]) {
+      for (const stream of [false, true]) {
+        const error = await client.messages.create({
+          model,
+          max_tokens: 64,
+          messages: [],
+          stream,
+        }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+        const rejected = error as InstanceType<typeof Anthropic.BadRequestError>;
+        expect(rejected.status).toBe(400);
+        expect(rejected.error).toEqual({
+          type: "error",
+          error: {
+            type: "invalid_request_error",
+            message: "messages: at least one message is required",
+          },
+        });
+      }
+    }
+    const count = await client.messages.countTokens({ model: "qwen", messages: [] })
+      .catch((e: unknown) => e);
+    expect(count).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((count as InstanceType<typeof Anthropic.BadRequestError>).message)
+      .toContain("messages: at least one message is required");
+    expect(chat.mock.requests.length + native.mock.requests.length).toBe(sent);
+  });
+
   test("a body over the limit is 413 request_too_large", async () => {
     const big = await post("/v1/messages", request("qwen", { system: "x".repeat(70_000) }));
     expect(big.response.status).toBe(413);

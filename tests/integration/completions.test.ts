@@ -19,7 +19,7 @@ let client: OpenAI;
 beforeAll(async () => {
   coder = await startMockBackend({
     flavor: "ollama",
-    models: [{ id: "qwen2.5-coder:7b" }],
+    models: [{ id: "qwen2.5-coder:7b" }, { id: "llama3:8b" }],
     text: TEXT,
     chunks: 5,
   });
@@ -133,10 +133,28 @@ describe("POST /v1/completions through the openai SDK", () => {
     expect(data.choices[0]!.text).toBe(fimReply("b"));
   });
 
-  test("fill-in-the-middle to a model known not to insert: 503 saying so", async () => {
-    const { response, json } = await post({ model: "llama3:8b", prompt: "a", suffix: "b" });
-    expect(response.status).toBe(503);
-    expect(json.error.context.excluded[0].reason).toBe("no fill-in-the-middle (suffix) support");
+  test("fill-in-the-middle to a model known not to insert: a permanent 400 saying so", async () => {
+    const sent = coder.mock.requests.length;
+    const error = await client.completions.create({ model: "llama3:8b", prompt: "a", suffix: "b" })
+      .catch((e: unknown) => e);
+    expect(coder.mock.requests.length).toBe(sent);
+    // A 400, not a 503: the SDK does not retry it and the caller learns it never will work.
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const rejected = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(rejected.status).toBe(400);
+    expect(rejected.code).toBe("invalid_request_error");
+    expect(rejected.param).toBe("suffix");
+    expect(rejected.headers?.get("retry-after") ?? null).toBeNull();
+    expect(rejected.message).toContain('Model "llama3:8b" does not support fill-in-the-middle');
+    expect(rejected.message).toContain("coder: no fill-in-the-middle (suffix) support");
+    const body = rejected.error as { type: string; context: { excluded: { reason: string }[] } };
+    expect(body.type).toBe("invalid_request_error");
+    expect(body.context.excluded[0]!.reason).toBe("no fill-in-the-middle (suffix) support");
+  });
+
+  test("the same model without a suffix is served (the 400 is about the suffix)", async () => {
+    const data = await client.completions.create({ model: "llama3:8b", prompt: "a" });
+    expect(data.choices[0]!.text).toBe(TEXT);
   });
 });
 

@@ -279,6 +279,20 @@ describe("requests that differ per backend", () => {
     expect(vllm.mock.requests.slice(seen).map((r) => r.path)).toContain("/v1/completions");
   });
 
+  test("generate with a suffix for a model without insert: 400, as Ollama answers, sent nowhere", async () => {
+    // Ollama itself refuses it with a 400 (`does not support insert`); retrying cannot help.
+    const seen = gpu.mock.requests.length;
+    const error = await client.generate({
+      model: "llama3.1:8b",
+      prompt: "def add(a, b):\n",
+      suffix: "\nend",
+      stream: false,
+    }).catch((e: unknown) => e) as { status_code?: number; error?: string };
+    expect(error.status_code).toBe(400);
+    expect(error.error).toContain('Model "llama3.1:8b" does not support fill-in-the-middle');
+    expect(gpu.mock.requests.length).toBe(seen);
+  });
+
   test("embed: Ollama's own, and vLLM's translated", async () => {
     const native = await client.embed({ model: "nomic-embed-text", input: ["a", "b"] });
     expect(native.embeddings).toHaveLength(2);

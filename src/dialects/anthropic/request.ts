@@ -115,6 +115,8 @@ function readSystem(value: unknown, measure: Measure): readonly Block[] | Failur
 function readMessages(value: unknown, measure: Measure): AnthropicMessage[] | Failure {
   if (value === undefined) return required("messages");
   if (!Array.isArray(value)) return bad("messages", `Input should be a list, got ${typeOf(value)}`);
+  // Anthropic refuses an empty conversation in these words; a backend would answer nothing useful.
+  if (value.length === 0) return bad("messages", "at least one message is required");
   const messages: AnthropicMessage[] = [];
   for (let i = 0; i < value.length; i++) {
     const message = value[i];

@@ -66,25 +66,26 @@ describe("messagesEndpoint.parse()", () => {
   test("names the field at fault", () => {
     expect(message({ max_tokens: 1, messages: [] })).toBe("model: Field required");
     expect(message({ ...base })).toBe("messages: Field required");
+    expect(message({ ...base, messages: [] })).toBe("messages: at least one message is required");
     expect(message({ ...base, messages: [{ role: "system", content: "x" }] }))
       .toBe("messages.0.role: Input should be 'user' or 'assistant'");
     expect(message({ ...base, messages: [user([{ type: "text" }])] }))
       .toBe("messages.0.content.0.text: Input should be a string, got nothing");
     expect(message({ ...base, messages: [user([{ type: "tool_result" }])] }))
       .toBe("messages.0.content.0.tool_use_id: Field required");
-    expect(message({ ...base, messages: [], system: [{ type: "image" }] }))
+    expect(message({ ...base, messages: [user("hi")], system: [{ type: "image" }] }))
       .toBe("system.0: Input should be a text block");
-    expect(message({ ...base, messages: [], tools: [{ name: "x" }] }))
+    expect(message({ ...base, messages: [user("hi")], tools: [{ name: "x" }] }))
       .toBe("tools.0.input_schema: Field required");
-    expect(message({ ...base, messages: [], tool_choice: { type: "tool" } }))
+    expect(message({ ...base, messages: [user("hi")], tool_choice: { type: "tool" } }))
       .toBe("tool_choice.name: Field required");
-    expect(message({ ...base, messages: [], thinking: { type: "enabled" } }))
+    expect(message({ ...base, messages: [user("hi")], thinking: { type: "enabled" } }))
       .toBe("thinking.budget_tokens: Field required");
-    expect(message({ ...base, messages: [], temperature: 3 }))
+    expect(message({ ...base, messages: [user("hi")], temperature: 3 }))
       .toBe("temperature: Input should be a number between 0 and 2, got 3");
-    expect(message({ ...base, messages: [], stream: "yes" }))
+    expect(message({ ...base, messages: [user("hi")], stream: "yes" }))
       .toBe("stream: Input should be a boolean, got a string");
-    expect(message({ ...base, messages: [], stop_sequences: [1] }))
+    expect(message({ ...base, messages: [user("hi")], stop_sequences: [1] }))
       .toBe("stop_sequences: Input should be a list of strings");
   });
 

@@ -192,6 +192,43 @@ describe("Router.select() rejections", () => {
     });
   });
 
+  test("400 unsupported_by_model when no backend of the model can fill in the middle", () => {
+    const fim = { ...NO_REQUIREMENTS, operation: "completions" as const, fim: true };
+    const plain = { id: "llama3:8b", capabilities: { completion: true, fim: false } };
+    const r = router([
+      { name: "a", type: "ollama", models: [plain] },
+      { name: "b", type: "ollama", models: [plain] },
+    ], { aliases: { chat: "llama3:8b" } });
+    const decision = r.select("chat", fim);
+    if (decision.ok) throw new TypeError("expected a rejection");
+    expect(decision.rejection).toMatchObject({
+      kind: "unsupported_by_model",
+      status: 400,
+      code: "invalid_request_error",
+      param: "suffix",
+    });
+    expect(decision.rejection.message).toBe(
+      'Model "chat" (alias of "llama3:8b") does not support fill-in-the-middle: no backend ' +
+        "serving it can take a `suffix` (a: no fill-in-the-middle (suffix) support; " +
+        "b: no fill-in-the-middle (suffix) support). Send the prompt without `suffix`, or ask " +
+        "a model that inserts.",
+    );
+    expect(r.explain("chat", fim).decision).toMatchObject({
+      ok: false,
+      status: 400,
+      code: "invalid_request_error",
+    });
+  });
+
+  test("503 when one backend lacks fill-in-the-middle and another is only down (it may return)", () => {
+    const fim = { ...NO_REQUIREMENTS, operation: "completions" as const, fim: true };
+    const decision = router([
+      { name: "a", type: "ollama", models: [{ id: "m", capabilities: { fim: false } }] },
+      { name: "b", type: "ollama", status: "unhealthy", models: ["m"] },
+    ]).select("m", fim);
+    expect(!decision.ok && decision.rejection.status).toBe(503);
+  });
+
   test("503 message names an alias and its target", () => {
     const r = router([{ name: "x", status: "unknown", models: ["m"] }], { aliases: { nick: "m" } });
     const decision = r.select("nick");

@@ -5,12 +5,17 @@
  * answer translated back (`translation.ts`), streams and tool calls included. The translation is
  * made once, at parse time; what it cannot carry (`store: true`, a hosted tool …) refuses only the
  * candidates that would need it, so a native backend further down the list still serves it.
+ * A translation for an Ollama backend that would not fit Ollama's default context goes to its
+ * native `/api/chat` with `num_ctx` (the trap, src/dialects/ollama/context.ts), as on the chat and
+ * Messages front doors: Ollama's OpenAI endpoint would silently cut it.
  * @module
  */
 import { type Failure, isFailure } from "../../../lib/failures.ts";
 import { estimateTokens, NO_REQUIREMENTS, requirementsOf } from "../../../routing/mod.ts";
 import type { Endpoint, ParsedRequest, PlanTarget, UpstreamPlan } from "../../contract.ts";
 import { invalid, readModel, readStream, withModel } from "../../fields.ts";
+import { chainedTranslation } from "../../chained.ts";
+import { ollamaContextPlan } from "../../ollama/context.ts";
 import { CHAT_PATH } from "../chat.ts";
 import { responsesDialect } from "./dialect.ts";
 import { echoOf } from "./envelope.ts";
@@ -57,13 +62,7 @@ export function createResponsesEndpoint(ids: IdSource = randomIds): Endpoint {
     plan(request, target) {
       const { chat } = request as ResponsesRequest;
       if (native(target) || isFailure(chat)) return passthrough(request, target);
-      return {
-        path: CHAT_PATH,
-        body: JSON.stringify({ model: target.model, ...chat }),
-        stream: request.stream,
-        upstream: "openai",
-        translation: responsesTranslation({ ids, echo: echoOf(request.body), model: target.model }),
-      };
+      return translatedPlan(request, chat, target, ids);
     },
   };
 }
@@ -72,6 +71,28 @@ export const responsesEndpoint: Endpoint = createResponsesEndpoint();
 
 function native(target: PlanTarget): boolean {
   return target.backend.features.responses === true;
+}
+
+function translatedPlan(
+  request: ParsedRequest,
+  chat: ChatRequest,
+  target: PlanTarget,
+  ids: IdSource,
+): UpstreamPlan {
+  const body = { model: target.model, ...chat };
+  const text = JSON.stringify(body);
+  const translation = responsesTranslation({
+    ids,
+    echo: echoOf(request.body),
+    model: target.model,
+  });
+  if (target.backend.type === "ollama") {
+    const native = ollamaContextPlan({ ...request, body, text }, target);
+    if (native?.translation !== undefined) {
+      return { ...native, translation: chainedTranslation(native.translation, translation) };
+    }
+  }
+  return { path: CHAT_PATH, body: text, stream: request.stream, upstream: "openai", translation };
 }
 
 function passthrough(request: ParsedRequest, target: PlanTarget): UpstreamPlan {
