@@ -5,7 +5,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import { createApp } from "./api/mod.ts";
+import { createApi } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
@@ -185,7 +185,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       adminToken: config.server.admin_token,
     })
     : undefined;
-  const app = createApp({
+  const api = createApi({
     version: options.version ?? VERSION,
     clock,
     logger,
@@ -228,6 +228,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     observability: { metrics: observability.metrics, stats: observability.stats },
     ...(dashboard ? { ui: dashboard.routes } : {}),
   });
+  const app = api.app;
   const stopBackground = async () => {
     dashboard?.close();
     health.stop();
@@ -246,7 +247,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     observability,
     dashboard,
     discovery,
-    fetch: (request, conn) => app.fetch(request, conn),
+    fetch: api.fetch,
     async start() {
       features.start();
       await Promise.all([

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import type { Clock, TimerHandle } from "../lib/clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
 import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
 import type { RouteCandidate, Router } from "../routing/mod.ts";
@@ -22,7 +22,7 @@ import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./eve
 import { HeldBody } from "./hold.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
-import { committedHeaders, nexusHeaders } from "./response-headers.ts";
+import { committedHeaders, type HeaderRecord, nexusHeaders } from "./response-headers.ts";
 
 export interface ExchangeDeps {
   readonly router: Router;
@@ -68,6 +68,15 @@ class Exchange implements LiveRequest {
   #forwardingNow: Forwarding | undefined;
   /** The response has been returned; a stream is still being delivered. */
   #responded = false;
+  /** Set in `run` when a dashboard watches this request. */
+  #watch: ExchangeWatch | undefined;
+  /** The request is over (a stream: its last byte): the drain and the dashboard learn it. */
+  readonly #end = () => {
+    const { inflight } = this.#deps;
+    inflight.end();
+    if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
+    this.#watch?.end(this);
+  };
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
     this.#endpoint = endpoint;
@@ -119,8 +128,10 @@ class Exchange implements LiveRequest {
     // Counted until the response is fully delivered (a stream: its last byte), for the drain.
     inflight.begin();
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
-    const watch = this.#deps.watch?.watching ? this.#deps.watch : undefined;
-    watch?.begin(this);
+    if (this.#deps.watch?.watching) {
+      this.#watch = this.#deps.watch;
+      this.#watch.begin(this);
+    }
     let done: Promise<unknown> | undefined;
     try {
       const outcome = await this.#steps();
@@ -129,19 +140,16 @@ class Exchange implements LiveRequest {
       this.#responded = true;
       return outcome.response;
     } finally {
-      const end = watch === undefined ? () => inflight.end() : () => {
-        inflight.end();
-        watch.end(this);
-      };
-      if (done) done.then(end, end);
-      else end();
+      if (done) done.then(this.#end, this.#end);
+      else this.#end();
     }
   }
 
   async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
-    const text = await this.#readBody();
-    if (isFailure(text)) return this.#fail(text);
-    const parsed = this.#parse(text);
+    const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
+    const body = await readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock);
+    if (!body.ok) return this.#fail(bodyFailure(body.reason, maxBodyBytes));
+    const parsed = this.#parse(body.text);
     if (isFailure(parsed)) return this.#fail(parsed);
     this.#parsed = parsed;
     const candidates = this.#route(parsed);
@@ -154,12 +162,6 @@ class Exchange implements LiveRequest {
     }
     const result = await outcome;
     return { response: this.#respond(result), done: result.done };
-  }
-
-  async #readBody(): Promise<string | Failure> {
-    const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
-    const body = await readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock);
-    return body.ok ? body.text : bodyFailure(body.reason, maxBodyBytes);
   }
 
   #parse(text: string): ParsedRequest | Failure {
@@ -179,26 +181,34 @@ class Exchange implements LiveRequest {
 
   #forwarding(parsed: ParsedRequest): Forwarding {
     const request = this.#request;
-    return this.#forwardingNow = new Forwarding({
+    const forwarding = new Forwarding({
       endpoint: this.#endpoint,
       parsed,
       clientHeaders: request.headers,
       clientSignal: request.signal,
-      shutdownSignal: this.#deps.inflight.shutdownSignal,
       requestId: this.#requestId,
       priority: this.#priority,
       onQueued: (position) => (this.#queuePosition = position),
     }, this.#deps.proxy);
+    this.#forwardingNow = forwarding;
+    // The shutdown drain's deadline ends it (untracked in #end).
+    this.#deps.inflight.track(forwarding);
+    return forwarding;
   }
 
   /** True when no answer has started within `ms`: a stream should get its headers now. */
   #slow(outcome: Promise<ForwardResult>, ms: number): Promise<boolean> {
     const { clock } = this.#deps;
-    let timer: TimerHandle | undefined;
-    const due = new Promise<boolean>((resolve) => {
-      timer = clock.setTimeout(() => resolve(true), ms);
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = clock.setTimeout(() => resolve(true), ms);
+      outcome.then(() => {
+        clock.clearTimeout(timer);
+        resolve(false);
+      }, (error) => {
+        clock.clearTimeout(timer);
+        reject(error);
+      });
     });
-    return Promise.race([outcome.then(() => false), due]).finally(() => clock.clearTimeout(timer!));
   }
 
   /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */
@@ -248,21 +258,27 @@ class Exchange implements LiveRequest {
     }
     const routeReason = outcome.routeReason!;
     if (commit.rejection !== undefined) {
-      const headers = new Headers({
+      const headers: HeaderRecord = {
         "x-request-id": this.#requestId,
         "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
-      });
+      };
       nexusHeaders(headers, candidate, routeReason);
       this.#observe(
         statusOf(commit.rejection, this.#endpoint.dialect.name),
         commit.rejection,
         result,
       );
-      return this.#endpoint.dialect.errorResponse(commit.rejection, headers);
+      return this.#endpoint.dialect.errorResponse(commit.rejection, new Headers(headers));
     }
     const stream = this.#parsed?.stream ?? false;
-    const headers = committedHeaders(commit, candidate, routeReason, this.#requestId, stream);
-    headers.set("x-nexus-queue-wait-ms", String(Math.round(outcome.queueWaitMs)));
+    const headers = committedHeaders(
+      commit,
+      candidate,
+      routeReason,
+      this.#requestId,
+      stream,
+      outcome.queueWaitMs,
+    );
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
   }
@@ -277,15 +293,18 @@ class Exchange implements LiveRequest {
   }
 
   #observe(status: number, reason: Failure | undefined, result: ForwardResult | undefined): void {
-    this.#deps.observe?.({
+    const observe = this.#deps.observe;
+    if (observe === undefined) return;
+    const event: { -readonly [K in keyof ExchangeEvent]: ExchangeEvent[K] } = {
       requestId: this.#requestId,
       endpoint: this.#endpoint.name,
       receivedAt: this.#receivedAt,
       requestedModel: this.#parsed?.model,
       stream: this.#parsed?.stream ?? false,
       status,
-      ...(reason === undefined ? {} : { failure: reason }),
-      ...(result === undefined ? {} : { result }),
-    });
+    };
+    if (reason !== undefined) event.failure = reason;
+    if (result !== undefined) event.result = result;
+    observe(event);
   }
 }

@@ -2,15 +2,25 @@
  * Tracks inference requests in flight so shutdown can drain them: new requests are refused once
  * draining starts, and `idle()` resolves when the last one has finished (a stream counts until
  * its last byte). `abortAll` ends what is still running when the drain deadline passes.
+ *
+ * What `abortAll` ends is a plain set of forwardings, not listeners on one shared AbortSignal:
+ * an EventTarget removes a listener by scanning its list, so with thousands of streams open each
+ * finished request would pay for all the others (and a listener per request cost ~1 µs more).
  * @module
  */
 import { SHUTDOWN } from "../proxy/mod.ts";
 
+/** What `abortAll` can end: a forwarding (`Forwarding.cancel`). */
+export interface Cancellable {
+  cancel(reason: unknown): void;
+}
+
 export class InFlight {
   #count = 0;
   #draining = false;
+  #aborted = false;
   #waiters: Array<() => void> = [];
-  readonly #shutdown = new AbortController();
+  readonly #running = new Set<Cancellable>();
 
   get count(): number {
     return this.#count;
@@ -20,11 +30,6 @@ export class InFlight {
     return this.#draining;
   }
 
-  /** Aborted when the drain deadline passes: every request still running ends. */
-  get shutdownSignal(): AbortSignal {
-    return this.#shutdown.signal;
-  }
-
   begin(): void {
     this.#count++;
   }
@@ -32,6 +37,19 @@ export class InFlight {
   end(): void {
     this.#count--;
     if (this.#count === 0) { for (const wake of this.#waiters.splice(0)) wake(); }
+  }
+
+  /**
+   * `work` is ended by `abortAll` until `untrack`. After `abortAll` it is ended at once (a body
+   * still uploading when the drain deadline passed must not be forwarded uncancellable).
+   */
+  track(work: Cancellable): void {
+    if (this.#aborted) work.cancel(SHUTDOWN);
+    else this.#running.add(work);
+  }
+
+  untrack(work: Cancellable): void {
+    this.#running.delete(work);
   }
 
   /** Refuse new requests from now on. */
@@ -48,6 +66,8 @@ export class InFlight {
 
   /** Ends every request still running (each stream gets one in-stream error event). */
   abortAll(): void {
-    this.#shutdown.abort(SHUTDOWN);
+    this.#aborted = true;
+    for (const work of [...this.#running]) work.cancel(SHUTDOWN);
+    this.#running.clear();
   }
 }

@@ -4,6 +4,7 @@
  * threw) into a failure kind and a short message.
  * @module
  */
+import type { RequestEnd } from "./request-scope.ts";
 import { networkErrorReason } from "../lib/network.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 
@@ -41,7 +42,7 @@ export interface Deadlines {
 
 export function classify(
   signal: AbortSignal,
-  requestSignal: AbortSignal,
+  requestSignal: RequestEnd,
   error: unknown,
   status: number | undefined,
   deadlines: Deadlines,

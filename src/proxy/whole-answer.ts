@@ -19,12 +19,13 @@ export interface WholeAnswer {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-export async function readWholeAnswer(
+/** The answer's `bytes` (read whole by the caller), checked and translated. */
+export function wholeAnswer(
   upstream: Response,
+  bytes: Uint8Array<ArrayBuffer>,
   translation: Translation | undefined,
   tap: ResponseTap,
-): Promise<WholeAnswer | InvalidResponse> {
-  const bytes = new Uint8Array(await upstream.arrayBuffer());
+): WholeAnswer | InvalidResponse {
   const contentType = upstream.headers.get("content-type");
   if (!upstream.ok) {
     tap.setBody(bytes);

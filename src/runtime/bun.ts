@@ -62,8 +62,12 @@ export function createBunRuntime(): Runtime {
     networkAddresses: readNetworkAddresses,
     residentMemoryBytes: () => process.memoryUsage.rss(),
     // `timeout: false` turns off Bun's per-socket idle timer (BUN_CONFIG_HTTP_IDLE_TIMEOUT, 5 min),
-    // which would otherwise cut a backend allowed a longer first-byte deadline.
-    fetch: (input, init) => fetch(input, { ...init, timeout: false } as RequestInit),
+    // which would otherwise cut a backend allowed a longer first-byte deadline. Set on the
+    // caller's init (each request builds its own) rather than on a copy of it.
+    fetch: (input, init) => {
+      (init as { timeout?: boolean }).timeout = false;
+      return fetch(input, init);
+    },
     // Bun's `keepalive: false` closes the connection after the response and never pools it
     // (checked against a server that ignores `Connection: close`).
     probeFetch: (input, init) => fetch(input, { ...init, keepalive: false }),
@@ -132,6 +136,25 @@ function sinkWriter(file: typeof Bun.stdout): (text: string) => void {
   };
 }
 
+/**
+ * The peer's address, asked of the server only when a handler reads it (admin routes, the
+ * dashboard): inference requests never do, and the lookup allocates an object per request.
+ */
+class BunConnInfo implements ConnInfo {
+  readonly #server: Bun.Server<undefined>;
+  readonly #request: Request;
+  #address: string | undefined;
+
+  constructor(server: Bun.Server<undefined>, request: Request) {
+    this.#server = server;
+    this.#request = request;
+  }
+
+  get remoteAddress(): string {
+    return this.#address ??= this.#server.requestIP(this.#request)?.address ?? "";
+  }
+}
+
 function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {
   try {
     const server = Bun.serve({
@@ -142,8 +165,7 @@ function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<Ser
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch(request, bunServer) {
         if (request.method === "POST") bunServer.timeout(request, 0);
-        const conn: ConnInfo = { remoteAddress: bunServer.requestIP(request)?.address ?? "" };
-        return handler(request, conn);
+        return handler(request, new BunConnInfo(bunServer, request));
       },
       error() {
         return new Response(
