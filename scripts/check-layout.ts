@@ -1,7 +1,7 @@
 /**
  * Layout rules that code review would otherwise have to remember (DESIGN.md §3–4):
  * - runtime globals (`Bun.*`, `Deno.*`, `process`, `node:` I/O) only in src/runtime/;
- * - socket packages (`multicast-dns`) only in src/runtime/ too;
+ * - socket packages (`multicast-dns`, `@redis/client`) only in src/runtime/ too;
  * - one area imports another only through its mod.ts (or its dependency-free constants.ts;
  *   lib/ helpers are imported directly);
  * - source files stay under 400 lines;
@@ -15,9 +15,10 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const SRC = join(ROOT, "src");
 const MAX_LINES = 400;
 /** node: modules that are pure computation and fine anywhere. */
-const PORTABLE_NODE_MODULES = new Set(["node:util", "node:buffer", "node:events"]);
+/** node:crypto: hashing and constant-time comparison only, identical on Bun, Deno and the binary. */
+const PORTABLE_NODE_MODULES = new Set(["node:util", "node:buffer", "node:events", "node:crypto"]);
 /** npm packages that open sockets: the runtime adapter wraps them. */
-const RUNTIME_ONLY_PACKAGES = new Set(["multicast-dns"]);
+const RUNTIME_ONLY_PACKAGES = new Set(["multicast-dns", "@redis/client"]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -52,7 +53,7 @@ for (const file of sourceFiles(SRC)) {
     for (const match of code.matchAll(/from\s+"([\w@][\w@/.-]*)"/g)) {
       if (RUNTIME_ONLY_PACKAGES.has(match[1]!)) {
         problems.push(
-          `${rel}: imports ${match[1]} outside src/runtime/ (use runtime.openMulticast)`,
+          `${rel}: imports ${match[1]} outside src/runtime/ (use runtime.openMulticast/openRedis)`,
         );
       }
     }

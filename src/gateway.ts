@@ -8,6 +8,8 @@ import type { Hono } from "hono";
 import { createApi } from "./api/mod.ts";
 import { InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
+import { Auth } from "./auth/mod.ts";
+import { memoryFiles, type OpenRedis, RedisLink, type StateFiles } from "./state/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
@@ -47,6 +49,12 @@ export interface GatewayOptions {
    * (tests keep it on loopback with a private port). Without it discovery stays off.
    */
   readonly discovery?: { readonly openSocket: OpenMulticast; readonly socket?: MulticastOptions };
+  /** Where keys and usage are kept (the runtime's files); without it, in memory only. */
+  readonly files?: StateFiles;
+  /** `[auth] keys_file` resolved beside the config file (`nexus serve` does it). */
+  readonly keysFile?: string;
+  /** Opens the Redis connection of `[state] redis_url` (the runtime's). */
+  readonly openRedis?: OpenRedis;
 }
 
 export interface Gateway {
@@ -67,6 +75,15 @@ export interface Gateway {
   readonly observability: Observability;
   /** The web dashboard (`[ui] enabled`). */
   readonly dashboard: Dashboard | undefined;
+  /** API keys, limits and usage (`[auth] mode = "keys"`). */
+  readonly auth: Auth | undefined;
+  /** The shared-state connection (`[state] redis_url`, keys mode). */
+  readonly redis: RedisLink | undefined;
+  /**
+   * Reads the keys and usage files and starts connecting to Redis: call before serving, so the
+   * first request already knows every key. Rejects when the keys file is broken.
+   */
+  prepare(): Promise<void>;
   /** mDNS discovery, when enabled in the config and given a socket. */
   readonly discovery: Discovery | undefined;
   /** The fetch handler to serve: passes the peer address to the app. */
@@ -105,6 +122,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
   const router = new Router(registry, config.routing);
+  const redis = config.auth.mode === "keys" && config.state.redis_url && options.openRedis
+    ? new RedisLink({ url: config.state.redis_url, open: options.openRedis, clock, logger })
+    : undefined;
+  if (config.state.redis_url && config.auth.mode !== "keys") {
+    logger.warn('[state] redis_url is set but [auth] mode is "off": nothing is shared');
+  }
+  const auth = config.auth.mode === "keys"
+    ? new Auth({
+      config: config.auth,
+      keysFile: options.keysFile ?? config.auth.keys_file,
+      files: options.files ?? memoryFiles(),
+      clock,
+      logger,
+      ...(redis ? { redis } : {}),
+      resolveModel: (model) => router.resolveModel(model),
+    })
+    : undefined;
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
   const upstreamFetch = options.fetch ?? globalThis.fetch;
@@ -119,6 +153,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     startedAt,
     queueDepth: (priority) => admission.depth(priority),
     onRecord: (event, record, end) => dashboard?.state.record(event, record, end),
+    ...(auth ? { keys: { usage: (since: string) => auth.usage.localRows({ since }) } } : {}),
   });
   const admission = new Admission({
     registry,
@@ -223,12 +258,19 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     },
     corsOrigins: config.server.cors_origins,
+    ...(auth ? { auth } : {}),
+    ...(redis ? { stateProblem: () => redis.problem } : {}),
     lifecycle,
     queueWaiting: () => admission.waiting,
     observability: { metrics: observability.metrics, stats: observability.stats },
     ...(dashboard ? { ui: dashboard.routes } : {}),
   });
   const app = api.app;
+  // After the last request: its usage is flushed to the usage file and to Redis.
+  const stopState = async () => {
+    await auth?.stop();
+    await redis?.close();
+  };
   const stopBackground = async () => {
     dashboard?.close();
     health.stop();
@@ -246,8 +288,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     lifecycle,
     observability,
     dashboard,
+    auth,
+    redis,
     discovery,
     fetch: api.fetch,
+    async prepare() {
+      await auth?.start();
+      await redis?.open();
+    },
     async start() {
       features.start();
       await Promise.all([
@@ -258,7 +306,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       // minutes; start() does not wait for it).
       void preloader.start();
     },
-    stop: stopBackground,
+    async stop() {
+      await stopBackground();
+      await stopState();
+    },
     inflight,
     async drain(timeoutMs) {
       inflight.drain();
@@ -267,10 +318,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         retryAfter: "5",
       }));
       await stopBackground();
-      if (await withDeadline(inflight.idle(), timeoutMs, clock)) return true;
+      if (await withDeadline(inflight.idle(), timeoutMs, clock)) {
+        await stopState();
+        return true;
+      }
       inflight.abortAll();
       // Aborted streams finish within a tick or two; never wait on them for long.
       await withDeadline(inflight.idle(), 2000, clock);
+      await stopState();
       return false;
     },
   };

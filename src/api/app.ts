@@ -11,6 +11,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
+import type { Auth } from "../auth/mod.ts";
 import { createExchangeHandler, type ExchangeDeps } from "../exchange/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -18,12 +19,14 @@ import { describeError } from "../lib/errors.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
 import type { ModelLifecycle } from "../lifecycle/mod.ts";
+import type { ConnInfo } from "../runtime/mod.ts";
 import {
   type AdminDeps,
   handleAddBackend,
   handleListBackends,
   handleRemoveBackend,
 } from "./backends.ts";
+import { mayReadDetails, mountAccess } from "./access.ts";
 import { Cors } from "./cors.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
@@ -35,6 +38,7 @@ import {
   handleRouterModels,
   type LifecycleRouteDeps,
 } from "./lifecycle.ts";
+import { KEYS_PATHS, mountKeys } from "./keys.ts";
 import { handleModels } from "./models.ts";
 import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
@@ -57,6 +61,10 @@ export interface AppDeps {
   readonly lifecycle?: ModelLifecycle;
   /** `[server] cors_origins`: browser origins allowed on the inference routes. */
   readonly corsOrigins?: "*" | readonly string[];
+  /** `[auth] mode = "keys"`: keys, limits and usage (src/auth); absent: every route is open. */
+  readonly auth?: Auth;
+  /** Problems of shared state (Redis unreachable) that make `/health` degraded. */
+  readonly stateProblem?: () => string | undefined;
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
   readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
   /** The dashboard (src/ui `Dashboard.routes`) when `[ui] enabled`. */
@@ -68,7 +76,8 @@ export interface AppDeps {
 }
 
 type RouteHandler = (c: Context) => Response | Promise<Response>;
-type RequestHandler = (request: Request) => Promise<Response>;
+/** A front door's pipeline; the connection is read only when keys mode needs the peer. */
+type RequestHandler = (request: Request, conn?: ConnInfo) => Promise<Response>;
 
 /** The app, and the fetch handler to serve (front doors first, then the app). */
 export interface Api {
@@ -89,6 +98,7 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/models\/(load|unload)$/, ["POST"]],
   ...OLLAMA_PATHS,
   ...MANAGEMENT_PATHS,
+  ...KEYS_PATHS,
 ];
 const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
   [/^\/metrics$/, ["GET"]],
@@ -104,17 +114,25 @@ export function createApi(deps: AppDeps): Api {
   /** POST front doors by exact path: what `fetch` dispatches without Hono. */
   const doors = new Map<string, RequestHandler>();
   // First, so a later `GET /` for API clients (another front door) answers only non-browsers.
+  const { auth } = deps;
+  // Route-specific rules, before the routes they guard (never in front of a front door).
+  if (auth) mountAccess(app, auth, deps.admin.adminToken);
   if (deps.ui) mountUi(app, deps.ui);
   const admin: AdminDeps = { ...deps.admin, registry: deps.registry };
-  const exchange: ExchangeDeps = { ...deps.exchange, router: deps.router, clock: deps.clock };
+  const exchange: ExchangeDeps = {
+    ...deps.exchange,
+    router: deps.router,
+    clock: deps.clock,
+    ...(auth ? { auth: auth.guard } : {}),
+  };
   const cors = new Cors(deps.corsOrigins ?? []);
   for (const [path, endpoint] of FRONT_DOORS) {
     const exchangeHandler = createExchangeHandler(endpoint, exchange);
     const handle: RequestHandler = cors.enabled
-      ? async (request) => cors.decorate(request, await exchangeHandler(request))
+      ? async (request, conn) => cors.decorate(request, await exchangeHandler(request, conn))
       : exchangeHandler;
     doors.set(path, handle);
-    app.post(path, (c) => handle(c.req.raw));
+    app.post(path, (c) => handle(c.req.raw, c.env as ConnInfo | undefined));
     if (cors.enabled) app.options(path, (c) => cors.preflight(c.req.raw, ["POST"]));
   }
   const models = stamped(handleModels(deps.registry, deps.router, deps.startedAt));
@@ -133,7 +151,14 @@ export function createApi(deps: AppDeps): Api {
       clock: deps.clock,
     })),
   );
-  app.get("/health", stamped(handleHealth(deps)));
+  app.get(
+    "/health",
+    stamped(handleHealth({
+      ...deps,
+      ...(auth ? { details: (c: Context) => mayReadDetails(c, auth, deps.admin.adminToken) } : {}),
+    })),
+  );
+  mountKeys(app, { auth, adminToken: deps.admin.adminToken, clock: deps.clock });
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
@@ -181,7 +206,9 @@ export function createApi(deps: AppDeps): Api {
         const handle = path === undefined ? undefined : doors.get(path);
         if (handle !== undefined) {
           try {
-            return handle(request).catch((error) => unhandled(error, request, path!));
+            return handle(request, env as ConnInfo | undefined).catch((error) =>
+              unhandled(error, request, path!)
+            );
           } catch (error) {
             return unhandled(error, request, path!);
           }

@@ -25,14 +25,25 @@ export function handleHealth(
     startedAt: number;
     /** Requests waiting for a backend slot now. */
     queueWaiting?: () => number;
+    /** Why shared state is unusable now (Redis unreachable): degraded, with the reason. */
+    stateProblem?: () => string | undefined;
+    /** Keys mode: whether this caller may see the backends (a key holder or an admin). */
+    details?: (c: Context) => boolean;
   },
 ) {
   return (c: Context) => {
     const counts = deps.registry.counts();
-    return c.json({
-      status: healthStatus(counts),
+    const problem = deps.stateProblem?.();
+    const fleet = healthStatus(counts);
+    const head = {
+      status: problem !== undefined && fleet === "healthy" ? "degraded" : fleet,
       version: deps.version,
       uptime_seconds: Math.floor((deps.clock.now() - deps.startedAt) / 1000),
+      ...(problem === undefined ? {} : { state: { redis: "unreachable", reason: problem } }),
+    };
+    if (deps.details && !deps.details(c)) return c.json(head);
+    return c.json({
+      ...head,
       backends: {
         total: counts.total,
         healthy: counts.healthy,

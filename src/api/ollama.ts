@@ -8,7 +8,7 @@
 import type { Context, Hono } from "hono";
 
 import { ollamaDialect, psEntries, tagEntries } from "../dialects/mod.ts";
-import { failure, type FailureKind } from "../lib/failures.ts";
+import { type Failure, failure, type FailureKind } from "../lib/failures.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
 import type { Cors } from "./cors.ts";
@@ -78,6 +78,11 @@ export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void 
  */
 function ollamaRoot(c: Context): Response {
   return c.text("Ollama is running");
+}
+
+/** A failure in Ollama's envelope (its headers, Retry-After included). */
+export function ollamaErrorOf(reason: Failure): Response {
+  return ollamaDialect.errorResponse(reason, new Headers());
 }
 
 /** An error in Ollama's envelope, with the failure table's Ollama status. */

@@ -34,6 +34,8 @@ export interface NoBackendsHint {
   /** `http://192.168.1.20:8000`, without `/v1`. */
   readonly serverUrl: string;
   readonly discovery: boolean;
+  /** `[auth] mode = "keys"`: clients need a key of their own. */
+  readonly keys?: boolean;
 }
 
 /** The lines `nexus serve` logs once when it starts with no configured backend. */
@@ -44,7 +46,9 @@ export function noBackendsHint(hint: NoBackendsHint): string[] {
     hint.discovery
       ? "mDNS discovery is on: LLM servers that announce themselves on this network are added as they are found"
       : "Discovery is off: backends come from the config file and nexus backends add only",
-    `Clients use base URL ${hint.serverUrl}/v1 with any API key`,
+    hint.keys
+      ? `Clients use base URL ${hint.serverUrl}/v1 with a key from: nexus keys create NAME`
+      : `Clients use base URL ${hint.serverUrl}/v1 with any API key`,
   ];
 }
 

@@ -68,7 +68,12 @@ async function serve(
     probeFetch: runtime.probeFetch,
     tcpProbe: runtime.tcpProbe,
     discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
+    files: runtime,
+    keysFile: besideConfig(path, config.auth.keys_file),
+    openRedis: (url, options) => runtime.openRedis(url, options),
   });
+  // Keys are known before the first request can arrive; a broken keys file stops the start.
+  await gateway.prepare();
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
@@ -94,10 +99,16 @@ async function serve(
     config: path ?? "defaults (no nexus.toml)",
     backends: config.backends.length,
     discovery: config.discovery.enabled,
+    auth: config.auth.mode,
+    redis: gateway.redis?.target,
     health_check: config.health_check.enabled,
   });
   if (config.backends.length === 0) {
-    const hint = noBackendsHint({ serverUrl: address, discovery: config.discovery.enabled });
+    const hint = noBackendsHint({
+      serverUrl: address,
+      discovery: config.discovery.enabled,
+      keys: config.auth.mode === "keys",
+    });
     for (const line of hint) logger.info(line);
   }
 
@@ -119,6 +130,13 @@ async function serve(
   signals.remove();
   logger.info("Stopped");
   return 0;
+}
+
+/** A relative `[auth] keys_file` lives beside the config file (or in the working directory). */
+export function besideConfig(configPath: string | undefined, file: string): string {
+  if (file.startsWith("/") || configPath === undefined) return file;
+  const slash = configPath.lastIndexOf("/");
+  return slash < 0 ? file : `${configPath.slice(0, slash + 1)}${file}`;
 }
 
 /**

@@ -43,3 +43,8 @@ export type RoutingStrategy = typeof ROUTING_STRATEGIES[number];
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
 export const LOG_FORMATS = ["pretty", "json"] as const;
+
+/** `[auth] mode`: `off` keeps every route open; `keys` asks every inference request for a key. */
+export const AUTH_MODES = ["off", "keys"] as const;
+/** `[auth] metrics`: who may read `/metrics`, `/v1/stats` and the dashboard's events. */
+export const METRICS_ACCESS = ["open", "key", "admin"] as const;

@@ -6,16 +6,25 @@
 import { z } from "zod";
 import { isHttpUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
-import { BACKEND_TYPE_SETTINGS, LOG_FORMATS, LOG_LEVELS, ROUTING_STRATEGIES } from "./constants.ts";
+import {
+  AUTH_MODES,
+  BACKEND_TYPE_SETTINGS,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  METRICS_ACCESS,
+  ROUTING_STRATEGIES,
+} from "./constants.ts";
 
 export { isHttpUrl } from "../lib/urls.ts";
 export {
+  AUTH_MODES,
   BACKEND_TYPE_SETTINGS,
   BACKEND_TYPES,
   type BackendType,
   type BackendTypeSetting,
   LOG_FORMATS,
   LOG_LEVELS,
+  METRICS_ACCESS,
   ROUTING_STRATEGIES,
   type RoutingStrategy,
 } from "./constants.ts";
@@ -145,6 +154,23 @@ const uiSchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
+const authSchema = z.strictObject({
+  /** `keys`: every inference route asks for an API key (docs/api.md, "API keys"). */
+  mode: z.enum(AUTH_MODES).default("off"),
+  /** Where the keys (hashes only) are kept; a relative path is beside the config file. */
+  keys_file: z.string().min(1).default("nexus-keys.json"),
+  /** Who may read /metrics, /v1/stats and /ui/events: anyone, a key holder, or admins. */
+  metrics: z.enum(METRICS_ACCESS).default("open"),
+  /** Failed authentications one address may make a minute before it gets 429 (brute force). */
+  failures_per_minute: positiveInt.default(10),
+});
+
+const stateSchema = z.strictObject({
+  /** Shared state for several instances (keys, limits, usage); unset: this process only. */
+  redis_url: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a "redis://host:port" URL')
+    .optional(),
+});
+
 const loggingSchema = z.strictObject({
   level: z.enum(LOG_LEVELS).default("info"),
   format: z.enum(LOG_FORMATS).default("pretty"),
@@ -159,6 +185,8 @@ export const configSchema = z.strictObject({
   backends: z.array(backendSchema).default([]),
   preload: z.array(preloadSchema).default([]),
   ui: uiSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  state: stateSchema.prefault({}),
   logging: loggingSchema.prefault({}),
 }).transform((config) => ({
   ...config,

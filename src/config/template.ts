@@ -66,6 +66,16 @@ spillover_after_ms = 2000         # a warm backend's expected wait beyond which 
 [ui]
 enabled = true                    # the web dashboard at /ui (fleet, models, live requests); NEXUS_UI
 
+[auth]
+mode = "off"                      # "keys": every inference request needs an API key (nexus keys
+                                  # create NAME). "off": anyone who can reach the port may use it
+keys_file = "nexus-keys.json"     # key hashes, names and limits (mode 0600); beside this file
+metrics = "open"                  # who may read /metrics, /v1/stats, /ui/events: open | key | admin
+failures_per_minute = 10          # failed authentications per client address and minute, then 429
+
+[state]                           # several Nexus instances behind one address share limits here
+# redis_url = "redis://127.0.0.1:6379"  # keys, rate limits, usage; unset: this process only
+
 [logging]
 level = "info"                    # error | warn | info | debug | trace; NEXUS_LOG_LEVEL, --log-level
 format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT

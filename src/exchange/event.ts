@@ -5,6 +5,7 @@
  * @module
  */
 import type { Priority } from "../admission/mod.ts";
+import type { KeyUse } from "../auth/mod.ts";
 import type { EndpointName } from "../dialects/mod.ts";
 import type { Failure } from "../lib/failures.ts";
 import type { ForwardResult } from "../proxy/mod.ts";
@@ -24,6 +25,11 @@ export interface ExchangeEvent {
   readonly failure?: Failure;
   /** What forwarding did, when the request got that far. */
   readonly result?: ForwardResult;
+  /**
+   * Keys mode: the key the request came with (its name for logs and metrics); the observer tells
+   * it how the request ended, once (usage, token charges).
+   */
+  readonly key?: KeyUse;
 }
 
 /** Where a request in flight is: reading and routing, waiting for a slot, sent, answering. */

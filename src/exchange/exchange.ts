@@ -1,7 +1,8 @@
 /**
  * The exchange pipeline: the one path every inference request takes, whatever its dialect.
  *
- *   admit (drain, in-flight) → read body (limit, deadline) → parse (the endpoint's dialect)
+ *   admit (drain, in-flight) → authenticate (a key, in keys mode) → read body (limit, deadline)
+ *   → parse (the endpoint's dialect) → limit (the key's model list and limits, in keys mode)
  *   → route (router.select) → forward (attempts, failover) → respond (commit or failure)
  *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
  *
@@ -10,6 +11,7 @@
  * (metrics, log line). No middleware runs in front: the route calls `handle` directly.
  * @module
  */
+import type { KeyGuard, KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
@@ -23,6 +25,7 @@ import { HeldBody } from "./hold.ts";
 import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
 import { committedHeaders, type HeaderRecord, nexusHeaders } from "./response-headers.ts";
+import type { ConnInfo } from "../runtime/mod.ts";
 
 export interface ExchangeDeps {
   readonly router: Router;
@@ -39,18 +42,23 @@ export interface ExchangeDeps {
   readonly observe?: (event: ExchangeEvent) => void;
   /** Told when a request starts and ends while a dashboard watches (src/ui). */
   readonly watch?: ExchangeWatch;
+  /** `[auth] mode = "keys"`: who may ask, and under which limits. Absent: no work at all. */
+  readonly auth?: KeyGuard;
 }
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
 const SHUTDOWN_RETRY_AFTER = "5";
 
-/** The handler of one inference route. */
+/**
+ * The handler of one inference route. The peer (`conn`) is read only when keys mode needs its
+ * address: looking it up costs the runtime an allocation per request.
+ */
 export function createExchangeHandler(
   endpoint: Endpoint,
   deps: ExchangeDeps,
-): (request: Request) => Promise<Response> {
-  return function exchange(request: Request): Promise<Response> {
-    return new Exchange(endpoint, deps, request).run();
+): (request: Request, conn?: ConnInfo) => Promise<Response> {
+  return function exchange(request: Request, conn?: ConnInfo): Promise<Response> {
+    return new Exchange(endpoint, deps, request, conn).run();
   };
 }
 
@@ -61,7 +69,12 @@ class Exchange implements LiveRequest {
   readonly #request: Request;
   readonly #requestId: string;
   readonly #receivedAt: number;
+  /** The client's connection: its address is for brute-force throttling in keys mode. */
+  readonly #conn: ConnInfo | undefined;
   #parsed: ParsedRequest | undefined;
+  /** Keys mode: the key's use (usage, metrics), and its limit charges once admitted. */
+  #keyUse: KeyUse | undefined;
+  #pass: KeyPass | undefined;
   #priority: Priority = "normal";
   /** Set while the request waits in the admission queue: how many are ahead of it. */
   #queuePosition: (() => number) | undefined;
@@ -70,18 +83,20 @@ class Exchange implements LiveRequest {
   #responded = false;
   /** Set in `run` when a dashboard watches this request. */
   #watch: ExchangeWatch | undefined;
-  /** The request is over (a stream: its last byte): the drain and the dashboard learn it. */
+  /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
   readonly #end = () => {
     const { inflight } = this.#deps;
     inflight.end();
     if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
+    this.#pass?.release();
     this.#watch?.end(this);
   };
 
-  constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request) {
+  constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request, conn?: ConnInfo) {
     this.#endpoint = endpoint;
     this.#deps = deps;
     this.#request = request;
+    this.#conn = conn;
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
   }
@@ -115,6 +130,9 @@ class Exchange implements LiveRequest {
   get servedModel(): string | undefined {
     return this.#forwardingNow?.current?.model;
   }
+  get #address(): string {
+    return this.#conn?.remoteAddress ?? "";
+  }
 
   async run(): Promise<Response> {
     const { inflight } = this.#deps;
@@ -146,12 +164,18 @@ class Exchange implements LiveRequest {
   }
 
   async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
+    const identity = this.#deps.auth?.authenticate(this.#request.headers, this.#address);
+    if (isFailure(identity)) return this.#fail(identity);
     const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
     const body = await readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock);
     if (!body.ok) return this.#fail(bodyFailure(body.reason, maxBodyBytes));
     const parsed = this.#parse(body.text);
     if (isFailure(parsed)) return this.#fail(parsed);
     this.#parsed = parsed;
+    if (identity !== undefined) {
+      const refused = await this.#limit(identity, parsed);
+      if (refused !== undefined) return this.#fail(refused);
+    }
     const candidates = this.#route(parsed);
     if (isFailure(candidates)) return this.#fail(candidates);
     const forwarding = this.#forwarding(parsed);
@@ -171,6 +195,23 @@ class Exchange implements LiveRequest {
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
     return this.#endpoint.parse(body, text);
+  }
+
+  /**
+   * Keys mode: may the key use this model now? Holds the pass (its limit charges) until the
+   * request is over. count_tokens costs no tokens: nothing is generated.
+   */
+  async #limit(identity: KeyIdentity, parsed: ParsedRequest): Promise<Failure | undefined> {
+    const estimate = this.#endpoint.name === "count_tokens"
+      ? 0
+      : parsed.requirements.estimated_tokens;
+    const decided = await this.#deps.auth!.admit(identity, parsed.model, estimate, this.#address);
+    if ("pass" in decided) {
+      this.#keyUse = this.#pass = decided.pass;
+      return undefined;
+    }
+    this.#keyUse = decided.use;
+    return decided.refused;
   }
 
   /** The candidates in failover order, or why there are none. */
@@ -241,12 +282,13 @@ class Exchange implements LiveRequest {
       const why = result.commit === undefined ? result.outcome.failure : result.commit.rejection;
       this.#observe(200, why, result);
     });
-    const headers = new Headers({
+    const headers: HeaderRecord = {
       "content-type": dialect.streamContentType,
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
       "x-request-id": this.#requestId,
-    });
+    };
+    this.#rateHeaders(headers);
     return { response: new Response(body, { status: 200, headers }), done };
   }
 
@@ -263,6 +305,7 @@ class Exchange implements LiveRequest {
         "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
       };
       nexusHeaders(headers, candidate, routeReason);
+      this.#rateHeaders(headers);
       this.#observe(
         statusOf(commit.rejection, this.#endpoint.dialect.name),
         commit.rejection,
@@ -279,6 +322,7 @@ class Exchange implements LiveRequest {
       stream,
       outcome.queueWaitMs,
     );
+    this.#rateHeaders(headers);
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
   }
@@ -289,12 +333,30 @@ class Exchange implements LiveRequest {
     const retryAfter = retryAfterOf(reason, String(this.#deps.retryAfterSeconds));
     const rendered = retryAfter === reason.retryAfter ? reason : { ...reason, retryAfter };
     this.#observe(statusOf(rendered, dialect.name), rendered, result);
-    return dialect.errorResponse(rendered, new Headers({ "x-request-id": this.#requestId }));
+    const headers: HeaderRecord = { "x-request-id": this.#requestId };
+    this.#rateHeaders(headers);
+    return dialect.errorResponse(rendered, new Headers(headers));
+  }
+
+  /** Keys mode: `x-ratelimit-*` of the key's limits, on every response once it was admitted. */
+  #rateHeaders(headers: HeaderRecord): void {
+    const rate = this.#pass?.headers;
+    if (rate === undefined) return;
+    for (const name in rate) headers[name.toLowerCase()] = rate[name]!;
   }
 
   #observe(status: number, reason: Failure | undefined, result: ForwardResult | undefined): void {
-    const observe = this.#deps.observe;
-    if (observe === undefined) return;
+    const key = this.#keyUse;
+    if (this.#deps.observe === undefined) {
+      // Nobody reads the usage: the key's charges still settle (at the estimate).
+      key?.settle({
+        model: this.#parsed?.model,
+        promptTokens: undefined,
+        completionTokens: undefined,
+        failed: status >= 400,
+      });
+      return;
+    }
     const event: { -readonly [K in keyof ExchangeEvent]: ExchangeEvent[K] } = {
       requestId: this.#requestId,
       endpoint: this.#endpoint.name,
@@ -305,6 +367,7 @@ class Exchange implements LiveRequest {
     };
     if (reason !== undefined) event.failure = reason;
     if (result !== undefined) event.result = result;
-    observe(event);
+    if (key !== undefined) event.key = key;
+    this.#deps.observe(event);
   }
 }

@@ -18,6 +18,7 @@ export const ERROR_TYPES = [
   "shutdown",
   "queue_full",
   "queue_timeout",
+  "rate_limited",
 ] as const;
 export type ErrorType = typeof ERROR_TYPES[number];
 
@@ -170,6 +171,22 @@ export const FAILURES = {
     code: "unauthorized",
     anthropic: "authentication_error",
     metric: undefined,
+  },
+  /** A key's requests, tokens or concurrent requests per minute are used up (`[auth] mode = "keys"`). */
+  rate_limited: {
+    status: 429,
+    code: "rate_limit_exceeded",
+    anthropic: "rate_limit_error",
+    metric: "rate_limited",
+    retryAfter: true,
+  },
+  /** Too many failed authentications from one address within a minute: refused before any check. */
+  auth_throttled: {
+    status: 429,
+    code: "rate_limit_exceeded",
+    anthropic: "rate_limit_error",
+    metric: undefined,
+    retryAfter: true,
   },
   forbidden: { status: 403, code: "forbidden", anthropic: "permission_error", metric: undefined },
   conflict: {

@@ -93,6 +93,7 @@ export function createPromRegistry(
   store: SeriesStore,
   registry: Registry,
   queueDepth: (priority: Priority) => number,
+  keys = false,
 ): PromRegistry {
   const registers = [new PromRegistry()];
   const promRegistry = registers[0]!;
@@ -205,7 +206,43 @@ export function createPromRegistry(
   });
   addFleetGauges(registers, registry);
   addQueueMetrics(registers, promRegistry, store, registry, queueDepth);
+  if (keys) addKeyMetrics(registers, store);
   return promRegistry;
+}
+
+/** Keys mode: requests and tokens by key name (bounded like model names) and model. */
+function addKeyMetrics(registers: PromRegistry[], store: SeriesStore): void {
+  const series = function* () {
+    for (const models of store.keys.values()) yield* models.values();
+  };
+  new Counter({
+    name: "nexus_key_requests_total",
+    help: "Inference requests by API key name, model and HTTP status (keys mode).",
+    labelNames: ["key", "model", "status"],
+    registers,
+    collect() {
+      this.reset();
+      for (const one of series()) {
+        for (const [status, count] of one.statuses) {
+          this.inc({ ...one.labels, status: String(status) }, count);
+        }
+      }
+    },
+  });
+  new Counter({
+    name: "nexus_key_tokens_total",
+    help: "Prompt and completion tokens by API key name and model (keys mode).",
+    labelNames: ["key", "model", "type"],
+    registers,
+    collect() {
+      this.reset();
+      for (const one of series()) {
+        if (one.promptTokens === 0 && one.completionTokens === 0) continue;
+        this.inc({ ...one.labels, type: "prompt" }, one.promptTokens);
+        this.inc({ ...one.labels, type: "completion" }, one.completionTokens);
+      }
+    },
+  });
 }
 
 /** Gauges of the fleet as it is at scrape time, computed from the backend registry. */

@@ -22,6 +22,7 @@ import { handleMetrics, handleStats } from "./handlers.ts";
 import { createExchangeObserver, type RecordListener } from "./observer.ts";
 import { SeriesStore } from "./series.ts";
 import { buildStats, type Stats } from "./stats.ts";
+import type { UsageRow } from "../state/mod.ts";
 
 export { METRICS_CONTENT_TYPE } from "./collectors.ts";
 export { LabelCache, NONE, OTHER, sanitiseLabel } from "./labels.ts";
@@ -41,6 +42,8 @@ export interface ObservabilityDeps {
   readonly startedAt: number;
   /** Told of every finished request after it is recorded (the dashboard, src/ui). */
   readonly onRecord?: RecordListener;
+  /** Keys mode: the per-key metrics exist, and `/v1/stats` has a `keys` section. */
+  readonly keys?: { readonly usage: (since: string) => readonly UsageRow[] };
 }
 
 export interface Observability {
@@ -61,12 +64,18 @@ export interface Observability {
 
 export function createObservability(deps: ObservabilityDeps): Observability {
   const store = new SeriesStore();
-  const promRegistry = createPromRegistry(store, deps.registry, deps.queueDepth ?? (() => 0));
+  const promRegistry = createPromRegistry(
+    store,
+    deps.registry,
+    deps.queueDepth ?? (() => 0),
+    deps.keys !== undefined,
+  );
   const statsDeps = {
     store,
     registry: deps.registry,
     clock: deps.clock,
     startedAt: deps.startedAt,
+    ...(deps.keys ? { keys: deps.keys } : {}),
   };
   return {
     observeExchange: createExchangeObserver({

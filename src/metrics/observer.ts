@@ -51,8 +51,9 @@ function complete(
   end: StreamEnd | undefined,
 ): void {
   const { logger } = deps;
+  let record: RequestRecord | undefined;
   try {
-    const record = toRecord(
+    record = toRecord(
       event,
       decidedAt,
       end === undefined ? decidedAt : deps.clock.monotonic(),
@@ -69,6 +70,14 @@ function complete(
     logger.error("cannot record request metrics", {
       request_id: event.requestId,
       error: describeError(error),
+    });
+  } finally {
+    // Keys mode: the key's usage and token charges settle whatever happened above.
+    event.key?.settle({
+      model: record?.model ?? event.requestedModel,
+      promptTokens: record?.usage?.prompt,
+      completionTokens: record?.usage?.completion,
+      failed: event.status >= 400 || record?.error !== undefined,
     });
   }
 }
@@ -102,6 +111,7 @@ export function toRecord(
     usage: answered ? tokens(result!.tap) : undefined,
     chunks: result?.tap.streaming ? result.tap.events : undefined,
     fallbackFrom: outcome?.routeReason === "fallback" ? event.requestedModel : undefined,
+    key: event.key?.name,
   };
 }
 

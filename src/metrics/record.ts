@@ -26,6 +26,8 @@ export interface RequestRecord {
   readonly chunks: number | undefined;
   /** The model the client asked for, when a fallback model served instead. */
   readonly fallbackFrom: string | undefined;
+  /** Keys mode: the name of the key the request came with (never the key). */
+  readonly key?: string | undefined;
 }
 
 export function recordRequest(store: SeriesStore, record: RequestRecord): void {
@@ -49,4 +51,5 @@ export function recordRequest(store: SeriesStore, record: RequestRecord): void {
   if (record.fallbackFrom !== undefined && record.model !== undefined) {
     store.countFallback(record.fallbackFrom, record.model);
   }
+  if (record.key !== undefined) store.countKey(record.key, model.model, record);
 }

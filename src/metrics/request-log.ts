@@ -18,6 +18,7 @@ export function requestLogFields(
   return {
     request_id: event.requestId,
     endpoint: event.endpoint,
+    key: event.key?.name,
     model: event.requestedModel,
     resolved_model: outcome?.model,
     backend: record.backend,

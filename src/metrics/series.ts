@@ -25,6 +25,22 @@ export const MODEL_LABEL_CAP = 200;
 /** Distinct unknown model names (404s) shown as themselves: enough to spot a typo. */
 export const UNKNOWN_MODEL_LABEL_CAP = 50;
 export const BACKEND_LABEL_CAP = 100;
+/** Distinct key names (keys mode): a key's name is chosen by an admin, but keys are many. */
+export const KEY_LABEL_CAP = 100;
+
+/** Requests and tokens of one key × model (keys mode). */
+export class KeySeries {
+  /** Created once: prom-client caches the rendered label string per labels object. */
+  readonly labels: Readonly<Record<"key" | "model", string>>;
+  /** Requests by HTTP status. */
+  readonly statuses = new Map<number, number>();
+  promptTokens = 0;
+  completionTokens = 0;
+
+  constructor(key: string, model: string) {
+    this.labels = { key, model };
+  }
+}
 
 /** Requests of one model × backend pair through one endpoint (chat, embeddings …). */
 export class EndpointSeries {
@@ -109,6 +125,34 @@ export class SeriesStore {
   readonly #servedModels = new LabelCache(MODEL_LABEL_CAP);
   readonly #unknownModels = new LabelCache(UNKNOWN_MODEL_LABEL_CAP);
   readonly #backends = new LabelCache(BACKEND_LABEL_CAP);
+  /** key label → model label → series (keys mode). */
+  readonly keys = new Map<string, Map<string, KeySeries>>();
+  readonly #keyLabels = new LabelCache(KEY_LABEL_CAP);
+
+  /** One request under a key: `model` is already a bounded model label. */
+  countKey(
+    rawKey: string,
+    model: string,
+    record: {
+      readonly status: number;
+      readonly usage: { prompt: number | undefined; completion: number | undefined } | undefined;
+    },
+  ): void {
+    const key = this.#keyLabels.get(rawKey);
+    let models = this.keys.get(key);
+    if (models === undefined) {
+      models = new Map();
+      this.keys.set(key, models);
+    }
+    let series = models.get(model);
+    if (series === undefined) {
+      series = new KeySeries(key, model);
+      models.set(model, series);
+    }
+    series.statuses.set(record.status, (series.statuses.get(record.status) ?? 0) + 1);
+    if (record.usage?.prompt !== undefined) series.promptTokens += record.usage.prompt;
+    if (record.usage?.completion !== undefined) series.completionTokens += record.usage.completion;
+  }
 
   /**
    * The series of a model. Unknown names (404) draw on their own, smaller label budget, so a

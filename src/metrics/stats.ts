@@ -6,6 +6,7 @@
  */
 import type { Clock } from "../lib/clock.ts";
 import type { Registry } from "../registry/mod.ts";
+import { dayOf, daysBefore, type UsageRow } from "../state/mod.ts";
 import { NONE, sanitiseLabel } from "./labels.ts";
 import type { SeriesStore } from "./series.ts";
 
@@ -15,7 +16,30 @@ export interface StatsDeps {
   readonly clock: Clock;
   /** Wall-clock ms when the gateway started. */
   readonly startedAt: number;
+  /** Keys mode: this instance's usage rows since a UTC day (src/state UsageBook). */
+  readonly keys?: { readonly usage: (since: string) => readonly UsageRow[] };
 }
+
+/** Usage of one key over the last KEY_STATS_DAYS days, in total and by model and by day. */
+export interface KeyStats {
+  name: string;
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  models: Record<string, UsageTotals>;
+  days: Record<string, UsageTotals>;
+}
+
+interface UsageTotals {
+  requests: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** `/v1/stats` keeps it short: `nexus keys usage --since` reaches further back. */
+export const KEY_STATS_DAYS = 7;
 
 export interface ModelStats {
   name: string;
@@ -43,6 +67,8 @@ export interface Stats {
   requests: { total: number; success: number; errors: number };
   backends: BackendStats[];
   models: ModelStats[];
+  /** Keys mode only. */
+  keys?: KeyStats[];
 }
 
 interface Mean {
@@ -102,7 +128,45 @@ export function buildStats(deps: StatsDeps): Stats {
     requests: { total, success: total - errors, errors },
     backends,
     models,
+    ...(deps.keys
+      ? {
+        keys: keyStats(
+          deps.keys.usage(daysBefore(dayOf(deps.clock.now()), KEY_STATS_DAYS - 1)),
+        ),
+      }
+      : {}),
   };
+}
+
+function keyStats(rows: readonly UsageRow[]): KeyStats[] {
+  const byKey = new Map<string, KeyStats>();
+  for (const row of rows) {
+    let stats = byKey.get(row.key);
+    if (stats === undefined) {
+      stats = {
+        name: row.key,
+        ...zero(),
+        models: {},
+        days: {},
+      };
+      byKey.set(row.key, stats);
+    }
+    addTo(stats, row);
+    addTo(stats.models[row.model] ??= zero(), row);
+    addTo(stats.days[row.day] ??= zero(), row);
+  }
+  return [...byKey.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function zero(): UsageTotals {
+  return { requests: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0 };
+}
+
+function addTo(into: UsageTotals, row: UsageTotals): void {
+  into.requests += row.requests;
+  into.errors += row.errors;
+  into.prompt_tokens += row.prompt_tokens;
+  into.completion_tokens += row.completion_tokens;
 }
 
 /** The mean of samples in seconds, as ms to 0.1; null without samples. */

@@ -2,8 +2,11 @@
  * The headers sent to a backend. They come from an allow-list in a fresh object (never a copy of
  * the client's with deletions), so hop-by-hop and client-specific headers can never leak
  * upstream (RFC 9110 §7.6.1). A plain object with lower-case names: fetch builds its headers
- * from it natively, cheaper than a `Headers` filled by `set` calls. The client's own credentials go upstream only to a backend
- * configured with `forward_client_auth = true`: a key meant for Nexus is not the backend's.
+ * from it natively, cheaper than a `Headers` filled by `set` calls. The client's own
+ * credentials go upstream only to a backend configured with `forward_client_auth = true`: a key
+ * meant for Nexus is not the backend's. A Nexus API key (`nx-…`) is never forwarded, even then:
+ * with keys on, the header that carried it stays here and only the other one (a client's own key
+ * for a cloud backend) may go on.
  * @module
  */
 import type { DialectName } from "../dialects/mod.ts";
@@ -29,6 +32,11 @@ const DIALECT_HEADERS: Partial<Record<DialectName, readonly string[]>> = {
   anthropic: ["anthropic-version", "anthropic-beta"],
 };
 
+/** `nx-…` or `Bearer nx-…`: a Nexus API key (src/auth), which no backend may see. */
+function isNexusKey(value: string): boolean {
+  return /^\s*(bearer\s+)?nx-/i.test(value);
+}
+
 export function upstreamHeaders(input: UpstreamHeadersInput): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -42,10 +50,12 @@ export function upstreamHeaders(input: UpstreamHeadersInput): Record<string, str
     headers.authorization = `Bearer ${input.apiKey}`;
   } else if (input.backend.forward_client_auth) {
     const authorization = input.clientHeaders.get("authorization");
-    if (authorization) headers.authorization = authorization;
+    if (authorization && !isNexusKey(authorization)) headers.authorization = authorization;
     // Anthropic clients send their key as x-api-key: only a native Anthropic server reads it.
     const apiKey = input.clientHeaders.get("x-api-key");
-    if (apiKey && input.upstream === "anthropic") headers["x-api-key"] = apiKey;
+    if (apiKey && !isNexusKey(apiKey) && input.upstream === "anthropic") {
+      headers["x-api-key"] = apiKey;
+    }
   }
   const dialectHeaders = DIALECT_HEADERS[input.upstream ?? "openai"];
   if (dialectHeaders !== undefined) {

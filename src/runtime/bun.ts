@@ -21,6 +21,7 @@ import type {
   TcpProbeResult,
 } from "./types.ts";
 import { ServeError } from "./types.ts";
+import { appendTextFile, writeFileAtomic } from "./files.ts";
 import { mapNodeFileError } from "./node-errors.ts";
 import { raiseFetchLimit } from "./bun-exec.ts";
 
@@ -52,6 +53,11 @@ export function createBunRuntime(): Runtime {
         throw mapNodeFileError(error, path);
       }
     },
+    writeFileAtomic,
+    appendTextFile,
+    // Loaded on first use, as multicast is: only `[state] redis_url` pays for the client.
+    openRedis: async (url, options) =>
+      (await import("./redis.ts")).openRedisConnection(url, options),
     onSignal(signal, listener) {
       process.on(signal, listener);
       return () => process.off(signal, listener);

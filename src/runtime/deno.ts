@@ -13,6 +13,7 @@ import type {
   TcpProbeResult,
 } from "./types.ts";
 import { RuntimeFileError, ServeError } from "./types.ts";
+import { appendTextFile, writeFileAtomic } from "./files.ts";
 
 export function createDenoRuntime(): Runtime {
   const encoder = new TextEncoder();
@@ -38,6 +39,11 @@ export function createDenoRuntime(): Runtime {
         throw mapDenoFileError(error, path);
       }
     },
+    writeFileAtomic,
+    appendTextFile,
+    // Loaded on first use, as multicast is: only `[state] redis_url` pays for the client.
+    openRedis: async (url, options) =>
+      (await import("./redis.ts")).openRedisConnection(url, options),
     onSignal(signal, listener) {
       Deno.addSignalListener(signal, listener);
       return () => Deno.removeSignalListener(signal, listener);

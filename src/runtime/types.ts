@@ -7,9 +7,11 @@
  * @module
  */
 import type { MulticastOptions, MulticastSocket } from "./multicast-types.ts";
+import type { RedisConnection, RedisOptions } from "./redis-types.ts";
 
 export type { Datagram, MulticastOptions, MulticastSocket } from "./multicast-types.ts";
 export { MulticastError } from "./multicast-types.ts";
+export type { RedisConnection, RedisOptions, RedisScript } from "./redis-types.ts";
 
 /** What the adapter knows about the connection a request came in on. */
 export interface ConnInfo {
@@ -105,6 +107,18 @@ export interface Runtime {
   readTextFile(path: string): Promise<string>;
   /** With `createNew`, fails with kind `exists` instead of replacing a file. */
   writeTextFile(path: string, text: string, options?: { createNew?: boolean }): Promise<void>;
+  /**
+   * Replaces `path` with `text` atomically (a temporary file beside it, flushed, then renamed):
+   * a reader or a crash never sees half a file. The file gets `mode` (default 0644).
+   */
+  writeFileAtomic(path: string, text: string, options?: { mode?: number }): Promise<void>;
+  /** Appends `text`, creating the file with `mode` (default 0644) when it does not exist. */
+  appendTextFile(path: string, text: string, options?: { mode?: number }): Promise<void>;
+  /**
+   * A Redis connection (`[state] redis_url`) that reconnects by itself. Resolves once the client
+   * is loaded (not connected): it reports through `options.onStatus` when it is usable.
+   */
+  openRedis(url: string, options: RedisOptions): Promise<RedisConnection>;
   /** Registers a signal listener; the returned function removes it. */
   onSignal(signal: SignalName, listener: () => void): () => void;
   writeStdout(text: string): void;

@@ -6,5 +6,9 @@
 import { after, afterEach, before, beforeEach, describe, it, test } from "node:test";
 export { expect } from "expect";
 export { afterEach, beforeEach, describe, it, test };
-export const beforeAll = before;
-export const afterAll = after;
+type Hook = () => unknown;
+/** bun:test takes a hook's timeout (ms) as the second argument; node:test as `{ timeout }`. */
+export const beforeAll = (fn: Hook, timeout?: number) =>
+  before(fn, timeout === undefined ? undefined : { timeout });
+export const afterAll = (fn: Hook, timeout?: number) =>
+  after(fn, timeout === undefined ? undefined : { timeout });

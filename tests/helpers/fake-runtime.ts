@@ -11,6 +11,8 @@ import { MulticastError, RuntimeFileError } from "../../src/runtime/mod.ts";
 
 export interface FakeRuntime extends Runtime {
   readonly files: Map<string, string>;
+  /** The mode each file was written with (writeFileAtomic, appendTextFile). */
+  readonly modes: Map<string, number>;
   readonly stdoutText: () => string;
   readonly stderrText: () => string;
   emitSignal(signal: SignalName): void;
@@ -25,6 +27,7 @@ export function createFakeRuntime(
   } = {},
 ): FakeRuntime {
   const files = new Map(Object.entries(init.files ?? {}));
+  const modes = new Map<string, number>();
   let stdout = "";
   let stderr = "";
   const listeners = new Map<SignalName, Set<() => void>>();
@@ -58,6 +61,18 @@ export function createFakeRuntime(
       files.set(path, text);
       return Promise.resolve();
     },
+    writeFileAtomic(path, text, options) {
+      files.set(path, text);
+      modes.set(path, options?.mode ?? 0o644);
+      return Promise.resolve();
+    },
+    appendTextFile(path, text, options) {
+      if (!files.has(path)) modes.set(path, options?.mode ?? 0o644);
+      files.set(path, (files.get(path) ?? "") + text);
+      return Promise.resolve();
+    },
+    openRedis: () => Promise.reject(new Error("the fake runtime has no network")),
+    modes,
     onSignal(signal, listener) {
       const set = listeners.get(signal) ?? new Set();
       listeners.set(signal, set);

@@ -43,6 +43,9 @@ export async function startGateway(
       | "clock"
       | "tcpProbe"
       | "discovery"
+      | "files"
+      | "keysFile"
+      | "openRedis"
     >
   > = {},
 ): Promise<RunningGateway> {
@@ -76,6 +79,7 @@ export async function startGateway(
     tcpProbe: runtime.tcpProbe,
     ...options,
   });
+  await gateway.prepare();
   for (const backend of backends) {
     if (!backend.models) continue;
     gateway.registry.setModels(

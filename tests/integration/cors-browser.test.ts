@@ -40,7 +40,8 @@ gate.describe("CORS from a page of another origin, in Chromium", () => {
     browser = await launchBrowser();
     page = await browser.page({ width: 800, height: 600 });
     await page.goto(`${origin}/`);
-  });
+    // Starting Chromium takes seconds on a loaded machine: more than a hook's default 5 s.
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();

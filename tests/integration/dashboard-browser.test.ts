@@ -51,7 +51,8 @@ gate.describe("the dashboard in Chromium", () => {
     remoteUrl = `http://127.0.0.1:${remote.port}`;
     browser = await launchBrowser();
     mkdirSync(ARTIFACTS, { recursive: true });
-  });
+    // Starting Chromium takes seconds on a loaded machine: more than a hook's default 5 s.
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();

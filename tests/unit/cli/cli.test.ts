@@ -69,7 +69,7 @@ describe("usage errors", () => {
     [
       "an unknown command",
       ["frobnicate"],
-      "error: unknown command 'frobnicate' (expected one of: serve, backends, models, health, config, completions, help, version)",
+      "error: unknown command 'frobnicate' (expected one of: serve, backends, models, keys, health, config, completions, help, version)",
     ],
     ["an unknown flag", ["serve", "--bogus"], "error: unknown option '--bogus'"],
     [

@@ -1,0 +1,77 @@
+/**
+ * Who may call the routes that are not front doors, in keys mode (`[auth] mode = "keys"`):
+ * - model listings and Ollama's model routes (`/v1/models`, `/api/tags`, `/api/ps`, `/api/show`,
+ *   `/api/pull` …) need a key, as inference does;
+ * - fleet reads (`GET /v1/backends`, `/v1/route`, `GET /models`) need a key or the admin rules
+ *   (a loopback peer, or `server.admin_token`);
+ * - `/metrics`, `/v1/stats` and `/ui/events` follow `[auth] metrics`: open, key, or admin.
+ * Mounted as route-specific middleware (never in front of a front door), and only in keys mode;
+ * a CORS preflight passes (it carries no credentials). `/`, `/api/version`, `/health` and the
+ * dashboard page stay open.
+ * @module
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Auth } from "../auth/mod.ts";
+import { isFailure } from "../lib/failures.ts";
+import type { ConnInfo } from "../runtime/mod.ts";
+import { checkAdmin } from "./backends.ts";
+import { openaiError } from "./errors.ts";
+import { ollamaErrorOf } from "./ollama.ts";
+
+type Rule = "key" | "key_or_admin" | "admin";
+
+const KEY_ROUTES: ReadonlyArray<readonly [path: string, rule: Rule, dialect: "openai" | "ollama"]> =
+  [
+    ["/v1/models", "key", "openai"],
+    ["/api/tags", "key", "ollama"],
+    ["/api/ps", "key", "ollama"],
+    ["/api/show", "key", "ollama"],
+    ["/api/pull", "key", "ollama"],
+    ["/api/push", "key", "ollama"],
+    ["/api/create", "key", "ollama"],
+    ["/api/copy", "key", "ollama"],
+    ["/api/delete", "key", "ollama"],
+    ["/api/blobs/*", "key", "ollama"],
+    ["/v1/backends", "key_or_admin", "openai"],
+    ["/v1/route", "key_or_admin", "openai"],
+    ["/models", "key_or_admin", "openai"],
+  ];
+const OBSERVABILITY_ROUTES = ["/metrics", "/v1/stats", "/ui/events"] as const;
+
+export function peerOf(c: Context): string {
+  return (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
+}
+
+/** Mounts the keys-mode rules; call before the routes they guard. */
+export function mountAccess(app: Hono, auth: Auth, adminToken: string | undefined): void {
+  for (const [path, rule, dialect] of KEY_ROUTES) {
+    app.use(path, guard(auth, adminToken, rule, dialect));
+  }
+  if (auth.metricsAccess === "open") return;
+  const rule: Rule = auth.metricsAccess === "key" ? "key_or_admin" : "admin";
+  for (const path of OBSERVABILITY_ROUTES) app.use(path, guard(auth, adminToken, rule, "openai"));
+}
+
+/** May this caller see `/health`'s backend details? (Keys mode: a key holder or an admin.) */
+export function mayReadDetails(c: Context, auth: Auth, adminToken: string | undefined): boolean {
+  return checkAdmin(c, adminToken) === undefined || auth.guard.identifies(c.req.raw.headers);
+}
+
+function guard(
+  auth: Auth,
+  adminToken: string | undefined,
+  rule: Rule,
+  dialect: "openai" | "ollama",
+): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.method === "OPTIONS") return await next();
+    if (rule !== "key") {
+      const denied = checkAdmin(c, adminToken);
+      if (denied === undefined) return await next();
+      if (rule === "admin") return denied;
+    }
+    const who = auth.guard.authenticate(c.req.raw.headers, peerOf(c));
+    if (isFailure(who)) return dialect === "ollama" ? ollamaErrorOf(who) : openaiError(who);
+    return await next();
+  };
+}
