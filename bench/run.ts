@@ -8,7 +8,8 @@
  *   bun bench/run.ts --quick --guard   the CI regression guard (exit 1 on a gross regression)
  *
  * Flags: --source | --binary (how Nexus runs), --no-build, --no-portkey | --portkey,
- * --no-deno, --no-nginx, --only seq,loop,stream,abort,open,hol,big,doors,memory,cold, --no-write.
+ * --no-deno, --no-nginx, --only seq,loop,stream,abort,open,hol,big,doors,keys,memory,cold,
+ * --no-write, --short (every row, briefly: a check of the harness).
  *
  * Targets: direct to the mock, nginx (the C floor), the bare pass-through under Bun and Deno
  * (the runtimes' floors), Nexus (the compiled binary) and the same sources under Deno, and the
@@ -31,6 +32,7 @@ import { disconnect } from "./e2e/disconnect.ts";
 import { floorChecks, guardDoorChecks } from "./e2e/floor-targets.ts";
 import { frontDoors } from "./e2e/front-doors.ts";
 import { headOfLine } from "./e2e/head-of-line.ts";
+import { keysRows } from "./e2e/keys-rows.ts";
 import { openLoop } from "./e2e/open-loop.ts";
 import { PROFILES, shortened } from "./e2e/profiles.ts";
 import { anonymousMb, memory, rssMb } from "./e2e/memory.ts";
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
     for (const [name, gateway] of Object.entries(topo.gateways)) {
       idleRss[name as GatewayName] = rssMb(gateway!.proc.pid);
     }
-    result = { ...result, idleRss, notRun: notRun() };
+    result = { ...result, idleRss };
     const gateways = topo.targets.filter((t): t is GatewayName => t !== "direct");
     const nexuses = gateways.filter((t) => t === "nexus" || t === "nexus-deno");
     const floors = gateways.filter((t) => t === "bare" || t === "bare-deno" || t === "nginx");
@@ -236,6 +238,10 @@ async function main(): Promise<void> {
       const targets = topo.targets.filter((t) => t !== "portkey");
       result = { ...result, bigPrompt: await bigPrompt(topo, settings.bigPrompt, targets) };
     }
+    if (settings.keys && want("keys")) {
+      log("API keys: in-process limits and Redis limits beside keys off");
+      result = { ...result, keys: await keysRows(topo, mode, settings.keys) };
+    }
     if (settings.memory && want("memory")) {
       log(`memory: ${settings.memory.rounds} rounds of ${settings.memory.streams} streams`);
       const models = Object.values(topo.mocks).map((m) => m.model);
@@ -296,15 +302,6 @@ function scenarioOf(checkId: string): string {
 
 function allGuardChecks(result: Omit<BenchResult, "checks" | "meta">): Check[] {
   return [...guardChecks(result), ...guardDoorChecks(result)];
-}
-
-/** Rows waiting for work that is not in this checkout. */
-function notRun(): Record<string, string> {
-  return {
-    keys: "API keys (in-process limits) and Redis limits: the [auth]/[state] work (branch keys) " +
-      "is not merged into this checkout; bench/e2e/topology.ts writeNexusConfig takes the extra " +
-      "config (`extra`) for the keyed instances when it is.",
-  };
 }
 
 function printChecks(checks: readonly Check[]): void {

@@ -6,6 +6,7 @@
 import type { BigPromptOptions } from "./big-prompt.ts";
 import type { FrontDoorOptions } from "./front-doors.ts";
 import type { HeadOfLineOptions } from "./head-of-line.ts";
+import type { KeysOptions } from "./keys-rows.ts";
 import type { OpenLoopOptions } from "./open-loop.ts";
 import type { Profile } from "./result.ts";
 
@@ -28,6 +29,8 @@ export interface Settings {
   readonly headOfLine: HeadOfLineOptions | null;
   readonly bigPrompt: BigPromptOptions | null;
   readonly doors: FrontDoorOptions | null;
+  /** Nexus with API keys on, limits in process and in Redis, beside Nexus with keys off. */
+  readonly keys: KeysOptions | null;
   /** Run the sources under Deno too (Nexus and the bare pass-through). */
   readonly deno: boolean;
   readonly nginx: boolean;
@@ -54,6 +57,7 @@ export const PROFILES: Record<Profile, Settings> = {
     headOfLine: { concurrency: 200, seconds: 6 },
     bigPrompt: { chars: 400_000, rounds: 5, perRound: 20, warmup: 10, burst: 16 },
     doors: { rounds: 3, perRound: 40, warmup: 20, streams: 150, concurrency: 16 },
+    keys: { rounds: 10, perRound: 50, warmup: 100, loop: { seconds: 3, warmupSeconds: 2 } },
     deno: true,
     nginx: true,
     limitMs: 35 * 60_000,
@@ -73,6 +77,7 @@ export const PROFILES: Record<Profile, Settings> = {
     bigPrompt: null,
     // The translation guard: each door's CPU per event beside the chat passthrough's.
     doors: { rounds: 2, perRound: 10, warmup: 10, streams: 60, concurrency: 12 },
+    keys: null,
     deno: false,
     nginx: false,
     limitMs: 200_000,
@@ -99,5 +104,6 @@ export function shortened(full: Settings): Settings {
     headOfLine: { concurrency: 20, seconds: 2 },
     bigPrompt: { chars: 400_000, rounds: 2, perRound: 3, warmup: 2, burst: 4 },
     doors: { rounds: 1, perRound: 5, warmup: 3, streams: 10, concurrency: 5 },
+    keys: { rounds: 2, perRound: 10, warmup: 10, loop: { seconds: 1, warmupSeconds: 1 } },
   };
 }

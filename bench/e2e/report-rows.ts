@@ -351,3 +351,45 @@ export function notRunSection(r: BenchResult): string[] {
     ...Object.entries(notRun).map(([row, why]) => `- ${row}: ${why}`),
   ];
 }
+
+export function keysSection(r: BenchResult): string[] {
+  const keys = r.keys;
+  if (!keys) return [];
+  const o = keys.options;
+  const off = keys.variants.off;
+  const label = {
+    off: "keys off (the Nexus above)",
+    keys: "keys, limits in process",
+    redis: "keys, limits in Redis",
+  };
+  const lines = [
+    "",
+    "### API keys: the added cost per request",
+    "",
+    'Three instances of the same Nexus: `[auth] mode = "off"`, `"keys"` with a key holding ' +
+    "rpm, tpm and concurrency limits, and the same with `[state] redis_url` (a local " +
+    `redis-server: one round trip per request). c=1: ${o.rounds} rounds × ${o.perRound} requests ` +
+    "each, against direct; CPU: wrk c=32, mock 0 ms, the gateway's per request (median of " +
+    `${o.rounds} rounds${o.loop ? ` × ${o.loop.seconds} s` : ""}).`,
+    "",
+    "| Nexus | c=1 p50 / p99 ms | added p50 / p99 | over keys off, p50 | CPU µs/req | over keys off | errors |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const variant of ["off", "keys", "redis"] as const) {
+    const x = keys.variants[variant];
+    if (!x) continue;
+    lines.push(
+      `| ${label[variant]} | ${f(x.latency.p50)} / ${f(x.latency.p99)} | ${signed(x.addedP50)} / ${
+        signed(x.addedP99)
+      } | ${variant === "off" || !off ? "—" : signed(x.addedP50 - off.addedP50)} | ${
+        f(x.cpuUs)
+      } | ${
+        variant === "off" || !off || x.cpuUs === undefined || off.cpuUs === undefined
+          ? "—"
+          : `+${f(x.cpuUs - off.cpuUs)} µs`
+      } | ${x.errors} |`,
+    );
+  }
+  if (keys.redisNote) lines.push("", `Redis limits not measured: ${keys.redisNote}.`);
+  return lines;
+}

@@ -6,6 +6,7 @@ import type { BigPromptResult } from "./big-prompt.ts";
 import type { ClosedLoopResult } from "./closed-loop.ts";
 import type { FrontDoorResult } from "./front-doors.ts";
 import type { HeadOfLineResult } from "./head-of-line.ts";
+import type { KeysResult } from "./keys-rows.ts";
 import type { OpenLoopResult } from "./open-loop.ts";
 import type { GatewayName } from "./topology.ts";
 import type { ColdStartResult } from "./cold-start.ts";
@@ -67,6 +68,7 @@ export interface BenchResult {
   readonly headOfLine?: HeadOfLineResult;
   readonly bigPrompt?: BigPromptResult;
   readonly frontDoors?: FrontDoorResult;
+  readonly keys?: KeysResult;
   /** Rows that could not run in this checkout, and why (keys, Redis …). */
   readonly notRun?: Record<string, string>;
   readonly streaming?: StreamingResult;
