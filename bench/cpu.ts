@@ -24,7 +24,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { chatBody } from "./e2e/topology.ts";
 import { luaScript, wrk } from "./e2e/closed-loop.ts";
-import { BUN, ROOT, TMP } from "./e2e/paths.ts";
+import { BUN, DENO, ROOT, TMP } from "./e2e/paths.ts";
 import { canPin, killAllNow, spawnProc, stopAll } from "./e2e/procs.ts";
 import { median, round } from "./e2e/stats.ts";
 import {
@@ -117,7 +117,11 @@ async function start(spec: string): Promise<{ name: string; gateway: Gateway; ng
       .pathname
   }`;
   if (values.prof === name) {
-    return { name, gateway: await profiled(name, dir, config, port), nginx: false };
+    return {
+      name,
+      gateway: await profiled(name, dir, config, port, runtime === "deno"),
+      nginx: false,
+    };
   }
   const run = {
     mode: "source" as const,
@@ -154,14 +158,22 @@ async function profiled(
   root: string,
   config: string,
   port: number,
+  deno = false,
 ): Promise<Gateway> {
-  const proc = spawnProc(name, BUN, [
-    ...profileFlags(name),
-    `${root}src/main.ts`,
-    "serve",
-    "-c",
-    config,
-  ], { cpu: SERVER_CPU, env: cleanEnv(), cwd: TMP });
+  const serve = [`${root}src/main.ts`, "serve", "-c", config];
+  const proc = deno
+    ? spawnProc(name, DENO, ["run", "-A", ...profileFlags(name).slice(0, 2), ...serve], {
+      cpu: SERVER_CPU,
+      env: cleanEnv(),
+      cwd: TMP,
+    })
+    : spawnProc(name, BUN, [...profileFlags(name), ...serve], {
+      cpu: SERVER_CPU,
+      // Set, so that Nexus does not re-execute itself to raise it (src/runtime/bun-exec.ts):
+      // an execve under the profiler sometimes hung at start.
+      env: { ...cleanEnv(), BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" },
+      cwd: TMP,
+    });
   const url = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + 30_000;
   while (

@@ -36,6 +36,8 @@ const { values, positionals } = parseArgs({
     top: { type: "string", default: "25" },
     filter: { type: "string" },
     callers: { type: "string" },
+    /** Charge each sample to the nearest frame whose file contains this text (e.g. `src/`). */
+    owner: { type: "string" },
   },
 });
 const file = positionals[0];
@@ -97,6 +99,26 @@ const show = (title: string, table: Map<string, number>) => {
 };
 show("self", self);
 show("inclusive", inclusive);
+
+// --owner TEXT: each sample charged to the nearest frame of a file containing TEXT (with the
+// runtime's native work it called directly: a Response built, a fetch started …).
+if (values.owner) {
+  const owned = new Map<string, number>();
+  for (const [id, count] of hits) {
+    const node = byId.get(id)!;
+    if (count === 0 || IDLE.has(node.callFrame.functionName)) continue;
+    let key = "(outside)";
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame;
+      if (frame.url.includes(values.owner)) {
+        key = label(frame);
+        break;
+      }
+    }
+    owned.set(key, (owned.get(key) ?? 0) + count);
+  }
+  show(`owned by ${values.owner}`, owned);
+}
 
 // --callers NAME: who the samples whose own frame is NAME were called from (two levels up).
 if (values.callers) {
