@@ -101,6 +101,10 @@ perf_guard() { # end-to-end regression guard: the quick bench against loose limi
 }
 if [ $# -eq 0 ]; then step "performance guard (bench/run.ts --quick --guard)" perf_guard; fi
 
+# Every response and log line the tests produce is written here and scanned for the test
+# secrets at the end (tests/helpers/secrets.ts, scripts/secrets-scan.ts).
+export NEXUS_TEST_TRANSCRIPTS="$PWD/$REPORTS/transcripts"
+
 echo "── bun test"
 $B/bun test --reporter=junit --reporter-outfile="$REPORTS/bun.xml" "$@"
 bun_rc=$?
@@ -121,6 +125,8 @@ if [ $# -eq 0 ]; then
     [[ " ${failures[*]} " == *"deno test"* ]] || { failed=$((failed + 1)); failures+=("deno test (exit $deno_rc)"); }
   fi
 fi
+
+step "secrets scan (no test secret in any response or log)" $B/bun scripts/secrets-scan.ts "$NEXUS_TEST_TRANSCRIPTS"
 
 if [ "${#failures[@]}" -gt 0 ]; then
   echo "Failed: ${failures[*]}"

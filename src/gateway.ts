@@ -1,117 +1,51 @@
 /**
  * The composition root: builds the registry from the config, the router, the proxy and the
  * HTTP app, and owns the background work (health checks, discovery) of a running gateway.
- * `nexus serve` and the tests both start Nexus through here.
+ * `nexus serve` and the tests both start Nexus through here (options and parts: gateway-types.ts).
  * @module
  */
-import type { Hono } from "hono";
-import { createApi } from "./api/mod.ts";
-import { InFlight } from "./exchange/mod.ts";
+import type { Gateway, GatewayOptions, ReloadHook } from "./gateway-types.ts";
+import { type AppParts, createGatewayApp } from "./gateway-app.ts";
+import { finishResponse } from "./api/mod.ts";
+import { BodyBudget, InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
 import { Auth } from "./auth/mod.ts";
-import { memoryFiles, type OpenRedis, RedisLink, type StateFiles } from "./state/mod.ts";
+import { memoryFiles, RedisLink } from "./state/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
 import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
-import { Discovery, type OpenMulticast } from "./discovery/mod.ts";
-import { HealthChecker } from "./health/mod.ts";
-import type { BackendType, NexusConfig } from "./config/mod.ts";
-import { type Clock, systemClock } from "./lib/clock.ts";
+import { Discovery } from "./discovery/mod.ts";
+import { BreakerCooldowns, HealthChecker } from "./health/mod.ts";
+import { type NexusConfig, PROBE_MAX_RESPONSE_BYTES } from "./config/mod.ts";
+import { systemClock } from "./lib/clock.ts";
 import { failure } from "./lib/failures.ts";
-import type { Logger } from "./lib/logger.ts";
-import { createObservability, type Observability } from "./metrics/mod.ts";
+import { newInstanceId } from "./lib/loop.ts";
+import { Redactor } from "./lib/secrets.ts";
+import { createObservability } from "./metrics/mod.ts";
 import { type Backend, Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
+import { Reloader } from "./reload/mod.ts";
+import { applyConfig, effectiveConfig } from "./reconfigure.ts";
+import { SelfDefence } from "./self-defence.ts";
 import { Dashboard } from "./ui/mod.ts";
-import type { ConnInfo, MulticastOptions, TcpProbeResult } from "./runtime/mod.ts";
+import { Waker } from "./wake/mod.ts";
 import { VERSION } from "./version.ts";
 
-export interface GatewayOptions {
-  readonly config: Readonly<NexusConfig>;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly logger: Logger;
-  readonly clock?: Clock;
-  /** The fetch used for every upstream request (the runtime's; tests may inject one). */
-  readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
-  /**
-   * The fetch of health probes and type detection: it must close each connection after its
-   * answer (the runtime's `probeFetch`). Defaults to `fetch`, whose probes still send
-   * `Connection: close`.
-   */
-  readonly probeFetch?: (input: string, init: RequestInit) => Promise<Response>;
-  /** Raw TCP probe for the connect deadline (the runtime's); without it only first-byte applies. */
-  readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
-  readonly version?: string;
-  /** Probes a URL to learn its backend type (POST /v1/backends without a type). */
-  readonly detectType?: (url: string) => Promise<BackendType | undefined>;
-  /**
-   * How mDNS discovery reaches the network: the runtime's multicast socket, and socket settings
-   * (tests keep it on loopback with a private port). Without it discovery stays off.
-   */
-  readonly discovery?: { readonly openSocket: OpenMulticast; readonly socket?: MulticastOptions };
-  /** Where keys and usage are kept (the runtime's files); without it, in memory only. */
-  readonly files?: StateFiles;
-  /** `[auth] keys_file` resolved beside the config file (`nexus serve` does it). */
-  readonly keysFile?: string;
-  /** Opens the Redis connection of `[state] redis_url` (the runtime's). */
-  readonly openRedis?: OpenRedis;
-}
-
-export interface Gateway {
-  readonly app: Hono;
-  readonly registry: Registry;
-  readonly router: Router;
-  readonly health: HealthChecker;
-  /**
-   * Learns once per backend which native front doors it serves itself — `/v1/responses`,
-   * Anthropic's `/v1/messages` — (started by `start`).
-   */
-  readonly features: FeatureProbe;
-  /** Backend slots and the queue of requests waiting for one. */
-  readonly admission: Admission;
-  /** Loading and unloading models on the backends that can. */
-  readonly lifecycle: ModelLifecycle;
-  /** Metrics, stats and request logs. */
-  readonly observability: Observability;
-  /** The web dashboard (`[ui] enabled`). */
-  readonly dashboard: Dashboard | undefined;
-  /** API keys, limits and usage (`[auth] mode = "keys"`). */
-  readonly auth: Auth | undefined;
-  /** The shared-state connection (`[state] redis_url`, keys mode). */
-  readonly redis: RedisLink | undefined;
-  /**
-   * Reads the keys and usage files and starts connecting to Redis: call before serving, so the
-   * first request already knows every key. Rejects when the keys file is broken.
-   */
-  prepare(): Promise<void>;
-  /** mDNS discovery, when enabled in the config and given a socket. */
-  readonly discovery: Discovery | undefined;
-  /** The fetch handler to serve: passes the peer address to the app. */
-  readonly fetch: (request: Request, conn: ConnInfo) => Response | Promise<Response>;
-  /**
-   * Starts the background work: health checks on their interval (or, with health checks off, one
-   * probe round so static backends become routable), feature probes (does a healthy backend
-   * serve `/v1/responses` or `/v1/messages` itself?) and discovery. Resolves when the first
-   * round has ended and discovery has started or, after one warning, given up; never rejects.
-   */
-  start(): Promise<void>;
-  /** Stops the background work and closes the discovery socket. */
-  stop(): Promise<void>;
-  /**
-   * Shutdown drain: refuse new inference requests (503), stop health checks, wait up to `timeoutMs`
-   * for requests in flight; then end the rest (streams get an in-stream error event).
-   * Resolves true when everything finished on its own.
-   */
-  drain(timeoutMs: number): Promise<boolean>;
-  /** Inference requests in flight now. */
-  readonly inflight: InFlight;
-}
+export type { Gateway, GatewayOptions, ReloadHook } from "./gateway-types.ts";
 
 export function createGateway(options: GatewayOptions): Gateway {
-  const { config, env, logger } = options;
+  const { env, logger } = options;
+  let config = options.config;
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
-  const registry = new Registry();
+  const instanceId = options.instanceId ?? newInstanceId();
+  const registry = new Registry({
+    breaker: {
+      failures: config.health_check.breaker_failures,
+      window: config.health_check.breaker_window,
+    },
+    maxModelsPerBackend: () => config.server.max_models_per_backend,
+  });
   for (const backend of config.backends) {
     registry.add({ ...backend, source: "static" });
     if (backend.api_key_env && !env[backend.api_key_env]) {
@@ -121,6 +55,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     }
   }
+  // After the config's backends: a stored one with the same name or URL is skipped.
+  options.stateFile?.restore(registry);
+  options.stateFile?.attach(registry);
   const router = new Router(registry, config.routing);
   const redis = config.auth.mode === "keys" && config.state.redis_url && options.openRedis
     ? new RedisLink({ url: config.state.redis_url, open: options.openRedis, clock, logger })
@@ -141,8 +78,25 @@ export function createGateway(options: GatewayOptions): Gateway {
     : undefined;
   const apiKeyFor = (backend: Backend) =>
     backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
-  const upstreamFetch = options.fetch ?? globalThis.fetch;
-  const probeFetch = (options.probeFetch ?? upstreamFetch) as FetchFn;
+  // Every upstream request and probe passes one guard (no redirects, X-Nexus-Via, own-id check).
+  const defence = new SelfDefence({
+    instanceId,
+    registry,
+    logger,
+    ...(options.interfaces ? { interfaces: options.interfaces } : {}),
+  });
+  const rawFetch = options.fetch ?? globalThis.fetch;
+  const upstreamFetch = defence.guard.guarded(rawFetch);
+  const probeFetch = defence.guard.guarded(
+    options.probeFetch ?? rawFetch,
+    () => Math.min(PROBE_MAX_RESPONSE_BYTES, config.server.max_response_bytes),
+  ) as FetchFn;
+  // Every configured secret: redacted from upstream text Nexus copies anywhere.
+  const redactorFor = (settings: NexusConfig) =>
+    new Redactor([
+      settings.server.admin_token,
+      ...settings.backends.map((b) => (b.api_key_env ? env[b.api_key_env] : undefined)),
+    ]);
   const inflight = new InFlight();
   // The queue's depth is read at scrape time (after both exist); the queue reports waits and
   // refusals through the observability hooks.
@@ -155,6 +109,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     onRecord: (event, record, end) => dashboard?.state.record(event, record, end),
     ...(auth ? { keys: { usage: (since: string) => auth.usage.localRows({ since }) } } : {}),
   });
+  const breakers = new BreakerCooldowns({
+    registry,
+    clock,
+    logger,
+    settings: config.health_check,
+  });
+  // From the first request on: a breaker may open before the background work starts.
+  breakers.start();
   const admission = new Admission({
     registry,
     clock,
@@ -162,7 +124,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     hooks: observability.admissionHooks,
   });
   let discovery: Discovery | undefined;
-  const health = new HealthChecker({
+  const health: HealthChecker = new HealthChecker({
     registry,
     clock,
     logger,
@@ -179,19 +141,35 @@ export function createGateway(options: GatewayOptions): Gateway {
     // A probe too: one connection, closed after its answer.
     fetch: probeFetch,
     apiKeyFor,
-    timeoutMs: config.health_check.timeout_seconds * 1000,
+    get timeoutMs() {
+      return config.health_check.timeout_seconds * 1000;
+    },
   });
-  if (config.discovery.enabled && options.discovery) {
-    discovery = new Discovery({
+  const newDiscovery = (settings: NexusConfig["discovery"]) =>
+    settings.enabled && options.discovery
+      ? new Discovery({
+        registry,
+        clock,
+        logger,
+        config: settings,
+        openSocket: options.discovery.openSocket,
+        ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
+        probe: (backend) => health.check(backend),
+        acceptAddress: defence.networksFor(settings).allows,
+        refuseUrl: (url) => defence.refusal(url),
+      })
+      : undefined;
+  discovery = newDiscovery(config.discovery);
+  const waker = options.sendBroadcast
+    ? new Waker({
       registry,
       clock,
       logger,
-      config: config.discovery,
-      openSocket: options.discovery.openSocket,
-      ...(options.discovery.socket ? { socketOptions: options.discovery.socket } : {}),
+      send: options.sendBroadcast,
       probe: (backend) => health.check(backend),
-    });
-  }
+      hooks: observability.wakeHooks,
+    })
+    : undefined;
   const detectType = options.detectType ?? ((url: string) =>
     detectBackendType({
       baseUrl: url,
@@ -205,9 +183,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     clock,
     logger,
     apiKeyFor,
-    timeoutMs: config.server.first_byte_timeout_seconds * 1000,
+    get timeoutMs() {
+      return config.server.first_byte_timeout_seconds * 1000;
+    },
   });
-  const preloader = new Preloader(config.preload, { lifecycle, clock, logger });
+  let preloader = new Preloader(config.preload, { lifecycle, clock, logger });
   const dashboard = config.ui.enabled
     ? new Dashboard({
       registry,
@@ -216,56 +196,112 @@ export function createGateway(options: GatewayOptions): Gateway {
       version: options.version ?? VERSION,
       startedAt,
       queueDepth: (priority) => admission.depth(priority),
-      routing: config.routing,
-      adminToken: config.server.admin_token,
+      // Read when a browser connects: a reload may change them.
+      routing: {
+        get aliases() {
+          return config.routing.aliases;
+        },
+        get fallbacks() {
+          return config.routing.fallbacks;
+        },
+      },
+      get adminToken() {
+        return config.server.admin_token;
+      },
     })
     : undefined;
-  const api = createApi({
+  const parts: AppParts = {
     version: options.version ?? VERSION,
     clock,
     logger,
     startedAt,
     registry,
     router,
-    exchange: {
-      observe: observability.observeExchange,
-      maxBodyBytes: config.server.max_body_bytes,
-      bodyTimeoutMs: config.server.body_timeout_seconds * 1000,
-      inflight,
-      ...(dashboard ? { watch: dashboard.live } : {}),
-      retryAfterSeconds: Math.max(1, Math.ceil(config.health_check.interval_seconds)),
-      proxy: {
-        admission,
-        fetch: upstreamFetch,
-        ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
-        clock,
-        registry,
-        server: config.server,
-        maxRetries: config.routing.max_retries,
-        apiKeyFor,
-      },
-    },
-    admin: {
-      adminToken: config.server.admin_token,
-      detectType,
-      onAdded: (backend) => {
-        logger.info("backend added", {
-          backend: backend.name,
-          url: backend.url,
-          type: backend.type,
-        });
-        void health.check(backend);
-      },
-    },
-    corsOrigins: config.server.cors_origins,
+    observability,
+    inflight,
+    admission,
     ...(auth ? { auth } : {}),
     ...(redis ? { stateProblem: () => redis.problem } : {}),
     lifecycle,
-    queueWaiting: () => admission.waiting,
-    observability: { metrics: observability.metrics, stats: observability.stats },
-    ...(dashboard ? { ui: dashboard.routes } : {}),
+    upstreamFetch,
+    apiKeyFor,
+    detectType,
+    onAdded: (backend) => {
+      logger.info("backend added", { backend: backend.name, url: backend.url, type: backend.type });
+      void health.check(backend);
+    },
+    ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),
+    ...(dashboard ? { dashboard } : {}),
+    ...(waker ? { waker } : {}),
+    ...(options.loadConfig ? { reload: (source: string) => reloader.reload(source) } : {}),
+    instanceId,
+    bodyBudget: new BodyBudget(() => config.server.max_inflight_body_bytes),
+    redactorFor,
+    hostName: options.hostName,
+    isSelf: (url) =>
+      defence.isSelf(
+        url,
+        probeFetch,
+        AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
+      ),
+  };
+  // Built from the config in effect; a reload builds the next one.
+  const buildApp = (config: NexusConfig) => createGatewayApp(parts, config);
+  let api = buildApp(config);
+  const hooks: ReloadHook[] = [];
+  // Keys and limits: the keys file is read again, `[auth]` settings applied.
+  if (auth) hooks.push((next) => auth.configure(next.auth));
+  // A backend a reload removed leaves once its last request has ended.
+  registry.onChange((event) => {
+    if (event.kind === "drained" && event.backend.source === "static") {
+      registry.remove(event.backend.name);
+      logger.info("backend removed after draining", { backend: event.backend.name });
+    }
   });
-  const app = api.app;
+  const restartDiscovery = async (settings: NexusConfig["discovery"]) => {
+    await discovery?.stop();
+    // The new browser finds them again; found by the old one, they would block it.
+    for (const backend of registry.list()) {
+      if (backend.source === "mdns") registry.remove(backend.name);
+    }
+    discovery = newDiscovery(settings);
+    await discovery?.start();
+  };
+  const reloader = new Reloader({
+    logger,
+    load: options.loadConfig ?? (() => Promise.resolve({ config, path: undefined, warnings: [] })),
+    current: () => config,
+    apply: (next, diff) => {
+      const previous = config;
+      config = effectiveConfig(previous, next);
+      return applyConfig(
+        {
+          registry,
+          logger,
+          probe: (backend) => void health.check(backend),
+          routing: (routing) => router.configure(routing),
+          health: (settings) => {
+            health.configure(settings);
+            breakers.configure(settings);
+            if (settings.enabled && !health.running) void health.start();
+            if (!settings.enabled && health.running) health.stop();
+          },
+          discovery: (settings) => void restartDiscovery(settings),
+          queue: (settings) => admission.configure(settings),
+          preload: (entries) => {
+            preloader.stop();
+            preloader = new Preloader(entries, { lifecycle, clock, logger });
+            void preloader.start();
+          },
+          rebuild: () => (api = buildApp(config)),
+          hooks,
+        },
+        previous,
+        config,
+        diff,
+      );
+    },
+  });
   // After the last request: its usage is flushed to the usage file and to Redis.
   const stopState = async () => {
     await auth?.stop();
@@ -274,12 +310,23 @@ export function createGateway(options: GatewayOptions): Gateway {
   const stopBackground = async () => {
     dashboard?.close();
     health.stop();
+    breakers.stop();
+    waker?.stop();
     preloader.stop();
     features.stop();
     await discovery?.stop();
+    await options.stateFile?.flush();
   };
   return {
-    app,
+    get app() {
+      return api.app;
+    },
+    get config() {
+      return config;
+    },
+    waker,
+    reload: (source) => reloader.reload(source),
+    onReload: (hook) => void hooks.push(hook),
     registry,
     router,
     health,
@@ -290,8 +337,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     dashboard,
     auth,
     redis,
-    discovery,
-    fetch: api.fetch,
+    get discovery() {
+      return discovery;
+    },
+    // The app in effect when the request arrives (front doors first, src/api/app.ts); every
+    // response carries this instance's id (src/api/connection.ts).
+    fetch: (request, conn) => {
+      const answer = api.fetch(request, conn);
+      return answer instanceof Promise
+        ? answer.then((response) => finishResponse(request, response, instanceId))
+        : finishResponse(request, answer, instanceId);
+    },
     async prepare() {
       await auth?.start();
       await redis?.open();
@@ -311,6 +367,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await stopState();
     },
     inflight,
+    instanceId,
     async drain(timeoutMs) {
       inflight.drain();
       // Nobody waiting in the queue will get a slot from a Nexus that is going away.

@@ -75,6 +75,15 @@ function BackendCard({ backend, now, warm, canAct, onResult }: CardProps) {
       <div class="card-head">
         <h3 id={titleId}>{backend.name}</h3>
         <span class={`pill ${tone}`} data-status={backend.status}>{backend.status}</span>
+        {backend.breaker && backend.breaker !== "closed" && (
+          <span
+            class={`pill ${backend.breaker === "open" ? "bad" : "warn"}`}
+            data-breaker={backend.breaker}
+            title="Circuit breaker: its requests failed, so it gets no traffic until a trial succeeds"
+          >
+            breaker {backend.breaker.replace("_", "-")}
+          </span>
+        )}
       </div>
       <p class="muted small url">
         {backend.type} · {backend.source} · {backend.url}
@@ -105,6 +114,9 @@ function BackendCard({ backend, now, warm, canAct, onResult }: CardProps) {
           <dd>{count(backend.errors)}</dd>
         </div>
       </dl>
+      {backend.status === "asleep" && backend.wake && (
+        <p class="muted small">Asleep: a request for its models wakes it ({backend.wake.mac}).</p>
+      )}
       {backend.last_error && <p class="error small">Last error: {backend.last_error}</p>}
       <ul class="chips" aria-label={`Models on ${backend.name}`}>
         {backend.models.map((id) => {

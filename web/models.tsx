@@ -60,6 +60,13 @@ export function Models({ state, canAct, onResult }: Props) {
                         onResult={onResult}
                       />
                     ))}
+                    {(model.asleep_on ?? []).map((name) => (
+                      <li key={`asleep-${name}`}>
+                        <span class="chip asleep" title="Asleep: a request wakes it">
+                          {name} (asleep)
+                        </span>
+                      </li>
+                    ))}
                   </ul>
                 </td>
                 <td>

@@ -179,7 +179,9 @@ function LiveRow({ request: r, extra }: { request: Live; extra: number }) {
       <td>{r.backend ?? "–"}</td>
       <td>{r.endpoint}{r.stream ? " (stream)" : ""}</td>
       <td>
-        <span class={`pill ${r.phase === "queued" ? "warn" : "idle"}`}>{r.phase}</span>
+        <span class={`pill ${r.phase === "queued" || r.phase === "waking" ? "warn" : "idle"}`}>
+          {r.phase}
+        </span>
       </td>
       <td class="num">{ms(r.elapsed_ms + extra)}</td>
     </tr>

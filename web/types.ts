@@ -21,6 +21,10 @@ export interface Backend {
   last_error: string | null;
   last_check: string | null;
   models: string[];
+  /** Circuit breaker: closed, open (no traffic while it cools down), half_open (one trial). */
+  breaker?: "closed" | "open" | "half_open";
+  /** Wake-on-LAN settings, when it has them. */
+  wake?: { mac: string; broadcast: string; port: number; timeout_seconds: number } | null;
   /** Wall ms of the last status change (events stream only). */
   status_since: number | null;
 }
@@ -32,9 +36,13 @@ export interface Model {
   loaded_on: string[];
   capabilities: { vision: boolean; tools: boolean; json_mode: boolean; embeddings: boolean };
   alias_of?: string;
+  /** Asleep backends that list it (a request wakes one when nothing else serves it). */
+  asleep_on?: string[];
+  /** Only asleep backends list it. */
+  status?: "asleep";
 }
 
-export type Phase = "received" | "queued" | "sent" | "streaming";
+export type Phase = "received" | "waking" | "queued" | "sent" | "streaming";
 
 export interface Live {
   id: string;

@@ -66,16 +66,25 @@ export class Admission {
   readonly #deps: AdmissionDeps;
   readonly #queue: WaitQueue<Backend, Waiter>;
   readonly #drain = new DrainRate();
+  #config: NexusConfig["queue"];
   #seq = 0;
   #arrivals = 0;
 
   constructor(deps: AdmissionDeps) {
     this.#deps = deps;
+    this.#config = deps.config;
     this.#queue = new WaitQueue(deps.config.max_wait_seconds * 500);
-    // A slot may free without a release: the limit grew, or a backend came back.
+    // A slot may free without a release: the limit grew, a backend came back, a breaker closed.
     deps.registry.onChange((event) => {
-      if (event.kind === "slots" || event.kind === "status") this.#dispatch(event.backend);
+      if (event.kind === "slots" || event.kind === "status" || event.kind === "breaker") {
+        this.#dispatch(event.backend);
+      }
     });
+  }
+
+  /** New `[queue]` settings (a reload): they apply to requests that arrive from now on. */
+  configure(config: NexusConfig["queue"]): void {
+    this.#config = config;
   }
 
   /** Requests waiting now, by the priority they came with. */
@@ -105,7 +114,7 @@ export class Admission {
     const now = this.#deps.clock.monotonic();
     const free = freeCandidate(candidates, this.#coldAllowed(candidates));
     if (free !== undefined) return this.#grant(free, now, now);
-    if (this.#queue.size >= this.#deps.config.max_size) {
+    if (this.#queue.size >= this.#config.max_size) {
       this.#deps.hooks?.onReject?.("full");
       return failure("queue_full", `The queue is full (${this.#queue.size} requests waiting)`, {
         retryAfter: this.#retryAfter(),
@@ -132,7 +141,8 @@ export class Admission {
     now: number,
     resolve: (result: Grant | Failure) => void,
   ): void {
-    const { clock, config } = this.#deps;
+    const { clock } = this.#deps;
+    const config = this.#config;
     const waiter = new Waiter(candidates, ticket.priority, now, this.#seq++, (result) => {
       clock.clearTimeout(deadline);
       if (spill !== undefined) clock.clearTimeout(spill);
@@ -193,7 +203,7 @@ export class Admission {
    * longer than loading the model on the cold backend would take.
    */
   #coldAllowed(candidates: readonly RouteCandidate[]): boolean {
-    let limit = this.#deps.config.spillover_after_ms;
+    let limit = this.#config.spillover_after_ms;
     for (const candidate of candidates) {
       if (candidate.loaded !== false) continue;
       limit = Math.min(
@@ -224,7 +234,7 @@ export class Admission {
 
   /** Seconds a refused client should wait: the queue ahead at the observed drain rate. */
   #retryAfter(): string {
-    const max = this.#deps.config.max_wait_seconds;
+    const max = this.#config.max_wait_seconds;
     const seconds = this.#drain.secondsToDrain(this.#queue.size + 1) ?? max / 4;
     return String(Math.min(Math.max(1, Math.ceil(seconds)), Math.ceil(max)));
   }

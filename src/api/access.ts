@@ -14,7 +14,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { Auth } from "../auth/mod.ts";
 import { isFailure } from "../lib/failures.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
-import { checkAdmin } from "./backends.ts";
+import { checkAdmin } from "./admin-guard.ts";
 import { openaiError } from "./errors.ts";
 import { ollamaErrorOf } from "./ollama.ts";
 
@@ -47,9 +47,15 @@ export function mountAccess(app: Hono, auth: Auth, adminToken: string | undefine
   for (const [path, rule, dialect] of KEY_ROUTES) {
     app.use(path, guard(auth, adminToken, rule, dialect));
   }
-  if (auth.metricsAccess === "open") return;
-  const rule: Rule = auth.metricsAccess === "key" ? "key_or_admin" : "admin";
-  for (const path of OBSERVABILITY_ROUTES) app.use(path, guard(auth, adminToken, rule, "openai"));
+  // Read per request: a config reload may change `[auth] metrics`.
+  const byKey = guard(auth, adminToken, "key_or_admin", "openai");
+  const byAdmin = guard(auth, adminToken, "admin", "openai");
+  const observability: MiddlewareHandler = (c, next) => {
+    const access = auth.metricsAccess;
+    if (access === "open") return next();
+    return (access === "key" ? byKey : byAdmin)(c, next);
+  };
+  for (const path of OBSERVABILITY_ROUTES) app.use(path, observability);
 }
 
 /** May this caller see `/health`'s backend details? (Keys mode: a key holder or an admin.) */

@@ -40,6 +40,7 @@ import {
 } from "./lifecycle.ts";
 import { KEYS_PATHS, mountKeys } from "./keys.ts";
 import { handleModels } from "./models.ts";
+import { handleReload, handleWake, type OpsDeps } from "./ops.ts";
 import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
@@ -65,6 +66,8 @@ export interface AppDeps {
   readonly auth?: Auth;
   /** Problems of shared state (Redis unreachable) that make `/health` degraded. */
   readonly stateProblem?: () => string | undefined;
+  /** Config reload and Wake-on-LAN admin routes (absent: they answer 409 not_supported). */
+  readonly ops?: Pick<OpsDeps, "reload" | "wake">;
   /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
   readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
   /** The dashboard (src/ui `Dashboard.routes`) when `[ui] enabled`. */
@@ -93,6 +96,8 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/health$/, ["GET"]],
   [/^\/v1\/backends$/, ["GET", "POST"]],
   [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
+  [/^\/v1\/backends\/[^/]+\/wake$/, ["POST"]],
+  [/^\/v1\/config\/reload$/, ["POST"]],
   [/^\/v1\/models\/.+\/(load|unload)$/, ["POST"]],
   [/^\/models$/, ["GET"]],
   [/^\/models\/(load|unload)$/, ["POST"]],
@@ -158,10 +163,19 @@ export function createApi(deps: AppDeps): Api {
       ...(auth ? { details: (c: Context) => mayReadDetails(c, auth, deps.admin.adminToken) } : {}),
     })),
   );
-  mountKeys(app, { auth, adminToken: deps.admin.adminToken, clock: deps.clock });
+  mountKeys(app, { ...deps.admin, auth, clock: deps.clock });
   app.get("/v1/backends", stamped(handleListBackends(admin)));
   app.post("/v1/backends", stamped(handleAddBackend(admin)));
   app.delete("/v1/backends/:name", stamped(handleRemoveBackend(admin)));
+  const ops: OpsDeps = {
+    ...deps.ops,
+    registry: deps.registry,
+    adminToken: deps.admin.adminToken,
+    allowedHosts: deps.admin.allowedHosts,
+    hostName: deps.admin.hostName,
+  };
+  app.post("/v1/backends/:name/wake", stamped(handleWake(ops)));
+  app.post("/v1/config/reload", stamped(handleReload(ops)));
   if (deps.lifecycle) mountLifecycle(app, { ...deps.admin, ...deps, lifecycle: deps.lifecycle });
   mountOllama(app, {
     registry: deps.registry,

@@ -1,7 +1,8 @@
 /**
- * The admin API: GET/POST /v1/backends, DELETE /v1/backends/{name}. Changes are accepted from
- * loopback peers, or from anyone presenting `server.admin_token` as a Bearer token. API keys are
- * never part of a backend's JSON.
+ * The admin API: GET/POST /v1/backends, DELETE /v1/backends/{name}. Changes pass the admin guard
+ * (admin-guard.ts: Host, Origin, content type, then loopback or `server.admin_token`). A URL that
+ * answers as this very Nexus is refused before anything else is asked of it. API keys are never
+ * part of a backend's JSON.
  * @module
  */
 import type { Context } from "hono";
@@ -13,15 +14,17 @@ import {
   nameFromUrl,
   normaliseBaseUrl,
 } from "../config/mod.ts";
+import { THIS_NEXUS } from "../lib/loop.ts";
 import { type Backend, type Registry, slotLimit } from "../registry/mod.ts";
 import { RegistryConflictError } from "../registry/mod.ts";
-import type { ConnInfo } from "../runtime/mod.ts";
 import { endsWithV1, V1_HINT } from "../lib/urls.ts";
+import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { errorResponse } from "./errors.ts";
 
-export interface AdminDeps {
+export interface AdminDeps extends AdminGuardOptions {
   readonly registry: Registry;
-  readonly adminToken: string | undefined;
+  /** Asks `url` once whether it is this Nexus (its answer carries our instance id). */
+  readonly isSelf?: (url: string) => Promise<boolean>;
   /** Probes an unknown server to learn its type; undefined when it is not an LLM server. */
   readonly detectType: (url: string) => Promise<BackendType | undefined>;
   /** Called after a backend is added so it is checked at once rather than at the next round. */
@@ -50,6 +53,11 @@ export function backendJson(backend: Backend) {
       ? null
       : new Date(backend.last_check).toISOString(),
     models: backend.models.map((m) => m.id),
+    /** Circuit breaker: closed (normal), open (no traffic while it cools down), half_open. */
+    breaker: backend.breaker.state,
+    /** Wake-on-LAN settings (null: none); the MAC is not a secret on a LAN. */
+    wake: backend.wake ?? null,
+    ...(backend.ephemeral ? { ephemeral: true } : {}),
   };
 }
 
@@ -59,7 +67,7 @@ export function handleListBackends(deps: AdminDeps) {
 
 export function handleAddBackend(deps: AdminDeps) {
   return async (c: Context) => {
-    const denied = checkAdmin(c, deps.adminToken);
+    const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
     let input: unknown;
     try {
@@ -69,13 +77,19 @@ export function handleAddBackend(deps: AdminDeps) {
     }
     const parsed = parseAddRequest(input);
     if ("error" in parsed) return badRequest(parsed.error, parsed.param);
-    const { url, name, priority } = parsed;
+    const { url, name, priority, ephemeral } = parsed;
     const existing = deps.registry.get(name) ?? deps.registry.findByUrl(url);
     if (existing) {
       return conflict(
         existing.name === name
           ? `A backend named "${name}" already exists`
           : `Backend "${existing.name}" already has URL ${url}`,
+      );
+    }
+    if (await deps.isSelf?.(url)) {
+      return badRequest(
+        `${url} is this Nexus's own address (${THIS_NEXUS}): as its own backend every request would loop`,
+        "url",
       );
     }
     const type = parsed.type ?? await deps.detectType(url);
@@ -89,7 +103,15 @@ export function handleAddBackend(deps: AdminDeps) {
       );
     }
     try {
-      const backend = deps.registry.add({ name, url, type, priority, source: "manual" });
+      const backend = deps.registry.add({
+        name,
+        url,
+        type,
+        priority,
+        source: "manual",
+        // Not kept in the state file: gone at the next restart (`nexus backends add --ephemeral`).
+        ...(ephemeral ? { ephemeral } : {}),
+      });
       deps.onAdded(backend);
       return c.json(backendJson(backend), 201);
     } catch (error) {
@@ -101,7 +123,7 @@ export function handleAddBackend(deps: AdminDeps) {
 
 export function handleRemoveBackend(deps: AdminDeps) {
   return (c: Context) => {
-    const denied = checkAdmin(c, deps.adminToken);
+    const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
     const name = c.req.param("name") ?? "";
     const removed = deps.registry.remove(name);
@@ -112,7 +134,13 @@ export function handleRemoveBackend(deps: AdminDeps) {
   };
 }
 
-type AddRequest = { url: string; name: string; type: BackendType | undefined; priority: number };
+type AddRequest = {
+  url: string;
+  name: string;
+  type: BackendType | undefined;
+  priority: number;
+  ephemeral: boolean;
+};
 
 function parseAddRequest(input: unknown): AddRequest | { error: string; param: string | null } {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
@@ -140,35 +168,17 @@ function parseAddRequest(input: unknown): AddRequest | { error: string; param: s
   ) {
     return { error: "'priority' must be an integer from 0 to 100", param: "priority" };
   }
+  if (body.ephemeral !== undefined && typeof body.ephemeral !== "boolean") {
+    return { error: "'ephemeral' must be true or false", param: "ephemeral" };
+  }
   return {
     url,
     name: (body.name as string | undefined) ?? nameFromUrl(url),
     // "auto" asks for detection, as an absent type does.
     type: body.type === "auto" ? undefined : body.type as BackendType | undefined,
     priority,
+    ephemeral: body.ephemeral === true,
   };
-}
-
-export function checkAdmin(c: Context, token: string | undefined): Response | undefined {
-  const peer = (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
-  if (isLoopback(peer)) return undefined;
-  if (token === undefined) {
-    return errorResponse(
-      "forbidden",
-      "Backend changes are accepted only from this machine; set server.admin_token to allow remote changes",
-    );
-  }
-  if (c.req.header("authorization") !== `Bearer ${token}`) {
-    return errorResponse(
-      "unauthorized",
-      "Missing or wrong admin token (Authorization: Bearer <token>)",
-    );
-  }
-  return undefined;
-}
-
-export function isLoopback(address: string): boolean {
-  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 }
 
 const badRequest = (message: string, param: string | null) =>

@@ -7,14 +7,15 @@ export type GatewayHealth = "healthy" | "degraded" | "unhealthy";
 
 /**
  * healthy: at least one backend and all routable; degraded: some; unhealthy: none. A `busy`
- * backend is routable (slow because it is working), so it counts with the healthy ones here.
+ * backend is routable (slow because it is working), so it counts with the healthy ones here, and
+ * so does an `asleep` one: sleeping is what it is meant to do, and a request wakes it.
  */
 export function healthStatus(
-  counts: Pick<FleetCounts, "total" | "healthy" | "busy">,
+  counts: Pick<FleetCounts, "total" | "healthy" | "busy"> & { asleep?: number },
 ): GatewayHealth {
-  const routable = counts.healthy + counts.busy;
-  if (counts.total > 0 && routable === counts.total) return "healthy";
-  return routable > 0 ? "degraded" : "unhealthy";
+  const usable = counts.healthy + counts.busy + (counts.asleep ?? 0);
+  if (counts.total > 0 && usable === counts.total) return "healthy";
+  return usable > 0 ? "degraded" : "unhealthy";
 }
 
 export function handleHealth(
@@ -50,6 +51,7 @@ export function handleHealth(
         busy: counts.busy,
         unhealthy: counts.unhealthy,
         unknown: counts.unknown + counts.draining,
+        asleep: counts.asleep,
       },
       models: deps.registry.routableModelCount(),
       // Requests admitted and not finished (their backend slots), and requests waiting for one.

@@ -11,13 +11,12 @@ import { type Auth, isLimit, KeyError, type NewKey, publicView } from "../auth/m
 import type { Clock } from "../lib/clock.ts";
 import { parseDuration } from "../lib/durations.ts";
 import { dayOf, daysBefore, RETENTION_DAYS } from "../state/mod.ts";
-import { checkAdmin } from "./backends.ts";
+import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { errorResponse } from "./errors.ts";
 import { stampRequestId } from "./headers.ts";
 
-export interface KeysRouteDeps {
+export interface KeysRouteDeps extends AdminGuardOptions {
   readonly auth: Auth | undefined;
-  readonly adminToken: string | undefined;
   readonly clock: Clock;
 }
 
@@ -25,7 +24,9 @@ type Handler = (c: Context, auth: Auth) => Response | Promise<Response>;
 
 export function mountKeys(app: Hono, deps: KeysRouteDeps): void {
   const route = (handler: Handler) => async (c: Context) => {
-    const denied = checkAdmin(c, deps.adminToken);
+    // Every keys route, reads too: a key is answered once, to whoever created it — never to a
+    // page that rebound its name to this machine.
+    const denied = checkAdminRequest(c, deps);
     if (denied) return stampRequestId(c.req.raw, denied);
     if (deps.auth === undefined) {
       return stampRequestId(

@@ -9,19 +9,18 @@ import type { Context } from "hono";
 import { type Failure, failure, isFailure } from "../lib/failures.ts";
 import type { ChangeOptions, ModelChange, ModelLifecycle } from "../lifecycle/mod.ts";
 import { isRoutable, type Registry } from "../registry/mod.ts";
-import { checkAdmin } from "./backends.ts";
+import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { openaiError } from "./errors.ts";
 
-export interface LifecycleRouteDeps {
+export interface LifecycleRouteDeps extends AdminGuardOptions {
   readonly lifecycle: ModelLifecycle;
   readonly registry: Registry;
-  readonly adminToken: string | undefined;
 }
 
 /** `POST /v1/models/{model}/load|unload`. */
 export function handleModelChange(deps: LifecycleRouteDeps, action: "load" | "unload") {
   return async (c: Context): Promise<Response> => {
-    const denied = checkAdmin(c, deps.adminToken);
+    const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
     const body = await optionalJson(c);
     if (isFailure(body)) return openaiError(body);
@@ -36,7 +35,7 @@ export function handleModelChange(deps: LifecycleRouteDeps, action: "load" | "un
 /** `POST /models/load|unload` with `{model, backend?}`: the llama.cpp router's answer shape. */
 export function handleRouterChange(deps: LifecycleRouteDeps, action: "load" | "unload") {
   return async (c: Context): Promise<Response> => {
-    const denied = checkAdmin(c, deps.adminToken);
+    const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
     const body = await optionalJson(c);
     if (isFailure(body)) return openaiError(body);

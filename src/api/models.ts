@@ -1,6 +1,8 @@
 /**
  * GET /v1/models — one entry per model id, merged across routable (healthy or busy) backends,
- * sorted by id. Aliases are listed under their own id with the data of the model they resolve to.
+ * sorted by id. Models of asleep backends (Wake-on-LAN) stay listed: their backends are in
+ * `asleep_on`, and a model only asleep backends serve says `"status": "asleep"` (a request for
+ * it wakes one). Aliases are listed under their own id with the data of the model they resolve to.
  * A capability is `true` when any backend has it, `false` when every backend is known to lack it,
  * and `null` (unknown) otherwise: unknown is never shown as a lack, since it never excludes.
  *
@@ -38,6 +40,10 @@ export interface ModelEntry {
   loaded_on: string[];
   capabilities: Record<CapabilityName, Capability>;
   alias_of?: string;
+  /** Asleep backends that list the model (a request wakes one when no other serves it). */
+  asleep_on?: string[];
+  /** Only asleep backends serve it: a request waits for one to wake. */
+  status?: "asleep";
   /** Anthropic's ModelInfo: `"model"`, a name to show, RFC 3339 creation time, context window. */
   type: "model";
   display_name: string;
@@ -47,9 +53,18 @@ export interface ModelEntry {
 
 export function listModels(registry: Registry, router: Router, created: number): ModelEntry[] {
   const byId = new Map<string, ModelEntry>();
+  const asleep: Backend[] = [];
   for (const backend of registry.list()) {
+    if (backend.status === "asleep") asleep.push(backend);
     if (!isRoutable(backend.status)) continue;
     for (const model of backend.models) mergeInto(byId, model, backend, created);
+  }
+  for (const backend of asleep) {
+    for (const model of backend.models) {
+      const entry = byId.get(model.id) ?? mergeInto(byId, model, backend, created, "asleep");
+      if (entry.asleep_on === undefined) entry.asleep_on = [];
+      if (!entry.asleep_on.includes(backend.name)) entry.asleep_on.push(backend.name);
+    }
   }
   for (const alias of router.aliasNames()) {
     const target = byId.get(router.resolveAlias(alias));
@@ -67,7 +82,8 @@ function mergeInto(
   model: ModelInfo,
   backend: Backend,
   created: number,
-): void {
+  asleep?: "asleep",
+): ModelEntry {
   const caps = model.capabilities;
   let entry = byId.get(model.id);
   if (!entry) {
@@ -89,6 +105,7 @@ function mergeInto(
       display_name: model.id,
       created_at: new Date(created * 1000).toISOString(),
       max_input_tokens: null,
+      ...(asleep ? { status: asleep } : {}),
     };
     byId.set(model.id, entry);
   } else {
@@ -96,12 +113,14 @@ function mergeInto(
       entry.capabilities[name] = mergeCapability(entry.capabilities[name], caps[name]);
     }
   }
+  if (asleep) return entry;
   entry.backends.push(backend.name);
   if (model.loaded === true) entry.loaded_on.push(backend.name);
   // The largest known window is reachable: the router sends long prompts where they fit.
   if (model.context_length !== undefined) {
     entry.context_length = Math.max(entry.context_length ?? 0, model.context_length);
   }
+  return entry;
 }
 
 /** One backend having it is enough; a lack is known only when every backend knows it. */

@@ -12,6 +12,8 @@ import { isRoutable, type ModelServing } from "../registry/mod.ts";
 import { resolveTag } from "../routing/mod.ts";
 import type { OllamaRouteDeps } from "./ollama.ts";
 import { ollamaError } from "./ollama.ts";
+import { PROBE_MAX_RESPONSE_BYTES } from "../config/mod.ts";
+import { readLimited } from "../lib/limits.ts";
 
 /** A show is metadata: a backend that has not answered in this long is skipped. */
 const SHOW_TIMEOUT_MS = 10_000;
@@ -68,9 +70,14 @@ async function askOllama(
       body: JSON.stringify({ ...body, model: info.id, name: info.id }),
       signal: AbortSignal.any([clientSignal, AbortSignal.timeout(SHOW_TIMEOUT_MS)]),
     });
-    if (upstream.status >= 500) return undefined;
-    const text = await upstream.text();
-    return new Response(text, {
+    // A redirect is not an answer (never followed); a body is read up to the probes' cap.
+    if (upstream.status >= 500 || (upstream.status >= 300 && upstream.status < 400)) {
+      await upstream.body?.cancel();
+      return undefined;
+    }
+    const read = await readLimited(upstream, PROBE_MAX_RESPONSE_BYTES);
+    if (!read.ok) return undefined;
+    return new Response(read.bytes, {
       status: upstream.status,
       headers: {
         "content-type": upstream.headers.get("content-type") ?? "application/json; charset=utf-8",

@@ -65,11 +65,23 @@ export class KeyStore {
 
   /** Reads the keys file; a missing one holds no keys, a broken one stops the start. */
   async load(): Promise<void> {
+    await this.#read();
+  }
+
+  /**
+   * Reads the keys file again (a config reload): records newer than the ones known replace them.
+   * Resolves how many changed; rejects, changing nothing, when the file is broken.
+   */
+  reread(): Promise<number> {
+    return this.#read();
+  }
+
+  async #read(): Promise<number> {
     let text: string;
     try {
       text = await this.#deps.files.readTextFile(this.#deps.path);
     } catch (error) {
-      if (error instanceof RuntimeFileError && error.kind === "not_found") return;
+      if (error instanceof RuntimeFileError && error.kind === "not_found") return 0;
       throw new NexusError(
         "E_KEYS_FILE",
         `Cannot read the keys file ${this.#deps.path} ([auth] keys_file): ${describeError(error)}`,
@@ -82,7 +94,9 @@ export class KeyStore {
         `The keys file ${this.#deps.path} ([auth] keys_file) is not valid: ${records}`,
       );
     }
-    for (const record of records) this.ring.put(record);
+    let changed = 0;
+    for (const record of records) if (this.ring.put(record)) changed++;
+    return changed;
   }
 
   /** Starts sharing through Redis (polling for other instances' changes). */

@@ -7,6 +7,7 @@
 import type { NexusConfig } from "../config/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
+import { describeError } from "../lib/errors.ts";
 import { type RedisLink, SharedLimits, type StateFiles, UsageBook } from "../state/mod.ts";
 import { KeyGuard } from "./guard.ts";
 import { KeyStore } from "./key-store.ts";
@@ -37,13 +38,15 @@ export class Auth {
   readonly usage: UsageBook;
   readonly limits: SharedLimits;
   readonly guard: KeyGuard;
-  readonly metricsAccess: NexusConfig["auth"]["metrics"];
   readonly #deps: AuthDeps;
+  readonly #throttle: AuthThrottle;
+  #settings: NexusConfig["auth"];
 
   constructor(deps: AuthDeps) {
     this.#deps = deps;
     const { clock, logger, files, redis } = deps;
-    this.metricsAccess = deps.config.metrics;
+    this.#settings = deps.config;
+    this.#throttle = new AuthThrottle(clock, logger, deps.config.failures_per_minute);
     this.keys = new KeyStore({
       path: deps.keysFile,
       files,
@@ -62,7 +65,7 @@ export class Auth {
     this.guard = new KeyGuard({
       ring: this.keys.ring,
       limits: this.limits,
-      throttle: new AuthThrottle(clock, logger, deps.config.failures_per_minute),
+      throttle: this.#throttle,
       clock,
       resolveModel: deps.resolveModel,
       recordUse: (name, outcome) => this.#recordUse(name, outcome),
@@ -84,6 +87,42 @@ export class Auth {
     } else {
       this.#deps.logger.info("API keys on", { keys: usable, keys_file: this.#deps.keysFile });
     }
+  }
+
+  /** Who may read /metrics, /v1/stats and /ui/events (`[auth] metrics`). */
+  get metricsAccess(): NexusConfig["auth"]["metrics"] {
+    return this.#settings.metrics;
+  }
+
+  /**
+   * A config reload: applies `[auth] metrics` and `failures_per_minute` and reads the keys file
+   * again (keys added or edited there take effect). `mode` and `keys_file` need a restart
+   * (reload/diff.ts). Returns the lines for the reload's report.
+   */
+  configure(settings: NexusConfig["auth"]): string[] {
+    const lines: string[] = [];
+    if (settings.metrics !== this.#settings.metrics) {
+      lines.push(`auth.metrics: ${settings.metrics}`);
+    }
+    if (settings.failures_per_minute !== this.#settings.failures_per_minute) {
+      this.#throttle.configure(settings.failures_per_minute);
+      lines.push(`auth.failures_per_minute: ${settings.failures_per_minute}`);
+    }
+    this.#settings = {
+      ...settings,
+      mode: this.#settings.mode,
+      keys_file: this.#settings.keys_file,
+    };
+    this.keys.reread().then(
+      (changed) => {
+        if (changed > 0) this.#deps.logger.info("keys file re-read", { changed });
+      },
+      (error) =>
+        this.#deps.logger.warn("keys file not re-read: the keys in effect are kept", {
+          error: describeError(error),
+        }),
+    );
+    return lines;
   }
 
   async stop(): Promise<void> {

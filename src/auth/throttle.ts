@@ -26,11 +26,16 @@ export class AuthThrottle {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #tallies = new Map<string, Tally>();
-  readonly #perMinute: number;
+  #perMinute: number;
 
   constructor(clock: Clock, logger: Logger, failuresPerMinute: number) {
     this.#clock = clock;
     this.#logger = logger;
+    this.#perMinute = failuresPerMinute;
+  }
+
+  /** A config reload changed `[auth] failures_per_minute`. */
+  configure(failuresPerMinute: number): void {
     this.#perMinute = failuresPerMinute;
   }
 

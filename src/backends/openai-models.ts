@@ -1,10 +1,18 @@
 /**
  * The OpenAI `GET /v1/models` list, as every OpenAI-compatible server answers it:
  * `{"object":"list","data":[{"id","object":"model","owned_by",…}]}` (REFERENCE.md B6).
+ * llama-server adds `meta` (parameter count, file size), kept for Ollama-shaped listings.
  * @module
  */
-import type { ModelInfo } from "../registry/mod.ts";
-import { isObject, type JsonObject, readArray, readPositiveInt, readString } from "./guards.ts";
+import type { ModelInfo, NativeModelFacts } from "../registry/mod.ts";
+import {
+  isObject,
+  type JsonObject,
+  readArray,
+  readObject,
+  readPositiveInt,
+  readString,
+} from "./guards.ts";
 import { type HttpContext, type JsonReply, requestJson } from "./http.ts";
 
 export const MODELS_PATH = "/v1/models";
@@ -51,13 +59,42 @@ function openAiModel(id: string, entry: JsonObject): ModelInfo {
   const context = contextLengthOf(entry);
   const ownedBy = readString(entry, "owned_by");
   const loaded = loadedOf(entry);
+  const native = metaFacts(entry);
   return {
     id,
     capabilities: {},
     ...(context === undefined ? {} : { context_length: context }),
     ...(ownedBy === undefined ? {} : { owned_by: ownedBy }),
     ...(loaded === undefined ? {} : { loaded }),
+    ...(native === undefined ? {} : { native }),
   };
+}
+
+/**
+ * llama-server's `meta`: `n_params` and `size` (bytes on disk) give `/api/tags` what Ollama
+ * shows; only llama.cpp sends it, and llama.cpp loads GGUF files only.
+ */
+function metaFacts(entry: JsonObject): NativeModelFacts | undefined {
+  const meta = readObject(entry, "meta");
+  if (!meta) return undefined;
+  const params = readPositiveInt(meta, "n_params");
+  const size = readPositiveInt(meta, "size");
+  if (params === undefined && size === undefined) return undefined;
+  return {
+    format: "gguf",
+    ...(size === undefined ? {} : { size }),
+    ...(params === undefined ? {} : { parameter_size: humanNumber(params) }),
+  };
+}
+
+/** A parameter count as Ollama writes it (its `format.HumanNumber`): 8.0B, 137M, 22.71M. */
+export function humanNumber(count: number): string {
+  const scaled = (value: number, digits: number, unit: string) =>
+    `${value === Math.floor(value) ? value.toFixed(0) : value.toFixed(digits)}${unit}`;
+  if (count >= 1e9) return scaled(count / 1e9, 1, "B");
+  if (count >= 1e6) return scaled(count / 1e6, 2, "M");
+  if (count >= 1e3) return `${(count / 1e3).toFixed(0)}K`;
+  return String(count);
 }
 
 /**

@@ -29,6 +29,7 @@ export const backendsAddCommand: CommandHandler = async (context) => {
   if (typeof values.type === "string") body.type = values.type;
   // The table has already checked the range (commands.ts).
   if (typeof values.priority === "string") body.priority = Number(values.priority);
+  if (values.ephemeral) body.ephemeral = true;
   const detecting = typeof values.type === "string"
     ? undefined
     : startProgress(runtime.stderrIsTTY, stderr, `probing ${url} to detect its type`);

@@ -19,6 +19,8 @@ export interface BackendRow {
   last_check: string | null;
   /** The server's version; absent from servers before 0.2. */
   version?: string | null;
+  /** Circuit breaker state; absent from servers before 0.2. */
+  breaker?: "closed" | "open" | "half_open";
 }
 
 /** Room for "connection refused", "HTTP 404 from /api/tags" …; `--json` has the whole text. */
@@ -58,7 +60,10 @@ export const backendsListCommand: CommandHandler = async ({ runtime, values, std
       b.name,
       b.url,
       b.type,
-      style.status(b.status),
+      // An open breaker is why a healthy backend gets no traffic: say so where the status is.
+      b.breaker && b.breaker !== "closed"
+        ? `${style.status(b.status)} (breaker ${b.breaker.replace("_", "-")})`
+        : style.status(b.status),
       String(b.models.length),
       slotsCell(b),
       b.latency_ms === null ? "-" : `${Math.round(b.latency_ms)} ms`,

@@ -4,6 +4,8 @@
  */
 import { BACKEND_STATUSES, BACKEND_TYPE_SETTINGS, LOG_LEVELS } from "../config/constants.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
+import { ADMIN_NOTE, JSON_OPTION, URL_OPTION } from "./common-options.ts";
+import { keys } from "./commands-keys.ts";
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show help" };
 export const VERSION_OPTION: OptionSpec = {
@@ -70,16 +72,6 @@ const serve: CommandSpec = {
   load: async () => (await import("./serve.ts")).serveCommand,
 };
 
-const URL_OPTION: OptionSpec = {
-  type: "string",
-  short: "u",
-  value: "URL",
-  description: "Nexus server to talk to (env NEXUS_URL; default http://127.0.0.1:8000)",
-  httpUrl: true,
-};
-const JSON_OPTION: OptionSpec = { type: "boolean", description: "Print machine-readable JSON" };
-const ADMIN_NOTE = "From another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token.";
-
 const backendsList: CommandSpec = {
   name: "list",
   summary: "List the backends of a running server",
@@ -127,11 +119,16 @@ const backendsAdd: CommandSpec = {
       description: "Lower is preferred (default 50)",
       integer: { min: 0, max: 100 },
     },
+    ephemeral: {
+      type: "boolean",
+      description: "Do not keep it in the state file: gone at the next restart",
+    },
     json: JSON_OPTION,
   },
   examples: [
     "nexus backends add http://192.168.1.10:11434",
     "nexus backends add http://gpu:8000 --type vllm --name gpu",
+    "nexus backends add http://laptop:1234 --ephemeral",
   ],
   load: async () => (await import("./backends-add.ts")).backendsAddCommand,
 };
@@ -149,10 +146,29 @@ const backendsRemove: CommandSpec = {
   load: async () => (await import("./backends.ts")).backendsRemoveCommand,
 };
 
+const backendsWake: CommandSpec = {
+  name: "wake",
+  summary: "Wake a sleeping backend (Wake-on-LAN) and wait until it answers",
+  description:
+    `Send the backend's magic packet now (its [[backends]] wake settings) and wait until it is healthy. ${ADMIN_NOTE}`,
+  positionals: [{
+    name: "name",
+    description: "Backend name (see nexus backends list)",
+    required: true,
+  }],
+  options: {
+    url: URL_OPTION,
+    "no-wait": { type: "boolean", description: "Send the packet and return at once" },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus backends wake gpu-box"],
+  load: async () => (await import("./backends-wake.ts")).backendsWakeCommand,
+};
+
 const backends: CommandSpec = {
   name: "backends",
   summary: "Manage the backends of a running server",
-  subcommands: [backendsList, backendsAdd, backendsRemove],
+  subcommands: [backendsList, backendsAdd, backendsRemove, backendsWake],
 };
 
 const MODEL_POSITIONAL = {
@@ -218,104 +234,6 @@ const models: CommandSpec = {
   load: async () => (await import("./models.ts")).modelsCommand,
 };
 
-const CONFIG_OPTION: OptionSpec = {
-  type: "string",
-  short: "c",
-  value: "FILE",
-  description:
-    "Config naming the keys file, used when no server answers (env NEXUS_CONFIG; default ./nexus.toml)",
-  complete: "file",
-};
-const KEYS_NOTE =
-  `Talks to the running server (NEXUS_URL); when none answers, edits the keys file named by the config directly. ${ADMIN_NOTE}`;
-const LIMIT = { min: 1, max: 1_000_000_000 } as const;
-
-const keysCreate: CommandSpec = {
-  name: "create",
-  summary: "Create an API key (printed once: Nexus keeps only its hash)",
-  description: `Create an API key for a person or an app, with optional limits. ${KEYS_NOTE}`,
-  positionals: [{
-    name: "name",
-    description: "Who or what the key is for, e.g. alice",
-    required: true,
-  }],
-  options: {
-    models: {
-      type: "string",
-      value: "LIST",
-      description: 'Models it may use, comma-separated globs ("llama3*,qwen2.5-coder:32b")',
-    },
-    rpm: { type: "string", value: "N", description: "Requests per minute", integer: LIMIT },
-    tpm: { type: "string", value: "N", description: "Tokens per minute", integer: LIMIT },
-    concurrency: {
-      type: "string",
-      value: "N",
-      description: "Requests at once",
-      integer: LIMIT,
-    },
-    expires: {
-      type: "string",
-      value: "DURATION",
-      description: "Expires after this long (30d, 12h, 2w)",
-    },
-    url: URL_OPTION,
-    config: CONFIG_OPTION,
-    json: JSON_OPTION,
-  },
-  examples: [
-    "nexus keys create alice",
-    "nexus keys create open-webui --rpm 60 --concurrency 4",
-    'nexus keys create ci --models "qwen2.5-coder*" --tpm 100000 --expires 30d',
-  ],
-  load: async () => (await import("./keys.ts")).keysCreateCommand,
-};
-
-const keysList: CommandSpec = {
-  name: "list",
-  summary: "List API keys (names, limits, status; never the keys)",
-  description: `List API keys. ${KEYS_NOTE}`,
-  options: { url: URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
-  load: async () => (await import("./keys.ts")).keysListCommand,
-};
-
-const keysRevoke: CommandSpec = {
-  name: "revoke",
-  summary: "Revoke an API key (at once here, within 2 s on instances sharing Redis)",
-  description: `Revoke an API key for good. ${KEYS_NOTE}`,
-  positionals: [{
-    name: "name",
-    description: "The key's name (see nexus keys list)",
-    required: true,
-  }],
-  options: { url: URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
-  load: async () => (await import("./keys.ts")).keysRevokeCommand,
-};
-
-const keysUsage: CommandSpec = {
-  name: "usage",
-  summary: "Show usage by key, model and day",
-  description: `Requests, errors and tokens by key, model and UTC day. ${KEYS_NOTE}`,
-  positionals: [{ name: "name", description: "Only this key", required: false }],
-  options: {
-    since: {
-      type: "string",
-      value: "DURATION",
-      description: "How far back, in whole days (default 7d)",
-    },
-    url: URL_OPTION,
-    config: CONFIG_OPTION,
-    json: JSON_OPTION,
-  },
-  examples: ["nexus keys usage", "nexus keys usage alice --since 30d"],
-  load: async () => (await import("./keys.ts")).keysUsageCommand,
-};
-
-const keys: CommandSpec = {
-  name: "keys",
-  summary: 'Manage API keys ([auth] mode = "keys")',
-  subcommands: [keysCreate, keysList, keysRevoke, keysUsage],
-};
-
 const health: CommandSpec = {
   name: "health",
   summary: "Show a running server's health (exit 1 when unhealthy)",
@@ -341,10 +259,59 @@ const configInit: CommandSpec = {
   load: async () => (await import("./config-init.ts")).configInitCommand,
 };
 
+const configCheck: CommandSpec = {
+  name: "check",
+  summary: "Validate a config file without starting (exit 1 when invalid)",
+  description:
+    "Load the config as nexus serve would (the file, then NEXUS_* variables) and report every error by key, value and source.",
+  positionals: [{
+    name: "file",
+    description: "Config file (default: NEXUS_CONFIG, else ./nexus.toml)",
+    required: false,
+  }],
+  examples: ["nexus config check", "nexus config check /etc/nexus/nexus.toml"],
+  load: async () => (await import("./config-check.ts")).configCheckCommand,
+};
+
 const config: CommandSpec = {
   name: "config",
-  summary: "Create configuration files",
-  subcommands: [configInit],
+  summary: "Create and check configuration files",
+  subcommands: [configInit, configCheck],
+};
+
+const reload: CommandSpec = {
+  name: "reload",
+  summary: "Make a running server read its config again and apply the changes",
+  description:
+    `Ask the server to reload its config (as SIGHUP does) and print what it applied; an invalid config changes nothing (exit 1). ${ADMIN_NOTE}`,
+  options: { url: URL_OPTION, json: JSON_OPTION },
+  examples: ["nexus reload"],
+  load: async () => (await import("./reload.ts")).reloadCommand,
+};
+
+const doctor: CommandSpec = {
+  name: "doctor",
+  summary: "Check a running server, its backends and this machine; say how to fix what is wrong",
+  description:
+    "One line per check, each with a verdict and a fix. Reads the config like nexus serve (-c, NEXUS_CONFIG, ./nexus.toml). Exit 1 when anything failed.",
+  options: {
+    url: URL_OPTION,
+    config: {
+      type: "string",
+      short: "c",
+      value: "FILE",
+      description: "Config file (env NEXUS_CONFIG; default ./nexus.toml)",
+      complete: "file",
+    },
+    chat: {
+      type: "boolean",
+      description: "Also send a tiny chat (and a stream) to every model (costs tokens)",
+    },
+    tools: { type: "boolean", description: "Also check that tool calls parse, per model" },
+    json: JSON_OPTION,
+  },
+  examples: ["nexus doctor", "nexus doctor --chat", "nexus doctor --json"],
+  load: async () => (await import("./doctor.ts")).doctorCommand,
 };
 
 const completions: CommandSpec = {
@@ -386,6 +353,18 @@ const version: CommandSpec = {
 export const ROOT: CommandSpec = {
   name: "nexus",
   summary: "One OpenAI-compatible endpoint for every LLM server in your home lab",
-  subcommands: [serve, backends, models, keys, health, config, completions, help, version],
+  subcommands: [
+    serve,
+    backends,
+    models,
+    keys,
+    health,
+    reload,
+    doctor,
+    config,
+    completions,
+    help,
+    version,
+  ],
   options: { help: HELP_OPTION, version: VERSION_OPTION },
 };

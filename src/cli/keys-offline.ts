@@ -6,13 +6,12 @@
  * @module
  */
 import { type KeyRecord, KeyStore, publicView, usageFileOf } from "../auth/mod.ts";
-import { type ConfigFlags, loadConfig } from "../config/mod.ts";
+import { type ConfigFlags, loadConfig, writablePath } from "../config/mod.ts";
 import { systemClock } from "../lib/clock.ts";
 import { parseDuration } from "../lib/durations.ts";
 import { NexusError } from "../lib/errors.ts";
 import { Logger } from "../lib/logger.ts";
 import { dayOf, daysBefore, UsageBook } from "../state/mod.ts";
-import { besideConfig } from "./serve.ts";
 import type { CommandContext } from "./spec.ts";
 
 export async function offlineKeys(context: CommandContext) {
@@ -26,7 +25,7 @@ export async function offlineKeys(context: CommandContext) {
       & ConfigFlags
       & { config?: string },
   });
-  const file = besideConfig(path, config.auth.keys_file);
+  const file = writablePath(path, config.auth.keys_file, runtime.env);
   const logger = new Logger({ level: "warn", format: "pretty", write: stderr });
   const store = new KeyStore({ path: file, files: runtime, clock: systemClock, logger });
   await store.load();

@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { type Runtime, ServeError } from "../runtime/mod.ts";
 import { describeError, NexusError } from "../lib/errors.ts";
+import { parseDuration } from "../lib/durations.ts";
 import { isHttpUrl } from "../lib/urls.ts";
 import { VERSION } from "../version.ts";
 import { HELP_OPTION, ROOT } from "./commands.ts";
@@ -115,7 +116,7 @@ function parseCommandArgs(
 }
 
 /**
- * Every flag value the table constrains (choices, integer ranges, URLs) is checked here, before
+ * Every flag value the table constrains (choices, integer ranges, URLs, durations) is checked here, before
  * the command runs: one wording for every command, and a bad value never reaches a server.
  */
 function checkOptionValues(
@@ -145,6 +146,7 @@ function optionProblem(spec: OptionSpec, value: string): string | undefined {
     }
   }
   if (spec.httpUrl && !isHttpUrl(value)) return "an http:// or https:// URL";
+  if (spec.duration && parseDuration(value) === undefined) return "a duration like 30d, 12h or 2w";
   return undefined;
 }
 

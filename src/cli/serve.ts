@@ -1,9 +1,14 @@
 /**
  * `nexus serve`: load the config, start the gateway, and run until SIGINT/SIGTERM. The first
- * signal drains (up to `server.shutdown_timeout_seconds`), a second one exits at once.
+ * signal drains (up to `server.shutdown_timeout_seconds`), a second one exits at once. SIGHUP
+ * reloads the config (as do `[server] watch_config` and `nexus reload`): a valid one is applied
+ * as a diff, an invalid one changes nothing. Backends added at run time are kept in the state
+ * file and restored here.
  * @module
  */
-import { type ConfigFlags, loadConfig } from "../config/mod.ts";
+import { type ConfigFlags, loadConfig, stateFilePath, writablePath } from "../config/mod.ts";
+import { ConfigWatch } from "../reload/mod.ts";
+import { StateFile } from "../statefile/mod.ts";
 import { withDeadline } from "../lib/async.ts";
 import { socketOptionsFromEnv } from "../discovery/mod.ts";
 import { systemClock } from "../lib/clock.ts";
@@ -40,11 +45,12 @@ async function serve(
   limited: string | undefined,
   output: BatchedWriter,
 ): Promise<number> {
-  const { config, path, warnings } = await loadConfig({
+  const loadOptions = {
     runtime,
     env: runtime.env,
     flags: values as ConfigFlags & { config?: string },
-  });
+  };
+  const { config, path, warnings } = await loadConfig(loadOptions);
   const logger = new Logger({
     level: config.logging.level,
     format: config.logging.format,
@@ -59,6 +65,21 @@ async function serve(
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
   const signals = watchSignals(runtime, () => output.flush());
+  // SIGHUP's default action ends the process: listen from the start, reload once there is a gateway.
+  const reloads: { run?: (source: string) => void } = {};
+  const hangup = runtime.onSignal("SIGHUP", () => {
+    if (reloads.run) reloads.run("SIGHUP");
+    else logger.warn("SIGHUP while starting: not reloaded (send it again once Nexus listens)");
+  });
+  const stateFile = new StateFile({
+    path: stateFilePath(path, config.server.state_file, runtime.env),
+    files: runtime,
+    clock: systemClock,
+    logger,
+  });
+  await stateFile.load();
+  const interfaces = runtime.networkInterfaces();
+  const hostName = runtime.hostname();
   const gateway = createGateway({
     config,
     env: runtime.env,
@@ -69,16 +90,37 @@ async function serve(
     tcpProbe: runtime.tcpProbe,
     discovery: { openSocket: (options) => runtime.openMulticast(options), socket: mdnsSocket },
     files: runtime,
-    keysFile: besideConfig(path, config.auth.keys_file),
+    keysFile: writablePath(path, config.auth.keys_file, runtime.env),
     openRedis: (url, options) => runtime.openRedis(url, options),
+    ...(interfaces ? { interfaces } : {}),
+    ...(hostName ? { hostName } : {}),
+    sendBroadcast: (data, address, port) => runtime.sendBroadcast(data, address, port),
+    loadConfig: () => loadConfig(loadOptions),
+    stateFile,
+  });
+  reloads.run = (source) => void gateway.reload(source);
+  const watch = path === undefined ? undefined : new ConfigWatch({
+    path,
+    watchFile: (file, onChange) => runtime.watchFile(file, onChange),
+    clock: systemClock,
+    logger,
+    reload: () => reloads.run!("file change"),
+  });
+  if (config.server.watch_config) watch?.start();
+  gateway.onReload((next) => {
+    if (next.server.watch_config) watch?.start();
+    else watch?.stop();
+    return [];
   });
   // Keys are known before the first request can arrive; a broken keys file stops the start.
   await gateway.prepare();
   const server = await runtime.serve(gateway.fetch, {
     hostname: config.server.host,
     port: config.server.port,
+    // Out of file descriptors: open connections are still served; say what happened.
+    onListenerError: (message) => logger.warn(`listener ${message}`),
   });
-  const ollamaServer = await serveOllamaPort(runtime, gateway.fetch, config.server, server);
+  const ollamaServer = await serveOllamaPort(runtime, gateway.fetch, config.server, server, logger);
   // The first health round runs while the server already answers: /health is up at once, and
   // each backend becomes routable as soon as its own probe succeeds.
   void gateway.start();
@@ -97,13 +139,14 @@ async function serve(
     version: VERSION,
     runtime: `${runtime.name} ${runtime.version}`,
     config: path ?? "defaults (no nexus.toml)",
-    backends: config.backends.length,
+    state_file: stateFile.path,
+    backends: gateway.registry.size,
     discovery: config.discovery.enabled,
     auth: config.auth.mode,
     redis: gateway.redis?.target,
     health_check: config.health_check.enabled,
   });
-  if (config.backends.length === 0) {
+  if (gateway.registry.size === 0) {
     const hint = noBackendsHint({
       serverUrl: address,
       discovery: config.discovery.enabled,
@@ -113,6 +156,8 @@ async function serve(
   }
 
   const signal = await signals.first;
+  watch?.stop();
+  hangup();
   const timeoutSeconds = config.server.shutdown_timeout_seconds;
   logger.info("Shutting down", {
     signal,
@@ -132,13 +177,6 @@ async function serve(
   return 0;
 }
 
-/** A relative `[auth] keys_file` lives beside the config file (or in the working directory). */
-export function besideConfig(configPath: string | undefined, file: string): string {
-  if (file.startsWith("/") || configPath === undefined) return file;
-  const slash = configPath.lastIndexOf("/");
-  return slash < 0 ? file : `${configPath.slice(0, slash + 1)}${file}`;
-}
-
 /**
  * `[server] ollama_port`: the same app on Ollama's port, so clients set up for
  * `http://host:11434` need no change. A port already taken ends the start with a line naming it
@@ -149,10 +187,15 @@ async function serveOllamaPort(
   fetch: FetchHandler,
   settings: { readonly host: string; readonly ollama_port?: number | undefined },
   main: ServerHandle,
+  logger: Logger,
 ): Promise<ServerHandle | undefined> {
   if (settings.ollama_port === undefined) return undefined;
   try {
-    return await runtime.serve(fetch, { hostname: settings.host, port: settings.ollama_port });
+    return await runtime.serve(fetch, {
+      hostname: settings.host,
+      port: settings.ollama_port,
+      onListenerError: (message) => logger.warn(`Ollama port listener ${message}`),
+    });
   } catch (error) {
     await main.stop(true);
     if (!(error instanceof ServeError)) throw error;

@@ -20,6 +20,8 @@ export interface OptionSpec {
   readonly integer?: { readonly min: number; readonly max: number };
   /** An http:// or https:// URL. */
   readonly httpUrl?: true;
+  /** A duration people type: `90s`, `30m`, `12h`, `30d`, `2w` (src/lib/durations.ts). */
+  readonly duration?: true;
   /** Completion hint for string values. */
   readonly complete?: "file";
 }

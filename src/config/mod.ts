@@ -30,11 +30,14 @@ export {
   type NexusConfig,
   type NexusConfigInput,
   normaliseBaseUrl,
+  PROBE_MAX_RESPONSE_BYTES,
   ROUTING_STRATEGIES,
   type RoutingStrategy,
+  type WakeConfig,
 } from "./schema.ts";
 export { CLOUD_BACKEND_TYPES } from "./constants.ts";
 export { ConfigError } from "./errors.ts";
 export { type ConfigFlags, ENV_KEYS } from "./layers.ts";
 export { findAliasProblem, MAX_ALIAS_HOPS } from "./aliases.ts";
 export { FULL_TEMPLATE, MINIMAL_TEMPLATE } from "./template.ts";
+export { besideConfig, STATE_FILE_NAME, stateFilePath, writablePath } from "./paths.ts";

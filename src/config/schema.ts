@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { parseCidr } from "../lib/networks.ts";
 import { isHttpUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
 import {
@@ -48,6 +49,10 @@ function isOrigin(value: string): boolean {
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
 const positiveInt = z.int().min(1);
+const MiB = 1024 * 1024;
+
+/** Probe answers (model lists) are read up to this, or `max_response_bytes` when it is lower. */
+export const PROBE_MAX_RESPONSE_BYTES = 8 * MiB;
 
 const serverSchema = z.strictObject({
   host: z.string().min(1).default("0.0.0.0"),
@@ -66,6 +71,26 @@ const serverSchema = z.strictObject({
   /** Browser origins allowed to call the inference routes; `"*"` allows any (empty = no CORS). */
   cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))])
     .default([]),
+  /** Reload when the config file changes (SIGHUP and `nexus reload` work either way). */
+  watch_config: z.boolean().default(true),
+  /**
+   * Backends added at run time, kept across restarts; unset: `nexus.state.json` beside the
+   * config file (or under `$XDG_STATE_HOME/nexus/` without one). A relative path is beside it.
+   */
+  state_file: z.string().min(1).optional(),
+  /** Host names admin changes may be addressed to, besides IP literals, localhost and this host. */
+  allowed_hosts: z.array(
+    z.string().trim().toLowerCase().regex(
+      /^[a-z0-9_.-]+$/,
+      'must be a host name without a port, like "nexus.lan"',
+    ),
+  ).default([]),
+  /** The largest whole (non-stream) answer read from a backend. */
+  max_response_bytes: positiveInt.default(64 * MiB),
+  /** Models kept per backend; a longer list is cut, with a warning. */
+  max_models_per_backend: positiveInt.default(10_000),
+  /** Request bodies held at once, all requests together; past it 503 + Retry-After. */
+  max_inflight_body_bytes: positiveInt.default(256 * MiB),
 });
 
 /** DNS-SD service types on mDNS: `_name._tcp` or `_name._udp`, optionally `.local` / `.local.`. */
@@ -80,6 +105,16 @@ const discoverySchema = z.strictObject({
     ),
   ).default(["_ollama._tcp.local", "_llm._tcp.local"]),
   grace_period_seconds: z.number().min(0).default(60),
+  /**
+   * Networks an announced address must be in. Unset: the private and loopback networks of this
+   * host's own interfaces. Link-local addresses are refused whatever the list says.
+   */
+  allowed_networks: z.array(
+    z.string().trim().refine(
+      (value) => parseCidr(value) !== undefined,
+      'must be a network like "192.168.1.0/24" or "fd00::/8"',
+    ),
+  ).optional(),
 });
 
 const healthCheckSchema = z.strictObject({
@@ -88,6 +123,23 @@ const healthCheckSchema = z.strictObject({
   timeout_seconds: seconds.default(5),
   failure_threshold: positiveInt.default(3),
   recovery_threshold: positiveInt.default(2),
+  /**
+   * Failed requests (not probes) among a backend's last `breaker_window` that open its circuit
+   * breaker; 0 turns the breaker off.
+   */
+  breaker_failures: z.int().min(0).default(5),
+  breaker_window: positiveInt.max(1000).default(10),
+  /** How long an open breaker keeps traffic away before one trial request. */
+  breaker_cooldown_seconds: seconds.default(30),
+}).superRefine((health, ctx) => {
+  if (health.breaker_failures > health.breaker_window) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["breaker_failures"],
+      message:
+        `must be <= breaker_window (${health.breaker_window}), got ${health.breaker_failures}`,
+    });
+  }
 });
 
 const weightsSchema = z.strictObject({
@@ -115,6 +167,21 @@ const routingSchema = z.strictObject({
   if (problem) ctx.addIssue({ code: "custom", path: ["aliases"], message: problem });
 });
 
+/** `aa:bb:cc:dd:ee:ff` or `aa-bb-…`, any case; kept lower-case with colons. */
+const MAC_PATTERN = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
+const IPV4_PATTERN = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+const wakeSchema = z.strictObject({
+  mac: z.string().trim().regex(MAC_PATTERN, 'must be a MAC address like "aa:bb:cc:dd:ee:ff"')
+    .transform((mac) => mac.toLowerCase().replaceAll("-", ":")),
+  /** Where the magic packet goes: the LAN's broadcast address (`192.168.1.255`) is best. */
+  broadcast: z.string().regex(IPV4_PATTERN, 'must be an IPv4 address like "192.168.1.255"')
+    .default("255.255.255.255"),
+  port: z.int().min(1).max(65535).default(9),
+  /** How long a request waits for the backend to wake before a 503. */
+  timeout_seconds: seconds.default(180),
+});
+
 const backendSchema = z.strictObject({
   name: z.string().min(1).regex(/^[\w.:-]+$/, "may contain only letters, digits and . _ : -")
     .optional(),
@@ -129,6 +196,18 @@ const backendSchema = z.strictObject({
   first_byte_timeout_seconds: seconds.optional(),
   /** Serves Anthropic's `/v1/messages` itself (passthrough); unset: probed once. */
   anthropic: z.boolean().optional(),
+  /** Wake-on-LAN: a backend that stops answering is `asleep`, and a request for it wakes it. */
+  wake: wakeSchema.optional(),
+  /** Wake this backend for its models even when another backend could serve them now. */
+  prefer_wake: z.boolean().default(false),
+}).superRefine((backend, ctx) => {
+  if (backend.prefer_wake && backend.wake === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["prefer_wake"],
+      message: 'needs wake = { mac = "aa:bb:cc:dd:ee:ff" } on the same backend',
+    });
+  }
 });
 
 const queueSchema = z.strictObject({
@@ -145,6 +224,11 @@ const preloadSchema = z.strictObject({
   backend: z.string().min(1).optional(),
   at: z.string().regex(TIME_OF_DAY, 'must be a local time "HH:MM", e.g. "07:30"').optional(),
   on_start: z.boolean().default(false),
+  /**
+   * Ollama's `keep_alive` for the load ("8h", seconds, -1: until unloaded or evicted). Without
+   * one Ollama unloads an idle model after 5 minutes, which would undo the preload.
+   */
+  keep_alive: z.union([z.string().min(1), z.number()]).default(-1),
 }).refine((entry) => entry.at !== undefined || entry.on_start, {
   message: 'needs at = "HH:MM" (daily), on_start = true, or both',
 });
@@ -225,6 +309,8 @@ export type NexusConfig = z.output<typeof configSchema>;
 /** What a config file may contain before defaults are applied. */
 export type NexusConfigInput = z.input<typeof configSchema>;
 export type BackendConfig = NexusConfig["backends"][number];
+/** `[[backends]] wake`: where and how the magic packet goes, and how long a request waits. */
+export type WakeConfig = NonNullable<BackendConfig["wake"]>;
 
 /** Base URLs are kept without a trailing slash so paths join predictably. */
 export function normaliseBaseUrl(url: string): string {

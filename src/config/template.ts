@@ -22,15 +22,27 @@ first_byte_timeout_seconds = 300  # response headers / first token: covers a col
 idle_timeout_seconds = 60         # longest silence between stream chunks
 sse_keepalive_seconds = 15        # ": keep-alive" comments while a stream waits (0 = off)
 shutdown_timeout_seconds = 30     # how long SIGTERM waits for in-flight requests
+max_response_bytes = 67108864     # largest whole answer read from a backend (64 MiB; probes
+                                  # read at most 8 MiB); past it the backend counts as failed
+max_models_per_backend = 10000    # a longer model list is cut, with a warning
+max_inflight_body_bytes = 268435456  # request bodies held at once (256 MiB); past it 503
+allowed_hosts = []                # host names admin changes may be sent to, besides IP
+                                  # addresses, localhost and this machine's name
 # admin_token = "change-me"       # required as "Authorization: Bearer ..." for POST/DELETE
-                                  # /v1/backends from non-loopback clients
+                                  # /v1/backends from non-loopback clients; set it too when
+                                  # a reverse proxy on this machine fronts Nexus
 cors_origins = []                 # browser origins that may call the inference routes, e.g.
                                   # ["http://chat.lan:3000"], or "*" for any (empty = no CORS)
+watch_config = true               # reload this file when it changes (SIGHUP, nexus reload too)
+# state_file = "nexus.state.json" # backends added at run time (nexus backends add), kept across
+                                  # restarts; default: beside this file
 
 [discovery]
 enabled = true                    # mDNS; NEXUS_DISCOVERY, --no-discovery
 service_types = ["_ollama._tcp.local", "_llm._tcp.local"]
 grace_period_seconds = 60         # a vanished server is removed after this long
+# allowed_networks = ["192.168.1.0/24"]  # announced addresses accepted; default: the private
+                                  # and loopback networks of this host (never link-local)
 
 [health_check]
 enabled = true                    # NEXUS_HEALTH_CHECK, --no-health-check
@@ -38,6 +50,9 @@ interval_seconds = 30
 timeout_seconds = 5
 failure_threshold = 3             # consecutive failures before a backend is unhealthy
 recovery_threshold = 2            # consecutive successes before it is healthy again
+breaker_failures = 5              # failed requests among a backend's last breaker_window ...
+breaker_window = 10               # ... open its circuit breaker: no traffic for
+breaker_cooldown_seconds = 30     # this long, then one trial request
 
 [routing]
 strategy = "smart"                # smart | round_robin | priority_only | random
@@ -90,6 +105,10 @@ format = "pretty"                 # pretty | json; NEXUS_LOG_FORMAT
 # type = "auto"                   # optional; "auto" detects Ollama, llama.cpp, vLLM, LM Studio
 # priority = 10                   # lower is preferred (0-100, default 50)
 # max_concurrent = 2              # requests it runs at once (default: what the server says, else no limit)
+# wake = { mac = "aa:bb:cc:dd:ee:ff", broadcast = "192.168.1.255" }
+#                                 # Wake-on-LAN: asleep when it stops answering; a request for its
+#                                 # models wakes it (port = 9, timeout_seconds = 180 by default)
+# prefer_wake = false             # wake it even when another backend could serve the model
 #
 # [[backends]]
 # name = "vllm"

@@ -117,10 +117,11 @@ export class ServiceBrowser {
     } catch (error) {
       return this.#deps.onDrop?.((error as Error).message, from);
     }
-    this.handleMessage(message);
+    this.handleMessage(message, datagram.address);
   }
 
-  handleMessage(message: DnsMessage): void {
+  /** Handles one decoded message; `source` is the address it came from, when known. */
+  handleMessage(message: DnsMessage, source?: string): void {
     // Queries (ours looped back, other browsers') and non-standard opcodes carry no answers.
     if (!this.#running || !message.isResponse || message.opcode !== 0 || message.rcode !== 0) {
       return;
@@ -129,19 +130,19 @@ export class ServiceBrowser {
     const isAddress = (r: DnsRecord) => r.data.type === RR_A || r.data.type === RR_AAAA;
     for (const record of message.records) {
       if (!isAddress(record) && isServiceRecord(record, this.#serviceKeys)) {
-        this.#store(record, now);
+        this.#store(record, now, source);
       }
     }
     // Address records only for hosts some cached SRV points at: the cache keeps no stranger's.
     const targets = srvTargets(this.#cache, this.#deps.serviceTypes);
     for (const record of message.records) {
-      if (isAddress(record) && targets.has(nameKey(record.name))) this.#store(record, now);
+      if (isAddress(record) && targets.has(nameKey(record.name))) this.#store(record, now, source);
     }
     this.#update(new Set(), []);
   }
 
-  #store(record: DnsRecord, now: number): void {
-    this.#cache.put(record, now);
+  #store(record: DnsRecord, now: number, source: string | undefined): void {
+    this.#cache.put(record, now, source);
     if (record.ttl > 0) this.#pacer.answered(questionKey(record.name, record.data.type));
   }
 

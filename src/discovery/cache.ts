@@ -3,6 +3,12 @@
  * or a cache-flush answer ends older records one second later rather than at once, so a
  * responder can still refute it; a refresh query is due at 80 % and 90 % of each TTL. Times are
  * plain milliseconds from the injected clock, so the whole life cycle is tested without sleeps.
+ *
+ * The cache is bounded, and a flood cannot lock it: one source address holds at most
+ * `perSource` records and one service type at most `perServiceType`; when a bound (or the
+ * capacity) is reached, the record confirmed least recently in that group gives way. A new
+ * record always gets in, so a burst of long-lived fake announcements delays a real server by
+ * nothing more than its own arrival.
  * @module
  */
 import { type DnsRecord, RR_A, RR_AAAA, RR_PTR, RR_SRV, RR_TXT } from "./dns-codec.ts";
@@ -21,7 +27,26 @@ export interface CachedRecord {
   refreshAt: number[];
   /** Ending because its owner said goodbye (not because it timed out or was flushed). */
   goodbye: boolean;
+  /** The address the record came from, when known (per-source bound). */
+  readonly source: string | undefined;
+  /** The service type it belongs to (PTR, SRV, TXT), for the per-type bound. */
+  readonly serviceType: string | undefined;
 }
+
+export interface CacheLimits {
+  /** Records in all. */
+  readonly capacity: number;
+  /** Records from one source address. */
+  readonly perSource: number;
+  /** PTR, SRV and TXT records of one service type. */
+  readonly perServiceType: number;
+}
+
+export const DEFAULT_CACHE_LIMITS: CacheLimits = {
+  capacity: 512,
+  perSource: 128,
+  perServiceType: 256,
+};
 
 /** RFC 6762 §10.1, §10.2: the second a goodbye or flushed record is kept for a refutation. */
 export const FLUSH_DELAY_MS = 1000;
@@ -31,17 +56,27 @@ const REFRESH_POINTS = [0.8, 0.9];
 
 export class RecordCache {
   readonly #records = new Map<string, CachedRecord>();
+  readonly #bySource = new Map<string, number>();
+  readonly #byType = new Map<string, number>();
+  readonly limits: CacheLimits;
   #sequence = 0;
 
-  /** At most `capacity` records: a flood of announcements cannot grow memory without bound. */
-  constructor(readonly capacity = 512) {}
+  constructor(limits: Partial<CacheLimits> = {}) {
+    this.limits = { ...DEFAULT_CACHE_LIMITS, ...limits };
+  }
+
+  get capacity(): number {
+    return this.limits.capacity;
+  }
 
   get size(): number {
     return this.#records.size;
   }
 
-  /** Stores, refreshes or (TTL 0) schedules the end of a record received at `now`. */
-  put(record: DnsRecord, now: number): void {
+  /**
+   * Stores, refreshes or (TTL 0) schedules the end of a record received at `now` from `source`.
+   */
+  put(record: DnsRecord, now: number, source?: string): void {
     const key = nameKey(record.name);
     const identity = `${key}|${record.data.type}|${dataKey(record)}`;
     const existing = this.#records.get(identity);
@@ -68,7 +103,8 @@ export class RecordCache {
       });
       return;
     }
-    if (this.#records.size >= this.capacity) return;
+    const serviceType = serviceTypeOf(record);
+    this.#makeRoom(source, serviceType);
     this.#records.set(identity, {
       record,
       nameKey: key,
@@ -78,7 +114,41 @@ export class RecordCache {
       expiresAt: now + ttlMs,
       refreshAt,
       goodbye: false,
+      source,
+      serviceType,
     });
+    count(this.#bySource, source, 1);
+    count(this.#byType, serviceType, 1);
+  }
+
+  /** Evicts, least recently confirmed first, until a record of this source and type fits. */
+  #makeRoom(source: string | undefined, serviceType: string | undefined): void {
+    const { capacity, perSource, perServiceType } = this.limits;
+    if (source !== undefined && (this.#bySource.get(source) ?? 0) >= perSource) {
+      this.#evictOldest((entry) => entry.source === source);
+    }
+    if (serviceType !== undefined && (this.#byType.get(serviceType) ?? 0) >= perServiceType) {
+      this.#evictOldest((entry) => entry.serviceType === serviceType);
+    }
+    while (this.#records.size >= capacity) this.#evictOldest(() => true);
+  }
+
+  #evictOldest(matches: (entry: CachedRecord) => boolean): void {
+    let oldest: CachedRecord | undefined;
+    for (const entry of this.#records.values()) {
+      if (!matches(entry)) continue;
+      if (
+        !oldest || entry.receivedAt < oldest.receivedAt ||
+        (entry.receivedAt === oldest.receivedAt && entry.sequence < oldest.sequence)
+      ) oldest = entry;
+    }
+    if (oldest) this.#delete(oldest);
+  }
+
+  #delete(entry: CachedRecord): void {
+    this.#records.delete(entry.identity);
+    count(this.#bySource, entry.source, -1);
+    count(this.#byType, entry.serviceType, -1);
   }
 
   /** Live records of a name and type, in order of first arrival. */
@@ -93,9 +163,9 @@ export class RecordCache {
   /** Removes and returns the records whose time has come. */
   expire(now: number): CachedRecord[] {
     const expired: CachedRecord[] = [];
-    for (const [identity, entry] of this.#records) {
+    for (const entry of [...this.#records.values()]) {
       if (entry.expiresAt <= now) {
-        this.#records.delete(identity);
+        this.#delete(entry);
         expired.push(entry);
       }
     }
@@ -125,7 +195,24 @@ export class RecordCache {
 
   clear(): void {
     this.#records.clear();
+    this.#bySource.clear();
+    this.#byType.clear();
   }
+}
+
+function count(counts: Map<string, number>, key: string | undefined, delta: number): void {
+  if (key === undefined) return;
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next <= 0) counts.delete(key);
+  else counts.set(key, next);
+}
+
+/** `_ollama._tcp.local` for its PTR, or an instance's SRV/TXT; none for address records. */
+function serviceTypeOf(record: DnsRecord): string | undefined {
+  const type = record.data.type;
+  if (type === RR_PTR) return nameKey(record.name);
+  if (type === RR_SRV || type === RR_TXT) return nameKey(record.name.slice(1));
+  return undefined;
 }
 
 function endSoon(entry: CachedRecord, now: number, goodbye: boolean): void {

@@ -29,6 +29,10 @@ export interface DiscoveryDeps {
   readonly socketOptions?: MulticastOptions;
   /** Probes a backend now (the health checker's `check`). */
   readonly probe: (backend: Backend) => Promise<void>;
+  /** Whether an announced address may become a backend (`discovery.allowed_networks`). */
+  readonly acceptAddress?: (address: string) => boolean;
+  /** Why a URL must not become a backend (it is this Nexus), or undefined. */
+  readonly refuseUrl?: (url: string) => string | undefined;
 }
 
 export class Discovery {
@@ -71,6 +75,8 @@ export class Discovery {
       graceSeconds: this.#deps.config.grace_period_seconds,
       probe: this.#deps.probe,
       isResolved: (key) => this.services.some((service) => service.key === key),
+      ...(this.#deps.acceptAddress ? { acceptAddress: this.#deps.acceptAddress } : {}),
+      ...(this.#deps.refuseUrl ? { refuseUrl: this.#deps.refuseUrl } : {}),
     });
     this.#sync = sync;
     const browser = new ServiceBrowser({

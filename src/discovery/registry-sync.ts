@@ -4,6 +4,11 @@
  * alone by the health checker, removed after the grace period unless found again. A URL another
  * backend already has means the instance is ignored (config wins); a removal frees the URL for
  * an ignored twin.
+ *
+ * Announcements are unauthenticated, so: an address outside `discovery.allowed_networks` (and
+ * any link-local one) is ignored; a URL known to be this very Nexus is ignored; and at most
+ * `maxUnprobed` discovered backends wait for their first probe at once — the rest queue, so a
+ * flood of announcements cannot turn into a flood of probes.
  * @module
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
@@ -21,7 +26,16 @@ export interface RegistrySyncDeps {
   readonly probe: (backend: Backend) => Promise<void>;
   /** Whether the browser resolves this instance now. */
   readonly isResolved: (key: string) => boolean;
+  /** Whether an announced address may become a backend (`discovery.allowed_networks`). */
+  readonly acceptAddress?: (address: string) => boolean;
+  /** Why a URL must not become a backend (it is this Nexus), or undefined. */
+  readonly refuseUrl?: (url: string) => string | undefined;
+  /** Discovered backends that may wait for their first probe at once. */
+  readonly maxUnprobed?: number;
 }
+
+export const DEFAULT_MAX_UNPROBED = 16;
+const WAITING = "mDNS: instance waits, too many discovered backends await a first probe";
 
 /** Discovered backends sit in the middle of the 0–100 priority range, like configured ones. */
 const DISCOVERED_PRIORITY = 50;
@@ -34,8 +48,8 @@ interface Entry {
   removal?: TimerHandle;
   /** Removed through the admin API: stays out until it goes away and comes back. */
   dismissed?: boolean;
-  /** The "ignored: URL taken" line was logged. */
-  ignoredLogged?: boolean;
+  /** The reason it was last ignored for, once logged (logged again only when it changes). */
+  ignoredFor?: string;
 }
 
 export class RegistrySync {
@@ -48,6 +62,8 @@ export class RegistrySync {
     this.#deps = deps;
     this.#unsubscribe = deps.registry.onChange((event) => {
       if (event.kind === "removed") this.#onRemoved(event.backend);
+      // A first probe ended: a queued instance may take its place.
+      else if (event.kind === "status" && event.previous === "unknown") this.#admitQueued();
     });
   }
 
@@ -97,17 +113,18 @@ export class RegistrySync {
     if (entry.dismissed || entry.name !== undefined) return;
     const owner = registry.findByUrl(service.url);
     if (owner) {
-      if (!entry.ignoredLogged) {
-        logger.info("mDNS: instance ignored, its URL belongs to another backend", {
-          instance: service.instance,
-          url: service.url,
-          backend: owner.name,
-          source: owner.source,
-        });
-      }
-      entry.ignoredLogged = true;
-      return;
+      return this.#ignore(entry, "mDNS: instance ignored, its URL belongs to another backend", {
+        backend: owner.name,
+        source: owner.source,
+      });
     }
+    const refused = this.#refusal(service);
+    if (refused) return this.#ignore(entry, refused.message, refused.fields);
+    if (this.#unprobed() >= (this.#deps.maxUnprobed ?? DEFAULT_MAX_UNPROBED)) {
+      // Queued: admitted when a first probe ends (#admitQueued).
+      return this.#ignore(entry, WAITING, {}, "debug");
+    }
+    entry.ignoredFor = undefined;
     const name = uniqueName(sanitiseBackendName(service.instance), (n) => !!registry.get(n));
     const backend = registry.add({
       name,
@@ -130,9 +147,71 @@ export class RegistrySync {
     void this.#deps.probe(backend);
   }
 
+  /** Why this service must not become a backend at all, if it must not. */
+  #refusal(
+    service: ResolvedService,
+  ): { message: string; fields: Record<string, string> } | undefined {
+    if (this.#deps.acceptAddress && !this.#deps.acceptAddress(service.address)) {
+      return {
+        message: "mDNS: instance ignored, its address is outside discovery.allowed_networks",
+        fields: { address: service.address },
+      };
+    }
+    const reason = this.#deps.refuseUrl?.(service.url);
+    return reason === undefined
+      ? undefined
+      : { message: "mDNS: instance ignored, it may not be a backend", fields: { reason } };
+  }
+
+  /** Logs why an instance is not a backend, once per reason. */
+  #ignore(
+    entry: Entry,
+    message: string,
+    fields: Record<string, string>,
+    level: "info" | "debug" = "info",
+  ): void {
+    if (entry.ignoredFor === message) return;
+    entry.ignoredFor = message;
+    this.#deps.logger[level](message, {
+      instance: entry.service.instance,
+      url: entry.service.url,
+      ...fields,
+    });
+  }
+
+  /** Discovered backends still waiting for their first probe. */
+  #unprobed(): number {
+    let count = 0;
+    for (const [name, key] of this.#keyByName) {
+      const entry = this.#entries.get(key);
+      if (entry?.removal === undefined && this.#deps.registry.get(name)?.status === "unknown") {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  #admitQueued(): void {
+    for (const entry of this.#entries.values()) {
+      if (entry.name === undefined && !entry.dismissed && entry.ignoredFor === WAITING) {
+        this.#register(entry);
+      }
+    }
+  }
+
   #move(entry: Entry, backend: Backend, previous: ResolvedService): void {
     const { registry, logger } = this.#deps;
     const { service } = entry;
+    const refused = this.#refusal(service);
+    if (refused) {
+      logger.info("mDNS: backend moved to an address it may not use; removing it", {
+        backend: backend.name,
+        url: service.url,
+        ...refused.fields,
+      });
+      registry.remove(backend.name);
+      return;
+    }
     try {
       registry.update(backend.name, {
         url: service.url,

@@ -2,36 +2,45 @@
  * Reads a request body once, refusing it as soon as it passes the size limit: a declared
  * Content-Length is checked before reading, a chunked body is counted as it streams, so an
  * oversized upload is never buffered whole. A body that trickles in slower than the deadline
- * (slowloris) is abandoned, so it cannot hold a connection and a request slot forever.
+ * (slowloris) is abandoned, so it cannot hold a connection and a request slot forever. With a
+ * reservation, the body's bytes are taken from the global budget first (`busy` when it is full).
  * @module
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure } from "../lib/failures.ts";
+import type { BodyReservation } from "./body-budget.ts";
 
 export type BodyResult = { ok: true; text: string } | {
   ok: false;
-  reason: "too_large" | "unreadable" | "timeout";
+  reason: "too_large" | "unreadable" | "timeout" | "busy";
 };
+
+/** Seconds a client should wait when the body budget is full: bodies in flight finish fast. */
+const BUSY_RETRY_AFTER = "1";
 
 const TIMED_OUT: BodyResult = { ok: false, reason: "timeout" };
 const TOO_LARGE: BodyResult = { ok: false, reason: "too_large" };
 const UNREADABLE: BodyResult = { ok: false, reason: "unreadable" };
+const BUSY: BodyResult = { ok: false, reason: "busy" };
 
 export function readBodyLimited(
   request: Request,
   limit: number,
   timeoutMs: number,
   clock: Clock,
+  reservation?: BodyReservation,
 ): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
-    return Number(declared) > limit
-      ? Promise.resolve(TOO_LARGE)
-      : readDeclared(request, timeoutMs, clock);
+    const length = Number(declared);
+    if (length > limit) return Promise.resolve(TOO_LARGE);
+    // A declared length is taken from the budget whole, before a byte is read.
+    if (reservation && !reservation.take(length || 0)) return Promise.resolve(BUSY);
+    return readDeclared(request, timeoutMs, clock);
   }
   const body = request.body;
   if (!body) return Promise.resolve({ ok: true, text: "" });
-  return readChunkedWithin(body.getReader(), limit, timeoutMs, clock);
+  return readChunkedWithin(body.getReader(), limit, timeoutMs, clock, reservation);
 }
 
 /**
@@ -55,19 +64,20 @@ function readDeclared(request: Request, timeoutMs: number, clock: Clock): Promis
   });
 }
 
-/** A chunked upload, counted as it streams; past the deadline its reader is cancelled. */
+/** A chunked upload, counted (and taken from the budget) as it streams; cancelled past the deadline. */
 async function readChunkedWithin(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   limit: number,
   timeoutMs: number,
   clock: Clock,
+  reservation: BodyReservation | undefined,
 ): Promise<BodyResult> {
   let timer: TimerHandle | undefined;
   const deadline = new Promise<BodyResult>((resolve) => {
     timer = clock.setTimeout(() => resolve(TIMED_OUT), timeoutMs);
   });
   try {
-    const result = await Promise.race([readChunked(reader, limit), deadline]);
+    const result = await Promise.race([readChunked(reader, limit, reservation), deadline]);
     if (result === TIMED_OUT) reader.cancel().catch(() => {});
     return result;
   } finally {
@@ -84,6 +94,13 @@ export function bodyFailure(
     return failure("body_too_large", `Request body is larger than the limit of ${limit} bytes`);
   }
   if (reason === "timeout") return failure("body_timeout", "Request body took too long to arrive");
+  if (reason === "busy") {
+    return failure(
+      "overloaded",
+      "Nexus is reading too many request bodies at once (server.max_inflight_body_bytes); retry shortly",
+      { retryAfter: BUSY_RETRY_AFTER },
+    );
+  }
   return failure("invalid_request", "Request body could not be read");
 }
 
@@ -105,6 +122,7 @@ export function parseJsonObject(text: string): Record<string, unknown> | Failure
 async function readChunked(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   limit: number,
+  reservation: BodyReservation | undefined,
 ): Promise<BodyResult> {
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -116,6 +134,10 @@ async function readChunked(
       if (total > limit) {
         reader.cancel().catch(() => {});
         return TOO_LARGE;
+      }
+      if (reservation && !reservation.take(value.length)) {
+        reader.cancel().catch(() => {});
+        return BUSY;
       }
       chunks.push(value);
     }

@@ -32,8 +32,11 @@ export interface ExchangeEvent {
   readonly key?: KeyUse;
 }
 
-/** Where a request in flight is: reading and routing, waiting for a slot, sent, answering. */
-export type LivePhase = "received" | "queued" | "sent" | "streaming";
+/**
+ * Where a request in flight is: reading and routing, waiting for its backend to wake, waiting
+ * for a slot, sent, answering.
+ */
+export type LivePhase = "received" | "waking" | "queued" | "sent" | "streaming";
 
 /**
  * A request in flight as a watcher sees it. The exchange itself implements it with getters, so

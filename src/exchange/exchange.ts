@@ -1,50 +1,43 @@
 /**
  * The exchange pipeline: the one path every inference request takes, whatever its dialect.
  *
- *   admit (drain, in-flight) → authenticate (a key, in keys mode) → read body (limit, deadline)
- *   → parse (the endpoint's dialect) → limit (the key's model list and limits, in keys mode)
- *   → route (router.select) → forward (attempts, failover) → respond (commit or failure)
+ *   admit (drain, loop, in-flight) → authenticate (a key, in keys mode) → read body (limit,
+ *   deadline, budget) → parse (duplicate keys, the endpoint's dialect) → limit (the key's model
+ *   list and limits, in keys mode) → route (router.select) → [wake] → forward (attempts,
+ *   failover) → respond (commit or failure)
  *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
+ *
+ * Wake: when the router says only asleep backends can serve the request (or one with
+ * `prefer_wake` could), the request waits for the wake (src/wake, shared with every other
+ * request waiting for the same backend) and is routed again; a stream meanwhile gets keep-alives
+ * saying `waking <backend>`. A wake that fails ends the request with its Failure.
  *
  * Each step is a named method of a per-request `Exchange`; any step may end the request with a
  * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
  * (metrics, log line). No middleware runs in front: the route calls `handle` directly.
  * @module
  */
-import type { KeyGuard, KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
+import type { KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
-import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
-import type { RouteCandidate, Router } from "../routing/mod.ts";
+import { loopFailure } from "../lib/loop.ts";
+import { Forwarding, type ForwardResult } from "../proxy/mod.ts";
+import type { RouteCandidate, RouteDecision } from "../routing/mod.ts";
+import type { Backend } from "../registry/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
-import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
+import { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
+import { BodyReservation } from "./body-budget.ts";
+import { duplicateKeyFailure } from "./duplicate-keys.ts";
 import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
-import { HeldBody } from "./hold.ts";
-import type { InFlight } from "./inflight.ts";
+import { HeldBody, slowerThan } from "./hold.ts";
 import { requestIdFor } from "./request-id.ts";
+import { wokenFirst } from "./wake-gate.ts";
 import { committedHeaders, type HeaderRecord, nexusHeaders } from "./response-headers.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
 
-export interface ExchangeDeps {
-  readonly router: Router;
-  readonly proxy: ProxyDeps;
-  readonly clock: Clock;
-  readonly maxBodyBytes: number;
-  /** How long the request body may take to arrive. */
-  readonly bodyTimeoutMs: number;
-  /** Seconds a client should wait before retrying a 503 that has no better estimate. */
-  readonly retryAfterSeconds: number;
-  /** Requests in flight, for the shutdown drain. */
-  readonly inflight: InFlight;
-  /** Called once per request after the response is decided (logging, metrics). */
-  readonly observe?: (event: ExchangeEvent) => void;
-  /** Told when a request starts and ends while a dashboard watches (src/ui). */
-  readonly watch?: ExchangeWatch;
-  /** `[auth] mode = "keys"`: who may ask, and under which limits. Absent: no work at all. */
-  readonly auth?: KeyGuard;
-}
+import type { ExchangeDeps } from "./exchange-types.ts";
+export type { ExchangeDeps };
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
 const SHUTDOWN_RETRY_AFTER = "5";
@@ -69,6 +62,8 @@ class Exchange implements LiveRequest {
   readonly #request: Request;
   readonly #requestId: string;
   readonly #receivedAt: number;
+  /** What this request holds of the body budget, until it ends. */
+  readonly #reservation: BodyReservation;
   /** The client's connection: its address is for brute-force throttling in keys mode. */
   readonly #conn: ConnInfo | undefined;
   #parsed: ParsedRequest | undefined;
@@ -79,6 +74,8 @@ class Exchange implements LiveRequest {
   /** Set while the request waits in the admission queue: how many are ahead of it. */
   #queuePosition: (() => number) | undefined;
   #forwardingNow: Forwarding | undefined;
+  /** The backends this request waits for to wake, while it waits. */
+  #waking: string | undefined;
   /** The response has been returned; a stream is still being delivered. */
   #responded = false;
   /** Set in `run` when a dashboard watches this request. */
@@ -86,6 +83,7 @@ class Exchange implements LiveRequest {
   /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
   readonly #end = () => {
     const { inflight } = this.#deps;
+    this.#reservation.release();
     inflight.end();
     if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
     this.#pass?.release();
@@ -99,6 +97,7 @@ class Exchange implements LiveRequest {
     this.#conn = conn;
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
+    this.#reservation = new BodyReservation(deps.bodyBudget);
   }
 
   get requestId(): string {
@@ -120,6 +119,7 @@ class Exchange implements LiveRequest {
     return this.#priority;
   }
   get phase(): LivePhase {
+    if (this.#waking !== undefined) return "waking";
     if ((this.#queuePosition?.() ?? -1) >= 0) return "queued";
     if (this.#responded) return "streaming";
     return this.#forwardingNow?.current === undefined ? "received" : "sent";
@@ -143,7 +143,9 @@ class Exchange implements LiveRequest {
         }),
       );
     }
-    // Counted until the response is fully delivered (a stream: its last byte), for the drain.
+    const loop = this.#deps.instanceId && loopFailure(this.#request.headers, this.#deps.instanceId);
+    if (loop) return this.#fail(loop);
+    // Counted (with the body's share of the budget) until the response is fully delivered.
     inflight.begin();
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
     if (this.#deps.watch?.watching) {
@@ -166,9 +168,8 @@ class Exchange implements LiveRequest {
   async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
     const identity = this.#deps.auth?.authenticate(this.#request.headers, this.#address);
     if (isFailure(identity)) return this.#fail(identity);
-    const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
-    const body = await readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock);
-    if (!body.ok) return this.#fail(bodyFailure(body.reason, maxBodyBytes));
+    const body = await this.#readBody();
+    if (!body.ok) return this.#fail(bodyFailure(body.reason, this.#deps.maxBodyBytes));
     const parsed = this.#parse(body.text);
     if (isFailure(parsed)) return this.#fail(parsed);
     this.#parsed = parsed;
@@ -176,16 +177,25 @@ class Exchange implements LiveRequest {
       const refused = await this.#limit(identity, parsed);
       if (refused !== undefined) return this.#fail(refused);
     }
-    const candidates = this.#route(parsed);
-    if (isFailure(candidates)) return this.#fail(candidates);
+    const decision = this.#route(parsed);
+    if (isFailure(decision)) return this.#fail(decision);
     const forwarding = this.#forwarding(parsed);
-    const outcome = forwarding.run(candidates);
+    const outcome = decision.wake !== undefined
+      ? this.#afterWake(decision, parsed, forwarding)
+      : forwarding.run(decision.candidates);
     const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
-    if (parsed.stream && keepAliveMs > 0 && await this.#slow(outcome, keepAliveMs)) {
+    if (
+      parsed.stream && keepAliveMs > 0 && await slowerThan(outcome, keepAliveMs, this.#deps.clock)
+    ) {
       return this.#hold(forwarding, outcome, parsed, keepAliveMs);
     }
     const result = await outcome;
     return { response: this.#respond(result), done: result.done };
+  }
+
+  #readBody(): Promise<BodyResult> {
+    const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
+    return readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock, this.#reservation);
   }
 
   #parse(text: string): ParsedRequest | Failure {
@@ -194,7 +204,7 @@ class Exchange implements LiveRequest {
     this.#priority = priority;
     const body = parseJsonObject(text);
     if (isFailure(body)) return body;
-    return this.#endpoint.parse(body, text);
+    return duplicateKeyFailure(text, body) ?? this.#endpoint.parse(body, text);
   }
 
   /**
@@ -214,10 +224,37 @@ class Exchange implements LiveRequest {
     return decided.refused;
   }
 
-  /** The candidates in failover order, or why there are none. */
-  #route(parsed: ParsedRequest): readonly RouteCandidate[] | Failure {
+  /** The candidates in failover order (and what to wake first), or why there are none. */
+  #route(
+    parsed: ParsedRequest,
+  ): { candidates: readonly RouteCandidate[]; wake?: readonly Backend[] } | Failure {
     const decision = this.#deps.router.select(parsed.model, parsed.requirements);
-    return decision.ok ? decision.candidates : decision.rejection;
+    const wake = this.#deps.wake === undefined ? undefined : decision.wake;
+    // The usual case (nothing to wake) hands the router's decision on as it is.
+    if (wake === undefined) {
+      if (!decision.ok) return decision.rejection;
+      return decision.wake === undefined ? decision : { candidates: decision.candidates };
+    }
+    return { candidates: decision.ok ? decision.candidates : [], wake };
+  }
+
+  /** Waits for the asleep backends to wake, then routes again (woken backends first). */
+  async #afterWake(
+    decision: { readonly wake?: readonly Backend[] },
+    parsed: ParsedRequest,
+    forwarding: Forwarding,
+  ): Promise<ForwardResult> {
+    const wake = decision.wake!;
+    this.#waking = wake.map((backend) => backend.name).join(", ");
+    const signal = AbortSignal.any([this.#request.signal, this.#deps.inflight.shutdownSignal]);
+    const woken = await this.#deps.wake!.wait(wake, signal);
+    this.#waking = undefined;
+    const again: RouteDecision = this.#deps.router.select(parsed.model, parsed.requirements);
+    if (!again.ok) return forwarding.refuse(woken ?? again.rejection);
+    if (woken?.kind === "client_closed" || woken?.kind === "shutting_down") {
+      return forwarding.refuse(woken);
+    }
+    return forwarding.run(wokenFirst(again.candidates, wake));
   }
 
   #forwarding(parsed: ParsedRequest): Forwarding {
@@ -235,21 +272,6 @@ class Exchange implements LiveRequest {
     // The shutdown drain's deadline ends it (untracked in #end).
     this.#deps.inflight.track(forwarding);
     return forwarding;
-  }
-
-  /** True when no answer has started within `ms`: a stream should get its headers now. */
-  #slow(outcome: Promise<ForwardResult>, ms: number): Promise<boolean> {
-    const { clock } = this.#deps;
-    return new Promise<boolean>((resolve, reject) => {
-      const timer = clock.setTimeout(() => resolve(true), ms);
-      outcome.then(() => {
-        clock.clearTimeout(timer);
-        resolve(false);
-      }, (error) => {
-        clock.clearTimeout(timer);
-        reject(error);
-      });
-    });
   }
 
   /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */
@@ -270,6 +292,7 @@ class Exchange implements LiveRequest {
         keepAliveMs,
         clock: this.#deps.clock,
         note: () => {
+          if (this.#waking !== undefined) return `waking ${this.#waking}`;
           const ahead = this.#queuePosition?.() ?? -1;
           return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
         },

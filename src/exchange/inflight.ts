@@ -21,6 +21,8 @@ export class InFlight {
   #aborted = false;
   #waiters: Array<() => void> = [];
   readonly #running = new Set<Cancellable>();
+  /** Made only when something waits outside a forwarding (a wake): no request pays for it. */
+  #shutdown: AbortController | undefined;
 
   get count(): number {
     return this.#count;
@@ -28,6 +30,15 @@ export class InFlight {
 
   get draining(): boolean {
     return this.#draining;
+  }
+
+  /** Aborted when the drain deadline passes, for waits that are not a forwarding (a wake). */
+  get shutdownSignal(): AbortSignal {
+    if (this.#shutdown === undefined) {
+      this.#shutdown = new AbortController();
+      if (this.#aborted) this.#shutdown.abort(SHUTDOWN);
+    }
+    return this.#shutdown.signal;
   }
 
   begin(): void {
@@ -67,6 +78,7 @@ export class InFlight {
   /** Ends every request still running (each stream gets one in-stream error event). */
   abortAll(): void {
     this.#aborted = true;
+    this.#shutdown?.abort(SHUTDOWN);
     for (const work of [...this.#running]) work.cancel(SHUTDOWN);
     this.#running.clear();
   }

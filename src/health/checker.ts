@@ -32,7 +32,7 @@ export interface HealthCheckerDeps {
   readonly logger: Logger;
   /** The probes' fetch: one that closes every connection after its answer (Runtime.probeFetch). */
   readonly fetch: FetchFn;
-  readonly config: NexusConfig["health_check"];
+  readonly config: HealthSettings;
   readonly apiKeyFor: (backend: Backend) => string | undefined;
   /** Called after every check (metrics). */
   readonly onCheck?: (backend: Backend, result: CheckResult, latencyMs: number) => void;
@@ -57,18 +57,40 @@ type StepContext = Parameters<typeof detectBackendType>[0];
 
 export const NO_LLM_SERVER = "no LLM server answered (type detection)";
 
+/** The `[health_check]` settings the checker reads (a reload may replace them: `configure`). */
+export type HealthSettings = Pick<
+  NexusConfig["health_check"],
+  "interval_seconds" | "timeout_seconds" | "failure_threshold" | "recovery_threshold"
+>;
+
 export class HealthChecker {
   readonly #deps: HealthCheckerDeps;
   readonly #states = new Map<string, HealthState>();
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #requestFailures: RequestFailureWatch;
+  #config: HealthSettings;
   #timer: TimerHandle | undefined;
   #stopped = true;
   #unsubscribe: (() => void) | undefined;
 
   constructor(deps: HealthCheckerDeps) {
     this.#deps = deps;
+    this.#config = deps.config;
     this.#requestFailures = new RequestFailureWatch(deps.logger);
+  }
+
+  /** New settings (a reload): deadlines and thresholds apply from the next probe; a new interval now. */
+  configure(config: HealthSettings): void {
+    const interval = this.#config.interval_seconds;
+    this.#config = config;
+    if (this.#stopped || interval === config.interval_seconds) return;
+    if (this.#timer !== undefined) this.#deps.clock.clearTimeout(this.#timer);
+    this.#schedule();
+  }
+
+  /** Whether rounds run on their interval (`start` until `stop`). */
+  get running(): boolean {
+    return !this.#stopped;
   }
 
   /** Runs the first round now and schedules the next ones; resolves when the first round ends. */
@@ -91,7 +113,10 @@ export class HealthChecker {
 
   /** Checks every backend concurrently; resolves when all of this round's probes have ended. */
   runRound(): Promise<void> {
-    const backends = this.#deps.registry.list().filter((b) => !this.#deps.isSuspended?.(b));
+    // A draining backend (removed by a reload) only finishes its requests: nothing to learn.
+    const backends = this.#deps.registry.list().filter((b) =>
+      b.status !== "draining" && !this.#deps.isSuspended?.(b)
+    );
     return Promise.all(backends.map((backend) => this.check(backend))).then(() => {});
   }
 
@@ -110,7 +135,7 @@ export class HealthChecker {
     this.#timer = this.#deps.clock.setTimeout(() => {
       void this.runRound();
       this.#schedule();
-    }, this.#deps.config.interval_seconds * 1000);
+    }, this.#config.interval_seconds * 1000);
   }
 
   async #check(backend: Backend): Promise<void> {
@@ -142,7 +167,8 @@ export class HealthChecker {
   /** The backend was removed, moved, retyped or suspended while its probe ran. */
   #isStale(backend: Backend, url: string, type: BackendTypeSetting): boolean {
     return this.#deps.registry.get(backend.name) !== backend || backend.url !== url ||
-      backend.type !== type || this.#deps.isSuspended?.(backend) === true;
+      backend.type !== type || this.#deps.isSuspended?.(backend) === true ||
+      backend.status === "draining";
   }
 
   /** Runs `run` under the probe deadline (`timeout_seconds`), timing it. */
@@ -150,7 +176,8 @@ export class HealthChecker {
     backend: Backend,
     run: (context: StepContext) => Promise<T>,
   ): Promise<Timed<T>> {
-    const { clock, config } = this.#deps;
+    const { clock } = this.#deps;
+    const config = this.#config;
     const controller = new AbortController();
     const timer = clock.setTimeout(() => controller.abort(), config.timeout_seconds * 1000);
     const started = clock.monotonic();
@@ -166,7 +193,7 @@ export class HealthChecker {
   }
 
   #record(backend: Backend, { value: result, timedOut, latencyMs }: Probed): void {
-    const { clock, registry, config } = this.#deps;
+    const { clock, registry } = this.#deps;
     const outcome: CheckResult = result.ok
       ? "success"
       : result.notReady
@@ -180,7 +207,7 @@ export class HealthChecker {
     const previous = stored?.status === backend.status
       ? stored
       : { ...INITIAL_STATE, status: backend.status };
-    const next = transition(previous, outcome, config);
+    const next = transition(previous, outcome, this.#config, backend.wake !== undefined);
     this.#states.set(backend.name, next);
     const at = clock.now();
     registry.recordCheck(
@@ -207,7 +234,8 @@ export class HealthChecker {
    * (one interval, plus this probe's own deadline) mean the backend works, only slowly.
    */
   #isMakingProgress(backend: Backend): boolean {
-    const { clock, config } = this.#deps;
+    const { clock } = this.#deps;
+    const config = this.#config;
     const window = (config.interval_seconds + config.timeout_seconds) * 1000;
     return backend.last_progress !== undefined &&
       clock.monotonic() - backend.last_progress <= window;
@@ -222,6 +250,12 @@ export class HealthChecker {
         type: backend.type,
         version: backend.version,
         models: backend.models.length,
+      });
+    } else if (next.status === "asleep") {
+      logger.info("backend asleep", {
+        ...fields,
+        reason: result.ok ? undefined : result.reason,
+        wake: "a request for its models wakes it",
       });
     } else if (next.status === "busy") {
       logger.info("backend busy", {

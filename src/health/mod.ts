@@ -7,7 +7,17 @@
  * ```
  * @module
  */
-export { HealthChecker, type HealthCheckerDeps, NO_LLM_SERVER } from "./checker.ts";
+export {
+  type BreakerCooldownDeps,
+  BreakerCooldowns,
+  type BreakerTimings,
+} from "./breaker-cooldown.ts";
+export {
+  HealthChecker,
+  type HealthCheckerDeps,
+  type HealthSettings,
+  NO_LLM_SERVER,
+} from "./checker.ts";
 export {
   type CheckResult,
   type HealthState,

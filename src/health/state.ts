@@ -10,6 +10,10 @@
  * streak and makes a healthy (or unknown) backend `busy`, which stays routable. A busy backend
  * is healthy again on its next success and unhealthy after `failure_threshold` failures, as a
  * healthy one. An unhealthy backend needs its successes to recover; traffic alone does not.
+ *
+ * A backend that can be woken (`[[backends]] wake`) is `asleep` wherever it would be unhealthy:
+ * not answering is what a sleeping machine does. Its first success makes it healthy at once —
+ * it woke up (Nexus woke it, or someone did) — since a request may be waiting for it.
  * @module
  */
 import type { BackendStatus } from "../registry/mod.ts";
@@ -34,6 +38,28 @@ export const INITIAL_STATE: HealthState = {
 };
 
 export function transition(
+  state: HealthState,
+  result: CheckResult,
+  thresholds: Thresholds,
+  wakeable = false,
+): HealthState {
+  const asleep = state.status === "asleep";
+  if (asleep && result === "success") {
+    return {
+      status: "healthy",
+      consecutiveSuccesses: state.consecutiveSuccesses + 1,
+      consecutiveFailures: 0,
+    };
+  }
+  const next = awakeTransition(
+    asleep ? { ...state, status: "unhealthy" } : state,
+    result,
+    thresholds,
+  );
+  return wakeable && next.status === "unhealthy" ? { ...next, status: "asleep" } : next;
+}
+
+function awakeTransition(
   state: HealthState,
   result: CheckResult,
   thresholds: Thresholds,

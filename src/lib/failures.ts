@@ -19,6 +19,10 @@ export const ERROR_TYPES = [
   "queue_full",
   "queue_timeout",
   "rate_limited",
+  "wake_timeout",
+  "wake_failed",
+  "loop_detected",
+  "overloaded",
 ] as const;
 export type ErrorType = typeof ERROR_TYPES[number];
 
@@ -146,6 +150,41 @@ export const FAILURES = {
     metric: "queue_timeout",
     retryAfter: true,
   },
+  /** The only backends that can serve it are asleep, and none woke within `wake.timeout_seconds`. */
+  wake_timeout: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    metric: "wake_timeout",
+    retryAfter: true,
+  },
+  /** The magic packet could not be sent (no route to the broadcast address, no permission). */
+  wake_failed: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    metric: "wake_failed",
+    retryAfter: true,
+  },
+  /**
+   * The request already passed this Nexus (its instance id is in `X-Nexus-Via`), or more
+   * gateways than a real chain has: forwarding it again would loop.
+   */
+  loop_detected: {
+    status: 508,
+    code: "loop_detected",
+    anthropic: "api_error",
+    metric: "loop_detected",
+  },
+  /** Request bodies being read already fill `server.max_inflight_body_bytes`. */
+  overloaded: {
+    status: 503,
+    code: "service_unavailable",
+    anthropic: "overloaded_error",
+    anthropicStatus: 529,
+    metric: "overloaded",
+    retryAfter: true,
+  },
   shutting_down: {
     status: 503,
     code: "service_unavailable",
@@ -189,6 +228,13 @@ export const FAILURES = {
     retryAfter: true,
   },
   forbidden: { status: 403, code: "forbidden", anthropic: "permission_error", metric: undefined },
+  /** An admin change sent without `Content-Type: application/json`. */
+  unsupported_media_type: {
+    status: 415,
+    code: "unsupported_media_type",
+    anthropic: "invalid_request_error",
+    metric: undefined,
+  },
   conflict: {
     status: 409,
     code: "conflict",

@@ -1,14 +1,19 @@
 /**
  * Leveled logger writing one line per record, pretty or JSON. Callers on hot paths check
  * `enabled(level)` before building fields; the methods check it again so a disabled level costs
- * one comparison.
+ * one comparison. Every field is bounded (a text to MAX_FIELD_CHARS, a list to its first entries
+ * and a count): a 1 MB model name in a request cannot become a 1 MB log line.
  * @module
  */
+import { MAX_LIST_ENTRIES } from "./limits.ts";
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug", "trace"] as const;
 export type LogLevel = typeof LOG_LEVELS[number];
 export type LogFormat = "pretty" | "json";
 export type LogFields = Record<string, unknown>;
+
+/** Characters kept of one text field; the rest is counted. */
+export const MAX_FIELD_CHARS = 512;
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 const LABEL: Record<LogLevel, string> = {
@@ -37,7 +42,7 @@ export interface LoggerOptions {
 }
 
 export class Logger {
-  readonly #rank: number;
+  #rank: number;
   readonly #options: LoggerOptions;
   /** The last timestamp formatted, and its text: many lines share a millisecond under load. */
   #lastTime = Number.NaN;
@@ -50,6 +55,12 @@ export class Logger {
 
   get level(): LogLevel {
     return this.#options.level;
+  }
+
+  /** A new level from now on (a config reload). */
+  setLevel(level: LogLevel): void {
+    this.#options.level = level;
+    this.#rank = RANK[level];
   }
 
   enabled(level: LogLevel): boolean {
@@ -76,13 +87,14 @@ export class Logger {
     if (this.#rank >= 4) this.#emit("trace", message, fields);
   }
 
-  #emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
+  #emit(level: LogLevel, message: string, raw: LogFields | undefined): void {
     const now = (this.#options.now ?? Date.now)();
     if (now !== this.#lastTime) {
       this.#lastTime = now;
       this.#lastTimeText = new Date(now).toISOString();
     }
     const time = this.#lastTimeText;
+    const fields = raw === undefined ? undefined : boundFields(raw);
     const line = this.#options.format === "json"
       ? JSON.stringify({ timestamp: time, level, message, ...fields })
       : this.#pretty(time, level, message, fields);
@@ -109,6 +121,38 @@ function formatValue(value: unknown): string {
   if (typeof value === "string") return BARE.test(value) ? value : JSON.stringify(value);
   if (typeof value === "object" && value !== null) return JSON.stringify(value);
   return String(value);
+}
+
+function boundFields(fields: LogFields): LogFields {
+  let out: LogFields | undefined;
+  for (const key in fields) {
+    const value = fields[key];
+    const bounded = boundValue(value, 0);
+    if (bounded !== value) (out ??= { ...fields })[key] = bounded;
+  }
+  return out ?? fields;
+}
+
+function boundValue(value: unknown, depth: number): unknown {
+  if (typeof value === "string") {
+    return value.length <= MAX_FIELD_CHARS
+      ? value
+      : `${value.slice(0, MAX_FIELD_CHARS)}… (${value.length - MAX_FIELD_CHARS} more characters)`;
+  }
+  if (typeof value !== "object" || value === null || depth > 2) return value;
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, MAX_LIST_ENTRIES).map((item) => boundValue(item, depth + 1));
+    if (value.length > MAX_LIST_ENTRIES) kept.push(`… ${value.length - MAX_LIST_ENTRIES} more`);
+    return kept.length === value.length && kept.every((item, i) => item === value[i])
+      ? value
+      : kept;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const bounded = boundValue(item, depth + 1);
+    if (bounded !== item) (out ??= { ...value })[key] = bounded;
+  }
+  return out ?? value;
 }
 
 /** A logger that drops everything (library use, tests). */

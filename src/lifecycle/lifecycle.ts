@@ -53,7 +53,7 @@ export class ModelLifecycle {
     if (!Array.isArray(servings)) return servings;
     const warm = servings.filter((s) => s.info.loaded === true).map((s) => s.backend.name);
     if (warm.length > 0 && options.backend === undefined) {
-      return { model, action: "load", backends: [], unchanged: warm };
+      return await this.#keepWarm(model, servings, options.keepAlive, warm);
     }
     const target = options.backend === undefined
       ? this.#bestLoadable(model, servings)
@@ -69,6 +69,28 @@ export class ModelLifecycle {
     if (done !== undefined) return done;
     this.#deps.registry.noteLoaded(target, model);
     return { model, action: "load", backends: [target.name], unchanged: warm };
+  }
+
+  /**
+   * A model warm already: nothing to load, but a `keep_alive` given is sent to the Ollama
+   * backends holding it (Ollama's own 5 minutes would otherwise unload it).
+   */
+  async #keepWarm(
+    model: string,
+    servings: readonly ModelServing[],
+    keepAlive: string | number | undefined,
+    warm: readonly string[],
+  ): Promise<ModelChange | Failure> {
+    const refresh = keepAlive === undefined ? [] : servings
+      .filter((s) => s.info.loaded === true && s.backend.type === "ollama")
+      .map((s) => s.backend);
+    for (const backend of refresh) {
+      const failed = await this.#change(backend, model, "load", keepAlive);
+      if (failed !== undefined) return failed;
+    }
+    const changed = refresh.map((backend) => backend.name);
+    const unchanged = warm.filter((name) => !changed.includes(name));
+    return { model, action: "load", backends: changed, unchanged };
   }
 
   async unload(name: string, options: ChangeOptions = {}): Promise<ModelChange | Failure> {

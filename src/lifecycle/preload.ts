@@ -16,6 +16,8 @@ export interface PreloadEntry {
   /** Daily local time `HH:MM`. */
   readonly at?: string;
   readonly on_start?: boolean;
+  /** Ollama's `keep_alive` for the load. */
+  readonly keep_alive?: string | number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -62,6 +64,7 @@ export class Preloader {
   async #run(entry: PreloadEntry, when: string): Promise<void> {
     const result = await this.#lifecycle.load(entry.model, {
       ...(entry.backend === undefined ? {} : { backend: entry.backend }),
+      ...(entry.keep_alive === undefined ? {} : { keepAlive: entry.keep_alive }),
     });
     const fields = { model: entry.model, when, backend: entry.backend };
     if (isFailure(result)) {

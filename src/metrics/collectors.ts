@@ -10,6 +10,7 @@ import { PRIORITIES, type Priority } from "../admission/mod.ts";
 import { type BackendStatus, type Registry, slotLimit } from "../registry/mod.ts";
 import type { Buckets } from "./buckets.ts";
 import { sanitiseLabel } from "./labels.ts";
+import { addOpsMetrics } from "./ops.ts";
 import { ERROR_TYPES, type SeriesStore } from "./series.ts";
 
 export const METRICS_CONTENT_TYPE = PromRegistry.PROMETHEUS_CONTENT_TYPE;
@@ -19,6 +20,7 @@ const BACKEND_STATUSES: readonly BackendStatus[] = [
   "busy",
   "unhealthy",
   "unknown",
+  "asleep",
   "draining",
 ];
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -31,7 +33,7 @@ type HistogramSource = () => Iterable<readonly [LabelSet, Buckets]>;
  * a histogram from `getForPromString()`; this one builds the same values (cumulative `_bucket`
  * lines, `+Inf`, `_sum`, `_count`) from the store at scrape time.
  */
-class StoreHistogram extends Histogram<string> {
+export class StoreHistogram extends Histogram<string> {
   // Set by prom-client's Metric constructor; its typings do not declare them.
   declare readonly name: string;
   declare readonly help: string;
@@ -207,6 +209,7 @@ export function createPromRegistry(
   addFleetGauges(registers, registry);
   addQueueMetrics(registers, promRegistry, store, registry, queueDepth);
   if (keys) addKeyMetrics(registers, store);
+  addOpsMetrics(promRegistry, store.ops, registry, StoreHistogram);
   return promRegistry;
 }
 

@@ -53,6 +53,11 @@ export interface Observability {
   readonly observeProbe: (backend: Backend, result: CheckResult, latencyMs: number) => void;
   /** For `AdmissionHooks`: time waited by a request that got a slot, and refusals. */
   readonly admissionHooks: AdmissionHooks;
+  /** For the waker (src/wake `WakeHooks`): wakes started, and how long they took. */
+  readonly wakeHooks: {
+    readonly onWake: (backend: Backend) => void;
+    readonly onWoke: (backend: Backend, ms: number) => void;
+  };
   /** `GET /metrics`. */
   readonly metrics: (c: Context) => Promise<Response>;
   /** `GET /v1/stats`. */
@@ -70,8 +75,11 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     deps.queueDepth ?? (() => 0),
     deps.keys !== undefined,
   );
+  // Breakers opening are counted as they happen (the registry tells).
+  deps.registry.onChange(store.ops.onRegistry);
   const statsDeps = {
     store,
+    queueDepth: deps.queueDepth ?? (() => 0),
     registry: deps.registry,
     clock: deps.clock,
     startedAt: deps.startedAt,
@@ -88,6 +96,10 @@ export function createObservability(deps: ObservabilityDeps): Observability {
       onWait: (ms) => store.queueWait.observe(ms / 1000),
       onReject: (reason) =>
         store.queueRejections.set(reason, (store.queueRejections.get(reason) ?? 0) + 1),
+    },
+    wakeHooks: {
+      onWake: (backend) => store.ops.wake(backend.name),
+      onWoke: (_backend, ms) => store.ops.woke(ms),
     },
     observeProbe(backend, result, latencyMs) {
       // A failed probe's time is its timeout, not a latency.

@@ -26,6 +26,10 @@ export function requestLogFields(
     stream: event.stream,
     duration_ms: tenths(record.durationMs),
     ttfb_ms: record.ttfbMs === undefined ? undefined : tenths(record.ttfbMs),
+    // As X-Nexus-Queue-Wait-Ms says it; only when the request waited for a slot.
+    queue_wait_ms: outcome !== undefined && outcome.queueWaitMs >= 0.5
+      ? Math.round(outcome.queueWaitMs)
+      : undefined,
     prompt_tokens: record.usage?.prompt,
     completion_tokens: record.usage?.completion,
     route_reason: outcome?.routeReason,

@@ -14,6 +14,7 @@ import {
   TTFB_BUCKETS,
 } from "./buckets.ts";
 import { LabelCache, NONE } from "./labels.ts";
+import { OpsSeries } from "./ops-series.ts";
 
 import { ERROR_TYPES, type ErrorType } from "../lib/failures.ts";
 
@@ -122,6 +123,8 @@ export class SeriesStore {
   readonly queueWait = new Buckets(QUEUE_WAIT_BUCKETS);
   /** Requests the queue refused, by reason (`full`, `timeout`). */
   readonly queueRejections = new Map<string, number>();
+  /** Wakes and circuit breakers (src/metrics/ops.ts). */
+  readonly ops = new OpsSeries();
   readonly #servedModels = new LabelCache(MODEL_LABEL_CAP);
   readonly #unknownModels = new LabelCache(UNKNOWN_MODEL_LABEL_CAP);
   readonly #backends = new LabelCache(BACKEND_LABEL_CAP);

@@ -4,6 +4,7 @@
  * pending and the latency average come from the registry, as `/v1/backends` shows them.
  * @module
  */
+import { PRIORITIES, type Priority } from "../admission/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Registry } from "../registry/mod.ts";
 import { dayOf, daysBefore, type UsageRow } from "../state/mod.ts";
@@ -16,6 +17,8 @@ export interface StatsDeps {
   readonly clock: Clock;
   /** Wall-clock ms when the gateway started. */
   readonly startedAt: number;
+  /** Requests waiting in the admission queue now, by priority. */
+  readonly queueDepth: (priority: Priority) => number;
   /** Keys mode: this instance's usage rows since a UTC day (src/state UsageBook). */
   readonly keys?: { readonly usage: (since: string) => readonly UsageRow[] };
 }
@@ -62,11 +65,23 @@ export interface BackendStats {
   average_ttfb_ms: number | null;
 }
 
+/** The admission queue: the same numbers as the `nexus_queue_*` metrics. */
+export interface QueueStats {
+  /** Waiting now, by the priority they came with. */
+  waiting: Record<Priority, number>;
+  /** Requests that waited for a slot and got one, since start. */
+  waited: number;
+  average_wait_ms: number | null;
+  /** Refused since start: the queue was full (429), or the wait passed max_wait_seconds (503). */
+  rejected: { full: number; timeout: number };
+}
+
 export interface Stats {
   uptime_seconds: number;
   requests: { total: number; success: number; errors: number };
   backends: BackendStats[];
   models: ModelStats[];
+  queue: QueueStats;
   /** Keys mode only. */
   keys?: KeyStats[];
 }
@@ -128,6 +143,7 @@ export function buildStats(deps: StatsDeps): Stats {
     requests: { total, success: total - errors, errors },
     backends,
     models,
+    queue: queueStats(deps),
     ...(deps.keys
       ? {
         keys: keyStats(
@@ -135,6 +151,21 @@ export function buildStats(deps: StatsDeps): Stats {
         ),
       }
       : {}),
+  };
+}
+
+function queueStats(deps: StatsDeps): QueueStats {
+  const { queueWait, queueRejections } = deps.store;
+  const waiting = {} as Record<Priority, number>;
+  for (const priority of PRIORITIES) waiting[priority] = deps.queueDepth(priority);
+  return {
+    waiting,
+    waited: queueWait.count,
+    average_wait_ms: meanMs(queueWait),
+    rejected: {
+      full: queueRejections.get("full") ?? 0,
+      timeout: queueRejections.get("timeout") ?? 0,
+    },
   };
 }
 

@@ -6,6 +6,7 @@
 import type { Dialect, UpstreamPlan } from "../dialects/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Failure } from "../lib/failures.ts";
+import type { Redactor } from "../lib/secrets.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 import type { AttemptFailureKind } from "./failures.ts";
@@ -49,6 +50,10 @@ export interface AttemptDeps {
   readonly registry: Registry;
   /** Raw TCP probe for the connect deadline; without it only the first-byte deadline applies. */
   readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
+  /** The cap on a whole answer read before it commits (`server.max_response_bytes`). */
+  readonly maxResponseBytes?: number;
+  /** The configured secrets (backend keys, admin token), removed from bodies a client receives. */
+  readonly redactor?: Redactor;
 }
 
 export interface Deadlines {
@@ -80,4 +85,9 @@ export interface AttemptSpec {
    * last byte); a message when it failed (counted as the backend's error).
    */
   readonly release: (failed?: string) => void;
+  /**
+   * The configured secrets plus the client's own credentials, removed from upstream text copied
+   * into an error message, a log line or `last_error`.
+   */
+  readonly redactor?: Redactor;
 }

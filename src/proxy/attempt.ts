@@ -21,16 +21,19 @@ import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure as failureOf } from "../lib/failures.ts";
 import type { AttemptCommit, AttemptDeps, AttemptFailure, AttemptSpec } from "./attempt-types.ts";
 import { type Delivery, PassthroughDelivery, TranslatedDelivery } from "./delivery.ts";
+import { readTextPrefix } from "../lib/limits.ts";
 import {
   classify,
   ConnectFailure,
+  ERROR_BODY_BYTES,
   FIRST_BYTE,
   IDLE,
   InvalidResponse,
+  redirectMessage,
   summarise,
 } from "./failures.ts";
 import { type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
-import { wholeAnswer } from "./whole-answer.ts";
+import { isPage, readWholeAnswer } from "./whole-answer.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -61,8 +64,10 @@ export class Attempt {
       if (this.#spec.plan.stream) return await this.#runStream();
       const upstream = await this.#send();
       this.#arrived();
-      if (upstream.status >= 500) return await this.#serverError(upstream);
-      return this.#commitWhole(upstream, new Uint8Array(await upstream.arrayBuffer()));
+      if (upstream.status >= 500 || isRedirect(upstream.status)) {
+        return await this.#serverError(upstream);
+      }
+      return await this.#commitWhole(upstream);
     } catch (error) {
       return this.#failed(error);
     }
@@ -120,10 +125,19 @@ export class Attempt {
     }
   }
 
-  /** A whole answer, read: check it, translate it if the client speaks another dialect. */
-  #commitWhole(upstream: Response, bytes: Uint8Array<ArrayBuffer>): AttemptCommit | AttemptFailure {
-    const answer = wholeAnswer(upstream, bytes, this.#spec.plan.translation, this.#spec.tap);
-    if (answer instanceof InvalidResponse) return this.#failed(answer);
+  /** A whole answer: read it, check it, translate it if the client speaks another dialect. */
+  async #commitWhole(upstream: Response): Promise<AttemptCommit | AttemptFailure> {
+    const answer = await readWholeAnswer(upstream, {
+      translation: this.#spec.plan.translation,
+      tap: this.#spec.tap,
+      maxBytes: this.#deps.maxResponseBytes ?? Infinity,
+      ...(this.#deps.redactor ? { redactor: this.#deps.redactor } : {}),
+    });
+    if (answer instanceof InvalidResponse) {
+      // Whatever the backend is still sending is not wanted: close the connection.
+      this.#controller.abort(answer);
+      return this.#failed(answer);
+    }
     const ttfbMs = this.#deps.clock.monotonic() - this.#startedAt;
     this.#deps.registry.noteProgress(this.#spec.backend, this.#startedAt + ttfbMs);
     if (upstream.ok) this.#deps.registry.recordLatency(this.#spec.backend, ttfbMs);
@@ -153,12 +167,7 @@ export class Attempt {
         ? await this.#serverError(opened.upstream)
         : this.#failed(opened.error);
     }
-    if (opened.kind === "whole") {
-      return this.#commitWhole(
-        opened.upstream,
-        new Uint8Array(await opened.upstream.arrayBuffer()),
-      );
-    }
+    if (opened.kind === "whole") return await this.#commitWhole(opened.upstream);
     return this.#commitStream(opened.upstream, opened.chunk);
   }
 
@@ -167,8 +176,20 @@ export class Attempt {
     try {
       const upstream = await this.#send();
       this.#arrived();
-      if (upstream.status >= 500) return { kind: "failed", error: undefined, upstream };
+      if (upstream.status >= 500 || isRedirect(upstream.status)) {
+        return { kind: "failed", error: undefined, upstream };
+      }
       if (!upstream.ok || !upstream.body) return { kind: "whole", upstream };
+      const type = upstream.headers.get("content-type");
+      if (isPage(type)) {
+        // A captive portal or a proxy's login page: not the event stream that was asked for.
+        upstream.body.cancel().catch(() => {});
+        const page = type!.split(";")[0]!.trim();
+        return {
+          kind: "failed",
+          error: new InvalidResponse(`the answer is ${page}, not a stream`),
+        };
+      }
       const reader = upstream.body.getReader();
       const first = await reader.read();
       if (first.done) {
@@ -252,14 +273,27 @@ export class Attempt {
     return { end: "upstream_error", failure: failureOf("upstream_failed", text) };
   }
 
-  /** A 5xx before the first byte: its status, a short body and Retry-After, for the failure. */
+  /**
+   * A 5xx or a 3xx before the first byte: its status, a short body and Retry-After, for the
+   * failure (a redirect is the backend's error: Nexus never follows it).
+   */
   async #serverError(upstream: Response): Promise<AttemptFailure> {
-    const detail = await upstream.text().catch(() => "");
     return this.#failed(
-      new Error(`HTTP ${upstream.status}${summarise(detail)}`),
+      new Error(await this.#errorText(upstream)),
       upstream.status,
       upstream.headers.get("retry-after"),
     );
+  }
+
+  /** `HTTP 500: <the start of its body>`, secrets removed: for messages, logs and last_error. */
+  async #errorText(upstream: Response): Promise<string> {
+    if (isRedirect(upstream.status)) {
+      upstream.body?.cancel().catch(() => {});
+      return redirectMessage(upstream.status);
+    }
+    const detail = await readTextPrefix(upstream, ERROR_BODY_BYTES);
+    const redacted = this.#spec.redactor ? this.#spec.redactor.redact(detail) : detail;
+    return `HTTP ${upstream.status}${summarise(redacted)}`;
   }
 
   #failed(error: unknown, status?: number, retryAfter?: string | null): AttemptFailure {
@@ -301,6 +335,10 @@ export class Attempt {
     this.#deps.clock.clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
   }
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
 }
 
 function hostAndPort(url: string): { hostname: string; port: number } {

@@ -4,6 +4,7 @@
  * threw) into a failure kind and a short message.
  * @module
  */
+import { SelfLoopError } from "../lib/loop.ts";
 import type { RequestEnd } from "./request-scope.ts";
 import { networkErrorReason } from "../lib/network.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
@@ -16,7 +17,8 @@ export type AttemptFailureKind =
   | "invalid_response"
   | "timeout"
   | "client_closed"
-  | "request_timeout";
+  | "request_timeout"
+  | "loop";
 
 /** Abort reasons, compared by identity or class. */
 export const FIRST_BYTE = { reason: "first_byte" };
@@ -34,6 +36,16 @@ export class ConnectFailure {
 /** The backend answered, but with something that is not a usable answer. */
 export class InvalidResponse extends Error {}
 
+/** The answer is larger than `server.max_response_bytes`; the upstream has been cancelled. */
+export class TooLarge extends InvalidResponse {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than the limit of ${limit} bytes (server.max_response_bytes)`);
+  }
+}
+
+/** Bytes of a backend's error body read for a message; the rest is never read. */
+export const ERROR_BODY_BYTES = 64 * 1024;
+
 export interface Deadlines {
   readonly firstByteMs: number;
   readonly idleMs: number;
@@ -48,6 +60,7 @@ export function classify(
   deadlines: Deadlines,
 ): { kind: AttemptFailureKind; message: string } {
   if (error instanceof InvalidResponse) return { kind: "invalid_response", message: error.message };
+  if (error instanceof SelfLoopError) return { kind: "loop", message: error.message };
   if (status !== undefined) return { kind: "status", message: describe(error) };
   if (!signal.aborted) return { kind: "network", message: networkErrorReason(error) };
   const reason: unknown = signal.reason;
@@ -80,6 +93,11 @@ export function classify(
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a 3xx means here: Nexus never follows a backend's redirect. */
+export function redirectMessage(status: number): string {
+  return `HTTP ${status}, a redirect (Nexus does not follow redirects from backends)`;
 }
 
 /** A backend's error body, shortened for a message. */

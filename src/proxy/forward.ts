@@ -9,14 +9,22 @@
  * has been delivered, failed or abandoned.
  * @module
  */
-import type { Admission, Grant, Priority } from "../admission/mod.ts";
-import type { NexusConfig } from "../config/mod.ts";
-import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
+import type { Grant } from "../admission/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
+import { boundText } from "../lib/limits.ts";
+import { forwardedVia } from "../lib/loop.ts";
+import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
-import { Attempt, type AttemptCommit, type AttemptDeps, type AttemptFailure } from "./attempt.ts";
+import { Attempt, type AttemptCommit, type AttemptFailure } from "./attempt.ts";
+import type {
+  ForwardResult,
+  ProxyDeps,
+  ProxyOutcome,
+  ProxyRequest,
+  RouteReason,
+} from "./forward-types.ts";
 import { localCommit } from "./local-answer.ts";
 import { REQUEST_TIMEOUT, SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./relay.ts";
@@ -24,59 +32,13 @@ import { RequestScope } from "./request-scope.ts";
 import { ResponseTap } from "./tap.ts";
 import { upstreamHeaders } from "./upstream.ts";
 
-export type RouteReason = "capability-match" | "failover" | "fallback";
-
-export interface ProxyDeps extends AttemptDeps {
-  readonly admission: Admission;
-  readonly server: NexusConfig["server"];
-  readonly maxRetries: number;
-  readonly apiKeyFor: (backend: Backend) => string | undefined;
-}
-
-export interface ProxyRequest {
-  readonly endpoint: Endpoint;
-  readonly parsed: ParsedRequest;
-  readonly clientHeaders: Headers;
-  readonly clientSignal: AbortSignal;
-  readonly requestId: string;
-  /** `X-Nexus-Priority`: the request's place in the queue when every backend is full. */
-  readonly priority: Priority;
-  /** Called once if the request has to wait for a slot (`position()`: how many are ahead). */
-  readonly onQueued?: (position: () => number) => void;
-}
-
-/** What happened, for logs and metrics; `end` arrives later for streams. */
-export interface ProxyOutcome {
-  readonly ok: boolean;
-  readonly backend?: Backend;
-  readonly model?: string;
-  readonly status: number;
-  readonly routeReason?: RouteReason;
-  readonly attempts: readonly AttemptFailure[];
-  readonly ttfbMs?: number;
-  /**
-   * Milliseconds spent waiting on backends, every attempt included: from just before each
-   * upstream fetch until its answer (stream: headers and first chunk; otherwise the whole body)
-   * or its failure. The rest of the handler's time is Nexus's own overhead.
-   */
-  readonly upstreamMs: number;
-  /** Milliseconds spent in the admission queue waiting for a free slot. */
-  readonly queueWaitMs: number;
-  /** Why no backend answered (every candidate failed before the first byte). */
-  readonly failure?: Failure;
-}
-
-export interface ForwardResult {
-  /** The committed answer; undefined when every candidate failed. */
-  readonly commit: AttemptCommit | undefined;
-  /** The candidate that answered. */
-  readonly candidate: RouteCandidate | undefined;
-  readonly outcome: ProxyOutcome;
-  /** Resolves when the response body has been fully delivered, failed, or abandoned. */
-  readonly done: Promise<StreamEnd>;
-  /** Event count and body tail of the committed response; final once `done` resolves. */
-  readonly tap: ResponseTap;
-}
+export type {
+  ForwardResult,
+  ProxyDeps,
+  ProxyOutcome,
+  ProxyRequest,
+  RouteReason,
+} from "./forward-types.ts";
 
 export function forward(
   request: ProxyRequest,
@@ -104,12 +66,18 @@ export class Forwarding {
   #current: RouteCandidate | undefined;
   /** The attempt running now (or streaming): ended with the request, not through a listener. */
   #attemptNow: Attempt | undefined;
+  /** Configured secrets and this client's credentials: kept out of messages and logs. */
+  readonly #redactor: Redactor;
   readonly #onClientAbort = () => this.cancel(this.#request.clientSignal.reason);
 
   constructor(request: ProxyRequest, deps: ProxyDeps) {
     this.#request = request;
     this.#deps = deps;
     this.#done = new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve));
+    // The client's credentials are read only if some upstream text has to be redacted.
+    this.#redactor = (deps.redactor ?? NO_SECRETS).with(() =>
+      clientCredentials(request.clientHeaders)
+    );
   }
 
   /** The candidate whose attempt runs now, or answered; undefined before the first slot. */
@@ -147,6 +115,12 @@ export class Forwarding {
       if (isFinal(result)) break;
     }
     return this.#failed(this.#failureOutcome());
+  }
+
+  /** Ends the forwarding without an attempt: `reason` is what the client hears (a failed wake). */
+  refuse(reason: Failure): ForwardResult {
+    const status = statusOf(reason, this.#request.endpoint.dialect.name);
+    return this.#failed({ ok: false, status, attempts: [], failure: reason });
   }
 
   /**
@@ -254,6 +228,9 @@ export class Forwarding {
         apiKey: this.#deps.apiKeyFor(backend),
         upstream: plan.upstream,
         extra: plan.headers,
+        ...(this.#deps.instanceId
+          ? { via: forwardedVia(this.#request.clientHeaders, this.#deps.instanceId) }
+          : {}),
       }),
       dialect: endpoint.dialect,
       model,
@@ -268,6 +245,7 @@ export class Forwarding {
       tap: this.#tap,
       onStreamEnd: (end) => this.#finish(end),
       release: (failed) => this.#deps.admission.release(grant, failed),
+      redactor: this.#redactor,
     });
     this.#attemptNow = attempt;
     const sentAt = this.#deps.clock.monotonic();
@@ -319,7 +297,7 @@ export class Forwarding {
   /** Every candidate failed before the first byte: the last failure decides what the client hears. */
   #failureOutcome(): Omit<ProxyOutcome, "upstreamMs" | "queueWaitMs"> {
     const failures = this.#failures;
-    const model = this.#request.parsed.model;
+    const model = boundText(this.#request.parsed.model);
     const last = failures[failures.length - 1];
     const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
     const failed = (value: Failure) => ({
@@ -348,12 +326,19 @@ export class Forwarding {
       if (this.#endpointRefusal !== undefined) return failed(this.#endpointRefusal);
       return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
     }
+    if (last?.kind === "loop") {
+      return failed(
+        failure("loop_detected", `A backend for model "${model}" is this Nexus itself (${tried})`),
+      );
+    }
     const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
     return timedOut
       ? failed(failure("upstream_timeout", `Backend timed out for model "${model}" (${tried})`))
       : failed(failure("upstream_failed", `Every backend failed for model "${model}" (${tried})`));
   }
 }
+
+const NO_SECRETS = new Redactor([]);
 
 /** The candidates in order, each backend once (the first candidate of a backend wins). */
 function distinctBackends(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {

@@ -10,6 +10,7 @@
  * @module
  */
 import type { DialectName } from "../dialects/mod.ts";
+import { VIA_HEADER } from "../lib/loop.ts";
 import type { Backend } from "../registry/mod.ts";
 
 export interface UpstreamHeadersInput {
@@ -22,6 +23,8 @@ export interface UpstreamHeadersInput {
   readonly upstream?: DialectName;
   /** Path-specific headers from the endpoint's plan. */
   readonly extra?: Readonly<Record<string, string>>;
+  /** `X-Nexus-Via`: the gateways the request passed, this Nexus last (src/lib/loop.ts). */
+  readonly via?: string;
 }
 
 /**
@@ -46,6 +49,7 @@ export function upstreamHeaders(input: UpstreamHeadersInput): Record<string, str
     "accept-encoding": "identity",
     "x-request-id": input.requestId,
   };
+  if (input.via !== undefined) headers[VIA_HEADER] = input.via;
   if (input.apiKey !== undefined) {
     headers.authorization = `Bearer ${input.apiKey}`;
   } else if (input.backend.forward_client_auth) {

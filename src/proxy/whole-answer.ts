@@ -1,12 +1,17 @@
 /**
- * A whole (non-stream) answer, read and checked before it commits: a 200 whose JSON does not
- * parse is a broken backend, not an answer, and fails over. On a translated path the answer is
- * mapped into the client's dialect, and a 4xx becomes a failure in that dialect.
+ * A whole (non-stream) answer, read and checked before it commits. It is read up to the response
+ * cap (`server.max_response_bytes`): past it the upstream is cancelled and the attempt fails.
+ * A 2xx must be JSON: an HTML or text page (a captive portal, a proxy's login page) or a body
+ * that does not parse is a broken backend, not an answer, and fails over. On a translated path
+ * the answer is mapped into the client's dialect, and a 4xx becomes a failure in that dialect.
+ * Secrets a backend echoes into an error body are redacted before the client sees it.
  * @module
  */
 import type { Translation } from "../dialects/mod.ts";
 import { type Failure, isFailure } from "../lib/failures.ts";
-import { InvalidResponse } from "./failures.ts";
+import { readLimited } from "../lib/limits.ts";
+import type { Redactor } from "../lib/secrets.ts";
+import { InvalidResponse, TooLarge } from "./failures.ts";
 import type { ResponseTap } from "./tap.ts";
 
 export interface WholeAnswer {
@@ -16,40 +21,63 @@ export interface WholeAnswer {
   readonly rejection?: Failure;
 }
 
+export interface WholeAnswerOptions {
+  readonly translation: Translation | undefined;
+  readonly tap: ResponseTap;
+  /** The cap on the body; past it the answer is refused (and the upstream cancelled). */
+  readonly maxBytes: number;
+  /** The configured secrets (backend keys, admin token), kept out of what the client receives. */
+  readonly redactor?: Redactor;
+}
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** The answer's `bytes` (read whole by the caller), checked and translated. */
-export function wholeAnswer(
+export async function readWholeAnswer(
   upstream: Response,
-  bytes: Uint8Array<ArrayBuffer>,
-  translation: Translation | undefined,
-  tap: ResponseTap,
-): WholeAnswer | InvalidResponse {
+  options: WholeAnswerOptions,
+): Promise<WholeAnswer | InvalidResponse> {
+  const { translation, tap, maxBytes, redactor } = options;
   const contentType = upstream.headers.get("content-type");
+  if (upstream.ok && isPage(contentType)) {
+    upstream.body?.cancel().catch(() => {});
+    return new InvalidResponse(`the answer is ${mediaType(contentType!)}, not JSON`);
+  }
+  const read = await readLimited(upstream, maxBytes);
+  if (!read.ok) return new TooLarge(maxBytes);
+  let bytes = read.bytes;
+  const text = decoder.decode(bytes);
+  // A backend that echoes its key (a header dump in an error page) would hand it to the client.
+  if (redactor?.holdsSecret(text)) bytes = encoder.encode(redactor.redact(text));
   if (!upstream.ok) {
     tap.setBody(bytes);
     if (!translation) return { body: bytes, contentType };
     const rejection = translation.rejection(upstream.status, decoder.decode(bytes));
     return { body: bytes, contentType, rejection };
   }
-  if (!contentType?.includes("json")) {
-    // Only a translation needs to read the answer; a passthrough relays what the backend sent.
-    if (translation) {
-      return new InvalidResponse(`the answer is ${contentType ?? "untyped"}, not JSON`);
-    }
-    tap.setBody(bytes);
-    return { body: bytes, contentType };
-  }
   let json: unknown;
   try {
-    json = JSON.parse(decoder.decode(bytes));
+    json = JSON.parse(text);
   } catch {
-    return new InvalidResponse("the response body is not valid JSON");
+    return new InvalidResponse(
+      contentType?.includes("json")
+        ? "the response body is not valid JSON"
+        : `the answer is ${contentType ? mediaType(contentType) : "untyped"} and not JSON`,
+    );
   }
   tap.setBody(bytes, json);
   if (!translation) return { body: bytes, contentType };
   const translated = translation.whole(json);
   if (isFailure(translated)) return new InvalidResponse(translated.message);
   return { body: encoder.encode(translated.text), contentType: translated.contentType };
+}
+
+/** `text/html`, `text/plain` …: a page, where JSON or an event stream was expected. */
+export function isPage(contentType: string | null): boolean {
+  const type = contentType === null ? "" : mediaType(contentType);
+  return type.startsWith("text/") && type !== "text/event-stream";
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(";")[0]!.trim().toLowerCase();
 }

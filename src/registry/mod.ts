@@ -10,6 +10,7 @@
  */
 export {
   type BackendChanges,
+  type BackendSettings,
   type CheckRecord,
   DEFAULT_LOAD_MS,
   type FleetCounts,
@@ -17,7 +18,9 @@ export {
   Registry,
   RegistryConflictError,
   type RegistryEvent,
+  type RegistryOptions,
 } from "./registry.ts";
+export type { BreakerSettings, BreakerState, BreakerView } from "./breaker.ts";
 export { hasFreeSlot, type Operation, servesOperation, slotLimit } from "./operations.ts";
 export type {
   Backend,
@@ -31,5 +34,6 @@ export type {
   ModelInfo,
   ModelServing,
   NativeModelFacts,
+  WakeConfig,
 } from "./types.ts";
 export { isRoutable } from "./types.ts";

@@ -34,8 +34,12 @@ export function slotLimit(backend: Backend): number | undefined {
   return backend.max_concurrent ?? backend.slots;
 }
 
-/** Whether one more request may go to `backend` now. */
+/**
+ * Whether one more request may go to `backend` now: a free slot, and a breaker that lets it
+ * through (closed, or half-open with no trial running: the trial is single flight).
+ */
 export function hasFreeSlot(backend: Backend): boolean {
+  if (!backend.breaker.admits) return false;
   const limit = backend.max_concurrent ?? backend.slots;
   return limit === undefined || backend.pending < limit;
 }

@@ -5,12 +5,21 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
+import { ModelIndex, sameModels } from "./model-index.ts";
+import { type BreakerSettings, CircuitBreaker } from "./breaker.ts";
+import type { CheckRecord, FleetCounts, RegistryEvent } from "./registry-events.ts";
+import {
+  applyChanges,
+  applySettings,
+  type BackendChanges,
+  type BackendSettings,
+  snapshotChanges,
+} from "./changes.ts";
 import {
   type Backend,
   type BackendFeatures,
   type BackendSpec,
   type BackendStatus,
-  type BackendTypeSetting,
   isRoutable,
   type ModelInfo,
   type ModelServing,
@@ -23,14 +32,6 @@ const LOAD_EMA_ALPHA = 0.3;
 /** A model's load time before any cold start was seen (a 7–14B model from disk, roughly). */
 export const DEFAULT_LOAD_MS = 20_000;
 
-export type RegistryEvent =
-  | { readonly kind: "added"; readonly backend: Backend }
-  | { readonly kind: "removed"; readonly backend: Backend }
-  | { readonly kind: "status"; readonly backend: Backend; readonly previous: BackendStatus }
-  | { readonly kind: "updated"; readonly backend: Backend; readonly previous: BackendChanges }
-  | { readonly kind: "models"; readonly backend: Backend }
-  | { readonly kind: "slots"; readonly backend: Backend };
-
 export class RegistryConflictError extends NexusError {
   override name = "RegistryConflictError";
   constructor(message: string) {
@@ -38,45 +39,35 @@ export class RegistryConflictError extends NexusError {
   }
 }
 
-export interface FleetCounts {
-  total: number;
-  healthy: number;
-  busy: number;
-  unhealthy: number;
-  unknown: number;
-  draining: number;
+export type { BackendChanges, BackendSettings, CheckRecord, FleetCounts, RegistryEvent };
+
+/** `[health_check] breaker_failures` and `breaker_window` defaults (src/config/schema.ts). */
+const DEFAULT_BREAKER: BreakerSettings = { failures: 5, window: 10 };
+
+export interface RegistryOptions {
+  /** Circuit breaker thresholds for every backend (`[health_check] breaker_*`). */
+  readonly breaker?: BreakerSettings;
+  /**
+   * Models kept per backend (`server.max_models_per_backend`, or a getter a reload changes);
+   * the rest of a list is dropped.
+   */
+  readonly maxModelsPerBackend?: number | (() => number);
 }
-
-/** What may change about a backend while it stays the same backend (mDNS: a new address). */
-export interface BackendChanges {
-  readonly url?: string;
-  readonly type?: BackendTypeSetting;
-  readonly metadata?: Readonly<Record<string, string>>;
-}
-
-/** What one health check found, for `recordCheck`. */
-export type CheckRecord =
-  | {
-    readonly ok: true;
-    /** Wall-clock ms. */
-    readonly at: number;
-    readonly latencyMs: number;
-    readonly models: readonly ModelInfo[];
-    readonly version?: string;
-    readonly slots?: number;
-  }
-  | { readonly ok: false; readonly at: number; readonly error: string };
-
-const NO_BACKENDS: readonly Backend[] = Object.freeze([]);
-const NO_SERVINGS: readonly ModelServing[] = Object.freeze([]);
 
 export class Registry {
   readonly #backends = new Map<string, Backend>();
-  #byModel = new Map<string, Backend[]>();
-  #servings = new Map<string, ModelServing[]>();
+  readonly #index = new ModelIndex();
   readonly #listeners = new Set<(event: RegistryEvent) => void>();
   /** The error each backend's last failed probe recorded, so a pass clears only its own. */
   readonly #probeErrors = new WeakMap<Backend, string>();
+  #breakerSettings: BreakerSettings;
+  readonly #maxModels: () => number;
+
+  constructor(options: RegistryOptions = {}) {
+    this.#breakerSettings = options.breaker ?? DEFAULT_BREAKER;
+    const max = options.maxModelsPerBackend ?? Infinity;
+    this.#maxModels = typeof max === "number" ? () => max : max;
+  }
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
   add(
@@ -93,6 +84,7 @@ export class Registry {
     const backend: Backend = {
       ...spec,
       status: initial.status ?? "unknown",
+      breaker: new CircuitBreaker(this.#breakerSettings),
       features: {},
       models: initial.models ?? [],
       pending: 0,
@@ -129,44 +121,35 @@ export class Registry {
   update(name: string, changes: BackendChanges): Backend | undefined {
     const backend = this.#backends.get(name);
     if (!backend) return undefined;
-    if (changes.url !== undefined && changes.url !== backend.url) {
-      const other = this.findByUrl(changes.url);
-      if (other) {
-        throw new RegistryConflictError(`Backend "${other.name}" already has URL ${changes.url}`);
-      }
-    }
-    const previous: BackendChanges = {
-      url: backend.url,
-      type: backend.type,
-      ...(backend.metadata ? { metadata: backend.metadata } : {}),
-    };
-    const mutable = backend as {
-      url: string;
-      type: BackendTypeSetting;
-      metadata?: BackendChanges["metadata"];
-    };
-    let changed = false;
-    if (changes.url !== undefined && changes.url !== backend.url) {
-      mutable.url = changes.url;
-      changed = true;
-    }
-    if (changes.type !== undefined && changes.type !== backend.type) {
-      mutable.type = changes.type;
-      changed = true;
-    }
-    if (
-      changes.metadata !== undefined &&
-      JSON.stringify(changes.metadata) !== JSON.stringify(backend.metadata)
-    ) {
-      mutable.metadata = changes.metadata;
-      changed = true;
-    }
-    // Another server (or another kind of server) may answer now: what it serves is unknown again.
-    if (backend.url !== previous.url || backend.type !== previous.type) {
-      (backend as { features: BackendFeatures }).features = {};
-    }
-    if (changed) this.#emit({ kind: "updated", backend, previous });
+    if (changes.url !== undefined) this.#checkUrl(backend, changes.url);
+    const previous = snapshotChanges(backend);
+    if (applyChanges(backend, changes)) this.#emit({ kind: "updated", backend, previous });
     return backend;
+  }
+
+  /**
+   * A reload's new settings for a backend (every field the config sets; absent ones are unset),
+   * in place like `update`. A new URL or type must prove itself again: the status is `unknown`
+   * until the next probe. Returns the names of the fields that changed.
+   */
+  reconfigure(name: string, settings: BackendSettings): string[] {
+    const backend = this.#backends.get(name);
+    if (!backend) return [];
+    this.#checkUrl(backend, settings.url);
+    const previous = snapshotChanges(backend);
+    const changed = applySettings(backend, settings);
+    if (changed.length === 0) return changed;
+    this.#emit({ kind: "updated", backend, previous });
+    if (changed.includes("url") || changed.includes("type")) this.setStatus(name, "unknown");
+    // Wake removed from a sleeping backend: what it is now, its next probe says.
+    if (backend.status === "asleep" && backend.wake === undefined) this.setStatus(name, "unknown");
+    return changed;
+  }
+
+  #checkUrl(backend: Backend, url: string): void {
+    if (url === backend.url) return;
+    const other = this.findByUrl(url);
+    if (other) throw new RegistryConflictError(`Backend "${other.name}" already has URL ${url}`);
   }
 
   get(name: string): Backend | undefined {
@@ -189,7 +172,7 @@ export class Registry {
 
   /** Backends that list `model`, whatever their status (routing filters and explains). */
   backendsFor(model: string): readonly Backend[] {
-    return this.#byModel.get(model) ?? NO_BACKENDS;
+    return this.#index.backendsFor(model);
   }
 
   /**
@@ -197,12 +180,12 @@ export class Registry {
    * model: routing checks capabilities and context length without searching model lists.
    */
   servingsFor(model: string): readonly ModelServing[] {
-    return this.#servings.get(model) ?? NO_SERVINGS;
+    return this.#index.servingsFor(model);
   }
 
   /** Every model id any backend lists, whatever its status. */
   knownModels(): IterableIterator<string> {
-    return this.#byModel.keys();
+    return this.#index.models();
   }
 
   setStatus(name: string, status: BackendStatus): void {
@@ -219,16 +202,23 @@ export class Registry {
    */
   setModels(name: string, models: readonly ModelInfo[]): void {
     const backend = this.#backends.get(name);
-    if (!backend || sameModels(backend.models, models)) return;
-    backend.models = models;
+    if (!backend) return;
+    // A list past `maxModelsPerBackend` is cut: 100,000 models must not slow every routing
+    // decision and every 404.
+    const max = this.#maxModels();
+    const dropped = Math.max(0, models.length - max);
+    const kept = dropped > 0 ? models.slice(0, max) : models;
+    if (sameModels(backend.models, kept)) return;
+    backend.models = kept;
     this.#rebuildIndex();
-    this.#emit({ kind: "models", backend });
+    this.#emit({ kind: "models", backend, dropped });
   }
 
   /** A request is being sent to `backend`: it counts as pending until `endRequest`. */
   beginRequest(backend: Backend): void {
     backend.pending++;
     backend.requests++;
+    (backend.breaker as CircuitBreaker).begin();
   }
 
   /**
@@ -238,6 +228,30 @@ export class Registry {
   endRequest(backend: Backend, failed?: string): void {
     backend.pending--;
     if (failed !== undefined) this.recordFailure(backend, failed);
+    const previous = (backend.breaker as CircuitBreaker).record(failed !== undefined);
+    if (previous !== undefined) this.#emit({ kind: "breaker", backend, previous });
+    if (backend.pending === 0 && backend.status === "draining") {
+      this.#emit({ kind: "drained", backend });
+    }
+  }
+
+  /** An open breaker's cool-down ended: one trial request may go (half-open). */
+  coolBreaker(name: string): void {
+    const backend = this.#backends.get(name);
+    if (!backend || !(backend.breaker as CircuitBreaker).cool()) return;
+    this.#emit({ kind: "breaker", backend, previous: "open" });
+  }
+
+  /** New breaker thresholds (a reload): every backend's window starts empty. */
+  configureBreakers(settings: BreakerSettings): void {
+    if (
+      settings.failures === this.#breakerSettings.failures &&
+      settings.window === this.#breakerSettings.window
+    ) return;
+    this.#breakerSettings = settings;
+    for (const backend of this.#backends.values()) {
+      (backend.breaker as CircuitBreaker).configure(settings);
+    }
   }
 
   /** Something went wrong with `backend`: counted, and shown as its `last_error`. */
@@ -336,6 +350,7 @@ export class Registry {
       busy: 0,
       unhealthy: 0,
       unknown: 0,
+      asleep: 0,
       draining: 0,
     };
     for (const backend of this.#backends.values()) {
@@ -348,7 +363,7 @@ export class Registry {
   /** Distinct model ids served by routable (healthy or busy) backends. */
   routableModelCount(): number {
     let count = 0;
-    for (const backends of this.#byModel.values()) {
+    for (const backends of this.#index.lists()) {
       if (backends.some((b) => isRoutable(b.status))) count++;
     }
     return count;
@@ -360,32 +375,10 @@ export class Registry {
   }
 
   #rebuildIndex(): void {
-    const index = new Map<string, Backend[]>();
-    const servings = new Map<string, ModelServing[]>();
-    for (const backend of this.#backends.values()) {
-      for (const info of backend.models) {
-        const list = index.get(info.id);
-        if (list) {
-          // A model listed twice by one backend: the first entry wins.
-          if (list.includes(backend)) continue;
-          list.push(backend);
-          servings.get(info.id)!.push({ backend, info });
-        } else {
-          index.set(info.id, [backend]);
-          servings.set(info.id, [{ backend, info }]);
-        }
-      }
-    }
-    this.#byModel = index;
-    this.#servings = servings;
+    this.#index.rebuild(this.#backends.values());
   }
 
   #emit(event: RegistryEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
-}
-
-function sameModels(a: readonly ModelInfo[], b: readonly ModelInfo[]): boolean {
-  return a.length === b.length && a.every((model, i) => model.id === b[i]!.id) &&
-    JSON.stringify(a) === JSON.stringify(b);
 }

@@ -4,14 +4,23 @@
  * known lack excludes a backend from a request that needs the capability.
  * @module
  */
-import type { BackendType, BackendTypeSetting } from "../config/mod.ts";
+import type { BackendType, BackendTypeSetting, WakeConfig } from "../config/mod.ts";
+import type { BreakerView } from "./breaker.ts";
 
-export type { BackendType, BackendTypeSetting };
+export type { BackendType, BackendTypeSetting, WakeConfig };
 /**
  * REFERENCE.md Part C. `busy`: probes time out while the backend is delivering bytes for Nexus
  * requests; it is answering slowly because it is working, and stays routable (scored by load).
+ * `asleep`: a backend with `wake` that stopped answering; not routable, but a request for its
+ * models wakes it (src/wake). `draining`: removed from the config, finishing its requests.
  */
-export type BackendStatus = "unknown" | "healthy" | "busy" | "unhealthy" | "draining";
+export type BackendStatus =
+  | "unknown"
+  | "healthy"
+  | "busy"
+  | "unhealthy"
+  | "asleep"
+  | "draining";
 
 /** The statuses that receive traffic and list their models in `/v1/models`. */
 export function isRoutable(status: BackendStatus): boolean {
@@ -91,6 +100,12 @@ export interface BackendSpec {
   readonly anthropic?: boolean;
   /** Free-form facts (mDNS TXT version, server version). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Wake-on-LAN (`[[backends]] wake`): asleep rather than unhealthy when it stops answering. */
+  readonly wake?: WakeConfig;
+  /** Wake it for its models even when another backend could serve them. */
+  readonly prefer_wake?: boolean;
+  /** Added at run time and not kept in the state file (`nexus backends add --ephemeral`). */
+  readonly ephemeral?: boolean;
 }
 
 /**
@@ -107,6 +122,8 @@ export interface BackendFeatures {
 /** A backend and its live state, as the registry holds it. */
 export interface Backend extends BackendSpec {
   status: BackendStatus;
+  /** The circuit breaker fed by request outcomes (registry.ts, breaker.ts). */
+  readonly breaker: BreakerView;
   features: BackendFeatures;
   models: readonly ModelInfo[];
   /** Requests in flight now: each holds one of the backend's slots until its last byte. */

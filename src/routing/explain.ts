@@ -62,6 +62,8 @@ export interface RouteExplanation {
   readonly candidates: readonly ExplainedCandidate[];
   readonly excluded: readonly Exclusion[];
   readonly fallbacks: readonly FallbackTrace[];
+  /** Asleep backends a request would wake (and wait for) before it is routed; empty: none. */
+  readonly wake: readonly string[];
   readonly decision: ExplainedDecision;
 }
 
@@ -103,6 +105,7 @@ export function explainDecision(input: ExplainInput): RouteExplanation {
     })),
     excluded: input.trace.excluded,
     fallbacks: input.trace.fallbacks,
+    wake: (decision.wake ?? []).map((backend) => backend.name),
     decision: decision.ok
       ? {
         ok: true,

@@ -7,6 +7,10 @@
  *
  * Capabilities are tri-state. Only a *known* lack (`false`, or a known context length that is too
  * small) excludes; `undefined` means "not known" and the backend stays in.
+ *
+ * An `asleep` backend that passes every other filter is excluded as `asleep`: it could serve the
+ * request once woken (the router lists it in the decision's `wake`). A backend whose circuit
+ * breaker is open is excluded last, as `breaker`: what it cannot do at all is the better reason.
  * @module
  */
 import { type Backend, isRoutable, type ModelInfo, servesOperation } from "../registry/mod.ts";
@@ -22,7 +26,9 @@ export type ExclusionKind =
   | "vision"
   | "tools"
   | "json_mode"
-  | "context_length";
+  | "context_length"
+  | "asleep"
+  | "breaker";
 
 /**
  * Exclusions no retry can cure: the model or server cannot do what the request asks. When every
@@ -38,7 +44,20 @@ export function exclusionOf(
   info: ModelInfo,
   required: RouteRequirements,
 ): ExclusionKind | undefined {
-  if (!isRoutable(backend.status)) return "status";
+  if (!isRoutable(backend.status)) {
+    if (backend.status !== "asleep") return "status";
+    return capabilityExclusion(backend, info, required) ?? "asleep";
+  }
+  return capabilityExclusion(backend, info, required) ??
+    (backend.breaker.state === "open" ? "breaker" : undefined);
+}
+
+/** What the backend and its model cannot do for this request, whatever their status. */
+function capabilityExclusion(
+  backend: Backend,
+  info: ModelInfo,
+  required: RouteRequirements,
+): ExclusionKind | undefined {
   const operation = required.operation;
   if (!servesOperation(backend, operation)) return "operation";
   const capabilities = info.capabilities;
@@ -84,5 +103,9 @@ export function describeExclusion(
       return "no JSON mode support";
     case "context_length":
       return `context length ${info.context_length} < estimated ${required.estimated_tokens} tokens`;
+    case "asleep":
+      return "asleep (a request wakes it)";
+    case "breaker":
+      return "circuit breaker open (its requests failed; cooling down)";
   }
 }

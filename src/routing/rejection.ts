@@ -6,6 +6,7 @@
  * @module
  */
 import { FAILURES } from "../lib/failures.ts";
+import { boundText } from "../lib/limits.ts";
 import type { FallbackStep } from "./chains.ts";
 import { type ExclusionKind, PERMANENT_EXCLUSIONS } from "./filters.ts";
 import type { RouteRequirements } from "./requirements.ts";
@@ -14,20 +15,20 @@ import type { Exclusion, RejectionKind, RouteRejection, RouteTrace } from "./typ
 /** Exclusions spelled out in a message; the rest are counted (all are in the context). */
 const MESSAGE_EXCLUSIONS = 5;
 /** Model ids listed in a 404's message; the rest are counted (GET /v1/models has them all). */
-const MESSAGE_MODELS = 20;
+export const MESSAGE_MODELS = 20;
 
 export function notFoundRejection(
   requested: string,
   model: string,
   chain: readonly FallbackStep[] | undefined,
-  available: readonly string[],
+  available: { readonly first: readonly string[]; readonly total: number },
 ): RouteRejection {
   const fallbacks = chain ? `, nor its fallbacks (${chainText(chain)})` : "";
-  const shown = available.slice(0, MESSAGE_MODELS);
-  const more = available.length > shown.length
-    ? ` and ${available.length - shown.length} more (GET /v1/models)`
+  const shown = available.first.slice(0, MESSAGE_MODELS).map((id) => boundText(id));
+  const more = available.total > shown.length
+    ? ` and ${available.total - shown.length} more (GET /v1/models)`
     : "";
-  const list = available.length
+  const list = available.total
     ? `Available models: ${shown.join(", ")}${more}`
     : "No models are available";
   return rejection(
@@ -115,7 +116,8 @@ function exclusionList(excluded: readonly Exclusion[], withModel: boolean): stri
 }
 
 function named(requested: string, model: string): string {
-  return requested === model ? `"${requested}"` : `"${requested}" (alias of "${model}")`;
+  const asked = boundText(requested);
+  return requested === model ? `"${asked}"` : `"${asked}" (alias of "${boundText(model)}")`;
 }
 
 function chainText(chain: readonly FallbackStep[]): string {

@@ -11,10 +11,14 @@
  *
  * `select()` returns exactly the attempts the proxy may make: at most `max_retries + 1` distinct
  * backends, in order. `explain()` lists every usable backend in the same order.
+ *
+ * A decision also names the asleep backends worth waking (`wake`): those that could serve a
+ * request nothing awake can, and those with `prefer_wake`. `configure()` swaps the alias,
+ * fallback and strategy tables at once (a config reload); decisions already made are kept.
  * @module
  */
 import type { NexusConfig } from "../config/mod.ts";
-import { isRoutable, type Registry } from "../registry/mod.ts";
+import { type Backend, isRoutable, type Registry } from "../registry/mod.ts";
 import { appendDistinct, collectCandidates, type OrderPolicy } from "./candidates.ts";
 import {
   aliasPath,
@@ -28,7 +32,8 @@ import {
   type WildcardAlias,
 } from "./chains.ts";
 import { explainDecision, type RouteExplanation } from "./explain.ts";
-import { notFoundRejection, unavailableRejection } from "./rejection.ts";
+import { exclusionOf } from "./filters.ts";
+import { MESSAGE_MODELS, notFoundRejection, unavailableRejection } from "./rejection.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
 import { rankingFor } from "./strategies.ts";
 import { resolveTag } from "./tags.ts";
@@ -58,12 +63,13 @@ interface Routed {
 
 export class Router {
   readonly #registry: Registry;
-  readonly #aliases: AliasTable;
-  readonly #resolved: Map<string, string>;
-  readonly #wildcards: readonly WildcardAlias[];
-  readonly #fallbacks: Map<string, FallbackStep[]>;
-  readonly #policy: OrderPolicy;
-  readonly #maxAttempts: number;
+  readonly #random: () => number;
+  #aliases!: AliasTable;
+  #resolved!: Map<string, string>;
+  #wildcards!: readonly WildcardAlias[];
+  #fallbacks!: Map<string, FallbackStep[]>;
+  #policy!: OrderPolicy;
+  #maxAttempts!: number;
 
   constructor(
     registry: Registry,
@@ -71,6 +77,15 @@ export class Router {
     options: RouterOptions = {},
   ) {
     this.#registry = registry;
+    this.#random = options.random ?? Math.random;
+    this.configure(routing);
+  }
+
+  /**
+   * New `[routing]` settings (a config reload): aliases, fallbacks, strategy, weights and retries
+   * apply to the next decision. Round-robin turns start again.
+   */
+  configure(routing: NexusConfig["routing"]): void {
     this.#aliases = routing.aliases;
     this.#resolved = buildAliasTable(routing.aliases);
     this.#wildcards = buildWildcards(routing.aliases);
@@ -79,7 +94,7 @@ export class Router {
       strategy: routing.strategy,
       ranking: rankingFor(routing.strategy),
       weights: routing.weights,
-      random: options.random ?? Math.random,
+      random: this.#random,
       turns: new Map(),
     };
     this.#maxAttempts = routing.max_retries + 1;
@@ -89,9 +104,20 @@ export class Router {
   select(requested: string, required: RouteRequirements = NO_REQUIREMENTS): RouteDecision {
     const routed = this.#route(requested, required, this.#maxAttempts, undefined);
     if (routed.candidates.length > 0) {
-      return { ok: true, requested, model: routed.model, candidates: routed.candidates };
+      const wake = this.#preferredAsleep(routed.model, required);
+      const decision = {
+        ok: true as const,
+        requested,
+        model: routed.model,
+        candidates: routed.candidates,
+      };
+      return wake === undefined ? decision : { ...decision, wake };
     }
-    return { ok: false, requested, rejection: this.#reject(requested, required, routed) };
+    const rejection = this.#reject(requested, required, routed);
+    const wake = rejection.status === 503 ? this.#asleep(routed, required) : undefined;
+    return wake === undefined
+      ? { ok: false, requested, rejection }
+      : { ok: false, requested, rejection, wake };
   }
 
   /** The decision `select()` would make now, with its reasons; advances no round-robin turn. */
@@ -99,8 +125,19 @@ export class Router {
     const trace: RouteTrace = { excluded: [], kinds: [], fallbacks: [] };
     const routed = this.#route(requested, required, Infinity, trace);
     const decision: RouteDecision = routed.candidates.length > 0
-      ? { ok: true, requested, model: routed.model, candidates: routed.candidates }
-      : { ok: false, requested, rejection: this.#reject(requested, required, routed, trace) };
+      ? {
+        ok: true,
+        requested,
+        model: routed.model,
+        candidates: routed.candidates,
+        ...optionalWake(this.#preferredAsleep(routed.model, required)),
+      }
+      : {
+        ok: false,
+        requested,
+        rejection: this.#reject(requested, required, routed, trace),
+        ...optionalWake(this.#asleep(routed, required)),
+      };
     const { pattern } = this.#resolve(requested);
     const path = pattern === undefined
       ? aliasPath(this.#aliases, requested)
@@ -133,14 +170,42 @@ export class Router {
     return [...this.#resolved.keys()].filter((name) => !isWildcard(name));
   }
 
-  /** Model ids a client may ask for now: models of routable backends, plus aliases and patterns. */
+  /**
+   * Model ids a client may ask for now: models of routable backends and of asleep ones (a
+   * request wakes them), plus aliases and patterns.
+   */
   availableModels(): string[] {
     const ids = new Set<string>();
     for (const id of this.#registry.knownModels()) {
-      if (this.#registry.backendsFor(id).some((b) => isRoutable(b.status))) ids.add(id);
+      const backends = this.#registry.backendsFor(id);
+      if (backends.some((b) => isRoutable(b.status) || b.status === "asleep")) ids.add(id);
     }
     for (const alias of this.#resolved.keys()) ids.add(alias);
     return [...ids].sort();
+  }
+
+  /**
+   * The first `limit` of `availableModels()`, in order, and how many there are: what a 404
+   * names, found without sorting every id on every unknown-model request (a backend may list
+   * thousands).
+   */
+  availableSummary(limit = MESSAGE_MODELS): { first: string[]; total: number } {
+    const first: string[] = [];
+    let total = 0;
+    const consider = (id: string) => {
+      total++;
+      if (first.length === limit && id >= first[limit - 1]!) return;
+      let at = first.length;
+      while (at > 0 && first[at - 1]! > id) at--;
+      first.splice(at, 0, id);
+      if (first.length > limit) first.pop();
+    };
+    const routable = (id: string) =>
+      this.#registry.backendsFor(id).some((b) => isRoutable(b.status));
+    for (const id of this.#registry.knownModels()) if (routable(id)) consider(id);
+    // An alias that is also a routable model id is counted once.
+    for (const alias of this.#resolved.keys()) if (!routable(alias)) consider(alias);
+    return { first, total };
   }
 
   /**
@@ -204,6 +269,30 @@ export class Router {
     return collectCandidates(servings, model, fallback, required, limit, this.#policy, trace);
   }
 
+  /** Asleep backends with `prefer_wake` that could serve `model` (none: undefined, no allocation). */
+  #preferredAsleep(model: string, required: RouteRequirements): Backend[] | undefined {
+    let found: Backend[] | undefined;
+    for (const { backend, info } of this.#registry.servingsFor(model)) {
+      if (backend.status !== "asleep" || backend.prefer_wake !== true) continue;
+      if (exclusionOf(backend, info, required) === "asleep") (found ??= []).push(backend);
+    }
+    return found;
+  }
+
+  /** Asleep backends that could serve the model or one of its fallbacks once woken. */
+  #asleep(routed: Routed, required: RouteRequirements): Backend[] | undefined {
+    const models = [routed.model];
+    for (const step of routed.chain ?? []) models.push(resolveTag(this.#registry, step.model));
+    let found: Backend[] | undefined;
+    for (const model of models) {
+      for (const { backend, info } of this.#registry.servingsFor(model)) {
+        if (backend.status !== "asleep" || found?.includes(backend)) continue;
+        if (exclusionOf(backend, info, required) === "asleep") (found ??= []).push(backend);
+      }
+    }
+    return found;
+  }
+
   #reject(
     requested: string,
     required: RouteRequirements,
@@ -211,7 +300,7 @@ export class Router {
     trace?: RouteTrace,
   ): RouteRejection {
     if (!routed.known) {
-      return notFoundRejection(requested, routed.model, routed.chain, this.availableModels());
+      return notFoundRejection(requested, routed.model, routed.chain, this.availableSummary());
     }
     // The hot path records no reasons; a 503 is rare enough to route again and collect them.
     let reasons = trace;
@@ -221,4 +310,8 @@ export class Router {
     }
     return unavailableRejection(requested, routed.model, required, routed.chain, reasons);
   }
+}
+
+function optionalWake(wake: Backend[] | undefined): { wake?: Backend[] } {
+  return wake === undefined ? {} : { wake };
 }

@@ -62,8 +62,22 @@ export type RouteDecision =
     readonly model: string;
     /** The failover order: primary candidates first, then each fallback model's. */
     readonly candidates: RouteCandidate[];
+    /**
+     * Asleep backends with `prefer_wake` that could serve the model: wake them and wait, then
+     * route again (the candidates above remain the fallback if they do not wake).
+     */
+    readonly wake?: readonly Backend[];
   }
-  | { readonly ok: false; readonly requested: string; readonly rejection: RouteRejection };
+  | {
+    readonly ok: false;
+    readonly requested: string;
+    readonly rejection: RouteRejection;
+    /**
+     * Asleep backends that could serve the request once woken: a request waits for the wake and
+     * is routed again; the rejection is what it gets if none wakes.
+     */
+    readonly wake?: readonly Backend[];
+  };
 
 /** What happened to one fallback model during a decision. */
 export type FallbackOutcome =

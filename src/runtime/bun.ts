@@ -1,7 +1,9 @@
 /**
  * Bun adapter. Bun.serve closes connections idle for 10 s by default, which cuts a model that
- * thinks before its first token: the idle timeout is raised to Bun's maximum and lifted entirely
- * for POST requests, whose upstream deadlines Nexus enforces itself.
+ * thinks before its first token: the idle timeout is raised to Bun's maximum and lifted for a
+ * POST while it is answered, whose upstream deadlines Nexus enforces itself (bun-idle.ts).
+ * An HTTP/1.0 request without `Host` reaches the handler with a path for a URL: it is given
+ * the server's own address, so `GET /health` from a load balancer's check works.
  *
  * Output goes through Bun's native file sinks, and TTY detection asks the tty binding: the first
  * touch of `process.stdout` loads Bun's node:stream implementation, ~20 ms of every start-up
@@ -10,7 +12,7 @@
  */
 import process from "node:process";
 import { connect } from "node:net";
-import { networkInterfaces } from "node:os";
+import { hostname as osHostname, networkInterfaces } from "node:os";
 import type {
   ConnInfo,
   FetchHandler,
@@ -21,12 +23,11 @@ import type {
   TcpProbeResult,
 } from "./types.ts";
 import { ServeError } from "./types.ts";
-import { appendTextFile, writeFileAtomic } from "./files.ts";
 import { mapNodeFileError } from "./node-errors.ts";
 import { raiseFetchLimit } from "./bun-exec.ts";
-
-/** Bun rejects idleTimeout values above 255 seconds. */
-const MAX_IDLE_TIMEOUT_SECONDS = 255;
+import { MAX_IDLE_TIMEOUT_SECONDS, restoreIdleLimit } from "./bun-idle.ts";
+import { appendTextFile, writeFileAtomic } from "./files.ts";
+import { fileInfo, makeDirectory, renameFile, watchFile } from "./file-ops.ts";
 
 export function createBunRuntime(): Runtime {
   const env = Object.freeze({ ...process.env });
@@ -58,6 +59,13 @@ export function createBunRuntime(): Runtime {
     // Loaded on first use, as multicast is: only `[state] redis_url` pays for the client.
     openRedis: async (url, options) =>
       (await import("./redis.ts")).openRedisConnection(url, options),
+    renameFile,
+    fileInfo,
+    makeDirectory,
+    watchFile,
+    // Loaded on first use, as multicast is: only a wake pays for the socket code.
+    sendBroadcast: async (data, address, port) =>
+      (await import("./broadcast.ts")).sendBroadcast(data, address, port),
     onSignal(signal, listener) {
       process.on(signal, listener);
       return () => process.off(signal, listener);
@@ -67,21 +75,44 @@ export function createBunRuntime(): Runtime {
     exit: (code) => process.exit(code),
     networkAddresses: readNetworkAddresses,
     residentMemoryBytes: () => process.memoryUsage.rss(),
+    hostname: () => safely(osHostname),
+    networkInterfaces: () =>
+      safely(() =>
+        Object.values(networkInterfaces()).flatMap((entries) =>
+          (entries ?? []).map((entry) => ({ address: entry.address, cidr: entry.cidr ?? null }))
+        )
+      ),
     // `timeout: false` turns off Bun's per-socket idle timer (BUN_CONFIG_HTTP_IDLE_TIMEOUT, 5 min),
-    // which would otherwise cut a backend allowed a longer first-byte deadline. Set on the
-    // caller's init (each request builds its own) rather than on a copy of it.
+    // which would otherwise cut a backend allowed a longer first-byte deadline; a redirect is never
+    // followed (src/lib/upstream-guard.ts). Set on the caller's init (each request builds its own)
+    // rather than on a copy of it.
     fetch: (input, init) => {
-      (init as { timeout?: boolean }).timeout = false;
-      return fetch(input, init);
+      const options = init as RequestInit & { timeout?: boolean };
+      options.timeout = false;
+      options.redirect ??= "manual";
+      return fetch(input, options);
     },
     // Bun's `keepalive: false` closes the connection after the response and never pools it
     // (checked against a server that ignores `Connection: close`).
-    probeFetch: (input, init) => fetch(input, { ...init, keepalive: false }),
+    probeFetch: (input, init) => fetch(input, { redirect: "manual", ...init, keepalive: false }),
     tcpProbe: probeWithNodeNet,
     prepareToServe: raiseFetchLimit,
     // Loaded on first use: `nexus --help` and the client commands never pay for the socket code.
     openMulticast: async (options) => (await import("./multicast.ts")).openNodeMulticast(options),
   };
+}
+
+function urlHost(hostname: string | undefined, port: number | undefined): string {
+  const host = hostname ?? "localhost";
+  return `${host.includes(":") ? `[${host}]` : host}:${port ?? 80}`;
+}
+
+function safely<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
 }
 
 function probeWithNodeNet(host: string, port: number, timeoutMs: number): Promise<TcpProbeResult> {
@@ -170,8 +201,18 @@ function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<Ser
       // The gateway enforces its own limit with a clear 413; let Bun accept up to well past it.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch(request, bunServer) {
-        if (request.method === "POST") bunServer.timeout(request, 0);
-        return handler(request, new BunConnInfo(bunServer, request));
+        const conn = new BunConnInfo(bunServer, request);
+        // HTTP/1.0 without Host: Bun hands over the bare path as the URL.
+        const target = request.url.startsWith("/")
+          ? new Request(
+            `http://${urlHost(bunServer.hostname, bunServer.port)}${request.url}`,
+            request,
+          )
+          : request;
+        if (request.method !== "POST") return handler(target, conn);
+        bunServer.timeout(request, 0);
+        const restore = () => bunServer.timeout(request, MAX_IDLE_TIMEOUT_SECONDS);
+        return restoreIdleLimit(handler(target, conn), performance.now(), restore);
       },
       error() {
         return new Response(

@@ -25,6 +25,11 @@ export interface ServeOptions {
   readonly hostname: string;
   /** 0 asks the OS for a free port; the handle reports the one it got. */
   readonly port: number;
+  /**
+   * Told when the listener had to stop accepting (out of file descriptors) and when it listens
+   * again; open connections are served throughout.
+   */
+  readonly onListenerError?: (message: string) => void;
 }
 
 export interface ServerHandle {
@@ -37,7 +42,7 @@ export interface ServerHandle {
   stop(force: boolean): Promise<void>;
 }
 
-export type SignalName = "SIGINT" | "SIGTERM";
+export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP";
 
 /** One address of one network interface of this host. */
 export interface NetworkAddress {
@@ -47,7 +52,28 @@ export interface NetworkAddress {
   readonly internal: boolean;
 }
 
+/** One address of a network interface of this host, with the network it is on. */
+export interface InterfaceAddress {
+  readonly address: string;
+  /** `192.168.1.10/24`, or null when the runtime does not know the netmask. */
+  readonly cidr: string | null;
+}
+
 export type FileErrorKind = "not_found" | "exists" | "denied" | "other";
+
+/** What `fileInfo` tells about a file. */
+export interface FileInfo {
+  /** Permission bits (`0o600` …). */
+  readonly mode: number;
+  readonly size: number;
+  /** Wall-clock ms of the last modification. */
+  readonly modifiedMs: number;
+}
+
+/** A running `watchFile`; `close` is safe to call twice. */
+export interface FileWatch {
+  close(): void;
+}
 
 /** A file operation failed; `kind` lets callers tell a missing file from a real problem. */
 export class RuntimeFileError extends Error {
@@ -119,6 +145,22 @@ export interface Runtime {
    * is loaded (not connected): it reports through `options.onStatus` when it is usable.
    */
   openRedis(url: string, options: RedisOptions): Promise<RedisConnection>;
+  /** Renames (moves) a file; fails with RuntimeFileError. */
+  renameFile(from: string, to: string): Promise<void>;
+  /** Mode, size and modification time; fails with RuntimeFileError (kind `not_found` …). */
+  fileInfo(path: string): Promise<FileInfo>;
+  /** Creates a directory and its parents (nothing when it exists). */
+  makeDirectory(path: string): Promise<void>;
+  /**
+   * Calls `onChange` whenever `path` is written, replaced (an editor's rename) or removed, maybe
+   * several times per save: callers debounce. Throws RuntimeFileError when it cannot watch.
+   */
+  watchFile(path: string, onChange: () => void): FileWatch;
+  /**
+   * Sends one UDP datagram to a broadcast (or unicast) IPv4 address with SO_BROADCAST set:
+   * Wake-on-LAN's magic packet. Resolves once handed to the OS; rejects with its reason.
+   */
+  sendBroadcast(data: Uint8Array, address: string, port: number): Promise<void>;
   /** Registers a signal listener; the returned function removes it. */
   onSignal(signal: SignalName, listener: () => void): () => void;
   writeStdout(text: string): void;
@@ -131,9 +173,18 @@ export interface Runtime {
   networkAddresses(): readonly NetworkAddress[];
   /** Resident set size in bytes, or undefined where the runtime cannot tell. */
   residentMemoryBytes(): number | undefined;
+  /** This machine's host name (admin requests may be addressed to it); undefined if unknown. */
+  hostname(): string | undefined;
+  /**
+   * This host's interface addresses with their networks (discovery's default
+   * `allowed_networks`); undefined when the runtime may not read them.
+   */
+  networkInterfaces(): InterfaceAddress[] | undefined;
   /**
    * fetch for upstream requests, with no runtime-imposed idle limit: Nexus enforces its own
    * deadlines, which may be longer than a runtime default (Bun cuts idle sockets at 5 min).
+   * Redirects are never followed (`redirect: "manual"`), here and in `probeFetch`: a 3xx is
+   * returned as it is.
    */
   fetch(input: string, init: RequestInit): Promise<Response>;
   /**

@@ -31,12 +31,13 @@ export class Dashboard {
   readonly state: DashboardState;
   readonly hub: EventHub;
   readonly routes: UiRoutes;
-  readonly #adminToken: string | undefined;
+  /** Read per browser, not copied: a config reload may change `adminToken`. */
+  readonly #options: DashboardOptions;
 
   constructor(options: DashboardOptions) {
     this.state = new DashboardState(options);
     this.hub = new EventHub(this.state, options.clock);
-    this.#adminToken = options.adminToken;
+    this.#options = options;
     this.routes = {
       get: [
         [UI_PATHS.page, (c) => servePage(c.req.raw)],
@@ -62,6 +63,6 @@ export class Dashboard {
   #adminMode(c: Context): AdminMode {
     const peer = (c.env as ConnInfo | undefined)?.remoteAddress ?? "";
     if (isLoopback(peer)) return "local";
-    return this.#adminToken === undefined ? "off" : "token";
+    return this.#options.adminToken === undefined ? "off" : "token";
   }
 }

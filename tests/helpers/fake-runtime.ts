@@ -11,8 +11,12 @@ import { MulticastError, RuntimeFileError } from "../../src/runtime/mod.ts";
 
 export interface FakeRuntime extends Runtime {
   readonly files: Map<string, string>;
-  /** The mode each file was written with (writeFileAtomic, appendTextFile). */
+  /** The mode each file was written with (writeFileAtomic, appendTextFile), or given in `modes`. */
   readonly modes: Map<string, number>;
+  /** Datagrams sent with `sendBroadcast`, in order. */
+  readonly broadcasts: Array<{ data: Uint8Array; address: string; port: number }>;
+  /** Tells every `watchFile` watcher of `path` that it changed. */
+  emitFileChange(path: string): void;
   readonly stdoutText: () => string;
   readonly stderrText: () => string;
   emitSignal(signal: SignalName): void;
@@ -24,10 +28,15 @@ export function createFakeRuntime(
     files?: Record<string, string>;
     addresses?: readonly NetworkAddress[];
     stderrIsTTY?: boolean;
+    modes?: Record<string, number>;
+    /** Makes `sendBroadcast` reject with this message. */
+    broadcastError?: string;
   } = {},
 ): FakeRuntime {
   const files = new Map(Object.entries(init.files ?? {}));
-  const modes = new Map<string, number>();
+  const modes = new Map(Object.entries(init.modes ?? {}));
+  const broadcasts: FakeRuntime["broadcasts"] = [];
+  const watchers = new Map<string, Set<() => void>>();
   let stdout = "";
   let stderr = "";
   const listeners = new Map<SignalName, Set<() => void>>();
@@ -72,7 +81,35 @@ export function createFakeRuntime(
       return Promise.resolve();
     },
     openRedis: () => Promise.reject(new Error("the fake runtime has no network")),
+    renameFile(from, to) {
+      const text = files.get(from);
+      if (text === undefined) return Promise.reject(new RuntimeFileError("not_found", from));
+      files.delete(from);
+      files.set(to, text);
+      return Promise.resolve();
+    },
+    fileInfo(path) {
+      const text = files.get(path);
+      if (text === undefined) return Promise.reject(new RuntimeFileError("not_found", path));
+      return Promise.resolve({ mode: modes.get(path) ?? 0o644, size: text.length, modifiedMs: 0 });
+    },
+    makeDirectory: () => Promise.resolve(),
+    watchFile(path, onChange) {
+      const set = watchers.get(path) ?? new Set();
+      watchers.set(path, set);
+      set.add(onChange);
+      return { close: () => void set.delete(onChange) };
+    },
+    emitFileChange(path) {
+      for (const listener of [...(watchers.get(path) ?? [])]) listener();
+    },
+    sendBroadcast(data, address, port) {
+      if (init.broadcastError) return Promise.reject(new Error(init.broadcastError));
+      broadcasts.push({ data, address, port });
+      return Promise.resolve();
+    },
     modes,
+    broadcasts,
     onSignal(signal, listener) {
       const set = listeners.get(signal) ?? new Set();
       listeners.set(signal, set);
@@ -89,6 +126,8 @@ export function createFakeRuntime(
     },
     networkAddresses: () => init.addresses ?? [],
     residentMemoryBytes: () => undefined,
+    hostname: () => "fake-host",
+    networkInterfaces: () => [{ address: "127.0.0.1", cidr: "127.0.0.1/8" }],
     fetch: (input, init) => fetch(input, init),
     probeFetch: (input, init) => fetch(input, init),
     tcpProbe: () => Promise.resolve("open"),

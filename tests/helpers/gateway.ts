@@ -7,6 +7,7 @@ import { createGateway, type Gateway, type GatewayOptions } from "../../src/gate
 import { Logger } from "../../src/lib/logger.ts";
 import type { BackendStatus, ModelInfo } from "../../src/registry/mod.ts";
 import { loadRuntime } from "../../src/runtime/mod.ts";
+import { recordingHandler, recordTranscript } from "./secrets.ts";
 
 export interface TestBackend {
   readonly name: string;
@@ -18,6 +19,9 @@ export interface TestBackend {
   readonly max_concurrent?: number;
   /** `[[backends]] anthropic`: serves /v1/messages itself (true), or not (false). */
   readonly anthropic?: boolean;
+  /** `[[backends]] wake` (Wake-on-LAN) and `prefer_wake`. */
+  readonly wake?: Record<string, unknown>;
+  readonly prefer_wake?: boolean;
   readonly status?: BackendStatus;
   /** Models put straight into the registry (marked healthy); omit to let health checks find out. */
   readonly models?: ReadonlyArray<string | ModelInfo>;
@@ -46,6 +50,9 @@ export async function startGateway(
       | "files"
       | "keysFile"
       | "openRedis"
+      | "sendBroadcast"
+      | "loadConfig"
+      | "stateFile"
     >
   > = {},
 ): Promise<RunningGateway> {
@@ -54,7 +61,18 @@ export async function startGateway(
     // Discovery needs a socket (options.discovery) as well as the config switch.
     discovery: { enabled: false, ...(configInput.discovery as object) },
     backends: backends.map((
-      { name, url, type, priority, api_key_env, forward_client_auth, max_concurrent, anthropic },
+      {
+        name,
+        url,
+        type,
+        priority,
+        api_key_env,
+        forward_client_auth,
+        max_concurrent,
+        anthropic,
+        wake,
+        prefer_wake,
+      },
     ) => ({
       name,
       url,
@@ -64,6 +82,8 @@ export async function startGateway(
       ...(forward_client_auth === undefined ? {} : { forward_client_auth }),
       ...(max_concurrent === undefined ? {} : { max_concurrent }),
       ...(anthropic === undefined ? {} : { anthropic }),
+      ...(wake === undefined ? {} : { wake }),
+      ...(prefer_wake === undefined ? {} : { prefer_wake }),
     })),
   });
   const logs: string[] = [];
@@ -88,11 +108,16 @@ export async function startGateway(
     );
     gateway.registry.setStatus(backend.name, backend.status ?? "healthy");
   }
-  const server = await runtime.serve(gateway.fetch, { hostname: "127.0.0.1", port: 0 });
+  // Every response and log line goes to the suite's transcript (secrets scan, npm test).
+  const handler = recordingHandler("test gateway", gateway.fetch);
+  const server = await runtime.serve(handler, { hostname: "127.0.0.1", port: 0 });
   return {
     url: `http://127.0.0.1:${server.port}`,
     gateway,
     logs,
-    close: () => server.stop(true),
+    async close() {
+      await server.stop(true);
+      recordTranscript("test gateway logs", logs.join(""));
+    },
   };
 }

@@ -4,7 +4,13 @@
  */
 import type { ServiceSpec } from "./mdns-packets.ts";
 import type { Host, HostPair } from "./netns.ts";
-import { nexusCommand, type RunningProcess, type RuntimeName, startProcess } from "./processes.ts";
+import {
+  isolatedStateHome,
+  nexusCommand,
+  type RunningProcess,
+  type RuntimeName,
+  startProcess,
+} from "./processes.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const BUN = `${ROOT}node_modules/.bin/bun`;
@@ -83,7 +89,7 @@ export async function startNexusIn(
   const process = await startProcess(command, args, {
     ready: /Nexus listening.*address=(http:\/\/\S+)/,
     what: `nexus serve (${runtime}) in ${host.namespace}`,
-    env: { NEXUS_LOG_LEVEL: "debug" },
+    env: { NEXUS_LOG_LEVEL: "debug", XDG_STATE_HOME: isolatedStateHome() },
     timeoutMs: 30_000,
   });
   return { runtime, process, url: process.ready[1]! };

@@ -11,6 +11,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { recordTranscript } from "./secrets.ts";
 
 export const ROOT_DIR = new URL("../../", import.meta.url).pathname;
 const BIN = `${ROOT_DIR}node_modules/.bin/`;
@@ -123,6 +124,8 @@ export function spawnProcess(
       if (!running) return;
       flush();
       running = false;
+      // Everything a process of the suite printed is scanned for secrets (npm test).
+      recordTranscript(`process ${options.name ?? command}`, text.all);
       resolve(code);
       for (const watcher of [...watchers]) watcher();
     };
@@ -294,6 +297,15 @@ export function nexusCommand(runtime: RuntimeName, args: readonly string[]): [st
   return scriptCommand(runtime, "src/main.ts", args);
 }
 
+/**
+ * A fresh `$XDG_STATE_HOME` for a `nexus` process: one started without a config file keeps its
+ * state file there, never in the home directory of whoever runs the tests (nor shared by two
+ * tests). A test that means to share one passes `env.XDG_STATE_HOME` itself.
+ */
+export function isolatedStateHome(): string {
+  return mkdtempSync(join(tmpdir(), "nexus-state-"));
+}
+
 export interface NexusProcess extends RunningProcess {
   readonly url: string;
 }
@@ -309,6 +321,7 @@ export async function startNexus(
     ready: /Nexus listening.*address=(http:\/\/\S+)/,
     what: `nexus serve (${runtime})`,
     ...options,
+    env: { XDG_STATE_HOME: isolatedStateHome(), ...options.env },
   });
   return { ...proc, url: proc.ready[1]! };
 }
@@ -320,7 +333,10 @@ export function runNexus(
   options: RunOptions = {},
 ): Promise<CommandResult> {
   const [command, argv] = nexusCommand(runtime, args);
-  return runCommand(command, argv, options);
+  return runCommand(command, argv, {
+    ...options,
+    env: { XDG_STATE_HOME: isolatedStateHome(), ...options.env },
+  });
 }
 
 /** Polls a running Nexus until `/v1/models` lists `model` (its backend passed a health check). */

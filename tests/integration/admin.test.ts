@@ -76,6 +76,8 @@ describe("GET /v1/backends", () => {
         last_error: null,
         last_check: null,
         models: [],
+        breaker: "closed",
+        wake: null,
       }],
     });
     expect(JSON.stringify(body)).not.toContain("SECRET");

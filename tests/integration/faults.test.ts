@@ -37,6 +37,9 @@ beforeAll(async () => {
     // The failover order is the point of these tests: by priority alone, whatever latencies
     // the earlier tests left (a backend without a sample would otherwise score as 0 ms).
     routing: { max_retries: 2, strategy: "priority_only" },
+    // "dead" fails every request on purpose: its circuit breaker would keep it out after five
+    // (tests/integration/breaker.test.ts tests that); here every request must try it.
+    health_check: { breaker_failures: 0 },
   }, {
     tcpProbe: (host, port) => {
       probes.push(`${host}:${port}`);

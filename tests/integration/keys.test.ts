@@ -213,6 +213,24 @@ describe("with a key", () => {
     expect(JSON.stringify(body)).not.toContain("sha256:");
   });
 
+  test("/health shows the fleet to a key holder or an admin, only the verdict to others", async () => {
+    const health = async (headers: Record<string, string> = {}) => {
+      const response = await gateway.gateway.fetch(
+        new Request("http://nexus.test/health", { headers }),
+        { remoteAddress: "192.0.2.7" },
+      );
+      return await response.json();
+    };
+    const anonymous = await health();
+    expect(Object.keys(anonymous).sort()).toEqual(["status", "uptime_seconds", "version"]);
+    const unknown = await health({ authorization: `Bearer nx-${"B".repeat(32)}` });
+    expect(unknown.backends).toBeUndefined();
+    const holder = await health({ authorization: `Bearer ${key}` });
+    expect(holder.backends.total).toBe(2);
+    const local = await (await call("/health")).json();
+    expect(local.backends.total).toBe(2);
+  });
+
   test("the keys file holds hashes only, with mode 0600", () => {
     const text = files.get("/keys/nexus-keys.json")!;
     expect(text).toContain('"name": "alice"');
@@ -351,6 +369,7 @@ describe("brute force", () => {
     try {
       const created = await (await fetch(`${strict.url}/v1/keys`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ name: "patient" }),
       })).json() as { key: string };
       keys.push(created.key);

@@ -91,6 +91,15 @@ describe("POST /v1/models/{model}/load and /unload", () => {
     expect(ollama.mock.lifecycleCalls().length).toBe(before);
   });
 
+  test("a keep_alive for a model already warm on Ollama is sent, so it stays warm", async () => {
+    const before = ollama.mock.lifecycleCalls().length;
+    const response = await post("/v1/models/warm:7b/load", { keep_alive: -1 });
+    expect(await response.json()).toMatchObject({ backends: ["ollama"], unchanged: [] });
+    expect(ollama.mock.lifecycleCalls().slice(before)).toEqual(["load warm:7b"]);
+    const sent = ollama.mock.requests.filter((r) => r.path === "/api/generate").at(-1)!;
+    expect(sent.body).toMatchObject({ model: "warm:7b", prompt: "", keep_alive: -1 });
+  });
+
   test("unloads on llama.cpp in router mode through an alias", async () => {
     await post("/v1/models/coder/load");
     expect(router.mock.lifecycleCalls()).toEqual(["load qwen-coder"]);
@@ -117,7 +126,12 @@ describe("POST /v1/models/{model}/load and /unload", () => {
 
   test("400 for a body that is not a JSON object", async () => {
     const response = await gateway.gateway.fetch(
-      new Request("http://nexus.test/v1/models/warm:7b/load", { method: "POST", body: "[1]" }),
+      new Request("http://nexus.test/v1/models/warm:7b/load", {
+        method: "POST",
+        // JSON by its content type (admin changes need it: 415 otherwise), not by its shape.
+        headers: { "content-type": "application/json" },
+        body: "[1]",
+      }),
       { remoteAddress: "127.0.0.1" },
     );
     expect(response.status).toBe(400);

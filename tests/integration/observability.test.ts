@@ -15,8 +15,9 @@ import {
   type Sample,
   sampleValue,
 } from "../helpers/prometheus.ts";
+import { TEST_SECRETS } from "../helpers/secrets.ts";
 
-const SECRET = "sk-secret-observability-123";
+const SECRET = TEST_SECRETS.observedBackend;
 const PROMPT = "PROMPT-MARKER tell me a story";
 const REPLY = "COMPLETION-MARKER once upon a time there was a gateway";
 

@@ -80,6 +80,19 @@ describe("two 1-slot backends, 20 concurrent clients", () => {
     expect(sampleValue(samples, "nexus_queue_wait_seconds_count")).toBeGreaterThanOrEqual(15);
     expect(sampleValue(samples, "nexus_backend_slots", { backend: "left" })).toBe(1);
     expect(sampleValue(samples, "nexus_backend_slots_in_use", { backend: "left" })).toBe(0);
+    // The request log line and /v1/stats carry the wait too.
+    const logged = gateway.logs.map((line) => JSON.parse(line))
+      .filter((line) => line.message === "request" && line.request_id?.startsWith("q-"));
+    expect(logged).toHaveLength(20);
+    const loggedWaits = logged.filter((line) => line.queue_wait_ms > 0);
+    expect(loggedWaits.length).toBe(waits.filter((ms) => ms > 0).length);
+    const stats = await (await fetch(`${gateway.url}/v1/stats`)).json();
+    expect(stats.queue).toMatchObject({
+      waiting: { high: 0, normal: 0, low: 0 },
+      rejected: { full: 0, timeout: 0 },
+    });
+    expect(stats.queue.waited).toBe(sampleValue(samples, "nexus_queue_wait_seconds_count"));
+    expect(stats.queue.average_wait_ms).toBeGreaterThan(0);
   });
 
   test("a queued stream gets its 200 and `: queued position=N` comments, then its answer", async () => {

@@ -121,6 +121,7 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
       const g = await gateway("stalled");
       const created = await (await fetch(`${g.url}/v1/keys`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ name: "steady", rpm: 100_000 }),
       })).json() as { key: string };
       expect((await chat(g.url, created.key)).status).toBe(200);
@@ -146,6 +147,7 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
     const b = await gateway("b");
     const created = await (await fetch(`${a.url}/v1/keys`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: "shared", rpm: 6 }),
     })).json() as { key: string };
     // B hears of the key through the registry within a poll.
@@ -173,6 +175,7 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
     expect((await fetch(`${a.url}/v1/keys/shared`, { method: "DELETE" })).status).toBe(200);
     const other = await (await fetch(`${a.url}/v1/keys`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ name: "other" }),
     })).json() as { key: string };
     await waitFor(

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
+import { TEST_SECRETS } from "../helpers/secrets.ts";
 
-const SECRET = "sk-very-secret-0123456789";
+const SECRET = TEST_SECRETS.keyedBackend;
 /** A prompt no log line may ever contain. */
 const PROMPT = "my-private-prompt-text-7f3a";
 let keyed: MockBackend;

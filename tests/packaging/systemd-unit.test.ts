@@ -27,8 +27,9 @@ function directives(text: string, section: string): Map<string, string[]> {
 
 /**
  * A throw-away root for `systemd-analyze --root`: the real unit file, unchanged, in
- * etc/systemd/system; the distribution's units it depends on (sysinit.target …); and an
- * executable at usr/local/bin/nexus, because verify checks that ExecStart exists.
+ * etc/systemd/system; the distribution's units it depends on (sysinit.target …); and
+ * executables at usr/local/bin/nexus and bin/kill, because verify checks that ExecStart and
+ * ExecReload exist.
  */
 async function makeRoot(unitText: string): Promise<string> {
   const root = tempDir("unit");
@@ -37,8 +38,11 @@ async function makeRoot(unitText: string): Promise<string> {
   mkdirSync(`${root}/usr/lib/systemd`, { recursive: true });
   // cp -a keeps the relative symlinks between units exactly as the distribution has them.
   await runCommand("cp", ["-a", "/usr/lib/systemd/system", `${root}/usr/lib/systemd/system`]);
-  writeFileSync(`${root}/usr/local/bin/nexus`, "#!/bin/sh\n");
-  chmodSync(`${root}/usr/local/bin/nexus`, 0o755);
+  mkdirSync(`${root}/bin`, { recursive: true });
+  for (const program of ["usr/local/bin/nexus", "bin/kill"]) {
+    writeFileSync(`${root}/${program}`, "#!/bin/sh\n");
+    chmodSync(`${root}/${program}`, 0o755);
+  }
   writeFileSync(`${root}/etc/systemd/system/nexus.service`, unitText);
   return root;
 }
@@ -99,6 +103,15 @@ describe("scripts/nexus.service", () => {
     expect(directives(UNIT_TEXT, "Install").get("WantedBy")).toEqual(["multi-user.target"]);
   });
 
+  test("reloads on SIGHUP and gives Nexus one writable directory, its state directory", () => {
+    const service = directives(UNIT_TEXT, "Service");
+    expect(service.get("ExecReload")).toEqual(["/bin/kill -HUP $MAINPID"]);
+    // ProtectSystem=strict leaves /etc read-only: the state and keys files go to /var/lib/nexus
+    // ($STATE_DIRECTORY, src/config/paths.ts writablePath).
+    expect(service.get("StateDirectory")).toEqual(["nexus"]);
+    expect(service.get("ReadWritePaths")).toBeUndefined();
+  });
+
   test("sets the required hardening", () => {
     const service = directives(UNIT_TEXT, "Service");
     for (
@@ -128,9 +141,8 @@ describe("scripts/nexus.service", () => {
     }
   });
 
-  test("grants no capabilities and has no reload command (reload is not supported)", () => {
+  test("grants no capabilities", () => {
     const service = directives(UNIT_TEXT, "Service");
     expect(service.has("AmbientCapabilities")).toBe(false);
-    expect(service.has("ExecReload")).toBe(false);
   });
 });

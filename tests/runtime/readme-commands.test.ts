@@ -73,6 +73,9 @@ if (onBun) {
   describe("README commands run as written", () => {
     beforeAll(() => {
       sandbox = mkdtempSync(join(tmpdir(), "nexus-readme-"));
+      // `nexus serve` without a config keeps run-time backends under $XDG_STATE_HOME: in the
+      // sandbox, never in the home directory of whoever runs the tests.
+      ENV.XDG_STATE_HOME = join(sandbox, ".state");
       // The build writes the real dist/ (scripts/build.ts works from the repository root).
       mkdirSync(join(ROOT, "dist"), { recursive: true });
       for (const entry of readdirSync(ROOT)) {

@@ -76,6 +76,7 @@ needs(REDIS_SERVER).describe("two Nexus processes sharing one Redis", () => {
   async function createKey(on: NexusProcess, body: Record<string, unknown>): Promise<string> {
     const response = await fetch(`${on.url}/v1/keys`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
     expect(response.status).toBe(201);

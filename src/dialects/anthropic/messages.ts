@@ -9,13 +9,15 @@
  */
 import { isFailure } from "../../lib/failures.ts";
 import { estimateTokens, type RouteRequirements } from "../../routing/mod.ts";
-import type { Endpoint, PlanTarget, UpstreamPlan } from "../contract.ts";
+import { chainedTranslation } from "../chained.ts";
+import type { Endpoint, ParsedRequest, PlanTarget, UpstreamPlan } from "../contract.ts";
+import { ollamaContextPlan } from "../ollama/context.ts";
 import { CHAT_PATH } from "../openai/chat.ts";
 import { chatBody } from "./chat-request.ts";
 import { anthropicDialect } from "./dialect.ts";
 import { type IdSource, randomIds } from "./ids.ts";
 import { MESSAGES_PATH, nativePlan, speaksAnthropic } from "./native.ts";
-import { anthropicOf, type AnthropicRequest, parsedRequest } from "./parsed.ts";
+import { anthropicOf, parsedRequest } from "./parsed.ts";
 import { type MessagesRequest, readMessagesRequest } from "./request.ts";
 import { messagesTranslation } from "./translation.ts";
 
@@ -37,7 +39,7 @@ export function createMessagesEndpoint(ids: IdSource = randomIds): Endpoint {
     },
     plan(request, target) {
       if (speaksAnthropic(target.backend)) return nativePlan(request, target.model, MESSAGES_PATH);
-      return translatedPlan(anthropicOf(request), target, ids);
+      return translatedPlan(request, target, ids);
     },
   };
 }
@@ -56,27 +58,40 @@ export function requirementsOf(view: MessagesRequest): RouteRequirements {
   };
 }
 
-function translatedPlan(
-  request: AnthropicRequest,
-  target: PlanTarget,
-  ids: IdSource,
-): UpstreamPlan {
+function translatedPlan(parsed: ParsedRequest, target: PlanTarget, ids: IdSource): UpstreamPlan {
+  const request = anthropicOf(parsed);
   const chat = request.chat();
   // `refusal` kept every candidate whose translation fails from being planned.
   if (isFailure(chat)) throw new Error(`unplannable request: ${chat.message}`);
   const { view } = request;
   const { body, thinkingIgnored } = chatBody(view, chat, target.backend.type, target.model);
+  const text = JSON.stringify(body);
+  const translation = messagesTranslation({
+    model: view.model,
+    inputEstimate: request.estimatedTokens,
+    stopSequences: view.stopSequences,
+    ids,
+  });
+  const headers = thinkingIgnored ? { responseHeaders: THINKING_IGNORED } : {};
+  // Ollama's OpenAI endpoint would cut a prompt longer than its default context (Claude Code's
+  // system prompt and tools alone exceed 4k tokens): such a request goes native with num_ctx.
+  if (target.backend.type === "ollama") {
+    const chatRequest = { ...parsed, body, text };
+    const native = ollamaContextPlan(chatRequest, target);
+    if (native?.translation !== undefined) {
+      return {
+        ...native,
+        translation: chainedTranslation(native.translation, translation),
+        ...headers,
+      };
+    }
+  }
   return {
     path: CHAT_PATH,
-    body: JSON.stringify(body),
+    body: text,
     stream: view.stream,
     upstream: "openai",
-    translation: messagesTranslation({
-      model: view.model,
-      inputEstimate: request.estimatedTokens,
-      stopSequences: view.stopSequences,
-      ids,
-    }),
-    ...(thinkingIgnored ? { responseHeaders: THINKING_IGNORED } : {}),
+    translation,
+    ...headers,
   };
 }

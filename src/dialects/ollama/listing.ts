@@ -1,9 +1,10 @@
 /**
  * The fleet as Ollama lists it (pure shaping): `/api/tags` entries, `/api/ps` entries and a
  * synthesized `/api/show` for models no Ollama backend holds. Facts come from the backend where
- * it said them (Ollama's own tags and ps, LM Studio's architecture and quantization) and are
- * filled with neutral values elsewhere: size 0, empty details, a digest made from the name, and
- * for a loaded model whose server never unloads it, `size_vram` 0 and a far-future `expires_at`.
+ * it said them (Ollama's own tags and ps, LM Studio's architecture and quantization,
+ * llama-server's file size and parameter count) and are filled with neutral values elsewhere:
+ * size 0, empty details, a digest made from the name, and for a loaded model whose server never
+ * unloads it, `size_vram` 0 and a far-future `expires_at`.
  * @module
  */
 import { type Backend, isRoutable, type ModelInfo } from "../../registry/mod.ts";
@@ -28,6 +29,10 @@ export interface TagEntry {
   /** Nexus's own: the backends that list the model (clients ignore unknown fields). */
   backends: string[];
   alias_of?: string;
+  /** Nexus's own: asleep backends that list it (Wake-on-LAN; a request wakes one). */
+  asleep_on?: string[];
+  /** Nexus's own: only asleep backends list it. */
+  status?: "asleep";
 }
 
 export interface PsEntry {
@@ -43,7 +48,10 @@ export interface PsEntry {
   backend: string;
 }
 
-/** One entry per model id across healthy backends, aliases under their own name; sorted. */
+/**
+ * One entry per model id across routable backends, aliases under their own name; sorted. Models
+ * of asleep backends stay listed, with `asleep_on` (and `status: "asleep"` when only they have it).
+ */
 export function tagEntries(
   backends: readonly Backend[],
   aliases: ReadonlyMap<string, string>,
@@ -56,6 +64,17 @@ export function tagEntries(
       const entry = byName.get(model.id);
       if (entry) entry.backends.push(backend.name);
       else byName.set(model.id, tagEntry(model, backend, startedAt));
+    }
+  }
+  for (const backend of backends) {
+    if (backend.status !== "asleep") continue;
+    for (const model of backend.models) {
+      let entry = byName.get(model.id);
+      if (!entry) {
+        entry = { ...tagEntry(model, backend, startedAt), backends: [], status: "asleep" };
+        byName.set(model.id, entry);
+      }
+      (entry.asleep_on ??= []).push(backend.name);
     }
   }
   for (const [alias, target] of aliases) {

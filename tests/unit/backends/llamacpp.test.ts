@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { fixture, json, probeFake, type Reply } from "../../helpers/fake-backend-fetch.ts";
+import { humanNumber, parseOpenAiModels } from "../../../src/backends/openai-models.ts";
 
 function llamacpp(routes: Record<string, Reply> = {}): Record<string, Reply> {
   return {
@@ -33,6 +34,8 @@ describe("llamacpp adapter probe()", () => {
         capabilities: { vision: false },
         // Its one model is loaded at start-up.
         loaded: true,
+        // meta.n_params and meta.size, for Ollama-shaped listings (/api/tags).
+        native: { format: "gguf", size: 4912898304, parameter_size: "8.0B" },
       }],
     });
   });
@@ -64,6 +67,7 @@ describe("llamacpp adapter probe()", () => {
         id: "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf",
         owned_by: "llamacpp",
         capabilities: {},
+        native: { format: "gguf", size: 4912898304, parameter_size: "8.0B" },
       }],
     });
   });
@@ -103,5 +107,32 @@ describe("llamacpp adapter probe()", () => {
   test("sends no Authorization header without a key", async () => {
     const { fake } = await probeFake("llamacpp", llamacpp());
     expect(fake.requests.some((r) => r.headers.has("authorization"))).toBe(false);
+  });
+});
+
+describe("llama-server's meta in /v1/models", () => {
+  test("parameter counts are written as Ollama writes them", () => {
+    expect(humanNumber(8030261312)).toBe("8.0B");
+    expect(humanNumber(70553706496)).toBe("70.6B");
+    expect(humanNumber(7000000000)).toBe("7B");
+    expect(humanNumber(136727040)).toBe("136.73M");
+    expect(humanNumber(22000000)).toBe("22M");
+    expect(humanNumber(1500)).toBe("2K");
+    expect(humanNumber(999)).toBe("999");
+  });
+
+  test("only a meta with a size or a parameter count says anything", () => {
+    const models = parseOpenAiModels({
+      data: [
+        { id: "router-loaded", meta: { n_ctx: 8192 } },
+        { id: "sized", meta: { size: 1000 } },
+        { id: "vllm", max_model_len: 4096 },
+      ],
+    });
+    expect(models?.map((m) => m.native)).toEqual([
+      undefined,
+      { format: "gguf", size: 1000 },
+      undefined,
+    ]);
   });
 });

@@ -69,13 +69,13 @@ describe("usage errors", () => {
     [
       "an unknown command",
       ["frobnicate"],
-      "error: unknown command 'frobnicate' (expected one of: serve, backends, models, keys, health, config, completions, help, version)",
+      "error: unknown command 'frobnicate' (expected one of: serve, backends, models, keys, health, reload, doctor, config, completions, help, version)",
     ],
     ["an unknown flag", ["serve", "--bogus"], "error: unknown option '--bogus'"],
     [
       "an unknown subcommand",
       ["config", "destroy"],
-      "error: unknown command 'destroy' (expected one of: init)",
+      "error: unknown command 'destroy' (expected one of: init, check)",
     ],
     ["a group without its subcommand", ["config"], "error: 'nexus config' needs a command"],
     ["a missing argument", ["completions"], "error: missing <shell>"],

@@ -57,7 +57,7 @@ describe("nexus completions", () => {
       return result.stdout.trim().split(" ");
     };
     expect(await complete("nexus s")).toEqual(["serve"]);
-    expect(await complete("nexus config ")).toEqual(["init", "--help", "-h"]);
+    expect(await complete("nexus config ")).toEqual(["init", "check", "--help", "-h"]);
     expect(await complete("nexus config init --")).toEqual([
       "--output",
       "--force",
@@ -67,7 +67,14 @@ describe("nexus completions", () => {
     expect(await complete("nexus config i")).toEqual(["init"]);
     expect(await complete("nexus serve --no-")).toEqual(["--no-discovery", "--no-health-check"]);
     expect(await complete("nexus serve --log-level d")).toEqual(["debug"]);
-    expect(await complete("nexus backends ")).toEqual(["list", "add", "remove", "--help", "-h"]);
+    expect(await complete("nexus backends ")).toEqual([
+      "list",
+      "add",
+      "remove",
+      "wake",
+      "--help",
+      "-h",
+    ]);
     expect(await complete("nexus backends add http://x --type ll")).toEqual(["llamacpp"]);
     expect(await complete("nexus backends list --status un")).toEqual(["unknown", "unhealthy"]);
     expect(await complete("nexus backends list --status dr")).toEqual(["draining"]);

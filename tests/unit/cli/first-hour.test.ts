@@ -60,6 +60,16 @@ describe("invalid flag values exit 2 with one line and the command's usage", () 
       "Usage: nexus serve [options]",
     ],
     [
+      ["keys", "create", "alice", "--expires", "tomorrow", ...nowhere],
+      "error: invalid --expires 'tomorrow' (expected a duration like 30d, 12h or 2w)",
+      "Usage: nexus keys create <name> [options]",
+    ],
+    [
+      ["keys", "usage", "--since", "forever", ...nowhere],
+      "error: invalid --since 'forever' (expected a duration like 30d, 12h or 2w)",
+      "Usage: nexus keys usage [name] [options]",
+    ],
+    [
       ["health", "--url", "gpu-box:8000"],
       "error: invalid --url 'gpu-box:8000' (expected an http:// or https:// URL)",
       "Usage: nexus health [options]",

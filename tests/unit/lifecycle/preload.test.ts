@@ -9,8 +9,11 @@ import { FakeClock } from "../../helpers/fake-clock.ts";
 
 function fakeLifecycle(calls: string[], failing = false) {
   return {
-    load(model: string, options: { backend?: string }) {
-      calls.push(`${model}@${options.backend ?? "any"}`);
+    load(model: string, options: { backend?: string; keepAlive?: string | number }) {
+      calls.push(
+        `${model}@${options.backend ?? "any"}` +
+          (options.keepAlive === undefined ? "" : ` keep_alive=${options.keepAlive}`),
+      );
       return Promise.resolve(
         failing ? failure("upstream_failed", "down") : {
           model,
@@ -41,7 +44,7 @@ describe("Preloader", () => {
     const calls: string[] = [];
     const preloader = new Preloader([
       { model: "llama3:8b", on_start: true },
-      { model: "qwen2.5-coder:7b", backend: "gpu", at: "07:30" },
+      { model: "qwen2.5-coder:7b", backend: "gpu", at: "07:30", keep_alive: "8h" },
     ], {
       lifecycle: fakeLifecycle(calls),
       clock,
@@ -54,7 +57,7 @@ describe("Preloader", () => {
     expect(calls).toHaveLength(1);
     clock.advance(1);
     await flush();
-    expect(calls).toEqual(["llama3:8b@any", "qwen2.5-coder:7b@gpu"]);
+    expect(calls).toEqual(["llama3:8b@any", "qwen2.5-coder:7b@gpu keep_alive=8h"]);
     clock.advance(24 * 60 * 60 * 1000);
     await flush();
     expect(calls.filter((c) => c.startsWith("qwen"))).toHaveLength(2);
@@ -92,8 +95,15 @@ describe("[[preload]] config", () => {
     expect(() => validateConfig({ preload: [{ model: "m", at: "25:00" }] })).toThrow(
       /preload\[0\]\.at: must be a local time/,
     );
+    // Kept loaded until unloaded or evicted by default: Ollama's own 5 minutes would undo it.
     expect(validateConfig({ preload: [{ model: "m", at: "07:05" }] }).config.preload).toEqual([
-      { model: "m", at: "07:05", on_start: false },
+      { model: "m", at: "07:05", on_start: false, keep_alive: -1 },
     ]);
+    expect(
+      validateConfig({ preload: [{ model: "m", on_start: true, keep_alive: "2h" }] }).config
+        .preload[0]!.keep_alive,
+    ).toBe("2h");
+    expect(() => validateConfig({ preload: [{ model: "m", on_start: true, keep_alive: true }] }))
+      .toThrow(/preload\[0\]\.keep_alive/);
   });
 });

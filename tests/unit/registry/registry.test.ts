@@ -86,6 +86,7 @@ describe("Registry", () => {
       busy: 1,
       unhealthy: 1,
       unknown: 1,
+      asleep: 0,
       draining: 0,
     });
     expect(registry.routableModelCount()).toBe(3);

@@ -1,0 +1,116 @@
+/**
+ * Duplicate top-level keys. `JSON.parse` keeps the last `"model"` of `{"model":"a",…,"model":"b"}`
+ * while a backend's parser may keep the first: Nexus would route one model and the backend run
+ * another. Such a body is refused.
+ *
+ * Kept cheap: a body up to 64 KiB (nearly every chat request) is first searched for the keys'
+ * quoted names and for `\u` escapes (which could spell a key another way), and only a suspect is
+ * scanned. A larger body goes straight to the scan, which reads only the top level and skips
+ * every string with a native search — cheaper than three full searches of an 8 MiB body.
+ * @module
+ */
+
+import { type Failure, failure } from "../lib/failures.ts";
+
+/** Keys Nexus routes on: a body with two of one could be read differently by a backend. */
+const ROUTED_KEYS = ["model", "stream"] as const;
+
+/** Bodies up to this size get the textual pre-check; larger ones are scanned directly. */
+const PRECHECK_CHARS = 64 * 1024;
+
+/** 400 naming the routed key `text` has twice, if it has one (`body`: `text` parsed). */
+export function duplicateKeyFailure(
+  text: string,
+  body: Record<string, unknown>,
+): Failure | undefined {
+  // A key the parsed body lacks cannot be there twice: only the present ones are looked for.
+  const twice = duplicateKey(text, ROUTED_KEYS.filter((key) => Object.hasOwn(body, key)));
+  return twice === undefined ? undefined : failure(
+    "invalid_request",
+    `Request body has the key "${twice}" more than once; send it once`,
+    { param: twice },
+  );
+}
+
+/** The first of `keys` that appears more than once at the top level of `text`, if any. */
+export function duplicateKey(text: string, keys: readonly string[]): string | undefined {
+  if (keys.length === 0) return undefined;
+  if (text.length > PRECHECK_CHARS) return firstRepeated(text, keys);
+  const escaped = text.includes("\\u");
+  const suspects = escaped ? keys : keys.filter((key) => {
+    const quoted = `"${key}"`;
+    const first = text.indexOf(quoted);
+    return first !== -1 && text.indexOf(quoted, first + quoted.length) !== -1;
+  });
+  return suspects.length === 0 ? undefined : firstRepeated(text, suspects);
+}
+
+function firstRepeated(text: string, keys: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const key of topLevelKeys(text)) {
+    if (!keys.includes(key)) continue;
+    if (seen.has(key)) return key;
+    seen.add(key);
+  }
+  return undefined;
+}
+
+/** The keys of the top-level object of `text` (valid JSON: it has already parsed). */
+function* topLevelKeys(text: string): Generator<string> {
+  let i = skipSpace(text, 0);
+  if (text[i] !== "{") return;
+  i++;
+  for (;;) {
+    i = skipSpace(text, i);
+    if (text[i] !== '"') return;
+    const end = stringEnd(text, i);
+    const raw = text.slice(i + 1, end);
+    yield raw.includes("\\") ? JSON.parse(`"${raw}"`) as string : raw;
+    i = skipSpace(text, end + 1) + 1; // past ':'
+    i = valueEnd(text, skipSpace(text, i));
+    i = skipSpace(text, i);
+    if (text[i] !== ",") return;
+    i++;
+  }
+}
+
+function skipSpace(text: string, i: number): number {
+  while (
+    i < text.length && (text[i] === " " || text[i] === "\n" || text[i] === "\r" || text[i] === "\t")
+  ) i++;
+  return i;
+}
+
+/** Index of the closing quote of the string opening at `i` (found natively, not char by char). */
+function stringEnd(text: string, i: number): number {
+  let j = i;
+  for (;;) {
+    j = text.indexOf('"', j + 1);
+    if (j === -1) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return j;
+  }
+}
+
+/** Index just past the value starting at `i`. */
+function valueEnd(text: string, i: number): number {
+  const first = text[i];
+  if (first === '"') return stringEnd(text, i) + 1;
+  if (first !== "{" && first !== "[") {
+    let j = i;
+    while (j < text.length && text[j] !== "," && text[j] !== "}" && text[j] !== "]") j++;
+    return j;
+  }
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    const c = text[j];
+    if (c === '"') j = stringEnd(text, j);
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+  }
+  return text.length;
+}

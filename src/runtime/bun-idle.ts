@@ -1,0 +1,56 @@
+/**
+ * Bun's per-connection idle limit, kept on every route. Bun measures idleness from the last byte
+ * *read*, so a POST waiting minutes for a model (or streaming for minutes) would be cut: the
+ * limit is lifted for a POST while its handler runs (`server.timeout(request, 0)`), and put back
+ * as the answer goes out — at once for a whole answer, at the stream's end for a stream. Put back
+ * after the response has finished it has no effect, and a lifted limit would stay lifted for the
+ * connection's whole keep-alive life (a socket held open for ever); so it is put back while the
+ * response is still being written. An answer that took longer than the limit itself would be cut
+ * at once by the restored timer: a whole answer then closes its connection instead; a stream that
+ * long keeps its connection unlimited (it needed minutes of a real model's work to get there).
+ * @module
+ */
+
+/** Bun rejects idleTimeout values above 255 seconds. */
+export const MAX_IDLE_TIMEOUT_SECONDS = 255;
+/** Restoring closer than this to the limit could cut the answer's own last bytes. */
+const RESTORE_MARGIN_SECONDS = 15;
+
+const STREAM_TYPES = /^(text\/event-stream|application\/x-ndjson)/i;
+
+/** Resolves `result`, arranging for `restore` to run while the answer is still being written. */
+export async function restoreIdleLimit(
+  result: Response | Promise<Response>,
+  startedAt: number,
+  restore: () => void,
+): Promise<Response> {
+  const response = await result;
+  const inTime = () =>
+    performance.now() - startedAt < (MAX_IDLE_TIMEOUT_SECONDS - RESTORE_MARGIN_SECONDS) * 1000;
+  const stream = response.body !== null &&
+    STREAM_TYPES.test(response.headers.get("content-type") ?? "");
+  if (!stream) {
+    if (inTime()) restore();
+    else trySet(response.headers, "connection", "close");
+    return response;
+  }
+  const end = new TransformStream<Uint8Array, Uint8Array>({
+    // Called once the last chunk is handed over, before Bun has written it.
+    flush() {
+      if (inTime()) restore();
+    },
+  });
+  return new Response(response.body!.pipeThrough(end), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+function trySet(headers: Headers, name: string, value: string): void {
+  try {
+    headers.set(name, value);
+  } catch {
+    // Immutable headers (a fetched Response passed through): leave them.
+  }
+}
