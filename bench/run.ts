@@ -8,27 +8,41 @@
  *   bun bench/run.ts --quick --guard   the CI regression guard (exit 1 on a gross regression)
  *
  * Flags: --source | --binary (how Nexus runs), --no-build, --no-portkey | --portkey,
- * --only seq,loop,stream,abort,memory,cold, --no-write.
+ * --no-deno, --no-nginx, --only seq,loop,stream,abort,open,hol,big,doors,keys,memory,cold,
+ * --no-write, --short (every row, briefly: a check of the harness).
  *
- * The benchmark re-runs itself pinned to CPU 0 (the load generator); gateways and mocks run on
- * CPU 1. Every child process is stopped by pid when the run ends, fails or is interrupted.
+ * Targets: direct to the mock, nginx (the C floor), the bare pass-through under Bun and Deno
+ * (the runtimes' floors), Nexus (the compiled binary) and the same sources under Deno, and the
+ * Portkey gateway (the peer).
+ *
+ * The benchmark re-runs itself pinned to CPU 0 (the load generator, the mocks); the gateways run
+ * on CPU 1. Every child process is stopped by pid when the run ends, fails or is interrupted.
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
-import { cpus, release, totalmem } from "node:os";
+import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { bigPrompt } from "./e2e/big-prompt.ts";
 import { sleep } from "./e2e/client.ts";
 import { closedLoop, wrkAvailable } from "./e2e/closed-loop.ts";
 import { coldStart } from "./e2e/cold-start.ts";
 import { disconnect } from "./e2e/disconnect.ts";
+import { floorChecks, guardDoorChecks } from "./e2e/floor-targets.ts";
+import { frontDoors } from "./e2e/front-doors.ts";
+import { headOfLine } from "./e2e/head-of-line.ts";
+import { keysRows } from "./e2e/keys-rows.ts";
+import { openLoop } from "./e2e/open-loop.ts";
+import { PROFILES, shortened } from "./e2e/profiles.ts";
 import { anonymousMb, memory, rssMb } from "./e2e/memory.ts";
+import { nodeVersion, runMeta } from "./e2e/meta.ts";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
 import { ensurePortkey, NODE_SERVER_OVERRIDE, type PortkeyInstall } from "./e2e/portkey.ts";
-import { canPin, killAllNow, pinnedCommand, stopAll } from "./e2e/procs.ts";
+import { killAllNow, pinnedCommand, stopAll } from "./e2e/procs.ts";
 import { renderSection, writeJsonKey, writeSection } from "./e2e/report.ts";
-import type { BenchResult, Check, Profile, RunMeta } from "./e2e/result.ts";
+import type { BenchResult, Check, Profile } from "./e2e/result.ts";
+import type { GatewayName, TargetName } from "./e2e/topology.ts";
 import { sequential } from "./e2e/sequential.ts";
 import { round } from "./e2e/stats.ts";
 import { streaming } from "./e2e/streaming.ts";
@@ -36,7 +50,6 @@ import { guardChecks, targetChecks } from "./e2e/targets.ts";
 import {
   LOAD_CPU,
   type NexusMode,
-  SERVER_CPU,
   startNexus,
   startTopology,
   type Topology,
@@ -56,55 +69,14 @@ const { values } = parseArgs({
     "no-portkey": { type: "boolean", default: false },
     only: { type: "string" },
     "no-write": { type: "boolean", default: false },
+    "no-deno": { type: "boolean", default: false },
+    "no-nginx": { type: "boolean", default: false },
+    short: { type: "boolean", default: false },
   },
 });
 
 /** The load generator's own fetch must not queue: Bun allows 256 requests in flight by default. */
 const CLIENT_MAX_REQUESTS = "8192";
-
-interface Settings {
-  readonly seq: { rounds: number; perRound: number; warmup: number };
-  readonly loop:
-    | { connections: number; seconds: number; warmupSeconds: number; rounds: number }
-    | null;
-  readonly stream: { rounds: number; levels: { concurrency: number; streams: number }[] };
-  readonly abort: { trials: number; waitMs: number };
-  readonly memory: { streams: number; rounds: number; settleMs: number } | null;
-  readonly coldRuns: number;
-  /** Hard limit for the whole run; past it every child is killed and the run fails. */
-  readonly limitMs: number;
-}
-
-const PROFILES: Record<Profile, Settings> = {
-  full: {
-    seq: { rounds: 30, perRound: 50, warmup: 300 },
-    loop: { connections: 64, seconds: 3, warmupSeconds: 1, rounds: 5 },
-    stream: {
-      rounds: 5,
-      levels: [
-        { concurrency: 1, streams: 20 },
-        { concurrency: 16, streams: 64 },
-        { concurrency: 256, streams: 256 },
-      ],
-    },
-    abort: { trials: 10, waitMs: 1000 },
-    memory: { streams: 1000, rounds: 4, settleMs: 4000 },
-    coldRuns: 20,
-    limitMs: 25 * 60_000,
-  },
-  quick: {
-    seq: { rounds: 9, perRound: 60, warmup: 100 },
-    loop: null,
-    stream: {
-      rounds: 3,
-      levels: [{ concurrency: 1, streams: 10 }, { concurrency: 16, streams: 32 }],
-    },
-    abort: { trials: 3, waitMs: 1000 },
-    memory: null,
-    coldRuns: 0,
-    limitMs: 150_000,
-  },
-};
 
 /** What scripts/nexus.service sets: enough for every stream a home lab can open at once. */
 const NEXUS_MAX_REQUESTS = "4096";
@@ -118,8 +90,9 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const loadStart = loadavg();
   const profile: Profile = values.quick ? "quick" : "full";
-  const settings = PROFILES[profile];
+  const settings = values.short ? shortened(PROFILES.full) : PROFILES[profile];
   const only = values.only ? new Set(values.only.split(",")) : undefined;
   const want = (name: string) => !only || only.has(name);
   const mode: NexusMode = values.source
@@ -173,10 +146,24 @@ async function main(): Promise<void> {
   let topo: Topology | undefined;
   try {
     log(`starting mocks and Nexus (${mode})${portkey ? " and Portkey" : ""}`);
-    topo = await startTopology({ nexusMode: mode, portkey });
+    topo = await startTopology({
+      nexusMode: mode,
+      portkey,
+      deno: settings.deno && !values["no-deno"],
+      nginx: settings.nginx && !values["no-nginx"],
+    });
+    log(`targets: ${topo.targets.join(", ")}`);
     await sleep(1000);
     const idle = { mb: rssMb(topo.nexus.proc.pid), anonymousMb: anonymousMb(topo.nexus.proc.pid) };
     log(`idle RSS ${round(idle.mb)} MiB (${round(idle.anonymousMb)} MiB anonymous)`);
+    const idleRss: Partial<Record<GatewayName, number>> = {};
+    for (const [name, gateway] of Object.entries(topo.gateways)) {
+      idleRss[name as GatewayName] = rssMb(gateway!.proc.pid);
+    }
+    result = { ...result, idleRss };
+    const gateways = topo.targets.filter((t): t is GatewayName => t !== "direct");
+    const nexuses = gateways.filter((t) => t === "nexus" || t === "nexus-deno");
+    const floors = gateways.filter((t) => t === "bare" || t === "bare-deno" || t === "nginx");
 
     const attempts = values.guard ? GUARD_ATTEMPTS : 1;
     let failing: Set<string> | undefined;
@@ -201,8 +188,15 @@ async function main(): Promise<void> {
         log("disconnect propagation");
         result = { ...result, disconnect: await disconnect(topo, settings.abort) };
       }
+      if (settings.doors && want("doors") && redo("doors")) {
+        log("front doors: latency, CPU per request and per streamed event");
+        result = {
+          ...result,
+          frontDoors: await frontDoors(topo, settings.doors, nexuses, values.guard ? [] : floors),
+        };
+      }
       if (!values.guard) break;
-      const missed = guardChecks(result).filter((c) => !c.pass);
+      const missed = allGuardChecks(result).filter((c) => !c.pass);
       if (missed.length === 0) break;
       log(
         `guard attempt ${attempt}: missed ${missed.map((c) => `${c.id}=${c.measured}`).join(", ")}`,
@@ -219,12 +213,34 @@ async function main(): Promise<void> {
           closedLoop: { skipped: "wrk is not installed (apt-get install wrk)" },
         };
       } else {
+        const loop = settings.loop;
+        log("closed loop c=32, mock 0 ms");
+        const fast32 = await closedLoop(topo, { mock: "fast", connections: 32, ...loop });
         log("closed loop c=64, mock 0 ms");
-        const fast = await closedLoop(topo, { mock: "fast", ...settings.loop });
+        const fast = await closedLoop(topo, { mock: "fast", connections: 64, ...loop });
         log("closed loop c=64, mock 50 ms");
-        const slow = await closedLoop(topo, { mock: "slow", ...settings.loop });
-        result = { ...result, closedLoop: { fast, slow } };
+        const slow = await closedLoop(topo, { mock: "slow", connections: 64, ...loop });
+        result = { ...result, closedLoop: { fast, fast32, slow } };
       }
+    }
+    if (settings.open && want("open")) {
+      log(`open loop at ${settings.open.rates.join(", ")} req/s`);
+      const targets = topo.targets.filter((t) => t !== "portkey");
+      result = { ...result, openLoop: await openLoop(topo, settings.open, targets) };
+    }
+    if (settings.headOfLine && want("hol")) {
+      log(`head-of-line: one stream stalled while ${settings.headOfLine.concurrency} run`);
+      const targets: TargetName[] = ["direct", ...nexuses];
+      result = { ...result, headOfLine: await headOfLine(topo, settings.headOfLine, targets) };
+    }
+    if (settings.bigPrompt && want("big")) {
+      log(`big prompts (${settings.bigPrompt.chars} characters)`);
+      const targets = topo.targets.filter((t) => t !== "portkey");
+      result = { ...result, bigPrompt: await bigPrompt(topo, settings.bigPrompt, targets) };
+    }
+    if (settings.keys && want("keys")) {
+      log("API keys: in-process limits and Redis limits beside keys off");
+      result = { ...result, keys: await keysRows(topo, mode, settings.keys) };
     }
     if (settings.memory && want("memory")) {
       log(`memory: ${settings.memory.rounds} rounds of ${settings.memory.streams} streams`);
@@ -255,8 +271,10 @@ async function main(): Promise<void> {
     clearTimeout(limit);
   }
 
-  const meta = runMeta(profile, mode, portkeyNote, (performance.now() - started) / 1000);
-  checks = values.guard ? guardChecks(result) : targetChecks(result);
+  const meta = runMeta(profile, mode, portkeyNote, (performance.now() - started) / 1000, loadStart);
+  checks = values.guard
+    ? allGuardChecks(result)
+    : [...targetChecks(result), ...floorChecks(result)];
   const full: BenchResult = { meta, ...result, checks };
   printChecks(checks);
   if (profile === "full" && !values["no-write"]) {
@@ -278,7 +296,12 @@ async function main(): Promise<void> {
 function scenarioOf(checkId: string): string {
   if (checkId.includes("seq")) return "seq";
   if (checkId.includes("abort")) return "abort";
+  if (checkId.includes("door") || checkId.includes("translat")) return "doors";
   return "stream";
+}
+
+function allGuardChecks(result: Omit<BenchResult, "checks" | "meta">): Check[] {
+  return [...guardChecks(result), ...guardDoorChecks(result)];
 }
 
 function printChecks(checks: readonly Check[]): void {
@@ -289,61 +312,6 @@ function printChecks(checks: readonly Check[]): void {
       }  ${c.metric}: ${c.measured} ${c.unit} (target ${c.target}; ${c.baseline})\n`,
     );
   }
-}
-
-function nodeVersion(): string {
-  return spawnSync("node", ["--version"], { encoding: "utf8" }).stdout?.trim() || "unknown";
-}
-
-function firstLine(command: string, args: string[]): string {
-  const out = spawnSync(command, args, { encoding: "utf8" });
-  return `${out.stdout ?? ""}${out.stderr ?? ""}`.split("\n")[0]!.trim();
-}
-
-function runMeta(profile: Profile, mode: NexusMode, portkey: string, seconds: number): RunMeta {
-  const osRelease = (() => {
-    try {
-      return /PRETTY_NAME="([^"]+)"/.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ??
-        "unknown";
-    } catch {
-      return "unknown";
-    }
-  })();
-  const git = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" });
-  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  const versions: Record<string, string> = {
-    Bun: process.versions.bun ?? "unknown",
-    Node: nodeVersion(),
-  };
-  if (wrkAvailable()) versions.wrk = firstLine("wrk", ["-v"]).replace(/^wrk /, "").split(" ")[0]!;
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    profile,
-    seconds,
-    machine: {
-      cpu: cpus()[0]?.model.trim() ?? "unknown",
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      os: osRelease,
-      kernel: release(),
-    },
-    versions,
-    nexus: mode === "binary"
-      ? "the compiled binary `dist/nexus` (built by this run with `npm run build`)"
-      : "`bun src/main.ts serve` (from source)",
-    pinning: canPin()
-      ? `Pinned with taskset: the gateway under test (Nexus, the bare pass-through, Portkey) ` +
-        `alone on CPU ${SERVER_CPU}; the load generator (this harness's client, wrk) and the ` +
-        `mock upstreams on CPU ${LOAD_CPU}.`
-      : "Not pinned (taskset or a second CPU is missing).",
-    portkey,
-    git: `${git.stdout?.trim() || "unknown"}${
-      dirty.stdout?.trim() ? " + uncommitted src changes" : ""
-    }`,
-  };
 }
 
 // Last, so that every declaration above is initialised before main() runs.

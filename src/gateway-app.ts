@@ -5,10 +5,9 @@
  * the app they began with.
  * @module
  */
-import type { Hono } from "hono";
 import type { Admission } from "./admission/mod.ts";
 import type { Auth } from "./auth/mod.ts";
-import { createApp } from "./api/mod.ts";
+import { type Api, createApi } from "./api/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import type { BodyBudget, InFlight } from "./exchange/mod.ts";
 import type { Clock } from "./lib/clock.ts";
@@ -59,9 +58,9 @@ export interface AppParts {
   readonly isSelf: (url: string) => Promise<boolean>;
 }
 
-export function createGatewayApp(parts: AppParts, config: NexusConfig): Hono {
+export function createGatewayApp(parts: AppParts, config: NexusConfig): Api {
   const { dashboard, waker, observability, admission } = parts;
-  return createApp({
+  return createApi({
     version: parts.version,
     clock: parts.clock,
     logger: parts.logger,

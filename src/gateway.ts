@@ -247,7 +247,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   // Built from the config in effect; a reload builds the next one.
   const buildApp = (config: NexusConfig) => createGatewayApp(parts, config);
-  let app = buildApp(config);
+  let api = buildApp(config);
   const hooks: ReloadHook[] = [];
   // Keys and limits: the keys file is read again, `[auth]` settings applied.
   if (auth) hooks.push((next) => auth.configure(next.auth));
@@ -293,7 +293,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             preloader = new Preloader(entries, { lifecycle, clock, logger });
             void preloader.start();
           },
-          rebuild: () => (app = buildApp(config)),
+          rebuild: () => (api = buildApp(config)),
           hooks,
         },
         previous,
@@ -319,7 +319,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
   return {
     get app() {
-      return app;
+      return api.app;
     },
     get config() {
       return config;
@@ -340,8 +340,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     get discovery() {
       return discovery;
     },
-    fetch: async (request, conn) =>
-      finishResponse(request, await app.fetch(request, conn), instanceId),
+    // The app in effect when the request arrives (front doors first, src/api/app.ts); every
+    // response carries this instance's id (src/api/connection.ts).
+    fetch: (request, conn) => {
+      const answer = api.fetch(request, conn);
+      return answer instanceof Promise
+        ? answer.then((response) => finishResponse(request, response, instanceId))
+        : finishResponse(request, answer, instanceId);
+    },
     async prepare() {
       await auth?.start();
       await redis?.open();

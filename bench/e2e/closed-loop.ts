@@ -52,7 +52,7 @@ export function wrkAvailable(): boolean {
 }
 
 /** wrk's Lua: the request, and a summary line in JSON (latency in µs). */
-function luaScript(body: string, headers: Record<string, string>): string {
+export function luaScript(body: string, headers: Record<string, string>): string {
   const lines = [
     'wrk.method = "POST"',
     `wrk.body = ${JSON.stringify(body)}`,
@@ -86,7 +86,7 @@ export function cpuTimeUs(pid: number): number {
   }
 }
 
-async function wrk(
+export async function wrk(
   url: string,
   script: string,
   connections: number,

@@ -92,8 +92,8 @@ export async function disconnect(
   const kinds = {} as DisconnectResult["kinds"];
   for (const kind of Object.keys(KINDS) as DisconnectKind[]) {
     kinds[kind] = {};
-    // The bare pass-through is a latency floor, not a gateway with abort handling to judge.
-    for (const target of topo.targets.filter((t) => t !== "bare")) {
+    // The bare pass-throughs are latency floors, not gateways with abort handling to judge.
+    for (const target of topo.targets.filter((t) => t !== "bare" && t !== "bare-deno")) {
       const deltas: number[] = [];
       let missed = 0;
       let missesInARow = 0;

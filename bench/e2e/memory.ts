@@ -78,7 +78,7 @@ async function streamRound(
   settleMs: number,
 ): Promise<MemoryRound> {
   const pid = via.proc.pid;
-  const spec = topo.request("nexus", "slow", true, via);
+  const spec = topo.request("nexus", "slow", true, { via });
   let peak = rssMb(pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 50);
   const started = performance.now();

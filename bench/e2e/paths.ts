@@ -2,3 +2,4 @@
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const TMP = `${ROOT}bench/.tmp/`;
 export const BUN = `${ROOT}node_modules/.bin/bun`;
+export const DENO = `${ROOT}node_modules/.bin/deno`;

@@ -7,8 +7,18 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { BenchResult, Check } from "./result.ts";
 import type { DisconnectKind } from "./disconnect.ts";
+import {
+  bigPromptSection,
+  floorSection,
+  frontDoorSection,
+  headOfLineSection,
+  keysSection,
+  notRunSection,
+  openLoopSection,
+  runtimeSection,
+} from "./report-rows.ts";
 import { round, type Summary } from "./stats.ts";
-import type { TargetName } from "./topology.ts";
+import { TARGET_ORDER, type TargetName } from "./topology.ts";
 
 export const START = "<!-- e2e:start -->";
 export const END = "<!-- e2e:end -->";
@@ -16,7 +26,6 @@ export const END = "<!-- e2e:end -->";
 const f = (value: number | undefined) =>
   value === undefined || Number.isNaN(value) ? "—" : String(round(value));
 const signed = (value: number) => (value >= 0 ? `+${f(value)}` : f(value));
-const TARGET_ORDER: TargetName[] = ["direct", "bare", "nexus", "portkey"];
 
 function checksTable(checks: readonly Check[]): string[] {
   return [
@@ -66,15 +75,16 @@ function closedLoopSection(r: BenchResult): string[] {
   if (loops.skipped) return ["", "### Closed loop, c=64", "", `Skipped: ${loops.skipped}`];
   const lines = [
     "",
-    "### Closed loop, c=64 (wrk -t1 -c64, pinned to the load CPU)",
+    "### Closed loop (wrk -t1, pinned to the load CPU)",
     "",
     "Median over rounds; ratio and added figures are taken within each round, then the median.",
     "",
-    "| Mock | Target | req/s | p50 ms | p99 ms | req/s ratio | added p50 | added p99 | " +
+    "| c, mock | Target | req/s | p50 ms | p99 ms | req/s ratio | added p50 | added p99 | " +
     "gateway CPU µs/req | mock CPU µs/req |",
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
-  for (const [key, label] of [["fast", "0 ms"], ["slow", "50 ms"]] as const) {
+  const configs = [["fast32", "32, 0 ms"], ["fast", "64, 0 ms"], ["slow", "64, 50 ms"]] as const;
+  for (const [key, label] of configs) {
     const loop = loops[key];
     if (!loop) continue;
     for (const t of TARGET_ORDER) {
@@ -93,10 +103,11 @@ function closedLoopSection(r: BenchResult): string[] {
       );
     }
   }
-  const o = (loops.fast ?? loops.slow)!.options;
+  const o = (loops.fast ?? loops.fast32 ?? loops.slow)!.options;
   lines.push(
     "",
-    `${o.rounds} rounds × ${o.seconds} s per target and mock, after ${o.warmupSeconds} s warm-up.`,
+    `${o.rounds} rounds × ${o.seconds} s per target and configuration, after ${o.warmupSeconds} s ` +
+      "of warm-up each.",
   );
   return lines;
 }
@@ -224,7 +235,11 @@ export function renderSection(r: BenchResult): string {
     "",
     `Run ${m.date} (${m.profile} profile, ${Math.round(m.seconds)} s, commit ${m.git}). ` +
     `Machine: ${m.machine.cpu}, ${m.machine.cores} cores, ${m.machine.memoryGiB} GiB, ` +
-    `${m.machine.os}, Linux ${m.machine.kernel}. ${versions}.`,
+    `${m.machine.os}, Linux ${m.machine.kernel}. ${versions}.` +
+    (m.load
+      ? ` Load average (1/5/15 min) ${m.load.start.join(" / ")} at the start, ` +
+        `${m.load.end.join(" / ")} at the end.`
+      : ""),
     "",
     `Nexus: ${m.nexus}. Portkey: ${m.portkey}. ${m.pinning}`,
     "",
@@ -234,12 +249,20 @@ export function renderSection(r: BenchResult): string {
     "### Targets",
     "",
     ...checksTable(r.checks),
+    ...floorSection(r),
+    ...runtimeSection(r),
     ...sequentialSection(r),
     ...closedLoopSection(r),
+    ...openLoopSection(r),
     ...streamingSection(r),
+    ...headOfLineSection(r),
+    ...frontDoorSection(r),
+    ...bigPromptSection(r),
+    ...keysSection(r),
     ...disconnectSection(r),
     ...memorySection(r),
     ...coldSection(r),
+    ...notRunSection(r),
     END,
   ].join("\n");
 }

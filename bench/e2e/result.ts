@@ -2,7 +2,13 @@
  * The shape of one benchmark run, as written to bench/results.json under the `e2e` key.
  * @module
  */
+import type { BigPromptResult } from "./big-prompt.ts";
 import type { ClosedLoopResult } from "./closed-loop.ts";
+import type { FrontDoorResult } from "./front-doors.ts";
+import type { HeadOfLineResult } from "./head-of-line.ts";
+import type { KeysResult } from "./keys-rows.ts";
+import type { OpenLoopResult } from "./open-loop.ts";
+import type { GatewayName } from "./topology.ts";
 import type { ColdStartResult } from "./cold-start.ts";
 import type { DisconnectResult } from "./disconnect.ts";
 import type { MemoryResult } from "./memory.ts";
@@ -23,6 +29,8 @@ export interface RunMeta {
     readonly kernel: string;
   };
   readonly versions: Record<string, string>;
+  /** The load average (1, 5, 15 min) when the run started and when it ended. */
+  readonly load?: { readonly start: number[]; readonly end: number[] };
   /** How Nexus ran: the compiled binary or `bun src/main.ts serve`. */
   readonly nexus: string;
   readonly pinning: string;
@@ -46,8 +54,23 @@ export interface Check {
 
 export interface BenchResult {
   readonly meta: RunMeta;
+  /** VmRSS of each gateway a second after it started, MiB. */
+  readonly idleRss?: Partial<Record<GatewayName, number>>;
   readonly sequential?: SequentialResult;
-  readonly closedLoop?: { fast?: ClosedLoopResult; slow?: ClosedLoopResult; skipped?: string };
+  /** `fast`: c=64, mock 0 ms; `fast32`: c=32, mock 0 ms; `slow`: c=64, mock 50 ms. */
+  readonly closedLoop?: {
+    fast?: ClosedLoopResult;
+    fast32?: ClosedLoopResult;
+    slow?: ClosedLoopResult;
+    skipped?: string;
+  };
+  readonly openLoop?: OpenLoopResult;
+  readonly headOfLine?: HeadOfLineResult;
+  readonly bigPrompt?: BigPromptResult;
+  readonly frontDoors?: FrontDoorResult;
+  readonly keys?: KeysResult;
+  /** Rows that could not run in this checkout, and why (keys, Redis …). */
+  readonly notRun?: Record<string, string>;
   readonly streaming?: StreamingResult;
   readonly disconnect?: DisconnectResult;
   readonly memory?: MemoryResult;

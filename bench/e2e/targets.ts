@@ -14,7 +14,7 @@ type Partial2 = Omit<BenchResult, "checks" | "meta">;
 
 const ms = (value: number) => `${round(value)} ms`;
 
-function check(
+export function check(
   id: string,
   metric: string,
   measured: number,

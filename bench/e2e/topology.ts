@@ -1,7 +1,7 @@
 /**
- * What a benchmark run talks to: three mock upstreams (fast, slow, abortable), Nexus in front
- * of all three, the bare Bun pass-through (the floor), and optionally the Portkey gateway
- * pointed at the same mocks.
+ * What a benchmark run talks to: the mock upstreams, Nexus in front of them (the compiled
+ * binary or the sources under Bun, and the same sources under Deno), the floors beside it — the
+ * bare pass-through under Bun and under Deno, and nginx — and optionally the Portkey gateway.
  *
  * CPU layout: the gateway under test runs alone on one CPU; everything standing for the outside
  * world — the load generator (this process, wrk) and the mock backends — shares the other. A
@@ -13,102 +13,59 @@ import { createServer } from "node:net";
 import process from "node:process";
 import type { RequestSpec } from "./client.ts";
 import { type Proc, spawnProc, waitForLine } from "./procs.ts";
-import { BUN, ROOT, TMP } from "./paths.ts";
+import { BUN, DENO, ROOT, TMP } from "./paths.ts";
+import { chatBody, type Mock, MOCKS, startMock } from "./mocks.ts";
+import { nginxAvailable, startNginx } from "./nginx.ts";
 import type { PortkeyInstall } from "./portkey.ts";
 
 /** CPU of the load generator (this process, wrk) and the mocks; the gateway gets the other. */
 export const LOAD_CPU = 0;
 export const SERVER_CPU = 1;
 
-export type TargetName = "direct" | "bare" | "nexus" | "portkey";
-export type GatewayName = Exclude<TargetName, "direct">;
-export type MockName = "fast" | "slow" | "abort";
+export type GatewayName = "bare" | "bare-deno" | "nginx" | "nexus" | "nexus-deno" | "portkey";
+export type TargetName = "direct" | GatewayName;
+export type MockName = "fast" | "slow" | "abort" | "long";
 
-/** Mock settings: latency for non-stream answers; TTFT, chunk count and gap for streams. */
-export const MOCKS: Record<MockName, { readonly model: string; readonly args: string[] }> = {
-  // Sequential, closed loop at 0 ms, and streaming: 10 content chunks 10 ms apart.
-  fast: {
-    model: "bench-fast",
-    args: ["--latency", "0", "--ttft", "0", "--chunks", "10", "--gap", "10"],
-  },
-  // Closed loop at 50 ms; slow streams (~2.3 s) for the memory and mid-stream abort figures.
-  slow: {
-    model: "bench-slow",
-    args: ["--latency", "50", "--ttft", "300", "--chunks", "20", "--gap", "100"],
-  },
-  // Long waits to abort in: 3 s before a non-stream answer or the first token.
-  abort: {
-    model: "bench-abort",
-    args: ["--latency", "3000", "--ttft", "3000", "--chunks", "10", "--gap", "300"],
-  },
-};
+export {
+  AbortLog,
+  chatBody,
+  type Mock,
+  MOCKS,
+  STALL_MODEL,
+  STALL_MS,
+  startMock,
+  TOOL_ARGUMENTS,
+  TOOL_DELTAS,
+} from "./mocks.ts";
 
-/** A realistic small chat request (~0.6 KB): system prompt, one user turn, sampling options. */
-export function chatBody(model: string, stream: boolean): string {
-  return JSON.stringify({
-    model,
-    messages: [
-      {
-        role: "system",
-        content: "You are a helpful assistant running in a home lab. Answer briefly and " +
-          "precisely; when you are not sure, say so. Prefer plain text over Markdown.",
-      },
-      {
-        role: "user",
-        content: "Explain in three sentences what an LLM gateway does, why it should add as " +
-          "little latency as possible, and what happens when a client disconnects mid-stream.",
-      },
-    ],
-    stream,
-    temperature: 0.7,
-    max_tokens: 256,
-  });
-}
-
-/** Abort timestamps a mock logs on stderr, queued until a trial takes them. */
-export class AbortLog {
-  #queue: number[] = [];
-  #waiter: ((at: number) => void) | undefined;
-
-  push(at: number): void {
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    if (waiter) waiter(at);
-    else this.#queue.push(at);
-  }
-
-  drain(): void {
-    this.#queue = [];
-  }
-
-  /** The next abort's wall time (ms), or undefined if none arrives within `timeoutMs`. */
-  next(timeoutMs: number): Promise<number | undefined> {
-    const queued = this.#queue.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiter = undefined;
-        resolve(undefined);
-      }, timeoutMs);
-      this.#waiter = (at) => {
-        clearTimeout(timer);
-        resolve(at);
-      };
-    });
-  }
-}
-
-export interface Mock {
-  readonly name: MockName;
-  readonly model: string;
-  readonly url: string;
-  readonly proc: Proc;
-  readonly aborts: AbortLog;
-}
+/** Every target in report order. */
+export const TARGET_ORDER: readonly TargetName[] = [
+  "direct",
+  "nginx",
+  "bare",
+  "bare-deno",
+  "nexus",
+  "nexus-deno",
+  "portkey",
+];
 
 export interface Gateway {
   readonly proc: Proc;
   readonly url: string;
+}
+
+export type NexusMode = "binary" | "source";
+
+export interface RequestOptions {
+  /** Another running instance of the same gateway (memory rounds, keys rows). */
+  readonly via?: Gateway;
+  /** The client's path on the gateway; default `/v1/chat/completions`. */
+  readonly path?: string;
+  /** The body; default `chatBody(the mock's model, stream)`. */
+  readonly body?: string;
+  /** The model the request names, when `body` is not given. */
+  readonly model?: string;
+  readonly headers?: Record<string, string>;
 }
 
 export interface Topology {
@@ -119,10 +76,13 @@ export interface Topology {
   /** Every target, direct first; each gateway's figures are compared with direct's. */
   readonly targets: TargetName[];
   readonly gateways: Partial<Record<GatewayName, Gateway>>;
-  request(target: TargetName, mock: MockName, stream: boolean, via?: Gateway): RequestSpec;
+  request(
+    target: TargetName,
+    mock: MockName,
+    stream: boolean,
+    options?: RequestOptions,
+  ): RequestSpec;
 }
-
-export type NexusMode = "binary" | "source";
 
 /** Environment for the processes under test: no variable of ours or the harness leaks in. */
 export function cleanEnv(): Record<string, string | undefined> {
@@ -130,72 +90,78 @@ export function cleanEnv(): Record<string, string | undefined> {
   for (const key of Object.keys(process.env)) {
     if (key.startsWith("NEXUS_") || key.startsWith("BUN_CONFIG_")) env[key] = undefined;
   }
+  env.DENO_NO_UPDATE_CHECK = "1";
   return env;
 }
 
-async function startMock(name: MockName): Promise<Mock> {
-  const { model, args } = MOCKS[name];
-  const proc = spawnProc(
-    `mock-${name}`,
-    BUN,
-    [`${ROOT}tests/mock/cli.ts`, "--port", "0", "--models", model, ...args],
-    { cpu: LOAD_CPU, env: cleanEnv() },
-  );
-  const match = await waitForLine(proc, /mock-upstream listening (http:\/\/\S+)/, 15_000);
-  const aborts = new AbortLog();
-  proc.onLine((line, stream) => {
-    const abort = stream === "stderr" ? /^abort \S+ ([0-9.]+)$/.exec(line) : null;
-    if (abort) aborts.push(Number(abort[1]));
-  });
-  return { name, model, url: match[1]!, proc, aborts };
-}
-
-/** Writes the Nexus config: the three mocks as generic OpenAI-compatible backends. */
-export function writeNexusConfig(mocks: Record<MockName, Mock>, port = 0): string {
-  const path = `${TMP}nexus-bench.toml`;
+/**
+ * Writes a Nexus config: every mock as a generic OpenAI-compatible backend. `extra` is appended
+ * (the keys rows add `[auth]` and `[state]` there).
+ */
+export function writeNexusConfig(
+  mocks: Partial<Record<MockName, Mock>>,
+  port = 0,
+  options: { name?: string; extra?: string } = {},
+): string {
+  const path = `${TMP}${options.name ?? "nexus-bench"}.toml`;
   const backends = Object.values(mocks).map((mock) =>
-    `[[backends]]\nname = "${mock.name}"\nurl = "${mock.url}"\ntype = "generic"\n`
+    `[[backends]]\nname = "${mock!.name}"\nurl = "${mock!.url}"\ntype = "generic"\n`
   );
   writeFileSync(
     path,
     `# Written by bench/run.ts for one benchmark run.\n[server]\nhost = "127.0.0.1"\n` +
       `port = ${port}\nshutdown_timeout_seconds = 1\n\n[discovery]\nenabled = false\n\n` +
-      backends.join("\n"),
+      backends.join("\n") + (options.extra ? `\n${options.extra}\n` : ""),
   );
   return path;
 }
 
-export function nexusCommand(mode: NexusMode, args: readonly string[]): [string, string[]] {
-  return mode === "binary"
-    ? [`${ROOT}dist/nexus`, [...args]]
-    : [BUN, [`${ROOT}src/main.ts`, ...args]];
+/** How a Nexus process runs: the compiled binary, or the sources of `root` under a runtime. */
+export interface NexusRun {
+  readonly mode: NexusMode;
+  readonly runtime?: "bun" | "deno";
+  /** The repository whose sources run (another worktree for before/after comparisons). */
+  readonly root?: string;
+}
+
+export function nexusCommand(run: NexusRun | NexusMode, args: readonly string[]) {
+  const { mode, runtime = "bun", root = ROOT } = typeof run === "string" ? { mode: run } : run;
+  if (mode === "binary") return [`${root}dist/nexus`, [...args]] as [string, string[]];
+  return (runtime === "deno"
+    ? [DENO, ["run", "-A", `${root}src/main.ts`, ...args]]
+    : [BUN, [`${root}src/main.ts`, ...args]]) as [string, string[]];
 }
 
 /** Starts `nexus serve` and waits until every mock's model is routable. */
 export async function startNexus(
-  mode: NexusMode,
+  run: NexusRun | NexusMode,
   config: string,
-  models: string[],
+  models: readonly string[],
   extraEnv: Record<string, string> = {},
+  name = "nexus",
+  /** The port the config names, when it is not 0 (a config that logs less than "info"). */
+  port = 0,
 ) {
-  const [command, args] = nexusCommand(mode, ["serve", "-c", config]);
-  const proc = spawnProc("nexus", command, args, {
+  const [command, args] = nexusCommand(run, ["serve", "-c", config]);
+  const proc = spawnProc(name, command, args, {
     cpu: SERVER_CPU,
     env: { ...cleanEnv(), ...extraEnv },
     cwd: TMP,
   });
-  const match = await waitForLine(proc, /Nexus listening.*address=(http:\/\/\S+)/, 15_000);
-  const url = match[1]!;
+  const url = port
+    ? `http://127.0.0.1:${port}`
+    : (await waitForLine(proc, /Nexus listening.*address=(http:\/\/\S+)/, 30_000))[1]!;
   // Routable once the first health round has found every mock's model.
   const deadline = performance.now() + 15_000;
   for (;;) {
     const listed = await fetch(`${url}/v1/models`).then((r) => r.text()).catch(() => "");
     if (models.every((model) => listed.includes(`"${model}"`))) break;
-    if (performance.now() > deadline) {
+    if (performance.now() > deadline + (port ? 15_000 : 0)) {
       throw new Error(`nexus never listed ${models}:\n${proc.output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const mode = typeof run === "string" ? run : run.mode;
   return { proc, url, mode };
 }
 
@@ -211,7 +177,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function startPortkey(install: PortkeyInstall) {
+async function startPortkey(install: PortkeyInstall): Promise<Gateway> {
   const port = await freePort();
   const proc = spawnProc("portkey", "node", [install.entry, `--port=${port}`, "--headless"], {
     cpu: SERVER_CPU,
@@ -222,67 +188,104 @@ async function startPortkey(install: PortkeyInstall) {
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 
-async function startBare(mocks: Record<MockName, Mock>): Promise<Gateway> {
-  const map = Object.values(mocks).map((m) => `${m.model}=${m.url}`).join(",");
-  const proc = spawnProc("bare", BUN, [
-    `${ROOT}bench/e2e/bare-proxy.ts`,
-    "--port",
-    "0",
-    "--map",
-    map,
-  ], {
+/** Every model of every mock → that mock's URL, for the pass-throughs that route by model. */
+function modelMap(mocks: Record<MockName, Mock>): string {
+  return Object.values(mocks).flatMap((m) => m.models.map((model) => `${model}=${m.url}`)).join(
+    ",",
+  );
+}
+
+export async function startBare(
+  mocks: Record<MockName, Mock>,
+  runtime: "bun" | "deno" = "bun",
+): Promise<Gateway> {
+  const script = `${ROOT}bench/e2e/bare-proxy.ts`;
+  const args = ["--port", "0", "--map", modelMap(mocks)];
+  const [command, argv] = runtime === "deno"
+    ? [DENO, ["run", "-A", script, ...args]]
+    : [BUN, [script, ...args]];
+  const proc = spawnProc(runtime === "deno" ? "bare-deno" : "bare", command, argv, {
     cpu: SERVER_CPU,
     env: cleanEnv(),
   });
-  const match = await waitForLine(proc, /bare-proxy listening (http:\/\/\S+)/, 15_000);
+  const match = await waitForLine(proc, /bare-proxy listening (http:\/\/\S+)/, 30_000);
   return { proc, url: match[1]! };
+}
+
+export async function startNginxGateway(mocks: Record<MockName, Mock>): Promise<Gateway> {
+  const upstreams = Object.values(mocks).flatMap((m) =>
+    m.models.map((model) => ({ prefix: model, url: m.url }))
+  );
+  return await startNginx(await freePort(), upstreams, SERVER_CPU);
 }
 
 export interface TopologyOptions {
   readonly nexusMode: NexusMode;
   readonly portkey: PortkeyInstall | undefined;
+  /** Also run the sources under Deno (Nexus and the bare pass-through). */
+  readonly deno?: boolean;
+  /** Also run nginx (when installed). */
+  readonly nginx?: boolean;
 }
 
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const list = await Promise.all((Object.keys(MOCKS) as MockName[]).map(startMock));
   const mocks = Object.fromEntries(list.map((m) => [m.name, m])) as Record<MockName, Mock>;
+  const models = list.flatMap((m) => m.models);
   const config = writeNexusConfig(mocks);
-  const nexus = await startNexus(options.nexusMode, config, list.map((m) => m.model));
+  const nexus = await startNexus(options.nexusMode, config, models);
   const bare = await startBare(mocks);
+  const gateways: Partial<Record<GatewayName, Gateway>> = { bare, nexus };
+  if (options.nginx && nginxAvailable()) gateways.nginx = await startNginxGateway(mocks);
+  if (options.deno) {
+    gateways["bare-deno"] = await startBare(mocks, "deno");
+    gateways["nexus-deno"] = await startNexus(
+      { mode: "source", runtime: "deno" },
+      config,
+      models,
+      {},
+      "nexus-deno",
+    );
+  }
   const portkey = options.portkey ? await startPortkey(options.portkey) : undefined;
-  const targets: TargetName[] = [
-    "direct",
-    "bare",
-    "nexus",
-    ...(portkey ? ["portkey" as const] : []),
-  ];
+  if (portkey) gateways.portkey = portkey;
+  const targets = TARGET_ORDER.filter((t) => t === "direct" || gateways[t as GatewayName]);
   return {
     mocks,
     nexus,
     bare,
     portkey,
     targets,
-    gateways: { bare, nexus, ...(portkey ? { portkey } : {}) },
-    request(target, mockName, stream, via) {
+    gateways,
+    request(target, mockName, stream, options = {}) {
       const mock = mocks[mockName];
-      const body = chatBody(mock.model, stream);
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (target === "direct") return { url: `${mock.url}/v1/chat/completions`, headers, body };
-      if (target === "nexus") {
-        return { url: `${(via ?? nexus).url}/v1/chat/completions`, headers, body };
-      }
-      if (target === "bare") return { url: `${bare.url}/v1/chat/completions`, headers, body };
-      if (!portkey) throw new Error("portkey is not running");
-      return {
-        url: `${portkey.url}/v1/chat/completions`,
-        headers: {
-          ...headers,
-          authorization: "Bearer sk-bench",
-          "x-portkey-provider": "openai",
-          "x-portkey-custom-host": `${mock.url}/v1`,
-        },
-        body,
+      const path = options.path ?? "/v1/chat/completions";
+      const body = options.body ?? chatBody(options.model ?? mock.model, stream);
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        ...options.headers,
       };
+      if (target === "direct") return { url: `${mock.url}${path}`, headers, body };
+      if (target === "nginx") {
+        const model = options.model ?? mock.model;
+        return { url: `${gateways.nginx!.url}/${model}${path}`, headers, body };
+      }
+      if (target === "portkey") {
+        if (!portkey) throw new Error("portkey is not running");
+        return {
+          url: `${portkey.url}${path}`,
+          headers: {
+            ...headers,
+            authorization: "Bearer sk-bench",
+            "x-portkey-provider": "openai",
+            "x-portkey-custom-host": `${mock.url}/v1`,
+          },
+          body,
+        };
+      }
+      const gateway = options.via ?? gateways[target];
+      if (!gateway) throw new Error(`${target} is not running`);
+      return { url: `${gateway.url}${path}`, headers, body };
     },
   };
 }

@@ -24,10 +24,17 @@ import type { RouteCandidate } from "../routing/mod.ts";
 import { DrainRate } from "./drain-rate.ts";
 import { type Priority, type Waiting, WaitQueue } from "./wait-queue.ts";
 
+/** What admission reads of a request's end: an AbortSignal, or the proxy's RequestScope. */
+export interface TicketSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface AdmissionTicket {
   readonly priority: Priority;
   /** Aborts when the client leaves, the request deadline passes or Nexus shuts down. */
-  readonly signal: AbortSignal;
+  readonly signal: TicketSignal;
   /** Called once if the request has to wait: `position()` says how many are ahead of it. */
   readonly onQueued?: (position: () => number) => void;
 }

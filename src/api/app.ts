@@ -3,6 +3,11 @@
  * the OpenAI envelope, and a last-resort error handler. No global middleware, so an inference
  * route dispatches straight to its pipeline; the other routes are wrapped one by one so every
  * response carries an X-Request-Id.
+ *
+ * `createApi` adds the hot path's shortcut: a POST to a front door's exact path goes to its
+ * pipeline from a Map, before Hono (its router and per-request Context cost ~2 µs a request,
+ * bench/RESULTS.md); anything else — another method, a query string, a percent-encoded path —
+ * takes the app's routes as before.
  * @module
  */
 import { type Context, Hono } from "hono";
@@ -14,13 +19,14 @@ import { describeError } from "../lib/errors.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
 import type { ModelLifecycle } from "../lifecycle/mod.ts";
+import type { ConnInfo } from "../runtime/mod.ts";
 import {
   type AdminDeps,
   handleAddBackend,
   handleListBackends,
   handleRemoveBackend,
 } from "./backends.ts";
-import { mayReadDetails, mountAccess, peerOf } from "./access.ts";
+import { mayReadDetails, mountAccess } from "./access.ts";
 import { Cors } from "./cors.ts";
 import { internalError, methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
@@ -73,6 +79,14 @@ export interface AppDeps {
 }
 
 type RouteHandler = (c: Context) => Response | Promise<Response>;
+/** A front door's pipeline; the connection is read only when keys mode needs the peer. */
+type RequestHandler = (request: Request, conn?: ConnInfo) => Promise<Response>;
+
+/** The app, and the fetch handler to serve (front doors first, then the app). */
+export interface Api {
+  readonly app: Hono;
+  readonly fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
+}
 
 /** Known paths and their methods, so a wrong method gets 405 instead of 404. */
 const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
@@ -97,7 +111,13 @@ const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
 ];
 
 export function createApp(deps: AppDeps): Hono {
+  return createApi(deps).app;
+}
+
+export function createApi(deps: AppDeps): Api {
   const app = new Hono();
+  /** POST front doors by exact path: what `fetch` dispatches without Hono. */
+  const doors = new Map<string, RequestHandler>();
   // First, so a later `GET /` for API clients (another front door) answers only non-browsers.
   const { auth } = deps;
   // Route-specific rules, before the routes they guard (never in front of a front door).
@@ -112,13 +132,13 @@ export function createApp(deps: AppDeps): Hono {
   };
   const cors = new Cors(deps.corsOrigins ?? []);
   for (const [path, endpoint] of FRONT_DOORS) {
-    const handle = createExchangeHandler(endpoint, exchange);
-    if (!cors.enabled) {
-      app.post(path, (c) => handle(c.req.raw, peerOf(c)));
-      continue;
-    }
-    app.post(path, async (c) => cors.decorate(c.req.raw, await handle(c.req.raw, peerOf(c))));
-    app.options(path, (c) => cors.preflight(c.req.raw, ["POST"]));
+    const exchangeHandler = createExchangeHandler(endpoint, exchange);
+    const handle: RequestHandler = cors.enabled
+      ? async (request, conn) => cors.decorate(request, await exchangeHandler(request, conn))
+      : exchangeHandler;
+    doors.set(path, handle);
+    app.post(path, (c) => handle(c.req.raw, c.env as ConnInfo | undefined));
+    if (cors.enabled) app.options(path, (c) => cors.preflight(c.req.raw, ["POST"]));
   }
   const models = stamped(handleModels(deps.registry, deps.router, deps.startedAt));
   if (cors.enabled) {
@@ -183,15 +203,46 @@ export function createApp(deps: AppDeps): Hono {
       : notFound(c.req.method, path);
     return stampRequestId(c.req.raw, response);
   });
-  app.onError((error, c) => {
+  const unhandled = (error: unknown, request: Request, path: string) => {
     deps.logger.error("unhandled error", {
-      method: c.req.method,
-      path: c.req.path,
+      method: request.method,
+      path,
       error: describeError(error),
     });
-    return stampRequestId(c.req.raw, internalError());
-  });
-  return app;
+    return stampRequestId(request, internalError());
+  };
+  app.onError((error, c) => unhandled(error, c.req.raw, c.req.path));
+  return {
+    app,
+    fetch(request, env) {
+      if (request.method === "POST") {
+        const path = plainPath(request.url);
+        const handle = path === undefined ? undefined : doors.get(path);
+        if (handle !== undefined) {
+          try {
+            return handle(request, env as ConnInfo | undefined).catch((error) =>
+              unhandled(error, request, path!)
+            );
+          } catch (error) {
+            return unhandled(error, request, path!);
+          }
+        }
+      }
+      return app.fetch(request, env);
+    },
+  };
+}
+
+/**
+ * The path of `url` when it needs no decoding (no `%`), without its query string; undefined
+ * otherwise (Hono then decodes it as it always does).
+ */
+function plainPath(url: string): string | undefined {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return undefined;
+  const query = url.indexOf("?", start);
+  const path = query < 0 ? url.slice(start) : url.slice(start, query);
+  return path.includes("%") ? undefined : path;
 }
 
 function mountLifecycle(app: Hono, deps: LifecycleRouteDeps): void {

@@ -3,7 +3,7 @@
  * Inference routes are front doors mounted on the exchange pipeline (src/exchange).
  * @module
  */
-export { type AppDeps, createApp } from "./app.ts";
+export { type Api, type AppDeps, createApi, createApp } from "./app.ts";
 export { type AdminDeps, backendJson } from "./backends.ts";
 export {
   type AdminGuardOptions,

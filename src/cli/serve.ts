@@ -13,6 +13,7 @@ import { withDeadline } from "../lib/async.ts";
 import { socketOptionsFromEnv } from "../discovery/mod.ts";
 import { systemClock } from "../lib/clock.ts";
 import { Logger } from "../lib/logger.ts";
+import { BatchedWriter } from "../lib/batched-writer.ts";
 import { NexusError } from "../lib/errors.ts";
 import {
   type FetchHandler,
@@ -29,6 +30,21 @@ import type { CommandHandler } from "./spec.ts";
 export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   // First, before any work worth keeping: on Bun this may re-execute the process.
   const limited = await runtime.prepareToServe();
+  // One write every few ms instead of one per request line (src/lib/batched-writer.ts).
+  const output = new BatchedWriter((text) => runtime.writeStdout(text), systemClock);
+  try {
+    return await serve(runtime, values, limited, output);
+  } finally {
+    output.flush();
+  }
+};
+
+async function serve(
+  runtime: Runtime,
+  values: Parameters<CommandHandler>[0]["values"],
+  limited: string | undefined,
+  output: BatchedWriter,
+): Promise<number> {
   const loadOptions = {
     runtime,
     env: runtime.env,
@@ -38,7 +54,8 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   const logger = new Logger({
     level: config.logging.level,
     format: config.logging.format,
-    write: (line) => runtime.writeStdout(line),
+    write: (line) => output.write(line),
+    flush: () => output.flush(),
     colour: runtime.stdoutIsTTY && !runtime.env.NO_COLOR,
   });
   for (const warning of warnings) logger.warn(`config: ${warning}`);
@@ -47,7 +64,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
 
   // Listen for signals before announcing the address: a signal that arrives between the log line
   // and the listener would otherwise kill the process without a drain.
-  const signals = watchSignals(runtime);
+  const signals = watchSignals(runtime, () => output.flush());
   // SIGHUP's default action ends the process: listen from the start, reload once there is a gateway.
   const reloads: { run?: (source: string) => void } = {};
   const hangup = runtime.onSignal("SIGHUP", () => {
@@ -158,7 +175,7 @@ export const serveCommand: CommandHandler = async ({ runtime, values }) => {
   signals.remove();
   logger.info("Stopped");
   return 0;
-};
+}
 
 /**
  * `[server] ollama_port`: the same app on Ollama's port, so clients set up for
@@ -198,13 +215,19 @@ async function serveOllamaPort(
  * exits at once. Swapping listeners between the two would leave a gap in which a second signal
  * meets the default action and kills the process without our exit code (seen on Deno).
  */
-function watchSignals(runtime: Runtime): { first: Promise<SignalName>; remove: () => void } {
+function watchSignals(
+  runtime: Runtime,
+  flush: () => void,
+): { first: Promise<SignalName>; remove: () => void } {
   let received = false;
   let resolveFirst!: (signal: SignalName) => void;
   const first = new Promise<SignalName>((resolve) => (resolveFirst = resolve));
   const removers = (["SIGINT", "SIGTERM"] as const).map((name) =>
     runtime.onSignal(name, () => {
-      if (received) runtime.exit(130);
+      if (received) {
+        flush();
+        runtime.exit(130);
+      }
       received = true;
       resolveFirst(name);
     })

@@ -19,8 +19,11 @@ export type BodyResult = { ok: true; text: string } | {
 const BUSY_RETRY_AFTER = "1";
 
 const TIMED_OUT: BodyResult = { ok: false, reason: "timeout" };
+const TOO_LARGE: BodyResult = { ok: false, reason: "too_large" };
+const UNREADABLE: BodyResult = { ok: false, reason: "unreadable" };
+const BUSY: BodyResult = { ok: false, reason: "busy" };
 
-export async function readBodyLimited(
+export function readBodyLimited(
   request: Request,
   limit: number,
   timeoutMs: number,
@@ -28,23 +31,54 @@ export async function readBodyLimited(
   reservation?: BodyReservation,
 ): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) return { ok: false, reason: "too_large" };
-  if (!request.body) return { ok: true, text: "" };
-  // A declared length is taken from the budget whole, before a byte is read.
-  if (declared !== null && reservation && !reservation.take(Number(declared) || 0)) {
-    return { ok: false, reason: "busy" };
+  if (declared !== null) {
+    const length = Number(declared);
+    if (length > limit) return Promise.resolve(TOO_LARGE);
+    // A declared length is taken from the budget whole, before a byte is read.
+    if (reservation && !reservation.take(length || 0)) return Promise.resolve(BUSY);
+    return readDeclared(request, timeoutMs, clock);
   }
+  const body = request.body;
+  if (!body) return Promise.resolve({ ok: true, text: "" });
+  return readChunkedWithin(body.getReader(), limit, timeoutMs, clock, reservation);
+}
+
+/**
+ * The length is known and within the limit: the runtime reads it natively (what every request
+ * from an HTTP client takes, so one promise and one timer, nothing more). Past the deadline it is
+ * simply abandoned: the runtime drops it with the connection.
+ */
+function readDeclared(request: Request, timeoutMs: number, clock: Clock): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+    request.text().then(
+      (text) => {
+        clock.clearTimeout(timer);
+        resolve({ ok: true, text });
+      },
+      () => {
+        clock.clearTimeout(timer);
+        resolve(UNREADABLE);
+      },
+    );
+  });
+}
+
+/** A chunked upload, counted (and taken from the budget) as it streams; cancelled past the deadline. */
+async function readChunkedWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+  timeoutMs: number,
+  clock: Clock,
+  reservation: BodyReservation | undefined,
+): Promise<BodyResult> {
   let timer: TimerHandle | undefined;
   const deadline = new Promise<BodyResult>((resolve) => {
     timer = clock.setTimeout(() => resolve(TIMED_OUT), timeoutMs);
   });
-  // The chunked path keeps its reader so a timeout can cancel the upload; the declared path is
-  // read natively and simply abandoned (the runtime drops it with the connection).
-  const reader = declared === null ? request.body.getReader() : undefined;
-  const read = reader ? readChunked(reader, limit, reservation) : readDeclared(request);
   try {
-    const result = await Promise.race([read, deadline]);
-    if (result === TIMED_OUT) reader?.cancel().catch(() => {});
+    const result = await Promise.race([readChunked(reader, limit, reservation), deadline]);
+    if (result === TIMED_OUT) reader.cancel().catch(() => {});
     return result;
   } finally {
     clock.clearTimeout(timer!);
@@ -85,15 +119,6 @@ export function parseJsonObject(text: string): Record<string, unknown> | Failure
   return body as Record<string, unknown>;
 }
 
-/** The length is known and within the limit: let the runtime read it natively. */
-async function readDeclared(request: Request): Promise<BodyResult> {
-  try {
-    return { ok: true, text: await request.text() };
-  } catch {
-    return { ok: false, reason: "unreadable" };
-  }
-}
-
 async function readChunked(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   limit: number,
@@ -108,16 +133,16 @@ async function readChunked(
       total += value.length;
       if (total > limit) {
         reader.cancel().catch(() => {});
-        return { ok: false, reason: "too_large" };
+        return TOO_LARGE;
       }
       if (reservation && !reservation.take(value.length)) {
         reader.cancel().catch(() => {});
-        return { ok: false, reason: "busy" };
+        return BUSY;
       }
       chunks.push(value);
     }
   } catch {
-    return { ok: false, reason: "unreadable" };
+    return UNREADABLE;
   }
   const bytes = new Uint8Array(total);
   let offset = 0;

@@ -17,61 +17,41 @@
  * (metrics, log line). No middleware runs in front: the route calls `handle` directly.
  * @module
  */
-import type { KeyGuard, KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
+import type { KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
 import { loopFailure } from "../lib/loop.ts";
-import { Forwarding, type ForwardResult, type ProxyDeps } from "../proxy/mod.ts";
-import type { RouteCandidate, RouteDecision, Router } from "../routing/mod.ts";
+import { Forwarding, type ForwardResult } from "../proxy/mod.ts";
+import type { RouteCandidate, RouteDecision } from "../routing/mod.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
-import { bodyFailure, parseJsonObject, readBodyLimited } from "./body.ts";
-import { type BodyBudget, BodyReservation } from "./body-budget.ts";
+import { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
+import { BodyReservation } from "./body-budget.ts";
 import { duplicateKeyFailure } from "./duplicate-keys.ts";
 import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
 import { HeldBody, slowerThan } from "./hold.ts";
-import type { InFlight } from "./inflight.ts";
 import { requestIdFor } from "./request-id.ts";
-import { type WakeGate, wokenFirst } from "./wake-gate.ts";
-import { committedHeaders, nexusHeaders } from "./response-headers.ts";
+import { wokenFirst } from "./wake-gate.ts";
+import { committedHeaders, type HeaderRecord, nexusHeaders } from "./response-headers.ts";
+import type { ConnInfo } from "../runtime/mod.ts";
 
-export interface ExchangeDeps {
-  readonly router: Router;
-  readonly proxy: ProxyDeps;
-  readonly clock: Clock;
-  readonly maxBodyBytes: number;
-  /** How long the request body may take to arrive. */
-  readonly bodyTimeoutMs: number;
-  /** Seconds a client should wait before retrying a 503 that has no better estimate. */
-  readonly retryAfterSeconds: number;
-  /** Requests in flight, for the shutdown drain. */
-  readonly inflight: InFlight;
-  /** This Nexus's instance id: a request that already carries it is a loop (src/lib/loop.ts). */
-  readonly instanceId?: string;
-  /** The global budget of request bodies held (`server.max_inflight_body_bytes`). */
-  readonly bodyBudget?: BodyBudget;
-  /** Called once per request after the response is decided (logging, metrics). */
-  readonly observe?: (event: ExchangeEvent) => void;
-  /** Told when a request starts and ends while a dashboard watches (src/ui). */
-  readonly watch?: ExchangeWatch;
-  /** `[auth] mode = "keys"`: who may ask, and under which limits. Absent: no work at all. */
-  readonly auth?: KeyGuard;
-  /** Wakes asleep backends for a request (src/wake `Waker`); absent: asleep is not routable. */
-  readonly wake?: WakeGate;
-}
+import type { ExchangeDeps } from "./exchange-types.ts";
+export type { ExchangeDeps };
 
 /** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
 const SHUTDOWN_RETRY_AFTER = "5";
 
-/** The handler of one inference route. */
+/**
+ * The handler of one inference route. The peer (`conn`) is read only when keys mode needs its
+ * address: looking it up costs the runtime an allocation per request.
+ */
 export function createExchangeHandler(
   endpoint: Endpoint,
   deps: ExchangeDeps,
-): (request: Request, address?: string) => Promise<Response> {
-  return function exchange(request: Request, address = ""): Promise<Response> {
-    return new Exchange(endpoint, deps, request, address).run();
+): (request: Request, conn?: ConnInfo) => Promise<Response> {
+  return function exchange(request: Request, conn?: ConnInfo): Promise<Response> {
+    return new Exchange(endpoint, deps, request, conn).run();
   };
 }
 
@@ -82,9 +62,10 @@ class Exchange implements LiveRequest {
   readonly #request: Request;
   readonly #requestId: string;
   readonly #receivedAt: number;
+  /** What this request holds of the body budget, until it ends. */
   readonly #reservation: BodyReservation;
-  /** The client's address (brute-force throttling in keys mode). */
-  readonly #address: string;
+  /** The client's connection: its address is for brute-force throttling in keys mode. */
+  readonly #conn: ConnInfo | undefined;
   #parsed: ParsedRequest | undefined;
   /** Keys mode: the key's use (usage, metrics), and its limit charges once admitted. */
   #keyUse: KeyUse | undefined;
@@ -97,12 +78,23 @@ class Exchange implements LiveRequest {
   #waking: string | undefined;
   /** The response has been returned; a stream is still being delivered. */
   #responded = false;
+  /** Set in `run` when a dashboard watches this request. */
+  #watch: ExchangeWatch | undefined;
+  /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
+  readonly #end = () => {
+    const { inflight } = this.#deps;
+    this.#reservation.release();
+    inflight.end();
+    if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
+    this.#pass?.release();
+    this.#watch?.end(this);
+  };
 
-  constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request, address: string) {
+  constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request, conn?: ConnInfo) {
     this.#endpoint = endpoint;
     this.#deps = deps;
     this.#request = request;
-    this.#address = address;
+    this.#conn = conn;
     this.#requestId = requestIdFor(request.headers);
     this.#receivedAt = deps.clock.monotonic();
     this.#reservation = new BodyReservation(deps.bodyBudget);
@@ -138,6 +130,9 @@ class Exchange implements LiveRequest {
   get servedModel(): string | undefined {
     return this.#forwardingNow?.current?.model;
   }
+  get #address(): string {
+    return this.#conn?.remoteAddress ?? "";
+  }
 
   async run(): Promise<Response> {
     const { inflight } = this.#deps;
@@ -153,8 +148,10 @@ class Exchange implements LiveRequest {
     // Counted (with the body's share of the budget) until the response is fully delivered.
     inflight.begin();
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
-    const watch = this.#deps.watch?.watching ? this.#deps.watch : undefined;
-    watch?.begin(this);
+    if (this.#deps.watch?.watching) {
+      this.#watch = this.#deps.watch;
+      this.#watch.begin(this);
+    }
     let done: Promise<unknown> | undefined;
     try {
       const outcome = await this.#steps();
@@ -163,24 +160,17 @@ class Exchange implements LiveRequest {
       this.#responded = true;
       return outcome.response;
     } finally {
-      const pass = this.#pass;
-      const end = () => {
-        this.#reservation.release();
-        inflight.end();
-        pass?.release();
-        watch?.end(this);
-      };
-      if (done) done.then(end, end);
-      else end();
+      if (done) done.then(this.#end, this.#end);
+      else this.#end();
     }
   }
 
   async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
     const identity = this.#deps.auth?.authenticate(this.#request.headers, this.#address);
     if (isFailure(identity)) return this.#fail(identity);
-    const text = await this.#readBody();
-    if (isFailure(text)) return this.#fail(text);
-    const parsed = this.#parse(text);
+    const body = await this.#readBody();
+    if (!body.ok) return this.#fail(bodyFailure(body.reason, this.#deps.maxBodyBytes));
+    const parsed = this.#parse(body.text);
     if (isFailure(parsed)) return this.#fail(parsed);
     this.#parsed = parsed;
     if (identity !== undefined) {
@@ -203,16 +193,9 @@ class Exchange implements LiveRequest {
     return { response: this.#respond(result), done: result.done };
   }
 
-  async #readBody(): Promise<string | Failure> {
+  #readBody(): Promise<BodyResult> {
     const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
-    const body = await readBodyLimited(
-      this.#request,
-      maxBodyBytes,
-      bodyTimeoutMs,
-      clock,
-      this.#reservation,
-    );
-    return body.ok ? body.text : bodyFailure(body.reason, maxBodyBytes);
+    return readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock, this.#reservation);
   }
 
   #parse(text: string): ParsedRequest | Failure {
@@ -247,8 +230,12 @@ class Exchange implements LiveRequest {
   ): { candidates: readonly RouteCandidate[]; wake?: readonly Backend[] } | Failure {
     const decision = this.#deps.router.select(parsed.model, parsed.requirements);
     const wake = this.#deps.wake === undefined ? undefined : decision.wake;
-    if (!decision.ok && wake === undefined) return decision.rejection;
-    return { candidates: decision.ok ? decision.candidates : [], ...(wake ? { wake } : {}) };
+    // The usual case (nothing to wake) hands the router's decision on as it is.
+    if (wake === undefined) {
+      if (!decision.ok) return decision.rejection;
+      return decision.wake === undefined ? decision : { candidates: decision.candidates };
+    }
+    return { candidates: decision.ok ? decision.candidates : [], wake };
   }
 
   /** Waits for the asleep backends to wake, then routes again (woken backends first). */
@@ -272,16 +259,19 @@ class Exchange implements LiveRequest {
 
   #forwarding(parsed: ParsedRequest): Forwarding {
     const request = this.#request;
-    return this.#forwardingNow = new Forwarding({
+    const forwarding = new Forwarding({
       endpoint: this.#endpoint,
       parsed,
       clientHeaders: request.headers,
       clientSignal: request.signal,
-      shutdownSignal: this.#deps.inflight.shutdownSignal,
       requestId: this.#requestId,
       priority: this.#priority,
       onQueued: (position) => (this.#queuePosition = position),
     }, this.#deps.proxy);
+    this.#forwardingNow = forwarding;
+    // The shutdown drain's deadline ends it (untracked in #end).
+    this.#deps.inflight.track(forwarding);
+    return forwarding;
   }
 
   /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */
@@ -315,12 +305,12 @@ class Exchange implements LiveRequest {
       const why = result.commit === undefined ? result.outcome.failure : result.commit.rejection;
       this.#observe(200, why, result);
     });
-    const headers = new Headers({
+    const headers: HeaderRecord = {
       "content-type": dialect.streamContentType,
       "cache-control": "no-cache",
       "x-accel-buffering": "no",
       "x-request-id": this.#requestId,
-    });
+    };
     this.#rateHeaders(headers);
     return { response: new Response(body, { status: 200, headers }), done };
   }
@@ -333,10 +323,10 @@ class Exchange implements LiveRequest {
     }
     const routeReason = outcome.routeReason!;
     if (commit.rejection !== undefined) {
-      const headers = new Headers({
+      const headers: HeaderRecord = {
         "x-request-id": this.#requestId,
         "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
-      });
+      };
       nexusHeaders(headers, candidate, routeReason);
       this.#rateHeaders(headers);
       this.#observe(
@@ -344,11 +334,17 @@ class Exchange implements LiveRequest {
         commit.rejection,
         result,
       );
-      return this.#endpoint.dialect.errorResponse(commit.rejection, headers);
+      return this.#endpoint.dialect.errorResponse(commit.rejection, new Headers(headers));
     }
     const stream = this.#parsed?.stream ?? false;
-    const headers = committedHeaders(commit, candidate, routeReason, this.#requestId, stream);
-    headers.set("x-nexus-queue-wait-ms", String(Math.round(outcome.queueWaitMs)));
+    const headers = committedHeaders(
+      commit,
+      candidate,
+      routeReason,
+      this.#requestId,
+      stream,
+      outcome.queueWaitMs,
+    );
     this.#rateHeaders(headers);
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
@@ -360,16 +356,16 @@ class Exchange implements LiveRequest {
     const retryAfter = retryAfterOf(reason, String(this.#deps.retryAfterSeconds));
     const rendered = retryAfter === reason.retryAfter ? reason : { ...reason, retryAfter };
     this.#observe(statusOf(rendered, dialect.name), rendered, result);
-    const headers = new Headers({ "x-request-id": this.#requestId });
+    const headers: HeaderRecord = { "x-request-id": this.#requestId };
     this.#rateHeaders(headers);
-    return dialect.errorResponse(rendered, headers);
+    return dialect.errorResponse(rendered, new Headers(headers));
   }
 
   /** Keys mode: `x-ratelimit-*` of the key's limits, on every response once it was admitted. */
-  #rateHeaders(headers: Headers): void {
+  #rateHeaders(headers: HeaderRecord): void {
     const rate = this.#pass?.headers;
     if (rate === undefined) return;
-    for (const name in rate) headers.set(name, rate[name]!);
+    for (const name in rate) headers[name.toLowerCase()] = rate[name]!;
   }
 
   #observe(status: number, reason: Failure | undefined, result: ForwardResult | undefined): void {
@@ -384,16 +380,17 @@ class Exchange implements LiveRequest {
       });
       return;
     }
-    this.#deps.observe({
+    const event: { -readonly [K in keyof ExchangeEvent]: ExchangeEvent[K] } = {
       requestId: this.#requestId,
       endpoint: this.#endpoint.name,
       receivedAt: this.#receivedAt,
       requestedModel: this.#parsed?.model,
       stream: this.#parsed?.stream ?? false,
       status,
-      ...(reason === undefined ? {} : { failure: reason }),
-      ...(result === undefined ? {} : { result }),
-      ...(key === undefined ? {} : { key }),
-    });
+    };
+    if (reason !== undefined) event.failure = reason;
+    if (result !== undefined) event.result = result;
+    if (key !== undefined) event.key = key;
+    this.#deps.observe(event);
   }
 }

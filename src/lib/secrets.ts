@@ -11,26 +11,38 @@ export const REDACTED = "[redacted]";
 const MIN_SECRET_LENGTH = 8;
 
 export class Redactor {
-  readonly #secrets: readonly string[];
+  #secrets: readonly string[] | undefined;
+  #source: (() => Iterable<string | undefined>) | undefined;
 
-  constructor(secrets: Iterable<string | undefined>) {
-    const unique = new Set<string>();
-    for (const secret of secrets) {
-      if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) unique.add(secret);
-    }
-    // Longest first: a secret that contains another is replaced whole.
-    this.#secrets = [...unique].sort((a, b) => b.length - a.length);
+  /**
+   * `secrets` may be a function: it is then read on the first `redact`/`holdsSecret`, so a
+   * request's redactor costs nothing until some upstream text has to be copied somewhere.
+   */
+  constructor(secrets: Iterable<string | undefined> | (() => Iterable<string | undefined>)) {
+    if (typeof secrets === "function") this.#source = secrets;
+    else this.#secrets = prepare(secrets);
   }
 
-  /** This redactor plus `extra` (a request's own credentials). */
-  with(extra: Iterable<string | undefined>): Redactor {
-    return new Redactor([...this.#secrets, ...extra]);
+  /** This redactor plus `extra` (a request's own credentials: a function defers reading them). */
+  with(extra: Iterable<string | undefined> | (() => Iterable<string | undefined>)): Redactor {
+    return new Redactor(() => [
+      ...this.#list(),
+      ...(typeof extra === "function" ? extra() : extra),
+    ]);
+  }
+
+  #list(): readonly string[] {
+    if (this.#secrets === undefined) {
+      this.#secrets = prepare(this.#source!());
+      this.#source = undefined;
+    }
+    return this.#secrets;
   }
 
   /** `text` with every secret replaced by `[redacted]`. */
   redact(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) {
+    for (const secret of this.#list()) {
       if (out.includes(secret)) out = out.replaceAll(secret, REDACTED);
     }
     return out;
@@ -38,12 +50,21 @@ export class Redactor {
 
   /** Whether `text` holds any secret (cheap: for bodies that are usually clean). */
   holdsSecret(text: string): boolean {
-    return this.#secrets.some((secret) => text.includes(secret));
+    return this.#list().some((secret) => text.includes(secret));
   }
 
   get size(): number {
-    return this.#secrets.length;
+    return this.#list().length;
   }
+}
+
+/** Long enough to be a secret, each once, longest first (one that contains another is replaced whole). */
+function prepare(secrets: Iterable<string | undefined>): readonly string[] {
+  const unique = new Set<string>();
+  for (const secret of secrets) {
+    if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) unique.add(secret);
+  }
+  return [...unique].sort((a, b) => b.length - a.length);
 }
 
 /** The credentials a client sent: the Authorization value (without its scheme) and API-key headers. */

@@ -11,6 +11,7 @@ import type { Backend, Registry } from "../registry/mod.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 import type { AttemptFailureKind } from "./failures.ts";
 import type { StreamEnd } from "./relay.ts";
+import type { RequestEnd } from "./request-scope.ts";
 import type { ResponseTap } from "./tap.ts";
 
 export interface AttemptFailure {
@@ -67,13 +68,14 @@ export interface Deadlines {
 export interface AttemptSpec {
   readonly backend: Backend;
   readonly plan: UpstreamPlan;
-  readonly headers: Headers;
+  /** Lower-case names (src/proxy/upstream.ts). */
+  readonly headers: Readonly<Record<string, string>>;
   /** The client's dialect: keep-alives and in-stream errors. */
   readonly dialect: Dialect;
   /** The model the backend receives (the dialect's keep-alive may name it). */
   readonly model: string;
   /** Aborts when the client leaves or the whole-request deadline passes. */
-  readonly requestSignal: AbortSignal;
+  readonly requestSignal: RequestEnd;
   readonly deadlines: Deadlines;
   /** Notes the committed stream's events and tail (metrics). */
   readonly tap: ResponseTap;

@@ -35,6 +35,8 @@ import {
 import { type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
 import { isPage, readWholeAnswer } from "./whole-answer.ts";
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 type Opened =
   | { readonly kind: "stream"; readonly upstream: Response; readonly chunk: OpenedChunk }
   | { readonly kind: "whole"; readonly upstream: Response }
@@ -44,7 +46,6 @@ export class Attempt {
   readonly #deps: AttemptDeps;
   readonly #spec: AttemptSpec;
   readonly #controller = new AbortController();
-  readonly #forwardAbort = () => this.#controller.abort(this.#spec.requestSignal.reason);
   #startedAt = 0;
   #firstByteTimer: TimerHandle | undefined;
   #connectTimer: TimerHandle | undefined;
@@ -62,6 +63,7 @@ export class Attempt {
     try {
       if (this.#spec.plan.stream) return await this.#runStream();
       const upstream = await this.#send();
+      this.#arrived();
       if (upstream.status >= 500 || isRedirect(upstream.status)) {
         return await this.#serverError(upstream);
       }
@@ -71,14 +73,22 @@ export class Attempt {
     }
   }
 
-  /** Links the client's signal and starts the deadlines. */
+  /**
+   * The request ended (the client left, its deadline passed, shutdown): its forwarding calls this
+   * rather than each attempt listening on the request's signal (a listener per attempt cost more
+   * than the rest of the attempt's bookkeeping).
+   */
+  requestEnded(): void {
+    if (!this.#settled) this.#controller.abort(this.#spec.requestSignal.reason);
+  }
+
+  /** Starts the deadlines. */
   #begin(): void {
     const { clock } = this.#deps;
     const { requestSignal, deadlines } = this.#spec;
     this.#startedAt = clock.monotonic();
     // The client may have left (or a deadline passed) while an earlier candidate was failing.
-    if (requestSignal.aborted) this.#forwardAbort();
-    else requestSignal.addEventListener("abort", this.#forwardAbort, { once: true });
+    if (requestSignal.aborted) this.#controller.abort(requestSignal.reason);
     this.#firstByteTimer = clock.setTimeout(
       () => this.#controller.abort(FIRST_BYTE),
       deadlines.firstByteMs,
@@ -88,17 +98,18 @@ export class Attempt {
     }
   }
 
-  async #send(): Promise<Response> {
+  /** The upstream request; `#arrived` once its headers are in. */
+  #send(): Promise<Response> {
     const { backend, plan, headers } = this.#spec;
-    const upstream = await this.#deps.fetch(backend.url + plan.path, {
-      method: plan.method ?? "POST",
-      headers,
-      ...(plan.method === undefined ? { body: plan.body } : {}),
-      signal: this.#controller.signal,
-    });
+    const init: RequestInit = { method: plan.method ?? "POST", headers, body: undefined };
+    if (plan.method === undefined) init.body = plan.body;
+    init.signal = this.#controller.signal;
+    return this.#deps.fetch(backend.url + plan.path, init);
+  }
+
+  #arrived(): void {
     this.#headersArrived = true;
     this.#clearConnectTimer();
-    return upstream;
   }
 
   /**
@@ -131,7 +142,7 @@ export class Attempt {
     this.#deps.registry.noteProgress(this.#spec.backend, this.#startedAt + ttfbMs);
     if (upstream.ok) this.#deps.registry.recordLatency(this.#spec.backend, ttfbMs);
     this.#settle(undefined);
-    return {
+    const commit: Mutable<AttemptCommit> = {
       ok: true,
       backend: this.#spec.backend,
       status: upstream.status,
@@ -139,9 +150,12 @@ export class Attempt {
       retryAfter: upstream.headers.get("retry-after"),
       body: answer.body,
       ttfbMs,
-      ...this.#responseHeaders(),
-      ...(answer.rejection === undefined ? {} : { rejection: answer.rejection }),
     };
+    if (this.#spec.plan.responseHeaders !== undefined) {
+      commit.headers = this.#spec.plan.responseHeaders;
+    }
+    if (answer.rejection !== undefined) commit.rejection = answer.rejection;
+    return commit;
   }
 
   /** A stream: its headers and first chunk decide whether this backend works. */
@@ -161,6 +175,7 @@ export class Attempt {
   async #open(): Promise<Opened> {
     try {
       const upstream = await this.#send();
+      this.#arrived();
       if (upstream.status >= 500 || isRedirect(upstream.status)) {
         return { kind: "failed", error: undefined, upstream };
       }
@@ -196,7 +211,7 @@ export class Attempt {
     registry.recordLatency(this.#spec.backend, ttfbMs);
     const translator = this.#spec.plan.translation?.stream();
     this.#spec.tap.ndjson = this.#spec.plan.upstream === "ollama";
-    return {
+    const commit: Mutable<AttemptCommit> = {
       ok: true,
       backend: this.#spec.backend,
       status: upstream.status,
@@ -204,13 +219,11 @@ export class Attempt {
       retryAfter: null,
       body: this.#relay(chunk, this.#delivery(translator)),
       ttfbMs,
-      ...this.#responseHeaders(),
     };
-  }
-
-  #responseHeaders(): Pick<AttemptCommit, "headers"> {
-    const headers = this.#spec.plan.responseHeaders;
-    return headers === undefined ? {} : { headers };
+    if (this.#spec.plan.responseHeaders !== undefined) {
+      commit.headers = this.#spec.plan.responseHeaders;
+    }
+    return commit;
   }
 
   #delivery(translator: StreamTranslator | undefined): Delivery {
@@ -308,7 +321,6 @@ export class Attempt {
     this.#settled = true;
     this.#clearFirstByteTimer();
     this.#clearConnectTimer();
-    this.#spec.requestSignal.removeEventListener("abort", this.#forwardAbort);
     this.#spec.release(failed);
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { SelfLoopError } from "../lib/loop.ts";
+import type { RequestEnd } from "./request-scope.ts";
 import { networkErrorReason } from "../lib/network.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 
@@ -53,7 +54,7 @@ export interface Deadlines {
 
 export function classify(
   signal: AbortSignal,
-  requestSignal: AbortSignal,
+  requestSignal: RequestEnd,
   error: unknown,
   status: number | undefined,
   deadlines: Deadlines,

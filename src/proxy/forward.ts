@@ -9,9 +9,7 @@
  * has been delivered, failed or abandoned.
  * @module
  */
-import type { Admission, Grant, Priority } from "../admission/mod.ts";
-import type { NexusConfig } from "../config/mod.ts";
-import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
+import type { Grant } from "../admission/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
 import { boundText } from "../lib/limits.ts";
@@ -19,70 +17,28 @@ import { forwardedVia } from "../lib/loop.ts";
 import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
-import { Attempt, type AttemptCommit, type AttemptDeps, type AttemptFailure } from "./attempt.ts";
+import { Attempt, type AttemptCommit, type AttemptFailure } from "./attempt.ts";
+import type {
+  ForwardResult,
+  ProxyDeps,
+  ProxyOutcome,
+  ProxyRequest,
+  RouteReason,
+} from "./forward-types.ts";
 import { localCommit } from "./local-answer.ts";
 import { REQUEST_TIMEOUT, SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./relay.ts";
+import { RequestScope } from "./request-scope.ts";
 import { ResponseTap } from "./tap.ts";
 import { upstreamHeaders } from "./upstream.ts";
 
-export type RouteReason = "capability-match" | "failover" | "fallback";
-
-export interface ProxyDeps extends AttemptDeps {
-  readonly admission: Admission;
-  readonly server: NexusConfig["server"];
-  readonly maxRetries: number;
-  readonly apiKeyFor: (backend: Backend) => string | undefined;
-  /** This Nexus's instance id, appended to `X-Nexus-Via` on every upstream request. */
-  readonly instanceId?: string;
-}
-
-export interface ProxyRequest {
-  readonly endpoint: Endpoint;
-  readonly parsed: ParsedRequest;
-  readonly clientHeaders: Headers;
-  readonly clientSignal: AbortSignal;
-  /** Aborted when the shutdown drain deadline passes. */
-  readonly shutdownSignal?: AbortSignal;
-  readonly requestId: string;
-  /** `X-Nexus-Priority`: the request's place in the queue when every backend is full. */
-  readonly priority: Priority;
-  /** Called once if the request has to wait for a slot (`position()`: how many are ahead). */
-  readonly onQueued?: (position: () => number) => void;
-}
-
-/** What happened, for logs and metrics; `end` arrives later for streams. */
-export interface ProxyOutcome {
-  readonly ok: boolean;
-  readonly backend?: Backend;
-  readonly model?: string;
-  readonly status: number;
-  readonly routeReason?: RouteReason;
-  readonly attempts: readonly AttemptFailure[];
-  readonly ttfbMs?: number;
-  /**
-   * Milliseconds spent waiting on backends, every attempt included: from just before each
-   * upstream fetch until its answer (stream: headers and first chunk; otherwise the whole body)
-   * or its failure. The rest of the handler's time is Nexus's own overhead.
-   */
-  readonly upstreamMs: number;
-  /** Milliseconds spent in the admission queue waiting for a free slot. */
-  readonly queueWaitMs: number;
-  /** Why no backend answered (every candidate failed before the first byte). */
-  readonly failure?: Failure;
-}
-
-export interface ForwardResult {
-  /** The committed answer; undefined when every candidate failed. */
-  readonly commit: AttemptCommit | undefined;
-  /** The candidate that answered. */
-  readonly candidate: RouteCandidate | undefined;
-  readonly outcome: ProxyOutcome;
-  /** Resolves when the response body has been fully delivered, failed, or abandoned. */
-  readonly done: Promise<StreamEnd>;
-  /** Event count and body tail of the committed response; final once `done` resolves. */
-  readonly tap: ResponseTap;
-}
+export type {
+  ForwardResult,
+  ProxyDeps,
+  ProxyOutcome,
+  ProxyRequest,
+  RouteReason,
+} from "./forward-types.ts";
 
 export function forward(
   request: ProxyRequest,
@@ -95,7 +51,8 @@ export function forward(
 export class Forwarding {
   readonly #request: ProxyRequest;
   readonly #deps: ProxyDeps;
-  readonly #abort = new AbortController();
+  /** Whether (and why) the request ended: what attempts and the queue read. */
+  readonly #scope = new RequestScope();
   readonly #tap = new ResponseTap();
   readonly #failures: AttemptFailure[] = [];
   /** The first candidate the endpoint refused (its translation cannot carry the request). */
@@ -107,17 +64,19 @@ export class Forwarding {
   #queueWaitMs = 0;
   /** The candidate of the attempt running now (a dashboard reads it). */
   #current: RouteCandidate | undefined;
+  /** The attempt running now (or streaming): ended with the request, not through a listener. */
+  #attemptNow: Attempt | undefined;
   /** Configured secrets and this client's credentials: kept out of messages and logs. */
   readonly #redactor: Redactor;
-  readonly #onClientAbort = () => this.#abort.abort(this.#request.clientSignal.reason);
-  readonly #onShutdown = () => this.#abort.abort(SHUTDOWN);
+  readonly #onClientAbort = () => this.cancel(this.#request.clientSignal.reason);
 
   constructor(request: ProxyRequest, deps: ProxyDeps) {
     this.#request = request;
     this.#deps = deps;
     this.#done = new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve));
-    this.#redactor = (deps.redactor ?? new Redactor([])).with(
-      clientCredentials(request.clientHeaders),
+    // The client's credentials are read only if some upstream text has to be redacted.
+    this.#redactor = (deps.redactor ?? NO_SECRETS).with(() =>
+      clientCredentials(request.clientHeaders)
     );
   }
 
@@ -126,9 +85,12 @@ export class Forwarding {
     return this.#current;
   }
 
-  /** Ends the forwarding as if the client had left (its response was abandoned). */
+  /**
+   * Ends the forwarding: the client left (its response was abandoned), the request deadline
+   * passed, or the shutdown drain's (`SHUTDOWN`). The attempt running now ends with it.
+   */
   cancel(reason: unknown): void {
-    this.#abort.abort(reason);
+    if (this.#scope.end(reason)) this.#attemptNow?.requestEnded();
   }
 
   async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
@@ -139,10 +101,14 @@ export class Forwarding {
     if (local !== undefined) return local;
     let remaining = this.#acceptable(distinct);
     while (remaining.length > 0 && this.#failures.length <= this.#deps.maxRetries) {
-      const grant = await this.#admit(remaining);
+      const pending = this.#admit(remaining);
+      const grant = pending instanceof Promise ? await pending : pending;
       if (isFailure(grant)) return this.#refused(grant);
+      this.#queueWaitMs += grant.waitedMs;
       const candidate = grant.candidate;
-      remaining = remaining.filter((other) => other.backend !== candidate.backend);
+      remaining = remaining.length === 1
+        ? []
+        : remaining.filter((other) => other.backend !== candidate.backend);
       const result = await this.#attempt(grant);
       if (result.ok) return this.#committed(candidate, result);
       this.#failures.push(result);
@@ -161,14 +127,21 @@ export class Forwarding {
    * The candidates the endpoint can plan for: one whose translation cannot carry the request is
    * left out before it takes a slot, and its refusal kept for when nothing else answers.
    */
-  #acceptable(candidates: RouteCandidate[]): RouteCandidate[] {
+  #acceptable(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {
     const { endpoint, parsed } = this.#request;
     if (endpoint.refusal === undefined) return candidates;
-    return candidates.filter((candidate) => {
-      const refusal = endpoint.refusal!(parsed, candidate);
-      if (refusal !== undefined) this.#endpointRefusal ??= refusal;
-      return refusal === undefined;
-    });
+    let accepted: RouteCandidate[] | undefined;
+    for (let i = 0; i < candidates.length; i++) {
+      const refusal = endpoint.refusal(parsed, candidates[i]!);
+      if (refusal === undefined) {
+        accepted?.push(candidates[i]!);
+        continue;
+      }
+      this.#endpointRefusal ??= refusal;
+      // Copied only once a candidate is left out: the usual case allocates nothing.
+      accepted ??= candidates.slice(0, i);
+    }
+    return accepted ?? candidates;
   }
 
   /** The endpoint answers for the first candidate itself (a token estimate): no slot, no call. */
@@ -180,16 +153,15 @@ export class Forwarding {
     return this.#committed(candidate, localCommit(candidate.backend, answer), false);
   }
 
-  /** A slot on one of `candidates`: at once, after a wait in the queue, or a refusal. */
-  async #admit(candidates: readonly RouteCandidate[]): Promise<Grant | Failure> {
-    const pending = this.#deps.admission.acquire(candidates, {
-      priority: this.#request.priority,
-      signal: this.#abort.signal,
-      ...(this.#request.onQueued ? { onQueued: this.#request.onQueued } : {}),
-    });
-    const grant = pending instanceof Promise ? await pending : pending;
-    if (!isFailure(grant)) this.#queueWaitMs += grant.waitedMs;
-    return grant;
+  /** A slot on one of `candidates`: at once (no promise), after a wait in the queue, or a refusal. */
+  #admit(candidates: readonly RouteCandidate[]): Grant | Failure | Promise<Grant | Failure> {
+    const { priority, onQueued } = this.#request;
+    return this.#deps.admission.acquire(
+      candidates,
+      onQueued === undefined
+        ? { priority, signal: this.#scope }
+        : { priority, signal: this.#scope, onQueued },
+    );
   }
 
   /** Admission said no: the queue was full or timed out, or the request ended while waiting. */
@@ -203,7 +175,7 @@ export class Forwarding {
 
   /** The request's own signal fired: shutdown and the request deadline say more than "gone". */
   #whyAborted(): Failure | undefined {
-    const reason: unknown = this.#abort.signal.reason;
+    const reason: unknown = this.#scope.reason;
     if (reason === SHUTDOWN) {
       return failure("shutting_down", "Nexus is shutting down; retry shortly", { retryAfter: "5" });
     }
@@ -224,20 +196,21 @@ export class Forwarding {
     };
   }
 
-  /** One signal for every attempt: the client leaving, the request deadline, the shutdown. */
+  /**
+   * One signal for every attempt: the client leaving, the request deadline (and the shutdown,
+   * through `cancel`).
+   */
   #listen(): void {
-    const { clientSignal, shutdownSignal } = this.#request;
+    const { clientSignal } = this.#request;
     if (clientSignal.aborted) this.#onClientAbort();
     else clientSignal.addEventListener("abort", this.#onClientAbort, { once: true });
-    // An abort that already happened fires no event: check first (a body still uploading when the
-    // drain deadline passed must not be forwarded uncancellable).
-    if (shutdownSignal?.aborted) this.#onShutdown();
-    else shutdownSignal?.addEventListener("abort", this.#onShutdown, { once: true });
     this.#requestTimer = this.#deps.clock.setTimeout(
-      () => this.#abort.abort(REQUEST_TIMEOUT),
+      this.#onRequestTimeout,
       this.#deps.server.request_timeout_seconds * 1000,
     );
   }
+
+  readonly #onRequestTimeout = () => this.cancel(REQUEST_TIMEOUT);
 
   async #attempt(grant: Grant): Promise<AttemptCommit | AttemptFailure> {
     const { backend, model } = grant.candidate;
@@ -261,7 +234,7 @@ export class Forwarding {
       }),
       dialect: endpoint.dialect,
       model,
-      requestSignal: this.#abort.signal,
+      requestSignal: this.#scope,
       deadlines: {
         firstByteMs: (backend.first_byte_timeout_seconds ?? server.first_byte_timeout_seconds) *
           1000,
@@ -274,6 +247,7 @@ export class Forwarding {
       release: (failed) => this.#deps.admission.release(grant, failed),
       redactor: this.#redactor,
     });
+    this.#attemptNow = attempt;
     const sentAt = this.#deps.clock.monotonic();
     const result = await attempt.run();
     this.#upstreamMs += this.#deps.clock.monotonic() - sentAt;
@@ -316,7 +290,7 @@ export class Forwarding {
   #finish(end: StreamEnd): void {
     if (this.#requestTimer !== undefined) this.#deps.clock.clearTimeout(this.#requestTimer);
     this.#request.clientSignal.removeEventListener("abort", this.#onClientAbort);
-    this.#request.shutdownSignal?.removeEventListener("abort", this.#onShutdown);
+    this.#attemptNow = undefined;
     this.#resolveDone(end);
   }
 
@@ -364,8 +338,11 @@ export class Forwarding {
   }
 }
 
+const NO_SECRETS = new Redactor([]);
+
 /** The candidates in order, each backend once (the first candidate of a backend wins). */
-function distinctBackends(candidates: readonly RouteCandidate[]): RouteCandidate[] {
+function distinctBackends(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {
+  if (candidates.length < 2) return candidates;
   const seen = new Set<Backend>();
   return candidates.filter((candidate) => {
     if (seen.has(candidate.backend)) return false;

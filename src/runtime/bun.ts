@@ -83,9 +83,15 @@ export function createBunRuntime(): Runtime {
         )
       ),
     // `timeout: false` turns off Bun's per-socket idle timer (BUN_CONFIG_HTTP_IDLE_TIMEOUT, 5 min),
-    // which would otherwise cut a backend allowed a longer first-byte deadline.
-    fetch: (input, init) =>
-      fetch(input, { redirect: "manual", ...init, timeout: false } as RequestInit),
+    // which would otherwise cut a backend allowed a longer first-byte deadline; a redirect is never
+    // followed (src/lib/upstream-guard.ts). Set on the caller's init (each request builds its own)
+    // rather than on a copy of it.
+    fetch: (input, init) => {
+      const options = init as RequestInit & { timeout?: boolean };
+      options.timeout = false;
+      options.redirect ??= "manual";
+      return fetch(input, options);
+    },
     // Bun's `keepalive: false` closes the connection after the response and never pools it
     // (checked against a server that ignores `Connection: close`).
     probeFetch: (input, init) => fetch(input, { redirect: "manual", ...init, keepalive: false }),
@@ -167,6 +173,25 @@ function sinkWriter(file: typeof Bun.stdout): (text: string) => void {
   };
 }
 
+/**
+ * The peer's address, asked of the server only when a handler reads it (admin routes, the
+ * dashboard): inference requests never do, and the lookup allocates an object per request.
+ */
+class BunConnInfo implements ConnInfo {
+  readonly #server: Bun.Server<undefined>;
+  readonly #request: Request;
+  #address: string | undefined;
+
+  constructor(server: Bun.Server<undefined>, request: Request) {
+    this.#server = server;
+    this.#request = request;
+  }
+
+  get remoteAddress(): string {
+    return this.#address ??= this.#server.requestIP(this.#request)?.address ?? "";
+  }
+}
+
 function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle> {
   try {
     const server = Bun.serve({
@@ -176,7 +201,7 @@ function serveWithBun(handler: FetchHandler, options: ServeOptions): Promise<Ser
       // The gateway enforces its own limit with a clear 413; let Bun accept up to well past it.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch(request, bunServer) {
-        const conn: ConnInfo = { remoteAddress: bunServer.requestIP(request)?.address ?? "" };
+        const conn = new BunConnInfo(bunServer, request);
         // HTTP/1.0 without Host: Bun hands over the bare path as the URL.
         const target = request.url.startsWith("/")
           ? new Request(

@@ -14,6 +14,8 @@ export const REDIS_SERVER: Need = tool("redis-server", "redis-server");
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** The server's process id now (it changes with `restart`); -1 while it is killed. */
+  readonly pid: number;
   /** SIGKILL: no goodbye to its clients. */
   kill(): Promise<void>;
   /** Starts it again on the same port (empty). */
@@ -33,6 +35,9 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url,
     port,
+    get pid() {
+      return proc?.pid ?? -1;
+    },
     async kill() {
       await proc?.stop("SIGKILL");
       proc = undefined;

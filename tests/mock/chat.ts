@@ -102,12 +102,17 @@ function usage(request: ChatRequest, completionTokens: number) {
   };
 }
 
-function completionTokens(request: ChatRequest, text: string): number {
-  return estimateTokens(request.toolName === undefined ? text : TOOL_ARGUMENTS);
+function completionTokens(request: ChatRequest, text: string, toolArguments: string): number {
+  return estimateTokens(request.toolName === undefined ? text : toolArguments);
 }
 
 /** A `chat.completion` body: the reply text, or a call to the first tool offered. */
-export function completionBody(request: ChatRequest, meta: ReplyMeta, text: string): string {
+export function completionBody(
+  request: ChatRequest,
+  meta: ReplyMeta,
+  text: string,
+  toolArguments = TOOL_ARGUMENTS,
+): string {
   const message: Record<string, unknown> = request.toolName === undefined
     ? { role: "assistant", content: text }
     : {
@@ -116,7 +121,7 @@ export function completionBody(request: ChatRequest, meta: ReplyMeta, text: stri
       tool_calls: [{
         id: randomId("call_", 24),
         type: "function",
-        function: { name: request.toolName, arguments: TOOL_ARGUMENTS },
+        function: { name: request.toolName, arguments: toolArguments },
       }],
     };
   if (request.reasoningField) message[request.reasoningField] = REASONING_TEXT;
@@ -132,7 +137,7 @@ export function completionBody(request: ChatRequest, meta: ReplyMeta, text: stri
       logprobs: null,
       finish_reason: request.toolName === undefined ? "stop" : "tool_calls",
     }],
-    usage: usage(request, completionTokens(request, text)),
+    usage: usage(request, completionTokens(request, text, toolArguments)),
   });
 }
 
@@ -150,6 +155,9 @@ export interface StreamTiming {
   readonly ttftMs: number;
   readonly chunkGapMs: number;
   readonly chunks: number;
+  /** The tool call's arguments and how many deltas carry them. @default TOOL_ARGUMENTS, 3 */
+  readonly toolArguments?: string;
+  readonly toolChunks?: number;
 }
 
 export const DONE_EVENT = "data: [DONE]\n\n";
@@ -172,6 +180,7 @@ export function streamSteps(
       tail,
     stamped: true,
   });
+  const toolArguments = timing.toolArguments ?? TOOL_ARGUMENTS;
   const steps: SseStep[] = [];
   let firstDelay = timing.ttftMs;
   if (request.reasoningField) {
@@ -195,14 +204,14 @@ export function streamSteps(
     steps.push(
       chunk(firstDelay, { role: "assistant", content: null, tool_calls: [call] }, null),
     );
-    for (const piece of splitText(TOOL_ARGUMENTS, 3)) {
+    for (const piece of splitText(toolArguments, timing.toolChunks ?? 3)) {
       const delta = { tool_calls: [{ index: 0, function: { arguments: piece } }] };
       steps.push(chunk(timing.chunkGapMs, delta, null));
     }
     steps.push(chunk(0, {}, "tool_calls"));
   }
   if (request.includeUsage) {
-    const counts = JSON.stringify(usage(request, completionTokens(request, text)));
+    const counts = JSON.stringify(usage(request, completionTokens(request, text, toolArguments)));
     steps.push({ delayMs: 0, text: `${head}[],"usage":${counts}`, stamped: true });
   }
   steps.push({ delayMs: 0, text: DONE_EVENT, stamped: false });

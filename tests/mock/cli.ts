@@ -14,10 +14,18 @@ const FLAVORS: readonly MockFlavor[] = ["ollama", "vllm", "llamacpp", "lmstudio"
 
 const USAGE = `Usage: mock-upstream [--port 0] [--host 127.0.0.1] [--flavor ${FLAVORS.join("|")}]
   [--latency MS] [--ttft MS] [--chunks N] [--gap MS] [--text TEXT] [--api-key KEY]
-  [--models id,id,...]
+  [--models id,id,...] [--tool-arguments JSON] [--tool-chunks N]
+  [--stall-model ID] [--stall-ms MS]
 `;
 
-const NUMBER_FLAGS = { latency: "latencyMs", ttft: "ttftMs", chunks: "chunks", gap: "chunkGapMs" };
+const NUMBER_FLAGS = {
+  latency: "latencyMs",
+  ttft: "ttftMs",
+  chunks: "chunks",
+  gap: "chunkGapMs",
+  "tool-chunks": "toolChunks",
+  "stall-ms": "stallMs",
+};
 
 /** How often the CLI forgets recorded requests: a long benchmark would otherwise pile them up. */
 const FORGET_EVERY_MS = 1000;
@@ -44,6 +52,10 @@ export async function runMockCli(): Promise<void> {
         text: { type: "string" },
         "api-key": { type: "string" },
         models: { type: "string" },
+        "tool-arguments": { type: "string" },
+        "tool-chunks": { type: "string" },
+        "stall-model": { type: "string" },
+        "stall-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -66,6 +78,10 @@ export async function runMockCli(): Promise<void> {
   }
   if (typeof values.text === "string") options.text = values.text;
   if (typeof values["api-key"] === "string") options.apiKey = values["api-key"];
+  if (typeof values["tool-arguments"] === "string") {
+    options.toolArguments = values["tool-arguments"];
+  }
+  if (typeof values["stall-model"] === "string") options.stallModel = values["stall-model"];
   if (typeof values.models === "string") {
     options.models = values.models.split(",").filter(Boolean).map((id) => ({ id }));
   }

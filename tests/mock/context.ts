@@ -13,6 +13,10 @@ export interface MockSettings {
   chunks: number;
   chunkGapMs: number;
   text: string;
+  toolArguments: string;
+  toolChunks: number;
+  stallModel: string | undefined;
+  stallMs: number;
   apiKey: string | undefined;
   ollamaNoCapabilities: boolean;
   anthropic: boolean;

@@ -16,7 +16,7 @@
  * @module
  */
 import { anthropicRoutes, MESSAGES_PATH } from "./anthropic.ts";
-import { DEFAULT_REPLY } from "./chat.ts";
+import { DEFAULT_REPLY, TOOL_ARGUMENTS } from "./chat.ts";
 import type { Exchange, MockSettings, Route, StreamTracker } from "./context.ts";
 import { applyFault, truncateJson } from "./faults.ts";
 import { abandoned, notFound, now, unauthorized } from "./http.ts";
@@ -83,6 +83,10 @@ function settingsFrom(options: MockOptions): MockSettings {
     chunks: options.chunks ?? 5,
     chunkGapMs: options.chunkGapMs ?? 0,
     text: options.text ?? DEFAULT_REPLY,
+    toolArguments: options.toolArguments ?? TOOL_ARGUMENTS,
+    toolChunks: options.toolChunks ?? 3,
+    stallModel: options.stallModel,
+    stallMs: options.stallMs ?? 10_000,
     apiKey: options.apiKey,
     ollamaNoCapabilities: options.ollamaNoCapabilities ?? false,
     anthropic: options.anthropic ?? false,

@@ -11,6 +11,7 @@ import {
   completionBody,
   newReplyMeta,
   readChatRequest,
+  type SseStep,
   streamSteps,
 } from "./chat.ts";
 import { bodyObject, type Exchange, findModel, type MockSettings, type Route } from "./context.ts";
@@ -50,11 +51,17 @@ const chat: Route = async (exchange) => {
   const meta = newReplyMeta(FINGERPRINTS[settings.flavor]);
   if (request.stream) {
     const steps = streamSteps(request, meta, settings.text, settings);
-    return streamBody(steps, exchange, { cut: exchange.cut });
+    return streamBody(stalled(steps, request.model, settings), exchange, { cut: exchange.cut });
   }
   if (!(await delay(exchange))) return abandoned();
-  return jsonText(completionBody(request, meta, settings.text));
+  return jsonText(completionBody(request, meta, settings.text, settings.toolArguments));
 };
+
+/** The stall model's stream waits `stallMs` after its first content event. */
+function stalled(steps: SseStep[], model: string, settings: MockSettings): SseStep[] {
+  if (model !== settings.stallModel || steps.length < 3) return steps;
+  return steps.map((step, i) => (i === 2 ? { ...step, delayMs: settings.stallMs } : step));
+}
 
 /** Ollama puts reasoning in `reasoning`, vLLM and llama.cpp in `reasoning_content`. */
 function withReasoning(request: ChatRequest, body: unknown, flavor: MockFlavor): ChatRequest {

@@ -35,6 +35,17 @@ export interface MockOptions {
   chunkGapMs?: number;
   /** Reply text, split into `chunks` pieces for streams. @default DEFAULT_REPLY (~1 KB) */
   text?: string;
+  /** Chat tool calls: the arguments the mock calls its tool with. @default TOOL_ARGUMENTS */
+  toolArguments?: string;
+  /** Chat stream tool calls: argument deltas (sent `chunkGapMs` apart). @default 3 */
+  toolChunks?: number;
+  /**
+   * Streams for this model stall for `stallMs` after their first content event (a backend stuck
+   * on one request while it serves others: the benchmark's head-of-line row).
+   */
+  stallModel?: string;
+  /** @default 10000 */
+  stallMs?: number;
   /** When set, /v1/* requires `Authorization: Bearer <apiKey>` (401 OpenAI envelope otherwise). */
   apiKey?: string;
   /**

@@ -51,7 +51,7 @@ function setup(): Setup {
       const spec: AttemptSpec = {
         backend,
         plan: chatEndpoint.plan(parsed, { backend, model: "m" }),
-        headers: new Headers(),
+        headers: {},
         dialect: openaiDialect,
         model: "m",
         requestSignal: client.signal,

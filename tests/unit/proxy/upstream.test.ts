@@ -23,13 +23,13 @@ const client = new Headers({
 
 describe("upstreamHeaders()", () => {
   test("a native Anthropic backend gets anthropic-version and anthropic-beta, never the client's keys", () => {
-    const headers = upstreamHeaders({
+    const headers = new Headers(upstreamHeaders({
       backend: backend(),
       clientHeaders: client,
       requestId: "r1",
       apiKey: undefined,
       upstream: "anthropic",
-    });
+    }));
     expect(headers.get("anthropic-version")).toBe("2023-06-01");
     expect(headers.get("anthropic-beta")).toBe(client.get("anthropic-beta"));
     expect(headers.get("x-api-key")).toBeNull();
@@ -38,13 +38,13 @@ describe("upstreamHeaders()", () => {
   });
 
   test("a translated request carries no Anthropic header", () => {
-    const headers = upstreamHeaders({
+    const headers = new Headers(upstreamHeaders({
       backend: backend(),
       clientHeaders: client,
       requestId: "r1",
       apiKey: "backend-key",
       upstream: "openai",
-    });
+    }));
     expect(headers.get("anthropic-version")).toBeNull();
     expect(headers.get("anthropic-beta")).toBeNull();
     expect(headers.get("x-api-key")).toBeNull();
@@ -53,13 +53,13 @@ describe("upstreamHeaders()", () => {
 
   test("forward_client_auth passes x-api-key on only to a native Anthropic backend", () => {
     const forwarded = (upstream: "anthropic" | "openai") =>
-      upstreamHeaders({
+      new Headers(upstreamHeaders({
         backend: backend(true),
         clientHeaders: client,
         requestId: "r1",
         apiKey: undefined,
         upstream,
-      });
+      }));
     expect(forwarded("anthropic").get("x-api-key")).toBe("sk-ant-client");
     expect(forwarded("openai").get("x-api-key")).toBeNull();
     expect(forwarded("openai").get("authorization")).toBe("Bearer client-key");
