@@ -1,6 +1,6 @@
 /**
  * Who may call the routes that are not front doors, in keys mode (`[auth] mode = "keys"`):
- * - model listings and Ollama's model routes (`/v1/models`, `/api/tags`, `/api/ps`, `/api/show`,
+ * - model listings and Ollama's model routes (`/v1/models`, `GET /v1/models/{id}`, `/api/tags`, `/api/ps`, `/api/show`,
  *   `/api/pull` …) need a key, as inference does;
  * - fleet reads (`GET /v1/backends`, `/v1/route`, `GET /models`) need a key or the admin rules
  *   (a loopback peer, or `server.admin_token`);
@@ -47,6 +47,8 @@ export function mountAccess(app: Hono, auth: Auth, adminToken: string | undefine
   for (const [path, rule, dialect] of KEY_ROUTES) {
     app.use(path, guard(auth, adminToken, rule, dialect));
   }
+  // Only GET: POST …/load and …/unload under the same prefix follow the admin rules.
+  app.on("GET", "/v1/models/*", guard(auth, adminToken, "key", "openai"));
   // Read per request: a config reload may change `[auth] metrics`.
   const byKey = guard(auth, adminToken, "key_or_admin", "openai");
   const byAdmin = guard(auth, adminToken, "admin", "openai");

@@ -12,6 +12,7 @@
  */
 import { type Context, Hono } from "hono";
 import type { Auth } from "../auth/mod.ts";
+import { anthropicDialect, type Dialect } from "../dialects/mod.ts";
 import { createExchangeHandler, type ExchangeDeps } from "../exchange/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -39,7 +40,7 @@ import {
   type LifecycleRouteDeps,
 } from "./lifecycle.ts";
 import { KEYS_PATHS, mountKeys } from "./keys.ts";
-import { handleModels } from "./models.ts";
+import { handleModel, handleModels } from "./models.ts";
 import { handleReload, handleWake, type OpsDeps } from "./ops.ts";
 import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
@@ -99,6 +100,7 @@ const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
   [/^\/v1\/backends\/[^/]+\/wake$/, ["POST"]],
   [/^\/v1\/config\/reload$/, ["POST"]],
   [/^\/v1\/models\/.+\/(load|unload)$/, ["POST"]],
+  [/^\/v1\/models\/.+$/, ["GET"]],
   [/^\/models$/, ["GET"]],
   [/^\/models\/(load|unload)$/, ["POST"]],
   ...OLLAMA_PATHS,
@@ -146,6 +148,13 @@ export function createApi(deps: AppDeps): Api {
     app.options("/v1/models", (c) => cors.preflight(c.req.raw, ["GET"]));
   } else {
     app.get("/v1/models", models);
+  }
+  const model = stamped(handleModel(deps.registry, deps.router, deps.startedAt));
+  if (cors.enabled) {
+    app.get("/v1/models/:model{.+}", async (c) => cors.decorate(c.req.raw, await model(c)));
+    app.options("/v1/models/:model{.+}", (c) => cors.preflight(c.req.raw, ["GET"]));
+  } else {
+    app.get("/v1/models/:model{.+}", model);
   }
   app.get("/v1/route", stamped(handleExplainRouteGet(deps.router)));
   app.post(
@@ -195,12 +204,13 @@ export function createApi(deps: AppDeps): Api {
     const known = knownPaths.find(([pattern]) => pattern.test(path));
     // A front door answers a wrong method in its own dialect (Anthropic clients parse theirs);
     // anything under /api/ is Ollama's ground.
-    const dialect = FRONT_DOORS.find(([door]) => door === path)?.[1].dialect;
+    const dialect = FRONT_DOORS.find(([door]) => door === path)?.[1].dialect ??
+      anthropicOrUndefined(c.req.raw, path);
     const response = path.startsWith("/api/")
       ? ollamaUnknown(c.req.method, path, known?.[1])
       : known
       ? methodNotAllowed(c.req.method, path, known[1], dialect)
-      : notFound(c.req.method, path);
+      : notFound(c.req.method, path, dialect);
     return stampRequestId(c.req.raw, response);
   });
   const unhandled = (error: unknown, request: Request, path: string) => {
@@ -252,6 +262,16 @@ function mountLifecycle(app: Hono, deps: LifecycleRouteDeps): void {
   app.get("/models", stamped(handleRouterModels(deps.registry)));
   app.post("/models/load", stamped(handleRouterChange(deps, "load")));
   app.post("/models/unload", stamped(handleRouterChange(deps, "unload")));
+}
+
+/**
+ * Anthropic's SDK parses only its own envelope: a path under `/v1/messages` (batches, say) or a
+ * request carrying `anthropic-version` gets it; everything else OpenAI's.
+ */
+function anthropicOrUndefined(request: Request, path: string): Dialect | undefined {
+  return path.startsWith("/v1/messages/") || request.headers.has("anthropic-version")
+    ? anthropicDialect
+    : undefined;
 }
 
 /** Ollama's paths answer in Ollama's envelope, their 404 and 405 included. */

@@ -20,8 +20,12 @@ export function errorResponse(
   return openaiError(failure(kind, message, extra));
 }
 
-export const notFound = (method: string, path: string): Response =>
-  errorResponse("not_found", `Unknown path: ${method} ${path}`);
+export const notFound = (
+  method: string,
+  path: string,
+  dialect: Dialect = openaiDialect,
+): Response =>
+  dialect.errorResponse(failure("not_found", `Unknown path: ${method} ${path}`), new Headers());
 
 export const methodNotAllowed = (
   method: string,

@@ -9,9 +9,17 @@
  * The shape is OpenAI's list; Anthropic's `models.list()` reads the same route, so the list also
  * carries its page fields (`has_more`, `first_id`, `last_id`) and each entry its ModelInfo fields
  * (`type`, `display_name`, `created_at`, `max_input_tokens`). Neither client minds the other's.
+ *
+ * GET /v1/models/{id} — one entry of that list (`models.retrieve()` of both SDKs); an id nobody
+ * serves is a 404 `model_not_found`, in Anthropic's envelope when the client is Anthropic's (it
+ * sends `anthropic-version`), in OpenAI's otherwise. Ids may hold slashes.
  * @module
  */
 import type { Context } from "hono";
+import { methodNotAllowed } from "./errors.ts";
+import { anthropicDialect, openaiDialect } from "../dialects/mod.ts";
+import { failure } from "../lib/failures.ts";
+import { boundText } from "../lib/limits.ts";
 import {
   type Backend,
   isRoutable,
@@ -136,5 +144,28 @@ export function handleModels(registry: Registry, router: Router, startedAt: numb
     const first_id = data[0]?.id ?? null;
     const last_id = data[data.length - 1]?.id ?? null;
     return c.json({ object: "list", data, has_more: false, first_id, last_id });
+  };
+}
+
+export function handleModel(registry: Registry, router: Router, startedAt: number) {
+  const created = Math.floor(startedAt / 1000);
+  return (c: Context) => {
+    const id = c.req.param("model") ?? "";
+    const entry = listModels(registry, router, created).find((model) => model.id === id);
+    if (entry) return c.json(entry);
+    // `GET …/load` is a wrong method on the lifecycle route, not a model called "x/load".
+    const lifecycle = /\/(load|unload)$/.exec(id);
+    if (lifecycle) return methodNotAllowed("GET", c.req.path, ["POST"]);
+    const dialect = c.req.header("anthropic-version") === undefined
+      ? openaiDialect
+      : anthropicDialect;
+    return dialect.errorResponse(
+      failure(
+        "model_not_found",
+        `Model "${boundText(id)}" not found. GET /v1/models lists the models served now.`,
+        { param: "model" },
+      ),
+      new Headers(),
+    );
   };
 }

@@ -311,4 +311,24 @@ describe("models.list()", () => {
     expect(page.has_more).toBe(false);
     expect(page.hasNextPage()).toBe(false);
   });
+
+  test("models.retrieve() reads one entry; an unknown id is NotFoundError in Anthropic's envelope", async () => {
+    const model = await client.models.retrieve("gemma-3");
+    expect(model).toMatchObject({ id: "gemma-3", type: "model", display_name: "gemma-3" });
+    const error = await client.models.retrieve("claude-nonexistent").catch((e) => e);
+    expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(error.error).toMatchObject({ type: "error", error: { type: "not_found_error" } });
+    expect(error.error.error.message).toContain('"claude-nonexistent" not found');
+  });
+});
+
+describe("routes Nexus does not serve", () => {
+  test("the Batches API is NotFoundError in Anthropic's envelope, not OpenAI's", async () => {
+    const error = await client.messages.batches.list().catch((e) => e);
+    expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(error.error).toMatchObject({
+      type: "error",
+      error: { type: "not_found_error", message: "Unknown path: GET /v1/messages/batches" },
+    });
+  });
 });

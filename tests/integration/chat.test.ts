@@ -256,4 +256,27 @@ describe("GET /v1/models", () => {
       embeddings: null,
     });
   });
+  test("models.retrieve() reads one entry, an alias included; an unknown id is a 404", async () => {
+    const llama = await client.models.retrieve("llama3:8b");
+    expect(llama).toMatchObject({ id: "llama3:8b", object: "model", backends: ["ollama-box"] });
+    const alias = await client.models.retrieve("gpt-4o");
+    expect(alias).toMatchObject({ id: "gpt-4o", alias_of: "qwen2.5:7b" });
+    const error = await client.models.retrieve("no-such-model").catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(error.code).toBe("model_not_found");
+    expect(error.param).toBe("model");
+    expect(error.message).toContain('"no-such-model" not found');
+  });
+
+  test("a model id with a slash is one id; GET on the lifecycle routes is a 405", async () => {
+    const slashed = await fetch(`${gateway.url}/v1/models/meta-llama/Llama-3.1-8B`);
+    expect(slashed.status).toBe(404);
+    expect((await slashed.json()).error.message).toContain('"meta-llama/Llama-3.1-8B"');
+    const load = await fetch(`${gateway.url}/v1/models/llama3:8b/load`);
+    expect(load.status).toBe(405);
+    expect(load.headers.get("allow")).toBe("POST");
+    const wrong = await fetch(`${gateway.url}/v1/models/llama3:8b`, { method: "DELETE" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("GET");
+  });
 });

@@ -109,6 +109,7 @@ describe("without a key", () => {
 
   test("model lists and Ollama's model routes need a key; liveness and /health do not", async () => {
     expect((await call("/v1/models")).status).toBe(401);
+    expect((await call("/v1/models/llama3:8b")).status).toBe(401);
     expect((await call("/api/tags")).status).toBe(401);
     expect((await call("/api/ps")).status).toBe(401);
     expect((await call("/api/version")).status).toBe(200);
@@ -144,6 +145,7 @@ describe("with a key", () => {
     expect(answer.choices[0]!.message.content).toBeTruthy();
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toContain("gemma:2b");
+    expect((await client.models.retrieve("gemma:2b")).id).toBe("gemma:2b");
     const stream = await client.chat.completions.create({
       model: "llama3:8b",
       messages: [{ role: "user", content: "hi" }],
