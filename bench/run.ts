@@ -83,8 +83,12 @@ const NEXUS_MAX_REQUESTS = "4096";
 
 /** A guard attempt that misses is measured again, so one noisy moment cannot fail CI. */
 const GUARD_ATTEMPTS = 3;
-/** A miss below this multiple of its limit is measured again; above it the guard fails at once. */
-const MARGINAL = 3;
+/**
+ * A miss below this multiple of its limit is measured again; above it the guard fails at once.
+ * Ten, not less: one scheduler stall on a loaded 2-core runner put a p99 at 7× its limit (35 ms
+ * of 5) while every median held; a real regression misses on every attempt anyway.
+ */
+const MARGINAL = 10;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
