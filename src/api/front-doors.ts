@@ -1,6 +1,7 @@
 /**
  * Every inference route and the endpoint (parser, planner, dialect) it plugs into the exchange
- * pipeline. A new front door is one line here (docs/architecture.md, "Adding a route").
+ * pipeline. A new front door is one line here (docs/architecture.md, "Where things go";
+ * the recipe is in specs/011-pipeline/walkthrough.md).
  * @module
  */
 import {

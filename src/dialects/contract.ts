@@ -1,5 +1,5 @@
 /**
- * What a front door plugs into the exchange pipeline (docs/architecture.md, "Adding a dialect"):
+ * What a front door plugs into the exchange pipeline (docs/architecture.md, "Where things go"):
  * an `Endpoint` per route — how to parse its request, how to call one backend for it — and the
  * `Dialect` its clients speak, which renders errors, in-stream errors and keep-alives.
  *

@@ -4,9 +4,10 @@
  * at most `routing.max_retries` extra attempts and never the same backend twice; a 4xx answer
  * is the client's and is committed as it is.
  *
- * One `Forwarding` per request owns the request-wide signal (client gone, whole-request
- * deadline, shutdown) that every attempt listens to, and resolves `done` when the response body
- * has been delivered, failed or abandoned.
+ * One `Forwarding` per request owns its `RequestScope` (client gone, whole-request deadline,
+ * shutdown), which the current attempt and a wait in the admission queue read; only the
+ * attempt's upstream fetch has a real AbortSignal. `done` resolves when the response body has
+ * been delivered, failed or abandoned.
  * @module
  */
 import type { Grant } from "../admission/mod.ts";
