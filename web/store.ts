@@ -84,8 +84,7 @@ function on<T>(source: EventSource, name: string, handle: (data: T) => void): vo
 }
 
 /** Opens the stream; EventSource reconnects by itself and the server sends a new snapshot. */
-export function connect(url = "/ui/events"): EventSource {
-  const source = new EventSource(url);
+export function connect(source: EventSource = new EventSource("/ui/events")): EventSource {
   on<Snapshot>(source, "snapshot", (s) => {
     state = { ...state, limits: s.limits };
     update({
@@ -109,13 +108,28 @@ export function connect(url = "/ui/events"): EventSource {
   return source;
 }
 
+/** The state as it is now. */
+export function currentState(): State {
+  return state;
+}
+
+/**
+ * Calls `listener` after every message from now on; `seen` is the state the caller last rendered.
+ * A message that came in since then calls it at once: Preact runs the effect that subscribes a
+ * frame after the first render, and the first snapshot can arrive in between (Nexus answers
+ * within milliseconds). Missed, the page would say "Connecting to Nexus…" until the next change,
+ * which on a quiet gateway may never come (pings are comments, no events).
+ */
+export function subscribe(listener: () => void, seen: State): () => void {
+  listeners.add(listener);
+  if (state !== seen) listener();
+  return () => void listeners.delete(listener);
+}
+
 export function useStore(): State {
   const [, setVersion] = useState(0);
-  useEffect(() => {
-    const listener = () => setVersion((v) => v + 1);
-    listeners.add(listener);
-    return () => void listeners.delete(listener);
-  }, []);
+  const rendered = state;
+  useEffect(() => subscribe(() => setVersion((v) => v + 1), rendered), []);
   return state;
 }
 
