@@ -142,20 +142,17 @@ export function createApi(deps: AppDeps): Api {
     app.post(path, (c) => handle(c.req.raw, c.env as ConnInfo | undefined));
     if (cors.enabled) app.options(path, (c) => cors.preflight(c.req.raw, ["POST"]));
   }
-  const models = stamped(handleModels(deps.registry, deps.router, deps.startedAt));
-  if (cors.enabled) {
-    app.get("/v1/models", async (c) => cors.decorate(c.req.raw, await models(c)));
-    app.options("/v1/models", (c) => cors.preflight(c.req.raw, ["GET"]));
-  } else {
-    app.get("/v1/models", models);
-  }
-  const model = stamped(handleModel(deps.registry, deps.router, deps.startedAt));
-  if (cors.enabled) {
-    app.get("/v1/models/:model{.+}", async (c) => cors.decorate(c.req.raw, await model(c)));
-    app.options("/v1/models/:model{.+}", (c) => cors.preflight(c.req.raw, ["GET"]));
-  } else {
-    app.get("/v1/models/:model{.+}", model);
-  }
+  // Browsers read the model list too (CORS when configured).
+  const readable = (path: string, handler: (c: Context) => Response | Promise<Response>) => {
+    if (!cors.enabled) return void app.get(path, handler);
+    app.get(path, async (c) => cors.decorate(c.req.raw, await handler(c)));
+    app.options(path, (c) => cors.preflight(c.req.raw, ["GET"]));
+  };
+  readable("/v1/models", stamped(handleModels(deps.registry, deps.router, deps.startedAt)));
+  readable(
+    "/v1/models/:model{.+}",
+    stamped(handleModel(deps.registry, deps.router, deps.startedAt)),
+  );
   app.get("/v1/route", stamped(handleExplainRouteGet(deps.router)));
   app.post(
     "/v1/route",
