@@ -34,17 +34,35 @@ export async function restoreIdleLimit(
     else trySet(response.headers, "connection", "close");
     return response;
   }
-  const end = new TransformStream<Uint8Array, Uint8Array>({
-    // Called once the last chunk is handed over, before Bun has written it.
-    flush() {
-      if (inTime()) restore();
-    },
-  });
-  return new Response(response.body!.pipeThrough(end), {
+  const onEnd = () => {
+    if (inTime()) restore();
+  };
+  return new Response(untilEnd(response.body!, onEnd), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/**
+ * `body`, calling `onEnd` once its last chunk has been handed over and before the stream closes
+ * (so before Bun has finished writing it). A pull source rather than `pipeThrough` a
+ * TransformStream: measured in process, the pipe added ~1 µs of CPU per chunk, this ~0.45. A
+ * cancel (the client left) reaches `body`; an error in `body` errors this stream.
+ */
+function untilEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (!done) return controller.enqueue(value);
+      onEnd();
+      controller.close();
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 function trySet(headers: Headers, name: string, value: string): void {
