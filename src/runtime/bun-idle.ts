@@ -10,6 +10,7 @@
  * long keeps its connection unlimited (it needed minutes of a real model's work to get there).
  * @module
  */
+import { onStreamEnd } from "../lib/stream-end.ts";
 
 /** Bun rejects idleTimeout values above 255 seconds. */
 export const MAX_IDLE_TIMEOUT_SECONDS = 255;
@@ -37,6 +38,8 @@ export async function restoreIdleLimit(
   const onEnd = () => {
     if (inTime()) restore();
   };
+  // A stream Nexus built (a relay) says when it ends: no wrapper, nothing added per chunk.
+  if (onStreamEnd(response.body!, onEnd)) return response;
   return new Response(untilEnd(response.body!, onEnd), {
     status: response.status,
     statusText: response.statusText,
