@@ -28,7 +28,7 @@ export async function readLimited(response: Response, limit: number): Promise<Li
   }
   if (!response.body) return { ok: true, bytes: new Uint8Array(0) };
   // A declared length within the limit: the runtime's own read is the fast path (no JS loop).
-  if (declared <= limit) return { ok: true, bytes: new Uint8Array(await response.arrayBuffer()) };
+  if (declared <= limit) return { ok: true, bytes: await response.bytes() };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -94,13 +94,18 @@ export class Logger {
       this.#lastTimeText = new Date(now).toISOString();
     }
     const time = this.#lastTimeText;
-    const fields = raw === undefined ? undefined : boundFields(raw);
     const line = this.#options.format === "json"
-      ? JSON.stringify({ timestamp: time, level, message, ...fields })
-      : this.#pretty(time, level, message, fields);
+      ? JSON.stringify({
+        timestamp: time,
+        level,
+        message,
+        ...(raw === undefined ? undefined : boundFields(raw)),
+      })
+      : this.#pretty(time, level, message, raw);
     this.#options.write(line + "\n");
   }
 
+  /** Each field is bounded as it is written: no bounded copy of the fields first. */
   #pretty(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
     const label = this.#options.colour ? `${COLOUR[level]}${LABEL[level]}\x1b[0m` : LABEL[level];
     let line = `${time} ${label} ${message}`;
@@ -116,10 +121,14 @@ export class Logger {
 
 const BARE = /^[\w.:/@+-]+$/;
 
+/** A field's value in a pretty line, bounded as `boundFields` would bound it. */
 function formatValue(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (typeof value === "string") return BARE.test(value) ? value : JSON.stringify(value);
-  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  if (typeof value === "string") {
+    const text = boundValue(value, 0) as string;
+    return BARE.test(text) ? text : JSON.stringify(text);
+  }
+  if (typeof value === "object" && value !== null) return JSON.stringify(boundValue(value, 0));
   return String(value);
 }
 

@@ -203,8 +203,10 @@ export class Forwarding {
    */
   #listen(): void {
     const { clientSignal } = this.#request;
+    // No `{ once: true }`: an abort fires once anyway and #finish removes the listener; the
+    // options object cost more (~0.13 µs a request on Bun) than the rest of adding it.
     if (clientSignal.aborted) this.#onClientAbort();
-    else clientSignal.addEventListener("abort", this.#onClientAbort, { once: true });
+    else clientSignal.addEventListener("abort", this.#onClientAbort);
     this.#requestTimer = this.#deps.clock.setTimeout(
       this.#onRequestTimeout,
       this.#deps.server.request_timeout_seconds * 1000,

@@ -12,6 +12,7 @@
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import type { Failure } from "../lib/failures.ts";
+import { announcesEnd, streamEnding } from "../lib/stream-end.ts";
 import type { Delivery } from "./delivery.ts";
 import type { ResponseTap } from "./tap.ts";
 
@@ -47,6 +48,8 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   #ended = false;
   #lastChunkAt: number;
   #idleTimer: TimerHandle | undefined;
+  /** The stream this relay is the source of: told of its end (src/lib/stream-end.ts). */
+  #stream: ReadableStream<Uint8Array> | undefined;
 
   constructor(options: RelayOptions) {
     this.#options = options;
@@ -56,7 +59,8 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
 
   /** The stream the client reads. */
   static stream(options: RelayOptions): ReadableStream<Uint8Array> {
-    return new ReadableStream(new Relay(options));
+    const relay = new Relay(options);
+    return relay.#stream = announcesEnd(new ReadableStream(relay));
   }
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
@@ -103,6 +107,7 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   #complete(controller: ReadableStreamDefaultController<Uint8Array>): void {
     const out = this.#options.delivery.end();
     if (out !== undefined) controller.enqueue(out);
+    this.#closing();
     controller.close();
     this.#end("complete");
   }
@@ -114,8 +119,14 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
       return;
     }
     controller.enqueue(this.#options.delivery.fail(failure));
+    this.#closing();
     controller.close();
     this.#end(end, failure.message);
+  }
+
+  /** The last chunk is handed over and the stream closes next. */
+  #closing(): void {
+    if (this.#stream !== undefined) streamEnding(this.#stream);
   }
 
   #end(how: StreamEnd, detail?: string): void {

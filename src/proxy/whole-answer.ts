@@ -79,5 +79,7 @@ export function isPage(contentType: string | null): boolean {
 }
 
 function mediaType(contentType: string): string {
-  return contentType.split(";")[0]!.trim().toLowerCase();
+  // indexOf, not split: no array per answer (this runs on every whole answer).
+  const end = contentType.indexOf(";");
+  return (end < 0 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
 }

@@ -10,6 +10,7 @@
  * long keeps its connection unlimited (it needed minutes of a real model's work to get there).
  * @module
  */
+import { onStreamEnd } from "../lib/stream-end.ts";
 
 /** Bun rejects idleTimeout values above 255 seconds. */
 export const MAX_IDLE_TIMEOUT_SECONDS = 255;
@@ -34,17 +35,37 @@ export async function restoreIdleLimit(
     else trySet(response.headers, "connection", "close");
     return response;
   }
-  const end = new TransformStream<Uint8Array, Uint8Array>({
-    // Called once the last chunk is handed over, before Bun has written it.
-    flush() {
-      if (inTime()) restore();
-    },
-  });
-  return new Response(response.body!.pipeThrough(end), {
+  const onEnd = () => {
+    if (inTime()) restore();
+  };
+  // A stream Nexus built (a relay) says when it ends: no wrapper, nothing added per chunk.
+  if (onStreamEnd(response.body!, onEnd)) return response;
+  return new Response(untilEnd(response.body!, onEnd), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/**
+ * `body`, calling `onEnd` once its last chunk has been handed over and before the stream closes
+ * (so before Bun has finished writing it). A pull source rather than `pipeThrough` a
+ * TransformStream: measured in process, the pipe added ~1 µs of CPU per chunk, this ~0.45. A
+ * cancel (the client left) reaches `body`; an error in `body` errors this stream.
+ */
+function untilEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (!done) return controller.enqueue(value);
+      onEnd();
+      controller.close();
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 function trySet(headers: Headers, name: string, value: string): void {
