@@ -41,7 +41,10 @@ const TOOL: Anthropic.Tool = {
 beforeAll(async () => {
   ollama = await startMockBackend({
     flavor: "ollama",
-    models: [{ id: "llama3.1:8b", capabilities: ["completion", "tools"], context_length: 131072 }],
+    models: [
+      { id: "llama3.1:8b", capabilities: ["completion", "tools"], context_length: 131072 },
+      { id: "tiny:1b", capabilities: ["completion"], context_length: 8192 },
+    ],
   });
   gateway = await startGateway([
     { name: "gpu", url: ollama.url, type: "ollama", anthropic: false },
@@ -64,6 +67,19 @@ function sentOptions(): Record<string, number> {
 }
 
 describe("a Messages request for an Ollama backend without /v1/messages", () => {
+  test("longer than the model's own maximum (CJK, which characters ÷ 4 would let through): 400, nothing sent", async () => {
+    const before = ollama.mock.requests.length;
+    const error = await client.messages.create({
+      model: "tiny:1b",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "天".repeat(12000) }],
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(error.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect(error.error.error.message).toContain('context of model "tiny:1b"');
+    expect(ollama.mock.requests.length).toBe(before);
+  });
+
   test("a short one stays on Ollama's OpenAI endpoint", async () => {
     const message = await client.messages.create({
       model: "claude-sonnet-4-5",

@@ -43,7 +43,10 @@ const TOOL: OpenAI.Responses.FunctionTool = {
 beforeAll(async () => {
   ollama = await startMockBackend({
     flavor: "ollama",
-    models: [{ id: "llama3.1:8b", capabilities: ["completion", "tools"], context_length: 131072 }],
+    models: [
+      { id: "llama3.1:8b", capabilities: ["completion", "tools"], context_length: 131072 },
+      { id: "tiny:1b", capabilities: ["completion"], context_length: 8192 },
+    ],
   });
   gateway = await startGateway([{ name: "gpu", url: ollama.url, type: "ollama" }]);
   await gateway.gateway.health.runRound();
@@ -79,6 +82,16 @@ describe("a Responses request for an Ollama backend without /v1/responses", () =
     });
     expect(FULL_TOKENS).toBeGreaterThan(2 * 4096);
     expect(answer.usage!.prompt_tokens).toBeLessThanOrEqual(4096);
+  });
+
+  test("longer than the model's own maximum (CJK, which characters ÷ 4 would let through): 400, nothing sent", async () => {
+    const before = ollama.mock.requests.length;
+    const error = await client.responses.create({ model: "tiny:1b", input: "天".repeat(12000) })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.code).toBe("context_length_exceeded");
+    expect(error.param).toBe("input");
+    expect(ollama.mock.requests.length).toBe(before);
   });
 
   test("a short one stays on Ollama's OpenAI endpoint", async () => {

@@ -11,7 +11,7 @@ import { isFailure } from "../../lib/failures.ts";
 import { estimateTokens, type RouteRequirements } from "../../routing/mod.ts";
 import { chainedTranslation } from "../chained.ts";
 import type { Endpoint, ParsedRequest, PlanTarget, UpstreamPlan } from "../contract.ts";
-import { ollamaContextPlan } from "../ollama/context.ts";
+import { ollamaContextPlan, ollamaContextRefusal } from "../ollama/context.ts";
 import { CHAT_PATH } from "../openai/chat.ts";
 import { chatBody } from "./chat-request.ts";
 import { anthropicDialect } from "./dialect.ts";
@@ -34,8 +34,13 @@ export function createMessagesEndpoint(ids: IdSource = randomIds): Endpoint {
     },
     refusal(request, target) {
       if (speaksAnthropic(target.backend)) return undefined;
-      const chat = anthropicOf(request).chat();
-      return isFailure(chat) ? chat : undefined;
+      const anthropic = anthropicOf(request);
+      const chat = anthropic.chat();
+      if (isFailure(chat)) return chat;
+      if (target.backend.type !== "ollama") return undefined;
+      // Too long for the model even at its maximum: refused as chat refuses it (never cut).
+      const { body } = chatBody(anthropic.view, chat, target.backend.type, target.model);
+      return ollamaContextRefusal({ ...request, body }, target);
     },
     plan(request, target) {
       if (speaksAnthropic(target.backend)) return nativePlan(request, target.model, MESSAGES_PATH);

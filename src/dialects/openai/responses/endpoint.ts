@@ -15,7 +15,7 @@ import { estimateTokens, NO_REQUIREMENTS, requirementsOf } from "../../../routin
 import type { Endpoint, ParsedRequest, PlanTarget, UpstreamPlan } from "../../contract.ts";
 import { invalid, readModel, readStream, withModel } from "../../fields.ts";
 import { chainedTranslation } from "../../chained.ts";
-import { ollamaContextPlan } from "../../ollama/context.ts";
+import { ollamaContextPlan, ollamaContextRefusal } from "../../ollama/context.ts";
 import { CHAT_PATH } from "../chat.ts";
 import { responsesDialect } from "./dialect.ts";
 import { echoOf } from "./envelope.ts";
@@ -57,7 +57,12 @@ export function createResponsesEndpoint(ids: IdSource = randomIds): Endpoint {
     refusal(request, target) {
       if (native(target)) return undefined;
       const { chat } = request as ResponsesRequest;
-      return isFailure(chat) ? chat : undefined;
+      if (isFailure(chat)) return chat;
+      if (target.backend.type !== "ollama") return undefined;
+      // Too long for the model even at its maximum: refused as chat refuses it (never cut).
+      const body = { model: target.model, ...chat };
+      const refused = ollamaContextRefusal({ ...request, body }, target);
+      return refused && { ...refused, param: "input" };
     },
     plan(request, target) {
       const { chat } = request as ResponsesRequest;
