@@ -31,11 +31,13 @@ export function readBodyLimited(
   reservation?: BodyReservation,
 ): Promise<BodyResult> {
   const declared = request.headers.get("content-length");
-  if (declared !== null) {
-    const length = Number(declared);
+  // Only a plain length is trusted for the native read: a repeated header ("5, 5") reads back as
+  // a list, whose NaN would pass every check; such a body is counted as it arrives instead.
+  const length = declared === null ? NaN : Number(declared);
+  if (Number.isSafeInteger(length) && length >= 0) {
     if (length > limit) return Promise.resolve(TOO_LARGE);
     // A declared length is taken from the budget whole, before a byte is read.
-    if (reservation && !reservation.take(length || 0)) return Promise.resolve(BUSY);
+    if (reservation && !reservation.take(length)) return Promise.resolve(BUSY);
     return readDeclared(request, timeoutMs, clock);
   }
   const body = request.body;

@@ -51,6 +51,16 @@ describe("readBodyLimited()", () => {
     expect(request.bodyUsed).toBe(false);
   });
 
+  test("a repeated content-length (a list, not a length) is counted as it arrives, not trusted", async () => {
+    const request = new Request("http://x/", {
+      method: "POST",
+      body: "x".repeat(50),
+      headers: [["content-length", "50"], ["content-length", "50"]],
+    });
+    expect(request.headers.get("content-length")).toBe("50, 50");
+    expect(await readBodyLimited(request, 10, 1000)).toEqual({ ok: false, reason: "too_large" });
+  });
+
   test("counts a chunked body as it streams and stops past the limit", async () => {
     const request = chunked(["aaaa", "bbbb", "cccc", "dddd"]);
     expect(await readBodyLimited(request, 10, 1000)).toEqual({ ok: false, reason: "too_large" });
