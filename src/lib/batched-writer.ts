@@ -21,7 +21,12 @@ export class BatchedWriter {
   #timer: TimerHandle | undefined;
   readonly #onTimer = () => {
     this.#timer = undefined;
-    this.flush();
+    try {
+      this.flush();
+    } catch {
+      // Nowhere to write (stdout closed: `nexus serve | head`): the lines are lost, the gateway
+      // must not be. A direct flush (a warning, the exit) still throws to its caller.
+    }
   };
 
   constructor(write: (text: string) => void, clock: Clock, delayMs = 10) {

@@ -18,6 +18,22 @@ describe("BatchedWriter", () => {
     expect(clock.pending).toBe(0);
   });
 
+  test("a write that fails on the timer (stdout closed) loses its lines, not the process", () => {
+    const clock = new FakeClock();
+    let broken = true;
+    const writes: string[] = [];
+    const out = new BatchedWriter((text) => {
+      if (broken) throw new Error("Broken pipe");
+      writes.push(text);
+    }, clock, 10);
+    out.write("lost\n");
+    expect(() => clock.advance(10)).not.toThrow();
+    broken = false;
+    out.write("next\n");
+    clock.advance(10);
+    expect(writes).toEqual(["next\n"]);
+  });
+
   test("flush writes at once; a burst past 64 KiB is written without waiting", () => {
     const clock = new FakeClock();
     const writes: string[] = [];
