@@ -6,8 +6,8 @@
  *
  * `createApi` adds the hot path's shortcut: a POST to a front door's exact path goes to its
  * pipeline from a Map, before Hono (its router and per-request Context cost ~2 µs a request,
- * bench/RESULTS.md); anything else — another method, a query string, a percent-encoded path —
- * takes the app's routes as before.
+ * bench/RESULTS.md); the query string is ignored for that match, as Hono ignores it. Anything
+ * else — another method, a percent-encoded path, a trailing slash — takes the app's routes.
  * @module
  */
 import { type Context, Hono } from "hono";

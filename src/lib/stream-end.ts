@@ -32,5 +32,11 @@ export function streamEnding(stream: ReadableStream<Uint8Array>): void {
   const callbacks = hooks.get(stream);
   if (callbacks === undefined) return;
   hooks.delete(stream);
-  for (const callback of callbacks) callback();
+  for (const callback of callbacks) {
+    try {
+      callback();
+    } catch {
+      // A hook's failure is its own: the stream still ends as it would have, whole.
+    }
+  }
 }
