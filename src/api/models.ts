@@ -12,7 +12,8 @@
  *
  * GET /v1/models/{id} — one entry of that list (`models.retrieve()` of both SDKs); an id nobody
  * serves is a 404 `model_not_found`, in Anthropic's envelope when the client is Anthropic's (it
- * sends `anthropic-version`), in OpenAI's otherwise. Ids may hold slashes.
+ * sends `anthropic-version`), in OpenAI's otherwise. Ids may hold slashes; a name a request would
+ * reach a model by (Ollama's implicit `:latest`, a wildcard alias) answers that model as an alias.
  * @module
  */
 import type { Context } from "hono";
@@ -151,8 +152,13 @@ export function handleModel(registry: Registry, router: Router, startedAt: numbe
   const created = Math.floor(startedAt / 1000);
   return (c: Context) => {
     const id = c.req.param("model") ?? "";
-    const entry = listModels(registry, router, created).find((model) => model.id === id);
+    const models = listModels(registry, router, created);
+    const entry = models.find((model) => model.id === id);
     if (entry) return c.json(entry);
+    // A name chat would accept (`llama3` for `llama3:latest`, a wildcard alias) reads as an alias.
+    const resolved = router.resolveModel(id);
+    const target = resolved === id ? undefined : models.find((model) => model.id === resolved);
+    if (target) return c.json({ ...target, id, display_name: id, alias_of: target.id });
     // `GET …/load` is a wrong method on the lifecycle route, not a model called "x/load".
     const lifecycle = /\/(load|unload)$/.exec(id);
     if (lifecycle) return methodNotAllowed("GET", c.req.path, ["POST"]);

@@ -315,6 +315,9 @@ describe("models.list()", () => {
   test("models.retrieve() reads one entry; an unknown id is NotFoundError in Anthropic's envelope", async () => {
     const model = await client.models.retrieve("gemma-3");
     expect(model).toMatchObject({ id: "gemma-3", type: "model", display_name: "gemma-3" });
+    // The name Claude Code sends reaches its model through the wildcard alias, as a request does.
+    const sonnet = await client.models.retrieve("claude-sonnet-4-5");
+    expect(sonnet).toMatchObject({ id: "claude-sonnet-4-5", alias_of: "qwen2.5-coder:32b" });
     const error = await client.models.retrieve("claude-nonexistent").catch((e) => e);
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect(error.error).toMatchObject({ type: "error", error: { type: "not_found_error" } });
