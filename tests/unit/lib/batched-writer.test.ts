@@ -22,10 +22,14 @@ describe("BatchedWriter", () => {
     const clock = new FakeClock();
     let broken = true;
     const writes: string[] = [];
-    const out = new BatchedWriter((text) => {
-      if (broken) throw new Error("Broken pipe");
-      writes.push(text);
-    }, clock, 10);
+    const out = new BatchedWriter(
+      (text) => {
+        if (broken) throw new Error("Broken pipe");
+        writes.push(text);
+      },
+      clock,
+      10,
+    );
     out.write("lost\n");
     expect(() => clock.advance(10)).not.toThrow();
     broken = false;
