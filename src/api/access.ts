@@ -47,8 +47,9 @@ export function mountAccess(app: Hono, auth: Auth, adminToken: string | undefine
   for (const [path, rule, dialect] of KEY_ROUTES) {
     app.use(path, guard(auth, adminToken, rule, dialect));
   }
-  // Only GET: POST …/load and …/unload under the same prefix follow the admin rules.
-  app.on("GET", "/v1/models/*", guard(auth, adminToken, "key", "openai"));
+  // Only GET: POST …/load and …/unload under the same prefix follow the admin rules. Not
+  // `/v1/models/*`, which Hono also matches on `/v1/models` (guarded above: checked twice).
+  app.on("GET", "/v1/models/:model{.+}", guard(auth, adminToken, "key", "openai"));
   // Read per request: a config reload may change `[auth] metrics`.
   const byKey = guard(auth, adminToken, "key_or_admin", "openai");
   const byAdmin = guard(auth, adminToken, "admin", "openai");
