@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { DEFAULT_REPLY } from "../mock/mod.ts";
-import { fitContext } from "../mock/ollama-context.ts";
+import { AGENT_SYSTEM, LONG_TOKENS, LONG_TURNS } from "../mock/ollama-context.ts";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
 
@@ -18,20 +18,6 @@ let ollama: MockBackend;
 let gateway: RunningGateway;
 let client: Anthropic;
 
-const SYSTEM = "You are a coding agent.";
-/** About 12,000 tokens over several turns: three times Ollama's default context. */
-const TURNS: Anthropic.MessageParam[] = [
-  ...Array.from({ length: 6 }, (_, i) => ({
-    role: (i % 2 === 0 ? "user" : "assistant") as "user" | "assistant",
-    content: `Part ${i}: ` + "lorem ipsum dolor sit amet ".repeat(300),
-  })),
-  { role: "user", content: "Summarise everything above." },
-];
-/** What the mock counts for the whole conversation, as chat messages. */
-const FULL_TOKENS = fitContext(
-  [{ role: "system", content: SYSTEM }, ...TURNS],
-  Number.MAX_SAFE_INTEGER,
-).tokens;
 const TOOL: Anthropic.Tool = {
   name: "read_file",
   description: "Reads a file",
@@ -94,13 +80,13 @@ describe("a Messages request for an Ollama backend without /v1/messages", () => 
     const message = await client.messages.create({
       model: "claude-sonnet-4-5",
       max_tokens: 500,
-      system: [{ type: "text", text: SYSTEM, cache_control: { type: "ephemeral" } }],
-      messages: TURNS,
+      system: [{ type: "text", text: AGENT_SYSTEM, cache_control: { type: "ephemeral" } }],
+      messages: LONG_TURNS,
     });
-    expect(FULL_TOKENS).toBeGreaterThan(2 * 4096);
+    expect(LONG_TOKENS).toBeGreaterThan(2 * 4096);
     expect(message.content[0]).toMatchObject({ type: "text", text: DEFAULT_REPLY });
     expect(message.stop_reason).toBe("end_turn");
-    expect(message.usage.input_tokens).toBe(FULL_TOKENS);
+    expect(message.usage.input_tokens).toBe(LONG_TOKENS);
     expect(lastRequest().path).toBe("/api/chat");
     expect(sentOptions()).toEqual({ num_ctx: 16384, num_predict: 500 });
   });
@@ -109,15 +95,15 @@ describe("a Messages request for an Ollama backend without /v1/messages", () => 
     const stream = client.messages.stream({
       model: "claude-sonnet-4-5",
       max_tokens: 500,
-      system: SYSTEM,
+      system: AGENT_SYSTEM,
       tools: [TOOL],
-      messages: TURNS,
+      messages: LONG_TURNS,
     });
     const events: string[] = [];
     stream.on("streamEvent", (event) => events.push(event.type));
     const message = await stream.finalMessage();
     expect(lastRequest().path).toBe("/api/chat");
-    expect(sentOptions().num_ctx).toBeGreaterThanOrEqual(FULL_TOKENS);
+    expect(sentOptions().num_ctx).toBeGreaterThanOrEqual(LONG_TOKENS);
     expect(message.stop_reason).toBe("tool_use");
     const call = message.content.find((block) => block.type === "tool_use");
     expect(call).toMatchObject({ type: "tool_use", name: "read_file" });
@@ -133,7 +119,7 @@ describe("a Messages request for an Ollama backend without /v1/messages", () => 
       const stream = await client.messages.create({
         model: "claude-sonnet-4-5",
         max_tokens: 500,
-        messages: TURNS,
+        messages: LONG_TURNS,
         stream: true,
       });
       const seen: string[] = [];

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import { DEFAULT_REPLY } from "../mock/mod.ts";
-import { fitContext } from "../mock/ollama-context.ts";
+import { AGENT_SYSTEM, LONG_TOKENS, LONG_TURNS } from "../mock/ollama-context.ts";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
 
@@ -18,20 +18,6 @@ let ollama: MockBackend;
 let gateway: RunningGateway;
 let client: OpenAI;
 
-const INSTRUCTIONS = "You are a coding agent.";
-/** About 12,000 tokens over several turns: three times Ollama's default context. */
-const TURNS: { role: "user" | "assistant"; content: string }[] = [
-  ...Array.from({ length: 6 }, (_, i) => ({
-    role: (i % 2 === 0 ? "user" : "assistant") as "user" | "assistant",
-    content: `Part ${i}: ` + "lorem ipsum dolor sit amet ".repeat(300),
-  })),
-  { role: "user", content: "Summarise everything above." },
-];
-/** What the mock counts for the whole conversation, as chat messages. */
-const FULL_TOKENS = fitContext(
-  [{ role: "system", content: INSTRUCTIONS }, ...TURNS],
-  Number.MAX_SAFE_INTEGER,
-).tokens;
 const TOOL: OpenAI.Responses.FunctionTool = {
   type: "function",
   name: "read_file",
@@ -78,9 +64,9 @@ describe("a Responses request for an Ollama backend without /v1/responses", () =
     const direct = new OpenAI({ baseURL: `${ollama.url}/v1`, apiKey: "x", maxRetries: 0 });
     const answer = await direct.chat.completions.create({
       model: "llama3.1:8b",
-      messages: [{ role: "system", content: INSTRUCTIONS }, ...TURNS],
+      messages: [{ role: "system", content: AGENT_SYSTEM }, ...LONG_TURNS],
     });
-    expect(FULL_TOKENS).toBeGreaterThan(2 * 4096);
+    expect(LONG_TOKENS).toBeGreaterThan(2 * 4096);
     expect(answer.usage!.prompt_tokens).toBeLessThanOrEqual(4096);
   });
 
@@ -103,14 +89,14 @@ describe("a Responses request for an Ollama backend without /v1/responses", () =
   test("a long one goes native with num_ctx and is never cut", async () => {
     const response = await client.responses.create({
       model: "llama3.1:8b",
-      instructions: INSTRUCTIONS,
-      input: TURNS,
+      instructions: AGENT_SYSTEM,
+      input: LONG_TURNS,
       max_output_tokens: 500,
     });
     expect(response.status).toBe("completed");
     expect(response.output_text).toBe(DEFAULT_REPLY);
     expect(response.model).toBe("llama3.1:8b");
-    expect(response.usage!.input_tokens).toBe(FULL_TOKENS);
+    expect(response.usage!.input_tokens).toBe(LONG_TOKENS);
     expect(lastRequest().path).toBe("/api/chat");
     expect(sentOptions()).toEqual({ num_ctx: 16384, num_predict: 500 });
   });
@@ -118,15 +104,15 @@ describe("a Responses request for an Ollama backend without /v1/responses", () =
   test("streamed, with a tool call: the typed events, the call's arguments whole", async () => {
     const stream = await client.responses.create({
       model: "llama3.1:8b",
-      instructions: INSTRUCTIONS,
-      input: TURNS,
+      instructions: AGENT_SYSTEM,
+      input: LONG_TURNS,
       tools: [TOOL],
       stream: true,
     });
     const events: ResponseStreamEvent[] = [];
     for await (const event of stream) events.push(event);
     expect(lastRequest().path).toBe("/api/chat");
-    expect(sentOptions().num_ctx).toBeGreaterThanOrEqual(FULL_TOKENS);
+    expect(sentOptions().num_ctx).toBeGreaterThanOrEqual(LONG_TOKENS);
     const types = events.map((event) => event.type);
     expect(types.slice(0, 2)).toEqual(["response.created", "response.in_progress"]);
     expect(types.at(-1)).toBe("response.completed");
@@ -139,16 +125,16 @@ describe("a Responses request for an Ollama backend without /v1/responses", () =
     expect(call).toMatchObject({ type: "function_call", name: "read_file" });
     if (call?.type !== "function_call") throw new Error("no function call");
     expect(typeof JSON.parse(call.arguments)).toBe("object");
-    expect(completed.response.usage!.input_tokens).toBeGreaterThanOrEqual(FULL_TOKENS);
+    expect(completed.response.usage!.input_tokens).toBeGreaterThanOrEqual(LONG_TOKENS);
   });
 
   test("a replayed tool call and its output reach /api/chat as Ollama's native messages", async () => {
     // Codex replays every call and its output in `input` on each turn (stateless, store: false).
     const response = await client.responses.create({
       model: "llama3.1:8b",
-      instructions: INSTRUCTIONS,
+      instructions: AGENT_SYSTEM,
       input: [
-        ...TURNS,
+        ...LONG_TURNS,
         {
           type: "function_call",
           call_id: "call_1",
@@ -178,13 +164,13 @@ describe("a Responses request for an Ollama backend without /v1/responses", () =
   test("the responses.stream() helper gets the whole text of a long one", async () => {
     const stream = client.responses.stream({
       model: "llama3.1:8b",
-      instructions: INSTRUCTIONS,
-      input: TURNS,
+      instructions: AGENT_SYSTEM,
+      input: LONG_TURNS,
     });
     const final = await stream.finalResponse();
     expect(lastRequest().path).toBe("/api/chat");
     expect(final.output_text).toBe(DEFAULT_REPLY);
-    expect(final.usage!.input_tokens).toBe(FULL_TOKENS);
+    expect(final.usage!.input_tokens).toBe(LONG_TOKENS);
   });
 
   test("a failure in the native stream ends with the error event the SDK raises", async () => {
@@ -192,7 +178,7 @@ describe("a Responses request for an Ollama backend without /v1/responses", () =
     try {
       const stream = await client.responses.create({
         model: "llama3.1:8b",
-        input: TURNS,
+        input: LONG_TURNS,
         stream: true,
       });
       const seen: string[] = [];

@@ -43,3 +43,21 @@ export function requestedContext(body: unknown): number {
   const numCtx = (body as { options?: { num_ctx?: unknown } } | null)?.options?.num_ctx;
   return typeof numCtx === "number" && numCtx > 0 ? numCtx : OLLAMA_DEFAULT_CONTEXT;
 }
+
+/** A coding agent's system prompt, for the long-conversation tests of each front door. */
+export const AGENT_SYSTEM = "You are a coding agent.";
+
+/** About 12,000 tokens over several turns: three times Ollama's default context. */
+export const LONG_TURNS: { role: "user" | "assistant"; content: string }[] = [
+  ...Array.from({ length: 6 }, (_, i) => ({
+    role: (i % 2 === 0 ? "user" : "assistant") as "user" | "assistant",
+    content: `Part ${i}: ` + "lorem ipsum dolor sit amet ".repeat(300),
+  })),
+  { role: "user", content: "Summarise everything above." },
+];
+
+/** What this mock counts for the system prompt and LONG_TURNS, as chat messages. */
+export const LONG_TOKENS = fitContext(
+  [{ role: "system", content: AGENT_SYSTEM }, ...LONG_TURNS],
+  Number.MAX_SAFE_INTEGER,
+).tokens;
