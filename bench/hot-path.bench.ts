@@ -91,6 +91,15 @@ const TEXT_STREAM = sseEvents(false);
 const TOOL_STREAM = sseEvents(true);
 
 const JSON_HEADERS = { "content-type": "application/json" };
+/**
+ * A whole answer's headers as a real backend sends them: vLLM, llama.cpp and Ollama declare its
+ * length, and the proxy reads a declared body natively (src/lib/limits.ts).
+ */
+function declared(body: Uint8Array): Record<string, string> {
+  return { ...JSON_HEADERS, "content-length": String(body.byteLength) };
+}
+const COMPLETION_HEADERS = declared(COMPLETION);
+const EMBEDDING_HEADERS = declared(EMBEDDING);
 const SSE_HEADERS = { "content-type": "text/event-stream" };
 
 function streamOf(events: readonly Uint8Array[]): ReadableStream<Uint8Array> {
@@ -119,10 +128,10 @@ function answer(input: string, init: RequestInit): Response {
       ? init.body
       : new TextDecoder().decode(init.body as Uint8Array);
     const body = JSON.parse(text) as { stream?: boolean; tools?: unknown };
-    if (!body.stream) return new Response(COMPLETION, { headers: JSON_HEADERS });
+    if (!body.stream) return new Response(COMPLETION, { headers: COMPLETION_HEADERS });
     return new Response(streamOf(body.tools ? TOOL_STREAM : TEXT_STREAM), { headers: SSE_HEADERS });
   }
-  if (path === "/v1/embeddings") return new Response(EMBEDDING, { headers: JSON_HEADERS });
+  if (path === "/v1/embeddings") return new Response(EMBEDDING, { headers: EMBEDDING_HEADERS });
   return new Response('{"error":"not found"}', { status: 404, headers: JSON_HEADERS });
 }
 

@@ -6,7 +6,6 @@
  */
 import type { Gateway, GatewayOptions, ReloadHook } from "./gateway-types.ts";
 import { type AppParts, createGatewayApp } from "./gateway-app.ts";
-import { finishResponse } from "./api/mod.ts";
 import { BodyBudget, InFlight } from "./exchange/mod.ts";
 import { Admission } from "./admission/mod.ts";
 import { Auth } from "./auth/mod.ts";
@@ -341,13 +340,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       return discovery;
     },
     // The app in effect when the request arrives (front doors first, src/api/app.ts); every
-    // response carries this instance's id (src/api/connection.ts).
-    fetch: (request, conn) => {
-      const answer = api.fetch(request, conn);
-      return answer instanceof Promise
-        ? answer.then((response) => finishResponse(request, response, instanceId))
-        : finishResponse(request, answer, instanceId);
-    },
+    // response carries this instance's id (src/lib/connection.ts).
+    fetch: (request, conn) => api.fetch(request, conn),
     async prepare() {
       await auth?.start();
       await redis?.open();

@@ -15,4 +15,3 @@ export { errorResponse, openaiError } from "./errors.ts";
 export { FRONT_DOORS } from "./front-doors.ts";
 export { type GatewayHealth, healthStatus } from "./health.ts";
 export { listModels, type ModelEntry } from "./models.ts";
-export { finishResponse } from "./connection.ts";

@@ -36,6 +36,29 @@ export interface ExchangeEvent {
  * Where a request in flight is: reading and routing, waiting for its backend to wake, waiting
  * for a slot, sent, answering.
  */
+/** The event of `request`, answered with `status`. */
+export function exchangeEvent(
+  request: LiveRequest,
+  status: number,
+  failure: Failure | undefined,
+  result: ForwardResult | undefined,
+  key: KeyUse | undefined,
+): ExchangeEvent {
+  const event: { -readonly [K in keyof ExchangeEvent]: ExchangeEvent[K] } = {
+    requestId: request.requestId,
+    endpoint: request.endpoint,
+    receivedAt: request.receivedAt,
+    requestedModel: request.requestedModel,
+    stream: request.stream,
+    status,
+  };
+  // Optional keys are set only when there is something to say (exactOptionalPropertyTypes).
+  if (failure !== undefined) event.failure = failure;
+  if (result !== undefined) event.result = result;
+  if (key !== undefined) event.key = key;
+  return event;
+}
+
 export type LivePhase = "received" | "waking" | "queued" | "sent" | "streaming";
 
 /**

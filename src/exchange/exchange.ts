@@ -20,7 +20,8 @@
 import type { KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
-import { loopFailure } from "../lib/loop.ts";
+import { finishResponse } from "../lib/connection.ts";
+import { INSTANCE_HEADER, loopFailure } from "../lib/loop.ts";
 import { Forwarding, type ForwardResult } from "../proxy/mod.ts";
 import type { RouteCandidate, RouteDecision } from "../routing/mod.ts";
 import type { Backend } from "../registry/mod.ts";
@@ -29,8 +30,8 @@ import { priorityOf } from "./priority.ts";
 import { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
 import { BodyReservation } from "./body-budget.ts";
 import { duplicateKeyFailure } from "./duplicate-keys.ts";
-import type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
-import { HeldBody, slowerThan } from "./hold.ts";
+import { exchangeEvent, type ExchangeWatch, type LivePhase, type LiveRequest } from "./event.ts";
+import { heldAnswer, slowerThan } from "./hold.ts";
 import { requestIdFor } from "./request-id.ts";
 import { wokenFirst } from "./wake-gate.ts";
 import { committedHeaders, type HeaderRecord, nexusHeaders } from "./response-headers.ts";
@@ -281,38 +282,26 @@ class Exchange implements LiveRequest {
     parsed: ParsedRequest,
     keepAliveMs: number,
   ): { response: Response; done: Promise<unknown> } {
-    const dialect = this.#endpoint.dialect;
-    let ended!: () => void;
-    const done = new Promise<void>((resolve) => (ended = resolve));
-    const body = new ReadableStream(
-      new HeldBody({
-        outcome,
-        dialect,
-        model: parsed.model,
-        keepAliveMs,
-        clock: this.#deps.clock,
-        note: () => {
-          if (this.#waking !== undefined) return `waking ${this.#waking}`;
-          const ahead = this.#queuePosition?.() ?? -1;
-          return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
-        },
-        cancel: (reason) => forwarding.cancel(reason),
-        onEnd: ended,
-      }),
-    );
     // The client has its 200: the outcome is recorded as such, with what went wrong if anything.
     outcome.then((result) => {
       const why = result.commit === undefined ? result.outcome.failure : result.commit.rejection;
       this.#observe(200, why, result);
     });
-    const headers: HeaderRecord = {
-      "content-type": dialect.streamContentType,
-      "cache-control": "no-cache",
-      "x-accel-buffering": "no",
-      "x-request-id": this.#requestId,
-    };
-    this.#rateHeaders(headers);
-    return { response: new Response(body, { status: 200, headers }), done };
+    const headers: HeaderRecord = { "x-request-id": this.#requestId };
+    this.#ownHeaders(headers);
+    return heldAnswer({
+      outcome,
+      dialect: this.#endpoint.dialect,
+      model: parsed.model,
+      keepAliveMs,
+      clock: this.#deps.clock,
+      note: () => {
+        if (this.#waking !== undefined) return `waking ${this.#waking}`;
+        const ahead = this.#queuePosition?.() ?? -1;
+        return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
+      },
+      cancel: (reason) => forwarding.cancel(reason),
+    }, headers);
   }
 
   /** The committed answer with its headers, or the failure every candidate ended in. */
@@ -328,13 +317,15 @@ class Exchange implements LiveRequest {
         "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
       };
       nexusHeaders(headers, candidate, routeReason);
-      this.#rateHeaders(headers);
+      this.#ownHeaders(headers);
       this.#observe(
         statusOf(commit.rejection, this.#endpoint.dialect.name),
         commit.rejection,
         result,
       );
-      return this.#endpoint.dialect.errorResponse(commit.rejection, new Headers(headers));
+      return this.#finished(
+        this.#endpoint.dialect.errorResponse(commit.rejection, new Headers(headers)),
+      );
     }
     const stream = this.#parsed?.stream ?? false;
     const headers = committedHeaders(
@@ -345,7 +336,7 @@ class Exchange implements LiveRequest {
       stream,
       outcome.queueWaitMs,
     );
-    this.#rateHeaders(headers);
+    this.#ownHeaders(headers);
     this.#observe(commit.status, undefined, result);
     return new Response(commit.body, { status: commit.status, headers });
   }
@@ -357,12 +348,25 @@ class Exchange implements LiveRequest {
     const rendered = retryAfter === reason.retryAfter ? reason : { ...reason, retryAfter };
     this.#observe(statusOf(rendered, dialect.name), rendered, result);
     const headers: HeaderRecord = { "x-request-id": this.#requestId };
-    this.#rateHeaders(headers);
-    return dialect.errorResponse(rendered, new Headers(headers));
+    this.#ownHeaders(headers);
+    return this.#finished(dialect.errorResponse(rendered, new Headers(headers)));
   }
 
-  /** Keys mode: `x-ratelimit-*` of the key's limits, on every response once it was admitted. */
-  #rateHeaders(headers: HeaderRecord): void {
+  /** A refusal closes the connection when it left the body unread (src/lib/connection.ts). */
+  #finished(response: Response): Response {
+    const instanceId = this.#deps.instanceId;
+    return instanceId === undefined
+      ? response
+      : finishResponse(this.#request, response, instanceId);
+  }
+
+  /**
+   * `X-Nexus-Instance` (every response carries it, src/lib/connection.ts: in the record, it costs
+   * the runtime no `Headers` object), and in keys mode the `x-ratelimit-*` of the key's limits.
+   */
+  #ownHeaders(headers: HeaderRecord): void {
+    const instanceId = this.#deps.instanceId;
+    if (instanceId !== undefined) headers[INSTANCE_HEADER] = instanceId;
     const rate = this.#pass?.headers;
     if (rate === undefined) return;
     for (const name in rate) headers[name.toLowerCase()] = rate[name]!;
@@ -380,17 +384,6 @@ class Exchange implements LiveRequest {
       });
       return;
     }
-    const event: { -readonly [K in keyof ExchangeEvent]: ExchangeEvent[K] } = {
-      requestId: this.#requestId,
-      endpoint: this.#endpoint.name,
-      receivedAt: this.#receivedAt,
-      requestedModel: this.#parsed?.model,
-      stream: this.#parsed?.stream ?? false,
-      status,
-    };
-    if (reason !== undefined) event.failure = reason;
-    if (result !== undefined) event.result = result;
-    if (key !== undefined) event.key = key;
-    this.#deps.observe(event);
+    this.#deps.observe(exchangeEvent(this, status, reason, result, key));
   }
 }

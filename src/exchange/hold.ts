@@ -30,6 +30,24 @@ const NEWLINE = 10;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * The 200 committed now, its body the keep-alives and then the forwarding's answer; `done`
+ * settles when that body has ended, whatever the way. `headers` are the exchange's own
+ * (request id, rate limits, instance); the stream's are added here.
+ */
+export function heldAnswer(
+  options: Omit<HoldOptions, "onEnd">,
+  headers: Record<string, string>,
+): { response: Response; done: Promise<void> } {
+  let ended!: () => void;
+  const done = new Promise<void>((resolve) => (ended = resolve));
+  const body = new ReadableStream(new HeldBody({ ...options, onEnd: ended }));
+  headers["content-type"] = options.dialect.streamContentType;
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  return { response: new Response(body, { status: 200, headers }), done };
+}
+
 export class HeldBody implements UnderlyingDefaultSource<Uint8Array> {
   readonly #options: HoldOptions;
   #inner: ReadableStreamDefaultReader<Uint8Array> | undefined;

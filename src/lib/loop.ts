@@ -53,7 +53,10 @@ export function loopFailure(headers: Headers, instanceId: string): Failure | und
 
 /** The Via value to send upstream: the chain the request came with, then this Nexus. */
 export function forwardedVia(incoming: Headers | undefined, instanceId: string): string {
-  const chain = incoming ? viaChain(incoming.get(VIA_HEADER)).slice(0, MAX_HOPS) : [];
+  const given = incoming?.get(VIA_HEADER) ?? null;
+  // Nearly every request comes straight from a client: no chain to copy.
+  if (given === null || given === "") return instanceId;
+  const chain = viaChain(given).slice(0, MAX_HOPS);
   chain.push(instanceId);
   return chain.join(", ");
 }

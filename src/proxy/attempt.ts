@@ -101,7 +101,14 @@ export class Attempt {
   /** The upstream request; `#arrived` once its headers are in. */
   #send(): Promise<Response> {
     const { backend, plan, headers } = this.#spec;
-    const init: RequestInit = { method: plan.method ?? "POST", headers, body: undefined };
+    // Redirects are never followed (src/lib/upstream-guard.ts): said here, the guard need not
+    // copy the init to say it.
+    const init: RequestInit = {
+      method: plan.method ?? "POST",
+      headers,
+      body: undefined,
+      redirect: "manual",
+    };
     if (plan.method === undefined) init.body = plan.body;
     init.signal = this.#controller.signal;
     return this.#deps.fetch(backend.url + plan.path, init);

@@ -45,6 +45,32 @@ describe("front door dispatch", () => {
     }
   });
 
+  test("every answer says which Nexus sent it, whichever way it came", async () => {
+    const id = nexus.gateway.instanceId;
+    const answers = [
+      await post("/v1/chat/completions"), // committed by the exchange, from the shortcut
+      await post("/v1/chat/completions?trace=1"), // the same through Hono
+      await post("/v1/chat/completions", {
+        body: JSON.stringify({
+          model: "m",
+          stream: true,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      }),
+      await post("/v1/chat/completions", { body: JSON.stringify({ model: "nope", messages: [] }) }),
+      await post("/v1/chat/completions", { body: "{not json" }),
+      await post("/v1/embeddings", { body: JSON.stringify({ model: "m", input: "hi" }) }),
+      await fetch(`${nexus.url}/v1/chat/completions`),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 404, 400, 200, 405]);
+    for (const answer of answers) {
+      expect(answer.headers.get("x-nexus-instance")).toBe(id);
+      // Each of these read its body whole: the connection is kept.
+      expect(answer.headers.get("connection")).not.toBe("close");
+      await answer.body?.cancel();
+    }
+  });
+
   test("another method on a front door is still the app's 405, in the door's dialect", async () => {
     const response = await fetch(`${nexus.url}/v1/chat/completions`);
     expect(response.status).toBe(405);

@@ -5,13 +5,18 @@
  * refusal (404, 405, 403 …) sent without reading what the client was still uploading. Keeping
  * such a connection would keep a socket (and its file descriptor) for whatever the client sends
  * next, or for nothing at all.
+ *
+ * The API stamps what its routes answer (src/api/app.ts); a front door's pipeline stamps its own
+ * (src/exchange/exchange.ts): an answer it commits carries the header in the record it is built
+ * from, which spares the runtime a `Headers` object per request.
  * @module
  */
-import { INSTANCE_HEADER } from "../lib/loop.ts";
+import { INSTANCE_HEADER } from "./loop.ts";
 
 /** Statuses that mean the body was abandoned part-way. */
 const ABANDONED_BODY = new Set([408, 413]);
 
+/** `response` with `X-Nexus-Instance` (and `Connection: close` when the body was left unread). */
 export function finishResponse(request: Request, response: Response, instanceId: string): Response {
   try {
     response.headers.set(INSTANCE_HEADER, instanceId);
