@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { findUsage, usageOf } from "../../../src/metrics/mod.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -46,6 +47,46 @@ describe("findUsage()", () => {
     const tail =
       'ntent":"x"}}]}\n\ndata: {"usage": {"prompt_tokens": 3, "completion_tokens": 4}}\n\n';
     expect(findUsage(bytes(tail))).toEqual({ prompt: 3, completion: 4 });
+  });
+});
+
+describe("findUsage() on any stream tail", () => {
+  const content = fc.string({ unit: "binary", maxLength: 40 });
+  const event = content.map((text) =>
+    `data: ${JSON.stringify({ choices: [{ delta: { content: text } }], usage: null })}\n\n`
+  );
+
+  test("the final usage event's counts, wherever the tail was cut before it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(event, { maxLength: 12 }),
+        fc.nat(10_000),
+        fc.nat(10_000),
+        fc.nat(2_000),
+        (events, prompt, completion, cut) => {
+          const last = `data: ${
+            JSON.stringify({
+              choices: [],
+              usage: { prompt_tokens: prompt, completion_tokens: completion },
+            })
+          }\n\ndata: [DONE]\n\n`;
+          const whole = bytes(events.join("") + last);
+          // A tail keeps the usage event whole (TAIL_BYTES is sized for it); it may start anywhere
+          // before, inside a character included.
+          const from = Math.min(cut, whole.length - bytes(last).length);
+          expect(findUsage(whole.subarray(from))).toEqual({ prompt, completion });
+        },
+      ),
+    );
+  });
+
+  test("nothing from a stream that sent no counts, whatever its text says", () => {
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 12 }), fc.nat(2_000), (events, cut) => {
+        const whole = bytes(events.join("") + "data: [DONE]\n\n");
+        expect(findUsage(whole.subarray(Math.min(cut, whole.length)))).toBeUndefined();
+      }),
+    );
   });
 });
 
