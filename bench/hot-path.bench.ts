@@ -192,6 +192,8 @@ interface Case {
   readonly bytes?: number;
   /** Upstream events per request (stream cases), for the per-event figure. */
   readonly events?: number;
+  /** The upstream answers with the tool-call stream (translated doors' upstream-alone figure). */
+  readonly tools?: boolean;
 }
 
 const chat = (stream: boolean, tools = false) =>
@@ -224,6 +226,7 @@ const CASES: Case[] = [
     path: "/v1/chat/completions",
     body: chat(true, true),
     events: TOOL_STREAM.length,
+    tools: true,
   },
   {
     name: "responses-stream",
@@ -234,6 +237,18 @@ const CASES: Case[] = [
       stream: true,
     }),
     events: TEXT_STREAM.length,
+  },
+  {
+    name: "responses-tool-stream",
+    path: "/v1/responses",
+    body: JSON.stringify({
+      model: MODEL,
+      input: "Search for what an LLM gateway does.",
+      tools: [{ type: "function", name: "search", parameters: { type: "object" } }],
+      stream: true,
+    }),
+    events: TOOL_STREAM.length,
+    tools: true,
   },
   {
     name: "ollama-stream",
@@ -255,6 +270,19 @@ const CASES: Case[] = [
       stream: true,
     }),
     events: TEXT_STREAM.length,
+  },
+  {
+    name: "anthropic-tool-stream",
+    path: "/v1/messages",
+    body: JSON.stringify({
+      model: MODEL,
+      max_tokens: 256,
+      messages: [{ role: "user", content: "Search for what an LLM gateway does." }],
+      tools: [{ name: "search", input_schema: { type: "object" } }],
+      stream: true,
+    }),
+    events: TOOL_STREAM.length,
+    tools: true,
   },
 ];
 
@@ -342,7 +370,7 @@ for (const raw of CASES) {
     const direct = c.path === "/v1/chat/completions" || c.path === "/v1/embeddings";
     return await upstream(`http://127.0.0.1:1${direct ? c.path : "/v1/chat/completions"}`, {
       method: "POST",
-      body: direct ? c.body : chat(c.events !== undefined),
+      body: direct ? c.body : chat(c.events !== undefined, c.tools),
     });
   };
   const passthrough = c.path === "/v1/chat/completions" || c.path === "/v1/embeddings";

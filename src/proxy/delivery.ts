@@ -19,6 +19,8 @@ export interface Delivery {
 
 const NEWLINE = 10;
 const encoder = new TextEncoder();
+/** One options object for every chunk's decode, not a literal per call. */
+const STREAMING = { stream: true } as const;
 
 /** The upstream's chunks as they are; only the last two bytes are noted, to end an error cleanly. */
 export class PassthroughDelivery implements Delivery {
@@ -61,7 +63,7 @@ export class TranslatedDelivery implements Delivery {
   }
 
   chunk(bytes: Uint8Array): Uint8Array | undefined {
-    const events = this.#splitter.push(this.#decoder.decode(bytes, { stream: true }));
+    const events = this.#splitter.push(this.#decoder.decode(bytes, STREAMING));
     return this.#translate(events, "");
   }
 

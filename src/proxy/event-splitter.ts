@@ -21,6 +21,8 @@ export class EventSplitter {
 
   /** The payloads completed by `text`, in order. */
   push(text: string): string[] {
+    const whole = this.#wholeEvent(text);
+    if (whole !== undefined) return [whole];
     const out: string[] = [];
     let start = 0;
     if (this.#afterCr && text.charCodeAt(0) === 10) start = 1;
@@ -48,6 +50,20 @@ export class EventSplitter {
     }
     this.#partial += text.slice(start);
     return out;
+  }
+
+  /**
+   * The payload when `text` is exactly one whole event, `data: X\n\n`, and nothing is pending:
+   * how a backend streams, one event per network chunk. The general path below gives the same
+   * payload after a concatenation, a slice and two calls per line (a third of a translated
+   * event's cost outside the translator, issue 23).
+   */
+  #wholeEvent(text: string): string | undefined {
+    if (this.#framing !== "sse" || this.#partial !== "" || this.#data.length > 0) return undefined;
+    if (this.#afterCr || !text.startsWith("data: ")) return undefined;
+    const end = text.length - 2;
+    if (text.indexOf("\n", 6) !== end || text.charCodeAt(end + 1) !== 10) return undefined;
+    return text.indexOf("\r", 6) === -1 ? text.slice(6, end) : undefined;
   }
 
   /** At the end of the stream: an unterminated last line or event, if any. */

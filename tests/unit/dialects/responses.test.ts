@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { countingIds, createResponsesEndpoint } from "../../../src/dialects/mod.ts";
+import { randomIds } from "../../../src/dialects/openai/responses/ids.ts";
 import { toChatRequest } from "../../../src/dialects/openai/responses/request.ts";
 import { ResponsesStream } from "../../../src/dialects/openai/responses/stream.ts";
 import { responseFromChat } from "../../../src/dialects/openai/responses/whole.ts";
@@ -300,5 +301,16 @@ describe("ResponsesStream", () => {
     const terminal = checkSequence(parseEvents(t.event(text("Hi")) + t.end()));
     expect(terminal.type).toBe("response.completed");
     expect(terminal.response.output[0].content[0].text).toBe("Hi");
+  });
+});
+
+describe("Responses random ids", () => {
+  test("are the prefix and 48 lower-case hex digits (24 random bytes), fresh each time", () => {
+    const ids = Array.from({ length: 200 }, () => randomIds.id("fc_"));
+    for (const id of ids) expect(id).toMatch(/^fc_[0-9a-f]{48}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every hex digit shows up over 200 ids (4,800 random bytes): none is missing from the table.
+    const digits = ids.join("").replaceAll("fc_", "");
+    for (const digit of "0123456789abcdef") expect(digits).toContain(digit);
   });
 });

@@ -52,6 +52,29 @@ describe("EventSplitter (SSE)", () => {
     );
   });
 
+  test("yields the spec's payloads when each chunk is one event (the one-event shortcut)", () => {
+    // Events as backends send them, one per chunk, beside every shape the shortcut must refuse:
+    // CR in the payload, `data:` without its space, two data lines, comments, a lone blank line.
+    const event = fc.oneof(
+      fc.string({ maxLength: 16 }).map((v) => `data: ${v}\n\n`),
+      fc.tuple(line, ending, line, ending).map(([a, e, b, f]) => `${a}${e}${b}${f}\n`),
+      fc.constantFrom("data: [DONE]\n\n", "data: \n\n", "data:x\n\n", ": ping\n\n", "\n"),
+    );
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 12 }), (events) => {
+        const splitter = new EventSplitter("sse");
+        const out = events.flatMap((text) => splitter.push(text));
+        const rest = splitter.flush();
+        if (rest !== undefined) out.push(rest);
+        expect(out).toEqual(reference(events.join("")));
+      }),
+      { numRuns: 1000 },
+    );
+    const splitter = new EventSplitter("sse");
+    expect(splitter.push('data: {"a":1}\n\n')).toEqual(['{"a":1}']);
+    expect(splitter.push("data: x\r\n\n")).toEqual(["x"]);
+  });
+
   test("joins the data lines of one event with LF", () => {
     expect(split("data: a\ndata: b\n\ndata: c\r\n\r\n", [])).toEqual(["a\nb", "c"]);
   });

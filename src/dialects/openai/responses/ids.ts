@@ -12,14 +12,15 @@ export interface IdSource {
   nowSeconds(): number;
 }
 
-const HEX = "0123456789abcdef";
+/** Each byte's two hex digits: one lookup and one concatenation a byte, not four operations. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 /** 24 random bytes as hex, like OpenAI's ids (`resp_` + 48 hex digits). */
 export const randomIds: IdSource = {
   id(prefix) {
     const bytes = crypto.getRandomValues(new Uint8Array(24));
     let id = prefix;
-    for (const byte of bytes) id += HEX[byte >> 4]! + HEX[byte & 15]!;
+    for (let i = 0; i < 24; i++) id += HEX_PAIRS[bytes[i]!]!;
     return id;
   },
   nowSeconds: () => Math.floor(Date.now() / 1000),
