@@ -7,7 +7,9 @@
  *   bun bench/cpu.ts --gateway bare --gateway base=/tmp/perf-base --gateway new=. [options]
  *
  * Gateways: `bare`, `bare-deno`, `nginx`, or `NAME=ROOT` (Nexus from the sources of the
- * repository at ROOT under Bun; `NAME=ROOT@deno` under Deno; `NAME=binary` for dist/nexus).
+ * repository at ROOT under Bun; `NAME=ROOT@deno` under Deno; `NAME=binary` for dist/nexus), or
+ * `NAME=script:PATH:FLAGS` (a pass-through script run with BARE_FLAGS=FLAGS, `+` for `,`: e.g.
+ * `relay=script:bench/e2e/bare-variants.ts:relay`, what one runtime feature costs alone).
  * Options: --rounds 6, --seconds 2, --connections 32, --stream, --path /v1/chat/completions,
  * --mock fast|long, --body FILE (a request body; `MODEL` in it is replaced), --tool (a chat
  * request offering a tool), --toml 'extra config for every Nexus', --toml-for NAME='config for
