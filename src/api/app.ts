@@ -16,7 +16,7 @@ import { anthropicDialect, type Dialect } from "../dialects/mod.ts";
 import { createExchangeHandler, type ExchangeDeps } from "../exchange/mod.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
-import { finishResponse } from "../lib/connection.ts";
+import { finishAnswer } from "../lib/connection.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
@@ -214,15 +214,13 @@ export function createApi(deps: AppDeps): Api {
   // Every response carries this instance's id (src/lib/connection.ts). A front door's pipeline
   // stamps its own answers as it builds them; everything else is stamped here.
   const instanceId = deps.exchange.instanceId;
-  const finished = (request: Request, response: Response) =>
-    instanceId === undefined ? response : finishResponse(request, response, instanceId);
   const unhandled = (error: unknown, request: Request, path: string) => {
     deps.logger.error("unhandled error", {
       method: request.method,
       path,
       error: describeError(error),
     });
-    return finished(request, stampRequestId(request, internalError()));
+    return finishAnswer(request, stampRequestId(request, internalError()), instanceId);
   };
   app.onError((error, c) => unhandled(error, c.req.raw, c.req.path));
   return {
@@ -241,10 +239,7 @@ export function createApi(deps: AppDeps): Api {
           }
         }
       }
-      const answer = app.fetch(request, env);
-      return answer instanceof Promise
-        ? answer.then((response) => finished(request, response))
-        : finished(request, answer);
+      return finishAnswer(request, app.fetch(request, env), instanceId);
     },
   };
 }

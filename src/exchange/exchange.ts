@@ -20,7 +20,7 @@
 import type { KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
-import { finishResponse } from "../lib/connection.ts";
+import { finishAnswer } from "../lib/connection.ts";
 import { INSTANCE_HEADER, loopFailure } from "../lib/loop.ts";
 import { Forwarding, type ForwardResult } from "../proxy/mod.ts";
 import type { RouteCandidate, RouteDecision } from "../routing/mod.ts";
@@ -354,10 +354,7 @@ class Exchange implements LiveRequest {
 
   /** A refusal closes the connection when it left the body unread (src/lib/connection.ts). */
   #finished(response: Response): Response {
-    const instanceId = this.#deps.instanceId;
-    return instanceId === undefined
-      ? response
-      : finishResponse(this.#request, response, instanceId);
+    return finishAnswer(this.#request, response, this.#deps.instanceId);
   }
 
   /**

@@ -34,3 +34,21 @@ function hasBody(request: Request): boolean {
   if (length !== null) return Number(length) > 0;
   return request.headers.has("transfer-encoding");
 }
+
+/** `finishResponse` on whatever `answer` becomes; as it is when there is no instance id (a library). */
+export function finishAnswer(request: Request, answer: Response, instanceId?: string): Response;
+export function finishAnswer(
+  request: Request,
+  answer: Response | Promise<Response>,
+  instanceId?: string,
+): Response | Promise<Response>;
+export function finishAnswer(
+  request: Request,
+  answer: Response | Promise<Response>,
+  instanceId?: string,
+): Response | Promise<Response> {
+  if (instanceId === undefined) return answer;
+  return answer instanceof Promise
+    ? answer.then((response) => finishResponse(request, response, instanceId))
+    : finishResponse(request, answer, instanceId);
+}

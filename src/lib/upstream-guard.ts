@@ -143,7 +143,7 @@ export function originOf(url: string): string {
  * ~2 % of a proxied request's CPU.
  */
 function withVia(given: HeadersInit | undefined, instanceId: string): HeadersInit {
-  if (given !== undefined && !(given instanceof Headers) && !Array.isArray(given)) {
+  if (isRecord(given)) {
     for (const name in given) if (name.toLowerCase() === VIA_HEADER) return given;
     return { ...given, [VIA_HEADER]: instanceId };
   }
