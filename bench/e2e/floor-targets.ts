@@ -23,8 +23,13 @@ const plus = (value: number | undefined) =>
 const TRANSLATED: readonly DoorName[] = ["responses", "ollama", "anthropic"];
 /** Issue 23: translating a stream costs at most this much CPU per event over passing it. */
 export const EVENT_BUDGET_US = 5;
-/** The guard's limit: loose, a loaded CI machine must not fail it by noise. */
-export const GUARD_EVENT_US = 15;
+/**
+ * The guard's limit: loose, a loaded CI machine must not fail it by noise. The quick profile's
+ * figure for a tool-call stream read 11–19 µs on a quiet machine (three attempts of one run gave
+ * 18.9, 17.8 and 15.7 where the full run measured 11.3: CPU time in 10 ms ticks over a few
+ * thousand events); a real regression (a translation grown to 40 µs) still fails every attempt.
+ */
+export const GUARD_EVENT_US = 25;
 
 /** Median over rounds of `target`'s CPU per request ÷ `base`'s in the same round. */
 function cpuRatio(loop: ClosedLoopResult, target: TargetName, base: TargetName): number {
