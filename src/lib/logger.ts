@@ -109,11 +109,13 @@ export class Logger {
   #pretty(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
     const label = this.#options.colour ? `${COLOUR[level]}${LABEL[level]}\x1b[0m` : LABEL[level];
     let line = `${time} ${label} ${message}`;
-    // for…in, not Object.entries: no array of pairs per line (one line per request).
+    // for…in, not Object.entries: no array of pairs per line (one line per request). One
+    // concatenation per field, not `+=` of a template: JavaScriptCore makes two rope nodes of it
+    // instead of three, cheaper to build and to flatten when the line is written.
     for (const key in fields) {
       const value = fields[key];
       if (value === undefined) continue;
-      line += ` ${key}=${formatValue(value)}`;
+      line = line + " " + key + "=" + formatValue(value);
     }
     return line;
   }
@@ -123,13 +125,26 @@ const BARE = /^[\w.:/@+-]+$/;
 
 /** A field's value in a pretty line, bounded as `boundFields` would bound it. */
 function formatValue(value: unknown): string {
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (typeof value === "string") {
-    const text = boundValue(value, 0) as string;
+    const text = value.length <= MAX_FIELD_CHARS ? value : boundValue(value, 0) as string;
     return BARE.test(text) ? text : JSON.stringify(text);
   }
+  if (typeof value === "number") return numberText(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "object" && value !== null) return JSON.stringify(boundValue(value, 0));
   return String(value);
+}
+
+/**
+ * `String(value)`, without the shortest-digits search for the values log lines carry most:
+ * durations rounded to tenths of a millisecond (`tenths` in src/metrics/request-log.ts) cost
+ * ~100 ns each through `String` when they are new. When `t / 10` is exactly `value`, `w.f` is the
+ * shortest decimal that reads back as `value`, which is what `String` writes.
+ */
+function numberText(value: number): string {
+  const t = Math.round(value * 10);
+  if (!(t > 0 && t < 1e15 && t / 10 === value) || t % 10 === 0) return String(value);
+  return `${Math.trunc(t / 10)}.${t % 10}`;
 }
 
 function boundFields(fields: LogFields): LogFields {

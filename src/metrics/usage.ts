@@ -22,15 +22,21 @@ const OPEN = 0x7b;
 const CLOSE = 0x7d;
 const decoder = new TextDecoder();
 
+/** Any of the keys: `"usage"`, or the end both Ollama keys share. */
+const ANY_KEY = /"usage"|eval_count"/;
+
 /**
  * The usage in `bytes` (a stream's tail of at most 1 KiB, or a whole body). Decoded once, then
  * searched with the runtime's native `lastIndexOf`: a scan byte by byte in JavaScript cost
- * ~5 µs a stream (three searches of the whole tail when a stream carries no usage). A tail that
- * starts inside a character decodes that character as U+FFFD, which no key contains.
+ * ~5 µs a stream. A stream that carries no usage (a client that did not ask for it) is told by
+ * one regular expression scan: the three backward searches that each miss cost ~2 µs on Bun
+ * (~0.15 µs for the scan). A tail that starts inside a character decodes that character as
+ * U+FFFD, which no key contains.
  */
 export function findUsage(bytes: Uint8Array): TokenUsage | undefined {
   if (bytes.length === 0) return undefined;
   const text = decoder.decode(bytes);
+  if (!ANY_KEY.test(text)) return undefined;
   return findOpenaiUsage(text) ?? findOllamaCounts(text);
 }
 

@@ -43,4 +43,14 @@ describe("Logger", () => {
     logger.trace("hello", { a: "plain", b: "two words", c: 3, d: undefined });
     expect(lines[0]).toBe('2026-11-27T12:00:00.000Z TRACE hello a=plain b="two words" c=3\n');
   });
+
+  test("pretty numbers read as String writes them, tenths (durations) and every other kind", () => {
+    const { logger, lines } = capture("info", "pretty");
+    const values = [0, -0, 4, 0.1, 0.3, 12.3, 1234.5, 0.05, 1.25, -2.5, 1e21, 1e-7, 2 ** 53 / 10];
+    logger.info("n", { ...values, nan: Number.NaN, inf: -Infinity, yes: true, no: false });
+    const expected = values.map((v, i) => `${i}=${String(v)}`).join(" ");
+    expect(lines[0]).toBe(
+      `2026-11-27T12:00:00.000Z INFO  n ${expected} nan=NaN inf=-Infinity yes=true no=false\n`,
+    );
+  });
 });

@@ -136,6 +136,13 @@ describe("Ollama's eval counts", () => {
     expect(usageOf({ embeddings: [[0]] })).toBeUndefined();
   });
 
+  test("either count alone, in a body read as bytes", () => {
+    expect(findUsage(bytes('{"done":true,"prompt_eval_count":3}')))
+      .toEqual({ prompt: 3, completion: undefined });
+    expect(findUsage(bytes('{"done":true,"eval_count":7}')))
+      .toEqual({ prompt: undefined, completion: 7 });
+  });
+
   test("OpenAI's usage wins when both are there", () => {
     const body = '{"usage":{"prompt_tokens":1,"completion_tokens":2},"eval_count":9}';
     expect(findUsage(bytes(body))).toEqual({ prompt: 1, completion: 2 });
