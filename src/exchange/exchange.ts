@@ -81,15 +81,6 @@ class Exchange implements LiveRequest {
   #responded = false;
   /** Set in `run` when a dashboard watches this request. */
   #watch: ExchangeWatch | undefined;
-  /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
-  readonly #end = () => {
-    const { inflight } = this.#deps;
-    this.#reservation.release();
-    inflight.end();
-    if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
-    this.#pass?.release();
-    this.#watch?.end(this);
-  };
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request, conn?: ConnInfo) {
     this.#endpoint = endpoint;
@@ -194,10 +185,26 @@ class Exchange implements LiveRequest {
       if (result.commit !== undefined && result.tap.streaming) done = result.done;
       this.#responded = true;
       return response;
+    } catch (error) {
+      if (this.#deps.unhandled === undefined) throw error;
+      return this.#deps.unhandled(error, this.#request);
     } finally {
-      if (done) done.then(this.#end, this.#end);
-      else this.#end();
+      // A closure only for a stream: a whole answer ends here.
+      if (done) {
+        const end = () => this.#end();
+        done.then(end, end);
+      } else this.#end();
     }
+  }
+
+  /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
+  #end(): void {
+    const { inflight } = this.#deps;
+    this.#reservation.release();
+    inflight.end();
+    if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
+    this.#pass?.release();
+    this.#watch?.end(this);
   }
 
   #readBody(): Promise<BodyResult> {

@@ -22,6 +22,7 @@ import { type Failure, failure as failureOf } from "../lib/failures.ts";
 import type { AttemptCommit, AttemptDeps, AttemptFailure, AttemptSpec } from "./attempt-types.ts";
 import { type Delivery, PassthroughDelivery, TranslatedDelivery } from "./delivery.ts";
 import { readTextPrefix } from "../lib/limits.ts";
+import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import {
   classify,
   ConnectFailure,
@@ -306,8 +307,17 @@ export class Attempt {
       return redirectMessage(upstream.status);
     }
     const detail = await readTextPrefix(upstream, ERROR_BODY_BYTES);
-    const redacted = this.#spec.redactor ? this.#spec.redactor.redact(detail) : detail;
+    const redacted = this.#redactor().redact(detail);
     return `HTTP ${upstream.status}${summarise(redacted)}`;
+  }
+
+  /** The configured secrets and the client's credentials: built only for an error text. */
+  #redactor(): Redactor {
+    const configured = this.#deps.redactor ?? NO_SECRETS;
+    const { clientHeaders } = this.#spec;
+    return clientHeaders === undefined
+      ? configured
+      : configured.with(clientCredentials(clientHeaders));
   }
 
   #failed(error: unknown, status?: number, retryAfter?: string | null): AttemptFailure {
@@ -350,6 +360,8 @@ export class Attempt {
     this.#connectTimer = undefined;
   }
 }
+
+const NO_SECRETS = new Redactor([]);
 
 function isRedirect(status: number): boolean {
   return status >= 300 && status < 400;

@@ -15,7 +15,6 @@ import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
 import { boundText } from "../lib/limits.ts";
 import { forwardedVia } from "../lib/loop.ts";
-import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { Attempt, type AttemptCommit, type AttemptFailure } from "./attempt.ts";
@@ -71,17 +70,11 @@ export class Forwarding {
   #current: RouteCandidate | undefined;
   /** The attempt running now (or streaming): ended with the request, not through a listener. */
   #attemptNow: Attempt | undefined;
-  /** Configured secrets and this client's credentials: kept out of messages and logs. */
-  readonly #redactor: Redactor;
   readonly #onClientAbort = () => this.cancel(this.#request.clientSignal.reason);
 
   constructor(request: ProxyRequest, deps: ProxyDeps) {
     this.#request = request;
     this.#deps = deps;
-    // The client's credentials are read only if some upstream text has to be redacted.
-    this.#redactor = (deps.redactor ?? NO_SECRETS).with(() =>
-      clientCredentials(request.clientHeaders)
-    );
   }
 
   /** Resolves when the response body has been delivered, failed or abandoned. */
@@ -247,9 +240,9 @@ export class Forwarding {
         apiKey: this.#deps.apiKeyFor(backend),
         upstream: plan.upstream,
         extra: plan.headers,
-        ...(this.#deps.instanceId
-          ? { via: forwardedVia(this.#request.clientHeaders, this.#deps.instanceId) }
-          : {}),
+        via: this.#deps.instanceId === undefined
+          ? undefined
+          : forwardedVia(this.#request.clientHeaders, this.#deps.instanceId),
       }),
       dialect: endpoint.dialect,
       model,
@@ -264,7 +257,8 @@ export class Forwarding {
       tap: this.#tap,
       onStreamEnd: (end) => this.#finish(end),
       release: (failed) => this.#deps.admission.release(grant, failed),
-      redactor: this.#redactor,
+      // Its credentials are read only if some upstream text has to be redacted.
+      clientHeaders: this.#request.clientHeaders,
     });
     this.#attemptNow = attempt;
     return attempt;
@@ -353,8 +347,6 @@ export class Forwarding {
       : failed(failure("upstream_failed", `Every backend failed for model "${model}" (${tried})`));
   }
 }
-
-const NO_SECRETS = new Redactor([]);
 
 /** The candidates in order, each backend once (the first candidate of a backend wins). */
 function distinctBackends(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {
