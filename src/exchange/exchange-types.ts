@@ -35,4 +35,10 @@ export interface ExchangeDeps {
   readonly auth?: KeyGuard;
   /** Wakes asleep backends for a request (src/wake `Waker`); absent: asleep is not routable. */
   readonly wake?: WakeGate;
+  /**
+   * The answer to an error no step expected (logged, a 500): caught here, in the one async
+   * function every request passes, so the API adds no `catch` of its own (src/api/app.ts).
+   * Absent: the error rejects the request's promise.
+   */
+  readonly unhandled?: (error: unknown, request: Request) => Response;
 }

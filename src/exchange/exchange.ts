@@ -81,15 +81,6 @@ class Exchange implements LiveRequest {
   #responded = false;
   /** Set in `run` when a dashboard watches this request. */
   #watch: ExchangeWatch | undefined;
-  /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
-  readonly #end = () => {
-    const { inflight } = this.#deps;
-    this.#reservation.release();
-    inflight.end();
-    if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
-    this.#pass?.release();
-    this.#watch?.end(this);
-  };
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request, conn?: ConnInfo) {
     this.#endpoint = endpoint;
@@ -135,17 +126,18 @@ class Exchange implements LiveRequest {
     return this.#conn?.remoteAddress ?? "";
   }
 
-  async run(): Promise<Response> {
+  /** The checks that need nothing read, then the steps (`#steps`, the one async layer). */
+  run(): Promise<Response> {
     const { inflight } = this.#deps;
     if (inflight.draining) {
-      return this.#fail(
+      return Promise.resolve(this.#fail(
         failure("shutting_down", "Nexus is shutting down; retry shortly", {
           retryAfter: SHUTDOWN_RETRY_AFTER,
         }),
-      );
+      ));
     }
     const loop = this.#deps.instanceId && loopFailure(this.#request.headers, this.#deps.instanceId);
-    if (loop) return this.#fail(loop);
+    if (loop) return Promise.resolve(this.#fail(loop));
     // Counted (with the body's share of the budget) until the response is fully delivered.
     inflight.begin();
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
@@ -153,45 +145,66 @@ class Exchange implements LiveRequest {
       this.#watch = this.#deps.watch;
       this.#watch.begin(this);
     }
+    return this.#steps();
+  }
+
+  /** Every step to the response; the request ends here (`#end`) or, for a stream, after it. */
+  async #steps(): Promise<Response> {
     let done: Promise<unknown> | undefined;
     try {
-      const outcome = await this.#steps();
-      if (outcome instanceof Response) return outcome;
-      done = outcome.done;
+      const identity = this.#deps.auth?.authenticate(this.#request.headers, this.#address);
+      if (isFailure(identity)) return this.#fail(identity);
+      const body = await this.#readBody();
+      if (!body.ok) return this.#fail(bodyFailure(body.reason, this.#deps.maxBodyBytes));
+      const parsed = this.#parse(body.text);
+      if (isFailure(parsed)) return this.#fail(parsed);
+      this.#parsed = parsed;
+      if (identity !== undefined) {
+        const refused = await this.#limit(identity, parsed);
+        if (refused !== undefined) return this.#fail(refused);
+      }
+      const decision = this.#route(parsed);
+      if (isFailure(decision)) return this.#fail(decision);
+      const forwarding = this.#forwarding(parsed);
+      const outcome = decision.wake !== undefined
+        ? this.#afterWake(decision, parsed, forwarding)
+        : forwarding.run(decision.candidates);
+      const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
+      if (
+        parsed.stream && keepAliveMs > 0 &&
+        await slowerThan(outcome, keepAliveMs, this.#deps.clock)
+      ) {
+        const held = this.#hold(forwarding, outcome, parsed, keepAliveMs);
+        done = held.done;
+        this.#responded = true;
+        return held.response;
+      }
+      const result = await outcome;
+      const response = this.#respond(result);
+      // A stream ends at its last byte; anything else was delivered whole, and ends now.
+      if (result.commit !== undefined && result.tap.streaming) done = result.done;
       this.#responded = true;
-      return outcome.response;
+      return response;
+    } catch (error) {
+      if (this.#deps.unhandled === undefined) throw error;
+      return this.#deps.unhandled(error, this.#request);
     } finally {
-      if (done) done.then(this.#end, this.#end);
-      else this.#end();
+      // A closure only for a stream: a whole answer ends here.
+      if (done) {
+        const end = () => this.#end();
+        done.then(end, end);
+      } else this.#end();
     }
   }
 
-  async #steps(): Promise<Response | { response: Response; done: Promise<unknown> }> {
-    const identity = this.#deps.auth?.authenticate(this.#request.headers, this.#address);
-    if (isFailure(identity)) return this.#fail(identity);
-    const body = await this.#readBody();
-    if (!body.ok) return this.#fail(bodyFailure(body.reason, this.#deps.maxBodyBytes));
-    const parsed = this.#parse(body.text);
-    if (isFailure(parsed)) return this.#fail(parsed);
-    this.#parsed = parsed;
-    if (identity !== undefined) {
-      const refused = await this.#limit(identity, parsed);
-      if (refused !== undefined) return this.#fail(refused);
-    }
-    const decision = this.#route(parsed);
-    if (isFailure(decision)) return this.#fail(decision);
-    const forwarding = this.#forwarding(parsed);
-    const outcome = decision.wake !== undefined
-      ? this.#afterWake(decision, parsed, forwarding)
-      : forwarding.run(decision.candidates);
-    const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
-    if (
-      parsed.stream && keepAliveMs > 0 && await slowerThan(outcome, keepAliveMs, this.#deps.clock)
-    ) {
-      return this.#hold(forwarding, outcome, parsed, keepAliveMs);
-    }
-    const result = await outcome;
-    return { response: this.#respond(result), done: result.done };
+  /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
+  #end(): void {
+    const { inflight } = this.#deps;
+    this.#reservation.release();
+    inflight.end();
+    if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
+    this.#pass?.release();
+    this.#watch?.end(this);
   }
 
   #readBody(): Promise<BodyResult> {

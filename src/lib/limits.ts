@@ -21,15 +21,35 @@ export type LimitedBody =
  * `arrayBuffer()` would.
  */
 export async function readLimited(response: Response, limit: number): Promise<LimitedBody> {
+  const bytes = await readBytesWithin(response, limit);
+  return bytes === undefined ? TOO_LARGE : { ok: true, bytes };
+}
+
+const TOO_LARGE: LimitedBody = { ok: false, reason: "too_large" };
+
+/**
+ * `readLimited` for the proxy's hot path: the bytes, or undefined past `limit`. A declared length
+ * within the limit hands back the runtime's own read as it is — no JavaScript loop, and no
+ * promise of ours wrapped around it (every whole answer from vLLM, llama.cpp or Ollama takes it).
+ */
+export function readBytesWithin(
+  response: Response,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const declared = Number(response.headers.get("content-length") ?? NaN);
   if (declared > limit) {
-    await response.body?.cancel().catch(() => {});
-    return { ok: false, reason: "too_large" };
+    return (response.body?.cancel() ?? Promise.resolve()).then(() => undefined, () => undefined);
   }
-  if (!response.body) return { ok: true, bytes: new Uint8Array(0) };
-  // A declared length within the limit: the runtime's own read is the fast path (no JS loop).
-  if (declared <= limit) return { ok: true, bytes: await response.bytes() };
-  const reader = response.body.getReader();
+  if (!response.body) return Promise.resolve(new Uint8Array(0));
+  if (declared <= limit) return response.bytes();
+  return readCounted(response.body.getReader(), limit);
+}
+
+/** A body of unknown length, counted as it arrives and cancelled past `limit`. */
+async function readCounted(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -38,14 +58,14 @@ export async function readLimited(response: Response, limit: number): Promise<Li
     total += value.byteLength;
     if (total > limit) {
       reader.cancel().catch(() => {});
-      return { ok: false, reason: "too_large" };
+      return undefined;
     }
     chunks.push(value);
   }
   if (chunks.length === 1 && chunks[0]!.byteOffset === 0) {
     const only = chunks[0]!;
     if (only.buffer instanceof ArrayBuffer && only.byteLength === only.buffer.byteLength) {
-      return { ok: true, bytes: only as Uint8Array<ArrayBuffer> };
+      return only as Uint8Array<ArrayBuffer>;
     }
   }
   const bytes = new Uint8Array(total);
@@ -54,7 +74,7 @@ export async function readLimited(response: Response, limit: number): Promise<Li
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return { ok: true, bytes };
+  return bytes;
 }
 
 /** Reads at most `limit` bytes of a body as text (an error body for a message), then cancels. */

@@ -86,8 +86,8 @@ export interface AttemptSpec {
    */
   readonly release: (failed?: string) => void;
   /**
-   * The configured secrets plus the client's own credentials, removed from upstream text copied
-   * into an error message, a log line or `last_error`.
+   * The client's headers: its own credentials are removed, with the configured secrets, from
+   * upstream text copied into an error message, a log line or `last_error` (read only then).
    */
-  readonly redactor?: Redactor;
+  readonly clientHeaders?: Headers;
 }

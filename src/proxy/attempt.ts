@@ -22,6 +22,7 @@ import { type Failure, failure as failureOf } from "../lib/failures.ts";
 import type { AttemptCommit, AttemptDeps, AttemptFailure, AttemptSpec } from "./attempt-types.ts";
 import { type Delivery, PassthroughDelivery, TranslatedDelivery } from "./delivery.ts";
 import { readTextPrefix } from "../lib/limits.ts";
+import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import {
   classify,
   ConnectFailure,
@@ -31,9 +32,10 @@ import {
   InvalidResponse,
   redirectMessage,
   summarise,
+  TooLarge,
 } from "./failures.ts";
 import { type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
-import { isPage, readWholeAnswer } from "./whole-answer.ts";
+import { isPage, readAnswerBytes, wholeAnswer } from "./whole-answer.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -57,17 +59,40 @@ export class Attempt {
     this.#spec = spec;
   }
 
-  /** Sends, waits, and commits or fails; never throws. */
+  /**
+   * Sends, waits, and commits or fails; never throws. One async function for the whole attempt:
+   * each step it awaits is the runtime's own promise, not another layer of ours (each layer cost
+   * a promise and a microtask per request).
+   */
   async run(): Promise<AttemptCommit | AttemptFailure> {
     this.#begin();
     try {
-      if (this.#spec.plan.stream) return await this.#runStream();
-      const upstream = await this.#send();
-      this.#arrived();
-      if (upstream.status >= 500 || isRedirect(upstream.status)) {
-        return await this.#serverError(upstream);
+      let upstream: Response;
+      if (this.#spec.plan.stream) {
+        const opened = await this.#open();
+        if (opened.kind === "stream") return this.#commitStream(opened.upstream, opened.chunk);
+        // Nothing has reached the client yet: a failure here can still fail over.
+        if (opened.kind === "failed") {
+          return opened.upstream
+            ? await this.#serverError(opened.upstream)
+            : this.#failed(opened.error);
+        }
+        upstream = opened.upstream;
+      } else {
+        upstream = await this.#send();
+        this.#arrived();
+        if (upstream.status >= 500 || isRedirect(upstream.status)) {
+          return await this.#serverError(upstream);
+        }
       }
-      return await this.#commitWhole(upstream);
+      // A whole answer: refused unread (a page), or read (natively when its length is declared).
+      const maxBytes = this.#deps.maxResponseBytes ?? Infinity;
+      const read = readAnswerBytes(upstream, maxBytes);
+      if (read instanceof InvalidResponse) return this.#invalid(read);
+      const bytes = await read;
+      return bytes === undefined
+        ? this.#invalid(new TooLarge(maxBytes))
+        : this.#commitWhole(upstream, bytes);
     } catch (error) {
       return this.#failed(error);
     }
@@ -132,50 +157,33 @@ export class Attempt {
     }
   }
 
-  /** A whole answer: read it, check it, translate it if the client speaks another dialect. */
-  async #commitWhole(upstream: Response): Promise<AttemptCommit | AttemptFailure> {
-    const answer = await readWholeAnswer(upstream, {
-      translation: this.#spec.plan.translation,
-      tap: this.#spec.tap,
-      maxBytes: this.#deps.maxResponseBytes ?? Infinity,
-      ...(this.#deps.redactor ? { redactor: this.#deps.redactor } : {}),
-    });
-    if (answer instanceof InvalidResponse) {
-      // Whatever the backend is still sending is not wanted: close the connection.
-      this.#controller.abort(answer);
-      return this.#failed(answer);
-    }
+  /** A whole answer read: check it, translate it if the client speaks another dialect, commit. */
+  #commitWhole(upstream: Response, bytes: Uint8Array<ArrayBuffer>): AttemptCommit | AttemptFailure {
+    const { plan, tap, backend } = this.#spec;
+    const answer = wholeAnswer(upstream, bytes, plan.translation, tap, this.#deps.redactor);
+    if (answer instanceof InvalidResponse) return this.#invalid(answer);
     const ttfbMs = this.#deps.clock.monotonic() - this.#startedAt;
-    this.#deps.registry.noteProgress(this.#spec.backend, this.#startedAt + ttfbMs);
-    if (upstream.ok) this.#deps.registry.recordLatency(this.#spec.backend, ttfbMs);
+    this.#deps.registry.noteProgress(backend, this.#startedAt + ttfbMs);
+    if (upstream.ok) this.#deps.registry.recordLatency(backend, ttfbMs);
     this.#settle(undefined);
     const commit: Mutable<AttemptCommit> = {
       ok: true,
-      backend: this.#spec.backend,
+      backend,
       status: upstream.status,
       contentType: answer.contentType,
       retryAfter: upstream.headers.get("retry-after"),
       body: answer.body,
       ttfbMs,
     };
-    if (this.#spec.plan.responseHeaders !== undefined) {
-      commit.headers = this.#spec.plan.responseHeaders;
-    }
+    if (plan.responseHeaders !== undefined) commit.headers = plan.responseHeaders;
     if (answer.rejection !== undefined) commit.rejection = answer.rejection;
     return commit;
   }
 
-  /** A stream: its headers and first chunk decide whether this backend works. */
-  async #runStream(): Promise<AttemptCommit | AttemptFailure> {
-    const opened = await this.#open();
-    // Nothing has reached the client yet: a failure here can still fail over.
-    if (opened.kind === "failed") {
-      return opened.upstream
-        ? await this.#serverError(opened.upstream)
-        : this.#failed(opened.error);
-    }
-    if (opened.kind === "whole") return await this.#commitWhole(opened.upstream);
-    return this.#commitStream(opened.upstream, opened.chunk);
+  /** Not a usable answer: whatever the backend is still sending is not wanted (the connection closes). */
+  #invalid(answer: InvalidResponse): AttemptFailure {
+    this.#controller.abort(answer);
+    return this.#failed(answer);
   }
 
   /** Sends, then waits for headers and the first chunk: what decides whether this backend works. */
@@ -299,8 +307,17 @@ export class Attempt {
       return redirectMessage(upstream.status);
     }
     const detail = await readTextPrefix(upstream, ERROR_BODY_BYTES);
-    const redacted = this.#spec.redactor ? this.#spec.redactor.redact(detail) : detail;
+    const redacted = this.#redactor().redact(detail);
     return `HTTP ${upstream.status}${summarise(redacted)}`;
+  }
+
+  /** The configured secrets and the client's credentials: built only for an error text. */
+  #redactor(): Redactor {
+    const configured = this.#deps.redactor ?? NO_SECRETS;
+    const { clientHeaders } = this.#spec;
+    return clientHeaders === undefined
+      ? configured
+      : configured.with(clientCredentials(clientHeaders));
   }
 
   #failed(error: unknown, status?: number, retryAfter?: string | null): AttemptFailure {
@@ -343,6 +360,8 @@ export class Attempt {
     this.#connectTimer = undefined;
   }
 }
+
+const NO_SECRETS = new Redactor([]);
 
 function isRedirect(status: number): boolean {
   return status >= 300 && status < 400;

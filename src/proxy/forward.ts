@@ -15,7 +15,6 @@ import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
 import { boundText } from "../lib/limits.ts";
 import { forwardedVia } from "../lib/loop.ts";
-import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { Attempt, type AttemptCommit, type AttemptFailure } from "./attempt.ts";
@@ -26,6 +25,7 @@ import type {
   ProxyRequest,
   RouteReason,
 } from "./forward-types.ts";
+import { CommittedOutcome, Forwarded } from "./forwarded.ts";
 import { localCommit } from "./local-answer.ts";
 import { REQUEST_TIMEOUT, SHUTDOWN } from "./failures.ts";
 import type { StreamEnd } from "./relay.ts";
@@ -58,8 +58,11 @@ export class Forwarding {
   readonly #failures: AttemptFailure[] = [];
   /** The first candidate the endpoint refused (its translation cannot carry the request). */
   #endpointRefusal: Failure | undefined;
-  readonly #done: Promise<StreamEnd>;
-  #resolveDone!: (end: StreamEnd) => void;
+  /** How the response body ended, once it has (a whole answer: when it committed). */
+  #ended: StreamEnd | undefined;
+  /** Made only when something waits for the end of a stream (src/metrics); resolves with it. */
+  #done: Promise<StreamEnd> | undefined;
+  #resolveDone: ((end: StreamEnd) => void) | undefined;
   #requestTimer: TimerHandle | undefined;
   #upstreamMs = 0;
   #queueWaitMs = 0;
@@ -67,18 +70,21 @@ export class Forwarding {
   #current: RouteCandidate | undefined;
   /** The attempt running now (or streaming): ended with the request, not through a listener. */
   #attemptNow: Attempt | undefined;
-  /** Configured secrets and this client's credentials: kept out of messages and logs. */
-  readonly #redactor: Redactor;
   readonly #onClientAbort = () => this.cancel(this.#request.clientSignal.reason);
 
   constructor(request: ProxyRequest, deps: ProxyDeps) {
     this.#request = request;
     this.#deps = deps;
-    this.#done = new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve));
-    // The client's credentials are read only if some upstream text has to be redacted.
-    this.#redactor = (deps.redactor ?? NO_SECRETS).with(() =>
-      clientCredentials(request.clientHeaders)
-    );
+  }
+
+  /** Resolves when the response body has been delivered, failed or abandoned. */
+  get done(): Promise<StreamEnd> {
+    if (this.#done === undefined) {
+      this.#done = this.#ended === undefined
+        ? new Promise<StreamEnd>((resolve) => (this.#resolveDone = resolve))
+        : Promise.resolve(this.#ended);
+    }
+    return this.#done;
   }
 
   /** The candidate whose attempt runs now, or answered; undefined before the first slot. */
@@ -110,7 +116,10 @@ export class Forwarding {
       remaining = remaining.length === 1
         ? []
         : remaining.filter((other) => other.backend !== candidate.backend);
-      const result = await this.#attempt(grant);
+      const attempt = this.#attempt(grant);
+      const sentAt = this.#deps.clock.monotonic();
+      const result = await attempt.run();
+      this.#upstreamMs += this.#deps.clock.monotonic() - sentAt;
       if (result.ok) return this.#committed(candidate, result);
       this.#failures.push(result);
       if (isFinal(result)) break;
@@ -188,13 +197,12 @@ export class Forwarding {
 
   #failed(outcome: Omit<ProxyOutcome, "upstreamMs" | "queueWaitMs">): ForwardResult {
     this.#finish("upstream_error");
-    return {
-      commit: undefined,
-      candidate: undefined,
-      outcome: { ...outcome, upstreamMs: this.#upstreamMs, queueWaitMs: this.#queueWaitMs },
-      done: this.#done,
-      tap: this.#tap,
-    };
+    return new Forwarded(
+      undefined,
+      undefined,
+      { ...outcome, upstreamMs: this.#upstreamMs, queueWaitMs: this.#queueWaitMs },
+      this,
+    );
   }
 
   /**
@@ -215,7 +223,8 @@ export class Forwarding {
 
   readonly #onRequestTimeout = () => this.cancel(REQUEST_TIMEOUT);
 
-  async #attempt(grant: Grant): Promise<AttemptCommit | AttemptFailure> {
+  /** The attempt on a granted slot (`run` awaits it there: no async layer of its own). */
+  #attempt(grant: Grant): Attempt {
     const { backend, model } = grant.candidate;
     const { server } = this.#deps;
     this.#current = grant.candidate;
@@ -231,9 +240,9 @@ export class Forwarding {
         apiKey: this.#deps.apiKeyFor(backend),
         upstream: plan.upstream,
         extra: plan.headers,
-        ...(this.#deps.instanceId
-          ? { via: forwardedVia(this.#request.clientHeaders, this.#deps.instanceId) }
-          : {}),
+        via: this.#deps.instanceId === undefined
+          ? undefined
+          : forwardedVia(this.#request.clientHeaders, this.#deps.instanceId),
       }),
       dialect: endpoint.dialect,
       model,
@@ -248,13 +257,11 @@ export class Forwarding {
       tap: this.#tap,
       onStreamEnd: (end) => this.#finish(end),
       release: (failed) => this.#deps.admission.release(grant, failed),
-      redactor: this.#redactor,
+      // Its credentials are read only if some upstream text has to be redacted.
+      clientHeaders: this.#request.clientHeaders,
     });
     this.#attemptNow = attempt;
-    const sentAt = this.#deps.clock.monotonic();
-    const result = await attempt.run();
-    this.#upstreamMs += this.#deps.clock.monotonic() - sentAt;
-    return result;
+    return attempt;
   }
 
   #committed(candidate: RouteCandidate, commit: AttemptCommit, called = true): ForwardResult {
@@ -268,33 +275,33 @@ export class Forwarding {
       // The server loaded the model to answer: it is warm there now, and a cold start was timed.
       this.#deps.registry.noteLoaded(candidate.backend, candidate.model, commit.ttfbMs);
     }
-    return {
+    return new Forwarded(
       commit,
       candidate,
-      outcome: {
-        ok: commit.status < 400,
-        backend: candidate.backend,
-        model: candidate.model,
-        status: commit.status,
+      new CommittedOutcome(
+        commit,
+        candidate,
         routeReason,
-        attempts: this.#failures,
-        // A getter: a stream committed before its first token learns it later.
-        get ttfbMs() {
-          return commit.ttfbMs;
-        },
-        upstreamMs: this.#upstreamMs,
-        queueWaitMs: this.#queueWaitMs,
-      },
-      done: this.#done,
-      tap: this.#tap,
-    };
+        this.#failures,
+        this.#upstreamMs,
+        this.#queueWaitMs,
+      ),
+      this,
+    );
   }
 
   #finish(end: StreamEnd): void {
     if (this.#requestTimer !== undefined) this.#deps.clock.clearTimeout(this.#requestTimer);
     this.#request.clientSignal.removeEventListener("abort", this.#onClientAbort);
     this.#attemptNow = undefined;
-    this.#resolveDone(end);
+    if (this.#ended !== undefined) return;
+    this.#ended = end;
+    this.#resolveDone?.(end);
+  }
+
+  /** The body's tap: what `Forwarded` hands on. */
+  get tap(): ResponseTap {
+    return this.#tap;
   }
 
   /** Every candidate failed before the first byte: the last failure decides what the client hears. */
@@ -340,8 +347,6 @@ export class Forwarding {
       : failed(failure("upstream_failed", `Every backend failed for model "${model}" (${tried})`));
   }
 }
-
-const NO_SECRETS = new Redactor([]);
 
 /** The candidates in order, each backend once (the first candidate of a backend wins). */
 function distinctBackends(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {

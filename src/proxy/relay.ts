@@ -50,6 +50,7 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   #idleTimer: TimerHandle | undefined;
   /** The stream this relay is the source of: told of its end (src/lib/stream-end.ts). */
   #stream: ReadableStream<Uint8Array> | undefined;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
 
   constructor(options: RelayOptions) {
     this.#options = options;
@@ -69,29 +70,38 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#controller = controller;
     this.#begin(controller, this.#options.start);
   }
 
   /**
    * Reads until there is something to send: a translated chunk may yield nothing (a tool call's
    * argument pieces are sent whole later), and a pull that enqueues nothing is not called again
-   * by a spec-following runtime (Deno), which would stall the stream.
+   * by a spec-following runtime (Deno), which would stall the stream. Each read goes on with the
+   * relay's own bound steps, not an async function: no closure and one promise per chunk.
    */
-  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-    try {
-      for (;;) {
-        const result = await this.#reader!.read();
-        if (result.done) return this.#complete(controller);
-        this.#lastChunkAt = this.#options.clock.monotonic();
-        this.#options.onProgress?.(this.#lastChunkAt);
-        this.#options.tap?.push(result.value);
-        const out = this.#options.delivery.chunk(result.value);
-        if (out !== undefined) return controller.enqueue(out);
-      }
-    } catch (error) {
-      if (!this.#ended) this.#fail(controller, error);
-    }
+  pull(): Promise<void> {
+    return this.#reader!.read().then(this.#onRead, this.#onReadError);
   }
+
+  readonly #onRead = (result: ReadableStreamReadResult<Uint8Array>): Promise<void> | void => {
+    const controller = this.#controller!;
+    try {
+      if (result.done) return this.#complete(controller);
+      this.#lastChunkAt = this.#options.clock.monotonic();
+      this.#options.onProgress?.(this.#lastChunkAt);
+      this.#options.tap?.push(result.value);
+      const out = this.#options.delivery.chunk(result.value);
+      if (out !== undefined) return controller.enqueue(out);
+    } catch (error) {
+      return this.#onReadError(error);
+    }
+    return this.pull();
+  };
+
+  readonly #onReadError = (error: unknown): void => {
+    if (!this.#ended) this.#fail(this.#controller!, error);
+  };
 
   cancel(reason: unknown): void {
     this.#end("client_closed");

@@ -24,7 +24,7 @@ export interface UpstreamHeadersInput {
   /** Path-specific headers from the endpoint's plan. */
   readonly extra?: Readonly<Record<string, string>>;
   /** `X-Nexus-Via`: the gateways the request passed, this Nexus last (src/lib/loop.ts). */
-  readonly via?: string;
+  readonly via?: string | undefined;
 }
 
 /**

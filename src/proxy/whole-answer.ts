@@ -9,9 +9,9 @@
  */
 import type { Translation } from "../dialects/mod.ts";
 import { type Failure, isFailure } from "../lib/failures.ts";
-import { readLimited } from "../lib/limits.ts";
+import { readBytesWithin } from "../lib/limits.ts";
 import type { Redactor } from "../lib/secrets.ts";
-import { InvalidResponse, TooLarge } from "./failures.ts";
+import { InvalidResponse } from "./failures.ts";
 import type { ResponseTap } from "./tap.ts";
 
 export interface WholeAnswer {
@@ -21,31 +21,40 @@ export interface WholeAnswer {
   readonly rejection?: Failure;
 }
 
-export interface WholeAnswerOptions {
-  readonly translation: Translation | undefined;
-  readonly tap: ResponseTap;
-  /** The cap on the body; past it the answer is refused (and the upstream cancelled). */
-  readonly maxBytes: number;
-  /** The configured secrets (backend keys, admin token), kept out of what the client receives. */
-  readonly redactor?: Redactor;
-}
-
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-export async function readWholeAnswer(
+/**
+ * The first step: an HTML or text page is refused before a byte is read; otherwise the body is
+ * read up to the cap (`server.max_response_bytes`; undefined past it). Two steps, not one async
+ * function: the attempt awaits the runtime's read itself (src/lib/limits.ts), two promises fewer
+ * per answer.
+ */
+export function readAnswerBytes(
   upstream: Response,
-  options: WholeAnswerOptions,
-): Promise<WholeAnswer | InvalidResponse> {
-  const { translation, tap, maxBytes, redactor } = options;
+  maxBytes: number,
+): InvalidResponse | Promise<Uint8Array<ArrayBuffer> | undefined> {
   const contentType = upstream.headers.get("content-type");
   if (upstream.ok && isPage(contentType)) {
     upstream.body?.cancel().catch(() => {});
     return new InvalidResponse(`the answer is ${mediaType(contentType!)}, not JSON`);
   }
-  const read = await readLimited(upstream, maxBytes);
-  if (!read.ok) return new TooLarge(maxBytes);
-  let bytes = read.bytes;
+  return readBytesWithin(upstream, maxBytes);
+}
+
+/**
+ * The second step: the bytes read, checked, and translated when the client speaks another
+ * dialect; `redactor` holds the configured secrets, kept out of what the client receives.
+ */
+export function wholeAnswer(
+  upstream: Response,
+  read: Uint8Array<ArrayBuffer>,
+  translation: Translation | undefined,
+  tap: ResponseTap,
+  redactor: Redactor | undefined,
+): WholeAnswer | InvalidResponse {
+  const contentType = upstream.headers.get("content-type");
+  let bytes = read;
   const text = decoder.decode(bytes);
   // A backend that echoes its key (a header dump in an error page) would hand it to the client.
   if (redactor?.holdsSecret(text)) bytes = encoder.encode(redactor.redact(text));

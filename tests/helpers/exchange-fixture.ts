@@ -37,6 +37,8 @@ export function exchangeFixture(options: {
   endpoint?: Endpoint;
   /** A dashboard watching requests in flight (src/ui). */
   watch?: ExchangeWatch;
+  /** The answer to an error no step expected (the API's 500, src/api/app.ts). */
+  unhandled?: (error: unknown, request: Request) => Response;
 }): ExchangeFixture {
   const { config } = validateConfig({
     server: options.server ?? {},
@@ -66,6 +68,7 @@ export function exchangeFixture(options: {
     inflight,
     observe: (event) => events.push(event),
     ...(options.watch ? { watch: options.watch } : {}),
+    ...(options.unhandled ? { unhandled: options.unhandled } : {}),
     proxy: {
       admission: new Admission({ registry, clock, config: config.queue }),
       fetch: upstream.fetch,

@@ -1,6 +1,12 @@
 /** Bounds on copies (src/lib/limits.ts) and on log fields (src/lib/logger.ts). */
 import { describe, expect, test } from "bun:test";
-import { boundList, boundText, readLimited, readTextPrefix } from "../../../src/lib/limits.ts";
+import {
+  boundList,
+  boundText,
+  readBytesWithin,
+  readLimited,
+  readTextPrefix,
+} from "../../../src/lib/limits.ts";
 import { Logger, MAX_FIELD_CHARS } from "../../../src/lib/logger.ts";
 
 function chunked(chunks: string[], onCancel?: () => void): Response {
@@ -28,6 +34,19 @@ describe("readLimited", () => {
     const read = await readLimited(chunked(["ab", "cd", "ef"], () => (cancelled = true)), 3);
     expect(read).toEqual({ ok: false, reason: "too_large" });
     expect(cancelled).toBe(true);
+  });
+
+  test("a declared Content-Length within the limit is read whole; no body reads as empty", async () => {
+    const response = new Response("abcdef", { headers: { "content-length": "6" } });
+    const read = await readBytesWithin(response, 6);
+    expect(new TextDecoder().decode(read)).toBe("abcdef");
+    expect((await readBytesWithin(new Response(null), 6))?.byteLength).toBe(0);
+  });
+
+  test("readBytesWithin says undefined past the limit, declared or counted", async () => {
+    const declared = new Response("abcdef", { headers: { "content-length": "6" } });
+    expect(await readBytesWithin(declared, 5)).toBeUndefined();
+    expect(await readBytesWithin(chunked(["ab", "cd", "ef"]), 5)).toBeUndefined();
   });
 
   test("a declared Content-Length past the limit is refused before reading", async () => {

@@ -1,0 +1,60 @@
+/**
+ * What came of a forwarding (src/proxy/forward.ts), as classes rather than literals built per
+ * request: `done` is the forwarding's own, made only when read (a whole answer has ended before
+ * anyone asks), and a committed outcome's `ttfbMs` getter is the prototype's, not a closure.
+ * @module
+ */
+import type { Backend } from "../registry/mod.ts";
+import type { RouteCandidate } from "../routing/mod.ts";
+import type { AttemptCommit, AttemptFailure } from "./attempt-types.ts";
+import type { ForwardResult, ProxyOutcome, RouteReason } from "./forward-types.ts";
+import type { StreamEnd } from "./relay.ts";
+import type { ResponseTap } from "./tap.ts";
+
+/** The forwarding's result: its commit (or none), the candidate that answered, what happened. */
+export class Forwarded implements ForwardResult {
+  readonly tap: ResponseTap;
+  readonly #forwarding: { readonly done: Promise<StreamEnd> };
+
+  constructor(
+    readonly commit: AttemptCommit | undefined,
+    readonly candidate: RouteCandidate | undefined,
+    readonly outcome: ProxyOutcome,
+    forwarding: { readonly done: Promise<StreamEnd>; readonly tap: ResponseTap },
+  ) {
+    this.tap = forwarding.tap;
+    this.#forwarding = forwarding;
+  }
+
+  get done(): Promise<StreamEnd> {
+    return this.#forwarding.done;
+  }
+}
+
+/** A committed answer's outcome; `ttfbMs` is the commit's (a stream committed early learns it later). */
+export class CommittedOutcome implements ProxyOutcome {
+  readonly ok: boolean;
+  readonly backend: Backend;
+  readonly model: string;
+  readonly status: number;
+  readonly #commit: AttemptCommit;
+
+  constructor(
+    commit: AttemptCommit,
+    candidate: RouteCandidate,
+    readonly routeReason: RouteReason,
+    readonly attempts: readonly AttemptFailure[],
+    readonly upstreamMs: number,
+    readonly queueWaitMs: number,
+  ) {
+    this.#commit = commit;
+    this.ok = commit.status < 400;
+    this.backend = candidate.backend;
+    this.model = candidate.model;
+    this.status = commit.status;
+  }
+
+  get ttfbMs(): number | undefined {
+    return this.#commit.ttfbMs;
+  }
+}
