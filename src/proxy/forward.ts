@@ -224,7 +224,22 @@ export class Forwarding {
   readonly #onRequestTimeout = () => this.cancel(REQUEST_TIMEOUT);
 
   /** The attempt on a granted slot (`run` awaits it there: no async layer of its own). */
+  /**
+   * The attempt on the granted slot. Planning it is Nexus's own code: should it throw (a bug),
+   * the slot goes back and the request's deadline and listener end before the error goes on to
+   * the exchange's `unhandled` — a leaked slot would hold the backend busy for good.
+   */
   #attempt(grant: Grant): Attempt {
+    try {
+      return this.#newAttempt(grant);
+    } catch (error) {
+      this.#deps.admission.release(grant);
+      this.#finish("upstream_error");
+      throw error;
+    }
+  }
+
+  #newAttempt(grant: Grant): Attempt {
     const { backend, model } = grant.candidate;
     const { server } = this.#deps;
     this.#current = grant.candidate;

@@ -1,7 +1,7 @@
 /**
  * An error no step of the exchange expected (src/exchange/exchange.ts): it is answered where it
  * happens, through `unhandled` (the API's logged 500), and the request still ends — the drain's
- * count and the body budget do not keep it.
+ * count, the body budget and the backend's slot do not keep it.
  */
 import { describe, expect, test } from "bun:test";
 import { chatEndpoint, type Endpoint } from "../../../src/dialects/mod.ts";
@@ -33,11 +33,16 @@ describe("an unexpected error in the exchange", () => {
     expect(seen[0]).toBeInstanceOf(TypeError);
     expect(seen[1]).toBe("/v1/chat/completions");
     expect(fixture.inflight.count).toBe(0);
+    // The slot granted before planning threw is back: the backend is not held busy for good.
+    expect(fixture.registry.get("a")!.pending).toBe(0);
+    // …and no deadline of the request is left armed.
+    expect(fixture.clock.pending).toBe(0);
   });
 
   test("without `unhandled`, rejects the request's promise, and the request still ends", async () => {
     const fixture = exchangeFixture({ backends: ["a"], endpoint: broken });
     await expect(fixture.send(body)).rejects.toThrow("a bug in planning");
     expect(fixture.inflight.count).toBe(0);
+    expect(fixture.registry.get("a")!.pending).toBe(0);
   });
 });
