@@ -17,7 +17,7 @@ import {
 import { THIS_NEXUS } from "../lib/loop.ts";
 import { type Backend, type Registry, slotLimit } from "../registry/mod.ts";
 import { RegistryConflictError } from "../registry/mod.ts";
-import { endsWithV1, V1_HINT } from "../lib/urls.ts";
+import { endsWithV1, redactUrl, V1_HINT } from "../lib/urls.ts";
 import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -34,7 +34,8 @@ export interface AdminDeps extends AdminGuardOptions {
 export function backendJson(backend: Backend) {
   return {
     name: backend.name,
-    url: backend.url,
+    // A password in the URL (Basic auth to a proxy in front of the server) is never shown.
+    url: redactUrl(backend.url),
     type: backend.type,
     status: backend.status,
     // The server's own version, as its last probe reported it; null when it does not say.
@@ -83,12 +84,14 @@ export function handleAddBackend(deps: AdminDeps) {
       return conflict(
         existing.name === name
           ? `A backend named "${name}" already exists`
-          : `Backend "${existing.name}" already has URL ${url}`,
+          : `Backend "${existing.name}" already has URL ${redactUrl(url)}`,
       );
     }
     if (await deps.isSelf?.(url)) {
       return badRequest(
-        `${url} is this Nexus's own address (${THIS_NEXUS}): as its own backend every request would loop`,
+        `${
+          redactUrl(url)
+        } is this Nexus's own address (${THIS_NEXUS}): as its own backend every request would loop`,
         "url",
       );
     }
@@ -98,7 +101,9 @@ export function handleAddBackend(deps: AdminDeps) {
         ? `the URL ends in /v1: ${V1_HINT}`
         : 'pass "type" to add it anyway';
       return badRequest(
-        `Cannot detect the backend type of ${url}: no LLM server answered there; ${advice}`,
+        `Cannot detect the backend type of ${
+          redactUrl(url)
+        }: no LLM server answered there; ${advice}`,
         "url",
       );
     }

@@ -8,7 +8,7 @@
  */
 import { detectBackendType, type FetchFn } from "../backends/mod.ts";
 import { networkErrorReason } from "../lib/network.ts";
-import { withoutV1 } from "../lib/urls.ts";
+import { redactUrl, withoutV1 } from "../lib/urls.ts";
 import type { BackendRow } from "./backends.ts";
 import { v1Finding } from "./doctor-config.ts";
 import { type Finding, finding } from "./doctor-report.ts";
@@ -38,7 +38,7 @@ export async function offlineFindings(
         "reachable",
         config.name,
         "fail",
-        `${config.url}: ${reason}`,
+        `${redactUrl(config.url)}: ${reason}`,
         fixFor(reason, config.url),
       ),
     );
@@ -99,7 +99,7 @@ export async function backendFindings(
       "reachable",
       name,
       "fail",
-      `unhealthy: ${backend.url}: ${here.reason}`,
+      `unhealthy: ${redactUrl(backend.url)}: ${here.reason}`,
       fixFor(here.reason, backend.url),
     );
   }
@@ -141,9 +141,9 @@ function statusFinding(backend: DoctorBackend): Finding {
         "reachable",
         name,
         "ok",
-        `${status} (${backend.type}${
-          backend.version ? ` ${backend.version}` : ""
-        }, ${backend.url})`,
+        `${status} (${backend.type}${backend.version ? ` ${backend.version}` : ""}, ${
+          redactUrl(backend.url)
+        })`,
       );
     case "asleep":
       return finding(
@@ -186,12 +186,14 @@ export function fixFor(error: string, url: string): string {
     return `nothing listens at ${host}: start the server, or correct the port (Ollama 11434, vLLM 8000, llama.cpp 8080, LM Studio 1234); Ollama listens on 127.0.0.1 only unless OLLAMA_HOST=0.0.0.0`;
   }
   if (/host not found|resolve/i.test(error)) {
-    return `the name in ${url} does not resolve: use the machine's IP address, or fix DNS / mDNS (.local)`;
+    return `the name in ${
+      redactUrl(url)
+    } does not resolve: use the machine's IP address, or fix DNS / mDNS (.local)`;
   }
   if (/timed out|unreachable/i.test(error)) {
     return `${host} does not answer: is the machine on, and port open in its firewall? (A machine that sleeps: add wake = { mac = "…" } to its [[backends]].)`;
   }
-  if (/\/v1/.test(error)) return `url = "${withoutV1(url)}"`;
+  if (/\/v1/.test(error)) return `url = "${redactUrl(withoutV1(url))}"`;
   if (/HTTP 401|HTTP 403/.test(error)) {
     return "the server wants a key: set api_key_env in its [[backends]] entry and that variable";
   }

@@ -45,7 +45,8 @@ export const doctorCommand: CommandHandler = async (context) => {
     const keyVariable = configured?.api_key_env;
     const apiKey = keyVariable ? runtime.env[keyVariable] : undefined;
     findings.push(
-      ...await backendFindings(backend, {
+      // The server shows a password in a URL as ***: this machine asks the URL the config gives.
+      ...await backendFindings(configured ? { ...backend, url: configured.url } : backend, {
         fetch: (input, init) => runtime.probeFetch(input, init),
         ...(configured ? { configuredType: configured.type } : {}),
         models,

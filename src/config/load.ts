@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { Runtime } from "../runtime/mod.ts";
 import { RuntimeFileError } from "../runtime/mod.ts";
 import { deepFreeze, isPlainObject, type PlainObject } from "../lib/merge.ts";
-import { endsWithV1, V1_HINT } from "../lib/urls.ts";
+import { endsWithV1, redactUrl, V1_HINT } from "../lib/urls.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type ConfigFlags,
@@ -90,7 +90,7 @@ function v1Warnings(config: NexusConfig, sources: ReadonlyMap<string, string>): 
     if (!endsWithV1(backend.url)) return [];
     const path = ["backends", index, "url"];
     return [
-      `${formatPath(path)} "${backend.url}" ends in /v1: ${V1_HINT} (from ${
+      `${formatPath(path)} "${redactUrl(backend.url)}" ends in /v1: ${V1_HINT} (from ${
         sourceOf(sources, path)
       })`,
     ];
