@@ -12,7 +12,7 @@ import { redactUrl, withoutV1 } from "../lib/urls.ts";
 import type { BackendRow } from "./backends.ts";
 import { v1Finding } from "./doctor-config.ts";
 import { type Finding, finding } from "./doctor-report.ts";
-import { chatFindings } from "./doctor-chat.ts";
+import { chatFindings, KEY_FIX } from "./doctor-chat.ts";
 
 /**
  * Without a running Nexus, a config backend is checked from here alone: its URL, whether an LLM
@@ -20,7 +20,7 @@ import { chatFindings } from "./doctor-chat.ts";
  */
 export async function offlineFindings(
   config: { name: string; url: string; type: string },
-  options: Pick<BackendCheckOptions, "fetch" | "timeoutMs">,
+  options: Pick<BackendCheckOptions, "fetch" | "timeoutMs" | "apiKey">,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const v1 = v1Finding(config.name, config.url);
@@ -194,9 +194,7 @@ export function fixFor(error: string, url: string): string {
     return `${host} does not answer: is the machine on, and port open in its firewall? (A machine that sleeps: add wake = { mac = "…" } to its [[backends]].)`;
   }
   if (/\/v1/.test(error)) return `url = "${redactUrl(withoutV1(url))}"`;
-  if (/HTTP 401|HTTP 403/.test(error)) {
-    return "the server wants a key: set api_key_env in its [[backends]] entry and that variable";
-  }
+  if (/HTTP 401|HTTP 403/.test(error)) return KEY_FIX;
   if (/HTTP 404/.test(error)) {
     return 'the server does not answer the paths of its type: check type = (or set type = "auto")';
   }
@@ -209,6 +207,8 @@ async function typeFinding(backend: DoctorBackend, options: BackendCheckOptions)
     baseUrl: withoutV1(backend.url),
     fetch: options.fetch,
     signal: AbortSignal.timeout(options.timeoutMs),
+    // A server behind a key answers detection only with it (vLLM --api-key: 401 on /v1/models).
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
   }).catch(() => undefined);
   const configured = options.configuredType ?? backend.type;
   if (detected === undefined) {
@@ -216,7 +216,9 @@ async function typeFinding(backend: DoctorBackend, options: BackendCheckOptions)
       "type",
       backend.name,
       "skip",
-      "no LLM server answered this machine: type not checked",
+      options.apiKey === undefined
+        ? "no LLM server answered this machine: type not checked (a server that wants a key answers only with the one its api_key_env names)"
+        : "no LLM server answered this machine: type not checked",
     );
   }
   if (configured === "auto" || configured === detected) {

@@ -62,7 +62,14 @@ export const doctorCommand: CommandHandler = async (context) => {
     // No Nexus to ask: what this machine can tell about the configured backends.
     const fetch = (input: string, init: RequestInit) => runtime.probeFetch(input, init);
     for (const backend of config.backends) {
-      findings.push(...await offlineFindings(backend, { fetch, timeoutMs: PROBE_TIMEOUT_MS }));
+      const apiKey = backend.api_key_env ? runtime.env[backend.api_key_env] : undefined;
+      findings.push(
+        ...await offlineFindings(backend, {
+          fetch,
+          timeoutMs: PROBE_TIMEOUT_MS,
+          ...(apiKey ? { apiKey } : {}),
+        }),
+      );
     }
   }
   if (config && nexus.health) {
