@@ -14,6 +14,7 @@ import {
   nameFromUrl,
   normaliseBaseUrl,
 } from "../config/mod.ts";
+import type { DetectionRefused } from "../backends/mod.ts";
 import { THIS_NEXUS } from "../lib/loop.ts";
 import { type Backend, type Registry, slotLimit } from "../registry/mod.ts";
 import { RegistryConflictError } from "../registry/mod.ts";
@@ -25,8 +26,11 @@ export interface AdminDeps extends AdminGuardOptions {
   readonly registry: Registry;
   /** Asks `url` once whether it is this Nexus (its answer carries our instance id). */
   readonly isSelf?: (url: string) => Promise<boolean>;
-  /** Probes an unknown server to learn its type; undefined when it is not an LLM server. */
-  readonly detectType: (url: string) => Promise<BackendType | undefined>;
+  /**
+   * Probes an unknown server to learn its type; undefined when it is not an LLM server, the
+   * refusal when it wanted a key.
+   */
+  readonly detectType: (url: string) => Promise<BackendType | DetectionRefused | undefined>;
   /** Called after a backend is added so it is checked at once rather than at the next round. */
   readonly onAdded: (backend: Backend) => void;
 }
@@ -96,6 +100,15 @@ export function handleAddBackend(deps: AdminDeps) {
       );
     }
     const type = parsed.type ?? await deps.detectType(url);
+    if (typeof type === "object") {
+      // `nexus backends add` has no way to pass a key: the config does.
+      return badRequest(
+        `Cannot detect the backend type of ${
+          redactUrl(url)
+        }: it answered ${type.refused}, so it wants an API key; add it to the config under [[backends]] with api_key_env (and type) instead`,
+        "url",
+      );
+    }
     if (!type) {
       const advice = endsWithV1(url)
         ? `the URL ends in /v1: ${V1_HINT}`
