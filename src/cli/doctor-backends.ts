@@ -8,7 +8,7 @@
  */
 import { detectBackendType, type FetchFn } from "../backends/mod.ts";
 import { networkErrorReason } from "../lib/network.ts";
-import { redactUrl, withoutV1 } from "../lib/urls.ts";
+import { redactUrl, V1_HINT, withoutV1 } from "../lib/urls.ts";
 import type { BackendRow } from "./backends.ts";
 import { v1Finding } from "./doctor-config.ts";
 import { type Finding, finding } from "./doctor-report.ts";
@@ -193,7 +193,8 @@ export function fixFor(error: string, url: string): string {
   if (/timed out|unreachable/i.test(error)) {
     return `${host} does not answer: is the machine on, and port open in its firewall? (A machine that sleeps: add wake = { mac = "…" } to its [[backends]].)`;
   }
-  if (/\/v1/.test(error)) return `url = "${redactUrl(withoutV1(url))}"`;
+  // The hint's own words: "HTTP 401 from /v1/models" is about a key, not the URL.
+  if (error.includes(V1_HINT)) return `url = "${redactUrl(withoutV1(url))}"`;
   if (/HTTP 401|HTTP 403/.test(error)) return KEY_FIX;
   if (/HTTP 404/.test(error)) {
     return 'the server does not answer the paths of its type: check type = (or set type = "auto")';

@@ -56,6 +56,23 @@ describe("nexus doctor, a backend behind an API key", () => {
     }
   });
 
+  test("unhealthy in Nexus for a 401 (its key unset there): the fix is the key, not the URL", async () => {
+    for (
+      const last_error of [
+        "HTTP 401 from /v1/models",
+        "HTTP 401 from /api/version (type detection): the server wants an API key (api_key_env)",
+      ]
+    ) {
+      const findings = await backendFindings(
+        { ...listed(), status: "unhealthy", models: [], last_error },
+        options(),
+      );
+      const reachable = findings.find((f) => f.check === "reachable")!;
+      expect(reachable.verdict).toBe("fail");
+      expect(reachable.fix).toContain("wants a key: set api_key_env");
+    }
+  });
+
   test("without it: each refusal's fix is to set the key", async () => {
     const findings = await backendFindings(listed(), options());
     expect(findings.find((f) => f.check === "type")?.message).toContain(
