@@ -3,7 +3,7 @@
  * `/health` keeps its details (backends, models) from callers that are neither key holders nor
  * admins. Without NEXUS_ADMIN_TOKEN both say the details are withheld and how to see them (they
  * printed a JavaScript error: "undefined is not an object (evaluating 'backends.total')");
- * with it, both see the fleet.
+ * with it, both see the fleet. `nexus models` cannot send a key: it says where else to look.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { runCli } from "../../src/cli/mod.ts";
@@ -65,6 +65,14 @@ describe("a keys-mode Nexus asked from another machine", () => {
     expect(out).not.toContain("undefined");
     const admin = await cli(["health"], { NEXUS_ADMIN_TOKEN: TOKEN });
     expect(admin.out).toContain("backends: 1 total, 1 healthy");
+  });
+
+  test("nexus models: the list needs a key the command cannot send; where else to look", async () => {
+    const { code, out } = await cli(["models"], { NEXUS_ADMIN_TOKEN: TOKEN });
+    expect(code).toBe(1);
+    expect(out).toBe(
+      `error: ${remote.url} has API keys on ([auth] mode = "keys"): its model list needs a key, which nexus models cannot send. nexus backends list shows each backend's models; or: curl -H "Authorization: Bearer nx-…" ${remote.url}/v1/models\n`,
+    );
   });
 
   test("nexus doctor: reachable, details withheld, no JavaScript error", async () => {
