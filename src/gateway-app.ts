@@ -8,6 +8,7 @@
 import type { Admission } from "./admission/mod.ts";
 import type { Auth } from "./auth/mod.ts";
 import { type Api, createApi } from "./api/mod.ts";
+import type { DetectionRefused } from "./backends/mod.ts";
 import type { BackendType, NexusConfig } from "./config/mod.ts";
 import type { BodyBudget, InFlight } from "./exchange/mod.ts";
 import type { Clock } from "./lib/clock.ts";
@@ -36,7 +37,7 @@ export interface AppParts {
   readonly upstreamFetch: (input: string, init: RequestInit) => Promise<Response>;
   readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly apiKeyFor: (backend: Backend) => string | undefined;
-  readonly detectType: (url: string) => Promise<BackendType | undefined>;
+  readonly detectType: (url: string) => Promise<BackendType | DetectionRefused | undefined>;
   /** A backend added through the admin API. */
   readonly onAdded: (backend: Backend) => void;
   readonly dashboard?: Dashboard;

@@ -6,7 +6,7 @@
 import type { Hono } from "hono";
 import type { Admission } from "./admission/mod.ts";
 import type { Auth } from "./auth/mod.ts";
-import type { FeatureProbe } from "./backends/mod.ts";
+import type { DetectionRefused, FeatureProbe } from "./backends/mod.ts";
 import type { BackendType, LoadedConfig, NexusConfig } from "./config/mod.ts";
 import type { Discovery, OpenMulticast } from "./discovery/mod.ts";
 import type { InFlight } from "./exchange/mod.ts";
@@ -46,7 +46,7 @@ export interface GatewayOptions {
   readonly tcpProbe?: (host: string, port: number, timeoutMs: number) => Promise<TcpProbeResult>;
   readonly version?: string;
   /** Probes a URL to learn its backend type (POST /v1/backends without a type). */
-  readonly detectType?: (url: string) => Promise<BackendType | undefined>;
+  readonly detectType?: (url: string) => Promise<BackendType | DetectionRefused | undefined>;
   /**
    * How mDNS discovery reaches the network: the runtime's multicast socket, and socket settings
    * (tests keep it on loopback with a private port). Without it discovery stays off.

@@ -12,7 +12,8 @@ import { Auth } from "./auth/mod.ts";
 import { memoryFiles, RedisLink } from "./state/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { withDeadline } from "./lib/async.ts";
-import { detectBackendType, FeatureProbe, type FetchFn } from "./backends/mod.ts";
+import { redactUrl } from "./lib/urls.ts";
+import { detectBackend, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery } from "./discovery/mod.ts";
 import { BreakerCooldowns, HealthChecker } from "./health/mod.ts";
 import { type NexusConfig, PROBE_MAX_RESPONSE_BYTES } from "./config/mod.ts";
@@ -170,7 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     })
     : undefined;
   const detectType = options.detectType ?? ((url: string) =>
-    detectBackendType({
+    detectBackend({
       baseUrl: url,
       fetch: probeFetch,
       signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
@@ -226,7 +227,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     apiKeyFor,
     detectType,
     onAdded: (backend) => {
-      logger.info("backend added", { backend: backend.name, url: backend.url, type: backend.type });
+      logger.info("backend added", {
+        backend: backend.name,
+        url: redactUrl(backend.url),
+        type: backend.type,
+      });
       void health.check(backend);
     },
     ...(options.tcpProbe ? { tcpProbe: options.tcpProbe } : {}),

@@ -18,6 +18,7 @@
  */
 import type { BackendConfig, NexusConfig } from "./config/mod.ts";
 import type { Logger } from "./lib/logger.ts";
+import { redactUrl } from "./lib/urls.ts";
 import type { Backend, BackendSettings, Registry } from "./registry/mod.ts";
 import { type ConfigDiff, RESTART_KEYS } from "./reload/mod.ts";
 
@@ -149,7 +150,7 @@ function addOrRevive(services: LiveServices, config: BackendConfig): string {
   }
   const backend = registry.add({ ...settingsOf(config), name: config.name, source: "static" });
   services.probe(backend);
-  return `backend ${config.name} added (${config.url})`;
+  return `backend ${config.name} added (${redactUrl(config.url)})`;
 }
 
 /** What the registry keeps of a `[[backends]]` entry. */

@@ -16,6 +16,7 @@ import { isFailure } from "../lib/failures.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
 import { checkAdmin } from "./admin-guard.ts";
 import { openaiError } from "./errors.ts";
+import { stampRequestId } from "./headers.ts";
 import { ollamaErrorOf } from "./ollama.ts";
 
 type Rule = "key" | "key_or_admin" | "admin";
@@ -77,10 +78,11 @@ function guard(
     if (rule !== "key") {
       const denied = checkAdmin(c, adminToken);
       if (denied === undefined) return await next();
-      if (rule === "admin") return denied;
+      // A refusal carries the request id as every other answer does.
+      if (rule === "admin") return stampRequestId(c.req.raw, denied);
     }
     const who = auth.guard.authenticate(c.req.raw.headers, peerOf(c));
-    if (isFailure(who)) return dialect === "ollama" ? ollamaErrorOf(who) : openaiError(who);
-    return await next();
+    if (!isFailure(who)) return await next();
+    return stampRequestId(c.req.raw, dialect === "ollama" ? ollamaErrorOf(who) : openaiError(who));
   };
 }

@@ -300,7 +300,10 @@ function ollamaUnknown(method: string, path: string, allowed?: readonly string[]
 
 function mountUi(app: Hono, ui: NonNullable<AppDeps["ui"]>): void {
   // Only `/` exactly, and only browsers: the redirect; everything else goes on to its route.
-  app.use("/", async (c, next) => ui.root(c) ?? await next());
+  app.use("/", async (c, next) => {
+    const redirect = ui.root(c);
+    return redirect ? stampRequestId(c.req.raw, redirect) : await next();
+  });
   for (const [path, handler] of ui.get) app.get(path, stamped(handler));
 }
 

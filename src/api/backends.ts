@@ -14,10 +14,11 @@ import {
   nameFromUrl,
   normaliseBaseUrl,
 } from "../config/mod.ts";
+import type { DetectionRefused } from "../backends/mod.ts";
 import { THIS_NEXUS } from "../lib/loop.ts";
 import { type Backend, type Registry, slotLimit } from "../registry/mod.ts";
 import { RegistryConflictError } from "../registry/mod.ts";
-import { endsWithV1, V1_HINT } from "../lib/urls.ts";
+import { endsWithV1, redactUrl, V1_HINT } from "../lib/urls.ts";
 import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -25,8 +26,11 @@ export interface AdminDeps extends AdminGuardOptions {
   readonly registry: Registry;
   /** Asks `url` once whether it is this Nexus (its answer carries our instance id). */
   readonly isSelf?: (url: string) => Promise<boolean>;
-  /** Probes an unknown server to learn its type; undefined when it is not an LLM server. */
-  readonly detectType: (url: string) => Promise<BackendType | undefined>;
+  /**
+   * Probes an unknown server to learn its type; undefined when it is not an LLM server, the
+   * refusal when it wanted a key.
+   */
+  readonly detectType: (url: string) => Promise<BackendType | DetectionRefused | undefined>;
   /** Called after a backend is added so it is checked at once rather than at the next round. */
   readonly onAdded: (backend: Backend) => void;
 }
@@ -34,7 +38,8 @@ export interface AdminDeps extends AdminGuardOptions {
 export function backendJson(backend: Backend) {
   return {
     name: backend.name,
-    url: backend.url,
+    // A password in the URL (Basic auth to a proxy in front of the server) is never shown.
+    url: redactUrl(backend.url),
     type: backend.type,
     status: backend.status,
     // The server's own version, as its last probe reported it; null when it does not say.
@@ -83,22 +88,35 @@ export function handleAddBackend(deps: AdminDeps) {
       return conflict(
         existing.name === name
           ? `A backend named "${name}" already exists`
-          : `Backend "${existing.name}" already has URL ${url}`,
+          : `Backend "${existing.name}" already has URL ${redactUrl(url)}`,
       );
     }
     if (await deps.isSelf?.(url)) {
       return badRequest(
-        `${url} is this Nexus's own address (${THIS_NEXUS}): as its own backend every request would loop`,
+        `${
+          redactUrl(url)
+        } is this Nexus's own address (${THIS_NEXUS}): as its own backend every request would loop`,
         "url",
       );
     }
     const type = parsed.type ?? await deps.detectType(url);
+    if (typeof type === "object") {
+      // `nexus backends add` has no way to pass a key: the config does.
+      return badRequest(
+        `Cannot detect the backend type of ${
+          redactUrl(url)
+        }: it answered ${type.refused}, so it wants an API key; add it to the config under [[backends]] with api_key_env (and type) instead`,
+        "url",
+      );
+    }
     if (!type) {
       const advice = endsWithV1(url)
         ? `the URL ends in /v1: ${V1_HINT}`
         : 'pass "type" to add it anyway';
       return badRequest(
-        `Cannot detect the backend type of ${url}: no LLM server answered there; ${advice}`,
+        `Cannot detect the backend type of ${
+          redactUrl(url)
+        }: no LLM server answered there; ${advice}`,
         "url",
       );
     }

@@ -5,6 +5,7 @@
  * script the admin API. With no origins configured nothing here runs at all.
  * @module
  */
+import { stampRequestId } from "./headers.ts";
 
 /** Request headers a browser client may send (OpenAI, Anthropic and Ollama clients, tracing). */
 const ALLOWED_HEADERS = [
@@ -58,13 +59,13 @@ export class Cors {
     const origin = request.headers.get("origin");
     if (origin === null || !this.#allows(origin)) {
       // No CORS headers: the browser refuses the real request; nothing else to say.
-      return new Response(null, { status: 204 });
+      return stampRequestId(request, new Response(null, { status: 204 }));
     }
     const headers = this.#originHeaders(origin);
     headers.set("access-control-allow-methods", [...methods, "OPTIONS"].join(", "));
     headers.set("access-control-allow-headers", ALLOWED_HEADERS);
     headers.set("access-control-max-age", MAX_AGE);
-    return new Response(null, { status: 204, headers });
+    return stampRequestId(request, new Response(null, { status: 204, headers }));
   }
 
   /** Adds the CORS headers to a response for an allowed origin (a no-op otherwise). */

@@ -3,13 +3,12 @@
  * answer — capabilities, `model_info` with the context length, template, parameters — relayed
  * as it is; for a model no Ollama backend holds, one synthesized from what Nexus knows (never a
  * 501: clients such as LangFlow and VS Code treat a failing show as an unusable model).
- * Aliases and Ollama's implicit `:latest` resolve as for inference.
+ * Aliases (wildcards too) and Ollama's implicit `:latest` resolve as for inference.
  * @module
  */
 import type { Context } from "hono";
 import { synthesizedShow } from "../dialects/mod.ts";
 import { isRoutable, type ModelServing } from "../registry/mod.ts";
-import { resolveTag } from "../routing/mod.ts";
 import type { OllamaRouteDeps } from "./ollama.ts";
 import { ollamaError } from "./ollama.ts";
 import { PROBE_MAX_RESPONSE_BYTES } from "../config/mod.ts";
@@ -31,7 +30,8 @@ export async function handleOllamaShow(c: Context, deps: OllamaRouteDeps): Promi
     ? body.name
     : undefined;
   if (requested === undefined) return ollamaError("invalid_request", "model is required");
-  const model = resolveTag(deps.registry, deps.router.resolveAlias(requested));
+  // As chat resolves it: aliases, the implicit `:latest`, and wildcard aliases.
+  const model = deps.router.resolveModel(requested);
   const servings = [...deps.registry.servingsFor(model)]
     .sort((a, b) => rank(a) - rank(b));
   if (servings.length === 0) {

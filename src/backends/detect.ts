@@ -8,14 +8,34 @@
  */
 import type { BackendType } from "../registry/mod.ts";
 import { isObject, parseVersion, readString } from "./guards.ts";
-import { requestJson, requestText, type TextReply } from "./http.ts";
+import { type JsonReply, requestJson, requestText, type TextReply } from "./http.ts";
 import { isLoading, parseProps } from "./llamacpp.ts";
 import { LMSTUDIO_MODELS_PATH, parseLmstudioModels } from "./lmstudio.ts";
 import { parseTags } from "./ollama.ts";
-import { getOpenAiModels } from "./openai-models.ts";
+import { getOpenAiModels, MODELS_PATH } from "./openai-models.ts";
 import type { ProbeContext } from "./types.ts";
 
 type DetectContext = Omit<ProbeContext, "previousModels">;
+
+/**
+ * What detection found when no rule decided but the server refused a question for want of a
+ * key (401/403): an LLM server behind an API key (vLLM `--api-key`, a proxy with auth) answers
+ * nothing else, and "no LLM server answered" would send its owner looking in the wrong place.
+ */
+export interface DetectionRefused {
+  /** `HTTP 401 from /v1/models`: the first refusal. */
+  readonly refused: string;
+}
+
+/** The type, the refusal that hid it, or `undefined` when nothing answered like an LLM server. */
+export async function detectBackend(
+  context: DetectContext,
+): Promise<BackendType | DetectionRefused | undefined> {
+  const ask = new Questions(context);
+  const type = await detectWith(ask);
+  if (type !== undefined) return type;
+  return ask.refused === undefined ? undefined : { refused: ask.refused };
+}
 
 /**
  * The rules, in order: ollama: `/api/version` and `/api/tags`; llamacpp: `/props`, or `/health`
@@ -24,10 +44,11 @@ type DetectContext = Omit<ProbeContext, "previousModels">;
  * model list with `/version` or owned by "vllm"; generic: any other OpenAI model list.
  * `undefined` when nothing answers like an LLM server (or the deadline passes first).
  */
-export async function detectBackendType(
-  context: DetectContext,
-): Promise<BackendType | undefined> {
-  const ask = new Questions(context);
+export function detectBackendType(context: DetectContext): Promise<BackendType | undefined> {
+  return detectWith(new Questions(context));
+}
+
+async function detectWith(ask: Questions): Promise<BackendType | undefined> {
   if ((await ask.ollamaVersion()).ok && (await ask.ollamaTags()).ok) return "ollama";
   if ((await ask.props()).ok) return "llamacpp";
   const health = await ask.health();
@@ -41,40 +62,59 @@ export async function detectBackendType(
   return "generic";
 }
 
-/** The questions detection may ask, each by what it asks for. */
+/** The questions detection may ask, each by what it asks for, and the first refusal. */
 class Questions {
   readonly #context: DetectContext;
+  /** `HTTP 401 from /v1/models`: the first answer that asked for a key. */
+  refused: string | undefined;
 
   constructor(context: DetectContext) {
     this.#context = context;
   }
 
   ollamaVersion() {
-    return requestJson(this.#context, "/api/version", parseVersion);
+    return this.#json("/api/version", requestJson(this.#context, "/api/version", parseVersion));
   }
 
   ollamaTags() {
-    return requestJson(this.#context, "/api/tags", parseTags);
+    return this.#json("/api/tags", requestJson(this.#context, "/api/tags", parseTags));
   }
 
   props() {
-    return requestJson(this.#context, "/props", parseProps);
+    return this.#json("/props", requestJson(this.#context, "/props", parseProps));
   }
 
-  health() {
-    return requestText(this.#context, "/health");
+  async health() {
+    const reply = await requestText(this.#context, "/health");
+    if (reply.ok) this.#note("/health", reply.status);
+    return reply;
   }
 
   models() {
-    return getOpenAiModels(this.#context);
+    return this.#json(MODELS_PATH, getOpenAiModels(this.#context));
   }
 
   lmstudio() {
-    return requestJson(this.#context, LMSTUDIO_MODELS_PATH, parseLmstudioModels);
+    return this.#json(
+      LMSTUDIO_MODELS_PATH,
+      requestJson(this.#context, LMSTUDIO_MODELS_PATH, parseLmstudioModels),
+    );
   }
 
   vllmVersion() {
-    return requestJson(this.#context, "/version", parseVersion);
+    return this.#json("/version", requestJson(this.#context, "/version", parseVersion));
+  }
+
+  async #json<T>(path: string, pending: Promise<JsonReply<T>>): Promise<JsonReply<T>> {
+    const reply = await pending;
+    if (!reply.ok && reply.status !== undefined) this.#note(path, reply.status);
+    return reply;
+  }
+
+  #note(path: string, status: number): void {
+    if ((status === 401 || status === 403) && this.refused === undefined) {
+      this.refused = `HTTP ${status} from ${path}`;
+    }
   }
 }
 

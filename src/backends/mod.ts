@@ -15,7 +15,7 @@
  * @module
  */
 export { adapterFor } from "./adapters.ts";
-export { detectBackendType } from "./detect.ts";
+export { detectBackend, detectBackendType, type DetectionRefused } from "./detect.ts";
 export {
   changeModel,
   LIFECYCLE_TYPES,

@@ -14,7 +14,7 @@ const CONFIG_OPTION: OptionSpec = {
   complete: "file",
 };
 const KEYS_NOTE =
-  `Talks to the running server (NEXUS_URL); when none answers, edits the keys file named by the config directly. ${ADMIN_NOTE}`;
+  `Talks to the running server (NEXUS_URL); when none answers, it works on the keys file the config names (-c), directly. ${ADMIN_NOTE}`;
 const LIMIT = { min: 1, max: 1_000_000_000 } as const;
 
 const keysCreate: CommandSpec = {

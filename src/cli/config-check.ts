@@ -25,6 +25,15 @@ export const configCheckCommand: CommandHandler = async (
   }
   const { config, path, warnings } = loaded;
   for (const warning of warnings) stderr(`warning: ${warning}\n`);
+  // nexus serve warns of these too, but only once started; a service's environment may differ
+  // from this shell's, so a warning, not an error.
+  config.backends.forEach((backend, index) => {
+    const variable = backend.api_key_env;
+    if (variable === undefined || runtime.env[variable]) return;
+    stderr(
+      `warning: backends[${index}].api_key_env: variable ${variable} is not set in this environment (nexus serve would send ${backend.name} no key)\n`,
+    );
+  });
   const name = path ?? "defaults (no nexus.toml)";
   const backends = config.backends.length;
   const aliases = Object.keys(config.routing.aliases).length;

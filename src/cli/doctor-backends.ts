@@ -8,11 +8,11 @@
  */
 import { detectBackendType, type FetchFn } from "../backends/mod.ts";
 import { networkErrorReason } from "../lib/network.ts";
-import { withoutV1 } from "../lib/urls.ts";
+import { redactUrl, V1_HINT, withoutV1 } from "../lib/urls.ts";
 import type { BackendRow } from "./backends.ts";
 import { v1Finding } from "./doctor-config.ts";
 import { type Finding, finding } from "./doctor-report.ts";
-import { chatFindings } from "./doctor-chat.ts";
+import { chatFindings, KEY_FIX } from "./doctor-chat.ts";
 
 /**
  * Without a running Nexus, a config backend is checked from here alone: its URL, whether an LLM
@@ -20,7 +20,7 @@ import { chatFindings } from "./doctor-chat.ts";
  */
 export async function offlineFindings(
   config: { name: string; url: string; type: string },
-  options: Pick<BackendCheckOptions, "fetch" | "timeoutMs">,
+  options: Pick<BackendCheckOptions, "fetch" | "timeoutMs" | "apiKey">,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const v1 = v1Finding(config.name, config.url);
@@ -38,7 +38,7 @@ export async function offlineFindings(
         "reachable",
         config.name,
         "fail",
-        `${config.url}: ${reason}`,
+        `${redactUrl(config.url)}: ${reason}`,
         fixFor(reason, config.url),
       ),
     );
@@ -99,7 +99,7 @@ export async function backendFindings(
       "reachable",
       name,
       "fail",
-      `unhealthy: ${backend.url}: ${here.reason}`,
+      `unhealthy: ${redactUrl(backend.url)}: ${here.reason}`,
       fixFor(here.reason, backend.url),
     );
   }
@@ -141,9 +141,9 @@ function statusFinding(backend: DoctorBackend): Finding {
         "reachable",
         name,
         "ok",
-        `${status} (${backend.type}${
-          backend.version ? ` ${backend.version}` : ""
-        }, ${backend.url})`,
+        `${status} (${backend.type}${backend.version ? ` ${backend.version}` : ""}, ${
+          redactUrl(backend.url)
+        })`,
       );
     case "asleep":
       return finding(
@@ -186,15 +186,16 @@ export function fixFor(error: string, url: string): string {
     return `nothing listens at ${host}: start the server, or correct the port (Ollama 11434, vLLM 8000, llama.cpp 8080, LM Studio 1234); Ollama listens on 127.0.0.1 only unless OLLAMA_HOST=0.0.0.0`;
   }
   if (/host not found|resolve/i.test(error)) {
-    return `the name in ${url} does not resolve: use the machine's IP address, or fix DNS / mDNS (.local)`;
+    return `the name in ${
+      redactUrl(url)
+    } does not resolve: use the machine's IP address, or fix DNS / mDNS (.local)`;
   }
   if (/timed out|unreachable/i.test(error)) {
     return `${host} does not answer: is the machine on, and port open in its firewall? (A machine that sleeps: add wake = { mac = "…" } to its [[backends]].)`;
   }
-  if (/\/v1/.test(error)) return `url = "${withoutV1(url)}"`;
-  if (/HTTP 401|HTTP 403/.test(error)) {
-    return "the server wants a key: set api_key_env in its [[backends]] entry and that variable";
-  }
+  // The hint's own words: "HTTP 401 from /v1/models" is about a key, not the URL.
+  if (error.includes(V1_HINT)) return `url = "${redactUrl(withoutV1(url))}"`;
+  if (/HTTP 401|HTTP 403/.test(error)) return KEY_FIX;
   if (/HTTP 404/.test(error)) {
     return 'the server does not answer the paths of its type: check type = (or set type = "auto")';
   }
@@ -207,6 +208,8 @@ async function typeFinding(backend: DoctorBackend, options: BackendCheckOptions)
     baseUrl: withoutV1(backend.url),
     fetch: options.fetch,
     signal: AbortSignal.timeout(options.timeoutMs),
+    // A server behind a key answers detection only with it (vLLM --api-key: 401 on /v1/models).
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
   }).catch(() => undefined);
   const configured = options.configuredType ?? backend.type;
   if (detected === undefined) {
@@ -214,7 +217,9 @@ async function typeFinding(backend: DoctorBackend, options: BackendCheckOptions)
       "type",
       backend.name,
       "skip",
-      "no LLM server answered this machine: type not checked",
+      options.apiKey === undefined
+        ? "no LLM server answered this machine: type not checked (a server that wants a key answers only with the one its api_key_env names)"
+        : "no LLM server answered this machine: type not checked",
     );
   }
   if (configured === "auto" || configured === detected) {

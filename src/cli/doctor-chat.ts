@@ -71,7 +71,9 @@ async function post(
 async function chat(backend: DoctorBackend, options: BackendCheckOptions, model: string) {
   const reply = await post(backend, options, { model, messages: PROMPT, max_tokens: 8 });
   const failed = problem(reply);
-  if (failed) return finding("chat", backend.name, "fail", `${model}: ${failed}`, CHAT_FIX);
+  if (failed) {
+    return finding("chat", backend.name, "fail", `${model}: ${failed}`, fix(failed, CHAT_FIX));
+  }
   const message = parse(reply as { text: string })?.choices?.[0]?.message;
   return message ? finding("chat", backend.name, "ok", `${model}: answered`) : finding(
     "chat",
@@ -90,7 +92,9 @@ async function stream(backend: DoctorBackend, options: BackendCheckOptions, mode
     stream: true,
   });
   const failed = problem(reply);
-  if (failed) return finding("stream", backend.name, "fail", `${model}: ${failed}`, CHAT_FIX);
+  if (failed) {
+    return finding("stream", backend.name, "fail", `${model}: ${failed}`, fix(failed, CHAT_FIX));
+  }
   const events = (reply as { text: string }).text.split("\n")
     .filter((line) => line.startsWith("data:"))
     .map((line) => line.slice(5).trim());
@@ -117,7 +121,9 @@ async function toolCall(backend: DoctorBackend, options: BackendCheckOptions, mo
     max_tokens: 128,
   });
   const failed = problem(reply);
-  if (failed) return finding("tools", backend.name, "fail", `${model}: ${failed}`, TOOLS_FIX);
+  if (failed) {
+    return finding("tools", backend.name, "fail", `${model}: ${failed}`, fix(failed, TOOLS_FIX));
+  }
   const call = parse(reply as { text: string })?.choices?.[0]?.message?.tool_calls?.[0];
   if (call === undefined) {
     return finding(
@@ -150,10 +156,18 @@ async function toolCall(backend: DoctorBackend, options: BackendCheckOptions, mo
   );
 }
 
+/** What to do when a server refuses doctor's request for want of a key. */
+export const KEY_FIX =
+  "the server wants a key: set api_key_env in its [[backends]] entry, and that variable in Nexus's environment and here (doctor sends it)";
 const CHAT_FIX =
   "try the model on the server itself; see its logs (out of memory, model file missing)";
 const TOOLS_FIX =
   "use a model trained for tools (llama3.1+, qwen2.5, mistral); llama.cpp needs --jinja";
+
+/** A refusal for want of a key has one fix, whatever was asked. */
+function fix(failed: string, otherwise: string): string {
+  return /^HTTP 40[13]\b/.test(failed) ? KEY_FIX : otherwise;
+}
 
 function problem(reply: { status: number; text: string } | { error: string }): string | undefined {
   if ("error" in reply) return reply.error;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { NexusConfig } from "../config/mod.ts";
-import { endsWithV1, V1_HINT, withoutV1 } from "../lib/urls.ts";
+import { endsWithV1, redactUrl, V1_HINT, withoutV1 } from "../lib/urls.ts";
 import { type Finding, finding } from "./doctor-report.ts";
 
 /** Models shown in a fix as examples of what does exist. */
@@ -98,8 +98,8 @@ export function v1Finding(name: string, url: string): Finding | undefined {
     "v1_url",
     name,
     "fail",
-    `URL ${url} ends in /v1, so Nexus calls ${url}/v1/chat/completions`,
-    `url = "${withoutV1(url)}" (${V1_HINT})`,
+    `URL ${redactUrl(url)} ends in /v1, so Nexus calls ${redactUrl(url)}/v1/chat/completions`,
+    `url = "${redactUrl(withoutV1(url))}" (${V1_HINT})`,
   );
 }
 

@@ -10,13 +10,15 @@ import { networkErrorReason } from "../lib/network.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { type DoctorBackend, skewFinding } from "./doctor-backends.ts";
 import { type Finding, finding } from "./doctor-report.ts";
+import { DETAILS_WITHHELD } from "./health.ts";
 
 /** What `GET /health` says (the fields doctor reads). */
 export interface NexusHealth {
   readonly status: string;
   readonly version: string;
-  readonly backends: { readonly total: number };
-  readonly models: number;
+  /** Absent when a keys-mode server keeps its details from this caller. */
+  readonly backends?: { readonly total: number };
+  readonly models?: number;
 }
 
 export const OLLAMA_PORT = 11434;
@@ -26,18 +28,28 @@ export async function nexusFindings(
   runtime: Pick<Runtime, "probeFetch">,
   base: string,
   now: () => number,
+  /** NEXUS_ADMIN_TOKEN: in keys mode, /health shows its details to an admin. */
+  token?: string,
 ): Promise<{ findings: Finding[]; health: NexusHealth | undefined }> {
   try {
     const response = await runtime.probeFetch(`${base}/health`, {
       signal: AbortSignal.timeout(5000),
-      headers: { accept: "application/json", connection: "close" },
+      headers: {
+        accept: "application/json",
+        connection: "close",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
     });
     const health = await response.json() as NexusHealth;
     const findings = [finding(
       "reachable",
       "nexus",
       health.status === "unhealthy" ? "fail" : health.status === "degraded" ? "warn" : "ok",
-      `Nexus ${health.version} at ${base}: ${health.status}, ${health.backends.total} backends, ${health.models} models`,
+      `Nexus ${health.version} at ${base}: ${health.status}, ${
+        health.backends === undefined
+          ? DETAILS_WITHHELD
+          : `${plural(health.backends.total, "backend")}, ${plural(health.models ?? 0, "model")}`
+      }`,
       health.status === "unhealthy"
         ? "no backend can serve: see the backend lines below"
         : undefined,
@@ -164,4 +176,9 @@ async function whoAnswers(
   } catch {
     return "nobody";
   }
+}
+
+/** `1 backend`, `3 backends`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

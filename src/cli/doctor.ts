@@ -36,16 +36,20 @@ export const doctorCommand: CommandHandler = async (context) => {
   const config = loaded?.config;
   const base = doctorUrl(values.url, runtime, loaded);
   const now = () => Date.now();
-  const nexus = await nexusFindings(runtime, base, now);
+  const token = runtime.env.NEXUS_ADMIN_TOKEN;
+  const nexus = await nexusFindings(runtime, base, now, token);
   findings.push(...nexus.findings);
-  const backends = nexus.health ? await fetchList<DoctorBackend>(base, "/v1/backends") : [];
-  const models = nexus.health ? await fetchList<DoctorModel>(base, "/v1/models") : [];
+  // A keys-mode server shows its fleet to admins only: without that, nothing to check it by.
+  const fleet = nexus.health?.backends !== undefined;
+  const backends = fleet ? await fetchList<DoctorBackend>(base, "/v1/backends", token) : [];
+  const models = fleet ? await fetchList<DoctorModel>(base, "/v1/models", token) : [];
   for (const backend of backends) {
     const configured = config?.backends.find((b) => b.name === backend.name);
     const keyVariable = configured?.api_key_env;
     const apiKey = keyVariable ? runtime.env[keyVariable] : undefined;
     findings.push(
-      ...await backendFindings(backend, {
+      // The server shows a password in a URL as ***: this machine asks the URL the config gives.
+      ...await backendFindings(configured ? { ...backend, url: configured.url } : backend, {
         fetch: (input, init) => runtime.probeFetch(input, init),
         ...(configured ? { configuredType: configured.type } : {}),
         models,
@@ -61,17 +65,24 @@ export const doctorCommand: CommandHandler = async (context) => {
     // No Nexus to ask: what this machine can tell about the configured backends.
     const fetch = (input: string, init: RequestInit) => runtime.probeFetch(input, init);
     for (const backend of config.backends) {
-      findings.push(...await offlineFindings(backend, { fetch, timeoutMs: PROBE_TIMEOUT_MS }));
+      const apiKey = backend.api_key_env ? runtime.env[backend.api_key_env] : undefined;
+      findings.push(
+        ...await offlineFindings(backend, {
+          fetch,
+          timeoutMs: PROBE_TIMEOUT_MS,
+          ...(apiKey ? { apiKey } : {}),
+        }),
+      );
     }
   }
-  if (config && nexus.health) {
+  if (config && fleet) {
     const known = new Set(backends.flatMap((backend) => backend.models));
     const names = new Set(backends.map((backend) => backend.name));
     findings.push(...modelReferenceFindings(config, known, names));
   }
   if (config?.discovery.enabled !== false) {
     findings.push(await mdnsSocketFinding(runtime));
-    if (nexus.health) findings.push(discoveryFinding(backends));
+    if (fleet) findings.push(discoveryFinding(backends));
   }
   const port = await ollamaPortFinding(runtime, config, backends);
   if (port) findings.push(port);
@@ -142,9 +153,9 @@ function doctorUrl(
   return `http://${name}:${port}`;
 }
 
-async function fetchList<T>(base: string, path: string): Promise<T[]> {
+async function fetchList<T>(base: string, path: string, token?: string): Promise<T[]> {
   try {
-    const { status, body } = await callNexus(base, path);
+    const { status, body } = await callNexus(base, path, token ? { token } : {});
     return status === 200 ? ((body as { data?: T[] }).data ?? []) : [];
   } catch {
     return [];

@@ -11,14 +11,23 @@ interface HealthBody {
   status: string;
   version: string;
   uptime_seconds: number;
-  /** `busy` is absent from servers before it existed. */
-  backends: { total: number; healthy: number; busy?: number; unhealthy: number; unknown: number };
-  models: number;
+  /**
+   * `busy` is absent from servers before it existed. In keys mode the details (backends,
+   * models) go only to key holders and admins: others get status, version and uptime.
+   */
+  backends?: { total: number; healthy: number; busy?: number; unhealthy: number; unknown: number };
+  models?: number;
 }
+
+/** What replaces the details a keys-mode server keeps from this caller. */
+export const DETAILS_WITHHELD =
+  "backends and models are shown to key holders and admins only (keys mode); from another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token";
 
 export const healthCommand: CommandHandler = async ({ runtime, values, stdout }) => {
   const base = nexusUrl(values.url, runtime.env);
-  const { status, body } = await callNexus(base, "/health");
+  const { status, body } = await callNexus(base, "/health", {
+    token: runtime.env.NEXUS_ADMIN_TOKEN,
+  });
   if (status !== 200) throw new NexusError("E_SERVER", errorMessage(body, status));
   const health = body as HealthBody;
   if (values.json) {
@@ -28,10 +37,12 @@ export const healthCommand: CommandHandler = async ({ runtime, values, stdout })
     const { backends } = health;
     stdout(
       `Nexus ${health.version} at ${base}: ${style.status(health.status)}\n` +
-        `  backends: ${backends.total} total, ${backends.healthy} healthy, ${
-          backends.busy ?? 0
-        } busy, ${backends.unhealthy} unhealthy, ${backends.unknown} unknown\n` +
-        `  models:   ${health.models}\n` +
+        (backends === undefined
+          ? `  ${DETAILS_WITHHELD}\n`
+          : `  backends: ${backends.total} total, ${backends.healthy} healthy, ${
+            backends.busy ?? 0
+          } busy, ${backends.unhealthy} unhealthy, ${backends.unknown} unknown\n` +
+            `  models:   ${health.models}\n`) +
         `  uptime:   ${formatUptime(health.uptime_seconds)}\n`,
     );
   }

@@ -49,6 +49,13 @@ export async function offlineKeys(context: CommandContext) {
         expires_at: ms === undefined ? null : new Date(now() + ms).toISOString(),
       }).catch(rethrow);
       note("wrote the key's hash to");
+      if (config.auth.mode !== "keys") {
+        // Else the owner may think the server now asks for this key.
+        const where = path === undefined
+          ? "no config file, so [auth] mode is the default, off"
+          : `${path} has [auth] mode = "off"`;
+        stderr(`Keys are not checked yet: ${where}; set mode = "keys" and (re)start Nexus.\n`);
+      }
       return { object: "nexus.key", key, ...publicView(record, now()) };
     },
     list() {

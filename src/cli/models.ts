@@ -21,6 +21,13 @@ interface ModelRow {
 export const modelsCommand: CommandHandler = async ({ runtime, values, stdout }) => {
   const base = nexusUrl(values.url, runtime.env);
   const { status, body } = await callNexus(base, "/v1/models");
+  if (status === 401) {
+    // Keys mode: the model list is for key holders, and this command has no key to send.
+    throw new NexusError(
+      "E_SERVER",
+      `${base} has API keys on ([auth] mode = "keys"): its model list needs a key, which nexus models cannot send. nexus backends list shows each backend's models; or: curl -H "Authorization: Bearer nx-…" ${base}/v1/models`,
+    );
+  }
   if (status !== 200) throw new NexusError("E_SERVER", errorMessage(body, status));
   const backend = typeof values.backend === "string" ? values.backend : undefined;
   const loadedOnly = values.loaded === true;

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { Runtime } from "../runtime/mod.ts";
 import { RuntimeFileError } from "../runtime/mod.ts";
 import { deepFreeze, isPlainObject, type PlainObject } from "../lib/merge.ts";
-import { endsWithV1, V1_HINT } from "../lib/urls.ts";
+import { endsWithV1, redactUrl, V1_HINT } from "../lib/urls.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type ConfigFlags,
@@ -64,21 +64,27 @@ export function validateConfig(
     }
     const unknown = result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
     const problems = result.error.issues.filter((issue) => issue.code !== "unrecognized_keys");
+    const unknownKeys = unknown.flatMap((issue) =>
+      (issue as { keys: string[] }).keys.map((key) => ({ issue, key, path: [...issue.path, key] }))
+    );
+    const unknownLines = unknownKeys.map(({ path }) =>
+      `unknown key "${formatPath(path)}" ignored (from ${sourceOf(sources, path)})`
+    );
     if (problems.length > 0 || attempt === 1) {
-      const lines = problems.map((issue) => formatIssue(issue, input, sources));
+      // The unknown keys too: a misspelt key (`ulr`) is often why a required one is missing.
+      const lines = [
+        ...problems.map((issue) => formatIssue(issue, input, sources)),
+        ...warnings,
+        ...unknownLines,
+      ];
       throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration:", lines);
     }
     // Unknown keys are warnings, not errors: drop them and validate what remains.
     candidate = structuredClone(candidate);
-    for (const issue of unknown) {
-      for (const key of (issue as { keys: string[] }).keys) {
-        const path = [...issue.path, key];
-        warnings.push(
-          `unknown key "${formatPath(path)}" ignored (from ${sourceOf(sources, path)})`,
-        );
-        const parent = valueAt(candidate, issue.path);
-        if (isPlainObject(parent)) delete parent[key];
-      }
+    warnings.push(...unknownLines);
+    for (const { issue, key } of unknownKeys) {
+      const parent = valueAt(candidate, issue.path);
+      if (isPlainObject(parent)) delete parent[key];
     }
   }
   throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration");
@@ -90,7 +96,7 @@ function v1Warnings(config: NexusConfig, sources: ReadonlyMap<string, string>): 
     if (!endsWithV1(backend.url)) return [];
     const path = ["backends", index, "url"];
     return [
-      `${formatPath(path)} "${backend.url}" ends in /v1: ${V1_HINT} (from ${
+      `${formatPath(path)} "${redactUrl(backend.url)}" ends in /v1: ${V1_HINT} (from ${
         sourceOf(sources, path)
       })`,
     ];

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../lib/networks.ts";
-import { isHttpUrl } from "../lib/urls.ts";
+import { isHttpUrl, redactUrl } from "../lib/urls.ts";
 import { findAliasProblem } from "./aliases.ts";
 import {
   AUTH_MODES,
@@ -296,7 +296,7 @@ export const configSchema = z.strictObject({
       ctx.addIssue({
         code: "custom",
         path: ["backends", index, "url"],
-        message: `duplicate backend URL "${backend.url}" (also backends[${sameUrl}])`,
+        message: `duplicate backend URL "${redactUrl(backend.url)}" (also backends[${sameUrl}])`,
       });
     }
     names.set(backend.name, index);

@@ -38,6 +38,24 @@ export function invalid(param: string, expected: string, value: unknown): Failur
   );
 }
 
+/**
+ * `invalid` for a field whose type may be right but whose value is not allowed: a string or
+ * number is quoted (cut short), so "got a string" does not hide which one.
+ */
+export function invalidValue(param: string, expected: string, value: unknown): Failure {
+  if (typeof value !== "string" && typeof value !== "number") {
+    return invalid(param, expected, value);
+  }
+  const shown = JSON.stringify(value);
+  return failure(
+    "invalid_request",
+    `Invalid '${param}': expected ${expected}, got ${
+      shown.length > 40 ? `${shown.slice(0, 40)}…` : shown
+    }`,
+    { param },
+  );
+}
+
 export function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";

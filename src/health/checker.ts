@@ -14,7 +14,8 @@
  */
 import {
   adapterFor,
-  detectBackendType,
+  detectBackend,
+  type DetectionRefused,
   type FetchFn,
   type ProbeResult,
   TIMED_OUT,
@@ -53,9 +54,14 @@ interface Timed<T> {
 type Probed = Timed<ProbeResult>;
 
 /** What a probe or detection step is given: base URL, fetch, deadline signal, API key. */
-type StepContext = Parameters<typeof detectBackendType>[0];
+type StepContext = Parameters<typeof detectBackend>[0];
 
 export const NO_LLM_SERVER = "no LLM server answered (type detection)";
+
+/** A server that refused type detection for want of a key: what it said, and what to do. */
+export function noKeyReason(refusal: DetectionRefused): string {
+  return `${refusal.refused} (type detection): the server wants an API key (api_key_env)`;
+}
 
 /** The `[health_check]` settings the checker reads (a reload may replace them: `configure`). */
 export type HealthSettings = Pick<
@@ -143,10 +149,14 @@ export class HealthChecker {
     let type = backend.type;
     let probed: Probed | undefined;
     if (type === "auto") {
-      const detection = await this.#underDeadline(backend, detectBackendType);
+      const detection = await this.#underDeadline(backend, detectBackend);
       if (this.#isStale(backend, url, type)) return;
-      if (detection.value === undefined) {
-        const reason = detection.timedOut ? TIMED_OUT : NO_LLM_SERVER;
+      if (detection.value === undefined || typeof detection.value === "object") {
+        const reason = detection.timedOut
+          ? TIMED_OUT
+          : detection.value === undefined
+          ? NO_LLM_SERVER
+          : noKeyReason(detection.value);
         probed = { ...detection, value: { ok: false, reason } };
       } else {
         type = detection.value;

@@ -3,6 +3,7 @@
  * (Bun: `code: "ConnectionRefused"`; Deno: `TypeError: fetch failed` with the OS error in
  * `cause`), and users should see the same words on every runtime.
  */
+import { redactUrl } from "./urls.ts";
 
 const REASONS: ReadonlyArray<readonly [RegExp, string]> = [
   [/ECONNREFUSED|ConnectionRefused|connection refused/i, "connection refused"],
@@ -30,7 +31,8 @@ export function networkErrorReason(error: unknown): string {
       if (!(current instanceof Error)) break;
     }
     const texts = chain.map(describe);
-    const detail = texts.join(" | ");
+    // Deno's messages quote the URL, with any password in it.
+    const detail = redactUrl(texts.join(" | "));
     for (const [pattern, reason] of REASONS) if (pattern.test(detail)) return reason;
     if (/certificate|tls|ssl/i.test(detail)) return `TLS error: ${texts[0]}`;
     return detail || "network error";

@@ -40,3 +40,17 @@ export function withoutV1(url: string): string {
 export function withV1Hint(reason: string, url: string): string {
   return endsWithV1(url) ? `${V1_HINT} (${reason})` : reason;
 }
+
+/** A URL's scheme and user info: the authority runs to the first `/`, `?`, `#` (or space). */
+const USER_INFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi;
+
+/**
+ * `text` as it may be shown: the user info of every URL in it (`http://user:password@host`,
+ * which fetch sends as Basic auth, so a home lab may put a password-protected proxy in front of
+ * a server this way) becomes `***`, so `/v1/backends`, the dashboard, logs and error messages
+ * never carry the credential. Only for display: requests still go to the URL as configured.
+ */
+export function redactUrl(text: string): string {
+  // Greedy: user info ends at the authority's last `@` (a raw `@` in a password included).
+  return text.includes("@") ? text.replace(USER_INFO, "$1***@") : text;
+}

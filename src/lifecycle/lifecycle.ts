@@ -122,7 +122,7 @@ export class ModelLifecycle {
       isRoutable(s.backend.status) && (backend === undefined || s.backend.name === backend)
     );
     if (servings.length > 0) return [...servings];
-    const where = backend === undefined ? "no healthy backend" : `backend "${backend}"`;
+    const where = backend === undefined ? "any healthy backend" : `backend "${backend}"`;
     const alias = name === model ? "" : ` (alias of "${model}")`;
     return failure("model_not_found", `Model "${name}"${alias} is not listed by ${where}`, {
       param: "model",

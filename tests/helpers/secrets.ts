@@ -22,6 +22,8 @@ export const TEST_SECRETS = {
   keyedBackend: "sk-very-secret-0123456789",
   /** The key tests/integration/observability.test.ts configures. */
   observedBackend: "sk-secret-observability-123",
+  /** The password in a backend URL (`http://user:password@host`) tests/integration/url-credentials.test.ts configures. */
+  urlPassword: "url-password-3c9d1e7f",
 } as const;
 
 export const ALL_TEST_SECRETS: readonly string[] = Object.values(TEST_SECRETS);

@@ -59,6 +59,10 @@ describe("CORS on the inference routes", () => {
       expect(allowed).toContain(name);
     }
     expect(response.headers.get("vary")).toBe("Origin");
+    // As every answer: the request id (and for an origin not allowed too).
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const refused = await preflight(gateway.url, "/v1/chat/completions", "http://evil.example");
+    expect(refused.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   test("the answer itself carries the origin and exposes X-Nexus-* and X-Request-Id", async () => {

@@ -183,6 +183,17 @@ describe("error rows of /v1/embeddings", () => {
     });
   }
 
+  test("a value of the right type but not allowed is named in the message", async () => {
+    const format = await post({ model: "nomic-embed-text", input: "a", encoding_format: "hex" });
+    expect(format.json.error.message).toBe(
+      `Invalid 'encoding_format': expected "float" or "base64", got "hex"`,
+    );
+    const dimensions = await post({ model: "nomic-embed-text", input: "a", dimensions: 0 });
+    expect(dimensions.json.error.message).toBe(
+      "Invalid 'dimensions': expected a positive integer, got 0",
+    );
+  });
+
   test("404 model_not_found for an unknown model", async () => {
     const { response, json } = await post({ model: "ghost", input: "a" });
     expect(response.status).toBe(404);

@@ -10,6 +10,7 @@ import { loadRuntime } from "../../src/runtime/mod.ts";
 import { createFakeRuntime } from "../helpers/fake-runtime.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
 import { type MockBackend, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
+import { TEST_SECRETS } from "../helpers/secrets.ts";
 
 let mock: MockBackend;
 
@@ -55,6 +56,21 @@ describe("a backend URL ending in /v1", () => {
       );
     } finally {
       await gateway.close();
+    }
+  });
+
+  test("the admin API's detection of a server that wants a key says to configure the key", async () => {
+    const keyed = await startMockBackend({ flavor: "vllm", apiKey: TEST_SECRETS.backendKey });
+    const gateway = await startGateway([]);
+    try {
+      const runtime = createFakeRuntime();
+      expect(await runCli(runtime, ["backends", "add", keyed.url, "--url", gateway.url])).toBe(1);
+      expect(runtime.stderrText()).toBe(
+        `error: Cannot detect the backend type of ${keyed.url}: it answered HTTP 401 from /v1/models, so it wants an API key; add it to the config under [[backends]] with api_key_env (and type) instead\n`,
+      );
+    } finally {
+      await gateway.close();
+      await keyed.close();
     }
   });
 

@@ -118,7 +118,15 @@ describe("POST /v1/models/{model}/load and /unload", () => {
   });
 
   test("404 for a model no backend lists, or a backend that does not exist", async () => {
-    expect((await post("/v1/models/ghost/load")).status).toBe(404);
+    const ghost = await post("/v1/models/ghost/load");
+    expect(ghost.status).toBe(404);
+    expect((await ghost.json()).error.message).toBe(
+      'Model "ghost" is not listed by any healthy backend',
+    );
+    const onOne = await post("/v1/models/ghost/load", { backend: "ollama" });
+    expect((await onOne.json()).error.message).toBe(
+      'Model "ghost" is not listed by backend "ollama"',
+    );
     const noBackend = await post("/v1/models/warm:7b/load", { backend: "nope" });
     expect(noBackend.status).toBe(404);
     expect((await noBackend.json()).error.param).toBe("backend");

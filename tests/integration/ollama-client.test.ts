@@ -53,7 +53,11 @@ beforeAll(async () => {
     { name: "gpu", url: gpu.url, type: "ollama" },
     { name: "cpu", url: cpu.url, type: "ollama", priority: 90 },
     { name: "vllm", url: vllm.url, type: "vllm" },
-  ], { routing: { aliases: { qwen: "Qwen/Qwen2.5-7B-Instruct" } } });
+  ], {
+    routing: {
+      aliases: { qwen: "Qwen/Qwen2.5-7B-Instruct", "claude-*": "Qwen/Qwen2.5-7B-Instruct" },
+    },
+  });
   // One probe round fills the registry as a running Nexus would: models, details, loaded state.
   await gateway.gateway.health.runRound();
   client = new Ollama({ host: gateway.url });
@@ -126,6 +130,9 @@ describe("list, ps, show, version", () => {
     // The implicit :latest tag resolves as in Ollama.
     const embed = await client.show({ model: "nomic-embed-text" });
     expect(embed.capabilities).toEqual(["embedding"]);
+    // A name a wildcard alias covers resolves as chat resolves it.
+    const covered = await client.show({ model: "claude-sonnet-4-5" });
+    expect(info(covered)["unknown.context_length"]).toBe(32768);
   });
 
   test("show of an unknown model: 404 in Ollama's form", async () => {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+import { memoryFiles } from "../../src/state/mod.ts";
 
 let backend: MockBackend;
 let gateway: RunningGateway;
@@ -73,8 +74,60 @@ describe("X-Request-Id", () => {
     }
   });
 
+  test("is set on the dashboard's redirect of a browser from /", async () => {
+    const redirect = await fetch(`${gateway.url}/`, {
+      headers: { accept: "text/html" },
+      redirect: "manual",
+    });
+    await redirect.arrayBuffer();
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get("x-request-id")).toMatch(UUID);
+  });
+
   test("replaces an id that is not safe to echo", async () => {
     const response = await send("GET", "/health", undefined, { "x-request-id": "a b<script>" });
     expect(response.headers.get("x-request-id")).toMatch(UUID);
+  });
+});
+
+describe("X-Request-Id in keys mode", () => {
+  let keyed: RunningGateway;
+
+  beforeAll(async () => {
+    keyed = await startGateway([{ name: "gpu", url: backend.url, models: ["m"] }], {
+      auth: { mode: "keys", metrics: "admin", failures_per_minute: 2 },
+    }, { files: memoryFiles(new Map()), keysFile: "/keys/nexus-keys.json" });
+  });
+
+  afterAll(async () => {
+    await keyed.close();
+    await keyed.gateway.stop();
+  });
+
+  /** A request from another machine (loopback peers pass the admin rules). */
+  function remote(path: string, peer: string) {
+    return keyed.gateway.fetch(new Request(`http://192.0.2.1:8000${path}`), {
+      remoteAddress: peer,
+    });
+  }
+
+  test("is set on the refusals of the routes that need a key, and when too many fail", async () => {
+    const refusals: Array<[string, number]> = [
+      ["/v1/models", 401],
+      ["/api/tags", 401],
+      ["/v1/backends", 401],
+      ["/metrics", 403],
+    ];
+    for (const [index, [path, status]] of refusals.entries()) {
+      // Each from its own address: failures from one address are throttled after two.
+      const response = await remote(path, `192.0.2.${10 + index}`);
+      expect(response.status).toBe(status);
+      expect(response.headers.get("x-request-id")).toMatch(UUID);
+    }
+    // Two failed authentications from 192.0.2.8 use up its allowance: the third is throttled.
+    for (let i = 0; i < 2; i++) await remote("/v1/models", "192.0.2.8");
+    const throttled = await remote("/v1/models", "192.0.2.8");
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get("x-request-id")).toMatch(UUID);
   });
 });

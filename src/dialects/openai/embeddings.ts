@@ -7,7 +7,7 @@
 import { type Failure, isFailure } from "../../lib/failures.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "../../routing/mod.ts";
 import type { Endpoint } from "../contract.ts";
-import { type Body, invalid, missing, readModel, withModel } from "../fields.ts";
+import { type Body, invalid, invalidValue, missing, readModel, withModel } from "../fields.ts";
 import { openaiDialect } from "./dialect.ts";
 
 export const EMBEDDINGS_PATH = "/v1/embeddings";
@@ -57,11 +57,11 @@ function checkInput(body: Body): Failure | undefined {
 function checkOptions(body: Body): Failure | undefined {
   const format = body.encoding_format;
   if (format !== undefined && format !== "float" && format !== "base64") {
-    return invalid("encoding_format", '"float" or "base64"', format);
+    return invalidValue("encoding_format", '"float" or "base64"', format);
   }
   const dimensions = body.dimensions;
   if (dimensions !== undefined && !(Number.isInteger(dimensions) && (dimensions as number) > 0)) {
-    return invalid("dimensions", "a positive integer", dimensions);
+    return invalidValue("dimensions", "a positive integer", dimensions);
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { detectBackendType } from "../../../src/backends/mod.ts";
+import { detectBackend, detectBackendType } from "../../../src/backends/mod.ts";
 import { BASE_URL, createFakeFetch, json, type Reply } from "../../helpers/fake-backend-fetch.ts";
 
 function detect(routes: Readonly<Record<string, Reply>>, options: { apiKey?: string } = {}) {
@@ -116,6 +116,25 @@ describe("detectBackendType()", () => {
     });
     deadline.abort();
     expect(await type).toBeUndefined();
+  });
+
+  test("a server that wants a key: the first refusal, for a message that says so", async () => {
+    const keyed: Record<string, Reply> = {
+      "GET /health": { body: "" },
+      "*": { status: 401, body: '{"error":"Unauthorized"}', contentType: "application/json" },
+    };
+    const ask = (routes: Record<string, Reply>) =>
+      detectBackend({
+        baseUrl: BASE_URL,
+        fetch: createFakeFetch(routes).fetch,
+        signal: new AbortController().signal,
+      });
+    // vLLM --api-key: everything but /health asks for the key.
+    expect(await ask(keyed)).toEqual({ refused: "HTTP 401 from /api/version" });
+    expect(await detect(keyed).type).toBeUndefined();
+    // With its answers, the same server is found; a server that refuses nothing is not "refused".
+    expect(await ask(VLLM)).toBe("vllm");
+    expect(await ask({ "*": { status: 404, body: "" } })).toBeUndefined();
   });
 
   test("sends only GETs, with the key when one is given", async () => {

@@ -40,6 +40,15 @@ describe("nexus --help and --version", () => {
     }
   });
 
+  test("keys list and keys usage --help do not claim to edit the keys file (they read it)", async () => {
+    for (const command of ["list", "usage"]) {
+      const { code, stdout } = await run(["keys", command, "--help"]);
+      expect(code).toBe(0);
+      expect(stdout).toContain("when none answers, it works on the keys file the config names");
+      expect(stdout).not.toContain("edits");
+    }
+  });
+
   test("<command> --help shows that command's flags", async () => {
     const { code, stdout } = await run(["serve", "--help"]);
     expect(code).toBe(0);

@@ -24,6 +24,21 @@ describe("nexus config check", () => {
     );
   });
 
+  test("a backend's api_key_env that names an unset variable: a warning, exit 0", async () => {
+    const file = {
+      "nexus.toml":
+        '[[backends]]\nname = "gpu"\nurl = "http://gpu:8000"\napi_key_env = "GPU_KEY"\n',
+    };
+    const unset = await check([], file);
+    expect(unset.code).toBe(0);
+    expect(unset.stderr).toBe(
+      "warning: backends[0].api_key_env: variable GPU_KEY is not set in this environment (nexus serve would send gpu no key)\n",
+    );
+    const set = await check([], file, { GPU_KEY: "sk-test" });
+    expect(set.code).toBe(0);
+    expect(set.stderr).toBe("");
+  });
+
   test("an invalid file: every error with key, value and source, exit 1", async () => {
     const { code, stdout, stderr } = await check([], {
       "nexus.toml": '[server]\nport = 70000\n[routing]\nstrategy = "fastest"\n',

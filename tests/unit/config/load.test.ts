@@ -85,6 +85,16 @@ describe("loadConfig()", () => {
     ]);
   });
 
+  test("an invalid config also names its unknown keys: a misspelt key is often the cause", async () => {
+    const error = await loadError({ "nexus.toml": '[[backends]]\nulr = "http://gpu:11434"\n' });
+    expect(error.code).toBe("E_CONFIG_INVALID");
+    expect(error.message).toBe(
+      "Invalid configuration:\n" +
+        "  backends[0].url: is required (from nexus.toml)\n" +
+        '  unknown key "backends[0].ulr" ignored (from nexus.toml)',
+    );
+  });
+
   test("warns about a backend url ending in /v1, naming key, value and source", async () => {
     const loaded = await load({
       "nexus.toml":

@@ -160,4 +160,18 @@ describe("HealthChecker", () => {
     expect(backend.status).toBe("unhealthy");
     expect(backend.last_error).toBe(NO_LLM_SERVER);
   });
+
+  test("type auto: a server that refuses detection for want of a key says so", async () => {
+    const { backend, checker } = setup(
+      () => Promise.resolve(new Response('{"error":"Unauthorized"}', { status: 401 })),
+      undefined,
+      "auto",
+    );
+    await checker.check(backend);
+    expect(backend.type).toBe("auto");
+    expect(backend.status).toBe("unhealthy");
+    expect(backend.last_error).toBe(
+      "HTTP 401 from /api/version (type detection): the server wants an API key (api_key_env)",
+    );
+  });
 });
