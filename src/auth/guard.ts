@@ -61,11 +61,15 @@ export class KeyGuard {
       );
     }
     const now = clock.now();
-    for (const token of presentedTokens(headers)) {
+    const tokens = presentedTokens(headers);
+    for (const token of tokens) {
       const known = ring.verify(token, now);
       if (known !== undefined) return { known };
     }
-    throttle.failed(address);
+    // Only a credential that was presented is a guess. A request with none (a client not yet
+    // given its key, `nexus models` run on the host) is refused without counting, or it would
+    // lock the address's real keys out for a minute.
+    if (tokens.length > 0 || headers.has("authorization")) throttle.failed(address);
     return failure("unauthorized", UNAUTHORIZED);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Brute force: each client address may fail authentication `[auth] failures_per_minute` times a
+ * Brute force: each client address may present a wrong key `[auth] failures_per_minute` times a
  * minute (a token bucket: a burst of that many, then one every 60/N seconds). Past that, its
  * requests get 429 before any key is looked at — a right key included, or the throttle would
  * still answer every guess. Failures are logged at warn at most once a minute per address, with

@@ -86,7 +86,7 @@ mode = "off"                      # "keys": every inference request needs an API
                                   # create NAME). "off": anyone who can reach the port may use it
 keys_file = "nexus-keys.json"     # key hashes, names and limits (mode 0600); beside this file
 metrics = "open"                  # who may read /metrics, /v1/stats, /ui/events: open | key | admin
-failures_per_minute = 10          # failed authentications per client address and minute, then 429
+failures_per_minute = 10          # wrong keys per client address and minute, then 429
 
 [state]                           # several Nexus instances behind one address share limits here
 # redis_url = "redis://127.0.0.1:6379"  # keys, rate limits, usage; unset: this process only

@@ -362,6 +362,50 @@ describe("usage", () => {
 });
 
 describe("brute force", () => {
+  test("requests without any key are refused, not counted: the address's right key still works", async () => {
+    const strict = await startGateway(
+      [{ name: "vllm", url: openaiMock.url, type: "vllm", models: ["llama3:8b"] }],
+      { auth: { mode: "keys", failures_per_minute: 2 } },
+      { files: memoryFiles(), keysFile: "/strict-none/keys.json" },
+    );
+    try {
+      const created = await (await fetch(`${strict.url}/v1/keys`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "forgetful" }),
+      })).json() as { key: string };
+      keys.push(created.key);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(`${strict.url}/v1/models`);
+        seen.push(await response.text());
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401]);
+      const right = await fetch(`${strict.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${created.key}` },
+        body: JSON.stringify({ model: "llama3:8b", messages: [{ role: "user", content: "x" }] }),
+      });
+      seen.push(await right.text());
+      expect(right.status).toBe(200);
+      // A wrong scheme is a presented credential: it counts.
+      const basic: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${strict.url}/v1/models`, {
+          headers: { authorization: "Basic Z3Vlc3M6Z3Vlc3M=" },
+        });
+        seen.push(await response.text());
+        basic.push(response.status);
+      }
+      expect(basic).toEqual([401, 401, 429]);
+      seen.push(...strict.logs);
+    } finally {
+      await strict.close();
+      await strict.gateway.stop();
+    }
+  });
+
   test("an address failing N times a minute gets 429 before any key is looked at", async () => {
     const strict = await startGateway(
       [{ name: "vllm", url: openaiMock.url, type: "vllm", models: ["llama3:8b"] }],
