@@ -49,8 +49,8 @@ export class Attempt {
   readonly #spec: AttemptSpec;
   readonly #controller = new AbortController();
   #startedAt = 0;
-  #firstByteTimer: TimerHandle | undefined;
-  #connectTimer: TimerHandle | undefined;
+  /** The connect probe's deadline, then the first byte's; cleared at the first byte. */
+  #deadline: TimerHandle | undefined;
   #headersArrived = false;
   #settled = false;
 
@@ -107,20 +107,33 @@ export class Attempt {
     if (!this.#settled) this.#controller.abort(this.#spec.requestSignal.reason);
   }
 
-  /** Starts the deadlines. */
+  /**
+   * Starts the deadlines: one timer for both the connect probe and the first byte (a timer per
+   * deadline cost a setTimeout and a clearTimeout more per request). It is armed for the earlier
+   * of the two, the connect probe's, and re-armed there for the rest of the first byte's.
+   */
   #begin(): void {
     const { clock } = this.#deps;
     const { requestSignal, deadlines } = this.#spec;
     this.#startedAt = clock.monotonic();
     // The client may have left (or a deadline passed) while an earlier candidate was failing.
     if (requestSignal.aborted) this.#controller.abort(requestSignal.reason);
-    this.#firstByteTimer = clock.setTimeout(
+    this.#deadline = this.#deps.tcpProbe && deadlines.connectMs < deadlines.firstByteMs
+      ? clock.setTimeout(() => this.#connectDeadline(), deadlines.connectMs)
+      : clock.setTimeout(() => this.#controller.abort(FIRST_BYTE), deadlines.firstByteMs);
+  }
+
+  /**
+   * The connect deadline: the connection is probed if no headers came (`#watchConnect`); the
+   * first byte's deadline goes on.
+   */
+  #connectDeadline(): void {
+    const { deadlines } = this.#spec;
+    this.#deadline = this.#deps.clock.setTimeout(
       () => this.#controller.abort(FIRST_BYTE),
-      deadlines.firstByteMs,
+      deadlines.firstByteMs - deadlines.connectMs,
     );
-    if (this.#deps.tcpProbe) {
-      this.#connectTimer = clock.setTimeout(() => void this.#watchConnect(), deadlines.connectMs);
-    }
+    if (!this.#headersArrived && !this.#controller.signal.aborted) void this.#watchConnect();
   }
 
   /** The upstream request; `#arrived` once its headers are in. */
@@ -141,7 +154,6 @@ export class Attempt {
 
   #arrived(): void {
     this.#headersArrived = true;
-    this.#clearConnectTimer();
   }
 
   /**
@@ -221,7 +233,7 @@ export class Attempt {
 
   #commitStream(upstream: Response, chunk: OpenedChunk): AttemptCommit {
     const { clock, registry } = this.#deps;
-    this.#clearFirstByteTimer();
+    this.#clearDeadline();
     const ttfbMs = clock.monotonic() - this.#startedAt;
     registry.recordLatency(this.#spec.backend, ttfbMs);
     const translator = this.#spec.plan.translation?.stream();
@@ -343,21 +355,14 @@ export class Attempt {
   #settle(failed: string | undefined): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#clearFirstByteTimer();
-    this.#clearConnectTimer();
+    this.#clearDeadline();
     this.#spec.release(failed);
   }
 
-  #clearFirstByteTimer(): void {
-    if (this.#firstByteTimer === undefined) return;
-    this.#deps.clock.clearTimeout(this.#firstByteTimer);
-    this.#firstByteTimer = undefined;
-  }
-
-  #clearConnectTimer(): void {
-    if (this.#connectTimer === undefined) return;
-    this.#deps.clock.clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
+  #clearDeadline(): void {
+    if (this.#deadline === undefined) return;
+    this.#deps.clock.clearTimeout(this.#deadline);
+    this.#deadline = undefined;
   }
 }
 

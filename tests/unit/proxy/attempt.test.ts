@@ -161,6 +161,41 @@ describe("Attempt, connect watchdog", () => {
     exchange.respondWhole(200, "{}");
     expect((await running).ok).toBe(true);
   });
+
+  test("a live port still gets its first-byte deadline, counted from the send", async () => {
+    const s = setup();
+    const running = s.attempt({ tcpProbe: () => Promise.resolve("open") }).run();
+    const exchange = await s.upstream.exchange();
+    s.clock.advance(DEADLINES.connectMs);
+    await settle();
+    s.clock.advance(DEADLINES.firstByteMs - DEADLINES.connectMs - 1);
+    expect(exchange.signal.aborted).toBe(false);
+    s.clock.advance(1);
+    expect(await running).toMatchObject({ ok: false, kind: "timeout" });
+    expect(s.backend.pending).toBe(0);
+  });
+
+  test("headers before the connect deadline: no probe, and the first chunk keeps its deadline", async () => {
+    const s = setup();
+    let probes = 0;
+    const running = s.attempt({
+      stream: true,
+      tcpProbe: () => {
+        probes++;
+        return Promise.resolve("refused");
+      },
+    }).run();
+    const exchange = await s.upstream.exchange();
+    exchange.respond();
+    await settle();
+    s.clock.advance(DEADLINES.connectMs);
+    await settle();
+    expect(probes).toBe(0);
+    s.clock.advance(DEADLINES.firstByteMs - DEADLINES.connectMs - 1);
+    expect(exchange.signal.aborted).toBe(false);
+    s.clock.advance(1);
+    expect(await running).toMatchObject({ ok: false, kind: "timeout" });
+  });
 });
 
 describe("Attempt, stream", () => {
