@@ -7,7 +7,8 @@
  * - `/metrics`, `/v1/stats` and `/ui/events` follow `[auth] metrics`: open, key, or admin.
  * Mounted as route-specific middleware (never in front of a front door), and only in keys mode;
  * a CORS preflight passes (it carries no credentials). `/`, `/api/version`, `/health` and the
- * dashboard page stay open.
+ * dashboard page stay open. A listing read with a key shows the models that key may use
+ * (src/api/model-scope.ts).
  * @module
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -17,6 +18,7 @@ import type { ConnInfo } from "../runtime/mod.ts";
 import { checkAdmin } from "./admin-guard.ts";
 import { openaiError } from "./errors.ts";
 import { stampRequestId } from "./headers.ts";
+import { scopeModels } from "./model-scope.ts";
 import { ollamaErrorOf } from "./ollama.ts";
 
 type Rule = "key" | "key_or_admin" | "admin";
@@ -82,7 +84,10 @@ function guard(
       if (rule === "admin") return stampRequestId(c.req.raw, denied);
     }
     const who = auth.guard.authenticate(c.req.raw.headers, peerOf(c));
-    if (!isFailure(who)) return await next();
+    if (!isFailure(who)) {
+      if (who.known.record.models !== null) scopeModels(c.req.raw, who.known.allows);
+      return await next();
+    }
     return stampRequestId(c.req.raw, dialect === "ollama" ? ollamaErrorOf(who) : openaiError(who));
   };
 }

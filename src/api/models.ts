@@ -18,6 +18,7 @@
  */
 import type { Context } from "hono";
 import { methodNotAllowed } from "./errors.ts";
+import { visibleModels } from "./model-scope.ts";
 import { anthropicDialect, openaiDialect } from "../dialects/mod.ts";
 import { failure } from "../lib/failures.ts";
 import { boundText } from "../lib/limits.ts";
@@ -141,7 +142,13 @@ function mergeCapability(merged: Capability, next: boolean | undefined): Capabil
 export function handleModels(registry: Registry, router: Router, startedAt: number) {
   const created = Math.floor(startedAt / 1000);
   return (c: Context) => {
-    const data = listModels(registry, router, created);
+    const all = listModels(registry, router, created);
+    const data = visibleModels(
+      c.req.raw,
+      all,
+      (entry) => entry.id,
+      (id) => router.resolveModel(id),
+    );
     const first_id = data[0]?.id ?? null;
     const last_id = data[data.length - 1]?.id ?? null;
     return c.json({ object: "list", data, has_more: false, first_id, last_id });

@@ -13,6 +13,7 @@ import type { Backend, Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
 import type { Cors } from "./cors.ts";
 import { stampRequestId } from "./headers.ts";
+import { visibleModels } from "./model-scope.ts";
 import { mountOllamaManagement } from "./ollama-manage.ts";
 import { handleOllamaShow } from "./ollama-show.ts";
 
@@ -58,15 +59,20 @@ export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void 
     app.on(method, path, async (c) => cors.decorate(c.req.raw, await stamped(c)));
     app.options(path, (c) => cors.preflight(c.req.raw, [method]));
   };
+  const resolve = (model: string) => deps.router.resolveModel(model);
   app.get("/", (c) => stampRequestId(c.req.raw, ollamaRoot(c)));
   read("GET", "/api/version", (c) => c.json({ version: OLLAMA_API_VERSION }));
   read("GET", "/api/tags", (c) => {
     const aliases = new Map(
       deps.router.aliasNames().map((alias) => [alias, deps.router.resolveAlias(alias)]),
     );
-    return c.json({ models: tagEntries(deps.registry.list(), aliases, startedAt) });
+    const models = tagEntries(deps.registry.list(), aliases, startedAt);
+    return c.json({ models: visibleModels(c.req.raw, models, (entry) => entry.name, resolve) });
   });
-  read("GET", "/api/ps", (c) => c.json({ models: psEntries(deps.registry.list()) }));
+  read("GET", "/api/ps", (c) => {
+    const models = psEntries(deps.registry.list());
+    return c.json({ models: visibleModels(c.req.raw, models, (entry) => entry.name, resolve) });
+  });
   read("POST", "/api/show", (c) => handleOllamaShow(c, deps));
   mountOllamaManagement(app, deps);
 }

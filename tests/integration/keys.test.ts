@@ -322,6 +322,28 @@ describe("limits", () => {
     expect(refused.status).toBe(403);
     expect((await refused.json()).error.type).toBe("permission_error");
   });
+
+  test("models: the listings show a key with globs the models it may use, aliases included", async () => {
+    const key = await createKey({ name: "llama-lister", models: ["llama3*"] });
+    const auth = { authorization: `Bearer ${key}` };
+    const openai = await (await call("/v1/models", { headers: auth })).json() as {
+      data: Array<{ id: string }>;
+    };
+    // gpt-4 is an alias of llama3:8b: a request for it would be let through, so it is listed.
+    expect(openai.data.map((model) => model.id).sort()).toEqual(["gpt-4", "llama3:8b"]);
+    const tags = await (await call("/api/tags", { headers: auth })).json() as {
+      models: Array<{ name: string }>;
+    };
+    expect(tags.models.map((model) => model.name).sort()).toEqual(["gpt-4", "llama3:8b"]);
+    // A key without globs sees every model.
+    const open = await createKey({ name: "every-model" });
+    const all = await (await call("/v1/models", {
+      headers: { authorization: `Bearer ${open}` },
+    })).json() as { data: Array<{ id: string }> };
+    expect(all.data.map((model) => model.id)).toEqual(
+      expect.arrayContaining(["gemma:2b", "llama3:8b", "qwen:7b"]),
+    );
+  });
 });
 
 describe("usage", () => {
