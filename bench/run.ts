@@ -36,7 +36,7 @@ import { keysRows } from "./e2e/keys-rows.ts";
 import { openLoop } from "./e2e/open-loop.ts";
 import { PROFILES, shortened } from "./e2e/profiles.ts";
 import { anonymousMb, memory, rssMb } from "./e2e/memory.ts";
-import { nodeVersion, runMeta } from "./e2e/meta.ts";
+import { nodeVersion, runMeta, sourceRevision } from "./e2e/meta.ts";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
 import { ensurePortkey, NODE_SERVER_OVERRIDE, type PortkeyInstall } from "./e2e/portkey.ts";
 import { killAllNow, pinnedCommand, stopAll } from "./e2e/procs.ts";
@@ -95,6 +95,7 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 async function main(): Promise<void> {
   const started = performance.now();
   const loadStart = loadavg();
+  const revision = sourceRevision();
   const profile: Profile = values.quick ? "quick" : "full";
   const settings = values.short ? shortened(PROFILES.full) : PROFILES[profile];
   const only = values.only ? new Set(values.only.split(",")) : undefined;
@@ -275,7 +276,14 @@ async function main(): Promise<void> {
     clearTimeout(limit);
   }
 
-  const meta = runMeta(profile, mode, portkeyNote, (performance.now() - started) / 1000, loadStart);
+  const meta = runMeta(
+    profile,
+    mode,
+    portkeyNote,
+    (performance.now() - started) / 1000,
+    loadStart,
+    revision,
+  );
   checks = values.guard
     ? allGuardChecks(result)
     : [...targetChecks(result), ...floorChecks(result)];

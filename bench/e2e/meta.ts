@@ -23,12 +23,28 @@ function firstLine(command: string, args: string[]): string {
   return `${out.stdout ?? ""}${out.stderr ?? ""}`.split("\n")[0]!.trim();
 }
 
+/**
+ * The commit the run measures, read when it starts (the binary is built then): a commit made
+ * while the run goes on is not what it measured.
+ */
+export function sourceRevision(): string {
+  const git = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" });
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return `${git.stdout?.trim() || "unknown"}${
+    dirty.stdout?.trim() ? " + uncommitted src changes" : ""
+  }`;
+}
+
 export function runMeta(
   profile: Profile,
   mode: NexusMode,
   portkey: string,
   seconds: number,
   loadStart: number[],
+  revision: string,
 ): RunMeta {
   const osRelease = (() => {
     try {
@@ -38,11 +54,6 @@ export function runMeta(
       return "unknown";
     }
   })();
-  const git = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" });
-  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
   const versions: Record<string, string> = {
     Bun: process.versions.bun ?? "unknown",
     Deno: firstLine(DENO, ["--version"]).replace(/^deno /, "").split(" ")[0]!,
@@ -72,8 +83,6 @@ export function runMeta(
         `mock upstreams on CPU ${LOAD_CPU}.`
       : "Not pinned (taskset or a second CPU is missing).",
     portkey,
-    git: `${git.stdout?.trim() || "unknown"}${
-      dirty.stdout?.trim() ? " + uncommitted src changes" : ""
-    }`,
+    git: revision,
   };
 }
