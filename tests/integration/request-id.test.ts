@@ -105,8 +105,8 @@ describe("X-Request-Id in keys mode", () => {
   });
 
   /** A request from another machine (loopback peers pass the admin rules). */
-  function remote(path: string, peer: string) {
-    return keyed.gateway.fetch(new Request(`http://192.0.2.1:8000${path}`), {
+  function remote(path: string, peer: string, headers?: Record<string, string>) {
+    return keyed.gateway.fetch(new Request(`http://192.0.2.1:8000${path}`, { headers }), {
       remoteAddress: peer,
     });
   }
@@ -119,14 +119,15 @@ describe("X-Request-Id in keys mode", () => {
       ["/metrics", 403],
     ];
     for (const [index, [path, status]] of refusals.entries()) {
-      // Each from its own address: failures from one address are throttled after two.
+      // No key: refused, and not counted toward the address's throttle.
       const response = await remote(path, `192.0.2.${10 + index}`);
       expect(response.status).toBe(status);
       expect(response.headers.get("x-request-id")).toMatch(UUID);
     }
-    // Two failed authentications from 192.0.2.8 use up its allowance: the third is throttled.
-    for (let i = 0; i < 2; i++) await remote("/v1/models", "192.0.2.8");
-    const throttled = await remote("/v1/models", "192.0.2.8");
+    // Two wrong keys from 192.0.2.8 use up its allowance: the third request is throttled.
+    const guess = { authorization: "Bearer nx-wrong" };
+    for (let i = 0; i < 2; i++) await remote("/v1/models", "192.0.2.8", guess);
+    const throttled = await remote("/v1/models", "192.0.2.8", guess);
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get("x-request-id")).toMatch(UUID);
   });
