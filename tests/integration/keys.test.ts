@@ -384,19 +384,25 @@ describe("usage", () => {
 });
 
 describe("brute force", () => {
-  test("requests without any key are refused, not counted: the address's right key still works", async () => {
+  /** A gateway of its own (its throttle counts from zero) with one key created on it. */
+  async function throttledGateway(failuresPerMinute: number, keyName: string) {
     const strict = await startGateway(
       [{ name: "vllm", url: openaiMock.url, type: "vllm", models: ["llama3:8b"] }],
-      { auth: { mode: "keys", failures_per_minute: 2 } },
-      { files: memoryFiles(), keysFile: "/strict-none/keys.json" },
+      { auth: { mode: "keys", failures_per_minute: failuresPerMinute } },
+      { files: memoryFiles(), keysFile: `/${keyName}/keys.json` },
     );
+    const created = await (await fetch(`${strict.url}/v1/keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: keyName }),
+    })).json() as { key: string };
+    keys.push(created.key);
+    return { strict, created };
+  }
+
+  test("requests without any key are refused, not counted: the address's right key still works", async () => {
+    const { strict, created } = await throttledGateway(2, "forgetful");
     try {
-      const created = await (await fetch(`${strict.url}/v1/keys`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "forgetful" }),
-      })).json() as { key: string };
-      keys.push(created.key);
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) {
         const response = await fetch(`${strict.url}/v1/models`);
@@ -429,18 +435,8 @@ describe("brute force", () => {
   });
 
   test("an address failing N times a minute gets 429 before any key is looked at", async () => {
-    const strict = await startGateway(
-      [{ name: "vllm", url: openaiMock.url, type: "vllm", models: ["llama3:8b"] }],
-      { auth: { mode: "keys", failures_per_minute: 5 } },
-      { files: memoryFiles(), keysFile: "/strict/keys.json" },
-    );
+    const { strict, created } = await throttledGateway(5, "patient");
     try {
-      const created = await (await fetch(`${strict.url}/v1/keys`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "patient" }),
-      })).json() as { key: string };
-      keys.push(created.key);
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) {
         const response = await fetch(`${strict.url}/v1/chat/completions`, {
