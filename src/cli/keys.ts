@@ -4,6 +4,7 @@
  * config names (keys-offline.ts), so keys can be made before the first start.
  * @module
  */
+import { keyNameProblem } from "../auth/mod.ts";
 import { NexusError } from "../lib/errors.ts";
 import { parseDuration } from "../lib/durations.ts";
 import { callNexus, errorMessage, nexusUrl } from "./client.ts";
@@ -56,6 +57,11 @@ function expect2xx(result: { status: number; body: unknown }): unknown {
 
 export const keysCreateCommand: CommandHandler = async (context) => {
   const { values, positionals, stdout, stderr } = context;
+  // A bad name is a usage error (exit 2) here, before the server or the keys file is asked.
+  const nameProblem = keyNameProblem(positionals[0]);
+  if (nameProblem !== undefined) {
+    throw new NexusError("E_USAGE", `Invalid key name "${positionals[0]}": ${nameProblem}`);
+  }
   const expires = typeof values.expires === "string" ? values.expires : undefined;
   if (expires !== undefined && parseDuration(expires) === undefined) {
     throw new NexusError("E_USAGE", `Invalid --expires "${expires}": expected a duration like 30d`);

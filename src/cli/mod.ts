@@ -53,7 +53,8 @@ export async function runCli(runtime: Runtime, argv: readonly string[]): Promise
     // Errors Nexus words itself already say why; only foreign errors get their cause appended.
     const worded = error instanceof NexusError || error instanceof ServeError;
     stderr(`error: ${worded ? error.message : describeError(error)}\n`);
-    return 1;
+    // A value only the command can judge (a key name, a duration) is a usage error too: exit 2.
+    return error instanceof NexusError && error.code === "E_USAGE" ? 2 : 1;
   }
 }
 

@@ -33,3 +33,15 @@ describe("nexus keys create without a server", () => {
     expect(stderr).not.toContain("not checked yet");
   });
 });
+
+describe("nexus keys create with a name no key may have", () => {
+  test("is a usage error (exit 2) that says what a name may be; nothing is written", async () => {
+    const runtime = createFakeRuntime({ files: {} });
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const code = await runCli(runtime, ["keys", "create", "bad name!", "--url", url]);
+    expect(code).toBe(2);
+    expect(runtime.stderrText()).toContain('Invalid key name "bad name!": a key name is 1-64');
+    expect(runtime.stdoutText()).not.toMatch(/nx-/);
+    expect(runtime.stderrText()).not.toContain("wrote the key's hash");
+  });
+});
