@@ -40,6 +40,19 @@ export const PERMANENT_EXCLUSIONS: ReadonlySet<ExclusionKind> = new Set([
   "context_length",
 ]);
 
+/**
+ * Exclusions waiting does not cure: what the server or its model cannot do, known until a health
+ * check (or a reload) says otherwise. When every backend is excluded for one of these, the 503
+ * tells the client not to retry (the contract keeps 503 + Retry-After for them).
+ */
+export const LASTING_EXCLUSIONS: ReadonlySet<ExclusionKind> = new Set([
+  "operation",
+  "embedding_model",
+  "vision",
+  "tools",
+  "json_mode",
+]);
+
 export function exclusionOf(
   backend: Backend,
   info: ModelInfo,

@@ -9,7 +9,7 @@
 import { FAILURES } from "../lib/failures.ts";
 import { boundText } from "../lib/limits.ts";
 import type { FallbackStep } from "./chains.ts";
-import { type ExclusionKind, PERMANENT_EXCLUSIONS } from "./filters.ts";
+import { type ExclusionKind, LASTING_EXCLUSIONS, PERMANENT_EXCLUSIONS } from "./filters.ts";
 import type { RouteRequirements } from "./requirements.ts";
 import type { Exclusion, RejectionKind, RouteRejection, RouteTrace } from "./types.ts";
 
@@ -85,7 +85,7 @@ export function unavailableRejection(
     );
   }
   const fallbacks = chain ? ` or its fallbacks (${chainText(chain)})` : "";
-  return rejection(
+  const unavailable = rejection(
     "no_capable_backend",
     `No backend can serve model ${named(requested, model)}${fallbacks} right now: ${
       exclusionList(trace.excluded, !!chain)
@@ -93,6 +93,19 @@ export function unavailableRejection(
     null,
     context,
   );
+  return lastsBeyondRetry(trace.kinds) ? { ...unavailable, headers: DO_NOT_RETRY } : unavailable;
+}
+
+/**
+ * The OpenAI and Anthropic SDKs retry a 503 twice, honouring Retry-After (up to a minute); this
+ * header (which both obey, and other clients ignore) spares their users that wait when no
+ * backend can ever take the request as it is sent.
+ */
+const DO_NOT_RETRY: Readonly<Record<string, string>> = { "x-should-retry": "false" };
+
+/** Every backend was excluded for what it cannot do, not for its state: retrying cannot help. */
+function lastsBeyondRetry(kinds: readonly ExclusionKind[]): boolean {
+  return kinds.length > 0 && kinds.every((kind) => LASTING_EXCLUSIONS.has(kind));
 }
 
 /** The one permanent kind every exclusion shares, if they all share one. */

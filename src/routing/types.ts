@@ -46,6 +46,8 @@ export interface RouteRejection {
   readonly param: string | null;
   /** Why each backend was excluded (all but 404). */
   readonly context?: RejectionContext;
+  /** `x-should-retry: false` when no backend can ever take the request as sent. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type RejectionKind =

@@ -4,6 +4,7 @@
  * the error body is the point.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { loadRuntime } from "../../src/runtime/mod.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
@@ -149,6 +150,8 @@ describe("routing through a running gateway", () => {
     });
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("30");
+    // A backend that is down may come back: the SDKs may retry.
+    expect(response.headers.get("x-should-retry")).toBeNull();
     const { error } = await response.json();
     expect(error.code).toBe("service_unavailable");
     expect(error.type).toBe("server_error");
@@ -247,5 +250,69 @@ describe("routing through a running gateway", () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET, POST");
     await wrong.body?.cancel();
+  });
+});
+
+describe("a model no backend can ever serve as asked", () => {
+  let blind: MockBackend;
+  let gateway: RunningGateway;
+  let calls = 0;
+  /** Counts what the SDK sends, so a retry shows. */
+  const counted: typeof fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
+    calls++;
+    return fetch(input, init);
+  }) as typeof fetch;
+
+  beforeAll(async () => {
+    blind = await startMockBackend({ models: [{ id: "m-text" }] });
+    gateway = await startGateway([{
+      name: "blind",
+      url: blind.url,
+      models: [{ id: "m-text", capabilities: { vision: false, tools: false } }],
+    }]);
+  });
+
+  afterAll(async () => {
+    await gateway.close();
+    await blind.close();
+  });
+
+  test("503 keeps Retry-After and adds x-should-retry: false", async () => {
+    const response = await post(gateway, "/v1/chat/completions", {
+      model: "m-text",
+      messages: withImage,
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("30");
+    expect(response.headers.get("x-should-retry")).toBe("false");
+    expect((await response.json()).error.message).toBe(
+      'No backend can serve model "m-text" right now: blind: no vision support',
+    );
+  });
+
+  test("the openai SDK, with its default retries, fails at once instead of waiting a minute", async () => {
+    calls = 0;
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "unused", fetch: counted });
+    const error = await client.chat.completions.create({ model: "m-text", messages: withImage })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect(calls).toBe(1);
+    expect(blind.mock.chatRequests()).toEqual([]);
+  });
+
+  test("the Anthropic SDK, with its default retries, fails at once too", async () => {
+    calls = 0;
+    const client = new Anthropic({ baseURL: gateway.url, apiKey: "unused", fetch: counted });
+    const error = await client.messages.create({
+      model: "m-text",
+      max_tokens: 16,
+      tools: [{ name: "lookup", input_schema: { type: "object", properties: {} } }],
+      messages: [{ role: "user", content: "Look it up" }],
+    }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
+    expect(String((error as Error).message)).toContain("blind: no tool support");
+    expect(calls).toBe(1);
   });
 });
