@@ -1,11 +1,14 @@
 /**
- * The command table of the `nexus` CLI (REFERENCE.md A5). Handlers load on demand.
+ * The command table of the `nexus` CLI (REFERENCE.md A5). Handlers load on demand; the
+ * `backends`, `models` and `keys` groups have their own tables beside this one.
  * @module
  */
-import { BACKEND_STATUSES, BACKEND_TYPE_SETTINGS, LOG_LEVELS } from "../config/constants.ts";
+import { LOG_LEVELS } from "../config/constants.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
-import { ADMIN_NOTE, JSON_OPTION, URL_OPTION } from "./common-options.ts";
+import { ADMIN_NOTE, CONFIG_OPTION, JSON_OPTION, URL_OPTION } from "./common-options.ts";
+import { backends } from "./commands-backends.ts";
 import { keys } from "./commands-keys.ts";
+import { models } from "./commands-models.ts";
 
 export const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "Show help" };
 export const VERSION_OPTION: OptionSpec = {
@@ -20,13 +23,7 @@ const serve: CommandSpec = {
   description:
     "Serve the OpenAI-compatible API. Reads ./nexus.toml when it exists; runs on defaults otherwise.",
   options: {
-    config: {
-      type: "string",
-      short: "c",
-      value: "FILE",
-      description: "Config file (env NEXUS_CONFIG; default ./nexus.toml)",
-      complete: "file",
-    },
+    config: CONFIG_OPTION,
     port: {
       type: "string",
       short: "p",
@@ -70,168 +67,6 @@ const serve: CommandSpec = {
     "nexus serve --ollama-port 11434",
   ],
   load: async () => (await import("./serve.ts")).serveCommand,
-};
-
-const backendsList: CommandSpec = {
-  name: "list",
-  summary: "List the backends of a running server",
-  options: {
-    url: URL_OPTION,
-    json: JSON_OPTION,
-    status: {
-      type: "string",
-      value: "STATUS",
-      description: "Only backends with this status",
-      choices: BACKEND_STATUSES,
-    },
-  },
-  load: async () => (await import("./backends.ts")).backendsListCommand,
-};
-
-const backendsAdd: CommandSpec = {
-  name: "add",
-  summary: "Add a backend to a running server",
-  description:
-    `Add a backend to a running server; its type is detected when --type is absent. ${ADMIN_NOTE}`,
-  positionals: [{
-    name: "url",
-    description: "Base URL of the LLM server, without /v1",
-    required: true,
-  }],
-  options: {
-    url: URL_OPTION,
-    name: {
-      type: "string",
-      short: "n",
-      value: "NAME",
-      description: "Name (default: derived from the URL)",
-    },
-    type: {
-      type: "string",
-      short: "t",
-      value: "TYPE",
-      description: "Backend type (default: auto, detected)",
-      choices: BACKEND_TYPE_SETTINGS,
-    },
-    priority: {
-      type: "string",
-      value: "N",
-      description: "Lower is preferred (default 50)",
-      integer: { min: 0, max: 100 },
-    },
-    ephemeral: {
-      type: "boolean",
-      description: "Do not keep it in the state file: gone at the next restart",
-    },
-    json: JSON_OPTION,
-  },
-  examples: [
-    "nexus backends add http://192.168.1.10:11434",
-    "nexus backends add http://gpu:8000 --type vllm --name gpu",
-    "nexus backends add http://laptop:1234 --ephemeral",
-  ],
-  load: async () => (await import("./backends-add.ts")).backendsAddCommand,
-};
-
-const backendsRemove: CommandSpec = {
-  name: "remove",
-  summary: "Remove a backend from a running server",
-  description: `Remove a backend from a running server. ${ADMIN_NOTE}`,
-  positionals: [{
-    name: "name",
-    description: "Backend name (see nexus backends list)",
-    required: true,
-  }],
-  options: { url: URL_OPTION, json: JSON_OPTION },
-  load: async () => (await import("./backends.ts")).backendsRemoveCommand,
-};
-
-const backendsWake: CommandSpec = {
-  name: "wake",
-  summary: "Wake a sleeping backend (Wake-on-LAN) and wait until it answers",
-  description:
-    `Send the backend's magic packet now (its [[backends]] wake settings) and wait until it is healthy. ${ADMIN_NOTE}`,
-  positionals: [{
-    name: "name",
-    description: "Backend name (see nexus backends list)",
-    required: true,
-  }],
-  options: {
-    url: URL_OPTION,
-    "no-wait": { type: "boolean", description: "Send the packet and return at once" },
-    json: JSON_OPTION,
-  },
-  examples: ["nexus backends wake gpu-box"],
-  load: async () => (await import("./backends-wake.ts")).backendsWakeCommand,
-};
-
-const backends: CommandSpec = {
-  name: "backends",
-  summary: "Manage the backends of a running server",
-  subcommands: [backendsList, backendsAdd, backendsRemove, backendsWake],
-};
-
-const MODEL_POSITIONAL = {
-  name: "model",
-  description: "Model id or alias (see nexus models)",
-  required: true,
-} as const;
-
-const modelsLoad: CommandSpec = {
-  name: "load",
-  summary: "Load a model into memory on a backend that can (Ollama, LM Studio, llama.cpp router)",
-  description:
-    `Load a model so its first request is fast; by default on the best backend serving it, unless it is warm somewhere already. ${ADMIN_NOTE}`,
-  positionals: [MODEL_POSITIONAL],
-  options: {
-    url: URL_OPTION,
-    backend: { type: "string", short: "b", value: "NAME", description: "Load it on this backend" },
-    "keep-alive": {
-      type: "string",
-      value: "DURATION",
-      description: 'How long Ollama keeps it loaded ("30m", "1h", -1 = for ever)',
-    },
-    json: JSON_OPTION,
-  },
-  examples: ["nexus models load llama3:8b", "nexus models load qwen2.5-coder:7b --backend gpu"],
-  load: async () => (await import("./models-lifecycle.ts")).modelsLoadCommand,
-};
-
-const modelsUnload: CommandSpec = {
-  name: "unload",
-  summary: "Unload a model to free memory (every backend holding it, or one)",
-  description: `Unload a model from the backends holding it. ${ADMIN_NOTE}`,
-  positionals: [MODEL_POSITIONAL],
-  options: {
-    url: URL_OPTION,
-    backend: {
-      type: "string",
-      short: "b",
-      value: "NAME",
-      description: "Only on this backend",
-    },
-    json: JSON_OPTION,
-  },
-  examples: ["nexus models unload llama3:70b"],
-  load: async () => (await import("./models-lifecycle.ts")).modelsUnloadCommand,
-};
-
-const models: CommandSpec = {
-  name: "models",
-  summary: "List the models a running server can route to (or load/unload one)",
-  options: {
-    url: URL_OPTION,
-    json: JSON_OPTION,
-    backend: {
-      type: "string",
-      short: "b",
-      value: "NAME",
-      description: "Only models of this backend",
-    },
-    loaded: { type: "boolean", description: "Only models loaded in memory somewhere" },
-  },
-  subcommands: [modelsLoad, modelsUnload],
-  load: async () => (await import("./models.ts")).modelsCommand,
 };
 
 const health: CommandSpec = {
@@ -296,13 +131,7 @@ const doctor: CommandSpec = {
     "One line per check, each with a verdict and a fix. Reads the config like nexus serve (-c, NEXUS_CONFIG, ./nexus.toml). Exit 1 when anything failed.",
   options: {
     url: URL_OPTION,
-    config: {
-      type: "string",
-      short: "c",
-      value: "FILE",
-      description: "Config file (env NEXUS_CONFIG; default ./nexus.toml)",
-      complete: "file",
-    },
+    config: CONFIG_OPTION,
     chat: {
       type: "boolean",
       description: "Also send a tiny chat (and a stream) to every model (costs tokens)",

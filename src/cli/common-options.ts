@@ -17,3 +17,11 @@ export const JSON_OPTION: OptionSpec = {
 };
 export const ADMIN_NOTE =
   "From another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token.";
+/** `-c FILE`, as `nexus serve` reads it. */
+export const CONFIG_OPTION: OptionSpec = {
+  type: "string",
+  short: "c",
+  value: "FILE",
+  description: "Config file (env NEXUS_CONFIG; default ./nexus.toml)",
+  complete: "file",
+};
