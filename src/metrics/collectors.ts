@@ -5,91 +5,15 @@
  * per-call label hashing stays off the request path. Names and labels: REFERENCE.md A7.
  * @module
  */
-import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
-import { PRIORITIES, type Priority } from "../admission/mod.ts";
-import { type BackendStatus, type Registry, slotLimit } from "../registry/mod.ts";
-import type { Buckets } from "./buckets.ts";
-import { sanitiseLabel } from "./labels.ts";
+import { Counter, Registry as PromRegistry } from "prom-client";
+import type { Priority } from "../admission/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import { addFleetGauges, addQueueMetrics } from "./fleet-collectors.ts";
 import { addOpsMetrics } from "./ops.ts";
 import { ERROR_TYPES, type SeriesStore } from "./series.ts";
+import { NO_LABELS, StoreHistogram } from "./store-histogram.ts";
 
 export const METRICS_CONTENT_TYPE = PromRegistry.PROMETHEUS_CONTENT_TYPE;
-
-const BACKEND_STATUSES: readonly BackendStatus[] = [
-  "healthy",
-  "busy",
-  "unhealthy",
-  "unknown",
-  "asleep",
-  "draining",
-];
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-
-type LabelSet = Readonly<Record<string, string>>;
-type HistogramSource = () => Iterable<readonly [LabelSet, Buckets]>;
-
-/**
- * A prom-client Histogram whose data lives in `Buckets` objects. prom-client's registry renders
- * a histogram from `getForPromString()`; this one builds the same values (cumulative `_bucket`
- * lines, `+Inf`, `_sum`, `_count`) from the store at scrape time.
- */
-export class StoreHistogram extends Histogram<string> {
-  // Set by prom-client's Metric constructor; its typings do not declare them.
-  declare readonly name: string;
-  declare readonly help: string;
-  readonly #source: HistogramSource;
-
-  constructor(
-    config: { name: string; help: string; labelNames: string[]; registry: PromRegistry },
-    source: HistogramSource,
-  ) {
-    super({
-      name: config.name,
-      help: config.help,
-      labelNames: config.labelNames,
-      registers: [config.registry],
-    });
-    this.#source = source;
-  }
-
-  getForPromString() {
-    const bucketName = `${this.name}_bucket`;
-    const values: Array<
-      { labels: object; sharedLabels: LabelSet; value: number; metricName: string }
-    > = [];
-    for (const [labels, data] of this.#source()) {
-      let cumulative = 0;
-      for (let i = 0; i < data.bounds.length; i++) {
-        cumulative += data.counts[i]!;
-        values.push({
-          labels: { le: data.bounds[i] },
-          sharedLabels: labels,
-          value: cumulative,
-          metricName: bucketName,
-        });
-      }
-      values.push({
-        labels: { le: "+Inf" },
-        sharedLabels: labels,
-        value: data.count,
-        metricName: bucketName,
-      });
-      values.push({
-        labels: {},
-        sharedLabels: labels,
-        value: data.sum,
-        metricName: `${this.name}_sum`,
-      });
-      values.push({
-        labels: {},
-        sharedLabels: labels,
-        value: data.count,
-        metricName: `${this.name}_count`,
-      });
-    }
-    return { name: this.name, help: this.help, type: "histogram", values, aggregator: "sum" };
-  }
-}
 
 export function createPromRegistry(
   store: SeriesStore,
@@ -113,12 +37,7 @@ export function createPromRegistry(
     labelNames: ["model", "backend", "endpoint", "status"],
     registers,
     collect() {
-      this.reset();
-      for (const series of endpoints()) {
-        for (const [status, count] of series.statuses) {
-          this.inc({ ...series.labels, status: String(status) }, count);
-        }
-      }
+      countByStatus(this, endpoints());
     },
   });
   new Counter({
@@ -209,7 +128,7 @@ export function createPromRegistry(
   addFleetGauges(registers, registry);
   addQueueMetrics(registers, promRegistry, store, registry, queueDepth);
   if (keys) addKeyMetrics(registers, store);
-  addOpsMetrics(promRegistry, store.ops, registry, StoreHistogram);
+  addOpsMetrics(promRegistry, store.ops, registry);
   return promRegistry;
 }
 
@@ -224,12 +143,7 @@ function addKeyMetrics(registers: PromRegistry[], store: SeriesStore): void {
     labelNames: ["key", "model", "status"],
     registers,
     collect() {
-      this.reset();
-      for (const one of series()) {
-        for (const [status, count] of one.statuses) {
-          this.inc({ ...one.labels, status: String(status) }, count);
-        }
-      }
+      countByStatus(this, series());
     },
   });
   new Counter({
@@ -248,110 +162,18 @@ function addKeyMetrics(registers: PromRegistry[], store: SeriesStore): void {
   });
 }
 
-/** Gauges of the fleet as it is at scrape time, computed from the backend registry. */
-function addFleetGauges(registers: PromRegistry[], registry: Registry): void {
-  new Gauge({
-    name: "nexus_backends",
-    help: "Backends by health status.",
-    labelNames: ["status"],
-    registers,
-    collect() {
-      const counts = registry.counts();
-      for (const status of BACKEND_STATUSES) this.set({ status }, counts[status]);
-    },
-  });
-  new Gauge({
-    name: "nexus_backends_healthy",
-    help: "Backends currently healthy.",
-    registers,
-    collect() {
-      this.set(registry.counts().healthy);
-    },
-  });
-  new Gauge({
-    name: "nexus_models_available",
-    help: "Distinct models served by at least one routable (healthy or busy) backend.",
-    registers,
-    collect() {
-      this.set(registry.routableModelCount());
-    },
-  });
-  new Gauge({
-    name: "nexus_pending_requests",
-    help: "Requests in flight per backend (0 for idle backends).",
-    labelNames: ["backend"],
-    registers,
-    collect() {
-      // Rebuilt from the live registry each scrape: removed backends drop out.
-      this.reset();
-      for (const backend of registry.list()) {
-        this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
-      }
-    },
-  });
+/** Series (of an endpoint, of a key) that count their answers by HTTP status. */
+interface StatusSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly statuses: ReadonlyMap<number, number>;
 }
 
-/** The admission queue and the backends' slots (docs/api.md, "Slots and the queue"). */
-function addQueueMetrics(
-  registers: PromRegistry[],
-  promRegistry: PromRegistry,
-  store: SeriesStore,
-  registry: Registry,
-  queueDepth: (priority: Priority) => number,
-): void {
-  new Gauge({
-    name: "nexus_queue_depth",
-    help: "Requests waiting for a free backend slot, by the priority they came with.",
-    labelNames: ["priority"],
-    registers,
-    collect() {
-      for (const priority of PRIORITIES) this.set({ priority }, queueDepth(priority));
-    },
-  });
-  new StoreHistogram({
-    name: "nexus_queue_wait_seconds",
-    help: "Time requests waited in the queue before they got a backend slot.",
-    labelNames: [],
-    registry: promRegistry,
-  }, function* () {
-    yield [NO_LABELS, store.queueWait] as const;
-  });
-  new Counter({
-    name: "nexus_queue_rejections_total",
-    help: "Requests the queue refused: full (429) or waited too long (503).",
-    labelNames: ["reason"],
-    registers,
-    collect() {
-      this.reset();
-      for (const reason of ["full", "timeout"]) {
-        this.inc({ reason }, store.queueRejections.get(reason) ?? 0);
-      }
-    },
-  });
-  new Gauge({
-    name: "nexus_backend_slots",
-    help: "Requests each backend runs at once (its limit); backends without a limit are absent.",
-    labelNames: ["backend"],
-    registers,
-    collect() {
-      this.reset();
-      for (const backend of registry.list()) {
-        const limit = slotLimit(backend);
-        if (limit !== undefined) this.set({ backend: sanitiseLabel(backend.name) }, limit);
-      }
-    },
-  });
-  new Gauge({
-    name: "nexus_backend_slots_in_use",
-    help:
-      "Slots in use per backend: requests admitted and not yet finished (a stream: its last byte).",
-    labelNames: ["backend"],
-    registers,
-    collect() {
-      this.reset();
-      for (const backend of registry.list()) {
-        this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
-      }
-    },
-  });
+/** A counter with a `status` label, rebuilt from series that count their answers by status. */
+function countByStatus(counter: Counter<string>, series: Iterable<StatusSeries>): void {
+  counter.reset();
+  for (const one of series) {
+    for (const [status, count] of one.statuses) {
+      counter.inc({ ...one.labels, status: String(status) }, count);
+    }
+  }
 }

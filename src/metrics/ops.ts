@@ -7,16 +7,14 @@
  */
 import { Counter, Gauge, type Registry as PromRegistry } from "prom-client";
 import type { Registry } from "../registry/mod.ts";
-import type { StoreHistogram as StoreHistogramType } from "./collectors.ts";
 import { sanitiseLabel } from "./labels.ts";
 import { BREAKER_STATES, type OpsSeries } from "./ops-series.ts";
+import { StoreHistogram } from "./store-histogram.ts";
 
-/** `StoreHistogram` comes from the caller: collectors.ts imports this file, not the reverse. */
 export function addOpsMetrics(
   promRegistry: PromRegistry,
   ops: OpsSeries,
   registry: Registry,
-  StoreHistogram: typeof StoreHistogramType,
 ): void {
   const registers = [promRegistry];
   new Counter({
