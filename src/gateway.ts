@@ -11,6 +11,7 @@ import { Admission } from "./admission/mod.ts";
 import { Auth } from "./auth/mod.ts";
 import { memoryFiles, RedisLink } from "./state/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
+import { BackgroundWork } from "./background-work.ts";
 import { withDeadline } from "./lib/async.ts";
 import { redactUrl } from "./lib/urls.ts";
 import { detectBackend, FeatureProbe, type FetchFn } from "./backends/mod.ts";
@@ -123,7 +124,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     config: config.queue,
     hooks: observability.admissionHooks,
   });
-  let discovery: Discovery | undefined;
   const health: HealthChecker = new HealthChecker({
     registry,
     clock,
@@ -132,7 +132,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
-    isSuspended: (backend) => discovery?.isSuspended(backend) ?? false,
+    // Read during a check round, which only the background work's start begins.
+    isSuspended: (backend) => background.isSuspended(backend),
   });
   const features = new FeatureProbe({
     registry,
@@ -159,7 +160,6 @@ export function createGateway(options: GatewayOptions): Gateway {
         refuseUrl: (url) => defence.refusal(url),
       })
       : undefined;
-  discovery = newDiscovery(config.discovery);
   const waker = options.sendBroadcast
     ? new Waker({
       registry,
@@ -187,7 +187,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       return config.server.first_byte_timeout_seconds * 1000;
     },
   });
-  let preloader = new Preloader(config.preload, { lifecycle, clock, logger });
   const dashboard = config.ui.enabled
     ? new Dashboard({
       registry,
@@ -210,6 +209,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     })
     : undefined;
+  const background = new BackgroundWork({
+    registry,
+    health,
+    breakers,
+    features,
+    ...(waker ? { waker } : {}),
+    ...(dashboard ? { dashboard } : {}),
+    ...(options.stateFile ? { stateFile: options.stateFile } : {}),
+    newDiscovery,
+    newPreloader: (entries) => new Preloader(entries, { lifecycle, clock, logger }),
+  }, config);
   const parts: AppParts = {
     version: options.version ?? VERSION,
     clock,
@@ -262,15 +272,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger.info("backend removed after draining", { backend: event.backend.name });
     }
   });
-  const restartDiscovery = async (settings: NexusConfig["discovery"]) => {
-    await discovery?.stop();
-    // The new browser finds them again; found by the old one, they would block it.
-    for (const backend of registry.list()) {
-      if (backend.source === "mdns") registry.remove(backend.name);
-    }
-    discovery = newDiscovery(settings);
-    await discovery?.start();
-  };
   const reloader = new Reloader({
     logger,
     load: options.loadConfig ?? (() => Promise.resolve({ config, path: undefined, warnings: [] })),
@@ -284,19 +285,10 @@ export function createGateway(options: GatewayOptions): Gateway {
           logger,
           probe: (backend) => void health.check(backend),
           routing: (routing) => router.configure(routing),
-          health: (settings) => {
-            health.configure(settings);
-            breakers.configure(settings);
-            if (settings.enabled && !health.running) void health.start();
-            if (!settings.enabled && health.running) health.stop();
-          },
-          discovery: (settings) => void restartDiscovery(settings),
+          health: (settings) => background.configureHealth(settings),
+          discovery: (settings) => void background.restartDiscovery(settings),
           queue: (settings) => admission.configure(settings),
-          preload: (entries) => {
-            preloader.stop();
-            preloader = new Preloader(entries, { lifecycle, clock, logger });
-            void preloader.start();
-          },
+          preload: (entries) => background.replacePreload(entries),
           rebuild: () => (api = buildApp(config)),
           hooks,
         },
@@ -310,16 +302,6 @@ export function createGateway(options: GatewayOptions): Gateway {
   const stopState = async () => {
     await auth?.stop();
     await redis?.close();
-  };
-  const stopBackground = async () => {
-    dashboard?.close();
-    health.stop();
-    breakers.stop();
-    waker?.stop();
-    preloader.stop();
-    features.stop();
-    await discovery?.stop();
-    await options.stateFile?.flush();
   };
   return {
     get app() {
@@ -342,7 +324,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     auth,
     redis,
     get discovery() {
-      return discovery;
+      return background.discovery;
     },
     // The app in effect when the request arrives (front doors first, src/api/app.ts); every
     // response carries this instance's id (src/lib/connection.ts).
@@ -351,18 +333,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       await auth?.start();
       await redis?.open();
     },
-    async start() {
-      features.start();
-      await Promise.all([
-        config.health_check.enabled ? health.start() : health.runRound(),
-        discovery?.start(),
-      ]);
-      // Backends are known now: warm what the config asks to keep warm (a load can take
-      // minutes; start() does not wait for it).
-      void preloader.start();
-    },
+    start: () => background.start(config),
     async stop() {
-      await stopBackground();
+      await background.stop();
       await stopState();
     },
     inflight,
@@ -373,7 +346,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       admission.refuseAll(failure("shutting_down", "Nexus is shutting down; retry shortly", {
         retryAfter: "5",
       }));
-      await stopBackground();
+      await background.stop();
       if (await withDeadline(inflight.idle(), timeoutMs, clock)) {
         await stopState();
         return true;
