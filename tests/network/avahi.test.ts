@@ -7,24 +7,18 @@
  * Needs root and Debian tools: skipped with the reason outside CI, a failure with CI=true.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RunningProcess } from "../helpers/processes.ts";
+import type { RunningProcess, RuntimeName } from "../helpers/processes.ts";
 import { type Avahi, AVAHI_NEEDS, startAvahi } from "../helpers/avahi.ts";
 import { needs } from "../helpers/needs.ts";
-import { createHostPair, type HostPair, NETNS_NEEDS } from "../helpers/netns.ts";
-import { type NamespaceClient, startNamespaceClient } from "../helpers/netns-client.ts";
-import {
-  type MockServer,
-  type NexusIn,
-  startMockIn,
-  startNexusIn,
-} from "../helpers/netns-peers.ts";
+import { NETNS_NEEDS } from "../helpers/netns.ts";
+import type { NamespaceClient } from "../helpers/netns-client.ts";
+import { type MockServer, type NexusIn, startMockIn } from "../helpers/netns-peers.ts";
+import { TwoHostScene } from "../helpers/netns-scene.ts";
 import { uniqueLabel } from "../helpers/udp-port.ts";
 
 const gate = needs(...NETNS_NEEDS, ...AVAHI_NEEDS);
-const RUNTIMES = ["bun", "deno"] as const;
 const published = uniqueLabel("ollama gpu");
 const publishedName = published.replace(" ", "-");
 
@@ -38,15 +32,13 @@ function readmeServiceFile(port: number): string {
 }
 
 gate.describe("discovery of services Avahi announces (network namespaces)", () => {
-  let pair: HostPair | undefined;
-  let dir: string | undefined;
+  let scene: TwoHostScene | undefined;
   let avahi: Avahi | undefined;
   let staticMock: MockServer;
   let publishedMock: MockServer;
   let publisher: RunningProcess;
   let client: NamespaceClient;
-  const nexus = new Map<string, NexusIn>();
-  const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
+  let nexus = new Map<RuntimeName, NexusIn>();
   const staticName = () => `Ollama-on-${avahi!.hostName}`;
   const backendsOf = async (url: string) =>
     JSON.parse((await client.fetch({ url: `${url}/v1/backends` })).body).data as Array<
@@ -60,33 +52,23 @@ gate.describe("discovery of services Avahi announces (network namespaces)", () =
     });
 
   beforeAll(async () => {
-    pair = await createHostPair();
-    dir = mkdtempSync(join(tmpdir(), "nexus-avahi-"));
-    const config = join(dir, "nexus.toml");
-    writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
+    scene = await TwoHostScene.create("nexus-avahi");
+    const { pair } = scene;
+    const config = scene.writeConfig("[discovery]\ngrace_period_seconds = 0.3\n");
     staticMock = await startMockIn(pair, pair.a, "ollama", ["qwen2.5:7b"]);
     publishedMock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
-    started.push(staticMock.process, publishedMock.process);
-    avahi = await startAvahi(pair, pair.a, join(dir, "avahi"), {
+    scene.track(staticMock.process);
+    scene.track(publishedMock.process);
+    const started = await startAvahi(pair, pair.a, join(scene.dir, "avahi"), {
       "ollama.service": readmeServiceFile(staticMock.port),
     });
-    started.push({ stop: () => avahi!.stop() });
-    const servers = await Promise.all(
-      RUNTIMES.map((runtime) => startNexusIn(pair!, pair!.b, runtime, config)),
-    );
-    for (const server of servers) {
-      nexus.set(server.runtime, server);
-      started.push(server.process);
-    }
-    client = await startNamespaceClient(pair, pair.b);
-    started.push({ stop: () => client.close() });
+    avahi = started;
+    scene.track({ stop: () => started.stop() });
+    nexus = await scene.startNexusEverywhere(config);
+    client = await scene.client();
   }, 60_000);
 
-  afterAll(async () => {
-    for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
-    await pair?.remove();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scene?.close());
 
   test("the README's /etc/avahi/services file makes a routable backend", async () => {
     for (const { process, url } of nexus.values()) {

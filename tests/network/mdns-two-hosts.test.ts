@@ -7,42 +7,35 @@
  * Needs root and Debian tools: skipped with the reason outside CI, a failure with CI=true.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { RunningProcess } from "../helpers/processes.ts";
+import type { RunningProcess, RuntimeName } from "../helpers/processes.ts";
 import { needs } from "../helpers/needs.ts";
-import { createHostPair, type HostPair, NETNS_NEEDS } from "../helpers/netns.ts";
-import { type NamespaceClient, startNamespaceClient } from "../helpers/netns-client.ts";
+import { NETNS_NEEDS } from "../helpers/netns.ts";
+import type { NamespaceClient } from "../helpers/netns-client.ts";
 import {
   type MockServer,
   type NexusIn,
   startAnnouncerIn,
   startMockIn,
-  startNexusIn,
 } from "../helpers/netns-peers.ts";
+import { RUNTIMES, TwoHostScene } from "../helpers/netns-scene.ts";
 import { uniqueLabel } from "../helpers/udp-port.ts";
 
 const gate = needs(...NETNS_NEEDS);
-const RUNTIMES = ["bun", "deno"] as const;
 const instance = uniqueLabel("gpu-a");
 
 gate.describe("mDNS discovery between two hosts (network namespaces)", () => {
-  let pair: HostPair | undefined;
-  let dir: string | undefined;
+  let scene: TwoHostScene | undefined;
   let mock: MockServer;
   let announcer: RunningProcess;
   let client: NamespaceClient;
-  const nexus = new Map<string, NexusIn>();
-  const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
+  let nexus = new Map<RuntimeName, NexusIn>();
 
   beforeAll(async () => {
-    pair = await createHostPair();
-    dir = mkdtempSync(join(tmpdir(), "nexus-netns-"));
-    const config = join(dir, "nexus.toml");
-    writeFileSync(config, "[discovery]\ngrace_period_seconds = 0.3\n");
+    scene = await TwoHostScene.create("nexus-netns");
+    const { pair } = scene;
+    const config = scene.writeConfig("[discovery]\ngrace_period_seconds = 0.3\n");
     mock = await startMockIn(pair, pair.a, "ollama", ["llama3:8b"]);
-    started.push(mock.process);
+    scene.track(mock.process);
     announcer = await startAnnouncerIn(pair, pair.a, [{
       instance,
       service: "_ollama._tcp.local",
@@ -51,23 +44,12 @@ gate.describe("mDNS discovery between two hosts (network namespaces)", () => {
       addresses: [pair.a.address],
       txt: ["type=ollama", "version=0.5.7"],
     }]);
-    started.push(announcer);
-    const servers = await Promise.all(
-      RUNTIMES.map((runtime) => startNexusIn(pair!, pair!.b, runtime, config)),
-    );
-    for (const server of servers) {
-      nexus.set(server.runtime, server);
-      started.push(server.process);
-    }
-    client = await startNamespaceClient(pair, pair.b);
-    started.push({ stop: () => client.close() });
+    scene.track(announcer);
+    nexus = await scene.startNexusEverywhere(config);
+    client = await scene.client();
   }, 60_000);
 
-  afterAll(async () => {
-    for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
-    await pair?.remove();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scene?.close());
 
   for (const runtime of RUNTIMES) {
     test(

@@ -10,32 +10,26 @@
  * Needs root and Debian tools: skipped with the reason outside CI, a failure with CI=true.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { RunningProcess } from "../helpers/processes.ts";
 import { needs } from "../helpers/needs.ts";
-import { createHostPair, type HostPair, NETNS_NEEDS } from "../helpers/netns.ts";
-import { type NamespaceClient, startNamespaceClient } from "../helpers/netns-client.ts";
-import { startNexusIn } from "../helpers/netns-peers.ts";
+import { NETNS_NEEDS } from "../helpers/netns.ts";
+import type { NamespaceClient } from "../helpers/netns-client.ts";
+import { RUNTIMES, TwoHostScene } from "../helpers/netns-scene.ts";
 import { startWakeBoxIn } from "../helpers/wake-box.ts";
 
 const gate = needs(...NETNS_NEEDS);
-const RUNTIMES = ["bun", "deno"] as const;
 const MAC = "52:54:00:12:34:56";
 const BOX_PORT = 11434;
 
 gate.describe("Wake-on-LAN between two hosts (network namespaces)", () => {
-  let pair: HostPair | undefined;
-  let dir: string | undefined;
+  let scene: TwoHostScene | undefined;
   let box: RunningProcess;
   let client: NamespaceClient;
   let config: string;
-  const started: Array<{ stop(signal?: NodeJS.Signals): Promise<unknown> }> = [];
 
   beforeAll(async () => {
-    pair = await createHostPair();
-    dir = mkdtempSync(join(tmpdir(), "nexus-wol-"));
+    scene = await TwoHostScene.create("nexus-wol");
+    const { pair } = scene;
     const broadcast = pair.a.address.replace(/\.\d+$/, ".255");
     box = await startWakeBoxIn(pair, pair.a, {
       port: BOX_PORT,
@@ -44,10 +38,8 @@ gate.describe("Wake-on-LAN between two hosts (network namespaces)", () => {
       mac: MAC,
       models: ["llama3:8b"],
     });
-    started.push(box);
-    config = join(dir, "nexus.toml");
-    writeFileSync(
-      config,
+    scene.track(box);
+    config = scene.writeConfig(
       [
         "[discovery]",
         "enabled = false",
@@ -65,21 +57,16 @@ gate.describe("Wake-on-LAN between two hosts (network namespaces)", () => {
         `wake = { mac = "${MAC}", broadcast = "${broadcast}", port = 9, timeout_seconds = 60 }`,
       ].join("\n") + "\n",
     );
-    client = await startNamespaceClient(pair, pair.b);
-    started.push({ stop: () => client.close() });
+    client = await scene.client();
   }, 60_000);
 
-  afterAll(async () => {
-    for (const proc of started.reverse()) await proc.stop("SIGKILL").catch(() => {});
-    await pair?.remove();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scene?.close());
 
   for (const runtime of RUNTIMES) {
     test(
       `Nexus on ${runtime} wakes the sleeping box with a real magic packet and serves the held request`,
       async () => {
-        const nexus = await startNexusIn(pair!, pair!.b, runtime, config);
+        const nexus = await scene!.startNexus(runtime, config);
         try {
           await nexus.process.waitFor(/backend healthy backend=gpu/, "the box to be healthy");
           box.child.stdin!.write("sleep\n");
@@ -106,7 +93,7 @@ gate.describe("Wake-on-LAN between two hosts (network namespaces)", () => {
           const packets = box.output().match(/^magic packet mac=(\S+) from=(\S+)$/gm) ?? [];
           expect(packets.length - packetsBefore).toBe(1);
           expect(packets[packets.length - 1]).toBe(
-            `magic packet mac=${MAC} from=${pair!.b.address}`,
+            `magic packet mac=${MAC} from=${scene!.pair.b.address}`,
           );
           expect(box.output()).not.toContain("not a magic packet");
           await nexus.process.waitFor(/backend woke backend=gpu/, "the wake log line");
