@@ -95,7 +95,8 @@ async function start(spec: string): Promise<{ name: string; gateway: Gateway; ng
     // An experimental pass-through: `script:PATH:FLAGS` runs PATH with BARE_FLAGS=FLAGS.
     const [, path, flags = ""] = where.split(":");
     const map = mock.models.map((m) => `${m}=${mock.url}`).join(",");
-    const proc = spawnProc(name, BUN, [path!, "--port", "0", "--map", map], {
+    const prof = values.prof === name ? profileFlags(name) : [];
+    const proc = spawnProc(name, BUN, [...prof, path!, "--port", "0", "--map", map], {
       cpu: SERVER_CPU,
       env: { ...cleanEnv(), BARE_FLAGS: flags.replaceAll("+", ",") },
     });

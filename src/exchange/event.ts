@@ -32,10 +32,6 @@ export interface ExchangeEvent {
   readonly key?: KeyUse;
 }
 
-/**
- * Where a request in flight is: reading and routing, waiting for its backend to wake, waiting
- * for a slot, sent, answering.
- */
 /** The event of `request`, answered with `status`. */
 export function exchangeEvent(
   request: LiveRequest,
@@ -59,6 +55,26 @@ export function exchangeEvent(
   return event;
 }
 
+/**
+ * The key's charges settle (at the estimate) when nobody observes the request: no usage is read.
+ */
+export function settleUnobserved(
+  key: KeyUse | undefined,
+  model: string | undefined,
+  status: number,
+): void {
+  key?.settle({
+    model,
+    promptTokens: undefined,
+    completionTokens: undefined,
+    failed: status >= 400,
+  });
+}
+
+/**
+ * Where a request in flight is: reading and routing, waiting for its backend to wake, waiting
+ * for a slot, sent, answering.
+ */
 export type LivePhase = "received" | "waking" | "queued" | "sent" | "streaming";
 
 /**

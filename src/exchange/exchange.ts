@@ -4,44 +4,33 @@
  *   admit (drain, loop, in-flight) → authenticate (a key, in keys mode) → read body (limit,
  *   deadline, budget) → parse (duplicate keys, the endpoint's dialect) → limit (the key's model
  *   list and limits, in keys mode) → route (router.select) → [wake] → forward (attempts,
- *   failover) → respond (commit or failure)
- *   (a stream whose answer is slow to start is held: 200 and keep-alives first, hold.ts)
+ *   failover) → [hold: a slow stream gets 200 and keep-alives first] → respond (commit or failure)
  *
- * Wake: when the router says only asleep backends can serve the request (or one with
- * `prefer_wake` could), the request waits for the wake (src/wake, shared with every other
- * request waiting for the same backend) and is routed again; a stream meanwhile gets keep-alives
- * saying `waking <backend>`. A wake that fails ends the request with its Failure.
- *
- * Each step is a named method of a per-request `Exchange`; any step may end the request with a
- * `Failure`, which `fail` renders through the endpoint's dialect and reports to `observe`
- * (metrics, log line). No middleware runs in front: the route calls `handle` directly.
+ * Each step is a named method of a per-request `Exchange`, or a function of its own file
+ * (admit-step.ts, route-step.ts, hold.ts, answer.ts). Any step may end the request with a
+ * `Failure`, which `#fail` renders in the endpoint's dialect and reports to `observe`.
  * @module
  */
 import type { KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
-import { type Failure, failure, isFailure, retryAfterOf, statusOf } from "../lib/failures.ts";
-import { finishAnswer } from "../lib/connection.ts";
-import { INSTANCE_HEADER, loopFailure } from "../lib/loop.ts";
+import { type Failure, isFailure, statusOf } from "../lib/failures.ts";
 import { Forwarding, type ForwardResult } from "../proxy/mod.ts";
-import type { RouteCandidate, RouteDecision } from "../routing/mod.ts";
-import type { Backend } from "../registry/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
 import { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
 import { BodyReservation } from "./body-budget.ts";
 import { duplicateKeyFailure } from "./duplicate-keys.ts";
-import { exchangeEvent, type ExchangeWatch, type LivePhase, type LiveRequest } from "./event.ts";
-import { heldAnswer, slowerThan } from "./hold.ts";
+import type { ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
+import { exchangeEvent, settleUnobserved } from "./event.ts";
+import { heldAnswer, heldFailure, holdNote, slowerThan } from "./hold.ts";
 import { requestIdFor } from "./request-id.ts";
-import { wokenFirst } from "./wake-gate.ts";
-import { committedHeaders, type HeaderRecord, nexusHeaders } from "./response-headers.ts";
+import { admitKey, arrivalRefusal } from "./admit-step.ts";
+import { afterWake, routeOf } from "./route-step.ts";
+import { committedAnswer, failedAnswer, ownHeaders, rejectedAnswer } from "./answer.ts";
+import { withRetryAfter } from "./answer.ts";
+import type { HeaderRecord } from "./response-headers.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
-
 import type { ExchangeDeps } from "./exchange-types.ts";
-export type { ExchangeDeps };
-
-/** Seconds to wait after a refusal during shutdown: another instance, or this one restarted. */
-const SHUTDOWN_RETRY_AFTER = "5";
 
 /**
  * The handler of one inference route. The peer (`conn`) is read only when keys mode needs its
@@ -129,15 +118,8 @@ class Exchange implements LiveRequest {
   /** The checks that need nothing read, then the steps (`#steps`, the one async layer). */
   run(): Promise<Response> {
     const { inflight } = this.#deps;
-    if (inflight.draining) {
-      return Promise.resolve(this.#fail(
-        failure("shutting_down", "Nexus is shutting down; retry shortly", {
-          retryAfter: SHUTDOWN_RETRY_AFTER,
-        }),
-      ));
-    }
-    const loop = this.#deps.instanceId && loopFailure(this.#request.headers, this.#deps.instanceId);
-    if (loop) return Promise.resolve(this.#fail(loop));
+    const refused = arrivalRefusal(inflight, this.#request, this.#deps.instanceId);
+    if (refused !== undefined) return Promise.resolve(this.#fail(refused));
     // Counted (with the body's share of the budget) until the response is fully delivered.
     inflight.begin();
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
@@ -163,18 +145,20 @@ class Exchange implements LiveRequest {
         const refused = await this.#limit(identity, parsed);
         if (refused !== undefined) return this.#fail(refused);
       }
-      const decision = this.#route(parsed);
+      const decision = routeOf(this.#deps.router, this.#deps.wake, parsed);
       if (isFailure(decision)) return this.#fail(decision);
       const forwarding = this.#forwarding(parsed);
-      const outcome = decision.wake !== undefined
-        ? this.#afterWake(decision, parsed, forwarding)
-        : forwarding.run(decision.candidates);
+      const outcome = decision.wake === undefined
+        ? forwarding.run(decision.candidates)
+        : afterWake(decision.wake, this.#deps, this.#request, parsed, forwarding, (names) => {
+          this.#waking = names;
+        });
       const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
       if (
         parsed.stream && keepAliveMs > 0 &&
         await slowerThan(outcome, keepAliveMs, this.#deps.clock)
       ) {
-        const held = this.#hold(forwarding, outcome, parsed, keepAliveMs);
+        const held = this.#hold(forwarding, outcome, parsed.model, keepAliveMs);
         done = held.done;
         this.#responded = true;
         return held.response;
@@ -221,54 +205,21 @@ class Exchange implements LiveRequest {
     return duplicateKeyFailure(text, body) ?? this.#endpoint.parse(body, text);
   }
 
-  /**
-   * Keys mode: may the key use this model now? Holds the pass (its limit charges) until the
-   * request is over. count_tokens costs no tokens: nothing is generated.
-   */
+  /** Keys mode: holds the key's pass (its limit charges) until the request is over. */
   async #limit(identity: KeyIdentity, parsed: ParsedRequest): Promise<Failure | undefined> {
-    const estimate = this.#endpoint.name === "count_tokens"
-      ? 0
-      : parsed.requirements.estimated_tokens;
-    const decided = await this.#deps.auth!.admit(identity, parsed.model, estimate, this.#address);
+    const decided = await admitKey(
+      this.#deps.auth!,
+      identity,
+      this.#endpoint,
+      parsed,
+      this.#address,
+    );
     if ("pass" in decided) {
       this.#keyUse = this.#pass = decided.pass;
       return undefined;
     }
     this.#keyUse = decided.use;
     return decided.refused;
-  }
-
-  /** The candidates in failover order (and what to wake first), or why there are none. */
-  #route(
-    parsed: ParsedRequest,
-  ): { candidates: readonly RouteCandidate[]; wake?: readonly Backend[] } | Failure {
-    const decision = this.#deps.router.select(parsed.model, parsed.requirements);
-    const wake = this.#deps.wake === undefined ? undefined : decision.wake;
-    // The usual case (nothing to wake) hands the router's decision on as it is.
-    if (wake === undefined) {
-      if (!decision.ok) return decision.rejection;
-      return decision.wake === undefined ? decision : { candidates: decision.candidates };
-    }
-    return { candidates: decision.ok ? decision.candidates : [], wake };
-  }
-
-  /** Waits for the asleep backends to wake, then routes again (woken backends first). */
-  async #afterWake(
-    decision: { readonly wake?: readonly Backend[] },
-    parsed: ParsedRequest,
-    forwarding: Forwarding,
-  ): Promise<ForwardResult> {
-    const wake = decision.wake!;
-    this.#waking = wake.map((backend) => backend.name).join(", ");
-    const signal = AbortSignal.any([this.#request.signal, this.#deps.inflight.shutdownSignal]);
-    const woken = await this.#deps.wake!.wait(wake, signal);
-    this.#waking = undefined;
-    const again: RouteDecision = this.#deps.router.select(parsed.model, parsed.requirements);
-    if (!again.ok) return forwarding.refuse(woken ?? again.rejection);
-    if (woken?.kind === "client_closed" || woken?.kind === "shutting_down") {
-      return forwarding.refuse(woken);
-    }
-    return forwarding.run(wokenFirst(again.candidates, wake));
   }
 
   #forwarding(parsed: ParsedRequest): Forwarding {
@@ -292,108 +243,58 @@ class Exchange implements LiveRequest {
   #hold(
     forwarding: Forwarding,
     outcome: Promise<ForwardResult>,
-    parsed: ParsedRequest,
+    model: string,
     keepAliveMs: number,
   ): { response: Response; done: Promise<unknown> } {
     // The client has its 200: the outcome is recorded as such, with what went wrong if anything.
-    outcome.then((result) => {
-      const why = result.commit === undefined ? result.outcome.failure : result.commit.rejection;
-      this.#observe(200, why, result);
-    });
-    const headers: HeaderRecord = { "x-request-id": this.#requestId };
-    this.#ownHeaders(headers);
+    outcome.then((result) => this.#observe(200, heldFailure(result), result));
     return heldAnswer({
       outcome,
       dialect: this.#endpoint.dialect,
-      model: parsed.model,
+      model,
       keepAliveMs,
       clock: this.#deps.clock,
-      note: () => {
-        if (this.#waking !== undefined) return `waking ${this.#waking}`;
-        const ahead = this.#queuePosition?.() ?? -1;
-        return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
-      },
+      note: () => holdNote(this.#waking, this.#queuePosition),
       cancel: (reason) => forwarding.cancel(reason),
-    }, headers);
+    }, this.#ownHeaders());
   }
 
   /** The committed answer with its headers, or the failure every candidate ended in. */
   #respond(result: ForwardResult): Response {
-    const { commit, candidate, outcome } = result;
-    if (commit === undefined || candidate === undefined) {
-      return this.#fail(outcome.failure!, result);
+    const { commit } = result;
+    if (commit === undefined || result.candidate === undefined) {
+      return this.#fail(result.outcome.failure!, result);
     }
-    const routeReason = outcome.routeReason!;
+    const { instanceId } = this.#deps;
+    const rate = this.#pass?.headers;
     if (commit.rejection !== undefined) {
-      const headers: HeaderRecord = {
-        "x-request-id": this.#requestId,
-        "x-nexus-queue-wait-ms": String(Math.round(outcome.queueWaitMs)),
-      };
-      nexusHeaders(headers, candidate, routeReason);
-      this.#ownHeaders(headers);
-      this.#observe(
-        statusOf(commit.rejection, this.#endpoint.dialect.name),
-        commit.rejection,
-        result,
-      );
-      return this.#finished(
-        this.#endpoint.dialect.errorResponse(commit.rejection, new Headers(headers)),
-      );
+      const dialect = this.#endpoint.dialect;
+      this.#observe(statusOf(commit.rejection, dialect.name), commit.rejection, result);
+      return rejectedAnswer(this.#request, dialect, result, this.#requestId, instanceId, rate);
     }
-    const stream = this.#parsed?.stream ?? false;
-    const headers = committedHeaders(
-      commit,
-      candidate,
-      routeReason,
-      this.#requestId,
-      stream,
-      outcome.queueWaitMs,
-    );
-    this.#ownHeaders(headers);
     this.#observe(commit.status, undefined, result);
-    return new Response(commit.body, { status: commit.status, headers });
+    return committedAnswer(result, this.#requestId, this.stream, instanceId, rate);
   }
 
   /** Ends the request with `failure`, in the endpoint's dialect. */
   #fail(reason: Failure, result?: ForwardResult): Response {
     const dialect = this.#endpoint.dialect;
-    const retryAfter = retryAfterOf(reason, String(this.#deps.retryAfterSeconds));
-    const rendered = retryAfter === reason.retryAfter ? reason : { ...reason, retryAfter };
+    const rendered = withRetryAfter(reason, this.#deps.retryAfterSeconds);
     this.#observe(statusOf(rendered, dialect.name), rendered, result);
-    const headers: HeaderRecord = { "x-request-id": this.#requestId };
-    this.#ownHeaders(headers);
-    return this.#finished(dialect.errorResponse(rendered, new Headers(headers)));
+    const headers = this.#ownHeaders();
+    return failedAnswer(this.#request, dialect, rendered, headers, this.#deps.instanceId);
   }
 
-  /** A refusal closes the connection when it left the body unread (src/lib/connection.ts). */
-  #finished(response: Response): Response {
-    return finishAnswer(this.#request, response, this.#deps.instanceId);
-  }
-
-  /**
-   * `X-Nexus-Instance` (every response carries it, src/lib/connection.ts: in the record, it costs
-   * the runtime no `Headers` object), and in keys mode the `x-ratelimit-*` of the key's limits.
-   */
-  #ownHeaders(headers: HeaderRecord): void {
-    const instanceId = this.#deps.instanceId;
-    if (instanceId !== undefined) headers[INSTANCE_HEADER] = instanceId;
-    const rate = this.#pass?.headers;
-    if (rate === undefined) return;
-    for (const name in rate) headers[name.toLowerCase()] = rate[name]!;
+  /** What every answer of this request carries: its id, the instance, the key's rate limits. */
+  #ownHeaders(): HeaderRecord {
+    const { instanceId } = this.#deps;
+    return ownHeaders({ "x-request-id": this.#requestId }, instanceId, this.#pass?.headers);
   }
 
   #observe(status: number, reason: Failure | undefined, result: ForwardResult | undefined): void {
     const key = this.#keyUse;
-    if (this.#deps.observe === undefined) {
-      // Nobody reads the usage: the key's charges still settle (at the estimate).
-      key?.settle({
-        model: this.#parsed?.model,
-        promptTokens: undefined,
-        completionTokens: undefined,
-        failed: status >= 400,
-      });
-      return;
-    }
-    this.#deps.observe(exchangeEvent(this, status, reason, result, key));
+    // Nobody reads the usage: the key's charges still settle (at the estimate).
+    if (this.#deps.observe === undefined) settleUnobserved(key, this.#parsed?.model, status);
+    else this.#deps.observe(exchangeEvent(this, status, reason, result, key));
   }
 }

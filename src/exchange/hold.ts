@@ -9,7 +9,7 @@
  */
 import type { Dialect } from "../dialects/mod.ts";
 import type { Clock, TimerHandle } from "../lib/clock.ts";
-import { failure } from "../lib/failures.ts";
+import { type Failure, failure } from "../lib/failures.ts";
 import type { ForwardResult } from "../proxy/mod.ts";
 
 export interface HoldOptions {
@@ -148,6 +148,24 @@ export class HeldBody implements UnderlyingDefaultSource<Uint8Array> {
     this.#options.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+/** What a held stream's outcome is recorded with (its status is the 200 already sent). */
+export function heldFailure(result: ForwardResult): Failure | undefined {
+  return result.commit === undefined ? result.outcome.failure : result.commit.rejection;
+}
+
+/**
+ * What the keep-alives say while a request waits: the backends it waits for to wake, or its
+ * place in the admission queue (`queuePosition`: how many are ahead, −1 once out of it).
+ */
+export function holdNote(
+  waking: string | undefined,
+  queuePosition: (() => number) | undefined,
+): string | undefined {
+  if (waking !== undefined) return `waking ${waking}`;
+  const ahead = queuePosition?.() ?? -1;
+  return ahead >= 0 ? `queued position=${ahead + 1}` : undefined;
 }
 
 /** True when no answer has started within `ms`: a stream should get its headers now. */

@@ -47,7 +47,11 @@ export class InFlight {
 
   end(): void {
     this.#count--;
-    if (this.#count === 0) { for (const wake of this.#waiters.splice(0)) wake(); }
+    // Only when something waits (the drain): the request that empties the gateway, which at low
+    // concurrency is most of them, copies no array.
+    if (this.#count === 0 && this.#waiters.length > 0) {
+      for (const wake of this.#waiters.splice(0)) wake();
+    }
   }
 
   /**

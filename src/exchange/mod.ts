@@ -9,7 +9,8 @@
  * ```
  * @module
  */
-export { createExchangeHandler, type ExchangeDeps } from "./exchange.ts";
+export { createExchangeHandler } from "./exchange.ts";
+export type { ExchangeDeps } from "./exchange-types.ts";
 export type { WakeGate } from "./wake-gate.ts";
 export type { ExchangeEvent, ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
 export { InFlight } from "./inflight.ts";

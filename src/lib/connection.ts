@@ -7,7 +7,7 @@
  * next, or for nothing at all.
  *
  * The API stamps what its routes answer (src/api/app.ts); a front door's pipeline stamps its own
- * (src/exchange/exchange.ts): an answer it commits carries the header in the record it is built
+ * (src/exchange/answer.ts): an answer it commits carries the header in the record it is built
  * from, which spares the runtime a `Headers` object per request.
  * @module
  */

@@ -87,12 +87,13 @@ export class Attempt {
       }
       // A whole answer: refused unread (a page), or read (natively when its length is declared).
       const maxBytes = this.#deps.maxResponseBytes ?? Infinity;
-      const read = readAnswerBytes(upstream, maxBytes);
+      const contentType = upstream.headers.get("content-type");
+      const read = readAnswerBytes(upstream, contentType, maxBytes);
       if (read instanceof InvalidResponse) return this.#invalid(read);
       const bytes = await read;
       return bytes === undefined
         ? this.#invalid(new TooLarge(maxBytes))
-        : this.#commitWhole(upstream, bytes);
+        : this.#commitWhole(upstream, contentType, bytes);
     } catch (error) {
       return this.#failed(error);
     }
@@ -170,9 +171,14 @@ export class Attempt {
   }
 
   /** A whole answer read: check it, translate it if the client speaks another dialect, commit. */
-  #commitWhole(upstream: Response, bytes: Uint8Array<ArrayBuffer>): AttemptCommit | AttemptFailure {
+  #commitWhole(
+    upstream: Response,
+    contentType: string | null,
+    bytes: Uint8Array<ArrayBuffer>,
+  ): AttemptCommit | AttemptFailure {
     const { plan, tap, backend } = this.#spec;
-    const answer = wholeAnswer(upstream, bytes, plan.translation, tap, this.#deps.redactor);
+    const { redactor } = this.#deps;
+    const answer = wholeAnswer(upstream, contentType, bytes, plan.translation, tap, redactor);
     if (answer instanceof InvalidResponse) return this.#invalid(answer);
     const ttfbMs = this.#deps.clock.monotonic() - this.#startedAt;
     this.#deps.registry.noteProgress(backend, this.#startedAt + ttfbMs);

@@ -55,7 +55,8 @@ export class Forwarding {
   /** Whether (and why) the request ended: what attempts and the queue read. */
   readonly #scope = new RequestScope();
   readonly #tap = new ResponseTap();
-  readonly #failures: AttemptFailure[] = [];
+  /** The attempts that failed, in order: a shared empty list until the first does. */
+  #failures: readonly AttemptFailure[] = NO_FAILURES;
   /** The first candidate the endpoint refused (its translation cannot carry the request). */
   #endpointRefusal: Failure | undefined;
   /** How the response body ended, once it has (a whole answer: when it committed). */
@@ -121,7 +122,7 @@ export class Forwarding {
       const result = await attempt.run();
       this.#upstreamMs += this.#deps.clock.monotonic() - sentAt;
       if (result.ok) return this.#committed(candidate, result);
-      this.#failures.push(result);
+      this.#failures = [...this.#failures, result];
       if (isFinal(result)) break;
     }
     return this.#failed(this.#failureOutcome());
@@ -362,6 +363,9 @@ export class Forwarding {
       : failed(failure("upstream_failed", `Every backend failed for model "${model}" (${tried})`));
   }
 }
+
+/** What a forwarding whose attempts have not failed reports: one list for all of them. */
+const NO_FAILURES: readonly AttemptFailure[] = Object.freeze([]);
 
 /** The candidates in order, each backend once (the first candidate of a backend wins). */
 function distinctBackends(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {

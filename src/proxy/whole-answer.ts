@@ -26,15 +26,15 @@ const encoder = new TextEncoder();
 
 /**
  * The first step: an HTML or text page is refused before a byte is read; otherwise the body is
- * read up to the cap (`server.max_response_bytes`; undefined past it). Two steps, not one async
+ * read up to the cap. `contentType` is the upstream's, read once by the attempt for both steps (`server.max_response_bytes`; undefined past it). Two steps, not one async
  * function: the attempt awaits the runtime's read itself (src/lib/limits.ts), two promises fewer
  * per answer.
  */
 export function readAnswerBytes(
   upstream: Response,
+  contentType: string | null,
   maxBytes: number,
 ): InvalidResponse | Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const contentType = upstream.headers.get("content-type");
   if (upstream.ok && isPage(contentType)) {
     upstream.body?.cancel().catch(() => {});
     return new InvalidResponse(`the answer is ${mediaType(contentType!)}, not JSON`);
@@ -48,12 +48,12 @@ export function readAnswerBytes(
  */
 export function wholeAnswer(
   upstream: Response,
+  contentType: string | null,
   read: Uint8Array<ArrayBuffer>,
   translation: Translation | undefined,
   tap: ResponseTap,
   redactor: Redactor | undefined,
 ): WholeAnswer | InvalidResponse {
-  const contentType = upstream.headers.get("content-type");
   let bytes = read;
   const text = decoder.decode(bytes);
   // A backend that echoes its key (a header dump in an error page) would hand it to the client.

@@ -26,17 +26,17 @@ export async function restoreIdleLimit(
   restore: () => void,
 ): Promise<Response> {
   const response = await result;
-  const inTime = () =>
-    performance.now() - startedAt < (MAX_IDLE_TIMEOUT_SECONDS - RESTORE_MARGIN_SECONDS) * 1000;
-  const stream = response.body !== null &&
-    STREAM_TYPES.test(response.headers.get("content-type") ?? "");
+  // The content type first: reading `body` of an answer built from bytes makes the runtime
+  // allocate a ReadableStream for it (and its source), which a whole answer never needs.
+  const stream = STREAM_TYPES.test(response.headers.get("content-type") ?? "") &&
+    response.body !== null;
   if (!stream) {
-    if (inTime()) restore();
+    if (inTime(startedAt)) restore();
     else trySet(response.headers, "connection", "close");
     return response;
   }
   const onEnd = () => {
-    if (inTime()) restore();
+    if (inTime(startedAt)) restore();
   };
   // A stream Nexus built (a relay) says when it ends: no wrapper, nothing added per chunk.
   if (onStreamEnd(response.body!, onEnd)) return response;
@@ -45,6 +45,12 @@ export async function restoreIdleLimit(
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/** Still early enough to put the limit back without cutting the answer's own last bytes. */
+function inTime(startedAt: number): boolean {
+  return performance.now() - startedAt <
+    (MAX_IDLE_TIMEOUT_SECONDS - RESTORE_MARGIN_SECONDS) * 1000;
 }
 
 /**
