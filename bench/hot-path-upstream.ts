@@ -70,12 +70,27 @@ const COMPLETION_HEADERS = declared(COMPLETION);
 const EMBEDDING_HEADERS = declared(EMBEDDING);
 const SSE_HEADERS = { "content-type": "text/event-stream" };
 
+/**
+ * Milliseconds between a stream's upstream events (0: each as soon as it is read). The doors row
+ * end to end sends them 1 ms apart: each event then runs on its own wake-up (`--gap`).
+ */
+export const streamTiming = { gapMs: 0 };
+
 function streamOf(events: readonly Uint8Array[]): ReadableStream<Uint8Array> {
   let i = 0;
+  const next = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (i < events.length) controller.enqueue(events[i++]!);
+    else controller.close();
+  };
   return new ReadableStream({
     pull(controller) {
-      if (i < events.length) controller.enqueue(events[i++]!);
-      else controller.close();
+      if (streamTiming.gapMs === 0 || i === 0) return next(controller);
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          next(controller);
+          resolve();
+        }, streamTiming.gapMs)
+      );
     },
   }, { highWaterMark: 0 });
 }

@@ -11,6 +11,11 @@
  *
  *   bun bench/hot-path.bench.ts [--root DIR] [--only chat,stream,...] [--batches 15]
  *
+ * `--gap MS` spaces a stream's upstream events MS apart (with `--concurrency 16 --batch 100`, as
+ * the end-to-end doors row sends them: each event handled on its own wake-up, not back to back).
+ * A translated event costs ~3× its back-to-back figure when handled alone (issue 23: the end-to-end
+ * per-event extra is the in-process one at `--gap 1`, not a cost of sockets or of the relay).
+ *
  * `--root` measures the sources of another checkout (before/after a change: the figures in
  * bench/RESULTS.md and the commit messages). `deno run -A bench/hot-path.bench.ts` measures Deno.
  * With NEXUS_BENCH_SMOKE=1 (`npm test`) every case runs a few times and nothing is reported.
@@ -19,7 +24,15 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { bareHandler, contractHandler, type Handler } from "./hot-path-floors.ts";
-import { type Case, CASES, chat, encoder, nexusFrom, upstream } from "./hot-path-upstream.ts";
+import {
+  type Case,
+  CASES,
+  chat,
+  encoder,
+  nexusFrom,
+  streamTiming,
+  upstream,
+} from "./hot-path-upstream.ts";
 
 const { values } = parseArgs({
   options: {
@@ -30,10 +43,12 @@ const { values } = parseArgs({
     "log-level": { type: "string", default: "info" },
     "no-bare": { type: "boolean", default: false },
     concurrency: { type: "string", default: "1" },
+    gap: { type: "string", default: "0" },
   },
 });
 const SMOKE = process.env.NEXUS_BENCH_SMOKE === "1";
 const CONCURRENCY = Number(values.concurrency);
+streamTiming.gapMs = Number(values.gap);
 /** `DIR` or `DIR#LEVEL` (that gateway's log level). */
 const ROOTS = (values.root.length ? values.root : [new URL("../", import.meta.url).pathname]).map(
   (spec) => {
@@ -116,7 +131,12 @@ for (const root of ROOTS) nexuses.push(await nexusFrom(root));
 const names = ROOTS.map((_root, i) => ROOTS.length === 1 ? "nexus" : `nexus#${i}`);
 if (!SMOKE) {
   process.stdout.write(
-    `CPU µs per request (median of ${batches} interleaved batches of ${size})\n` +
+    `CPU µs per request (median of ${batches} interleaved batches of ${size}` +
+      `${
+        streamTiming.gapMs > 0
+          ? `, events ${streamTiming.gapMs} ms apart, ${CONCURRENCY} at once`
+          : ""
+      })\n` +
       ROOTS.map((root, i) => `  ${names[i]}: ${root.href} (log ${root.level})\n`).join("") +
       `case              ${names.map((n) => n.padStart(8)).join(" ")}     bare  contract  ` +
       "upstream  first−bare  first−contract  per event (first−upstream)  ratios to the first\n",
