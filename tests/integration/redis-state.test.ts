@@ -131,6 +131,8 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
         for (let i = 0; i < 10; i++) expect((await chat(g.url, created.key)).status).toBe(200);
         const health = await (await fetch(`${g.url}/health`)).json();
         expect(health.state.redis).toBe("unreachable");
+        // Why, not merely that it is being reconciled: the connection is open, nothing answers.
+        expect(health.state.reason).toContain("no answer from Redis within 250 ms");
       } finally {
         redis.resume();
       }
