@@ -79,6 +79,13 @@ export class Admission {
       if (event.kind === "slots" || event.kind === "status" || event.kind === "breaker") {
         this.#dispatch(event.backend);
       }
+      // A backend that drains or leaves takes no new request, ever: without this the requests
+      // only it could serve would wait out max_wait_seconds for a slot that never frees.
+      if (
+        event.kind === "removed" || (event.kind === "status" && event.backend.status === "draining")
+      ) {
+        this.#stranded(event.backend);
+      }
     });
   }
 
@@ -187,6 +194,25 @@ export class Admission {
       if (waiter === undefined) return;
       this.#drain.note(now);
       waiter.settle(this.#grant(waiter.candidateFor(backend)!, waiter.queuedAt, now));
+    }
+  }
+
+  /** Refuses at once the waiting requests whose every candidate is `gone` or draining too. */
+  #stranded(gone: Backend): void {
+    if (this.#queue.size === 0) return;
+    const { registry } = this.#deps;
+    const leaving = (backend: Backend) =>
+      backend === gone || backend.status === "draining" || registry.get(backend.name) !== backend;
+    const stranded = this.#queue.removeWhere((waiter) =>
+      waiter.candidates.every((candidate) => leaving(candidate.backend))
+    );
+    for (const waiter of stranded) {
+      waiter.settle(failure(
+        "no_capable_backend",
+        `Backend ${gone.name} left (removed from the fleet) while this request waited for it, ` +
+          `and no other backend it could use remains; retry to route it again`,
+        { retryAfter: "1" },
+      ));
     }
   }
 

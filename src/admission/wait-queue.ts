@@ -76,6 +76,20 @@ export class WaitQueue<B, W extends Waiting<B>> {
     return ahead;
   }
 
+  /** Removes and returns the queued requests `predicate` picks (their backends left). */
+  removeWhere(predicate: (waiting: W) => boolean): W[] {
+    const removed: W[] = [];
+    for (const priority of PRIORITIES) {
+      const list = this.#lists[priority];
+      for (let i = list.length - 1; i >= 0; i--) {
+        if (!predicate(list[i]!)) continue;
+        removed.unshift(list[i]!);
+        list.splice(i, 1);
+      }
+    }
+    return removed;
+  }
+
   /** Every queued request, emptied (shutdown). */
   takeAll(): W[] {
     const all = [...this.#lists.high, ...this.#lists.normal, ...this.#lists.low];

@@ -26,6 +26,15 @@ export function nexusUrl(
   return url.replace(/\/+$/, "");
 }
 
+/**
+ * The address a local client reaches a server listening on `host:port` at: loopback for a
+ * wildcard bind (`0.0.0.0`, `::`), brackets around an IPv6 literal.
+ */
+export function listenerUrl(host: string, port: number): string {
+  const reachable = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${port}`;
+}
+
 export interface CallOptions {
   readonly method?: string;
   readonly body?: unknown;

@@ -10,11 +10,16 @@ const CONFIG_OPTION: OptionSpec = {
   short: "c",
   value: "FILE",
   description:
-    "Config naming the keys file, used when no server answers (env NEXUS_CONFIG; default ./nexus.toml)",
+    "Config naming the server's address and keys file (env NEXUS_CONFIG; default ./nexus.toml)",
   complete: "file",
 };
 const KEYS_NOTE =
-  `Talks to the running server (NEXUS_URL); when none answers, it works on the keys file the config names (-c), directly. ${ADMIN_NOTE}`;
+  `Talks to the running server (--url, NEXUS_URL, else the address the config's [server] listens on); when none answers, it works on the keys file the config names (-c), directly. ${ADMIN_NOTE}`;
+/** The keys commands find the server by the config when no URL is given. */
+const KEYS_URL_OPTION: OptionSpec = {
+  ...URL_OPTION,
+  description: "Nexus server to talk to (env NEXUS_URL; default: host and port of the config)",
+};
 const LIMIT = { min: 1, max: 1_000_000_000 } as const;
 
 const keysCreate: CommandSpec = {
@@ -46,7 +51,7 @@ const keysCreate: CommandSpec = {
       description: "Expires after this long (30d, 12h, 2w)",
       duration: true,
     },
-    url: URL_OPTION,
+    url: KEYS_URL_OPTION,
     config: CONFIG_OPTION,
     json: JSON_OPTION,
   },
@@ -62,7 +67,7 @@ const keysList: CommandSpec = {
   name: "list",
   summary: "List API keys (names, limits, status; never the keys)",
   description: `List API keys. ${KEYS_NOTE}`,
-  options: { url: URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
+  options: { url: KEYS_URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
   load: async () => (await import("./keys.ts")).keysListCommand,
 };
 
@@ -75,7 +80,7 @@ const keysRevoke: CommandSpec = {
     description: "The key's name (see nexus keys list)",
     required: true,
   }],
-  options: { url: URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
+  options: { url: KEYS_URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
   load: async () => (await import("./keys.ts")).keysRevokeCommand,
 };
 
@@ -91,7 +96,7 @@ const keysUsage: CommandSpec = {
       description: "How far back, in whole days (default 7d)",
       duration: true,
     },
-    url: URL_OPTION,
+    url: KEYS_URL_OPTION,
     config: CONFIG_OPTION,
     json: JSON_OPTION,
   },

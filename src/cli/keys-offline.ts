@@ -14,9 +14,10 @@ import { Logger } from "../lib/logger.ts";
 import { dayOf, daysBefore, UsageBook } from "../state/mod.ts";
 import type { CommandContext } from "./spec.ts";
 
-export async function offlineKeys(context: CommandContext) {
-  const { runtime, stderr } = context;
-  const { config, path } = await loadConfig({
+/** The config the keys commands go by (`-c`, NEXUS_CONFIG, ./nexus.toml, or the defaults). */
+export function keysConfig(context: CommandContext) {
+  const { runtime } = context;
+  return loadConfig({
     runtime,
     env: runtime.env,
     flags: {
@@ -25,6 +26,11 @@ export async function offlineKeys(context: CommandContext) {
       & ConfigFlags
       & { config?: string },
   });
+}
+
+export async function offlineKeys(context: CommandContext) {
+  const { runtime, stderr } = context;
+  const { config, path } = await keysConfig(context);
   const file = writablePath(path, config.auth.keys_file, runtime.env);
   const logger = new Logger({ level: "warn", format: "pretty", write: stderr });
   const store = new KeyStore({ path: file, files: runtime, clock: systemClock, logger });

@@ -1,14 +1,15 @@
 /**
- * `nexus keys create|list|revoke|usage`: through the running server's admin API (NEXUS_URL,
- * NEXUS_ADMIN_TOKEN from another machine), or — when no server answers — on the keys file the
- * config names (keys-offline.ts), so keys can be made before the first start.
+ * `nexus keys create|list|revoke|usage`: through the running server's admin API (`--url`,
+ * NEXUS_URL, else the address the config's `[server]` listens on; NEXUS_ADMIN_TOKEN from another
+ * machine), or — when no server answers — on the keys file the config names (keys-offline.ts),
+ * so keys can be made before the first start.
  * @module
  */
 import { keyNameProblem } from "../auth/mod.ts";
 import { NexusError } from "../lib/errors.ts";
 import { parseDuration } from "../lib/durations.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
-import { offlineKeys } from "./keys-offline.ts";
+import { callNexus, DEFAULT_NEXUS_URL, errorMessage, listenerUrl, nexusUrl } from "./client.ts";
+import { keysConfig, offlineKeys } from "./keys-offline.ts";
 import { json, renderTable } from "./output.ts";
 import type { CommandContext, CommandHandler } from "./spec.ts";
 
@@ -39,13 +40,27 @@ async function server(
   path: string,
   init: { method?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: unknown } | undefined> {
-  const base = nexusUrl(context.values.url, context.runtime.env);
+  const base = await serverUrl(context);
   try {
     return await callNexus(base, path, { ...init, token: context.runtime.env.NEXUS_ADMIN_TOKEN });
   } catch (error) {
     if (error instanceof NexusError && error.code === "E_UNREACHABLE") return undefined;
     throw error;
   }
+}
+
+/**
+ * `--url`, else NEXUS_URL, else the server the config describes: the one whose keys file the
+ * command would otherwise edit behind its back (a key it never hears of answers 401).
+ */
+async function serverUrl(context: CommandContext): Promise<string> {
+  const { values, runtime } = context;
+  if (typeof values.url === "string" || runtime.env.NEXUS_URL) {
+    return nexusUrl(values.url, runtime.env);
+  }
+  const loaded = await keysConfig(context).catch(() => undefined);
+  if (loaded === undefined) return DEFAULT_NEXUS_URL; // the file path says what is wrong
+  return listenerUrl(loaded.config.server.host, loaded.config.server.port);
 }
 
 function expect2xx(result: { status: number; body: unknown }): unknown {

@@ -53,6 +53,8 @@ export class Attempt {
   #deadline: TimerHandle | undefined;
   #headersArrived = false;
   #settled = false;
+  /** The relay of the committed stream, ended with the request. */
+  #relayNow: Relay | undefined;
 
   constructor(deps: AttemptDeps, spec: AttemptSpec) {
     this.#deps = deps;
@@ -105,7 +107,10 @@ export class Attempt {
    * than the rest of the attempt's bookkeeping).
    */
   requestEnded(): void {
-    if (!this.#settled) this.#controller.abort(this.#spec.requestSignal.reason);
+    if (this.#settled) return;
+    this.#controller.abort(this.#spec.requestSignal.reason);
+    // A runtime may go on delivering an aborted body (Deno at times): the relay ends it itself.
+    this.#relayNow?.abandon();
   }
 
   /**
@@ -274,6 +279,7 @@ export class Attempt {
       clock: this.#deps.clock,
       tap: this.#spec.tap,
       onProgress: (at) => this.#deps.registry.noteProgress(this.#spec.backend, at),
+      attach: (relay) => (this.#relayNow = relay),
       abort: (reason) =>
         this.#controller.abort(reason === "idle" ? IDLE : this.#spec.requestSignal.reason),
       describeFailure: (error) => this.#streamFailure(error),

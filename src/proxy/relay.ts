@@ -40,6 +40,8 @@ export interface RelayOptions {
   readonly tap?: ResponseTap;
   /** Called with the monotonic time of every chunk received (health: traffic is evidence). */
   readonly onProgress?: (monotonicMs: number) => void;
+  /** Hands the relay to its attempt, which ends it with the request (`abandon`). */
+  readonly attach?: (relay: Relay) => void;
 }
 
 export class Relay implements UnderlyingDefaultSource<Uint8Array> {
@@ -56,6 +58,7 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
     this.#options = options;
     this.#lastChunkAt = options.clock.monotonic();
     if (options.tap) options.tap.streaming = true;
+    options.attach?.(this);
   }
 
   /**
@@ -109,6 +112,17 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
     this.#reader?.cancel(reason).catch(() => {});
   }
 
+  /**
+   * Nexus aborted the upstream request (a deadline, the shutdown drain): end the stream now, with
+   * the in-stream error, rather than when the runtime errors the aborted body — Deno at times
+   * goes on delivering it, and a silent backend's read would never end.
+   */
+  abandon(): void {
+    if (this.#ended || this.#controller === undefined) return;
+    this.#reader?.cancel().catch(() => {});
+    this.#fail(this.#controller, new Error("the upstream request was aborted"));
+  }
+
   #begin(controller: ReadableStreamDefaultController<Uint8Array>, chunk: OpenedChunk): void {
     this.#reader = chunk.reader;
     this.#lastChunkAt = this.#options.clock.monotonic();
@@ -156,8 +170,9 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
     const { clock, idleMs } = this.#options;
     this.#idleTimer = clock.setTimeout(() => {
       const quiet = clock.monotonic() - this.#lastChunkAt;
-      if (quiet >= idleMs) this.#options.abort("idle");
-      else this.#armIdle(idleMs - quiet);
+      if (quiet < idleMs) return this.#armIdle(idleMs - quiet);
+      this.#options.abort("idle");
+      this.abandon();
     }, ms);
   }
 }

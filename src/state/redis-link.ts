@@ -66,7 +66,9 @@ export class RedisLink {
   /** Why Redis is not usable now; undefined when it is. */
   get problem(): string | undefined {
     if (!this.#connection?.ready) return this.#reason ?? "not connected";
-    return this.#synced ? undefined : "reconciling";
+    if (this.#synced) return undefined;
+    // An open connection that stopped answering (a stalled Redis) says so, not "reconciling".
+    return this.#troubled ? this.#reason : "reconciling";
   }
 
   /** Called every time the connection becomes usable (the first time included). */

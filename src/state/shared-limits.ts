@@ -5,7 +5,9 @@
  * moment Redis stops answering. When Redis fails — refused, closed, or slower than the command
  * deadline — the local store decides and the request goes on: no request fails because Redis did.
  * Requests Redis admitted keep their leases alive while they run (long streams) and give them
- * back when they end; requests admitted locally never touch Redis.
+ * back when they end; requests admitted locally never touch Redis. A lease whose end Redis did
+ * not hear (it was unreachable then) is given back when Redis is reconciled, before requests use
+ * it again: otherwise a key's concurrency limit would stay taken by requests long finished.
  * @module
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
@@ -13,6 +15,7 @@ import { describeError } from "../lib/errors.ts";
 import type { AdmitRequest, Decision, Settlement } from "./limits.ts";
 import { LocalLimits } from "./local-limits.ts";
 import type { RedisLink } from "./redis-link.ts";
+import type { RedisConnection } from "../runtime/mod.ts";
 import { ADMIT, END, RENEW } from "./scripts.ts";
 import { viewOf } from "./token-bucket.ts";
 
@@ -32,11 +35,14 @@ export class SharedLimits implements LimitStore {
   readonly #redis: RedisLink | undefined;
   /** Requests Redis admitted and still running: lease → leases key. */
   readonly #leases = new Map<string, string>();
+  /** Leases of requests that ended while Redis could not hear it: lease → key name. */
+  readonly #unreleased = new Map<string, string>();
   #renewTimer: TimerHandle | undefined;
 
   constructor(clock: Clock, redis?: RedisLink) {
     this.#clock = clock;
     this.#redis = redis;
+    redis?.onReady((connection) => this.#releaseLost(connection));
   }
 
   admit(request: AdmitRequest): Decision | Promise<Decision> {
@@ -72,12 +78,20 @@ export class SharedLimits implements LimitStore {
     if (leases === undefined) return;
     this.#leases.delete(request.lease);
     const back = tokens === undefined ? 0 : request.estimate - tokens;
-    // After the answer: nobody waits for it. A lost reply only delays the lease's expiry.
-    this.#redis?.connection?.run(END, [bucketKey(request.name, "tpm"), leases], [
+    const connection = this.#redis?.connection;
+    if (connection === undefined) {
+      this.#unreleased.set(request.lease, request.name);
+      return;
+    }
+    // After the answer: nobody waits for it.
+    connection.run(END, [bucketKey(request.name, "tpm"), leases], [
       String(request.limits.tpm ?? -1),
       String(back),
       request.lease,
-    ]).catch((error) => this.#redis!.trouble(describeError(error)));
+    ]).catch((error) => {
+      this.#unreleased.set(request.lease, request.name);
+      this.#redis!.trouble(describeError(error));
+    });
   }
 
   /** Requests running under `name`, as this instance counts them. */
@@ -110,6 +124,14 @@ export class SharedLimits implements LimitStore {
       this.#scheduleRenewal();
     }
     return { ok: true, retryAfterMs: 0, ...views };
+  }
+
+  /** Gives back the leases Redis missed the end of (their tokens stay charged: an estimate). */
+  async #releaseLost(connection: RedisConnection): Promise<void> {
+    for (const [lease, name] of [...this.#unreleased]) {
+      await connection.run(END, [bucketKey(name, "tpm"), leasesKey(name)], ["-1", "0", lease]);
+      this.#unreleased.delete(lease);
+    }
   }
 
   #scheduleRenewal(): void {

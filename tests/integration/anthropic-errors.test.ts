@@ -32,6 +32,14 @@ beforeAll(async () => {
     { name: "native", url: native.url, type: "ollama", anthropic: true, models: ["glm"] },
     { name: "busy", url: busy.url, type: "vllm", max_concurrent: 1, models: ["busy"] },
     { name: "llama", url: llama.url, type: "llamacpp", anthropic: false, models: ["gemma"] },
+    {
+      name: "blind",
+      // The same mock under another name: one URL may back only one [[backends]] entry.
+      url: llama.url.replace("127.0.0.1", "localhost"),
+      type: "llamacpp",
+      anthropic: false,
+      models: [{ id: "blind", capabilities: { vision: false } }],
+    },
   ], {
     server: {
       max_body_bytes: 64 * 1024,
@@ -88,7 +96,7 @@ describe("request errors", () => {
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect(error.status).toBe(404);
     expect(error.error).toMatchObject({ type: "error", error: { type: "not_found_error" } });
-    expect(error.error.error.message).toContain("Available models: busy, gemma, glm, qwen");
+    expect(error.error.error.message).toContain("Available models: blind, busy, gemma, glm, qwen");
     // The same mistake on an OpenAI route is OpenAI's.
     const openai = await post("/v1/chat/completions", { model: "claude-opus-4", messages: [] });
     expect(openai.response.status).toBe(404);
@@ -169,6 +177,22 @@ describe("request errors", () => {
 });
 
 describe("backend failures", () => {
+  test("nothing can take the request now (no vision): 503 overloaded_error, as the table says", async () => {
+    const image = {
+      type: "image",
+      source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" },
+    };
+    const error = await client.messages.create(
+      request("blind", {
+        messages: [{ role: "user", content: [image, { type: "text", text: "what is it?" }] }],
+      }) as Anthropic.MessageCreateParamsNonStreaming,
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(error.status).toBe(503);
+    expect(error.error.error.type).toBe("overloaded_error");
+    expect(error.error.error.message).toContain("no vision support");
+  });
+
   test("a backend's 5xx is 502 api_error", async () => {
     chat.mock.setFault({ kind: "status", status: 500, body: "boom" });
     const error = await client.messages.create(

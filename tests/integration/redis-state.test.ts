@@ -131,6 +131,8 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
         for (let i = 0; i < 10; i++) expect((await chat(g.url, created.key)).status).toBe(200);
         const health = await (await fetch(`${g.url}/health`)).json();
         expect(health.state.redis).toBe("unreachable");
+        // Why, not merely that it is being reconciled: the connection is open, nothing answers.
+        expect(health.state.reason).toContain("no answer from Redis within 250 ms");
       } finally {
         redis.resume();
       }
@@ -138,6 +140,64 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
       expect((await chat(g.url, created.key)).status).toBe(200);
       expect(g.logs.filter((line) => line.includes("Redis unreachable")).length).toBe(1);
       expect(g.logs.some((line) => line.includes("Redis is back"))).toBe(true);
+    },
+    30_000,
+  );
+
+  needs().test(
+    "a request that ends while Redis is stalled gives its concurrency slot back once Redis answers",
+    async () => {
+      // A stream that stops after its first chunk: it runs until the client leaves.
+      const slow = await startMockBackend({ models: [{ id: "slow" }], chunks: 4 });
+      slow.mock.setFault({ kind: "hang-mid-stream", afterChunks: 1 });
+      const runtime = await loadRuntime();
+      const g = await startGateway(
+        [{ name: "slow", url: slow.url, models: ["slow"] }],
+        { auth: { mode: "keys", failures_per_minute: 1000 }, state: { redis_url: redis.url } },
+        { files: memoryFiles(), keysFile: "/lease/keys.json", openRedis: runtime.openRedis },
+      );
+      gateways.push(g);
+      try {
+        await waitFor(() => g.gateway.redis?.connection !== undefined, "Redis to be usable");
+        const created = await (await fetch(`${g.url}/v1/keys`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "one-at-a-time", concurrency: 1 }),
+        })).json() as { key: string };
+        const send = (stream: boolean, signal?: AbortSignal) =>
+          fetch(`${g.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${created.key}` },
+            body: JSON.stringify({
+              model: "slow",
+              stream,
+              messages: [{ role: "user", content: "hi" }],
+            }),
+            ...(signal ? { signal } : {}),
+          });
+        // Admitted by Redis (its lease is there); Redis stalls, and Nexus notices, while it runs.
+        const leaving = new AbortController();
+        const running = await send(true, leaving.signal);
+        expect(running.status).toBe(200);
+        await running.body!.getReader().read();
+        expect(await probe.command(["ZCARD", "nexus:limit:one-at-a-time:leases"])).toBe(1);
+        redis.pause();
+        try {
+          await waitFor(() => g.gateway.redis?.connection === undefined, "Redis to be unusable");
+          // The request ends (its client leaves) while Redis cannot hear it.
+          leaving.abort();
+          await waitFor(() => g.gateway.auth!.limits.running("one-at-a-time") === 0, "the end");
+        } finally {
+          redis.resume();
+        }
+        await waitFor(() => g.gateway.redis?.connection !== undefined, "Redis to be used again");
+        // Nothing runs now: the key's one slot is free on the shared side too.
+        expect(await probe.command(["ZCARD", "nexus:limit:one-at-a-time:leases"])).toBe(0);
+        slow.mock.setFault({ kind: "none" });
+        expect((await send(false)).status).toBe(200);
+      } finally {
+        await slow.close();
+      }
     },
     30_000,
   );

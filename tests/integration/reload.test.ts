@@ -18,6 +18,7 @@ import { tempDir } from "../helpers/temp-dir.ts";
 
 let a: MockBackend;
 let b: MockBackend;
+let c: MockBackend;
 let dir: string;
 let path: string;
 let gateway: RunningGateway;
@@ -25,7 +26,7 @@ let runtime: Runtime;
 
 interface Shape {
   aliases?: Record<string, string>;
-  backends?: Array<{ name: string; url: string }>;
+  backends?: Array<{ name: string; url: string; max_concurrent?: number }>;
   extra?: string;
 }
 
@@ -35,6 +36,7 @@ function write({ aliases = {}, backends = [], extra = "" }: Shape): void {
   for (const backend of backends) {
     lines.push("[[backends]]", `name = "${backend.name}"`, `url = "${backend.url}"`);
     lines.push('type = "generic"');
+    if (backend.max_concurrent) lines.push(`max_concurrent = ${backend.max_concurrent}`);
   }
   writeFileSync(path, `${extra}\n${lines.join("\n")}\n`);
 }
@@ -59,6 +61,7 @@ beforeAll(async () => {
     chunks: 20,
     chunkGapMs: 25,
   });
+  c = await startMockBackend({ models: [{ id: "c-only" }], chunks: 20, chunkGapMs: 25 });
   dir = tempDir("reload");
   path = join(dir, "nexus.toml");
   write({ aliases: { fast: "m" }, backends: [{ name: "a", url: a.url }] });
@@ -73,6 +76,7 @@ afterAll(async () => {
   await gateway.close();
   await a.close();
   await b.close();
+  await c.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -164,6 +168,45 @@ describe("config reload", () => {
       true,
     );
   }, 30_000);
+
+  test(
+    "a request queued for a backend that is removed is refused at once, not left waiting",
+    async () => {
+      const extra = '[logging]\nlevel = "debug"\n[queue]\nmax_size = 50\nmax_wait_seconds = 60';
+      const backends = [{ name: "a", url: a.url }];
+      write({ aliases: { fast: "m", quick: "m" }, backends, extra });
+      expect((await gateway.gateway.reload("test")).ok).toBe(true);
+      write({
+        aliases: { fast: "m", quick: "m" },
+        backends: [...backends, { name: "c", url: c.url, max_concurrent: 1 }],
+        extra,
+      });
+      expect((await gateway.gateway.reload("test")).ok).toBe(true);
+      gateway.gateway.registry.setModels("c", [{ id: "c-only", capabilities: {} }]);
+      gateway.gateway.registry.setStatus("c", "healthy");
+      const running = stream("c-only");
+      await waitFor(() => c.mock.activeStreams() === 1, "the stream on c");
+      // c's one slot is taken: this one waits in the queue for it.
+      const queued = chat("c-only");
+      await waitFor(() => gateway.gateway.admission.waiting === 1, "the request to queue");
+      write({ aliases: { fast: "m", quick: "m" }, backends, extra });
+      const report = await gateway.gateway.reload("test");
+      expect(report.applied).toContain("backend c draining (1 in flight), then removed");
+      // No other backend serves c-only: 503 with Retry-After now, not a queue timeout in 60 s.
+      const refused = await queued;
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBe("1");
+      const body = await refused.json() as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("service_unavailable");
+      expect(body.error.message).toContain("Backend c left");
+      expect(gateway.gateway.admission.waiting).toBe(0);
+      const { status, text } = await running;
+      expect(status).toBe(200);
+      expect(sseEvents(text).pop()).toBe("data: [DONE]");
+      expect(c.mock.chatRequests().length).toBe(1);
+    },
+    30_000,
+  );
 
   test("a new port needs a restart: reported, left as it was, reported again next time", async () => {
     write({

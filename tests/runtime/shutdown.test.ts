@@ -106,6 +106,34 @@ for (const runtime of ["bun", "deno"] as const) {
       30_000,
     );
 
+    test(
+      "ends every stream still running at the deadline (several at once), exits 0",
+      async () => {
+        mock.mock.setOptions({ chunks: 400 });
+        try {
+          const nexus = await startNexus(runtime, [
+            "-c",
+            config(`deadline-several-${runtime}`, 0.3),
+            "--no-discovery",
+          ]);
+          await waitUntilRoutable(nexus.url, "m");
+          const streams = [];
+          for (let i = 0; i < 4; i++) streams.push(await openStream(nexus));
+          const exited = nexus.stop("SIGTERM");
+          for (const stream of streams) {
+            const events = sseEvents(await stream.text);
+            const last = JSON.parse(events[events.length - 1]!.slice("data: ".length));
+            expect(last.error.message).toContain("shutting down");
+          }
+          expect(await exited).toBe(0);
+          expect(nexus.output()).not.toContain("Uncaught");
+        } finally {
+          mock.mock.setOptions({ chunks: 20 });
+        }
+      },
+      30_000,
+    );
+
     test("a second signal exits at once with 130", async () => {
       mock.mock.setOptions({ chunks: 400 });
       try {

@@ -27,7 +27,9 @@ const TYPE_BY_STATUS: Readonly<Record<number, AnthropicErrorType>> = {
 
 export function anthropicErrorType(failure: Failure): AnthropicErrorType {
   const status = failure.status;
-  if (status === undefined) return rowOf(failure).anthropic;
+  // Only a backend's refusal takes its type from its status: a routing rejection carries its
+  // table status too (503 no_capable_backend), and its row names the type (overloaded_error).
+  if (status === undefined || failure.kind !== "upstream_rejected") return rowOf(failure).anthropic;
   return TYPE_BY_STATUS[status] ?? (status >= 500 ? "api_error" : "invalid_request_error");
 }
 
