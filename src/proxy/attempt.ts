@@ -18,21 +18,20 @@ export type {
 } from "./attempt-types.ts";
 import type { StreamTranslator } from "../dialects/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
-import { type Failure, failure as failureOf } from "../lib/failures.ts";
+import type { Failure } from "../lib/failures.ts";
 import type { AttemptCommit, AttemptDeps, AttemptFailure, AttemptSpec } from "./attempt-types.ts";
 import { type Delivery, PassthroughDelivery, TranslatedDelivery } from "./delivery.ts";
-import { readTextPrefix } from "../lib/limits.ts";
 import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import {
   classify,
   ConnectFailure,
-  ERROR_BODY_BYTES,
   FIRST_BYTE,
   IDLE,
   InvalidResponse,
-  redirectMessage,
-  summarise,
+  isRedirect,
+  streamFailure,
   TooLarge,
+  upstreamErrorText,
 } from "./failures.ts";
 import { type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
 import { isPage, readAnswerBytes, wholeAnswer } from "./whole-answer.ts";
@@ -299,17 +298,7 @@ export class Attempt {
       undefined,
       this.#spec.deadlines,
     );
-    const name = this.#spec.backend.name;
-    if (kind === "client_closed") return { end: "client_closed" };
-    if (kind === "shutdown") {
-      return { end: "shutdown", failure: failureOf("shutting_down", message) };
-    }
-    if (kind === "timeout" || kind === "request_timeout") {
-      const text = `Backend ${name} timed out: ${message}`;
-      return { end: "timeout", failure: failureOf("upstream_timeout", text) };
-    }
-    const text = `Backend ${name} failed: ${message}`;
-    return { end: "upstream_error", failure: failureOf("upstream_failed", text) };
+    return streamFailure(kind, message, this.#spec.backend.name);
   }
 
   /**
@@ -317,22 +306,8 @@ export class Attempt {
    * failure (a redirect is the backend's error: Nexus never follows it).
    */
   async #serverError(upstream: Response): Promise<AttemptFailure> {
-    return this.#failed(
-      new Error(await this.#errorText(upstream)),
-      upstream.status,
-      upstream.headers.get("retry-after"),
-    );
-  }
-
-  /** `HTTP 500: <the start of its body>`, secrets removed: for messages, logs and last_error. */
-  async #errorText(upstream: Response): Promise<string> {
-    if (isRedirect(upstream.status)) {
-      upstream.body?.cancel().catch(() => {});
-      return redirectMessage(upstream.status);
-    }
-    const detail = await readTextPrefix(upstream, ERROR_BODY_BYTES);
-    const redacted = this.#redactor().redact(detail);
-    return `HTTP ${upstream.status}${summarise(redacted)}`;
+    const text = await upstreamErrorText(upstream, () => this.#redactor());
+    return this.#failed(new Error(text), upstream.status, upstream.headers.get("retry-after"));
   }
 
   /** The configured secrets and the client's credentials: built only for an error text. */
@@ -379,10 +354,6 @@ export class Attempt {
 }
 
 const NO_SECRETS = new Redactor([]);
-
-function isRedirect(status: number): boolean {
-  return status >= 300 && status < 400;
-}
 
 function hostAndPort(url: string): { hostname: string; port: number } {
   const parsed = new URL(url);

@@ -4,9 +4,13 @@
  * threw) into a failure kind and a short message.
  * @module
  */
+import { type Failure, failure } from "../lib/failures.ts";
+import { readTextPrefix } from "../lib/limits.ts";
 import { SelfLoopError } from "../lib/loop.ts";
+import type { Redactor } from "../lib/secrets.ts";
 import type { RequestEnd } from "./request-scope.ts";
 import { networkErrorReason } from "../lib/network.ts";
+import type { StreamEnd } from "./relay.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
 
 /** Why one attempt failed, as the forwarder sees it (the client-facing kinds: lib/failures.ts). */
@@ -93,6 +97,45 @@ export function classify(
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+/**
+ * `HTTP 500: <the start of its body>`, secrets removed: for messages, logs and last_error.
+ * `redactor` is asked for only when there is a body to redact (it is built per error).
+ */
+export async function upstreamErrorText(
+  upstream: Response,
+  redactor: () => Redactor,
+): Promise<string> {
+  if (isRedirect(upstream.status)) {
+    upstream.body?.cancel().catch(() => {});
+    return redirectMessage(upstream.status);
+  }
+  const detail = await readTextPrefix(upstream, ERROR_BODY_BYTES);
+  return `HTTP ${upstream.status}${summarise(redactor().redact(detail))}`;
+}
+
+/**
+ * A failure after the commit, as `classify` named it: how the stream ends, and what the client is
+ * told in the stream (nothing when the client itself left).
+ */
+export function streamFailure(
+  kind: AttemptFailureKind,
+  message: string,
+  backend: string,
+): { end: StreamEnd; failure?: Failure } {
+  if (kind === "client_closed") return { end: "client_closed" };
+  if (kind === "shutdown") return { end: "shutdown", failure: failure("shutting_down", message) };
+  if (kind === "timeout" || kind === "request_timeout") {
+    const text = `Backend ${backend} timed out: ${message}`;
+    return { end: "timeout", failure: failure("upstream_timeout", text) };
+  }
+  const text = `Backend ${backend} failed: ${message}`;
+  return { end: "upstream_error", failure: failure("upstream_failed", text) };
 }
 
 /** What a 3xx means here: Nexus never follows a backend's redirect. */
