@@ -207,6 +207,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       get adminToken() {
         return config.server.admin_token;
       },
+      beforeRead: () => observability.flush(),
     })
     : undefined;
   const background = new BackgroundWork({
@@ -300,6 +301,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   // After the last request: its usage is flushed to the usage file and to Redis.
   const stopState = async () => {
+    // The last requests' log lines, still in their batch (src/metrics/late-work.ts).
+    observability.flush();
     await auth?.stop();
     await redis?.close();
   };

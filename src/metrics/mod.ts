@@ -49,6 +49,11 @@ export interface ObservabilityDeps {
 export interface Observability {
   /** For `ExchangeDeps.observe`: records the request and writes its log line. */
   readonly observeExchange: (event: ExchangeEvent) => void;
+  /**
+   * Writes the request log lines and dashboard records still waiting for their batch (at most
+   * 10 ms, late-work.ts): before the dashboard reads its history, and when the gateway stops.
+   */
+  flush(): void;
   /** For `HealthCheckerDeps.onCheck`: the probe latency histogram. */
   readonly observeProbe: (backend: Backend, result: CheckResult, latencyMs: number) => void;
   /** For `AdmissionHooks`: time waited by a request that got a slot, and refusals. */
@@ -85,13 +90,15 @@ export function createObservability(deps: ObservabilityDeps): Observability {
     startedAt: deps.startedAt,
     ...(deps.keys ? { keys: deps.keys } : {}),
   };
+  const observer = createExchangeObserver({
+    store,
+    clock: deps.clock,
+    logger: deps.logger,
+    ...(deps.onRecord ? { onRecord: deps.onRecord } : {}),
+  });
   return {
-    observeExchange: createExchangeObserver({
-      store,
-      clock: deps.clock,
-      logger: deps.logger,
-      ...(deps.onRecord ? { onRecord: deps.onRecord } : {}),
-    }),
+    observeExchange: observer.observe,
+    flush: observer.flush,
     admissionHooks: {
       onWait: (ms) => store.queueWait.observe(ms / 1000),
       onReject: (reason) =>

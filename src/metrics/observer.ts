@@ -3,11 +3,16 @@
  * line. A non-stream request is recorded at once; a stream when its `done` resolves (complete,
  * failed or abandoned), so its duration, chunks and usage are final. Nothing here may throw into
  * the request path.
+ *
+ * The metrics record and a key's charges are made at once (`/metrics` and limits are exact the
+ * moment the answer is out); the log line and the dashboard's history are late work
+ * (late-work.ts), done for every request that ended within a few milliseconds in one batch.
  * @module
  */
 import type { ExchangeEvent } from "../exchange/mod.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
+import { LateWork } from "./late-work.ts";
 import type { Logger } from "../lib/logger.ts";
 import { FAILURES } from "../lib/failures.ts";
 import type { ResponseTap, StreamEnd } from "../proxy/mod.ts";
@@ -31,21 +36,37 @@ export type RecordListener = (
   end: StreamEnd | undefined,
 ) => void;
 
-export function createExchangeObserver(deps: ObserverDeps): (event: ExchangeEvent) => void {
+/** The `observe` hook, and `flush` for whoever reads what the late work writes. */
+export interface ExchangeObserver {
+  readonly observe: (event: ExchangeEvent) => void;
+  /** Writes the log lines and dashboard records still waiting in the batch, now. */
+  flush(): void;
+}
+
+export function createExchangeObserver(deps: ObserverDeps): ExchangeObserver {
   const { clock } = deps;
-  return function observeExchange(event: ExchangeEvent): void {
-    const decidedAt = clock.monotonic();
-    const result = event.result;
-    if (result?.commit !== undefined && result.tap.streaming) {
-      result.done.then((end) => complete(deps, event, decidedAt, end));
-      return;
-    }
-    complete(deps, event, decidedAt, undefined);
+  const late = new LateWork(
+    clock,
+    deps.logger,
+    (event, record, end) => lateWork(deps, event, record, end),
+  );
+  return {
+    observe(event: ExchangeEvent): void {
+      const decidedAt = clock.monotonic();
+      const result = event.result;
+      if (result?.commit !== undefined && result.tap.streaming) {
+        result.done.then((end) => complete(deps, late, event, decidedAt, end));
+        return;
+      }
+      complete(deps, late, event, decidedAt, undefined);
+    },
+    flush: () => late.flush(),
   };
 }
 
 function complete(
   deps: ObserverDeps,
+  late: LateWork,
   event: ExchangeEvent,
   decidedAt: number,
   end: StreamEnd | undefined,
@@ -60,12 +81,7 @@ function complete(
       end,
     );
     recordRequest(deps.store, record);
-    deps.onRecord?.(event, record, end);
-    // A request the gateway could not serve (5xx), or a stream cut by a backend or a deadline,
-    // is something an operator should see at the default level; the rest is routine.
-    const failed = event.status >= 500 || end === "upstream_error" || end === "timeout";
-    const level = failed ? "warn" : "info";
-    if (logger.enabled(level)) logger[level]("request", requestLogFields(event, record, end));
+    late.add(event, record, end);
   } catch (error) {
     logger.error("cannot record request metrics", {
       request_id: event.requestId,
@@ -80,6 +96,22 @@ function complete(
       failed: event.status >= 400 || record?.error !== undefined,
     });
   }
+}
+
+/** The dashboard's record and the log line of one request, done in a batch (late-work.ts). */
+function lateWork(
+  deps: ObserverDeps,
+  event: ExchangeEvent,
+  record: RequestRecord,
+  end: StreamEnd | undefined,
+): void {
+  const { logger } = deps;
+  deps.onRecord?.(event, record, end);
+  // A request the gateway could not serve (5xx), or a stream cut by a backend or a deadline,
+  // is something an operator should see at the default level; the rest is routine.
+  const failed = event.status >= 500 || end === "upstream_error" || end === "timeout";
+  const level = failed ? "warn" : "info";
+  if (logger.enabled(level)) logger[level]("request", requestLogFields(event, record, end));
 }
 
 /**

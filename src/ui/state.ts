@@ -32,6 +32,11 @@ export interface DashboardDeps {
     readonly aliases: Readonly<Record<string, string>>;
     readonly fallbacks: Readonly<Record<string, readonly string[]>>;
   };
+  /**
+   * Records the requests that ended but still wait for their batch (src/metrics/late-work.ts),
+   * so what a snapshot or a delta reads has every finished request.
+   */
+  readonly beforeRead?: () => void;
 }
 
 export class DashboardState {
@@ -73,6 +78,7 @@ export class DashboardState {
   }
 
   snapshot(admin: AdminMode) {
+    this.#deps.beforeRead?.();
     const now = this.#deps.clock.now();
     const { routing } = this.#deps;
     return {
@@ -91,6 +97,7 @@ export class DashboardState {
 
   /** What changed since the last call, as [event name, data] pairs (empty: nothing). */
   deltas(): Array<[string, unknown]> {
+    this.#deps.beforeRead?.();
     const out: Array<[string, unknown]> = [];
     const now = this.#deps.clock.now();
     const waiting = this.#waiting();

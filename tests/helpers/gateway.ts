@@ -30,6 +30,7 @@ export interface TestBackend {
 export interface RunningGateway {
   readonly url: string;
   readonly gateway: Gateway;
+  /** Every log line so far, the request lines still in their batch included (flushed first). */
   readonly logs: string[];
   close(): Promise<void>;
 }
@@ -114,9 +115,13 @@ export async function startGateway(
   return {
     url: `http://127.0.0.1:${server.port}`,
     gateway,
-    logs,
+    get logs() {
+      gateway.observability.flush();
+      return logs;
+    },
     async close() {
       await server.stop(true);
+      gateway.observability.flush();
       recordTranscript("test gateway logs", logs.join(""));
     },
   };

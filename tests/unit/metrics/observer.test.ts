@@ -196,6 +196,7 @@ describe("request log line", () => {
     const { event } = routed(s);
     s.clock.advance(3);
     s.observability.observeExchange(event);
+    s.observability.flush();
     expect(s.lines).toHaveLength(1);
     expect(JSON.parse(s.lines[0]!)).toEqual({
       timestamp: "2026-11-27T12:00:00.003Z",
@@ -219,6 +220,7 @@ describe("request log line", () => {
     const s = setup("info", "pretty");
     const { event } = routed(s);
     s.observability.observeExchange(event);
+    s.observability.flush();
     expect(s.lines[0]).toBe(
       "2026-11-27T12:00:00.000Z INFO  request request_id=req-1 endpoint=chat model=m resolved_model=m backend=gpu " +
         "status=200 stream=false duration_ms=0 ttfb_ms=2 route_reason=capability-match attempts=1\n",
@@ -228,8 +230,30 @@ describe("request log line", () => {
   test("is not written below info, while metrics are still recorded", () => {
     const s = setup("warn");
     s.observability.observeExchange(routed(s).event);
+    s.observability.flush();
     expect(s.lines).toEqual([]);
     expect(s.observability.statsSnapshot().requests.total).toBe(1);
+  });
+
+  test("lines are written in one batch at most 10 ms after their requests; metrics at once", () => {
+    const s = setup("info", "json");
+    s.observability.observeExchange(routed(s).event);
+    s.clock.advance(4);
+    s.observability.observeExchange(routed(s).event);
+    // Counted the moment the answer is out; the log lines wait for their batch.
+    expect(s.observability.statsSnapshot().requests.total).toBe(2);
+    expect(s.lines).toEqual([]);
+    s.clock.advance(5);
+    expect(s.lines).toEqual([]);
+    s.clock.advance(1);
+    expect(s.lines.map((line) => JSON.parse(line).timestamp)).toEqual([
+      "2026-11-27T12:00:00.010Z",
+      "2026-11-27T12:00:00.010Z",
+    ]);
+    // The next request starts the next batch.
+    s.observability.observeExchange(routed(s).event);
+    s.clock.advance(10);
+    expect(s.lines).toHaveLength(3);
   });
 
   test("a 5xx, or a stream a backend cut, is logged at warn; 2xx and 4xx at info", async () => {
@@ -243,6 +267,7 @@ describe("request log line", () => {
     s.observability.observeExchange(cut.event);
     cut.end("upstream_error");
     await Promise.resolve();
+    s.observability.flush();
     expect(s.lines.map((line) => JSON.parse(line).level)).toEqual(["info", "info", "warn", "warn"]);
   });
 });

@@ -13,7 +13,7 @@ import { Dashboard, FLUSH_MS } from "../../../src/ui/mod.ts";
 import { FakeClock } from "../../helpers/fake-clock.ts";
 import { settle } from "../../helpers/scripted-fetch.ts";
 
-function setup() {
+function setup(beforeRead?: () => void) {
   const clock = new FakeClock();
   const registry = new Registry();
   registry.add({
@@ -36,6 +36,7 @@ function setup() {
     queueDepth: () => 0,
     routing: config.routing,
     adminToken: undefined,
+    ...(beforeRead ? { beforeRead } : {}),
   });
   return { clock, registry, dashboard };
 }
@@ -155,5 +156,21 @@ describe("GET /ui/events", () => {
     expect(dashboard.hub.clients).toBe(0);
     expect(clock.pending).toBe(0);
     await response.body!.cancel();
+  });
+});
+
+describe("requests whose record is still in its batch (src/metrics/late-work.ts)", () => {
+  test("are recorded before a snapshot or a delta is read", () => {
+    const pending: string[] = [];
+    const { dashboard } = setup(() => {
+      for (const id of pending.splice(0)) finish(dashboard, id);
+    });
+    pending.push("late-1");
+    const ids = (list: Array<{ id: string }>) => list.map((request) => request.id);
+    expect(ids(dashboard.state.snapshot("off").requests.completed)).toEqual(["late-1"]);
+    pending.push("late-2");
+    const deltas = new Map(dashboard.state.deltas());
+    const requests = deltas.get("requests") as { completed: Array<{ id: string }> };
+    expect(ids(requests.completed)).toContain("late-2");
   });
 });
