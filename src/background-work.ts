@@ -32,6 +32,11 @@ export class BackgroundWork {
   readonly #parts: BackgroundParts;
   #discovery: Discovery | undefined;
   #preloader: Preloader;
+  /**
+   * Set by `stop` (shutdown) until the next `start`: a start still in its first round, and a
+   * reload during the drain, start nothing (no probes, no browser, no model loads).
+   */
+  #stopped = false;
 
   constructor(parts: BackgroundParts, config: Readonly<NexusConfig>) {
     this.#parts = parts;
@@ -51,19 +56,21 @@ export class BackgroundWork {
   /** Probes every backend once (on the interval when checks are on) and starts browsing. */
   async start(config: Readonly<NexusConfig>): Promise<void> {
     const { health, features } = this.#parts;
+    this.#stopped = false;
     features.start();
     await Promise.all([
       config.health_check.enabled ? health.start() : health.runRound(),
       this.#discovery?.start(),
     ]);
     // Backends are known now: warm what the config asks to keep warm (a load can take minutes;
-    // start does not wait for it).
-    void this.#preloader.start();
+    // start does not wait for it). Unless the drain began meanwhile.
+    if (!this.#stopped) void this.#preloader.start();
   }
 
   /** Stops every timer and socket of the background work and writes the state file. */
   async stop(): Promise<void> {
     const { dashboard, health, breakers, waker, features, stateFile } = this.#parts;
+    this.#stopped = true;
     dashboard?.close();
     health.stop();
     breakers.stop();
@@ -79,12 +86,14 @@ export class BackgroundWork {
     const { health, breakers } = this.#parts;
     health.configure(settings);
     breakers.configure(settings);
+    if (this.#stopped) return;
     if (settings.enabled && !health.running) void health.start();
     if (!settings.enabled && health.running) health.stop();
   }
 
   /** A reload's `[discovery]`: the old browser and what it found go; a new one starts. */
   async restartDiscovery(settings: NexusConfig["discovery"]): Promise<void> {
+    if (this.#stopped) return;
     await this.#discovery?.stop();
     // The new browser finds them again; found by the old one, they would block it.
     for (const backend of this.#parts.registry.list()) {
@@ -98,6 +107,6 @@ export class BackgroundWork {
   replacePreload(entries: NexusConfig["preload"]): void {
     this.#preloader.stop();
     this.#preloader = this.#parts.newPreloader(entries);
-    void this.#preloader.start();
+    if (!this.#stopped) void this.#preloader.start();
   }
 }

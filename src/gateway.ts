@@ -132,7 +132,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
-    // Read during a check round, which only the background work's start begins.
+    // `background` is declared below: this is read by a round (background.start) and, after its
+    // first await, by any single check (admin add, reload, wake, discovery), all after it exists.
     isSuspended: (backend) => background.isSuspended(backend),
   });
   const features = new FeatureProbe({

@@ -26,9 +26,9 @@ const encoder = new TextEncoder();
 
 /**
  * The first step: an HTML or text page is refused before a byte is read; otherwise the body is
- * read up to the cap. `contentType` is the upstream's, read once by the attempt for both steps (`server.max_response_bytes`; undefined past it). Two steps, not one async
- * function: the attempt awaits the runtime's read itself (src/lib/limits.ts), two promises fewer
- * per answer.
+ * read up to the cap (`server.max_response_bytes`; undefined past it). `contentType` is the
+ * upstream's, read once by the attempt for both steps. Two steps, not one async function: the
+ * attempt awaits the runtime's read itself (src/lib/limits.ts), two promises fewer per answer.
  */
 export function readAnswerBytes(
   upstream: Response,

@@ -103,9 +103,14 @@ export function unavailableRejection(
  */
 const DO_NOT_RETRY: Readonly<Record<string, string>> = { "x-should-retry": "false" };
 
-/** Every backend was excluded for what it cannot do, not for its state: retrying cannot help. */
+/**
+ * Every backend was excluded for what it cannot do, not for its state: retrying cannot help. A
+ * permanent kind counts too: mixed with others (one backend lacks vision, another's context is
+ * too short) it is no 400 of its own, yet no retry cures it either.
+ */
 function lastsBeyondRetry(kinds: readonly ExclusionKind[]): boolean {
-  return kinds.length > 0 && kinds.every((kind) => LASTING_EXCLUSIONS.has(kind));
+  return kinds.length > 0 &&
+    kinds.every((kind) => LASTING_EXCLUSIONS.has(kind) || PERMANENT_EXCLUSIONS.has(kind));
 }
 
 /** The one permanent kind every exclusion shares, if they all share one. */

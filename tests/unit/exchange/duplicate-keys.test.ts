@@ -48,4 +48,15 @@ describe("duplicateKey", () => {
     expect(duplicateKey('{"model":"a","model":"b"}', [])).toBeUndefined();
     expect(duplicateKey('{"model":"a","model":"b"}', ["stream"])).toBeUndefined();
   });
+
+  test("with the parsed body (as the exchange calls it), on every path", () => {
+    const check = (text: string) => duplicateKey(text, KEYS, JSON.parse(text));
+    expect(check('{"model":"a","messages":[],"model":"b"}')).toBe("model");
+    expect(check('{"stream":true,"model":"a","mod\\u0065l":"b"}')).toBe("model");
+    const big = JSON.stringify({ model: "a", input: "y".repeat(70_000) });
+    expect(check(`${big.slice(0, -1)},"stream":true,"stream":false}`)).toBe("stream");
+    expect(check(`${big.slice(0, -1)},"model":"b"}`)).toBe("model");
+    // A key the body lacks is not looked for: nested twice, it is no duplicate.
+    expect(check('{"model":"a","x":{"stream":1},"y":{"stream":2}}')).toBeUndefined();
+  });
 });
