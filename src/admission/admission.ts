@@ -79,8 +79,9 @@ export class Admission {
       if (event.kind === "slots" || event.kind === "status" || event.kind === "breaker") {
         this.#dispatch(event.backend);
       }
-      // A backend that drains or leaves takes no new request, ever: without this the requests
-      // only it could serve would wait out max_wait_seconds for a slot that never frees.
+      // A backend that drains or leaves takes no new request (unless a later reload revives
+      // it): without this the requests only it could serve would wait out max_wait_seconds for
+      // a slot that may never free. They get 503 with Retry-After: 1 and may come back.
       if (
         event.kind === "removed" || (event.kind === "status" && event.backend.status === "draining")
       ) {

@@ -285,7 +285,9 @@ export function rowOf(failure: Failure): FailureRow {
 
 /** The status a failure answers with in a dialect. */
 export function statusOf(failure: Failure, dialect: "openai" | "anthropic" | "ollama"): number {
-  if (failure.status !== undefined) return failure.status;
+  // A routing rejection carries its OpenAI status too (`RouteRejection.status`): only a backend's
+  // own refusal keeps its status in every dialect.
+  if (failure.status !== undefined && failure.kind === "upstream_rejected") return failure.status;
   const row: FailureRow = FAILURES[failure.kind];
   if (dialect === "anthropic") return row.anthropicStatus ?? row.status;
   if (dialect === "ollama") return row.ollamaStatus ?? row.status;

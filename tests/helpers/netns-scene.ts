@@ -48,9 +48,14 @@ export class TwoHostScene {
 
   /** `nexus serve -c config` under every runtime in B, by runtime. */
   async startNexusEverywhere(config: string): Promise<Map<RuntimeName, NexusIn>> {
-    const servers = await Promise.all(
+    // Settled, not raced: a runtime that fails to start must not leave the other one starting
+    // after the test has given up (and closed the scene).
+    const started = await Promise.allSettled(
       RUNTIMES.map((runtime) => this.startNexus(runtime, config)),
     );
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const servers = started.map((result) => (result as PromiseFulfilledResult<NexusIn>).value);
     return new Map(servers.map((server) => [server.runtime, server]));
   }
 
@@ -68,7 +73,9 @@ export class TwoHostScene {
   }
 
   async close(): Promise<void> {
-    for (const item of this.#started.reverse()) await item.stop("SIGKILL").catch(() => {});
+    for (const item of this.#started.splice(0).reverse()) {
+      await item.stop("SIGKILL").catch(() => {});
+    }
     await this.pair.remove();
     rmSync(this.dir, { recursive: true, force: true });
   }
