@@ -53,11 +53,7 @@ export function addFleetGauges(registers: PromRegistry[], registry: Registry): v
     labelNames: ["backend"],
     registers,
     collect() {
-      // Rebuilt from the live registry each scrape: removed backends drop out.
-      this.reset();
-      for (const backend of registry.list()) {
-        this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
-      }
+      setPending(this, registry);
     },
   });
 }
@@ -119,10 +115,18 @@ export function addQueueMetrics(
     labelNames: ["backend"],
     registers,
     collect() {
-      this.reset();
-      for (const backend of registry.list()) {
-        this.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
-      }
+      setPending(this, registry);
     },
   });
+}
+
+/**
+ * Requests in flight per backend (admitted, not finished: a slot in use), rebuilt from the live
+ * registry each scrape so removed backends drop out.
+ */
+function setPending(gauge: Gauge<string>, registry: Registry): void {
+  gauge.reset();
+  for (const backend of registry.list()) {
+    gauge.set({ backend: sanitiseLabel(backend.name) }, backend.pending);
+  }
 }
