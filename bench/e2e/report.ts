@@ -173,6 +173,18 @@ function disconnectSection(r: BenchResult): string[] {
       );
     }
   }
+  const denoMissed = (["ttft", "non-stream"] as const).some((kind) =>
+    (d.kinds[kind]?.["nexus-deno"]?.missed ?? 0) > 0
+  );
+  if (denoMissed) {
+    lines.push(
+      "",
+      "nexus-deno's misses before the first byte are Deno.serve's: a request longer than its " +
+        "first read (512 B on a new connection, 1 KiB on a reused one; this row sends ~660 B) " +
+        "has its body streamed, and then nothing watches the socket until a response is " +
+        "written. Reproduced without Nexus by bench/deno-abort-repro.ts.",
+    );
+  }
   return lines;
 }
 

@@ -7,7 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { normalizeSse, streamOnce } from "../../../bench/e2e/client.ts";
-import { END, START, writeJsonKey, writeSection } from "../../../bench/e2e/report.ts";
+import {
+  END,
+  renderSection,
+  START,
+  writeJsonKey,
+  writeSection,
+} from "../../../bench/e2e/report.ts";
 import type { SequentialResult } from "../../../bench/e2e/sequential.ts";
 import { quantile, summarize } from "../../../bench/e2e/stats.ts";
 import { guardChecks } from "../../../bench/e2e/targets.ts";
@@ -187,6 +193,40 @@ describe("the translation guard", () => {
     ]);
     const broken = guardDoorChecks(doors(3, 9)).filter((c) => !c.pass).map((c) => c.id);
     expect(broken).toEqual(["guard-door-tool-fidelity"]);
+  });
+});
+
+describe("the abort row's report", () => {
+  const meta: BenchResult["meta"] = {
+    date: "d",
+    profile: "full",
+    seconds: 1,
+    machine: { cpu: "c", cores: 2, memoryGiB: 1, os: "o", kernel: "k" },
+    versions: {},
+    nexus: "n",
+    pinning: "p",
+    portkey: "q",
+    git: "g",
+  };
+  const run = (denoMissed: number): BenchResult => {
+    const figure = (missed: number) => ({ summary: summarize([1]), trials: 3, missed });
+    return {
+      meta,
+      checks: [],
+      disconnect: {
+        options: { trials: 3, waitMs: 1000 },
+        kinds: {
+          ttft: { nexus: figure(0), "nexus-deno": figure(denoMissed) },
+          "mid-stream": { nexus: figure(0), "nexus-deno": figure(0) },
+          "non-stream": { nexus: figure(0), "nexus-deno": figure(0) },
+        },
+      },
+    };
+  };
+
+  test("names the Deno.serve defect only when nexus-deno missed an abort before the first byte", () => {
+    expect(renderSection(run(2))).toContain("bench/deno-abort-repro.ts");
+    expect(renderSection(run(0))).not.toContain("bench/deno-abort-repro.ts");
   });
 });
 
