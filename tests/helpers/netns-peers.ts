@@ -5,8 +5,8 @@
 import type { ServiceSpec } from "./mdns-packets.ts";
 import type { Host, HostPair } from "./netns.ts";
 import {
-  isolatedStateHome,
   nexusCommand,
+  ownStateHome,
   type RunningProcess,
   type RuntimeName,
   startProcess,
@@ -86,11 +86,16 @@ export async function startNexusIn(
     configPath,
   ]);
   const [command, args] = pair.exec(host, nexus, nexusArgs);
+  const home = ownStateHome(undefined);
   const process = await startProcess(command, args, {
     ready: /Nexus listening.*address=(http:\/\/\S+)/,
     what: `nexus serve (${runtime}) in ${host.namespace}`,
-    env: { NEXUS_LOG_LEVEL: "debug", XDG_STATE_HOME: isolatedStateHome() },
+    env: { NEXUS_LOG_LEVEL: "debug", ...home.env },
     timeoutMs: 30_000,
+  }).catch((error) => {
+    home.remove();
+    throw error;
   });
+  void process.exited.finally(home.remove);
   return { runtime, process, url: process.ready[1]! };
 }

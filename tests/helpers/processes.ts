@@ -317,13 +317,20 @@ export async function startNexus(
   options: Omit<SpawnOptions, "stdin"> & { timeoutMs?: number } = {},
 ): Promise<NexusProcess> {
   const [command, argv] = nexusCommand(runtime, ["serve", "-p", "0", "-H", "127.0.0.1", ...args]);
-  const proc = await startProcess(command, argv, {
-    ready: /Nexus listening.*address=(http:\/\/\S+)/,
-    what: `nexus serve (${runtime})`,
-    ...options,
-    env: { XDG_STATE_HOME: isolatedStateHome(), ...options.env },
-  });
-  return { ...proc, url: proc.ready[1]! };
+  const home = ownStateHome(options.env);
+  try {
+    const proc = await startProcess(command, argv, {
+      ready: /Nexus listening.*address=(http:\/\/\S+)/,
+      what: `nexus serve (${runtime})`,
+      ...options,
+      env: { ...home.env, ...options.env },
+    });
+    void proc.exited.finally(home.remove);
+    return { ...proc, url: proc.ready[1]! };
+  } catch (error) {
+    home.remove();
+    throw error;
+  }
 }
 
 /** Runs a nexus CLI command to completion. */
@@ -333,10 +340,24 @@ export function runNexus(
   options: RunOptions = {},
 ): Promise<CommandResult> {
   const [command, argv] = nexusCommand(runtime, args);
-  return runCommand(command, argv, {
-    ...options,
-    env: { XDG_STATE_HOME: isolatedStateHome(), ...options.env },
-  });
+  const home = ownStateHome(options.env);
+  return runCommand(command, argv, { ...options, env: { ...home.env, ...options.env } })
+    .finally(home.remove);
+}
+
+/**
+ * The state home a `nexus` process gets unless the test names one: made for it and removed once
+ * it has ended, so thousands of runs leave nothing behind in the temporary directory.
+ */
+export function ownStateHome(
+  env: SpawnOptions["env"],
+): { env: Record<string, string>; remove(): void } {
+  if (env?.XDG_STATE_HOME !== undefined) return { env: {}, remove() {} };
+  const dir = isolatedStateHome();
+  return {
+    env: { XDG_STATE_HOME: dir },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Polls a running Nexus until `/v1/models` lists `model` (its backend passed a health check). */

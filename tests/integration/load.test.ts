@@ -4,7 +4,7 @@
  * (see tests/helpers/load-client.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoadClient } from "../helpers/load-client.ts";
@@ -14,6 +14,7 @@ import { type NexusProcess, startNexus, waitUntilRoutable } from "../helpers/pro
 const TEXT = "the rain in spain stays mainly in the plain";
 let mock: MockBackend;
 let nexus: NexusProcess;
+const dir = mkdtempSync(join(tmpdir(), "nexus-load-"));
 
 beforeAll(async () => {
   mock = await startMockBackend({
@@ -23,7 +24,7 @@ beforeAll(async () => {
     chunkGapMs: 20,
     latencyMs: 1000,
   });
-  const config = join(mkdtempSync(join(tmpdir(), "nexus-load-")), "nexus.toml");
+  const config = join(dir, "nexus.toml");
   writeFileSync(config, `[[backends]]\nname = "mock"\nurl = "${mock.url}"\n`);
   // Started without BUN_CONFIG_MAX_HTTP_REQUESTS: Nexus must lift Bun's 256-request cap itself.
   nexus = await startNexus("bun", ["-c", config, "--no-discovery"], {
@@ -35,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await nexus.stop();
   await mock.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function maxOverlap(spans: Array<[number, number]>): number {

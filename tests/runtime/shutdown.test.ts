@@ -4,7 +4,7 @@
  * one in-stream error event, the exit code is 0, and a second signal exits at once with 130.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -17,7 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), "nexus-shutdown-"));
 beforeAll(async () => {
   mock = await startMockBackend({ models: [{ id: "m" }], chunks: 20, chunkGapMs: 50 });
 });
-afterAll(() => mock.close());
+afterAll(async () => {
+  await mock.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function config(name: string, shutdownSeconds: number): string {
   const path = join(dir, `${name}.toml`);
