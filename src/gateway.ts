@@ -12,21 +12,20 @@ import { Auth } from "./auth/mod.ts";
 import { memoryFiles, RedisLink } from "./state/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { BackgroundWork } from "./background-work.ts";
-import { withDeadline } from "./lib/async.ts";
+import { apiKeyReader, secretsRedactor, warnIfKeyUnset } from "./backend-secrets.ts";
+import { drainGateway, stopState } from "./gateway-shutdown.ts";
 import { redactUrl } from "./lib/urls.ts";
 import { detectBackend, FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery } from "./discovery/mod.ts";
 import { BreakerCooldowns, HealthChecker } from "./health/mod.ts";
 import { type NexusConfig, PROBE_MAX_RESPONSE_BYTES } from "./config/mod.ts";
 import { systemClock } from "./lib/clock.ts";
-import { failure } from "./lib/failures.ts";
 import { newInstanceId } from "./lib/loop.ts";
-import { Redactor } from "./lib/secrets.ts";
 import { createObservability } from "./metrics/mod.ts";
-import { type Backend, Registry } from "./registry/mod.ts";
+import { Registry } from "./registry/mod.ts";
 import { Router } from "./routing/mod.ts";
 import { Reloader } from "./reload/mod.ts";
-import { applyConfig, effectiveConfig } from "./reconfigure.ts";
+import { applyConfig, effectiveConfig, removeWhenDrained } from "./reconfigure.ts";
 import { SelfDefence } from "./self-defence.ts";
 import { Dashboard } from "./ui/mod.ts";
 import { Waker } from "./wake/mod.ts";
@@ -49,12 +48,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   for (const backend of config.backends) {
     registry.add({ ...backend, source: "static" });
-    if (backend.api_key_env && !env[backend.api_key_env]) {
-      logger.warn("backend API key variable is not set", {
-        backend: backend.name,
-        api_key_env: backend.api_key_env,
-      });
-    }
+    warnIfKeyUnset(backend, env, logger);
   }
   // After the config's backends: a stored one with the same name or URL is skipped.
   options.stateFile?.restore(registry);
@@ -77,8 +71,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       resolveModel: (model) => router.resolveModel(model),
     })
     : undefined;
-  const apiKeyFor = (backend: Backend) =>
-    backend.api_key_env ? env[backend.api_key_env] || undefined : undefined;
+  const apiKeyFor = apiKeyReader(env);
   // Every upstream request and probe passes one guard (no redirects, X-Nexus-Via, own-id check).
   const defence = new SelfDefence({
     instanceId,
@@ -92,12 +85,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     options.probeFetch ?? rawFetch,
     () => Math.min(PROBE_MAX_RESPONSE_BYTES, config.server.max_response_bytes),
   ) as FetchFn;
-  // Every configured secret: redacted from upstream text Nexus copies anywhere.
-  const redactorFor = (settings: NexusConfig) =>
-    new Redactor([
-      settings.server.admin_token,
-      ...settings.backends.map((b) => (b.api_key_env ? env[b.api_key_env] : undefined)),
-    ]);
+  const redactorFor = secretsRedactor(env);
   const inflight = new InFlight();
   // The queue's depth is read at scrape time (after both exist); the queue reports waits and
   // refusals through the observability hooks.
@@ -267,13 +255,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const hooks: ReloadHook[] = [];
   // Keys and limits: the keys file is read again, `[auth]` settings applied.
   if (auth) hooks.push((next) => auth.configure(next.auth));
-  // A backend a reload removed leaves once its last request has ended.
-  registry.onChange((event) => {
-    if (event.kind === "drained" && event.backend.source === "static") {
-      registry.remove(event.backend.name);
-      logger.info("backend removed after draining", { backend: event.backend.name });
-    }
-  });
+  removeWhenDrained(registry, logger);
   const reloader = new Reloader({
     logger,
     load: options.loadConfig ?? (() => Promise.resolve({ config, path: undefined, warnings: [] })),
@@ -300,13 +282,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       );
     },
   });
-  // After the last request: its usage is flushed to the usage file and to Redis.
-  const stopState = async () => {
-    // The last requests' log lines, still in their batch (src/metrics/late-work.ts).
-    observability.flush();
-    await auth?.stop();
-    await redis?.close();
-  };
+  const shutdown = { observability, auth, redis, inflight, admission, background, clock };
   return {
     get app() {
       return api.app;
@@ -340,26 +316,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     start: () => background.start(config),
     async stop() {
       await background.stop();
-      await stopState();
+      await stopState(shutdown);
     },
     inflight,
     instanceId,
-    async drain(timeoutMs) {
-      inflight.drain();
-      // Nobody waiting in the queue will get a slot from a Nexus that is going away.
-      admission.refuseAll(failure("shutting_down", "Nexus is shutting down; retry shortly", {
-        retryAfter: "5",
-      }));
-      await background.stop();
-      if (await withDeadline(inflight.idle(), timeoutMs, clock)) {
-        await stopState();
-        return true;
-      }
-      inflight.abortAll();
-      // Aborted streams finish within a tick or two; never wait on them for long.
-      await withDeadline(inflight.idle(), 2000, clock);
-      await stopState();
-      return false;
-    },
+    drain: (timeoutMs) => drainGateway(shutdown, timeoutMs),
   };
 }

@@ -22,6 +22,16 @@ import { redactUrl } from "./lib/urls.ts";
 import type { Backend, BackendSettings, Registry } from "./registry/mod.ts";
 import { type ConfigDiff, RESTART_KEYS } from "./reload/mod.ts";
 
+/** A backend a reload removed (static, `draining`) leaves once its last request has ended. */
+export function removeWhenDrained(registry: Registry, logger: Logger): void {
+  registry.onChange((event) => {
+    if (event.kind === "drained" && event.backend.source === "static") {
+      registry.remove(event.backend.name);
+      logger.info("backend removed after draining", { backend: event.backend.name });
+    }
+  });
+}
+
 export interface LiveServices {
   readonly registry: Registry;
   readonly logger: Logger;

@@ -1,6 +1,6 @@
 /**
  * The Hono application: front doors on the exchange pipeline, the management routes, 404/405 in
- * the OpenAI envelope, and a last-resort error handler. No global middleware, so an inference
+ * the client's envelope (`unmatched.ts`), and a last-resort error handler. No global middleware, so an inference
  * route dispatches straight to its pipeline; the other routes are wrapped one by one so every
  * response carries an X-Request-Id.
  *
@@ -11,17 +11,11 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import type { Auth } from "../auth/mod.ts";
-import { anthropicDialect, type Dialect } from "../dialects/mod.ts";
 import { createExchangeHandler, type ExchangeDeps } from "../exchange/mod.ts";
-import type { Clock } from "../lib/clock.ts";
-import type { Logger } from "../lib/logger.ts";
 import { finishAnswer } from "../lib/connection.ts";
 import { describeError } from "../lib/errors.ts";
-import type { Registry } from "../registry/mod.ts";
-import type { Router } from "../routing/mod.ts";
-import type { ModelLifecycle } from "../lifecycle/mod.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
+import type { Api, AppDeps } from "./app-deps.ts";
 import {
   type AdminDeps,
   handleAddBackend,
@@ -30,88 +24,24 @@ import {
 } from "./backends.ts";
 import { mayReadDetails, mountAccess } from "./access.ts";
 import { Cors } from "./cors.ts";
-import { internalError, methodNotAllowed, notFound } from "./errors.ts";
+import { internalError } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
-import { stampRequestId } from "./headers.ts";
+import { stamped, stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
-import {
-  handleModelChange,
-  handleRouterChange,
-  handleRouterModels,
-  type LifecycleRouteDeps,
-} from "./lifecycle.ts";
-import { KEYS_PATHS, mountKeys } from "./keys.ts";
+import { mountLifecycle } from "./lifecycle.ts";
+import { mountKeys } from "./keys.ts";
 import { handleModel, handleModels } from "./models.ts";
 import { handleReload, handleWake, type OpsDeps } from "./ops.ts";
-import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
-import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
+import { mountOllama } from "./ollama.ts";
+import { pathOf, plainPath } from "./request-paths.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
+import { mountUi } from "./ui-routes.ts";
+import { knownPaths, unmatchedAnswer } from "./unmatched.ts";
 
-export interface AppDeps {
-  readonly version: string;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Wall-clock ms when the gateway started. */
-  readonly startedAt: number;
-  readonly registry: Registry;
-  readonly router: Router;
-  /** What every front door's pipeline needs. */
-  readonly exchange: Omit<ExchangeDeps, "router" | "clock">;
-  readonly admin: Omit<AdminDeps, "registry">;
-  /** Requests waiting in the admission queue now (`/health`). */
-  readonly queueWaiting?: () => number;
-  /** Model load/unload across the fleet (admin routes). */
-  readonly lifecycle?: ModelLifecycle;
-  /** `[server] cors_origins`: browser origins allowed on the inference routes. */
-  readonly corsOrigins?: "*" | readonly string[];
-  /** `[auth] mode = "keys"`: keys, limits and usage (src/auth); absent: every route is open. */
-  readonly auth?: Auth;
-  /** Problems of shared state (Redis unreachable) that make `/health` degraded. */
-  readonly stateProblem?: () => string | undefined;
-  /** Config reload and Wake-on-LAN admin routes (absent: they answer 409 not_supported). */
-  readonly ops?: Pick<OpsDeps, "reload" | "wake">;
-  /** `GET /metrics` and `GET /v1/stats` (src/metrics); absent in a bare library app. */
-  readonly observability?: { readonly metrics: RouteHandler; readonly stats: RouteHandler };
-  /** The dashboard (src/ui `Dashboard.routes`) when `[ui] enabled`. */
-  readonly ui?: {
-    readonly get: ReadonlyArray<readonly [path: string, handler: RouteHandler]>;
-    /** `GET /` for a browser; undefined lets the request through (API clients). */
-    readonly root: (c: Context) => Response | undefined;
-  };
-}
+export type { Api, AppDeps } from "./app-deps.ts";
 
-type RouteHandler = (c: Context) => Response | Promise<Response>;
 /** A front door's pipeline; the connection is read only when keys mode needs the peer. */
 type RequestHandler = (request: Request, conn?: ConnInfo) => Promise<Response>;
-
-/** The app, and the fetch handler to serve (front doors first, then the app). */
-export interface Api {
-  readonly app: Hono;
-  readonly fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
-}
-
-/** Known paths and their methods, so a wrong method gets 405 instead of 404. */
-const KNOWN_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
-  ...FRONT_DOORS.map(([path]) => [new RegExp(`^${path}$`), ["POST"]] as const),
-  [/^\/v1\/models$/, ["GET"]],
-  [/^\/v1\/route$/, ["GET", "POST"]],
-  [/^\/health$/, ["GET"]],
-  [/^\/v1\/backends$/, ["GET", "POST"]],
-  [/^\/v1\/backends\/[^/]+$/, ["DELETE"]],
-  [/^\/v1\/backends\/[^/]+\/wake$/, ["POST"]],
-  [/^\/v1\/config\/reload$/, ["POST"]],
-  [/^\/v1\/models\/.+\/(load|unload)$/, ["POST"]],
-  [/^\/v1\/models\/.+$/, ["GET"]],
-  [/^\/models$/, ["GET"]],
-  [/^\/models\/(load|unload)$/, ["POST"]],
-  ...OLLAMA_PATHS,
-  ...MANAGEMENT_PATHS,
-  ...KEYS_PATHS,
-];
-const OBSERVABILITY_PATHS: typeof KNOWN_PATHS = [
-  [/^\/metrics$/, ["GET"]],
-  [/^\/v1\/stats$/, ["GET"]],
-];
 
 export function createApp(deps: AppDeps): Hono {
   return createApi(deps).app;
@@ -200,21 +130,10 @@ export function createApi(deps: AppDeps): Api {
     app.get("/v1/stats", stamped(deps.observability.stats));
   }
 
-  const knownPaths = deps.observability ? [...KNOWN_PATHS, ...OBSERVABILITY_PATHS] : KNOWN_PATHS;
-  app.notFound((c) => {
-    const path = c.req.path;
-    const known = knownPaths.find(([pattern]) => pattern.test(path));
-    // A front door answers a wrong method in its own dialect (Anthropic clients parse theirs);
-    // anything under /api/ is Ollama's ground.
-    const dialect = FRONT_DOORS.find(([door]) => door === path)?.[1].dialect ??
-      anthropicOrUndefined(c.req.raw, path);
-    const response = path.startsWith("/api/")
-      ? ollamaUnknown(c.req.method, path, known?.[1])
-      : known
-      ? methodNotAllowed(c.req.method, path, known[1], dialect)
-      : notFound(c.req.method, path, dialect);
-    return stampRequestId(c.req.raw, response);
-  });
+  const known = knownPaths(Boolean(deps.observability));
+  app.notFound((c) =>
+    stampRequestId(c.req.raw, unmatchedAnswer(c.req.raw, c.req.method, c.req.path, known))
+  );
   // Every response carries this instance's id (src/lib/connection.ts). A front door's pipeline
   // stamps its own answers as it builds them; everything else is stamped here.
   const instanceId = deps.exchange.instanceId;
@@ -246,67 +165,4 @@ export function createApi(deps: AppDeps): Api {
       return finishAnswer(request, app.fetch(request, env), instanceId);
     },
   };
-}
-
-/**
- * The path of `url` when it needs no decoding (no `%`), without its query string; undefined
- * otherwise (Hono then decodes it as it always does).
- */
-function plainPath(url: string): string | undefined {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start < 0) return undefined;
-  const query = url.indexOf("?", start);
-  const path = query < 0 ? url.slice(start) : url.slice(start, query);
-  return path.includes("%") ? undefined : path;
-}
-
-/** The path of `url`, for a log line. */
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url;
-  }
-}
-
-function mountLifecycle(app: Hono, deps: LifecycleRouteDeps): void {
-  // Model ids may hold slashes (`meta-llama/Llama-3.1-8B`): the parameter takes them all.
-  app.post("/v1/models/:model{.+}/load", stamped(handleModelChange(deps, "load")));
-  app.post("/v1/models/:model{.+}/unload", stamped(handleModelChange(deps, "unload")));
-  app.get("/models", stamped(handleRouterModels(deps.registry)));
-  app.post("/models/load", stamped(handleRouterChange(deps, "load")));
-  app.post("/models/unload", stamped(handleRouterChange(deps, "unload")));
-}
-
-/**
- * Anthropic's SDK parses only its own envelope: a path under `/v1/messages` (batches, say) or a
- * request carrying `anthropic-version` gets it; everything else OpenAI's.
- */
-function anthropicOrUndefined(request: Request, path: string): Dialect | undefined {
-  return path.startsWith("/v1/messages/") || request.headers.has("anthropic-version")
-    ? anthropicDialect
-    : undefined;
-}
-
-/** Ollama's paths answer in Ollama's envelope, their 404 and 405 included. */
-function ollamaUnknown(method: string, path: string, allowed?: readonly string[]): Response {
-  if (allowed === undefined) return ollamaError("not_found", `Unknown path: ${method} ${path}`);
-  return ollamaError(
-    "method_not_allowed",
-    `Method ${method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
-    { allow: allowed.join(", ") },
-  );
-}
-
-function mountUi(app: Hono, ui: NonNullable<AppDeps["ui"]>): void {
-  // Only `/` exactly, and only browsers: the redirect; everything else goes on to its route.
-  app.use("/", async (c, next) => {
-    const redirect = ui.root(c);
-    return redirect ? stampRequestId(c.req.raw, redirect) : await next();
-  });
-  for (const [path, handler] of ui.get) app.get(path, stamped(handler));
-}
-
-function stamped(handler: RouteHandler): RouteHandler {
-  return async (c) => stampRequestId(c.req.raw, await handler(c));
 }

@@ -1,4 +1,5 @@
 /** Every response carries an X-Request-Id. */
+import type { Context } from "hono";
 import { requestIdFor } from "../exchange/mod.ts";
 
 /**
@@ -11,4 +12,11 @@ export function stampRequestId(request: Request, response: Response): Response {
     response.headers.set("x-request-id", requestIdFor(request.headers));
   }
   return response;
+}
+
+export type RouteHandler = (c: Context) => Response | Promise<Response>;
+
+/** A route's handler whose every answer is stamped. */
+export function stamped(handler: RouteHandler): RouteHandler {
+  return async (c) => stampRequestId(c.req.raw, await handler(c));
 }

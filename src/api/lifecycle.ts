@@ -5,16 +5,27 @@
  *   (each model with `status.value` `loaded|unloaded`), `POST /models/load|unload {model}`.
  * @module
  */
-import type { Context } from "hono";
+import type { Context, Hono } from "hono";
 import { type Failure, failure, isFailure } from "../lib/failures.ts";
 import type { ChangeOptions, ModelChange, ModelLifecycle } from "../lifecycle/mod.ts";
 import { isRoutable, type Registry } from "../registry/mod.ts";
 import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
 import { openaiError } from "./errors.ts";
+import { stamped } from "./headers.ts";
 
 export interface LifecycleRouteDeps extends AdminGuardOptions {
   readonly lifecycle: ModelLifecycle;
   readonly registry: Registry;
+}
+
+/** The lifecycle routes on the app, each answer stamped with its request id. */
+export function mountLifecycle(app: Hono, deps: LifecycleRouteDeps): void {
+  // Model ids may hold slashes (`meta-llama/Llama-3.1-8B`): the parameter takes them all.
+  app.post("/v1/models/:model{.+}/load", stamped(handleModelChange(deps, "load")));
+  app.post("/v1/models/:model{.+}/unload", stamped(handleModelChange(deps, "unload")));
+  app.get("/models", stamped(handleRouterModels(deps.registry)));
+  app.post("/models/load", stamped(handleRouterChange(deps, "load")));
+  app.post("/models/unload", stamped(handleRouterChange(deps, "unload")));
 }
 
 /** `POST /v1/models/{model}/load|unload`. */

@@ -7,7 +7,7 @@
  */
 import { describeError } from "../lib/errors.ts";
 import { withoutV1 } from "../lib/urls.ts";
-import type { BackendCheckOptions, DoctorBackend } from "./doctor-backends.ts";
+import type { BackendCheckOptions, DoctorBackend } from "./doctor-types.ts";
 import { type Finding, finding } from "./doctor-report.ts";
 
 const PROMPT = [{ role: "user", content: "Reply with the single word OK." }];

@@ -8,8 +8,9 @@ import type { NexusConfig } from "../config/mod.ts";
 import { describeError } from "../lib/errors.ts";
 import { networkErrorReason } from "../lib/network.ts";
 import type { Runtime } from "../runtime/mod.ts";
-import { type DoctorBackend, skewFinding } from "./doctor-backends.ts";
+import { skewFinding } from "./doctor-clock.ts";
 import { type Finding, finding } from "./doctor-report.ts";
+import type { DoctorBackend } from "./doctor-types.ts";
 import { DETAILS_WITHHELD } from "./health.ts";
 
 /** What `GET /health` says (the fields doctor reads). */

@@ -10,12 +10,9 @@ import { ConfigError, loadConfig, type LoadedConfig } from "../config/mod.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { callNexus, DEFAULT_NEXUS_URL, nexusUrl } from "./client.ts";
-import {
-  backendFindings,
-  type DoctorBackend,
-  type DoctorModel,
-  offlineFindings,
-} from "./doctor-backends.ts";
+import { backendFindings } from "./doctor-backends.ts";
+import { offlineFindings } from "./doctor-offline.ts";
+import type { DoctorBackend, DoctorModel } from "./doctor-types.ts";
 import { modelReferenceFindings, permissionFinding } from "./doctor-config.ts";
 import {
   discoveryFinding,

@@ -16,26 +16,27 @@ export {
   validateConfig,
 } from "./load.ts";
 export {
-  BACKEND_NAME_PATTERN,
-  BACKEND_TYPE_SETTINGS,
-  BACKEND_TYPES,
   type BackendConfig,
-  type BackendType,
-  type BackendTypeSetting,
   configSchema,
-  isHttpUrl,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  nameFromUrl,
   type NexusConfig,
   type NexusConfigInput,
-  normaliseBaseUrl,
   PROBE_MAX_RESPONSE_BYTES,
-  ROUTING_STRATEGIES,
-  type RoutingStrategy,
   type WakeConfig,
 } from "./schema.ts";
-export { CLOUD_BACKEND_TYPES } from "./constants.ts";
+export { nameFromUrl, normaliseBaseUrl } from "./backend-urls.ts";
+export { BACKEND_NAME_PATTERN } from "./value-formats.ts";
+export { isHttpUrl } from "../lib/urls.ts";
+export {
+  BACKEND_TYPE_SETTINGS,
+  BACKEND_TYPES,
+  type BackendType,
+  type BackendTypeSetting,
+  CLOUD_BACKEND_TYPES,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  ROUTING_STRATEGIES,
+  type RoutingStrategy,
+} from "./constants.ts";
 export { ConfigError } from "./errors.ts";
 export { type ConfigFlags, ENV_KEYS } from "./layers.ts";
 export { findAliasProblem, MAX_ALIAS_HOPS } from "./aliases.ts";

@@ -1,12 +1,29 @@
 /**
- * The `nexus.toml` schema: the single source of every default and every cross-field rule.
- * Keys stay snake_case, exactly as users write them, so error paths match the file.
+ * The `nexus.toml` schema: the single source of every default, and where every value format
+ * (`value-formats.ts`) and cross-field rule (`cross-field-rules.ts`) is applied. Keys stay
+ * snake_case, exactly as users write them, so error paths match the file.
  * @module
  */
 import { z } from "zod";
 import { parseCidr } from "../lib/networks.ts";
-import { isHttpUrl, redactUrl } from "../lib/urls.ts";
-import { findAliasProblem } from "./aliases.ts";
+import { isHttpUrl } from "../lib/urls.ts";
+import { nameFromUrl, normaliseBaseUrl } from "./backend-urls.ts";
+import {
+  aliasesResolve,
+  backendsUnique,
+  breakerFitsWindow,
+  preferWakeNeedsWake,
+  weightsSumTo100,
+} from "./cross-field-rules.ts";
+import {
+  BACKEND_NAME_PATTERN,
+  IPV4_PATTERN,
+  isOrigin,
+  MAC_PATTERN,
+  ORIGIN_MESSAGE,
+  SERVICE_TYPE_PATTERN,
+  TIME_OF_DAY,
+} from "./value-formats.ts";
 import {
   AUTH_MODES,
   BACKEND_TYPE_SETTINGS,
@@ -15,36 +32,6 @@ import {
   METRICS_ACCESS,
   ROUTING_STRATEGIES,
 } from "./constants.ts";
-
-export { isHttpUrl } from "../lib/urls.ts";
-export {
-  AUTH_MODES,
-  BACKEND_TYPE_SETTINGS,
-  BACKEND_TYPES,
-  type BackendType,
-  type BackendTypeSetting,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  METRICS_ACCESS,
-  ROUTING_STRATEGIES,
-  type RoutingStrategy,
-} from "./constants.ts";
-
-/** Backend names appear in headers, metric labels and URLs: keep them to safe characters. */
-export const BACKEND_NAME_PATTERN = /^[\w.:-]+$/;
-
-const ORIGIN_MESSAGE = 'must be "*" or an origin like "http://chat.lan:3000" (scheme, host, port)';
-
-/** `scheme://host[:port]` and nothing else, or `*`: what a browser sends in `Origin`. */
-function isOrigin(value: string): boolean {
-  if (value === "*") return true;
-  try {
-    const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
-  } catch {
-    return false;
-  }
-}
 
 const port = z.int().min(0).max(65535);
 const seconds = z.number().positive();
@@ -93,9 +80,6 @@ const serverSchema = z.strictObject({
   max_inflight_body_bytes: positiveInt.default(256 * MiB),
 });
 
-/** DNS-SD service types on mDNS: `_name._tcp` or `_name._udp`, optionally `.local` / `.local.`. */
-export const SERVICE_TYPE_PATTERN = /^_[A-Za-z0-9-]{1,62}\._(tcp|udp)(\.local)?\.?$/i;
-
 const discoverySchema = z.strictObject({
   enabled: z.boolean().default(true),
   service_types: z.array(
@@ -131,30 +115,13 @@ const healthCheckSchema = z.strictObject({
   breaker_window: positiveInt.max(1000).default(10),
   /** How long an open breaker keeps traffic away before one trial request. */
   breaker_cooldown_seconds: seconds.default(30),
-}).superRefine((health, ctx) => {
-  if (health.breaker_failures > health.breaker_window) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["breaker_failures"],
-      message:
-        `must be <= breaker_window (${health.breaker_window}), got ${health.breaker_failures}`,
-    });
-  }
-});
+}).superRefine(breakerFitsWindow);
 
 const weightsSchema = z.strictObject({
   priority: z.int().min(0).max(100).default(50),
   load: z.int().min(0).max(100).default(30),
   latency: z.int().min(0).max(100).default(20),
-}).superRefine((w, ctx) => {
-  const sum = w.priority + w.load + w.latency;
-  if (sum !== 100) {
-    ctx.addIssue({
-      code: "custom",
-      message: `must sum to 100, got ${w.priority}+${w.load}+${w.latency}=${sum}`,
-    });
-  }
-});
+}).superRefine(weightsSumTo100);
 
 const routingSchema = z.strictObject({
   strategy: z.enum(ROUTING_STRATEGIES).default("smart"),
@@ -162,14 +129,7 @@ const routingSchema = z.strictObject({
   weights: weightsSchema.prefault({}),
   aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
   fallbacks: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
-}).superRefine((routing, ctx) => {
-  const problem = findAliasProblem(routing.aliases);
-  if (problem) ctx.addIssue({ code: "custom", path: ["aliases"], message: problem });
-});
-
-/** `aa:bb:cc:dd:ee:ff` or `aa-bb-…`, any case; kept lower-case with colons. */
-const MAC_PATTERN = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
-const IPV4_PATTERN = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+}).superRefine(aliasesResolve);
 
 const wakeSchema = z.strictObject({
   mac: z.string().trim().regex(MAC_PATTERN, 'must be a MAC address like "aa:bb:cc:dd:ee:ff"')
@@ -183,7 +143,10 @@ const wakeSchema = z.strictObject({
 });
 
 const backendSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[\w.:-]+$/, "may contain only letters, digits and . _ : -")
+  name: z.string().min(1).regex(
+    BACKEND_NAME_PATTERN,
+    "may contain only letters, digits and . _ : -",
+  )
     .optional(),
   url: z.string().refine(isHttpUrl, "must be an http:// or https:// URL"),
   // "auto": the first probe detects the type, as POST /v1/backends does without one.
@@ -200,24 +163,13 @@ const backendSchema = z.strictObject({
   wake: wakeSchema.optional(),
   /** Wake this backend for its models even when another backend could serve them now. */
   prefer_wake: z.boolean().default(false),
-}).superRefine((backend, ctx) => {
-  if (backend.prefer_wake && backend.wake === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["prefer_wake"],
-      message: 'needs wake = { mac = "aa:bb:cc:dd:ee:ff" } on the same backend',
-    });
-  }
-});
+}).superRefine(preferWakeNeedsWake);
 
 const queueSchema = z.strictObject({
   max_size: z.int().min(0).default(100),
   max_wait_seconds: seconds.default(60),
   spillover_after_ms: z.int().min(0).default(2000),
 });
-
-/** `HH:MM`, 24-hour local time. */
-const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const preloadSchema = z.strictObject({
   model: z.string().min(1),
@@ -279,30 +231,7 @@ export const configSchema = z.strictObject({
     url: normaliseBaseUrl(b.url),
     name: b.name ?? nameFromUrl(b.url),
   })),
-})).superRefine((config, ctx) => {
-  const names = new Map<string, number>();
-  const urls = new Map<string, number>();
-  config.backends.forEach((backend, index) => {
-    const sameName = names.get(backend.name);
-    if (sameName !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["backends", index, "name"],
-        message: `duplicate backend name "${backend.name}" (also backends[${sameName}])`,
-      });
-    }
-    const sameUrl = urls.get(backend.url);
-    if (sameUrl !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["backends", index, "url"],
-        message: `duplicate backend URL "${redactUrl(backend.url)}" (also backends[${sameUrl}])`,
-      });
-    }
-    names.set(backend.name, index);
-    urls.set(backend.url, index);
-  });
-});
+})).superRefine(backendsUnique);
 
 /** The validated, frozen configuration every part of Nexus reads. */
 export type NexusConfig = z.output<typeof configSchema>;
@@ -311,16 +240,3 @@ export type NexusConfigInput = z.input<typeof configSchema>;
 export type BackendConfig = NexusConfig["backends"][number];
 /** `[[backends]] wake`: where and how the magic packet goes, and how long a request waits. */
 export type WakeConfig = NonNullable<BackendConfig["wake"]>;
-
-/** Base URLs are kept without a trailing slash so paths join predictably. */
-export function normaliseBaseUrl(url: string): string {
-  return url.replace(/\/+$/, "");
-}
-
-/** `http://gpu-box.local:11434` → `gpu-box.local-11434`: readable, and unique per host and port. */
-export function nameFromUrl(url: string): string {
-  const parsed = new URL(url);
-  const host = parsed.hostname.replace(/^\[|\]$/g, "").replace(/[^\w.-]/g, "_");
-  const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
-  return `${host}-${port}`;
-}

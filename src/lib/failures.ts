@@ -1,254 +1,27 @@
 /**
  * The one failure vocabulary. Every way a request can fail is a `FailureKind`; `FAILURES` maps
  * each kind to its HTTP status, each dialect's error code or type, the metric `error_type` and
- * whether a `Retry-After` belongs with it. Statuses are decided here and nowhere else: a
- * dialect's renderer only picks its own columns (docs/api.md lists the table for users).
+ * whether a `Retry-After` belongs with it (the columns: `failure-columns.ts`; the rows:
+ * `request-failure-rows.ts`, `route-failure-rows.ts`). Statuses are decided in that table and
+ * nowhere else: a dialect's renderer only picks its own columns (docs/api.md lists the table for
+ * users).
  * @module
  */
+import type { FailureRow } from "./failure-columns.ts";
+import { REQUEST_FAILURES } from "./request-failure-rows.ts";
+import { ROUTE_FAILURES } from "./route-failure-rows.ts";
 
-/** Label values of `nexus_errors_total{error_type}`. */
-export const ERROR_TYPES = [
-  "model_not_found",
-  "no_healthy_backend",
-  "upstream_error",
-  "timeout",
-  "client_closed",
-  "invalid_request",
-  "context_length_exceeded",
-  "shutdown",
-  "queue_full",
-  "queue_timeout",
-  "rate_limited",
-  "wake_timeout",
-  "wake_failed",
-  "loop_detected",
-  "overloaded",
-] as const;
-export type ErrorType = typeof ERROR_TYPES[number];
+export {
+  type AnthropicErrorType,
+  ERROR_TYPES,
+  type ErrorType,
+  type FailureRow,
+} from "./failure-columns.ts";
 
-/** Anthropic's error `type` vocabulary (https://docs.anthropic.com/en/api/errors). */
-export type AnthropicErrorType =
-  | "invalid_request_error"
-  | "authentication_error"
-  | "permission_error"
-  | "not_found_error"
-  | "request_too_large"
-  | "rate_limit_error"
-  | "api_error"
-  | "overloaded_error";
-
-export interface FailureRow {
-  /** HTTP status in the OpenAI dialect, and in the others unless they override it. */
-  readonly status: number;
-  /** OpenAI `error.code`. */
-  readonly code: string;
-  readonly anthropic: AnthropicErrorType;
-  readonly anthropicStatus?: number;
-  readonly ollamaStatus?: number;
-  /** Counted in `nexus_errors_total` under this type; undefined: not a request failure. */
-  readonly metric: ErrorType | undefined;
-  /** The answer carries `Retry-After` (the failure's own value, else the gateway default). */
-  readonly retryAfter?: boolean;
-}
-
+/** Every row, requests' first: one per `FailureKind`. */
 export const FAILURES = {
-  /** The body is not JSON, not an object, or a field has the wrong type. */
-  invalid_request: {
-    status: 400,
-    code: "invalid_request_error",
-    anthropic: "invalid_request_error",
-    metric: "invalid_request",
-  },
-  /** The model cannot do what the request asks (embeddings, a `suffix` it cannot insert). */
-  unsupported_by_model: {
-    status: 400,
-    code: "invalid_request_error",
-    anthropic: "invalid_request_error",
-    metric: "invalid_request",
-  },
-  /** No candidate's maximum context can hold the prompt: retrying cannot help. */
-  context_length_exceeded: {
-    status: 400,
-    code: "context_length_exceeded",
-    anthropic: "invalid_request_error",
-    metric: "context_length_exceeded",
-  },
-  body_timeout: {
-    status: 408,
-    code: "request_timeout",
-    anthropic: "invalid_request_error",
-    metric: "invalid_request",
-  },
-  body_too_large: {
-    status: 413,
-    code: "request_too_large",
-    anthropic: "request_too_large",
-    metric: "invalid_request",
-  },
-  model_not_found: {
-    status: 404,
-    code: "model_not_found",
-    anthropic: "not_found_error",
-    metric: "model_not_found",
-  },
-  /** The model exists but no backend can take the request now (unhealthy, no vision …). */
-  no_capable_backend: {
-    status: 503,
-    code: "service_unavailable",
-    anthropic: "overloaded_error",
-    metric: "no_healthy_backend",
-    retryAfter: true,
-  },
-  /** Every candidate failed before the first byte (refused, 5xx, broken answer). */
-  upstream_failed: {
-    status: 502,
-    code: "bad_gateway",
-    anthropic: "api_error",
-    metric: "upstream_error",
-  },
-  /** A backend deadline passed: connect, first byte, idle, or the whole request. */
-  upstream_timeout: {
-    status: 504,
-    code: "gateway_timeout",
-    anthropic: "api_error",
-    metric: "timeout",
-  },
-  /** The backend answered 503 with a Retry-After: the client hears the same. */
-  upstream_unavailable: {
-    status: 503,
-    code: "service_unavailable",
-    anthropic: "overloaded_error",
-    metric: "upstream_error",
-    retryAfter: true,
-  },
-  /**
-   * The backend refused the request (4xx) on a translated path: its status, its message, in the
-   * client's dialect. (On a passthrough path the backend's own bytes reach the client.)
-   */
-  upstream_rejected: {
-    status: 400,
-    code: "invalid_request_error",
-    anthropic: "invalid_request_error",
-    metric: "upstream_error",
-  },
-  /** Every candidate is full and the queue holds `[queue] max_size` requests already. */
-  queue_full: {
-    status: 429,
-    code: "rate_limit_exceeded",
-    anthropic: "overloaded_error",
-    anthropicStatus: 529,
-    ollamaStatus: 503,
-    metric: "queue_full",
-    retryAfter: true,
-  },
-  /** The request waited `[queue] max_wait_seconds` without a free slot. */
-  queue_timeout: {
-    status: 503,
-    code: "service_unavailable",
-    anthropic: "overloaded_error",
-    anthropicStatus: 529,
-    metric: "queue_timeout",
-    retryAfter: true,
-  },
-  /** The only backends that can serve it are asleep, and none woke within `wake.timeout_seconds`. */
-  wake_timeout: {
-    status: 503,
-    code: "service_unavailable",
-    anthropic: "overloaded_error",
-    metric: "wake_timeout",
-    retryAfter: true,
-  },
-  /** The magic packet could not be sent (no route to the broadcast address, no permission). */
-  wake_failed: {
-    status: 503,
-    code: "service_unavailable",
-    anthropic: "overloaded_error",
-    metric: "wake_failed",
-    retryAfter: true,
-  },
-  /**
-   * The request already passed this Nexus (its instance id is in `X-Nexus-Via`), or more
-   * gateways than a real chain has: forwarding it again would loop.
-   */
-  loop_detected: {
-    status: 508,
-    code: "loop_detected",
-    anthropic: "api_error",
-    metric: "loop_detected",
-  },
-  /** Request bodies being read already fill `server.max_inflight_body_bytes`. */
-  overloaded: {
-    status: 503,
-    code: "service_unavailable",
-    anthropic: "overloaded_error",
-    anthropicStatus: 529,
-    metric: "overloaded",
-    retryAfter: true,
-  },
-  shutting_down: {
-    status: 503,
-    code: "service_unavailable",
-    anthropic: "overloaded_error",
-    metric: "shutdown",
-    retryAfter: true,
-  },
-  client_closed: {
-    status: 499,
-    code: "client_closed_request",
-    anthropic: "api_error",
-    metric: "client_closed",
-  },
-  not_found: { status: 404, code: "not_found", anthropic: "not_found_error", metric: undefined },
-  method_not_allowed: {
-    status: 405,
-    code: "method_not_allowed",
-    anthropic: "invalid_request_error",
-    metric: undefined,
-  },
-  unauthorized: {
-    status: 401,
-    code: "unauthorized",
-    anthropic: "authentication_error",
-    metric: undefined,
-  },
-  /** A key's requests, tokens or concurrent requests per minute are used up (`[auth] mode = "keys"`). */
-  rate_limited: {
-    status: 429,
-    code: "rate_limit_exceeded",
-    anthropic: "rate_limit_error",
-    metric: "rate_limited",
-    retryAfter: true,
-  },
-  /** Too many failed authentications from one address within a minute: refused before any check. */
-  auth_throttled: {
-    status: 429,
-    code: "rate_limit_exceeded",
-    anthropic: "rate_limit_error",
-    metric: undefined,
-    retryAfter: true,
-  },
-  forbidden: { status: 403, code: "forbidden", anthropic: "permission_error", metric: undefined },
-  /** An admin change sent without `Content-Type: application/json`. */
-  unsupported_media_type: {
-    status: 415,
-    code: "unsupported_media_type",
-    anthropic: "invalid_request_error",
-    metric: undefined,
-  },
-  conflict: {
-    status: 409,
-    code: "conflict",
-    anthropic: "invalid_request_error",
-    metric: undefined,
-  },
-  /** The backend cannot do what was asked at all (load a model on vLLM …). */
-  not_supported: {
-    status: 409,
-    code: "not_supported",
-    anthropic: "invalid_request_error",
-    metric: undefined,
-  },
-  internal: { status: 500, code: "internal_error", anthropic: "api_error", metric: undefined },
+  ...REQUEST_FAILURES,
+  ...ROUTE_FAILURES,
 } as const satisfies Record<string, FailureRow>;
 
 export type FailureKind = keyof typeof FAILURES;

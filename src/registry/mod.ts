@@ -8,18 +8,12 @@
  * ```
  * @module
  */
-export {
-  type BackendChanges,
-  type BackendSettings,
-  type CheckRecord,
-  DEFAULT_LOAD_MS,
-  type FleetCounts,
-  LATENCY_EMA_ALPHA,
-  Registry,
-  RegistryConflictError,
-  type RegistryEvent,
-  type RegistryOptions,
-} from "./registry.ts";
+export { Registry } from "./registry.ts";
+export { RegistryConflictError } from "./conflicts.ts";
+export type { RegistryOptions } from "./registry-options.ts";
+export { DEFAULT_LOAD_MS, LATENCY_EMA_ALPHA } from "./moving-average.ts";
+export type { BackendChanges, BackendSettings } from "./changes.ts";
+export type { CheckRecord, FleetCounts, RegistryEvent } from "./registry-events.ts";
 export type { BreakerSettings, BreakerState, BreakerView } from "./breaker.ts";
 export { hasFreeSlot, type Operation, servesOperation, slotLimit } from "./operations.ts";
 export type {

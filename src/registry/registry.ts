@@ -4,7 +4,6 @@
  * index synchronously; status is checked per request (it is one field read).
  * @module
  */
-import { NexusError } from "../lib/errors.ts";
 import { ModelIndex, sameModels } from "./model-index.ts";
 import { type BreakerSettings, CircuitBreaker } from "./breaker.ts";
 import type { CheckRecord, FleetCounts, RegistryEvent } from "./registry-events.ts";
@@ -15,44 +14,25 @@ import {
   type BackendSettings,
   snapshotChanges,
 } from "./changes.ts";
+import { countByStatus, countRoutableModels } from "./fleet-counts.ts";
+import { capModels, withLoaded } from "./model-lists.ts";
 import {
-  type Backend,
-  type BackendFeatures,
-  type BackendSpec,
-  type BackendStatus,
-  isRoutable,
-  type ModelInfo,
-  type ModelServing,
+  DEFAULT_LOAD_MS,
+  LATENCY_EMA_ALPHA,
+  LOAD_EMA_ALPHA,
+  movingAverage,
+} from "./moving-average.ts";
+import { type InitialState, newBackend } from "./new-backend.ts";
+import { checkNewBackend, checkNewUrl, findByUrl } from "./conflicts.ts";
+import { DEFAULT_BREAKER, type RegistryOptions } from "./registry-options.ts";
+import type {
+  Backend,
+  BackendFeatures,
+  BackendSpec,
+  BackendStatus,
+  ModelInfo,
+  ModelServing,
 } from "./types.ts";
-
-/** Weight of the newest sample in the latency moving average (REFERENCE.md A2). */
-export const LATENCY_EMA_ALPHA = 0.2;
-/** Weight of the newest cold start in a model's load-time average. */
-const LOAD_EMA_ALPHA = 0.3;
-/** A model's load time before any cold start was seen (a 7–14B model from disk, roughly). */
-export const DEFAULT_LOAD_MS = 20_000;
-
-export class RegistryConflictError extends NexusError {
-  override name = "RegistryConflictError";
-  constructor(message: string) {
-    super("E_REGISTRY_CONFLICT", message);
-  }
-}
-
-export type { BackendChanges, BackendSettings, CheckRecord, FleetCounts, RegistryEvent };
-
-/** `[health_check] breaker_failures` and `breaker_window` defaults (src/config/schema.ts). */
-const DEFAULT_BREAKER: BreakerSettings = { failures: 5, window: 10 };
-
-export interface RegistryOptions {
-  /** Circuit breaker thresholds for every backend (`[health_check] breaker_*`). */
-  readonly breaker?: BreakerSettings;
-  /**
-   * Models kept per backend (`server.max_models_per_backend`, or a getter a reload changes);
-   * the rest of a list is dropped.
-   */
-  readonly maxModelsPerBackend?: number | (() => number);
-}
 
 export class Registry {
   readonly #backends = new Map<string, Backend>();
@@ -70,34 +50,9 @@ export class Registry {
   }
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
-  add(
-    spec: BackendSpec,
-    initial: { status?: BackendStatus; models?: readonly ModelInfo[] } = {},
-  ): Backend {
-    if (this.#backends.has(spec.name)) {
-      throw new RegistryConflictError(`A backend named "${spec.name}" already exists`);
-    }
-    const sameUrl = this.findByUrl(spec.url);
-    if (sameUrl) {
-      throw new RegistryConflictError(`Backend "${sameUrl.name}" already has URL ${spec.url}`);
-    }
-    const backend: Backend = {
-      ...spec,
-      status: initial.status ?? "unknown",
-      breaker: new CircuitBreaker(this.#breakerSettings),
-      features: {},
-      models: initial.models ?? [],
-      pending: 0,
-      slots: undefined,
-      load_ms: new Map(),
-      requests: 0,
-      errors: 0,
-      latency_ms: undefined,
-      last_error: undefined,
-      last_check: undefined,
-      version: undefined,
-      last_progress: undefined,
-    };
+  add(spec: BackendSpec, initial: InitialState = {}): Backend {
+    checkNewBackend(this.#backends, spec);
+    const backend = newBackend(spec, initial, new CircuitBreaker(this.#breakerSettings));
     this.#backends.set(backend.name, backend);
     this.#rebuildIndex();
     this.#emit({ kind: "added", backend });
@@ -121,7 +76,7 @@ export class Registry {
   update(name: string, changes: BackendChanges): Backend | undefined {
     const backend = this.#backends.get(name);
     if (!backend) return undefined;
-    if (changes.url !== undefined) this.#checkUrl(backend, changes.url);
+    if (changes.url !== undefined) checkNewUrl(this.#backends.values(), backend, changes.url);
     const previous = snapshotChanges(backend);
     if (applyChanges(backend, changes)) this.#emit({ kind: "updated", backend, previous });
     return backend;
@@ -135,7 +90,7 @@ export class Registry {
   reconfigure(name: string, settings: BackendSettings): string[] {
     const backend = this.#backends.get(name);
     if (!backend) return [];
-    this.#checkUrl(backend, settings.url);
+    checkNewUrl(this.#backends.values(), backend, settings.url);
     const previous = snapshotChanges(backend);
     const changed = applySettings(backend, settings);
     if (changed.length === 0) return changed;
@@ -146,19 +101,12 @@ export class Registry {
     return changed;
   }
 
-  #checkUrl(backend: Backend, url: string): void {
-    if (url === backend.url) return;
-    const other = this.findByUrl(url);
-    if (other) throw new RegistryConflictError(`Backend "${other.name}" already has URL ${url}`);
-  }
-
   get(name: string): Backend | undefined {
     return this.#backends.get(name);
   }
 
   findByUrl(url: string): Backend | undefined {
-    for (const backend of this.#backends.values()) if (backend.url === url) return backend;
-    return undefined;
+    return findByUrl(this.#backends.values(), url);
   }
 
   /** Every backend, in insertion order. */
@@ -205,9 +153,7 @@ export class Registry {
     if (!backend) return;
     // A list past `maxModelsPerBackend` is cut: 100,000 models must not slow every routing
     // decision and every 404.
-    const max = this.#maxModels();
-    const dropped = Math.max(0, models.length - max);
-    const kept = dropped > 0 ? models.slice(0, max) : models;
+    const { kept, dropped } = capModels(models, this.#maxModels());
     if (sameModels(backend.models, kept)) return;
     backend.models = kept;
     this.#rebuildIndex();
@@ -267,25 +213,16 @@ export class Registry {
   noteLoaded(backend: Backend, model: string, coldStartMs?: number): void {
     if (coldStartMs !== undefined) {
       const previous = backend.load_ms.get(model);
-      backend.load_ms.set(
-        model,
-        previous === undefined ? coldStartMs : previous + LOAD_EMA_ALPHA * (coldStartMs - previous),
-      );
+      backend.load_ms.set(model, movingAverage(previous, coldStartMs, LOAD_EMA_ALPHA));
     }
-    const index = backend.models.findIndex((info) => info.id === model);
-    if (index < 0 || backend.models[index]!.loaded === true) return;
-    const models = [...backend.models];
-    models[index] = { ...models[index]!, loaded: true };
-    this.setModels(backend.name, models);
+    const models = withLoaded(backend.models, model, true);
+    if (models) this.setModels(backend.name, models);
   }
 
   /** `model` was unloaded from `backend` (on request): the next request there starts cold. */
   noteUnloaded(backend: Backend, model: string): void {
-    const index = backend.models.findIndex((info) => info.id === model);
-    if (index < 0 || backend.models[index]!.loaded === false) return;
-    const models = [...backend.models];
-    models[index] = { ...models[index]!, loaded: false };
-    this.setModels(backend.name, models);
+    const models = withLoaded(backend.models, model, false);
+    if (models) this.setModels(backend.name, models);
   }
 
   /** How long loading `model` on `backend` takes: learned from cold starts, else the default. */
@@ -310,9 +247,7 @@ export class Registry {
 
   /** Feeds one latency sample (ms) into the backend's moving average. */
   recordLatency(backend: Backend, ms: number): void {
-    backend.latency_ms = backend.latency_ms === undefined
-      ? ms
-      : backend.latency_ms + LATENCY_EMA_ALPHA * (ms - backend.latency_ms);
+    backend.latency_ms = movingAverage(backend.latency_ms, ms, LATENCY_EMA_ALPHA);
   }
 
   /**
@@ -344,29 +279,12 @@ export class Registry {
   }
 
   counts(): FleetCounts {
-    const counts: FleetCounts = {
-      total: 0,
-      healthy: 0,
-      busy: 0,
-      unhealthy: 0,
-      unknown: 0,
-      asleep: 0,
-      draining: 0,
-    };
-    for (const backend of this.#backends.values()) {
-      counts.total++;
-      counts[backend.status]++;
-    }
-    return counts;
+    return countByStatus(this.#backends.values());
   }
 
   /** Distinct model ids served by routable (healthy or busy) backends. */
   routableModelCount(): number {
-    let count = 0;
-    for (const backends of this.#index.lists()) {
-      if (backends.some((b) => isRoutable(b.status))) count++;
-    }
-    return count;
+    return countRoutableModels(this.#index.lists());
   }
 
   onChange(listener: (event: RegistryEvent) => void): () => void {

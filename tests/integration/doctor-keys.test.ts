@@ -4,7 +4,8 @@
  * without it, a refusal says to set the key, not to look for a broken model.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type BackendCheckOptions, backendFindings } from "../../src/cli/doctor-backends.ts";
+import { backendFindings } from "../../src/cli/doctor-backends.ts";
+import type { BackendCheckOptions } from "../../src/cli/doctor-types.ts";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 import { TEST_SECRETS } from "../helpers/secrets.ts";
 
