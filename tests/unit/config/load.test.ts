@@ -310,6 +310,13 @@ describe("config validation errors", () => {
       'discovery.service_types[1]: must look like "_ollama._tcp.local" (mDNS browses .local only), got "ollama" (from nexus.toml)',
     ],
     [
+      "cors_origins given as one string",
+      { "nexus.toml": '[server]\ncors_origins = "http://webui.lan:8080"\n' },
+      {},
+      {},
+      'server.cors_origins: must be "*" or a list of origins, e.g. ["http://chat.lan:3000"], got "http://webui.lan:8080" (from nexus.toml)',
+    ],
+    [
       "a section that is not a table",
       { "nexus.toml": 'server = "x"\n' },
       {},
