@@ -30,7 +30,7 @@ import {
 } from "./backends.ts";
 import { mayReadDetails, mountAccess } from "./access.ts";
 import { Cors } from "./cors.ts";
-import { internalError, methodNotAllowed, notFound } from "./errors.ts";
+import { methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
 import { stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
@@ -43,6 +43,7 @@ import {
 import { KEYS_PATHS, mountKeys } from "./keys.ts";
 import { handleModel, handleModels } from "./models.ts";
 import { handleReload, handleWake, type OpsDeps } from "./ops.ts";
+import { internalErrorFor } from "./unhandled.ts";
 import { mountOllama, OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
@@ -224,7 +225,8 @@ export function createApi(deps: AppDeps): Api {
       path,
       error: describeError(error),
     });
-    return finishAnswer(request, stampRequestId(request, internalError()), instanceId);
+    const answer = internalErrorFor(request, path);
+    return finishAnswer(request, stampRequestId(request, answer), instanceId);
   };
   app.onError((error, c) => unhandled(error, c.req.raw, c.req.path));
   return {
