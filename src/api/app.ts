@@ -24,7 +24,6 @@ import {
 } from "./backends.ts";
 import { mayReadDetails, mountAccess } from "./access.ts";
 import { Cors } from "./cors.ts";
-import { internalError } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
 import { stamped, stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
@@ -36,6 +35,7 @@ import { mountOllama } from "./ollama.ts";
 import { pathOf, plainPath } from "./request-paths.ts";
 import { handleExplainRouteGet, handleExplainRoutePost } from "./route.ts";
 import { mountUi } from "./ui-routes.ts";
+import { internalErrorFor } from "./unhandled.ts";
 import { knownPaths, unmatchedAnswer } from "./unmatched.ts";
 
 export type { Api, AppDeps } from "./app-deps.ts";
@@ -143,7 +143,8 @@ export function createApi(deps: AppDeps): Api {
       path,
       error: describeError(error),
     });
-    return finishAnswer(request, stampRequestId(request, internalError()), instanceId);
+    const answer = internalErrorFor(request, path);
+    return finishAnswer(request, stampRequestId(request, answer), instanceId);
   };
   app.onError((error, c) => unhandled(error, c.req.raw, c.req.path));
   return {

@@ -112,7 +112,7 @@ export function handleAddBackend(deps: AdminDeps) {
     if (!type) {
       const advice = endsWithV1(url)
         ? `the URL ends in /v1: ${V1_HINT}`
-        : 'pass "type" to add it anyway';
+        : 'give its type to add it anyway (--type TYPE; "type" in the API)';
       return badRequest(
         `Cannot detect the backend type of ${
           redactUrl(url)

@@ -41,5 +41,3 @@ export const methodNotAllowed = (
     ),
     new Headers(),
   );
-
-export const internalError = (): Response => errorResponse("internal", "Internal server error");

@@ -33,7 +33,7 @@ export function handleModelChange(deps: LifecycleRouteDeps, action: "load" | "un
   return async (c: Context): Promise<Response> => {
     const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
-    const body = await optionalJson(c);
+    const body = await optionalJson(c, '{"backend": "gpu"}');
     if (isFailure(body)) return openaiError(body);
     const options = changeOptions(body);
     if (isFailure(options)) return openaiError(options);
@@ -48,7 +48,7 @@ export function handleRouterChange(deps: LifecycleRouteDeps, action: "load" | "u
   return async (c: Context): Promise<Response> => {
     const denied = checkAdminRequest(c, deps);
     if (denied) return denied;
-    const body = await optionalJson(c);
+    const body = await optionalJson(c, '{"model": "llama3:8b"}');
     if (isFailure(body)) return openaiError(body);
     if (typeof body.model !== "string" || body.model === "") {
       return openaiError(failure("invalid_request", "Missing required parameter: 'model'", {
@@ -102,7 +102,11 @@ function changeJson(change: ModelChange) {
   };
 }
 
-async function optionalJson(c: Context): Promise<Record<string, unknown> | Failure> {
+/** The body as an object (empty: `{}`), or a 400 whose example is the route's own body. */
+async function optionalJson(
+  c: Context,
+  example: string,
+): Promise<Record<string, unknown> | Failure> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
   try {
@@ -111,7 +115,7 @@ async function optionalJson(c: Context): Promise<Record<string, unknown> | Failu
       return value as Record<string, unknown>;
     }
   } catch { /* answered below */ }
-  return failure("invalid_request", 'Request body must be a JSON object, e.g. {"backend": "gpu"}');
+  return failure("invalid_request", `Request body must be a JSON object, e.g. ${example}`);
 }
 
 function changeOptions(body: Record<string, unknown>): ChangeOptions | Failure {

@@ -77,7 +77,8 @@ export function listModels(registry: Registry, router: Router, created: number):
     }
   }
   for (const alias of router.aliasNames()) {
-    const target = byId.get(router.resolveAlias(alias));
+    // As a request resolves it: an alias of `llama3.2` names Ollama's `llama3.2:latest`.
+    const target = byId.get(router.resolveModel(alias));
     if (target && !byId.has(alias)) {
       byId.set(alias, { ...target, id: alias, display_name: alias, alias_of: target.id });
     }

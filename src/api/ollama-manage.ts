@@ -32,6 +32,15 @@ export const MANAGEMENT_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]
 
 export function mountOllamaManagement(app: Hono, deps: OllamaRouteDeps): void {
   for (const [method, path] of ROUTES) {
+    if (method === "HEAD") {
+      // Hono routes a HEAD request as GET (and drops the body it answers): a route registered
+      // for HEAD is never reached. A real GET is still no method of this path.
+      app.get(path, async (c, next) => {
+        if (c.req.raw.method !== "HEAD") return await next();
+        return stampRequestId(c.req.raw, await relay(c, deps));
+      });
+      continue;
+    }
     app.on(method, path, async (c) => stampRequestId(c.req.raw, await relay(c, deps)));
   }
 }

@@ -12,7 +12,7 @@ import { isRoutable, type ModelServing } from "../registry/mod.ts";
 import type { OllamaRouteDeps } from "./ollama.ts";
 import { ollamaError } from "./ollama.ts";
 import { PROBE_MAX_RESPONSE_BYTES } from "../config/mod.ts";
-import { readLimited } from "../lib/limits.ts";
+import { boundText, readLimited } from "../lib/limits.ts";
 
 /** A show is metadata: a backend that has not answered in this long is skipped. */
 const SHOW_TIMEOUT_MS = 10_000;
@@ -35,7 +35,7 @@ export async function handleOllamaShow(c: Context, deps: OllamaRouteDeps): Promi
   const servings = [...deps.registry.servingsFor(model)]
     .sort((a, b) => rank(a) - rank(b));
   if (servings.length === 0) {
-    return ollamaError("model_not_found", `model '${requested}' not found`);
+    return ollamaError("model_not_found", `model '${boundText(requested)}' not found`);
   }
   for (const serving of servings) {
     if (serving.backend.type !== "ollama") continue;

@@ -64,7 +64,8 @@ export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void 
   read("GET", "/api/version", (c) => c.json({ version: OLLAMA_API_VERSION }));
   read("GET", "/api/tags", (c) => {
     const aliases = new Map(
-      deps.router.aliasNames().map((alias) => [alias, deps.router.resolveAlias(alias)]),
+      // As a request resolves it: an alias of `llama3.2` names Ollama's `llama3.2:latest`.
+      deps.router.aliasNames().map((alias) => [alias, deps.router.resolveModel(alias)]),
     );
     const models = tagEntries(deps.registry.list(), aliases, startedAt);
     return c.json({ models: visibleModels(c.req.raw, models, (entry) => entry.name, resolve) });

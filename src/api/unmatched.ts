@@ -4,12 +4,12 @@
  * Anthropic's for its paths and SDK, else OpenAI's).
  * @module
  */
-import { anthropicDialect, type Dialect } from "../dialects/mod.ts";
 import { methodNotAllowed, notFound } from "./errors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
 import { KEYS_PATHS } from "./keys.ts";
 import { OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
+import { dialectOfPath } from "./unhandled.ts";
 
 type KnownPaths = ReadonlyArray<readonly [RegExp, readonly string[]]>;
 
@@ -48,25 +48,13 @@ export function unmatchedAnswer(
   known: KnownPaths,
 ): Response {
   const allowed = known.find(([pattern]) => pattern.test(path))?.[1];
-  // A front door answers a wrong method in its own dialect (Anthropic clients parse theirs);
-  // anything under /api/ is Ollama's ground.
-  const dialect = FRONT_DOORS.find(([door]) => door === path)?.[1].dialect ??
-    anthropicOrUndefined(request, path);
-  return path.startsWith("/api/")
-    ? ollamaUnknown(method, path, allowed)
-    : allowed
+  // Anything under /api/ is Ollama's ground; elsewhere the path's own dialect (a front door
+  // answers a wrong method in its own, and Anthropic clients parse only theirs).
+  if (path.startsWith("/api/")) return ollamaUnknown(method, path, allowed);
+  const dialect = dialectOfPath(request, path);
+  return allowed
     ? methodNotAllowed(method, path, allowed, dialect)
     : notFound(method, path, dialect);
-}
-
-/**
- * Anthropic's SDK parses only its own envelope: a path under `/v1/messages` (batches, say) or a
- * request carrying `anthropic-version` gets it; everything else OpenAI's.
- */
-function anthropicOrUndefined(request: Request, path: string): Dialect | undefined {
-  return path.startsWith("/v1/messages/") || request.headers.has("anthropic-version")
-    ? anthropicDialect
-    : undefined;
 }
 
 /** Ollama's paths answer in Ollama's envelope, their 404 and 405 included. */

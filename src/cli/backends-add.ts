@@ -9,7 +9,8 @@ import { type Clock, systemClock } from "../lib/clock.ts";
 import { NexusError } from "../lib/errors.ts";
 import { V1_HINT, withoutV1 } from "../lib/urls.ts";
 import type { BackendRow } from "./backends.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { callNexus, errorMessage } from "./client.ts";
+import { serverUrl } from "./server-url.ts";
 import { json } from "./output.ts";
 import { startProgress } from "./progress.ts";
 import type { CommandContext, CommandHandler } from "./spec.ts";
@@ -20,7 +21,7 @@ const POLL_MS = 100;
 
 export const backendsAddCommand: CommandHandler = async (context) => {
   const { runtime, values, positionals, stdout, stderr } = context;
-  const base = nexusUrl(values.url, runtime.env);
+  const base = await serverUrl({ values, runtime });
   const given = positionals[0]!;
   const url = withoutV1(given);
   if (url !== given) stderr(`note: ${given} ends in /v1: ${V1_HINT}; adding ${url}\n`);

@@ -7,9 +7,10 @@
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { NexusError } from "../lib/errors.ts";
 import type { BackendRow } from "./backends.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { callNexus, errorMessage } from "./client.ts";
 import { json } from "./output.ts";
 import { startProgress } from "./progress.ts";
+import { serverUrl } from "./server-url.ts";
 import type { CommandHandler } from "./spec.ts";
 
 const POLL_MS = 1000;
@@ -26,7 +27,7 @@ interface WakeAnswer {
 export const backendsWakeCommand: CommandHandler = async (
   { runtime, values, positionals, stdout, stderr },
 ) => {
-  const base = nexusUrl(values.url, runtime.env);
+  const base = await serverUrl({ values, runtime });
   const name = positionals[0]!;
   const result = await callNexus(base, `/v1/backends/${encodeURIComponent(name)}/wake`, {
     method: "POST",

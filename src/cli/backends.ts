@@ -1,7 +1,8 @@
 /** `nexus backends list|remove` (add: backends-add.ts): manage the backends of a running server. */
 import { NexusError } from "../lib/errors.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { callNexus, errorMessage } from "./client.ts";
 import { json, renderTable, styleFor } from "./output.ts";
+import { serverUrl } from "./server-url.ts";
 import type { CommandHandler } from "./spec.ts";
 
 /** A backend as `GET /v1/backends` shows it (the fields the CLI reads). */
@@ -27,7 +28,7 @@ export interface BackendRow {
 const ERROR_WIDTH = 60;
 
 export const backendsListCommand: CommandHandler = async ({ runtime, values, stdout }) => {
-  const base = nexusUrl(values.url, runtime.env);
+  const base = await serverUrl({ values, runtime });
   // Checked against the table's choices before this runs (commands.ts).
   const status = values.status;
   const { status: code, body } = await callNexus(base, "/v1/backends");
@@ -84,7 +85,7 @@ function slotsCell(b: BackendRow): string {
 export const backendsRemoveCommand: CommandHandler = async (
   { runtime, values, positionals, stdout },
 ) => {
-  const base = nexusUrl(values.url, runtime.env);
+  const base = await serverUrl({ values, runtime });
   const name = positionals[0]!;
   const result = await callNexus(base, `/v1/backends/${encodeURIComponent(name)}`, {
     method: "DELETE",

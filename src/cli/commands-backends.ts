@@ -4,7 +4,7 @@
  * @module
  */
 import { BACKEND_STATUSES, BACKEND_TYPE_SETTINGS } from "../config/constants.ts";
-import { ADMIN_NOTE, JSON_OPTION, URL_OPTION } from "./common-options.ts";
+import { ADMIN_NOTE, CONFIG_OPTION, JSON_OPTION, URL_OPTION } from "./common-options.ts";
 import type { CommandSpec } from "./spec.ts";
 
 /** The positional every single-backend command takes. */
@@ -19,6 +19,7 @@ const backendsList: CommandSpec = {
   summary: "List the backends of a running server",
   options: {
     url: URL_OPTION,
+    config: CONFIG_OPTION,
     json: JSON_OPTION,
     status: {
       type: "string",
@@ -42,6 +43,7 @@ const backendsAdd: CommandSpec = {
   }],
   options: {
     url: URL_OPTION,
+    config: CONFIG_OPTION,
     name: {
       type: "string",
       short: "n",
@@ -80,7 +82,7 @@ const backendsRemove: CommandSpec = {
   summary: "Remove a backend from a running server",
   description: `Remove a backend from a running server. ${ADMIN_NOTE}`,
   positionals: [NAME_POSITIONAL],
-  options: { url: URL_OPTION, json: JSON_OPTION },
+  options: { url: URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
   load: async () => (await import("./backends.ts")).backendsRemoveCommand,
 };
 
@@ -92,6 +94,7 @@ const backendsWake: CommandSpec = {
   positionals: [NAME_POSITIONAL],
   options: {
     url: URL_OPTION,
+    config: CONFIG_OPTION,
     "no-wait": { type: "boolean", description: "Send the packet and return at once" },
     json: JSON_OPTION,
   },

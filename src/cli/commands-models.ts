@@ -3,7 +3,7 @@
  * (handlers in models.ts and models-lifecycle.ts).
  * @module
  */
-import { ADMIN_NOTE, JSON_OPTION, URL_OPTION } from "./common-options.ts";
+import { ADMIN_NOTE, CONFIG_OPTION, JSON_OPTION, URL_OPTION } from "./common-options.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
 
 /** `--backend NAME`: narrows a models command to one backend. */
@@ -25,6 +25,7 @@ const modelsLoad: CommandSpec = {
   positionals: [MODEL_POSITIONAL],
   options: {
     url: URL_OPTION,
+    config: CONFIG_OPTION,
     backend: backendOption("Load it on this backend"),
     "keep-alive": {
       type: "string",
@@ -44,6 +45,7 @@ const modelsUnload: CommandSpec = {
   positionals: [MODEL_POSITIONAL],
   options: {
     url: URL_OPTION,
+    config: CONFIG_OPTION,
     backend: backendOption("Only on this backend"),
     json: JSON_OPTION,
   },
@@ -56,6 +58,7 @@ export const models: CommandSpec = {
   summary: "List the models a running server can route to (or load/unload one)",
   options: {
     url: URL_OPTION,
+    config: CONFIG_OPTION,
     json: JSON_OPTION,
     backend: backendOption("Only models of this backend"),
     loaded: { type: "boolean", description: "Only models loaded in memory somewhere" },

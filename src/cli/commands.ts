@@ -72,7 +72,7 @@ const serve: CommandSpec = {
 const health: CommandSpec = {
   name: "health",
   summary: "Show a running server's health (exit 1 when unhealthy)",
-  options: { url: URL_OPTION, json: JSON_OPTION },
+  options: { url: URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
   load: async () => (await import("./health.ts")).healthCommand,
 };
 
@@ -119,7 +119,7 @@ const reload: CommandSpec = {
   summary: "Make a running server read its config again and apply the changes",
   description:
     `Ask the server to reload its config (as SIGHUP does) and print what it applied; an invalid config changes nothing (exit 1). ${ADMIN_NOTE}`,
-  options: { url: URL_OPTION, json: JSON_OPTION },
+  options: { url: URL_OPTION, config: CONFIG_OPTION, json: JSON_OPTION },
   examples: ["nexus reload"],
   load: async () => (await import("./reload.ts")).reloadCommand,
 };

@@ -8,7 +8,8 @@ export const URL_OPTION: OptionSpec = {
   type: "string",
   short: "u",
   value: "URL",
-  description: "Nexus server to talk to (env NEXUS_URL; default http://127.0.0.1:8000)",
+  description:
+    "Nexus server to talk to (env NEXUS_URL; default: where the config's [server] listens, else http://127.0.0.1:8000)",
   httpUrl: true,
 };
 export const JSON_OPTION: OptionSpec = {

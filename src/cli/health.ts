@@ -3,8 +3,9 @@
  * (no healthy backend), so it works as a service-manager or container health check.
  */
 import { NexusError } from "../lib/errors.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { callNexus, errorMessage } from "./client.ts";
 import { json, styleFor } from "./output.ts";
+import { serverUrl } from "./server-url.ts";
 import type { CommandHandler } from "./spec.ts";
 
 interface HealthBody {
@@ -24,7 +25,7 @@ export const DETAILS_WITHHELD =
   "backends and models are shown to key holders and admins only (keys mode); from another machine, set NEXUS_ADMIN_TOKEN to the server's admin_token";
 
 export const healthCommand: CommandHandler = async ({ runtime, values, stdout }) => {
-  const base = nexusUrl(values.url, runtime.env);
+  const base = await serverUrl({ values, runtime });
   const { status, body } = await callNexus(base, "/health", {
     token: runtime.env.NEXUS_ADMIN_TOKEN,
   });

@@ -176,5 +176,11 @@ function cleanParseArgsMessage(error: unknown): string {
   if (unknown) return `unknown option '${unknown[1]}'`;
   const missing = /^Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(message);
   if (missing) return `option '${missing[1]}' needs a value`;
+  // `--rpm --tpm 5`, `-p -1`: node's three lines of advice, as one.
+  const ambiguous = /^Option '[^']+' argument is ambiguous[\s\S]*use '(--[\w-]+)=/.exec(message);
+  if (ambiguous) {
+    const flag = ambiguous[1]!;
+    return `option '${flag}' needs a value (one that starts with '-' is written ${flag}=VALUE)`;
+  }
   return message.charAt(0).toLowerCase() + message.slice(1);
 }

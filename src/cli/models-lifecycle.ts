@@ -1,7 +1,8 @@
 /** `nexus models load|unload <model> [--backend B]`: warm a model up, or free its memory. */
 import { NexusError } from "../lib/errors.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { callNexus, errorMessage } from "./client.ts";
 import { json } from "./output.ts";
+import { serverUrl } from "./server-url.ts";
 import type { CommandHandler } from "./spec.ts";
 
 /** A big model from disk can take minutes to load; the server bounds it with its own deadline. */
@@ -15,7 +16,7 @@ interface Change {
 
 function lifecycleCommand(action: "load" | "unload"): CommandHandler {
   return async ({ runtime, values, positionals, stdout }) => {
-    const base = nexusUrl(values.url, runtime.env);
+    const base = await serverUrl({ values, runtime });
     const model = positionals[0]!;
     const body = {
       ...(typeof values.backend === "string" ? { backend: values.backend } : {}),

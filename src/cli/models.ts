@@ -4,8 +4,9 @@
  * a lack, and Nexus still routes such requests there.
  */
 import { NexusError } from "../lib/errors.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { callNexus, errorMessage } from "./client.ts";
 import { json, renderTable } from "./output.ts";
+import { serverUrl } from "./server-url.ts";
 import type { CommandHandler } from "./spec.ts";
 
 interface ModelRow {
@@ -19,7 +20,7 @@ interface ModelRow {
 }
 
 export const modelsCommand: CommandHandler = async ({ runtime, values, stdout }) => {
-  const base = nexusUrl(values.url, runtime.env);
+  const base = await serverUrl({ values, runtime });
   const { status, body } = await callNexus(base, "/v1/models");
   if (status === 401) {
     // Keys mode: the model list is for key holders, and this command has no key to send.

@@ -5,8 +5,9 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
-import { callNexus, errorMessage, nexusUrl } from "./client.ts";
+import { callNexus, errorMessage } from "./client.ts";
 import { json } from "./output.ts";
+import { serverUrl } from "./server-url.ts";
 import type { CommandHandler } from "./spec.ts";
 
 interface Report {
@@ -19,7 +20,7 @@ interface Report {
 }
 
 export const reloadCommand: CommandHandler = async ({ runtime, values, stdout, stderr }) => {
-  const base = nexusUrl(values.url, runtime.env);
+  const base = await serverUrl({ values, runtime });
   const { status, body } = await callNexus(base, "/v1/config/reload", {
     method: "POST",
     body: {},

@@ -141,7 +141,8 @@ function formatIssue(
   sources: ReadonlyMap<string, string>,
 ): string {
   const value = valueAt(input, issue.path);
-  const got = value === undefined ? "" : `, got ${describeValue(value)}`;
+  const secret = SECRET_KEYS.has(String(issue.path[issue.path.length - 1]));
+  const got = value === undefined ? "" : `, got ${describeValue(value, secret)}`;
   let message: string;
   switch (issue.code) {
     case "invalid_value":
@@ -162,12 +163,19 @@ function formatIssue(
       break;
     default:
       message = isPlainObject(value) || Array.isArray(value) ||
-          issue.message.includes(JSON.stringify(value))
+          (!secret && issue.message.includes(JSON.stringify(value)))
         ? issue.message
         : `${issue.message}${got}`;
   }
-  return `${formatPath(issue.path)}: ${message} (from ${sourceOf(sources, issue.path)})`;
+  // These lines reach the terminal, the log and a reload's HTTP answer: a password in a URL
+  // (`redis://:pw@host`, `http://user:pw@proxy`) is shown as ***, like everywhere else.
+  return redactUrl(
+    `${formatPath(issue.path)}: ${message} (from ${sourceOf(sources, issue.path)})`,
+  );
 }
+
+/** Keys whose value is a credential: a wrong one is described by its type, never shown. */
+const SECRET_KEYS: ReadonlySet<string> = new Set(["admin_token"]);
 
 const TYPE_NAMES: Record<string, string> = {
   int: "an integer",
@@ -187,11 +195,19 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out || "(root)";
 }
 
-function describeValue(value: unknown): string {
+function describeValue(value: unknown, secret = false): string {
+  if (secret) return `${describeType(value)} (a secret: not shown)`;
   if (typeof value === "string") return JSON.stringify(value);
   if (Array.isArray(value)) return "an array";
   if (isPlainObject(value)) return "a table";
   return String(value);
+}
+
+function describeType(value: unknown): string {
+  if (typeof value === "string") return "a string";
+  if (Array.isArray(value)) return "an array";
+  if (isPlainObject(value)) return "a table";
+  return typeof value === "object" ? "a date" : `a ${typeof value}`;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

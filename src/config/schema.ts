@@ -56,8 +56,9 @@ const serverSchema = z.strictObject({
   sse_keepalive_seconds: z.number().min(0).default(15),
   shutdown_timeout_seconds: z.number().min(0).default(30),
   /** Browser origins allowed to call the inference routes; `"*"` allows any (empty = no CORS). */
-  cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))])
-    .default([]),
+  cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))], {
+    error: 'must be "*" or a list of origins, e.g. ["http://chat.lan:3000"]',
+  }).default([]),
   /** Reload when the config file changes (SIGHUP and `nexus reload` work either way). */
   watch_config: z.boolean().default(true),
   /**

@@ -58,7 +58,7 @@ export function invalidValue(param: string, expected: string, value: unknown): F
 
 export function typeName(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty array" : "an array";
   if (typeof value === "string") return value === "" ? "an empty string" : "a string";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

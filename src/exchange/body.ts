@@ -8,6 +8,7 @@
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { type Failure, failure } from "../lib/failures.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../lib/json-depth.ts";
 import type { BodyReservation } from "./body-budget.ts";
 
 export type BodyResult = { ok: true; text: string } | {
@@ -117,6 +118,13 @@ export function parseJsonObject(text: string): Record<string, unknown> | Failure
   }
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     return failure("invalid_request", "Request body must be a JSON object", { param: null });
+  }
+  if (nestsDeeperThan(text)) {
+    return failure(
+      "invalid_request",
+      `Request body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`,
+      { param: null },
+    );
   }
   return body as Record<string, unknown>;
 }

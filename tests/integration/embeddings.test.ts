@@ -194,6 +194,13 @@ describe("error rows of /v1/embeddings", () => {
     );
   });
 
+  test("an empty input array is called empty, not just 'an array' (which is allowed)", async () => {
+    const { json } = await post({ model: "nomic-embed-text", input: [] });
+    expect(json.error.message).toBe(
+      "Invalid 'input': expected a string, an array of strings, an array of token ids or an array of token arrays, got an empty array",
+    );
+  });
+
   test("404 model_not_found for an unknown model", async () => {
     const { response, json } = await post({ model: "ghost", input: "a" });
     expect(response.status).toBe(404);

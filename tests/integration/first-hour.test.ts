@@ -74,6 +74,20 @@ describe("a backend URL ending in /v1", () => {
     }
   });
 
+  test("nothing answering: the CLI is told how to give the type (--type)", async () => {
+    const gateway = await startGateway([]);
+    try {
+      const runtime = createFakeRuntime();
+      const url = "http://127.0.0.1:9";
+      expect(await runCli(runtime, ["backends", "add", url, "--url", gateway.url])).toBe(1);
+      expect(runtime.stderrText()).toBe(
+        `error: Cannot detect the backend type of ${url}: no LLM server answered there; give its type to add it anyway (--type TYPE; "type" in the API)\n`,
+      );
+    } finally {
+      await gateway.close();
+    }
+  });
+
   test("an unhealthy backend's reason leads with the hint, in the API and the ERROR column", async () => {
     const gateway = await startGateway([{ name: "gpu", url: `${mock.url}/v1`, type: "ollama" }]);
     try {

@@ -177,6 +177,18 @@ describe("the llama.cpp router shape for the whole fleet", () => {
     expect(data.find((m: { id: string }) => m.id === "gemma-3").status.value).toBe("unloaded");
     expect((await post("/models/load", {})).status).toBe(400);
   });
+
+  test("a body that is not a JSON object: 400 whose example is this route's body", async () => {
+    const router = await post("/models/load", ["qwen-coder"]);
+    expect(router.status).toBe(400);
+    expect((await router.json()).error.message).toBe(
+      'Request body must be a JSON object, e.g. {"model": "llama3:8b"}',
+    );
+    const perModel = await post("/v1/models/qwen-coder/load", "router");
+    expect((await perModel.json()).error.message).toBe(
+      'Request body must be a JSON object, e.g. {"backend": "gpu"}',
+    );
+  });
 });
 
 async function cli(argv: string[]) {

@@ -139,6 +139,10 @@ describe("list, ps, show, version", () => {
     const error = await client.show({ model: "nope" }).catch((e) => e);
     expect(error.status_code).toBe(404);
     expect(error.error).toBe("model 'nope' not found");
+    // A name of 50,000 characters is not echoed whole, as no other error does.
+    const long = await client.show({ model: "m".repeat(50_000) }).catch((e) => e);
+    expect(long.error.length).toBeLessThan(400);
+    expect(long.error).toContain("(49744 more characters)");
   });
 
   test("version: a dotted numeric version VS Code accepts (>= 0.6.4)", async () => {

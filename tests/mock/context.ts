@@ -36,6 +36,8 @@ export interface MockSettings {
   router: boolean;
   /** Load/unload requests received, as `load MODEL` / `unload MODEL`. */
   lifecycle: string[];
+  /** Ollama: digests of the blobs uploaded (`POST /api/blobs/{digest}`). */
+  blobs: Set<string>;
 }
 
 /** How a faulty stream stops after `afterChunks` events. */

@@ -22,6 +22,7 @@ import { applyFault, truncateJson } from "./faults.ts";
 import { abandoned, notFound, now, unauthorized } from "./http.ts";
 import { RequestLifetime, type TimerCount } from "./lifetime.ts";
 import { ollamaRoutes } from "./ollama.ts";
+import { BLOBS_ROUTE } from "./ollama-native.ts";
 import { llamacppRouterRoutes, lmstudioLifecycleRoutes } from "./lifecycle.ts";
 import { CHAT_PATH, openaiRoutes } from "./openai.ts";
 import { RESPONSES_PATH, responsesRoutes } from "./responses.ts";
@@ -100,6 +101,7 @@ function settingsFrom(options: MockOptions): MockSettings {
     useCounter: 0,
     router: options.router ?? false,
     lifecycle: [],
+    blobs: new Set(),
   };
 }
 
@@ -148,7 +150,8 @@ export function createMockUpstream(options: MockOptions = {}): MockUpstream {
     }
     const fault = await applyFault(exchange);
     if (fault.respond) return fault.respond;
-    const route = routes.get(`${rec.method} ${rec.path}`);
+    const routePath = rec.path.startsWith("/api/blobs/") ? BLOBS_ROUTE : rec.path;
+    const route = routes.get(`${rec.method} ${routePath}`);
     if (!route) return notFound(settings.flavor, rec.method, rec.path);
     const stream = (rec.body as { stream?: unknown } | undefined)?.stream;
     const streamed =

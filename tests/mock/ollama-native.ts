@@ -3,7 +3,7 @@
  * `/api/chat` and `/api/generate` (NDJSON streams unless `"stream": false`, the load/unload
  * form without messages or prompt, tool calls as whole objects, `suffix` only for models with
  * the `insert` capability), `/api/embed`, `/api/embeddings`, and `/api/pull` (progress lines),
- * `/api/delete`, `/api/copy`, `/api/create`, `/api/push`. Prompts longer than the context are
+ * `/api/delete`, `/api/copy`, `/api/create`, `/api/push`, `/api/blobs/{digest}` (HEAD, POST). Prompts longer than the context are
  * cut as Ollama cuts them (ollama-context.ts).
  * @module
  */
@@ -173,6 +173,9 @@ const pull: Route = (exchange) => {
   return streamBody(progress.map(line), exchange, { headers: NDJSON_HEADERS });
 };
 
+/** The one route with a parameter: every `/api/blobs/{digest}` path is looked up as this. */
+export const BLOBS_ROUTE = "/api/blobs/:digest";
+
 const removeModel: Route = ({ rec, settings }) => {
   const body = bodyObject(rec.body) ?? {};
   const name = body.model ?? body.name;
@@ -198,7 +201,28 @@ const status = (statuses: string[]): Route => (exchange) => {
   });
 };
 
+/**
+ * `HEAD /api/blobs/:digest`: 200 when the blob is there, else 404 (`ollama create` asks before
+ * it uploads). `POST`: 201 once the body's SHA-256 is the digest, 400 when it is not.
+ */
+const blobExists: Route = ({ rec, settings }) =>
+  new Response(null, { status: settings.blobs.has(digestOf(rec.path)) ? 200 : 404 });
+
+const createBlob: Route = async ({ rec, settings }) => {
+  const digest = digestOf(rec.path);
+  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(rec.bodyText));
+  const actual = "sha256:" +
+    [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (actual !== digest) return json({ error: "digest mismatch" }, 400);
+  settings.blobs.add(digest);
+  return new Response(null, { status: 201 });
+};
+
+const digestOf = (path: string) => decodeURIComponent(path.slice("/api/blobs/".length));
+
 export const ollamaNativeRoutes: Record<string, Route> = {
+  [`HEAD ${BLOBS_ROUTE}`]: blobExists,
+  [`POST ${BLOBS_ROUTE}`]: createBlob,
   "POST /api/chat": chat,
   "POST /api/generate": generate,
   "POST /api/embed": embed,

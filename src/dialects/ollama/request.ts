@@ -39,12 +39,15 @@ export function chatRequirements(body: Body): RouteRequirements | Failure {
   if (messages !== undefined && messages !== null && !Array.isArray(messages)) {
     return invalid("messages", "an array", messages);
   }
+  const tools = optional("tools", body.tools, isArray, "an array");
+  if (tools) return tools;
   let chars = 0;
   let vision = false;
-  for (const message of (messages ?? []) as unknown[]) {
-    if (message === null || typeof message !== "object") {
-      return invalid("messages", "an array of objects", messages);
-    }
+  const list = (messages ?? []) as unknown[];
+  for (let i = 0; i < list.length; i++) {
+    const message = list[i];
+    const wrong = messageFailure(message, `messages[${i}]`);
+    if (wrong) return wrong;
     const { content, images, tool_calls } = message as OllamaMessage;
     if (typeof content === "string") chars += content.length;
     if (Array.isArray(images) && images.length > 0) vision = true;
@@ -69,6 +72,9 @@ export function generateRequirements(body: Body): RouteRequirements | Failure {
   if (suffix !== undefined && suffix !== null && typeof suffix !== "string") {
     return invalid("suffix", "a string", suffix);
   }
+  const wrong = optional("system", body.system, isString, "a string") ??
+    optional("images", body.images, isStrings, "an array of base64 strings");
+  if (wrong) return wrong;
   const system = typeof body.system === "string" ? body.system.length : 0;
   const chars = (prompt?.length ?? 0) + (suffix?.length ?? 0) + system;
   const fim = typeof suffix === "string" && suffix !== "";
@@ -115,3 +121,39 @@ function toolCallsLength(calls: readonly unknown[]): number {
   }
   return chars;
 }
+
+/**
+ * One message's fields of the types Ollama's own parser takes (it answers 400 to any other).
+ * Checked here because a translated request would otherwise drop a wrong value silently: a
+ * `content` of 5 became an empty message, `images` of numbers no image.
+ */
+function messageFailure(message: unknown, at: string): Failure | undefined {
+  if (message === null || typeof message !== "object" || Array.isArray(message)) {
+    return invalid(at, "a message object", message);
+  }
+  const { role, content, images, tool_calls, tool_name } = message as OllamaMessage;
+  return optional(`${at}.role`, role, isString, "a string") ??
+    optional(`${at}.content`, content, isString, "a string") ??
+    optional(`${at}.images`, images, isStrings, "an array of base64 strings") ??
+    optional(`${at}.tool_calls`, tool_calls, isObjects, "an array of tool call objects") ??
+    optional(`${at}.tool_name`, tool_name, isString, "a string");
+}
+
+/** A field that may be absent or null, else must pass `check`. */
+function optional(
+  param: string,
+  value: unknown,
+  check: (value: unknown) => boolean,
+  expected: string,
+): Failure | undefined {
+  return value === undefined || value === null || check(value)
+    ? undefined
+    : invalid(param, expected, value);
+}
+
+const isString = (value: unknown) => typeof value === "string";
+const isArray = (value: unknown) => Array.isArray(value);
+const isStrings = (value: unknown) => Array.isArray(value) && value.every(isString);
+const isObjects = (value: unknown) =>
+  Array.isArray(value) &&
+  value.every((item) => item !== null && typeof item === "object" && !Array.isArray(item));

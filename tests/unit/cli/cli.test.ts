@@ -95,6 +95,16 @@ describe("usage errors", () => {
     ],
     ["an extra argument", ["serve", "now"], "error: unexpected argument 'now'"],
     ["a flag without its value", ["serve", "--port"], "error: option '--port' needs a value"],
+    [
+      "a flag followed by another flag instead of its value",
+      ["serve", "--port", "--host", "0.0.0.0"],
+      "error: option '--port' needs a value (one that starts with '-' is written --port=VALUE)",
+    ],
+    [
+      "a short flag followed by a negative number",
+      ["serve", "-p", "-1"],
+      "error: option '--port' needs a value (one that starts with '-' is written --port=VALUE)",
+    ],
   ];
   for (const [what, argv, message] of cases) {
     test(`${what} prints the problem and usage on stderr and exits 2`, async () => {

@@ -310,6 +310,13 @@ describe("config validation errors", () => {
       'discovery.service_types[1]: must look like "_ollama._tcp.local" (mDNS browses .local only), got "ollama" (from nexus.toml)',
     ],
     [
+      "cors_origins given as one string",
+      { "nexus.toml": '[server]\ncors_origins = "http://webui.lan:8080"\n' },
+      {},
+      {},
+      'server.cors_origins: must be "*" or a list of origins, e.g. ["http://chat.lan:3000"], got "http://webui.lan:8080" (from nexus.toml)',
+    ],
+    [
       "a section that is not a table",
       { "nexus.toml": 'server = "x"\n' },
       {},
@@ -324,6 +331,40 @@ describe("config validation errors", () => {
       expect(error.code).toBe("E_CONFIG_INVALID");
       expect(error.issues).toContain(line);
       expect(error.message).toContain(line);
+    });
+  }
+});
+
+describe("config errors never show a secret", () => {
+  // The lines reach the terminal, the service log and a reload's HTTP answer.
+  const cases: Array<[string, string, string]> = [
+    [
+      "an admin_token of the wrong type",
+      "[server]\nadmin_token = 987654321\n",
+      "server.admin_token: expected a string, got a number (a secret: not shown) (from nexus.toml)",
+    ],
+    [
+      "an admin_token given as a list",
+      '[server]\nadmin_token = ["s3cret-token"]\n',
+      "server.admin_token: expected a string, got an array (a secret: not shown) (from nexus.toml)",
+    ],
+    [
+      "a redis_url with a password and the wrong scheme",
+      '[state]\nredis_url = "http://:s3cret-pw@cache:6379"\n',
+      'state.redis_url: must be a "redis://host:port" URL, got "http://***@cache:6379" (from nexus.toml)',
+    ],
+    [
+      "a backend url with a password and the wrong scheme",
+      '[[backends]]\nurl = "ftp://me:s3cret-pw@gpu:11434"\n',
+      'backends[0].url: must be an http:// or https:// URL, got "ftp://***@gpu:11434" (from nexus.toml)',
+    ],
+  ];
+  for (const [what, toml, line] of cases) {
+    test(what, async () => {
+      const error = await loadError({ "nexus.toml": toml });
+      expect(error.issues).toEqual([line]);
+      expect(error.message).not.toContain("s3cret");
+      expect(error.message).not.toContain("987654321");
     });
   }
 });

@@ -1,0 +1,47 @@
+/**
+ * How deeply a request body nests its arrays and objects. `JSON.parse` takes any depth, but
+ * re-serialising a body (a `model` rewrite, a translation) recurses: past some 20,000 levels
+ * Bun's `JSON.stringify` overflows the stack, and only after seconds of CPU — an 80 KB body cost
+ * 3 s of a core and answered 500. Bodies deeper than Go's `encoding/json` accepts (Ollama's own
+ * limit, 10,000) are refused before any of that.
+ *
+ * Cheap: each level takes two characters, so only a body longer than twice the limit is scanned
+ * at all (nearly every chat request is shorter), and the scan skips strings with a native search.
+ * @module
+ */
+
+/** Go's `encoding/json` maxNestingDepth: what Ollama itself refuses past. */
+export const MAX_JSON_DEPTH = 10_000;
+
+/** Whether `text` (valid JSON: it has parsed) nests arrays and objects deeper than `limit`. */
+export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
+  if (text.length <= 2 * limit) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--;
+  }
+  return false;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_ARRAY = 91;
+const CLOSE_ARRAY = 93;
+const OPEN_OBJECT = 123;
+const CLOSE_OBJECT = 125;
+
+/** Index of the closing quote of the string opening at `i`. */
+function stringEnd(text: string, i: number): number {
+  let j = i;
+  for (;;) {
+    j = text.indexOf('"', j + 1);
+    if (j === -1) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(j - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return j;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Ollama's own parser answers 400 to a message field of the wrong type. A request translated
+ * for an OpenAI-style backend used to drop such a value instead and answer 200 — a `content` of
+ * 5 became an empty message, `images` of numbers no image at all: silently not what was asked.
+ * Now every path gets a 400 naming the field, in Ollama's envelope, before anything is sent.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Ollama } from "ollama";
+import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
+import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+
+let mock: MockBackend;
+let gateway: RunningGateway;
+
+beforeAll(async () => {
+  mock = await startMockBackend({ flavor: "vllm", models: [{ id: "qwen2.5" }] });
+  gateway = await startGateway([{
+    name: "vllm",
+    url: mock.url,
+    type: "vllm",
+    models: ["qwen2.5"],
+  }]);
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await mock?.close();
+});
+
+async function post(path: string, body: Record<string, unknown>) {
+  const response = await fetch(`${gateway.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "qwen2.5", stream: false, ...body }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const user = (fields: Record<string, unknown>) => ({
+  messages: [{ role: "user", content: "hi" }, { role: "user", ...fields }],
+});
+
+describe("/api/chat fields of the wrong type", () => {
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    [
+      "content a number",
+      user({ content: 5 }),
+      "Invalid 'messages[1].content': expected a string, got a number",
+    ],
+    [
+      "role a number",
+      user({ role: 1, content: "x" }),
+      "Invalid 'messages[1].role': expected a string, got a number",
+    ],
+    [
+      "images of numbers",
+      user({ content: "x", images: [1, 2] }),
+      "Invalid 'messages[1].images': expected an array of base64 strings, got an array",
+    ],
+    [
+      "tool_calls a string",
+      { messages: [{ role: "assistant", content: "", tool_calls: "get_weather" }] },
+      "Invalid 'messages[0].tool_calls': expected an array of tool call objects, got a string",
+    ],
+    [
+      "a message that is not an object",
+      { messages: ["hi"] },
+      "Invalid 'messages[0]': expected a message object, got a string",
+    ],
+    [
+      "tools an object",
+      { ...user({ content: "x" }), tools: {} },
+      "Invalid 'tools': expected an array, got an object",
+    ],
+  ];
+  for (const [what, body, message] of cases) {
+    test(`${what}: 400 naming the field`, async () => {
+      expect(await post("/api/chat", body)).toEqual({ status: 400, body: { error: message } });
+    });
+  }
+
+  test("nothing reached the backend", () => {
+    expect(mock.mock.chatRequests()).toEqual([]);
+  });
+
+  test("the ollama client raises the message", async () => {
+    const client = new Ollama({ host: gateway.url });
+    const messages = [{ role: "user", content: 5 as unknown as string }];
+    const error = await client.chat({ model: "qwen2.5", messages }).catch((e) => e);
+    expect(error.status_code).toBe(400);
+    expect(error.message).toBe("Invalid 'messages[0].content': expected a string, got a number");
+  });
+
+  test("null fields, as some clients send them, still pass", async () => {
+    const { status } = await post(
+      "/api/chat",
+      user({ content: "x", images: null, tool_calls: null }),
+    );
+    expect(status).toBe(200);
+  });
+});
+
+describe("/api/generate fields of the wrong type", () => {
+  test("system a number", async () => {
+    expect(await post("/api/generate", { prompt: "x", system: 5 })).toEqual({
+      status: 400,
+      body: { error: "Invalid 'system': expected a string, got a number" },
+    });
+  });
+
+  test("images not strings", async () => {
+    expect(await post("/api/generate", { prompt: "x", images: "abc" })).toEqual({
+      status: 400,
+      body: { error: "Invalid 'images': expected an array of base64 strings, got a string" },
+    });
+  });
+});
