@@ -9,6 +9,7 @@
  * at all (nearly every chat request is shorter), and the scan skips strings with a native search.
  * @module
  */
+import { stringEnd } from "./json-text.ts";
 
 /** Go's `encoding/json` maxNestingDepth: what Ollama itself refuses past. */
 export const MAX_JSON_DEPTH = 10_000;
@@ -28,20 +29,7 @@ export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
 }
 
 const QUOTE = 34;
-const BACKSLASH = 92;
 const OPEN_ARRAY = 91;
 const CLOSE_ARRAY = 93;
 const OPEN_OBJECT = 123;
 const CLOSE_OBJECT = 125;
-
-/** Index of the closing quote of the string opening at `i`. */
-function stringEnd(text: string, i: number): number {
-  let j = i;
-  for (;;) {
-    j = text.indexOf('"', j + 1);
-    if (j === -1) return text.length;
-    let backslashes = 0;
-    while (text.charCodeAt(j - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return j;
-  }
-}
