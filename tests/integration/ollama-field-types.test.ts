@@ -63,9 +63,24 @@ describe("/api/chat fields of the wrong type", () => {
       "Invalid 'messages[0].tool_calls': expected an array of tool call objects, got a string",
     ],
     [
+      "tool_calls of strings",
+      { messages: [{ role: "assistant", content: "", tool_calls: ["get_weather"] }] },
+      "Invalid 'messages[0].tool_calls': expected an array of tool call objects, got an array",
+    ],
+    [
+      "tool_name a number",
+      { messages: [{ role: "tool", content: "22 C", tool_name: 7 }] },
+      "Invalid 'messages[0].tool_name': expected a string, got a number",
+    ],
+    [
       "a message that is not an object",
       { messages: ["hi"] },
       "Invalid 'messages[0]': expected a message object, got a string",
+    ],
+    [
+      "a message that is an array",
+      { messages: [["user", "hi"]] },
+      "Invalid 'messages[0]': expected a message object, got an array",
     ],
     [
       "tools an object",
