@@ -55,7 +55,7 @@ describe("/api/chat fields of the wrong type", () => {
     [
       "images of numbers",
       user({ content: "x", images: [1, 2] }),
-      "Invalid 'messages[1].images': expected an array of base64 strings, got an array",
+      "Invalid 'messages[1].images[0]': expected a base64 string, got a number",
     ],
     [
       "tool_calls a string",
@@ -65,7 +65,7 @@ describe("/api/chat fields of the wrong type", () => {
     [
       "tool_calls of strings",
       { messages: [{ role: "assistant", content: "", tool_calls: ["get_weather"] }] },
-      "Invalid 'messages[0].tool_calls': expected an array of tool call objects, got an array",
+      "Invalid 'messages[0].tool_calls[0]': expected a tool call object, got a string",
     ],
     [
       "tool_name a number",
@@ -127,6 +127,13 @@ describe("/api/generate fields of the wrong type", () => {
     expect(await post("/api/generate", { prompt: "x", images: "abc" })).toEqual({
       status: 400,
       body: { error: "Invalid 'images': expected an array of base64 strings, got a string" },
+    });
+  });
+
+  test("an image that is not a string is named by its index", async () => {
+    expect(await post("/api/generate", { prompt: "x", images: ["aGk=", 7] })).toEqual({
+      status: 400,
+      body: { error: "Invalid 'images[1]': expected a base64 string, got a number" },
     });
   });
 });
