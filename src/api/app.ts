@@ -1,8 +1,9 @@
 /**
  * The Hono application: front doors on the exchange pipeline, the management routes, 404/405 in
- * the client's envelope (`unmatched.ts`), and a last-resort error handler. No global middleware, so an inference
- * route dispatches straight to its pipeline; the other routes are wrapped one by one so every
- * response carries an X-Request-Id.
+ * the client's envelope (`unmatched.ts`), and a last-resort error handler (a 500 in the route's
+ * dialect, `unhandled.ts`). No global middleware, so an inference route dispatches straight to
+ * its pipeline; the other routes are wrapped one by one so every response carries an
+ * X-Request-Id.
  *
  * `createApi` adds the hot path's shortcut: a POST to a front door's exact path goes to its
  * pipeline from a Map, before Hono (its router and per-request Context cost ~2 µs a request,

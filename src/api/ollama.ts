@@ -12,7 +12,7 @@ import { type Failure, failure, type FailureKind } from "../lib/failures.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import type { Router } from "../routing/mod.ts";
 import type { Cors } from "./cors.ts";
-import { stampRequestId } from "./headers.ts";
+import { type RouteHandler, stamped, stampRequestId } from "./headers.ts";
 import { visibleModels } from "./model-scope.ts";
 import { mountOllamaManagement } from "./ollama-manage.ts";
 import { handleOllamaShow } from "./ollama-show.ts";
@@ -42,21 +42,19 @@ export const OLLAMA_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> =
   [/^\/api\/show$/, ["POST"]],
 ];
 
-type Handler = (c: Context) => Response | Promise<Response>;
-
 /**
  * Mounts the routes; the reads browser apps make (`/api/version`, `/api/tags`, `/api/ps`,
  * `/api/show`) answer CORS as the inference routes do.
  */
 export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void {
   const startedAt = new Date(deps.startedAt).toISOString();
-  const read = (method: "GET" | "POST", path: string, handler: Handler) => {
-    const stamped: Handler = async (c) => stampRequestId(c.req.raw, await handler(c));
+  const read = (method: "GET" | "POST", path: string, handler: RouteHandler) => {
+    const answer = stamped(handler);
     if (!cors.enabled) {
-      app.on(method, path, stamped);
+      app.on(method, path, answer);
       return;
     }
-    app.on(method, path, async (c) => cors.decorate(c.req.raw, await stamped(c)));
+    app.on(method, path, async (c) => cors.decorate(c.req.raw, await answer(c)));
     app.options(path, (c) => cors.preflight(c.req.raw, [method]));
   };
   const resolve = (model: string) => deps.router.resolveModel(model);

@@ -141,8 +141,10 @@ function formatIssue(
   sources: ReadonlyMap<string, string>,
 ): string {
   const value = valueAt(input, issue.path);
-  const secret = SECRET_KEYS.has(String(issue.path[issue.path.length - 1]));
-  const got = value === undefined ? "" : `, got ${describeValue(value, secret)}`;
+  const key = String(issue.path[issue.path.length - 1]);
+  const secret = SECRET_KEYS.has(key);
+  const shown = URL_KEYS.has(key) && typeof value === "string" ? hideUserInfo(value) : value;
+  const got = value === undefined ? "" : `, got ${describeValue(shown, secret)}`;
   let message: string;
   switch (issue.code) {
     case "invalid_value":
@@ -176,6 +178,21 @@ function formatIssue(
 
 /** Keys whose value is a credential: a wrong one is described by its type, never shown. */
 const SECRET_KEYS: ReadonlySet<string> = new Set(["admin_token"]);
+
+/** Keys whose value is a URL, which may carry a user and password (`http://user:pw@host`). */
+const URL_KEYS: ReadonlySet<string> = new Set(["url", "redis_url"]);
+
+/**
+ * A URL value as an error shows it: whatever comes before its last `@` (after the scheme) is
+ * `***`. `redactUrl` finds user info in a well-formed URL only, and a password with an unescaped
+ * `/`, `#` or space (or a URL without its scheme) is the usual reason the value is wrong.
+ */
+function hideUserInfo(url: string): string {
+  const at = url.lastIndexOf("@");
+  if (at < 0) return url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? "";
+  return `${scheme}***${url.slice(at)}`;
+}
 
 const TYPE_NAMES: Record<string, string> = {
   int: "an integer",

@@ -11,6 +11,7 @@
  */
 
 import { type Failure, failure } from "../lib/failures.ts";
+import { stringEnd } from "../lib/json-text.ts";
 
 /** Keys Nexus routes on: a body with two of one could be read differently by a backend. */
 const ROUTED_KEYS = ["model", "stream"] as const;
@@ -95,18 +96,6 @@ function skipSpace(text: string, i: number): number {
     i < text.length && (text[i] === " " || text[i] === "\n" || text[i] === "\r" || text[i] === "\t")
   ) i++;
   return i;
-}
-
-/** Index of the closing quote of the string opening at `i` (found natively, not char by char). */
-function stringEnd(text: string, i: number): number {
-  let j = i;
-  for (;;) {
-    j = text.indexOf('"', j + 1);
-    if (j === -1) return text.length;
-    let backslashes = 0;
-    while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
-    if (backslashes % 2 === 0) return j;
-  }
 }
 
 /** Index just past the value starting at `i`. */

@@ -6,16 +6,18 @@
  * limit, 10,000) are refused before any of that.
  *
  * Cheap: each level takes two characters, so only a body longer than twice the limit is scanned
- * at all (nearly every chat request is shorter), and the scan skips strings with a native search.
+ * at all (nearly every chat request is shorter); one with no more brackets than the limit is let
+ * through after a native count of them; and the scan skips strings with a native search.
  * @module
  */
+import { stringEnd } from "./json-text.ts";
 
 /** Go's `encoding/json` maxNestingDepth: what Ollama itself refuses past. */
 export const MAX_JSON_DEPTH = 10_000;
 
 /** Whether `text` (valid JSON: it has parsed) nests arrays and objects deeper than `limit`. */
 export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
-  if (text.length <= 2 * limit) return false;
+  if (text.length <= 2 * limit || openingsAtMost(text, limit)) return false;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -28,20 +30,25 @@ export function nestsDeeperThan(text: string, limit = MAX_JSON_DEPTH): boolean {
 }
 
 const QUOTE = 34;
-const BACKSLASH = 92;
 const OPEN_ARRAY = 91;
 const CLOSE_ARRAY = 93;
 const OPEN_OBJECT = 123;
 const CLOSE_OBJECT = 125;
 
-/** Index of the closing quote of the string opening at `i`. */
-function stringEnd(text: string, i: number): number {
-  let j = i;
-  for (;;) {
-    j = text.indexOf('"', j + 1);
-    if (j === -1) return text.length;
-    let backslashes = 0;
-    while (text.charCodeAt(j - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return j;
+/**
+ * Whether `text` holds at most `limit` `[` and `{` in all (strings included): then nothing can
+ * nest deeper. Counted with native searches, this settles a long real body (prose, code, token
+ * ids: far fewer brackets than characters) at a fraction of the character scan's cost: 120 KB of
+ * chat about code 117 µs instead of 511, 900 KB of token ids 29 µs instead of 2.6 ms (Bun). A
+ * body with more brackets than the limit pays the count of its first 10,000 too (100–250 µs).
+ */
+function openingsAtMost(text: string, limit: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf("["); i !== -1; i = text.indexOf("[", i + 1)) {
+    if (++count > limit) return false;
   }
+  for (let i = text.indexOf("{"); i !== -1; i = text.indexOf("{", i + 1)) {
+    if (++count > limit) return false;
+  }
+  return true;
 }

@@ -15,6 +15,7 @@ let config: string;
 beforeAll(async () => {
   gateway = await startGateway([
     { name: "gpu", url: "http://127.0.0.1:1", type: "ollama", models: ["llama3:8b"] },
+    { name: "spare", url: "http://127.0.0.1:2", type: "ollama", models: ["phi3"] },
   ]);
   // A server bound everywhere is reached on loopback.
   config = `[server]\nhost = "0.0.0.0"\nport = ${new URL(gateway.url).port}\n`;
@@ -59,6 +60,31 @@ describe("a command with no --url and no NEXUS_URL", () => {
     const { code, stderr } = await cli(["health", "-c", "/nowhere/nexus.toml"], {});
     expect(code).toBe(1);
     expect(stderr).toContain('Cannot load config "/nowhere/nexus.toml": file not found');
+  });
+});
+
+describe("every other command that talks to a server finds it the same way", () => {
+  // Each answer is this gateway's own: its backends (gpu cannot be reached), no config to reload.
+  const cases: Array<[string, string[], string]> = [
+    ["reload", ["reload"], "This Nexus was not started from a config to reload"],
+    ["backends wake", ["backends", "wake", "gpu"], "Backend gpu has no wake settings"],
+    ["models load", ["models", "load", "llama3:8b"], "Backend gpu (ollama): "],
+    ["models unload", ["models", "unload", "llama3:8b"], "Backend gpu (ollama): "],
+  ];
+  for (const [what, argv, answer] of cases) {
+    test(what, async () => {
+      const { stderr } = await cli(argv, { "nexus.toml": config });
+      expect(stderr).toContain(`error: ${answer}`);
+    });
+  }
+
+  test("backends add and remove change this server's fleet", async () => {
+    const files = { "nexus.toml": config };
+    const add = ["backends", "add", "http://127.0.0.1:3", "--type", "vllm", "--name", "new"];
+    expect((await cli(add, files)).code).toBe(0);
+    expect((await cli(["backends", "remove", "spare"], files)).code).toBe(0);
+    const names = gateway.gateway.registry.list().map((backend) => backend.name);
+    expect(names).toEqual(["gpu", "new"]);
   });
 });
 

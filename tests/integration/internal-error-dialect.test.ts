@@ -48,6 +48,23 @@ describe("an unexpected error", () => {
     expect(error.message).toBe("Internal server error");
   });
 
+  test("Ollama's other routes (/api/tags, no front door): 500 with {error: message}", async () => {
+    const { router } = gateway.gateway;
+    const aliasNames = router.aliasNames;
+    router.aliasNames = () => {
+      throw new Error("a bug");
+    };
+    try {
+      const response = await fetch(`${gateway.url}/api/tags`);
+      expect({ status: response.status, body: await response.json() }).toEqual({
+        status: 500,
+        body: { error: "Internal server error" },
+      });
+    } finally {
+      router.aliasNames = aliasNames;
+    }
+  });
+
   test("Anthropic's routes: 500 in Anthropic's envelope", async () => {
     expect(await post("/v1/messages")).toEqual({
       status: 500,

@@ -55,7 +55,7 @@ describe("/api/chat fields of the wrong type", () => {
     [
       "images of numbers",
       user({ content: "x", images: [1, 2] }),
-      "Invalid 'messages[1].images': expected an array of base64 strings, got an array",
+      "Invalid 'messages[1].images[0]': expected a base64 string, got a number",
     ],
     [
       "tool_calls a string",
@@ -63,9 +63,24 @@ describe("/api/chat fields of the wrong type", () => {
       "Invalid 'messages[0].tool_calls': expected an array of tool call objects, got a string",
     ],
     [
+      "tool_calls of strings",
+      { messages: [{ role: "assistant", content: "", tool_calls: ["get_weather"] }] },
+      "Invalid 'messages[0].tool_calls[0]': expected a tool call object, got a string",
+    ],
+    [
+      "tool_name a number",
+      { messages: [{ role: "tool", content: "22 C", tool_name: 7 }] },
+      "Invalid 'messages[0].tool_name': expected a string, got a number",
+    ],
+    [
       "a message that is not an object",
       { messages: ["hi"] },
       "Invalid 'messages[0]': expected a message object, got a string",
+    ],
+    [
+      "a message that is an array",
+      { messages: [["user", "hi"]] },
+      "Invalid 'messages[0]': expected a message object, got an array",
     ],
     [
       "tools an object",
@@ -112,6 +127,13 @@ describe("/api/generate fields of the wrong type", () => {
     expect(await post("/api/generate", { prompt: "x", images: "abc" })).toEqual({
       status: 400,
       body: { error: "Invalid 'images': expected an array of base64 strings, got a string" },
+    });
+  });
+
+  test("an image that is not a string is named by its index", async () => {
+    expect(await post("/api/generate", { prompt: "x", images: ["aGk=", 7] })).toEqual({
+      status: 400,
+      body: { error: "Invalid 'images[1]': expected a base64 string, got a number" },
     });
   });
 });

@@ -3,8 +3,8 @@
  * `/api/chat` and `/api/generate` (NDJSON streams unless `"stream": false`, the load/unload
  * form without messages or prompt, tool calls as whole objects, `suffix` only for models with
  * the `insert` capability), `/api/embed`, `/api/embeddings`, and `/api/pull` (progress lines),
- * `/api/delete`, `/api/copy`, `/api/create`, `/api/push`, `/api/blobs/{digest}` (HEAD, POST). Prompts longer than the context are
- * cut as Ollama cuts them (ollama-context.ts).
+ * `/api/delete`, `/api/copy`, `/api/create`, `/api/push`, `/api/blobs/{digest}` (HEAD, POST).
+ * Prompts longer than the context are cut as Ollama cuts them (ollama-context.ts).
  * @module
  */
 import { splitText, TOOL_ARGUMENTS } from "./chat.ts";

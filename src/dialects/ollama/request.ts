@@ -73,7 +73,7 @@ export function generateRequirements(body: Body): RouteRequirements | Failure {
     return invalid("suffix", "a string", suffix);
   }
   const wrong = optional("system", body.system, isString, "a string") ??
-    optional("images", body.images, isStrings, "an array of base64 strings");
+    optionalList("images", body.images, isString, IMAGES);
   if (wrong) return wrong;
   const system = typeof body.system === "string" ? body.system.length : 0;
   const chars = (prompt?.length ?? 0) + (suffix?.length ?? 0) + system;
@@ -134,8 +134,8 @@ function messageFailure(message: unknown, at: string): Failure | undefined {
   const { role, content, images, tool_calls, tool_name } = message as OllamaMessage;
   return optional(`${at}.role`, role, isString, "a string") ??
     optional(`${at}.content`, content, isString, "a string") ??
-    optional(`${at}.images`, images, isStrings, "an array of base64 strings") ??
-    optional(`${at}.tool_calls`, tool_calls, isObjects, "an array of tool call objects") ??
+    optionalList(`${at}.images`, images, isString, IMAGES) ??
+    optionalList(`${at}.tool_calls`, tool_calls, isObject, TOOL_CALLS) ??
     optional(`${at}.tool_name`, tool_name, isString, "a string");
 }
 
@@ -151,9 +151,27 @@ function optional(
     : invalid(param, expected, value);
 }
 
+/**
+ * A list that may be absent or null, else an array whose every item passes `check`. The first
+ * item that does not is named by its index: "expected an array of base64 strings, got an array"
+ * would not say what is wrong.
+ */
+function optionalList(
+  param: string,
+  value: unknown,
+  check: (item: unknown) => boolean,
+  expected: { readonly list: string; readonly item: string },
+): Failure | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) return invalid(param, expected.list, value);
+  const bad = value.findIndex((item) => !check(item));
+  return bad < 0 ? undefined : invalid(`${param}[${bad}]`, expected.item, value[bad]);
+}
+
+const IMAGES = { list: "an array of base64 strings", item: "a base64 string" };
+const TOOL_CALLS = { list: "an array of tool call objects", item: "a tool call object" };
+
 const isString = (value: unknown) => typeof value === "string";
 const isArray = (value: unknown) => Array.isArray(value);
-const isStrings = (value: unknown) => Array.isArray(value) && value.every(isString);
-const isObjects = (value: unknown) =>
-  Array.isArray(value) &&
-  value.every((item) => item !== null && typeof item === "object" && !Array.isArray(item));
+const isObject = (value: unknown) =>
+  value !== null && typeof value === "object" && !Array.isArray(value);

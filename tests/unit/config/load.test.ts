@@ -358,6 +358,22 @@ describe("config errors never show a secret", () => {
       '[[backends]]\nurl = "ftp://me:s3cret-pw@gpu:11434"\n',
       'backends[0].url: must be an http:// or https:// URL, got "ftp://***@gpu:11434" (from nexus.toml)',
     ],
+    // A password with a character that must be percent-encoded is why such a URL is wrong.
+    [
+      "a backend url whose password holds an unescaped /",
+      '[[backends]]\nurl = "http://me:s3cret/pw@gpu:11434"\n',
+      'backends[0].url: must be an http:// or https:// URL, got "http://***@gpu:11434" (from nexus.toml)',
+    ],
+    [
+      "a redis_url whose password holds a space",
+      '[state]\nredis_url = "redis://:s3cret pw@cache:6379"\n',
+      'state.redis_url: must be a "redis://host:port" URL, got "redis://***@cache:6379" (from nexus.toml)',
+    ],
+    [
+      "a backend url with a password and no scheme",
+      '[[backends]]\nurl = "me:s3cret#pw@gpu:11434"\n',
+      'backends[0].url: must be an http:// or https:// URL, got "***@gpu:11434" (from nexus.toml)',
+    ],
   ];
   for (const [what, toml, line] of cases) {
     test(what, async () => {

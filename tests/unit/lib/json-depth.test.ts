@@ -17,4 +17,11 @@ describe("nestsDeeperThan", () => {
     expect(nestsDeeperThan(text, 1)).toBe(false);
     expect(nestsDeeperThan(`[${text}]`, 1)).toBe(true);
   });
+
+  test("a string ending in an escaped backslash ends at its quote", () => {
+    // `"\\"`: the quote after two backslashes closes the string; the brackets that follow are
+    // in the next string, not outside one.
+    const text = JSON.stringify({ path: "C:\\", note: "[[[[", more: "\\\\", list: "{{{{" });
+    expect(nestsDeeperThan(text, 1)).toBe(false);
+  });
 });
