@@ -31,6 +31,7 @@ import { withRetryAfter } from "./answer.ts";
 import type { HeaderRecord } from "./response-headers.ts";
 import type { ConnInfo } from "../runtime/mod.ts";
 import type { ExchangeDeps } from "./exchange-types.ts";
+import { NO_SLOT } from "./inflight.ts";
 
 /**
  * The handler of one inference route. The peer (`conn`) is read only when keys mode needs its
@@ -64,6 +65,8 @@ class Exchange implements LiveRequest {
   /** Set while the request waits in the admission queue: how many are ahead of it. */
   #queuePosition: (() => number) | undefined;
   #forwardingNow: Forwarding | undefined;
+  /** Where the drain's table holds `#forwardingNow` (`InFlight.track`), until `#end`. */
+  #slot = NO_SLOT;
   /** The backends this request waits for to wake, while it waits. */
   #waking: string | undefined;
   /** The response has been returned; a stream is still being delivered. */
@@ -186,7 +189,7 @@ class Exchange implements LiveRequest {
     const { inflight } = this.#deps;
     this.#reservation.release();
     inflight.end();
-    if (this.#forwardingNow !== undefined) inflight.untrack(this.#forwardingNow);
+    if (this.#slot !== NO_SLOT) inflight.untrack(this.#slot);
     this.#pass?.release();
     this.#watch?.end(this);
   }
@@ -235,7 +238,7 @@ class Exchange implements LiveRequest {
     }, this.#deps.proxy);
     this.#forwardingNow = forwarding;
     // The shutdown drain's deadline ends it (untracked in #end).
-    this.#deps.inflight.track(forwarding);
+    this.#slot = this.#deps.inflight.track(forwarding);
     return forwarding;
   }
 

@@ -3,9 +3,14 @@
  * draining starts, and `idle()` resolves when the last one has finished (a stream counts until
  * its last byte). `abortAll` ends what is still running when the drain deadline passes.
  *
- * What `abortAll` ends is a plain set of forwardings, not listeners on one shared AbortSignal:
- * an EventTarget removes a listener by scanning its list, so with thousands of streams open each
+ * What `abortAll` ends is a table of forwardings, not listeners on one shared AbortSignal: an
+ * EventTarget removes a listener by scanning its list, so with thousands of streams open each
  * finished request would pay for all the others (and a listener per request cost ~1 µs more).
+ * The table is an array of slots, each request's forwarding in one and a freed slot reused (it
+ * grows to the most requests ever in flight at once, no further), not a `Set`: no hashing and no
+ * deleted entries on every request. End to end the `Set` cost 5–10 % of a chat request's CPU
+ * (bench/cpu.ts, both orders; specs/023-performance-floor/walkthrough.md, "Knockout table,
+ * fifth round"), far more than its ~45 ns in process: why is not known.
  * @module
  */
 import { SHUTDOWN } from "../proxy/mod.ts";
@@ -20,7 +25,10 @@ export class InFlight {
   #draining = false;
   #aborted = false;
   #waiters: Array<() => void> = [];
-  readonly #running = new Set<Cancellable>();
+  /** The work running now, by slot; `undefined` in a free slot. */
+  readonly #running: (Cancellable | undefined)[] = [];
+  /** Free slots of `#running`, reused before it grows. */
+  readonly #free: number[] = [];
   /** Made only when something waits outside a forwarding (a wake): no request pays for it. */
   #shutdown: AbortController | undefined;
 
@@ -55,16 +63,26 @@ export class InFlight {
   }
 
   /**
-   * `work` is ended by `abortAll` until `untrack`. After `abortAll` it is ended at once (a body
-   * still uploading when the drain deadline passed must not be forwarded uncancellable).
+   * `work` is ended by `abortAll` until `untrack` is given the slot returned here. After
+   * `abortAll` it is ended at once (a body still uploading when the drain deadline passed must
+   * not be forwarded uncancellable) and holds no slot.
    */
-  track(work: Cancellable): void {
-    if (this.#aborted) work.cancel(SHUTDOWN);
-    else this.#running.add(work);
+  track(work: Cancellable): number {
+    if (this.#aborted) {
+      work.cancel(SHUTDOWN);
+      return NO_SLOT;
+    }
+    const slot = this.#free.length > 0 ? this.#free.pop()! : this.#running.length;
+    this.#running[slot] = work;
+    return slot;
   }
 
-  untrack(work: Cancellable): void {
-    this.#running.delete(work);
+  /** The work in `slot` (from `track`) is over; the slot is free for the next. */
+  untrack(slot: number): void {
+    // After abortAll the table is empty: a slot given out before it is not freed twice.
+    if (slot === NO_SLOT || slot >= this.#running.length) return;
+    this.#running[slot] = undefined;
+    this.#free.push(slot);
   }
 
   /** Refuse new requests from now on. */
@@ -83,7 +101,11 @@ export class InFlight {
   abortAll(): void {
     this.#aborted = true;
     this.#shutdown?.abort(SHUTDOWN);
-    for (const work of [...this.#running]) work.cancel(SHUTDOWN);
-    this.#running.clear();
+    const running = this.#running.splice(0);
+    this.#free.length = 0;
+    for (const work of running) work?.cancel(SHUTDOWN);
   }
 }
+
+/** What `track` returns for work it ended at once: nothing to untrack. */
+export const NO_SLOT = -1;
