@@ -155,11 +155,6 @@ export class Router {
     });
   }
 
-  /** Follows aliases (at most MAX_ALIAS_HOPS; cycles are rejected when config loads). */
-  resolveAlias(model: string): string {
-    return this.#resolved.get(model) ?? model;
-  }
-
   /** The model a name reaches: aliases, Ollama's implicit `:latest` tag, wildcard aliases. */
   resolveModel(name: string): string {
     return this.#resolve(name).model;

@@ -19,8 +19,8 @@ describe("Router.select() aliases", () => {
     const decision = r.select("gpt-4");
     expect(decision.ok && decision.model).toBe("llama3:70b");
     expect(names(decision)).toEqual(["gpu:llama3:70b"]);
-    expect(r.resolveAlias("gpt-4")).toBe("llama3:70b");
-    expect(r.resolveAlias("plain")).toBe("plain");
+    expect(r.resolveModel("gpt-4")).toBe("llama3:70b");
+    expect(r.resolveModel("plain")).toBe("plain");
   });
 
   test("explain shows the alias path", () => {
