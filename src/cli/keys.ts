@@ -8,9 +8,10 @@
 import { keyNameProblem } from "../auth/mod.ts";
 import { NexusError } from "../lib/errors.ts";
 import { parseDuration } from "../lib/durations.ts";
-import { callNexus, DEFAULT_NEXUS_URL, errorMessage, listenerUrl, nexusUrl } from "./client.ts";
-import { keysConfig, offlineKeys } from "./keys-offline.ts";
+import { callNexus, errorMessage } from "./client.ts";
+import { offlineKeys } from "./keys-offline.ts";
 import { json, renderTable } from "./output.ts";
+import { serverUrl } from "./server-url.ts";
 import type { CommandContext, CommandHandler } from "./spec.ts";
 
 interface KeyView {
@@ -47,20 +48,6 @@ async function server(
     if (error instanceof NexusError && error.code === "E_UNREACHABLE") return undefined;
     throw error;
   }
-}
-
-/**
- * `--url`, else NEXUS_URL, else the server the config describes: the one whose keys file the
- * command would otherwise edit behind its back (a key it never hears of answers 401).
- */
-async function serverUrl(context: CommandContext): Promise<string> {
-  const { values, runtime } = context;
-  if (typeof values.url === "string" || runtime.env.NEXUS_URL) {
-    return nexusUrl(values.url, runtime.env);
-  }
-  const loaded = await keysConfig(context).catch(() => undefined);
-  if (loaded === undefined) return DEFAULT_NEXUS_URL; // the file path says what is wrong
-  return listenerUrl(loaded.config.server.host, loaded.config.server.port);
 }
 
 function expect2xx(result: { status: number; body: unknown }): unknown {

@@ -1,8 +1,8 @@
 /**
  * Which running server a command talks to: `--url`, else NEXUS_URL, else where the config
  * (`-c`, NEXUS_CONFIG, ./nexus.toml, as `nexus serve` reads it) has it listen — so `nexus
- * reload` or `nexus health` beside a config with `port = 9000` reach that server, as `nexus
- * doctor` and `nexus keys` do.
+ * reload`, `nexus health` or `nexus keys` beside a config with `port = 9000` reach that server
+ * (for `keys`, the one whose keys file it would otherwise edit behind the server's back).
  * @module
  */
 import { loadConfig } from "../config/mod.ts";
