@@ -41,18 +41,22 @@ const beyondDenoFirstRead = gate(
     : { mode: "run" },
 );
 
-describe("client disconnect", () => {
-  test("before the first byte: the backend sees the abort and pending returns to 0", async () => {
-    backend.mock.setFault({ kind: "hang-before-headers" });
+/**
+ * Sends `text` to a backend that never answers, leaves once it has reached the backend, and
+ * expects the backend to see the abort and the pending count to return to 0.
+ */
+async function leaveBeforeFirstByte(text: string): Promise<void> {
+  const before = backend.mock.chatRequests().length;
+  backend.mock.setFault({ kind: "hang-before-headers" });
+  try {
     const controller = new AbortController();
     const request = fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
-      body: body(false),
+      body: text,
       signal: controller.signal,
-    })
-      .catch(() => undefined);
+    }).catch(() => undefined);
     await waitFor(
-      () => backend.mock.chatRequests().length > 0 && pending() === 1,
+      () => backend.mock.chatRequests().length > before && pending() === 1,
       "the request to reach the backend",
     );
     controller.abort();
@@ -60,7 +64,14 @@ describe("client disconnect", () => {
     expect(aborted.abortedAt).toBeDefined();
     await request;
     await waitFor(() => pending() === 0, "pending to return to 0");
+  } finally {
     backend.mock.setFault({ kind: "none" });
+  }
+}
+
+describe("client disconnect", () => {
+  test("before the first byte: the backend sees the abort and pending returns to 0", async () => {
+    await leaveBeforeFirstByte(body(false));
   });
 
   beyondDenoFirstRead.test("before the first byte, with a prompt of a few KB", async () => {
@@ -74,27 +85,7 @@ describe("client disconnect", () => {
       stream: true,
     });
     expect(long.length).toBeGreaterThan(1500);
-    const before = backend.mock.chatRequests().length;
-    backend.mock.setFault({ kind: "hang-before-headers" });
-    try {
-      const controller = new AbortController();
-      const request = fetch(`${gateway.url}/v1/chat/completions`, {
-        method: "POST",
-        body: long,
-        signal: controller.signal,
-      }).catch(() => undefined);
-      await waitFor(
-        () => backend.mock.chatRequests().length > before && pending() === 1,
-        "the request to reach the backend",
-      );
-      controller.abort();
-      const aborted = await backend.mock.nextAbort();
-      expect(aborted.abortedAt).toBeDefined();
-      await request;
-      await waitFor(() => pending() === 0, "pending to return to 0");
-    } finally {
-      backend.mock.setFault({ kind: "none" });
-    }
+    await leaveBeforeFirstByte(long);
   });
 
   test("while a non-stream answer is pending", async () => {
