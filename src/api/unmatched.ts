@@ -9,7 +9,7 @@ import { FRONT_DOORS } from "./front-doors.ts";
 import { KEYS_PATHS } from "./keys.ts";
 import { OLLAMA_PATHS, ollamaError } from "./ollama.ts";
 import { MANAGEMENT_PATHS } from "./ollama-manage.ts";
-import { dialectOfPath } from "./unhandled.ts";
+import { dialectOfPath } from "./path-dialect.ts";
 
 type KnownPaths = ReadonlyArray<readonly [RegExp, readonly string[]]>;
 
