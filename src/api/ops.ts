@@ -10,11 +10,13 @@ import type { Context } from "hono";
 import type { Failure } from "../lib/failures.ts";
 import type { Backend, Registry } from "../registry/mod.ts";
 import { type AdminGuardOptions, checkAdminRequest } from "./admin-guard.ts";
+import { rejectionHeadline } from "../reload/mod.ts";
 import { errorResponse, openaiError } from "./errors.ts";
 
 /** What `POST /v1/config/reload` answers (src/reload `ReloadReport`). */
 export interface ReloadAnswer {
   readonly ok: boolean;
+  readonly config: string | null;
   readonly applied: readonly string[];
   readonly restart: readonly string[];
   readonly errors: readonly string[];
@@ -39,7 +41,7 @@ export function handleReload(deps: OpsDeps) {
     if (report.ok) return c.json(report);
     return errorResponse(
       "invalid_request",
-      `Invalid configuration; nothing was changed: ${report.errors.join("; ")}`,
+      `${rejectionHeadline(report.config)}: ${report.errors.join("; ")}`,
       { context: report },
     );
   };

@@ -5,6 +5,7 @@
  * @module
  */
 import { NexusError } from "../lib/errors.ts";
+import { rejectionHeadline } from "../reload/mod.ts";
 import { callNexus, errorMessage } from "./client.ts";
 import { json } from "./output.ts";
 import { serverUrl } from "./server-url.ts";
@@ -30,7 +31,7 @@ export const reloadCommand: CommandHandler = async ({ runtime, values, stdout, s
   if (status === 400 && rejected?.errors) {
     if (values.json) stdout(json(rejected));
     else {
-      stderr("The new config is invalid; nothing was changed:\n");
+      stderr(`${rejectionHeadline(rejected.config ?? null)}:\n`);
       for (const line of rejected.errors) stderr(`  ${line}\n`);
     }
     return 1;

@@ -46,14 +46,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
   if (text !== undefined) layers.push(fileLayer(parseTomlText(text, path), path));
   layers.push(envLayer(options.env), flagsLayer(options.flags ?? {}));
   const merged = mergeLayers(layers);
-  const { config, warnings } = validateConfig(merged.values, merged.sources);
-  return { config: deepFreeze(config), path: text === undefined ? undefined : path, warnings };
+  const file = text === undefined ? undefined : path;
+  const { config, warnings } = validateConfig(merged.values, merged.sources, file);
+  return { config: deepFreeze(config), path: file, warnings };
 }
 
 /** Validates a merged config object; exported for `config init` checks and tests. */
 export function validateConfig(
   input: PlainObject,
   sources: ReadonlyMap<string, string> = new Map(),
+  /** The file the values came from, if any: named by the error (`ConfigError.file`). */
+  file?: string,
 ): { config: NexusConfig; warnings: string[] } {
   const warnings: string[] = [];
   let candidate = input;
@@ -77,7 +80,7 @@ export function validateConfig(
         ...warnings,
         ...unknownLines,
       ];
-      throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration:", lines);
+      throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration:", lines, { file });
     }
     // Unknown keys are warnings, not errors: drop them and validate what remains.
     candidate = structuredClone(candidate);
@@ -87,7 +90,7 @@ export function validateConfig(
       if (isPlainObject(parent)) delete parent[key];
     }
   }
-  throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration");
+  throw new ConfigError("E_CONFIG_INVALID", "Invalid configuration", [], { file });
 }
 
 /** A backend URL ending in /v1 is valid but reaches /v1/v1/…: worth a line, not a refusal. */
@@ -113,11 +116,17 @@ async function readConfigFile(
   } catch (error) {
     if (error instanceof RuntimeFileError && error.kind === "not_found") {
       if (!mustExist) return undefined;
-      throw new ConfigError("E_CONFIG_NOT_FOUND", `Cannot load config "${path}": file not found`);
+      throw new ConfigError(
+        "E_CONFIG_NOT_FOUND",
+        `Cannot load config "${path}": file not found`,
+        [],
+        { file: path },
+      );
     }
     const reason = error instanceof RuntimeFileError ? error.message.split(":")[0] : String(error);
     throw new ConfigError("E_CONFIG_READ", `Cannot load config "${path}": ${reason}`, [], {
       cause: error,
+      file: path,
     });
   }
 }
@@ -131,6 +140,7 @@ function parseTomlText(text: string, path: string): PlainObject {
       : String(error);
     throw new ConfigError("E_CONFIG_PARSE", `Cannot parse config "${path}": ${detail}`, [], {
       cause: error,
+      file: path,
     });
   }
 }

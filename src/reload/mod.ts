@@ -15,5 +15,5 @@ export {
   isEmptyDiff,
   RESTART_KEYS,
 } from "./diff.ts";
-export { Reloader, type ReloaderDeps, type ReloadReport } from "./reloader.ts";
+export { rejectionHeadline, Reloader, type ReloaderDeps, type ReloadReport } from "./reloader.ts";
 export { ConfigWatch, type ConfigWatchDeps, DEBOUNCE_MS } from "./watch.ts";

@@ -16,7 +16,7 @@ export interface ReloadReport {
   readonly ok: boolean;
   /** What asked: `SIGHUP`, `file change`, `api` … */
   readonly source: string;
-  /** The file read, or null when running on defaults. */
+  /** The file read (or, rejected, the file at fault), or null when running on defaults. */
   readonly config: string | null;
   /** One line per change applied. */
   readonly applied: readonly string[];
@@ -75,9 +75,22 @@ export class Reloader {
       const errors = error instanceof ConfigError && error.issues.length > 0
         ? [...error.issues]
         : [error instanceof ConfigError ? error.message : describeError(error)];
-      logger.error("config reload rejected: nothing was changed", { source });
+      // The file that was read (or named and missing), as a successful reload names it.
+      const file = error instanceof ConfigError ? error.file : undefined;
+      logger.error("config reload rejected: nothing was changed", {
+        source,
+        config: file ?? "defaults",
+      });
       for (const line of errors) logger.error(`config: ${line}`);
-      return { ok: false, source, config: null, applied: [], restart: [], warnings: [], errors };
+      return {
+        ok: false,
+        source,
+        config: file ?? null,
+        applied: [],
+        restart: [],
+        warnings: [],
+        errors,
+      };
     }
     const { config: next, path, warnings } = loaded;
     for (const warning of warnings) logger.warn(`config: ${warning}`);
@@ -107,6 +120,16 @@ export class Reloader {
       errors: [],
     };
   }
+}
+
+/**
+ * The first line of a rejected reload, in every place that reports one (the HTTP answer,
+ * `nexus reload`): it names the file, as the log line's `config` field does.
+ */
+export function rejectionHeadline(config: string | null): string {
+  return config === null
+    ? "Config reload rejected; nothing was changed"
+    : `Config reload of ${config} rejected; nothing was changed`;
 }
 
 function show(value: unknown): string {

@@ -136,6 +136,42 @@ describe("config reload", () => {
     expect(body.error.context.errors).toHaveLength(2);
   });
 
+  test("a rejected reload names the file in its report, log line, HTTP answer and CLI", async () => {
+    writeFileSync(path, '[routing]\nstrategy = "fastest"\n');
+    const report = await gateway.gateway.reload("test");
+    expect(report.ok).toBe(false);
+    expect(report.config).toBe(path);
+    const logged = gateway.logs.filter((line) => line.includes('"config reload rejected'));
+    expect(JSON.parse(logged[logged.length - 1]!)).toMatchObject({ source: "test", config: path });
+    const response = await fetch(`${gateway.url}/v1/config/reload`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    const body = await response.json();
+    expect(body.error.context.config).toBe(path);
+    expect(
+      body.error.message.startsWith(
+        `Config reload of ${path} rejected; nothing was changed: routing.strategy: `,
+      ),
+    ).toBe(true);
+    // A file that is gone: named too (it is the file the error is about).
+    rmSync(path);
+    expect((await gateway.gateway.reload("test")).config).toBe(path);
+    let out = "";
+    const cli: Runtime = {
+      ...runtime,
+      env: Object.freeze({ NEXUS_URL: gateway.url }),
+      writeStdout: (text) => void (out += text),
+      writeStderr: (text) => void (out += text),
+    };
+    expect(await runCli(cli, ["reload"])).toBe(1);
+    expect(out).toBe(
+      `Config reload of ${path} rejected; nothing was changed:\n` +
+        `  Cannot load config "${path}": file not found\n`,
+    );
+  });
+
   test("a removed backend finishes its streams, gets no new requests, then leaves", async () => {
     write({
       aliases: { fast: "m", quick: "m" },
