@@ -30,6 +30,8 @@ export async function runCli(runtime: Runtime, argv: readonly string[]): Promise
     const command = path[path.length - 1]!;
     if (path.length === 1) return runRoot(rest, stdout);
     if (command.alias && !rest.some((word) => word === "--help" || word === "-h")) {
+      // The word's own arguments first: `nexus version extra` is refused as `nexus version`'s.
+      checkPositionals(path, parseCommandArgs(path, rest).positionals);
       return await runCli(runtime, command.alias(rest));
     }
     const { values, positionals } = parseCommandArgs(path, rest);
@@ -59,7 +61,9 @@ export async function runCli(runtime: Runtime, argv: readonly string[]): Promise
 }
 
 function runRoot(rest: readonly string[], stdout: (text: string) => void): number {
-  const { values } = parseCommandArgs([ROOT], rest);
+  const { values, positionals } = parseCommandArgs([ROOT], rest);
+  // Help wins over a stray word, as it does for every command; the version does not.
+  if (!values.help) checkPositionals([ROOT], positionals);
   if (values.version) {
     stdout(`nexus ${VERSION}\n`);
     return 0;

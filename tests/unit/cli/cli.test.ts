@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { runCli } from "../../../src/cli/mod.ts";
+import { type CommandSpec, ROOT, runCli } from "../../../src/cli/mod.ts";
 import { FULL_TEMPLATE, MINIMAL_TEMPLATE } from "../../../src/config/mod.ts";
 import { VERSION } from "../../../src/version.ts";
 import { createFakeRuntime } from "../../helpers/fake-runtime.ts";
@@ -116,6 +116,76 @@ describe("usage errors", () => {
       expect(stderr).not.toContain("    at ");
     });
   }
+});
+
+/** Every command line that runs something: its words, and the spec that ends it. */
+function verbs(node: CommandSpec = ROOT, words: string[] = []): Array<[string[], CommandSpec]> {
+  const here: Array<[string[], CommandSpec]> = node.load || node.alias ? [[words, node]] : [];
+  return [
+    ...here,
+    ...(node.subcommands ?? []).flatMap((child) => verbs(child, [...words, child.name])),
+  ];
+}
+
+describe("stray arguments", () => {
+  const all = verbs();
+
+  test("the table has the verbs nexus --help lists", () => {
+    const names = all.map(([words]) => words.join(" "));
+    for (const verb of ["serve", "version", "help", "reload", "doctor", "keys usage"]) {
+      expect(names).toContain(verb);
+    }
+  });
+
+  // Each verb with its required arguments filled in, then one word too many (a group that also
+  // runs, `nexus models`, reads it as an unknown subcommand: the same line, naming the word).
+  for (const [words, spec] of all) {
+    const variadic = spec.positionals?.some((p) => p.variadic) ?? false;
+    const needed = (spec.positionals ?? []).filter((p) => p.required)
+      .map((p) => p.choices?.[0] ?? "x");
+    const name = words.join(" ");
+    if (!variadic) {
+      test(`nexus ${name} refuses a stray word: one line naming it, --help, exit 2`, async () => {
+        const argv = [
+          ...words,
+          ...needed,
+          ...(spec.positionals ?? []).slice(needed.length)
+            .map(() => "y"),
+          "stray",
+        ];
+        const { code, stdout, stderr } = await run(argv);
+        expect(code).toBe(2);
+        expect(stdout).toBe("");
+        const first = stderr.split("\n")[0];
+        expect([
+          "error: unexpected argument 'stray'",
+          `error: unknown command 'stray' (expected one of: ${
+            spec.subcommands?.map((c) => c.name).join(", ")
+          })`,
+        ]).toContain(first!);
+        expect(stderr).toContain(`Run 'nexus ${name} --help' for more information.`);
+      });
+    }
+    test(`nexus ${name} refuses an unknown flag, exit 2`, async () => {
+      const { code, stderr } = await run([...words, ...needed, "--stray"]);
+      expect(code).toBe(2);
+      expect(stderr.split("\n")[0]).toBe("error: unknown option '--stray'");
+      expect(stderr).toContain(`Run 'nexus ${name} --help' for more information.`);
+    });
+  }
+
+  test("nexus --version with a stray word is refused; --help with one still helps", async () => {
+    for (const flag of ["--version", "-V"]) {
+      const { code, stdout, stderr } = await run([flag, "extra"]);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr.split("\n")[0]).toBe("error: unexpected argument 'extra'");
+    }
+    expect((await run(["--help", "extra"])).code).toBe(0);
+    expect((await run(["help", "backends", "add"])).stdout).toContain(
+      "Usage: nexus backends add <url> [options]",
+    );
+  });
 });
 
 describe("nexus config init", () => {
