@@ -38,6 +38,15 @@ export function invalid(param: string, expected: string, value: unknown): Failur
   );
 }
 
+/** An array that must hold at least one item, in OpenAI's words (code `empty_array`). */
+export function emptyArray(param: string): Failure {
+  return failure(
+    "empty_array",
+    `Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`,
+    { param },
+  );
+}
+
 /**
  * `invalid` for a field whose type may be right but whose value is not allowed: a string or
  * number is quoted (cut short), so "got a string" does not hide which one.

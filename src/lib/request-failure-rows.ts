@@ -14,6 +14,16 @@ export const REQUEST_FAILURES = {
     anthropic: "invalid_request_error",
     metric: "invalid_request",
   },
+  /**
+   * A list the request needs at least one of is empty (`messages: []`): OpenAI's own 400, code
+   * and all, answered here instead of the backend's (often unhelpful) refusal.
+   */
+  empty_array: {
+    status: 400,
+    code: "empty_array",
+    anthropic: "invalid_request_error",
+    metric: "invalid_request",
+  },
   /** The model cannot do what the request asks (embeddings, a `suffix` it cannot insert). */
   unsupported_by_model: {
     status: 400,

@@ -98,7 +98,10 @@ describe("request errors", () => {
     expect(error.error).toMatchObject({ type: "error", error: { type: "not_found_error" } });
     expect(error.error.error.message).toContain("Available models: blind, busy, gemma, glm, qwen");
     // The same mistake on an OpenAI route is OpenAI's.
-    const openai = await post("/v1/chat/completions", { model: "claude-opus-4", messages: [] });
+    const openai = await post("/v1/chat/completions", {
+      model: "claude-opus-4",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(openai.response.status).toBe(404);
     expect(JSON.parse(openai.text).error.code).toBe("model_not_found");
   });
@@ -287,7 +290,7 @@ describe("waiting", () => {
     const holder = new AbortController();
     const held = fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
-      body: JSON.stringify({ model: "busy", messages: [] }),
+      body: JSON.stringify({ model: "busy", messages: [{ role: "user", content: "hi" }] }),
       signal: holder.signal,
     }).catch(() => undefined);
     await waitFor(
@@ -298,7 +301,10 @@ describe("waiting", () => {
     expect(anthropic.response.status).toBe(529);
     expect(anthropic.response.headers.get("retry-after")).not.toBeNull();
     expect(anthropicError(anthropic.text).type).toBe("overloaded_error");
-    const openai = await post("/v1/chat/completions", { model: "busy", messages: [] });
+    const openai = await post("/v1/chat/completions", {
+      model: "busy",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(openai.response.status).toBe(429);
     expect(JSON.parse(openai.text).error.code).toBe("rate_limit_exceeded");
     holder.abort();

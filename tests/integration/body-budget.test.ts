@@ -48,7 +48,7 @@ function holdUpload(
 }
 
 const body = (size: number) => {
-  const head = '{"model":"nope","messages":[],"pad":"';
+  const head = '{"model":"nope","messages":[{"role":"user","content":"hi"}],"pad":"';
   return head + "x".repeat(size - head.length - 2) + '"}';
 };
 

@@ -238,6 +238,29 @@ describe("what the backend receives", () => {
   });
 });
 
+describe("an empty messages list", () => {
+  test("is OpenAI's own 400 (code empty_array): the SDK raises BadRequestError, nothing is sent", async () => {
+    const sent = ollama.mock.chatRequests().length + vllm.mock.chatRequests().length;
+    for (const model of ["llama3:8b", "qwen2.5:7b"]) {
+      for (const stream of [false, true]) {
+        const error = await client.chat.completions.create({ model, messages: [], stream })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+        const rejected = error as InstanceType<typeof OpenAI.BadRequestError>;
+        expect(rejected.status).toBe(400);
+        expect(rejected.error).toEqual({
+          message:
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+          type: "invalid_request_error",
+          param: "messages",
+          code: "empty_array",
+        });
+      }
+    }
+    expect(ollama.mock.chatRequests().length + vllm.mock.chatRequests().length).toBe(sent);
+  });
+});
+
 describe("GET /v1/models", () => {
   test("lists every model of healthy backends once, sorted, with aliases", async () => {
     const { data } = await client.models.list();

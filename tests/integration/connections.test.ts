@@ -50,7 +50,7 @@ describe("after an unread or incomplete body", () => {
   }
 
   test("a body read to its end keeps the connection open for the next request", async () => {
-    const body = '{"model":"nope","messages":[]}';
+    const body = '{"model":"nope","messages":[{"role":"user","content":"hi"}]}';
     const request = post("/v1/chat/completions", body.length, body);
     const result = await rawExchange(port, request + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", {
       until: (text) => responsesIn(text) >= 2,
@@ -68,7 +68,7 @@ describe("HTTP/1.0 and pipelining", () => {
   });
 
   test("pipelined requests are all answered, in order", async () => {
-    const body = '{"model":"nope","messages":[]}';
+    const body = '{"model":"nope","messages":[{"role":"user","content":"hi"}]}';
     const requests = [
       "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
       "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",

@@ -48,7 +48,7 @@ describe("the shutdown drain", () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "x-request-id": "late-client-1" },
-      body: JSON.stringify({ model: "m", messages: [] }),
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
     });
     expect(response.status).toBe(503);
     const line = gateway.logs.map((l) => JSON.parse(l)).find((l) =>

@@ -57,7 +57,9 @@ describe("front door dispatch", () => {
           messages: [{ role: "user", content: "hi" }],
         }),
       }),
-      await post("/v1/chat/completions", { body: JSON.stringify({ model: "nope", messages: [] }) }),
+      await post("/v1/chat/completions", {
+        body: JSON.stringify({ model: "nope", messages: [{ role: "user", content: "hi" }] }),
+      }),
       await post("/v1/chat/completions", { body: "{not json" }),
       await post("/v1/embeddings", { body: JSON.stringify({ model: "m", input: "hi" }) }),
       await fetch(`${nexus.url}/v1/chat/completions`),

@@ -33,7 +33,10 @@ async function flood(from: number, count: number): Promise<void> {
     await Promise.all(Array.from({ length: 200 }, async (_, i) => {
       const response = await gateway.gateway.app.request("/v1/chat/completions", {
         method: "POST",
-        body: JSON.stringify({ model: `bogus-${start + i}-${"x".repeat(40)}`, messages: [] }),
+        body: JSON.stringify({
+          model: `bogus-${start + i}-${"x".repeat(40)}`,
+          messages: [{ role: "user", content: "hi" }],
+        }),
       });
       expect(response.status).toBe(404);
     }));

@@ -337,6 +337,16 @@ describe("requests that differ per backend", () => {
     expect(error.error).toContain("gpu, cpu");
   });
 
+  test("chat with an empty messages list loads the model, as Ollama documents: not refused", async () => {
+    for (const model of ["llama3.1:8b", "qwen"]) {
+      const answer = await client.chat({ model, messages: [], stream: false });
+      expect(answer.done).toBe(true);
+      expect(answer.done_reason).toBe("load");
+    }
+    const sent = gpu.mock.requests.filter((r) => r.path === "/api/chat").pop();
+    expect((sent!.body as { messages: unknown }).messages).toEqual([]);
+  });
+
   test("an unload on a server that manages its own models answers as Ollama does", async () => {
     const answer = await client.generate({
       model: "qwen",

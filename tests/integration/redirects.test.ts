@@ -87,7 +87,12 @@ describe("a backend that redirects", () => {
     const response = await fetch(`${gateway.url}${CHAT}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "only-evil", messages: [], url: internal.url, type: "vllm" }),
+      body: JSON.stringify({
+        model: "only-evil",
+        messages: [{ role: "user", content: "hi" }],
+        url: internal.url,
+        type: "vllm",
+      }),
     });
     expect(response.status).toBe(502);
     expect(gateway.gateway.registry.size).toBe(before);

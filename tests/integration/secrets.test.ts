@@ -56,12 +56,16 @@ describe("backend API keys", () => {
     });
     await collect("/v1/chat/completions", {
       method: "POST",
-      body: JSON.stringify({ model: "m", messages: [] }),
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
     });
     keyed.mock.setFault({ kind: "status", status: 500 });
     await collect("/v1/chat/completions", {
       method: "POST",
-      body: JSON.stringify({ model: "m", messages: [], stream: true }),
+      body: JSON.stringify({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+      }),
     });
     keyed.mock.setFault({ kind: "none" });
     for (const path of ["/v1/backends", "/v1/models", "/health", "/v1/route?model=m", "/nope"]) {

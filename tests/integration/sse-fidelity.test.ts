@@ -140,7 +140,11 @@ describe("the in-stream error after a cut", () => {
     try {
       const response = await fetch(`${running.url}/v1/chat/completions`, {
         method: "POST",
-        body: JSON.stringify({ model: "m", messages: [], stream: true }),
+        body: JSON.stringify({
+          model: "m",
+          messages: [{ role: "user", content: "hi" }],
+          stream: true,
+        }),
       });
       const text = await response.text();
       const events = text.split("\n\n").filter((event) => event !== "");

@@ -85,7 +85,10 @@ describe("an endless non-stream answer", () => {
       const pending = fetch(`${big.url}${CHAT}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: "only-endless", messages: [] }),
+        body: JSON.stringify({
+          model: "only-endless",
+          messages: [{ role: "user", content: "hi" }],
+        }),
         signal: controller.signal,
       }).catch(() => undefined);
       const sentAt = endless.sentBytes();

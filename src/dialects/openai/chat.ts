@@ -1,15 +1,16 @@
 /**
- * `POST /v1/chat/completions`: the hot path. Checks `model`, `messages` and `stream`; forwards
- * the original text (re-serialised only when an alias or fallback rewrote `model`) to the same
- * path of every backend, and passes the answer through untouched — except a prompt too long for
- * an Ollama backend's default context, which Ollama's OpenAI endpoint would cut: that one goes to
- * Ollama's native API with the context it needs (src/dialects/ollama/context.ts).
+ * `POST /v1/chat/completions`: the hot path. Checks `model`, `messages` (a non-empty array) and
+ * `stream`; forwards the original text (re-serialised only when an alias or fallback rewrote
+ * `model`) to the same path of every backend, and passes the answer through untouched — except a
+ * prompt too long for an Ollama backend's default context, which Ollama's OpenAI endpoint would
+ * cut: that one goes to Ollama's native API with the context it needs
+ * (src/dialects/ollama/context.ts).
  * @module
  */
 import { isFailure } from "../../lib/failures.ts";
 import { requirementsOf } from "../../routing/mod.ts";
 import type { Endpoint } from "../contract.ts";
-import { invalid, missing, readModel, readStream, withModel } from "../fields.ts";
+import { emptyArray, invalid, missing, readModel, readStream, withModel } from "../fields.ts";
 import { ollamaContextPlan, ollamaContextRefusal } from "../ollama/context.ts";
 import { openaiDialect } from "./dialect.ts";
 
@@ -25,6 +26,8 @@ export const chatEndpoint: Endpoint = {
     if (!Array.isArray(body.messages)) return invalid("messages", "an array", body.messages);
     const stream = readStream(body);
     if (isFailure(stream)) return stream;
+    // OpenAI's own 400: a backend's refusal of an empty list is often a 500 or a riddle.
+    if (body.messages.length === 0) return emptyArray("messages");
     return { model, stream, requirements: requirementsOf(body), body, text };
   },
   refusal(request, target) {

@@ -15,7 +15,8 @@ function parseChatRequest(text: string) {
 
 describe("chatEndpoint.parse()", () => {
   test("accepts a minimal request and keeps every field", () => {
-    const text = '{"model":"m","messages":[],"temperature":0.2,"x_custom":{"a":1}}';
+    const text =
+      '{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.2,"x_custom":{"a":1}}';
     const result = parseChatRequest(text);
     expect(result.ok).toBe(true);
     if (result.ok) {
@@ -26,11 +27,15 @@ describe("chatEndpoint.parse()", () => {
   });
 
   test("reads stream: true, and treats null as not streaming", () => {
-    expect(parseChatRequest('{"model":"m","messages":[],"stream":true}')).toMatchObject({
+    expect(
+      parseChatRequest('{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}'),
+    ).toMatchObject({
       ok: true,
       request: { stream: true },
     });
-    expect(parseChatRequest('{"model":"m","messages":[],"stream":null}')).toMatchObject({
+    expect(
+      parseChatRequest('{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":null}'),
+    ).toMatchObject({
       ok: true,
       request: { stream: false },
     });
@@ -59,6 +64,12 @@ describe("chatEndpoint.parse()", () => {
       '{"model":"m","messages":{}}',
       "messages",
       "Invalid 'messages': expected an array, got an object",
+    ],
+    [
+      "empty messages (OpenAI's own 400: code empty_array)",
+      '{"model":"m","messages":[]}',
+      "messages",
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
     ],
     [
       "a string stream",

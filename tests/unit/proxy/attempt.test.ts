@@ -45,7 +45,11 @@ function setup(): Setup {
     ends,
     client,
     attempt(options = {}) {
-      const text = JSON.stringify({ model: "m", messages: [], stream: options.stream ?? false });
+      const text = JSON.stringify({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+        stream: options.stream ?? false,
+      });
       const parsed = chatEndpoint.parse(JSON.parse(text), text);
       if ("kind" in parsed) throw new TypeError(parsed.message);
       const spec: AttemptSpec = {
