@@ -91,6 +91,12 @@ describe("400 invalid_request_error", () => {
       "local_shell_call",
     ],
     ["no input at all on a chat backend", JSON.stringify({ model: "m" }), "input"],
+    [
+      "an empty input and no instructions on a chat backend",
+      req("m", { input: [] }),
+      "input",
+      "nothing to answer",
+    ],
   ];
   for (const [what, body, param, mentions] of cases) {
     test(`for ${what}, naming the field`, async () => {
@@ -104,6 +110,14 @@ describe("400 invalid_request_error", () => {
       if (mentions) expect(error.message).toContain(mentions);
     });
   }
+
+  test("an empty input is the native backend's to judge: passed through untouched", async () => {
+    const sent = native.mock.requests.filter((r) => r.path === "/v1/responses").length;
+    await post(req("n", { input: [] }));
+    const forwarded = native.mock.requests.filter((r) => r.path === "/v1/responses");
+    expect(forwarded.length).toBe(sent + 1);
+    expect((forwarded.pop()!.body as { input: unknown }).input).toEqual([]);
+  });
 
   test("the SDK sees store: true on a chat backend as a BadRequestError naming 'store'", async () => {
     const error = await client.responses.create({ model: "m", input: "hi", store: true })

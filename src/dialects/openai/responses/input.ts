@@ -49,6 +49,14 @@ export function toMessages(instructions: unknown, input: unknown): ChatMessage[]
     if (problem) return problem;
   }
   flushImages(messages, images);
+  // `input: []` (or only reasoning items) and no instructions: a chat backend would get
+  // `messages: []` and refuse it in words about a field the client never sent.
+  if (messages.length === 0) {
+    return invalidField(
+      "input",
+      "a string or a non-empty array of input items (nothing to answer)",
+    );
+  }
   return mergeLeadingSystem(messages);
 }
 
