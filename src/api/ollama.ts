@@ -76,13 +76,19 @@ export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void 
   mountOllamaManagement(app, deps);
 }
 
+const ROOT_TEXT = "Ollama is running";
 /**
- * `GET /` and `HEAD /`: Ollama's liveness answer, which its clients check before anything else.
- * (A browser asking for HTML is where a dashboard would greet people; until there is one, every
- * client gets the text.)
+ * Said outright: Hono answers a HEAD with the GET handler's headers and no body, and the runtime
+ * would then count that missing body (`Content-Length: 0`); Ollama's `HEAD /` says 17.
+ */
+const ROOT_LENGTH = String(new TextEncoder().encode(ROOT_TEXT).byteLength);
+
+/**
+ * `GET /` and `HEAD /`: Ollama's liveness answer, which its clients check before anything else
+ * (a browser asking for HTML is sent to the dashboard before this, src/api/ui-routes.ts).
  */
 function ollamaRoot(c: Context): Response {
-  return c.text("Ollama is running");
+  return c.text(ROOT_TEXT, 200, { "content-length": ROOT_LENGTH });
 }
 
 /** A failure in Ollama's envelope (its headers, Retry-After included). */

@@ -9,6 +9,7 @@ import { Ollama } from "ollama";
 import { DEFAULT_REPLY } from "../mock/mod.ts";
 import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+import { headerIn, rawExchange } from "../helpers/raw-http.ts";
 
 let ollama: MockBackend;
 let vllm: MockBackend;
@@ -147,5 +148,22 @@ describe("liveness", () => {
     const head = await fetch(`${gateway.url}/`, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect((await (await fetch(`${gateway.url}/health`)).json()).status).toBeDefined();
+  });
+
+  test("HEAD / carries GET /'s Content-Length (17, as Ollama's) and type, and no body", async () => {
+    // On the wire: fetch hides a HEAD answer's Content-Length behind its empty body.
+    const port = Number(new URL(gateway.url).port);
+    const ask = (method: string, until: (text: string) => boolean) =>
+      rawExchange(port, `${method} / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, {
+        until,
+        closeWaitMs: 1000,
+      });
+    const get = await ask("GET", (text) => text.endsWith("Ollama is running"));
+    const head = await ask("HEAD", (text) => text.includes("\r\n\r\n"));
+    expect(head.statuses).toEqual([200]);
+    expect(headerIn(get.text, "content-length")).toBe("17");
+    expect(headerIn(head.text, "content-length")).toBe("17");
+    expect(headerIn(head.text, "content-type")).toBe(headerIn(get.text, "content-type"));
+    expect(head.text.endsWith("\r\n\r\n")).toBe(true);
   });
 });
