@@ -36,6 +36,12 @@ export interface DrainParts extends StatefulParts {
   readonly clock: Clock;
 }
 
+/** `Gateway.stop`: the background work stopped, then the shared state flushed and closed. */
+export async function stopGateway(parts: DrainParts): Promise<void> {
+  await parts.background.stop();
+  await stopState(parts);
+}
+
 /** `Gateway.drain`: true when every request ended within `timeoutMs`. */
 export async function drainGateway(parts: DrainParts, timeoutMs: number): Promise<boolean> {
   const { inflight, clock } = parts;

@@ -1,7 +1,8 @@
 /**
  * The composition root: builds the registry from the config, the router, the proxy and the
  * HTTP app, and owns the background work (health checks, discovery) of a running gateway.
- * `nexus serve` and the tests both start Nexus through here (options and parts: gateway-types.ts).
+ * `nexus serve` and the tests both start Nexus through here (options and parts: gateway-types.ts;
+ * the config read as options: gateway-settings.ts; what every probe shares: gateway-probes.ts).
  * @module
  */
 import type { Gateway, GatewayOptions, ReloadHook } from "./gateway-types.ts";
@@ -13,12 +14,14 @@ import { memoryFiles, RedisLink } from "./state/mod.ts";
 import { ModelLifecycle, Preloader } from "./lifecycle/mod.ts";
 import { BackgroundWork } from "./background-work.ts";
 import { apiKeyReader, secretsRedactor, warnIfKeyUnset } from "./backend-secrets.ts";
-import { drainGateway, stopState } from "./gateway-shutdown.ts";
+import { drainGateway, stopGateway } from "./gateway-shutdown.ts";
+import { createProbes } from "./gateway-probes.ts";
+import { dashboardOptions, registryOptions, sharedStateUrl } from "./gateway-settings.ts";
 import { redactUrl } from "./lib/urls.ts";
-import { detectBackend, FeatureProbe, type FetchFn } from "./backends/mod.ts";
+import { FeatureProbe, type FetchFn } from "./backends/mod.ts";
 import { Discovery } from "./discovery/mod.ts";
 import { BreakerCooldowns, HealthChecker } from "./health/mod.ts";
-import { type NexusConfig, PROBE_MAX_RESPONSE_BYTES } from "./config/mod.ts";
+import type { NexusConfig } from "./config/mod.ts";
 import { systemClock } from "./lib/clock.ts";
 import { newInstanceId } from "./lib/loop.ts";
 import { createObservability } from "./metrics/mod.ts";
@@ -36,16 +39,11 @@ export type { Gateway, GatewayOptions, ReloadHook } from "./gateway-types.ts";
 export function createGateway(options: GatewayOptions): Gateway {
   const { env, logger } = options;
   let config = options.config;
+  const current = () => config;
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
   const instanceId = options.instanceId ?? newInstanceId();
-  const registry = new Registry({
-    breaker: {
-      failures: config.health_check.breaker_failures,
-      window: config.health_check.breaker_window,
-    },
-    maxModelsPerBackend: () => config.server.max_models_per_backend,
-  });
+  const registry = new Registry(registryOptions(current));
   for (const backend of config.backends) {
     registry.add({ ...backend, source: "static" });
     warnIfKeyUnset(backend, env, logger);
@@ -54,12 +52,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   options.stateFile?.restore(registry);
   options.stateFile?.attach(registry);
   const router = new Router(registry, config.routing);
-  const redis = config.auth.mode === "keys" && config.state.redis_url && options.openRedis
-    ? new RedisLink({ url: config.state.redis_url, open: options.openRedis, clock, logger })
+  const redisUrl = sharedStateUrl(config, logger);
+  const redis = redisUrl && options.openRedis
+    ? new RedisLink({ url: redisUrl, open: options.openRedis, clock, logger })
     : undefined;
-  if (config.state.redis_url && config.auth.mode !== "keys") {
-    logger.warn('[state] redis_url is set but [auth] mode is "off": nothing is shared');
-  }
   const auth = config.auth.mode === "keys"
     ? new Auth({
       config: config.auth,
@@ -81,10 +77,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const rawFetch = options.fetch ?? globalThis.fetch;
   const upstreamFetch = defence.guard.guarded(rawFetch);
-  const probeFetch = defence.guard.guarded(
-    options.probeFetch ?? rawFetch,
-    () => Math.min(PROBE_MAX_RESPONSE_BYTES, config.server.max_response_bytes),
-  ) as FetchFn;
+  const probes = createProbes({
+    defence,
+    fetch: options.probeFetch ?? rawFetch,
+    current,
+    ...(options.detectType ? { detectType: options.detectType } : {}),
+  });
   const redactorFor = secretsRedactor(env);
   const inflight = new InFlight();
   // The queue's depth is read at scrape time (after both exist); the queue reports waits and
@@ -116,7 +114,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     registry,
     clock,
     logger,
-    fetch: probeFetch,
+    fetch: probes.fetch,
     config: config.health_check,
     apiKeyFor,
     onCheck: observability.observeProbe,
@@ -129,10 +127,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     clock,
     logger,
     // A probe too: one connection, closed after its answer.
-    fetch: probeFetch,
+    fetch: probes.fetch,
     apiKeyFor,
     get timeoutMs() {
-      return config.health_check.timeout_seconds * 1000;
+      return probes.timeoutMs();
     },
   });
   const newDiscovery = (settings: NexusConfig["discovery"]) =>
@@ -159,12 +157,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       hooks: observability.wakeHooks,
     })
     : undefined;
-  const detectType = options.detectType ?? ((url: string) =>
-    detectBackend({
-      baseUrl: url,
-      fetch: probeFetch,
-      signal: AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
-    }));
   const lifecycle = new ModelLifecycle({
     registry,
     router,
@@ -177,27 +169,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   });
   const dashboard = config.ui.enabled
-    ? new Dashboard({
+    ? new Dashboard(dashboardOptions(current, {
       registry,
       router,
       clock,
       version: options.version ?? VERSION,
       startedAt,
       queueDepth: (priority) => admission.depth(priority),
-      // Read when a browser connects: a reload may change them.
-      routing: {
-        get aliases() {
-          return config.routing.aliases;
-        },
-        get fallbacks() {
-          return config.routing.fallbacks;
-        },
-      },
-      get adminToken() {
-        return config.server.admin_token;
-      },
       beforeRead: () => observability.flush(),
-    })
+    }))
     : undefined;
   const background = new BackgroundWork({
     registry,
@@ -225,7 +205,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     lifecycle,
     upstreamFetch,
     apiKeyFor,
-    detectType,
+    detectType: probes.detectType,
     onAdded: (backend) => {
       logger.info("backend added", {
         backend: backend.name,
@@ -242,12 +222,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     bodyBudget: new BodyBudget(() => config.server.max_inflight_body_bytes),
     redactorFor,
     hostName: options.hostName,
-    isSelf: (url) =>
-      defence.isSelf(
-        url,
-        probeFetch,
-        AbortSignal.timeout(config.health_check.timeout_seconds * 1000),
-      ),
+    isSelf: probes.isSelf,
   };
   // Built from the config in effect; a reload builds the next one.
   const buildApp = (config: NexusConfig) => createGatewayApp(parts, config);
@@ -259,7 +234,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const reloader = new Reloader({
     logger,
     load: options.loadConfig ?? (() => Promise.resolve({ config, path: undefined, warnings: [] })),
-    current: () => config,
+    current,
     apply: (next, diff) => {
       const previous = config;
       config = effectiveConfig(previous, next);
@@ -314,10 +289,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       await redis?.open();
     },
     start: () => background.start(config),
-    async stop() {
-      await background.stop();
-      await stopState(shutdown);
-    },
+    stop: () => stopGateway(shutdown),
     inflight,
     instanceId,
     drain: (timeoutMs) => drainGateway(shutdown, timeoutMs),

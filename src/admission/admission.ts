@@ -7,60 +7,18 @@
  *
  * The forwarder asks once per attempt: `acquire` answers with a `Grant` (the slot is already
  * counted through `Registry.beginRequest`) or a Failure; `release` ends the request on the
- * registry and hands the freed slot to the next waiting request that can use it.
+ * registry and hands the freed slot to the next waiting request that can use it. What it is asked
+ * with and answers: admission-types.ts; which candidate may take a slot: waiter.ts.
  * @module
  */
 import type { NexusConfig } from "../config/mod.ts";
-import type { Clock } from "../lib/clock.ts";
 import { type Failure, failure } from "../lib/failures.ts";
-import {
-  type Backend,
-  hasFreeSlot,
-  isRoutable,
-  type Registry,
-  slotLimit,
-} from "../registry/mod.ts";
+import { type Backend, hasFreeSlot, isRoutable, slotLimit } from "../registry/mod.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
+import type { AdmissionDeps, AdmissionTicket, Grant } from "./admission-types.ts";
 import { DrainRate } from "./drain-rate.ts";
-import { type Priority, type Waiting, WaitQueue } from "./wait-queue.ts";
-
-/** What admission reads of a request's end: an AbortSignal, or the proxy's RequestScope. */
-export interface TicketSignal {
-  readonly aborted: boolean;
-  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: "abort", listener: () => void): void;
-}
-
-export interface AdmissionTicket {
-  readonly priority: Priority;
-  /** Aborts when the client leaves, the request deadline passes or Nexus shuts down. */
-  readonly signal: TicketSignal;
-  /** Called once if the request has to wait: `position()` says how many are ahead of it. */
-  readonly onQueued?: (position: () => number) => void;
-}
-
-/** A slot on one backend, held from `acquire` until `release`. */
-export interface Grant {
-  readonly candidate: RouteCandidate;
-  /** Monotonic ms when the slot was granted. */
-  readonly grantedAt: number;
-  /** How long the request waited in the queue (0 when a slot was free). */
-  readonly waitedMs: number;
-}
-
-export interface AdmissionHooks {
-  /** A request left the queue with a slot after waiting `ms`. */
-  readonly onWait?: (ms: number) => void;
-  /** A request was refused: the queue was full, or its wait deadline passed. */
-  readonly onReject?: (reason: "full" | "timeout") => void;
-}
-
-export interface AdmissionDeps {
-  readonly registry: Registry;
-  readonly clock: Clock;
-  readonly config: NexusConfig["queue"];
-  readonly hooks?: AdmissionHooks;
-}
+import { type Priority, WaitQueue } from "./wait-queue.ts";
+import { freeCandidate, Waiter } from "./waiter.ts";
 
 export class Admission {
   readonly #deps: AdmissionDeps;
@@ -265,43 +223,6 @@ export class Admission {
     const seconds = this.#drain.secondsToDrain(this.#queue.size + 1) ?? max / 4;
     return String(Math.min(Math.max(1, Math.ceil(seconds)), Math.ceil(max)));
   }
-}
-
-/** One request waiting for a slot. */
-class Waiter implements Waiting<Backend> {
-  coldAllowed: boolean;
-
-  constructor(
-    readonly candidates: readonly RouteCandidate[],
-    readonly priority: Priority,
-    readonly queuedAt: number,
-    readonly seq: number,
-    readonly settle: (result: Grant | Failure) => void,
-  ) {
-    this.coldAllowed = candidates.every((candidate) => candidate.loaded === false);
-  }
-
-  accepts(backend: Backend): boolean {
-    const candidate = this.candidateFor(backend);
-    return candidate !== undefined && (this.coldAllowed || candidate.loaded !== false);
-  }
-
-  candidateFor(backend: Backend): RouteCandidate | undefined {
-    for (const candidate of this.candidates) if (candidate.backend === backend) return candidate;
-    return undefined;
-  }
-}
-
-/** The first candidate with a free slot (warm ones only unless `cold` is allowed). */
-function freeCandidate(
-  candidates: readonly RouteCandidate[],
-  cold: boolean,
-): RouteCandidate | undefined {
-  for (const candidate of candidates) {
-    if (!cold && candidate.loaded === false) continue;
-    if (hasFreeSlot(candidate.backend)) return candidate;
-  }
-  return undefined;
 }
 
 function clientGone(): Failure {

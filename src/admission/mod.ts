@@ -9,11 +9,6 @@
  * ```
  * @module
  */
-export {
-  Admission,
-  type AdmissionDeps,
-  type AdmissionHooks,
-  type AdmissionTicket,
-  type Grant,
-} from "./admission.ts";
+export { Admission } from "./admission.ts";
+export type { AdmissionDeps, AdmissionHooks, AdmissionTicket, Grant } from "./admission-types.ts";
 export { PRIORITIES, type Priority } from "./wait-queue.ts";

@@ -30,6 +30,11 @@ export interface BreakerView {
   readonly failuresInWindow: number;
 }
 
+/** The same thresholds: a reload that sets them again keeps every backend's window. */
+export function sameBreakerSettings(a: BreakerSettings, b: BreakerSettings): boolean {
+  return a.failures === b.failures && a.window === b.window;
+}
+
 export class CircuitBreaker implements BreakerView {
   #settings: BreakerSettings;
   #state: BreakerState = "closed";

@@ -15,3 +15,13 @@ export const DEFAULT_LOAD_MS = 20_000;
 export function movingAverage(previous: number | undefined, sample: number, alpha: number): number {
   return previous === undefined ? sample : previous + alpha * (sample - previous);
 }
+
+/** A backend's latency average after one more time-to-first-byte sample. */
+export function nextLatencyMs(previous: number | undefined, sampleMs: number): number {
+  return movingAverage(previous, sampleMs, LATENCY_EMA_ALPHA);
+}
+
+/** A model's load-time average after one more cold start. */
+export function nextLoadMs(previous: number | undefined, coldStartMs: number): number {
+  return movingAverage(previous, coldStartMs, LOAD_EMA_ALPHA);
+}

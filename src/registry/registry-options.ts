@@ -16,3 +16,9 @@ export interface RegistryOptions {
    */
   readonly maxModelsPerBackend?: number | (() => number);
 }
+
+/** The model-list cap as a getter: a number stays, a getter follows reloads. */
+export function maxModelsReader(options: RegistryOptions): () => number {
+  const max = options.maxModelsPerBackend ?? Infinity;
+  return typeof max === "number" ? () => max : max;
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import { ModelIndex, sameModels } from "./model-index.ts";
-import { type BreakerSettings, CircuitBreaker } from "./breaker.ts";
+import { type BreakerSettings, CircuitBreaker, sameBreakerSettings } from "./breaker.ts";
 import type { CheckRecord, FleetCounts, RegistryEvent } from "./registry-events.ts";
 import {
   applyChanges,
@@ -16,15 +16,10 @@ import {
 } from "./changes.ts";
 import { countByStatus, countRoutableModels } from "./fleet-counts.ts";
 import { capModels, withLoaded } from "./model-lists.ts";
-import {
-  DEFAULT_LOAD_MS,
-  LATENCY_EMA_ALPHA,
-  LOAD_EMA_ALPHA,
-  movingAverage,
-} from "./moving-average.ts";
+import { DEFAULT_LOAD_MS, nextLatencyMs, nextLoadMs } from "./moving-average.ts";
 import { type InitialState, newBackend } from "./new-backend.ts";
 import { checkNewBackend, checkNewUrl, findByUrl } from "./conflicts.ts";
-import { DEFAULT_BREAKER, type RegistryOptions } from "./registry-options.ts";
+import { DEFAULT_BREAKER, maxModelsReader, type RegistryOptions } from "./registry-options.ts";
 import type {
   Backend,
   BackendFeatures,
@@ -45,8 +40,7 @@ export class Registry {
 
   constructor(options: RegistryOptions = {}) {
     this.#breakerSettings = options.breaker ?? DEFAULT_BREAKER;
-    const max = options.maxModelsPerBackend ?? Infinity;
-    this.#maxModels = typeof max === "number" ? () => max : max;
+    this.#maxModels = maxModelsReader(options);
   }
 
   /** Adds a backend; names and URLs are unique (a clash throws RegistryConflictError). */
@@ -190,10 +184,7 @@ export class Registry {
 
   /** New breaker thresholds (a reload): every backend's window starts empty. */
   configureBreakers(settings: BreakerSettings): void {
-    if (
-      settings.failures === this.#breakerSettings.failures &&
-      settings.window === this.#breakerSettings.window
-    ) return;
+    if (sameBreakerSettings(settings, this.#breakerSettings)) return;
     this.#breakerSettings = settings;
     for (const backend of this.#backends.values()) {
       (backend.breaker as CircuitBreaker).configure(settings);
@@ -213,7 +204,7 @@ export class Registry {
   noteLoaded(backend: Backend, model: string, coldStartMs?: number): void {
     if (coldStartMs !== undefined) {
       const previous = backend.load_ms.get(model);
-      backend.load_ms.set(model, movingAverage(previous, coldStartMs, LOAD_EMA_ALPHA));
+      backend.load_ms.set(model, nextLoadMs(previous, coldStartMs));
     }
     const models = withLoaded(backend.models, model, true);
     if (models) this.setModels(backend.name, models);
@@ -247,7 +238,7 @@ export class Registry {
 
   /** Feeds one latency sample (ms) into the backend's moving average. */
   recordLatency(backend: Backend, ms: number): void {
-    backend.latency_ms = movingAverage(backend.latency_ms, ms, LATENCY_EMA_ALPHA);
+    backend.latency_ms = nextLatencyMs(backend.latency_ms, ms);
   }
 
   /**

@@ -12,13 +12,14 @@
  * `select()` returns exactly the attempts the proxy may make: at most `max_retries + 1` distinct
  * backends, in order. `explain()` lists every usable backend in the same order.
  *
- * A decision also names the asleep backends worth waking (`wake`): those that could serve a
- * request nothing awake can, and those with `prefer_wake`. `configure()` swaps the alias,
- * fallback and strategy tables at once (a config reload); decisions already made are kept.
+ * A decision also names the asleep backends worth waking (`wake`, wake-candidates.ts): those that
+ * could serve a request nothing awake can, and those with `prefer_wake`. `configure()` swaps the
+ * alias, fallback and strategy tables at once (a config reload); decisions already made are kept.
  * @module
  */
 import type { NexusConfig } from "../config/mod.ts";
-import { type Backend, isRoutable, type Registry } from "../registry/mod.ts";
+import type { Registry } from "../registry/mod.ts";
+import { availableModels, availableSummary } from "./available-models.ts";
 import { appendDistinct, collectCandidates, type OrderPolicy } from "./candidates.ts";
 import {
   aliasPath,
@@ -32,12 +33,12 @@ import {
   type WildcardAlias,
 } from "./chains.ts";
 import { explainDecision, type RouteExplanation } from "./explain.ts";
-import { exclusionOf } from "./filters.ts";
 import { MESSAGE_MODELS, notFoundRejection, unavailableRejection } from "./rejection.ts";
 import { NO_REQUIREMENTS, type RouteRequirements } from "./requirements.ts";
 import { rankingFor } from "./strategies.ts";
 import { resolveTag } from "./tags.ts";
 import type { RouteCandidate, RouteDecision, RouteRejection, RouteTrace } from "./types.ts";
+import { capableAsleep, optionalWake, preferredAsleep } from "./wake-candidates.ts";
 
 export interface RouterOptions {
   /**
@@ -104,7 +105,7 @@ export class Router {
   select(requested: string, required: RouteRequirements = NO_REQUIREMENTS): RouteDecision {
     const routed = this.#route(requested, required, this.#maxAttempts, undefined);
     if (routed.candidates.length > 0) {
-      const wake = this.#preferredAsleep(routed.model, required);
+      const wake = preferredAsleep(this.#registry, routed.model, required);
       const decision = {
         ok: true as const,
         requested,
@@ -114,7 +115,9 @@ export class Router {
       return wake === undefined ? decision : { ...decision, wake };
     }
     const rejection = this.#reject(requested, required, routed);
-    const wake = rejection.status === 503 ? this.#asleep(routed, required) : undefined;
+    const wake = rejection.status === 503
+      ? capableAsleep(this.#registry, routed.model, routed.chain, required)
+      : undefined;
     return wake === undefined
       ? { ok: false, requested, rejection }
       : { ok: false, requested, rejection, wake };
@@ -130,13 +133,13 @@ export class Router {
         requested,
         model: routed.model,
         candidates: routed.candidates,
-        ...optionalWake(this.#preferredAsleep(routed.model, required)),
+        ...optionalWake(preferredAsleep(this.#registry, routed.model, required)),
       }
       : {
         ok: false,
         requested,
         rejection: this.#reject(requested, required, routed, trace),
-        ...optionalWake(this.#asleep(routed, required)),
+        ...optionalWake(capableAsleep(this.#registry, routed.model, routed.chain, required)),
       };
     const { pattern } = this.#resolve(requested);
     const path = pattern === undefined
@@ -165,42 +168,14 @@ export class Router {
     return [...this.#resolved.keys()].filter((name) => !isWildcard(name));
   }
 
-  /**
-   * Model ids a client may ask for now: models of routable backends and of asleep ones (a
-   * request wakes them), plus aliases and patterns.
-   */
+  /** Model ids a client may ask for now, aliases and patterns included (available-models.ts). */
   availableModels(): string[] {
-    const ids = new Set<string>();
-    for (const id of this.#registry.knownModels()) {
-      const backends = this.#registry.backendsFor(id);
-      if (backends.some((b) => isRoutable(b.status) || b.status === "asleep")) ids.add(id);
-    }
-    for (const alias of this.#resolved.keys()) ids.add(alias);
-    return [...ids].sort();
+    return availableModels(this.#registry, this.#resolved.keys());
   }
 
-  /**
-   * The first `limit` of `availableModels()`, in order, and how many there are: what a 404
-   * names, found without sorting every id on every unknown-model request (a backend may list
-   * thousands).
-   */
+  /** The first `limit` of `availableModels()` and how many there are: what a 404 names. */
   availableSummary(limit = MESSAGE_MODELS): { first: string[]; total: number } {
-    const first: string[] = [];
-    let total = 0;
-    const consider = (id: string) => {
-      total++;
-      if (first.length === limit && id >= first[limit - 1]!) return;
-      let at = first.length;
-      while (at > 0 && first[at - 1]! > id) at--;
-      first.splice(at, 0, id);
-      if (first.length > limit) first.pop();
-    };
-    const routable = (id: string) =>
-      this.#registry.backendsFor(id).some((b) => isRoutable(b.status));
-    for (const id of this.#registry.knownModels()) if (routable(id)) consider(id);
-    // An alias that is also a routable model id is counted once.
-    for (const alias of this.#resolved.keys()) if (!routable(alias)) consider(alias);
-    return { first, total };
+    return availableSummary(this.#registry, this.#resolved.keys(), limit);
   }
 
   /**
@@ -264,30 +239,6 @@ export class Router {
     return collectCandidates(servings, model, fallback, required, limit, this.#policy, trace);
   }
 
-  /** Asleep backends with `prefer_wake` that could serve `model` (none: undefined, no allocation). */
-  #preferredAsleep(model: string, required: RouteRequirements): Backend[] | undefined {
-    let found: Backend[] | undefined;
-    for (const { backend, info } of this.#registry.servingsFor(model)) {
-      if (backend.status !== "asleep" || backend.prefer_wake !== true) continue;
-      if (exclusionOf(backend, info, required) === "asleep") (found ??= []).push(backend);
-    }
-    return found;
-  }
-
-  /** Asleep backends that could serve the model or one of its fallbacks once woken. */
-  #asleep(routed: Routed, required: RouteRequirements): Backend[] | undefined {
-    const models = [routed.model];
-    for (const step of routed.chain ?? []) models.push(resolveTag(this.#registry, step.model));
-    let found: Backend[] | undefined;
-    for (const model of models) {
-      for (const { backend, info } of this.#registry.servingsFor(model)) {
-        if (backend.status !== "asleep" || found?.includes(backend)) continue;
-        if (exclusionOf(backend, info, required) === "asleep") (found ??= []).push(backend);
-      }
-    }
-    return found;
-  }
-
   #reject(
     requested: string,
     required: RouteRequirements,
@@ -305,8 +256,4 @@ export class Router {
     }
     return unavailableRejection(requested, routed.model, required, routed.chain, reasons);
   }
-}
-
-function optionalWake(wake: Backend[] | undefined): { wake?: Backend[] } {
-  return wake === undefined ? {} : { wake };
 }
