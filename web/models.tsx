@@ -118,7 +118,7 @@ function Serving(
   );
 }
 
-/** Aliases resolving to `id`, and fallback chains that name it. */
+/** Aliases resolving to `id`, and fallback chains that reach it (the server resolves the names). */
 function pointers(state: State, id: string): string[] {
   const out: string[] = [];
   for (const [alias, target] of Object.entries(state.routing.aliases)) {
