@@ -28,7 +28,7 @@ export function Models({ state, canAct, onResult }: Props) {
   return (
     <section id="models" aria-labelledby="models-title">
       <h2 id="models-title">Models</h2>
-      <div class="scroll" tabIndex={0} role="region" aria-label="Models">
+      <div class="scroll" tabIndex={0} role="region" aria-label="Models table">
         <table class="models">
           <thead>
             <tr>
