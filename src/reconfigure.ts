@@ -20,7 +20,7 @@ import type { BackendConfig, NexusConfig } from "./config/mod.ts";
 import type { Logger } from "./lib/logger.ts";
 import { redactUrl } from "./lib/urls.ts";
 import type { Backend, BackendSettings, Registry } from "./registry/mod.ts";
-import { type ConfigDiff, RESTART_KEYS } from "./reload/mod.ts";
+import { type BackendChange, type ConfigDiff, RESTART_KEYS } from "./reload/mod.ts";
 
 /** A backend a reload removed (static, `draining`) leaves once its last request has ended. */
 export function removeWhenDrained(registry: Registry, logger: Logger): void {
@@ -130,12 +130,27 @@ function applyBackends(services: LiveServices, diff: ConfigDiff): string[] {
       lines.push(addOrRevive(services, change.after));
       continue;
     }
-    registry.reconfigure(change.name, settingsOf(change.after));
+    registry.reconfigure(change.name, keepDetectedType(backend, change));
     if (backend.status === "draining") registry.setStatus(backend.name, "unknown");
     if (backend.status === "unknown") services.probe(backend);
     lines.push(`backend ${change.name} changed: ${change.fields.join(", ")}`);
   }
   return lines;
+}
+
+/**
+ * The new settings of a changed backend. `type = "auto"` (the default) before and after, at the
+ * same URL, keeps the type detected since: the registry would compare `auto` with the detected
+ * `ollama` as a new type, and a new `priority` or `max_concurrent` would make the backend
+ * `unknown` — no traffic, detection and a full probe again, and on a busy server a probe that
+ * may time out and turn it unhealthy.
+ */
+function keepDetectedType(backend: Backend, change: BackendChange): BackendSettings {
+  const settings = settingsOf(change.after);
+  // A new URL may be another kind of server: detected again.
+  const redetect = change.fields.includes("type") || change.fields.includes("url");
+  if (redetect || settings.type !== "auto") return settings;
+  return { ...settings, type: backend.type };
 }
 
 /** A config backend: added (the config wins over a run-time one with its name or URL). */

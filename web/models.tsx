@@ -28,7 +28,7 @@ export function Models({ state, canAct, onResult }: Props) {
   return (
     <section id="models" aria-labelledby="models-title">
       <h2 id="models-title">Models</h2>
-      <div class="scroll" tabIndex={0} role="region" aria-label="Models">
+      <div class="scroll" tabIndex={0} role="region" aria-label="Models table">
         <table class="models">
           <thead>
             <tr>
@@ -118,7 +118,7 @@ function Serving(
   );
 }
 
-/** Aliases resolving to `id`, and fallback chains that name it. */
+/** Aliases resolving to `id`, and fallback chains that reach it (the server resolves the names). */
 function pointers(state: State, id: string): string[] {
   const out: string[] = [];
   for (const [alias, target] of Object.entries(state.routing.aliases)) {

@@ -102,6 +102,8 @@ export function connect(source: EventSource = new EventSource("/ui/events")): Ev
   });
   on<Fleet>(source, "fleet", (fleet) => update({ fleet }));
   on<Model[]>(source, "models", (models) => update({ models }));
+  // Sent when a reload changes aliases or fallbacks.
+  on<Snapshot["routing"]>(source, "routing", (routing) => update({ routing }));
   on<RequestsDelta>(source, "requests", (d) => update(withRequests(d, state.completed)));
   on<Point[]>(source, "series", (points) => update({ series: mergeSeries(points) }));
   source.addEventListener("error", () => update({ connected: false }));

@@ -14,6 +14,20 @@ export function statusFinding(backend: DoctorBackend): Finding {
   switch (status) {
     case "healthy":
     case "busy":
+      // Its probes pass, yet Nexus sends it nothing: its own requests kept failing.
+      if (backend.breaker === "open" || backend.breaker === "half_open") {
+        return finding(
+          "reachable",
+          name,
+          "warn",
+          `${status}, but its circuit breaker is ${
+            backend.breaker.replace("_", "-")
+          }: its requests failed${
+            backend.last_error ? ` (${backend.last_error})` : ""
+          }, so it gets no traffic until a trial request succeeds`,
+          "its health checks pass while requests fail (a broken model, a full disk?): look at its own log; the breaker closes by itself once a trial request succeeds",
+        );
+      }
       return finding(
         "reachable",
         name,

@@ -45,7 +45,7 @@ export const modelsCommand: CommandHandler = async ({ runtime, values, stdout })
       loadedOnly
         ? "No model is loaded in memory now (nexus models load MODEL warms one up).\n"
         : backend
-        ? `No models on backend ${backend}.\n`
+        ? `${await whyNoModels(base, backend)}\n`
         : "No models available (no healthy backend lists any).\n",
     );
     return 0;
@@ -62,6 +62,39 @@ export const modelsCommand: CommandHandler = async ({ runtime, values, stdout })
   ));
   return 0;
 };
+
+interface BackendRow {
+  name: string;
+  status: string;
+  models: string[];
+  last_error: string | null;
+}
+
+/**
+ * `--backend NAME` matched nothing: say whether NAME is a typo, or a backend that is down (its
+ * models leave the list while it is not routable, which "no models" alone would hide).
+ */
+async function whyNoModels(base: string, name: string): Promise<string> {
+  const plain = `No models on backend ${name}.`;
+  const { status, body } = await callNexus(base, "/v1/backends").catch(() => ({
+    status: 0,
+    body: undefined,
+  }));
+  if (status !== 200) return plain;
+  const backends = (body as { data?: BackendRow[] }).data ?? [];
+  const found = backends.find((b) => b.name === name);
+  if (!found) return `No backend named ${name} (nexus backends list shows them).`;
+  if (ROUTABLE.has(found.status) || found.models.length === 0) return plain;
+  const list = found.models.join(", ");
+  if (found.status === "asleep") {
+    return `Backend ${name} is asleep: a request for its models (${list}) wakes it.`;
+  }
+  const why = found.last_error ? ` (last error: ${found.last_error})` : "";
+  return `Backend ${name} is ${found.status}${why}: its models (${list}) get no requests until it is healthy again.`;
+}
+
+/** Statuses whose backends' models are listed (healthy or busy). */
+const ROUTABLE = new Set(["healthy", "busy"]);
 
 /** `tools,vision?`: known ones by name, unknown ones with `?`, known lacks left out. */
 export function capabilityCell(capabilities: Record<string, boolean | null>): string {

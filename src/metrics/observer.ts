@@ -107,11 +107,22 @@ function lateWork(
 ): void {
   const { logger } = deps;
   deps.onRecord?.(event, record, end);
-  // A request the gateway could not serve (5xx), or a stream cut by a backend or a deadline,
-  // is something an operator should see at the default level; the rest is routine.
-  const failed = event.status >= 500 || end === "upstream_error" || end === "timeout";
-  const level = failed ? "warn" : "info";
+  const level = failedHere(event, end) ? "warn" : "info";
   if (logger.enabled(level)) logger[level]("request", requestLogFields(event, record, end));
+}
+
+/**
+ * A request the gateway could not serve, or a stream cut by a backend or a deadline: something an
+ * operator should see at the default level; the rest (the client's own mistakes) is routine.
+ * Nexus's own failures are judged by their kind, not by the status the dialect answered with:
+ * a full queue is 429 to an OpenAI client, 529 to an Anthropic one and 503 to Ollama's, and a
+ * held stream that then timed out in the queue was a 200 — one event, one level.
+ */
+function failedHere(event: ExchangeEvent, end: StreamEnd | undefined): boolean {
+  if (end === "upstream_error" || end === "timeout") return true;
+  const kind = event.failure?.kind;
+  if (kind === undefined) return event.status >= 500;
+  return kind === "queue_full" || FAILURES[kind].status >= 500;
 }
 
 /**

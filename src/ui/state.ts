@@ -27,7 +27,7 @@ export interface DashboardDeps {
   readonly startedAt: number;
   /** Requests waiting for a slot now, by priority. */
   readonly queueDepth: (priority: Priority) => number;
-  /** `[routing]` aliases and fallbacks, for "what points at this model". */
+  /** `[routing]` aliases and fallbacks as configured (read at every flush: a reload may change them). */
   readonly routing: {
     readonly aliases: Readonly<Record<string, string>>;
     readonly fallbacks: Readonly<Record<string, readonly string[]>>;
@@ -50,12 +50,14 @@ export class DashboardState {
   #sentSeq = 0;
   #sentFleet = "";
   #sentQueue = -1;
+  #sentRouting = "";
 
   constructor(deps: DashboardDeps) {
     this.#deps = deps;
     const now = deps.clock.now();
     for (const backend of deps.registry.list()) this.#statusSince.set(backend.name, now);
     deps.registry.onChange((event) => this.#onRegistry(event));
+    this.#sentRouting = JSON.stringify(this.#routing());
   }
 
   /** A finished request (the metrics observer's hook): kept whether or not a browser watches. */
@@ -80,14 +82,14 @@ export class DashboardState {
   snapshot(admin: AdminMode) {
     this.#deps.beforeRead?.();
     const now = this.#deps.clock.now();
-    const { routing } = this.#deps;
+    const routing = this.#routing();
     return {
       version: this.#deps.version,
       started_at: this.#deps.startedAt,
       now,
       admin,
       limits: { recent: RECENT_SIZE, minutes: MINUTES, in_flight: LIVE_LIMIT },
-      routing: { aliases: routing.aliases, fallbacks: routing.fallbacks },
+      routing,
       fleet: this.#fleet(),
       models: this.#models(),
       requests: this.#requests(this.#recent.seq - RECENT_SIZE),
@@ -107,6 +109,14 @@ export class DashboardState {
     if (fleetText !== this.#sentFleet) {
       this.#sentFleet = fleetText;
       out.push(["fleet", fleet]);
+    }
+    // A reload that changes aliases or fallbacks: the pointers, and the aliases in the model list.
+    const routing = this.#routing();
+    const routingText = JSON.stringify(routing);
+    if (routingText !== this.#sentRouting) {
+      this.#sentRouting = routingText;
+      this.#modelsChanged = true;
+      out.push(["routing", routing]);
     }
     if (this.#modelsChanged) {
       this.#modelsChanged = false;
@@ -142,6 +152,22 @@ export class DashboardState {
     const depth: Record<string, number> = {};
     for (const priority of PRIORITIES) depth[priority] = this.#deps.queueDepth(priority);
     return { backends, queue: { waiting: this.#waiting(), depth } };
+  }
+
+  /**
+   * Aliases and fallback chains with each target named as a request for it resolves it: an alias
+   * of `llama3.2` points at Ollama's `llama3.2:latest`, an alias of an alias at the model at the
+   * end, so the page finds what points at each model it lists.
+   */
+  #routing() {
+    const { routing, router } = this.#deps;
+    const aliases: Record<string, string> = {};
+    for (const name of Object.keys(routing.aliases)) aliases[name] = router.resolveModel(name);
+    const fallbacks: Record<string, string[]> = {};
+    for (const [primary, chain] of Object.entries(routing.fallbacks)) {
+      fallbacks[primary] = chain.map((model) => router.resolveModel(model));
+    }
+    return { aliases, fallbacks };
   }
 
   #models() {

@@ -159,6 +159,19 @@ describe("nexus models", () => {
     const all = JSON.parse((await cli(["models", "--json"])).stdout);
     expect(all.map((m: { id: string }) => m.id)).toEqual(["gpt-4", "llama3:8b", "llava:7b"]);
   });
+
+  test("--backend says why it lists nothing: a backend that is down, or a name that is none", async () => {
+    const cpu = gateway.gateway.registry.get("cpu")!;
+    await gateway.gateway.health.check(cpu);
+    const down = await cli(["models", "--backend", "cpu"]);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toBe(
+      "Backend cpu is unhealthy (last error: connection refused): its models (qwen) get no requests until it is healthy again.\n",
+    );
+    const typo = await cli(["models", "--backend", "cpu2"]);
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toBe("No backend named cpu2 (nexus backends list shows them).\n");
+  });
 });
 
 describe("nexus health", () => {

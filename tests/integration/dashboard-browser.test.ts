@@ -167,7 +167,7 @@ gate.describe("the dashboard in Chromium", () => {
   }, 30_000);
 
   gate.test(
-    "passes axe-core with no serious violation, light at 1280 px and dark at 390 px",
+    "passes axe-core with no moderate or worse violation, light at 1280 px and dark at 390 px",
     async () => {
       const axePath = new URL("../../node_modules/axe-core/axe.min.js", import.meta.url).pathname;
       const axe = readFileSync(axePath, "utf8");
@@ -187,8 +187,10 @@ gate.describe("the dashboard in Chromium", () => {
             target: v.nodes[0]?.target,
           }));
         });
+        // Moderate too: two landmarks with one name (the Models section and its table's
+        // scroll region, both "Models") leave a screen reader's landmark list ambiguous.
         const serious = violations.filter((v: { impact: string }) =>
-          v.impact === "serious" || v.impact === "critical"
+          v.impact === "serious" || v.impact === "critical" || v.impact === "moderate"
         );
         expect({ width, scheme, serious }).toEqual({ width, scheme, serious: [] });
         await page.screenshot({

@@ -270,4 +270,37 @@ describe("request log line", () => {
     s.observability.flush();
     expect(s.lines.map((line) => JSON.parse(line).level)).toEqual(["info", "info", "warn", "warn"]);
   });
+
+  test("a full queue or a queue timeout is warn in every dialect, a key's own limit info", () => {
+    const s = setup("info");
+    const refused = (
+      endpoint: ExchangeEvent["endpoint"],
+      status: number,
+      kind: "queue_full" | "queue_timeout" | "rate_limited",
+      stream = false,
+    ): ExchangeEvent => ({
+      requestId: `${endpoint}-${status}`,
+      endpoint,
+      receivedAt: s.clock.monotonic(),
+      requestedModel: "m",
+      stream,
+      status,
+      failure: failure(kind, "x"),
+    });
+    // The same full queue as each dialect answers it, and a stream held with keep-alives (200)
+    // that then waited too long.
+    s.observability.observeExchange(refused("chat", 429, "queue_full"));
+    s.observability.observeExchange(refused("messages", 529, "queue_full"));
+    s.observability.observeExchange(refused("ollama_chat", 503, "queue_full"));
+    s.observability.observeExchange(refused("chat", 200, "queue_timeout", true));
+    s.observability.observeExchange(refused("chat", 429, "rate_limited"));
+    s.observability.flush();
+    expect(s.lines.map((line) => JSON.parse(line).level)).toEqual([
+      "warn",
+      "warn",
+      "warn",
+      "warn",
+      "info",
+    ]);
+  });
 });

@@ -56,4 +56,13 @@ describe("the dashboard store", () => {
     send(source, "models", []);
     expect(calls).toBe(1);
   });
+
+  test("takes the aliases and fallbacks a reload sent", () => {
+    const source = fakeSource();
+    connect(source);
+    send(source, "snapshot", SNAPSHOT);
+    const routing = { aliases: { fast: "qwen2.5:7b" }, fallbacks: { big: ["llama3.2:latest"] } };
+    send(source, "routing", routing);
+    expect(currentState().routing).toEqual(routing);
+  });
 });
