@@ -95,7 +95,14 @@ async function serve(
     ...(interfaces ? { interfaces } : {}),
     ...(hostName ? { hostName } : {}),
     sendBroadcast: (data, address, port) => runtime.sendBroadcast(data, address, port),
-    loadConfig: () => loadConfig(loadOptions),
+    // A reload reads the file this start read: ./nexus.toml, found without -c, then deleted is
+    // a rejected reload naming it, not a reload onto the defaults (every backend removed).
+    loadConfig: () =>
+      loadConfig(
+        path === undefined
+          ? loadOptions
+          : { ...loadOptions, flags: { ...loadOptions.flags, config: path } },
+      ),
     stateFile,
   });
   reloads.run = (source) => void gateway.reload(source);

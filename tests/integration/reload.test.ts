@@ -53,6 +53,19 @@ const chat = (model: string) =>
     body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
   });
 
+/** `nexus reload ARGS` against the gateway: its exit code and what it printed (both streams). */
+async function nexusReload(...args: string[]): Promise<{ code: number; out: string }> {
+  let out = "";
+  const cli: Runtime = {
+    ...runtime,
+    env: Object.freeze({ NEXUS_URL: gateway.url }),
+    writeStdout: (text) => void (out += text),
+    writeStderr: (text) => void (out += text),
+  };
+  const code = await runCli(cli, ["reload", ...args]);
+  return { code, out };
+}
+
 beforeAll(async () => {
   runtime = await loadRuntime();
   a = await startMockBackend({ models: [{ id: "m" }], chunks: 20, chunkGapMs: 25 });
@@ -158,18 +171,14 @@ describe("config reload", () => {
     // A file that is gone: named too (it is the file the error is about).
     rmSync(path);
     expect((await gateway.gateway.reload("test")).config).toBe(path);
-    let out = "";
-    const cli: Runtime = {
-      ...runtime,
-      env: Object.freeze({ NEXUS_URL: gateway.url }),
-      writeStdout: (text) => void (out += text),
-      writeStderr: (text) => void (out += text),
-    };
-    expect(await runCli(cli, ["reload"])).toBe(1);
-    expect(out).toBe(
-      `Config reload of ${path} rejected; nothing was changed:\n` +
+    expect(await nexusReload()).toEqual({
+      code: 1,
+      out: `Config reload of ${path} rejected; nothing was changed:\n` +
         `  Cannot load config "${path}": file not found\n`,
-    );
+    });
+    const json = await nexusReload("--json");
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, config: path });
   });
 
   test("a removed backend finishes its streams, gets no new requests, then leaves", async () => {
@@ -262,14 +271,8 @@ describe("config reload", () => {
       backends: [{ name: "a", url: a.url }],
       extra: '[logging]\nlevel = "debug"\n[queue]\nmax_size = 50',
     });
-    let out = "";
-    const cli: Runtime = {
-      ...runtime,
-      env: Object.freeze({ NEXUS_URL: gateway.url }),
-      writeStdout: (text) => void (out += text),
-      writeStderr: (text) => void (out += text),
-    };
-    expect(await runCli(cli, ["reload"])).toBe(0);
+    const { code, out } = await nexusReload();
+    expect(code).toBe(0);
     expect(out).toContain(`Reloaded ${path}:`);
     expect(out).toContain("  routing: aliases changed");
     expect((await chat("speedy")).status).toBe(200);

@@ -3,10 +3,11 @@
  * while 200 streams are open and every one of them ends whole; an edit the file watch notices
  * is applied without a signal; an invalid edit changes nothing and the log names the key; a
  * backend added at run time survives a restart (an `--ephemeral` one does not); a corrupt state
- * file is moved aside, never a failed start.
+ * file is moved aside, never a failed start; a ./nexus.toml found without `-c` and then deleted
+ * is a rejected reload that names it, never a reload onto the defaults.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { runLoadClient } from "../helpers/load-client.ts";
@@ -105,6 +106,35 @@ for (const runtime of ["bun", "deno"] as const) {
       });
       expect(response.status).toBe(200);
     }, 30_000);
+  });
+
+  describe(`./nexus.toml found without -c (${runtime})`, () => {
+    const cwd = join(dir, `implicit-${runtime}`);
+
+    test(
+      "deleted, then SIGHUP: the reload is rejected naming the file, not run on defaults",
+      async () => {
+        mkdirSync(cwd, { recursive: true });
+        // No file watch: the deletion itself would reload, and this test sends the signal.
+        writeConfig(join(cwd, "nexus.toml"), { first: "m" }, "[server]\nwatch_config = false");
+        const nexus = await startNexus(runtime, [], { cwd, timeoutMs: 30_000 });
+        try {
+          await waitFor(() => /backend healthy backend=slow/.test(nexus.output()), "slow healthy");
+          rmSync(join(cwd, "nexus.toml"));
+          process.kill(nexus.pid, "SIGHUP");
+          await nexus.waitFor(/config reload(ed| rejected)[^\n]*source=SIGHUP/, "the reload");
+          expect(nexus.output()).toMatch(
+            /config reload rejected: nothing was changed source=SIGHUP config=nexus\.toml/,
+          );
+          await nexus.waitFor(/Cannot load config "nexus\.toml": file not found/, "the error line");
+          expect(await backendNames(nexus)).toEqual(["slow"]);
+          expect(await modelIds(nexus)).toContain("first");
+        } finally {
+          await nexus.stop("SIGKILL");
+        }
+      },
+      60_000,
+    );
   });
 
   describe(`run-time backends across a restart (${runtime})`, () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, configSchema, loadConfig } from "../../../src/config/mod.ts";
+import { RuntimeFileError } from "../../../src/runtime/mod.ts";
 import { createFakeRuntime } from "../../helpers/fake-runtime.ts";
 
 async function load(files: Record<string, string>, env: Record<string, string> = {}, flags = {}) {
@@ -333,6 +334,36 @@ describe("config validation errors", () => {
       expect(error.message).toContain(line);
     });
   }
+});
+
+describe("ConfigError.file: the file a failed load is about (a rejected reload names it)", () => {
+  test("a file named and not found", async () => {
+    expect((await loadError({}, {}, { config: "missing.toml" })).file).toBe("missing.toml");
+  });
+
+  test("a file that does not parse", async () => {
+    expect((await loadError({ "n.toml": "port = = 1\n" }, {}, { config: "n.toml" })).file)
+      .toBe("n.toml");
+  });
+
+  test("a file that cannot be read", async () => {
+    const runtime = createFakeRuntime({});
+    runtime.readTextFile = (path) => Promise.reject(new RuntimeFileError("denied", path));
+    const error = await loadConfig({ runtime, env: {}, flags: { config: "/etc/n.toml" } })
+      .then(() => undefined, (error: unknown) => error);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe("E_CONFIG_READ");
+    expect((error as ConfigError).file).toBe("/etc/n.toml");
+  });
+
+  test("a file whose values are invalid", async () => {
+    expect((await loadError({ "nexus.toml": '[server]\nport = "x"\n' })).file)
+      .toBe("nexus.toml");
+  });
+
+  test("none when no file was read: the environment is at fault", async () => {
+    expect((await loadError({}, { NEXUS_PORT: "x" })).file).toBeUndefined();
+  });
 });
 
 describe("config errors never show a secret", () => {
