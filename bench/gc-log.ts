@@ -10,7 +10,8 @@
  *
  * Gateways: `bare` (bench/e2e/bare-proxy.ts) or `NAME=ROOT` (Nexus from the sources at ROOT).
  * Options: --seconds 5 (measured, after 2 s of warm-up), --connections 32, --stream, --ui (a
- * dashboard open: `/ui/events` read throughout). One gateway at a time; run it twice (or name a
+ * dashboard open: `/ui/events` read throughout), --toml-for NAME='config for that one' (`\n`
+ * for newlines; a root may be named twice with different configs). One gateway at a time; run it twice (or name a
  * root twice) and compare within the run.
  * @module
  */
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "32" },
     stream: { type: "boolean", default: false },
     ui: { type: "boolean", default: false },
+    "toml-for": { type: "string", multiple: true, default: [] },
   },
 });
 
@@ -60,6 +62,13 @@ export function collections(log: string): Collection[] {
 }
 
 const mock = await startMock("fast");
+
+/** A Nexus config for gateway `name`, with its `--toml-for` lines. */
+function config(name: string, port: number): string {
+  const own = values["toml-for"].find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
+  const extra = own?.replaceAll("\\n", "\n") ?? "";
+  return writeNexusConfig({ fast: mock }, port, { name: `gc-${name}`, extra });
+}
 const script = `${TMP}gc-log.lua`;
 writeFileSync(
   script,
@@ -86,7 +95,7 @@ for (const spec of values.gateway) {
       `${root}/src/main.ts`,
       "serve",
       "-c",
-      writeNexusConfig({ fast: mock }, port, { name: `gc-${name}` }),
+      config(name, port),
     ];
   const log = `${TMP}gc-log-${name}.txt`;
   writeFileSync(log, "");
