@@ -13,7 +13,8 @@
  * Options: --rounds 6, --seconds 2, --connections 32, --stream, --path /v1/chat/completions,
  * --mock fast|long, --body FILE (a request body; `MODEL` in it is replaced), --tool (a chat
  * request offering a tool), --toml 'extra config for every Nexus', --toml-for NAME='config for
- * that one' (`\n` for newlines), --prof NAME (that gateway
+ * that one' (`\n` for newlines), --ui (a dashboard open on every Nexus: `/ui/events` read
+ * throughout, as a browser would), --prof NAME (that gateway
  * runs under `--cpu-prof`; the profile lands in bench/.tmp/prof/).
  *
  * Prints, per round, each gateway's µs of CPU per request and its ratio to the first gateway;
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     "env-for": { type: "string", multiple: true, default: [] },
     prof: { type: "string" },
     threads: { type: "boolean", default: false },
+    ui: { type: "boolean", default: false },
   },
 });
 
@@ -142,6 +144,18 @@ async function start(spec: string): Promise<{ name: string; gateway: Gateway; ng
     gateway: await startNexus(run, config, mock.models, env, name, port),
     nginx: false,
   };
+}
+
+/** Reads `/ui/events` until the process exits: the gateway works as with a browser open. */
+async function watchDashboard(url: string): Promise<void> {
+  const response = await fetch(`${url}/ui/events`);
+  if (!response.ok || !response.body) throw new Error(`${url}/ui/events: ${response.status}`);
+  const reader = response.body.getReader();
+  void (async () => {
+    try {
+      while (!(await reader.read()).done);
+    } catch { /* the gateway stopped */ }
+  })();
 }
 
 function profileFlags(name: string): string[] {
@@ -236,6 +250,16 @@ const ratios: Record<string, number[]> = {};
 try {
   for (const spec of values.gateway) gateways.push(await start(spec));
   if (gateways.length === 0) throw new Error("no --gateway given");
+  if (values.ui) {
+    for (const { name, gateway } of gateways) {
+      if (
+        !values.gateway.some((spec) => spec.startsWith(`${name}=`) && !spec.includes("script:"))
+      ) {
+        continue;
+      }
+      await watchDashboard(gateway.url);
+    }
+  }
   for (const g of gateways) {
     const script = `${TMP}cpu-${g.name}.lua`;
     writeFileSync(script, luaScript(bodyFor(mock.model), { "content-type": "application/json" }));

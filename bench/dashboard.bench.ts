@@ -73,8 +73,7 @@ const cases: Array<[string, () => unknown]> = [
   ["no browser: exchange's watch check", () => watch.watching ? watch.begin(live) : undefined],
   ["history record (ring + minute series)", () => dashboard.state.record(event, record, undefined)],
   ["browser open: begin + end", () => {
-    watch.begin(live);
-    watch.end(live);
+    watch.end(live, watch.begin(live));
   }],
 ];
 

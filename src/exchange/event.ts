@@ -99,10 +99,11 @@ export interface LiveRequest {
 
 /**
  * Told when a request starts and ends, only while `watching` (a browser has the dashboard open):
- * otherwise the pipeline checks one boolean and calls nothing.
+ * otherwise the pipeline checks one boolean and calls nothing. `begin` says where the watcher
+ * keeps the request (a slot), and `end` is given it back: no lookup by the request itself.
  */
 export interface ExchangeWatch {
   readonly watching: boolean;
-  begin(request: LiveRequest): void;
-  end(request: LiveRequest): void;
+  begin(request: LiveRequest): number;
+  end(request: LiveRequest, slot: number): void;
 }

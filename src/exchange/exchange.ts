@@ -71,8 +71,9 @@ class Exchange implements LiveRequest {
   #waking: string | undefined;
   /** The response has been returned; a stream is still being delivered. */
   #responded = false;
-  /** Set in `run` when a dashboard watches this request. */
+  /** Set in `run` when a dashboard watches this request; where it keeps it (`ExchangeWatch.begin`). */
   #watch: ExchangeWatch | undefined;
+  #watchSlot = 0;
 
   constructor(endpoint: Endpoint, deps: ExchangeDeps, request: Request, conn?: ConnInfo) {
     this.#endpoint = endpoint;
@@ -128,7 +129,7 @@ class Exchange implements LiveRequest {
     // A boolean read when no dashboard is open: nothing is allocated or called for it.
     if (this.#deps.watch?.watching) {
       this.#watch = this.#deps.watch;
-      this.#watch.begin(this);
+      this.#watchSlot = this.#watch.begin(this);
     }
     return this.#steps();
   }
@@ -191,7 +192,7 @@ class Exchange implements LiveRequest {
     inflight.end();
     if (this.#slot !== NO_SLOT) inflight.untrack(this.#slot);
     this.#pass?.release();
-    this.#watch?.end(this);
+    this.#watch?.end(this, this.#watchSlot);
   }
 
   #readBody(): Promise<BodyResult> {

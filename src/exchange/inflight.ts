@@ -9,8 +9,11 @@
  * The table is an array of slots, each request's forwarding in one and a freed slot reused (it
  * grows to the most requests ever in flight at once, no further), not a `Set`: no hashing and no
  * deleted entries on every request. End to end the `Set` cost 5–10 % of a chat request's CPU
- * (bench/cpu.ts, both orders; specs/023-performance-floor/walkthrough.md, "Knockout table,
- * fifth round"), far more than its ~45 ns in process: why is not known.
+ * (bench/cpu.ts, both orders), far more than its ~45 ns in process, through the collector: on
+ * Bun a `Set` or `Map` that gains and loses an entry per request keeps the entries deleted since
+ * the last collection reachable for the next young-generation one, which marks and promotes each
+ * of those requests' object graphs (collection time 14–15 → 4.4–4.6 µs per request;
+ * specs/023-performance-floor/walkthrough.md, "Sixth round").
  * @module
  */
 import { SHUTDOWN } from "../proxy/mod.ts";

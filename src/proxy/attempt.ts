@@ -9,39 +9,29 @@
  * admission granted (src/admission) and gives it back exactly once, in `settle`, whatever happens.
  * @module
  */
-export type {
-  AttemptCommit,
-  AttemptDeps,
-  AttemptFailure,
-  AttemptSpec,
-  Deadlines,
-} from "./attempt-types.ts";
-import type { StreamTranslator } from "../dialects/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
 import type { Failure } from "../lib/failures.ts";
 import type { AttemptCommit, AttemptDeps, AttemptFailure, AttemptSpec } from "./attempt-types.ts";
-import { type Delivery, PassthroughDelivery, TranslatedDelivery } from "./delivery.ts";
-import { clientCredentials, Redactor } from "../lib/secrets.ts";
+import { type Delivery, deliveryFor } from "./delivery.ts";
+import { probeConnect } from "./connect-probe.ts";
 import {
+  attemptFailure,
   classify,
   ConnectFailure,
   FIRST_BYTE,
   IDLE,
   InvalidResponse,
   isRedirect,
+  requestRedactor,
   streamFailure,
   TooLarge,
   upstreamErrorText,
 } from "./failures.ts";
 import { type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
-import { isPage, readAnswerBytes, wholeAnswer } from "./whole-answer.ts";
+import { beforeFirstChunk, emptyStream, type Opened } from "./stream-open.ts";
+import { readAnswerBytes, wholeAnswer, wholeCommit } from "./whole-answer.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-type Opened =
-  | { readonly kind: "stream"; readonly upstream: Response; readonly chunk: OpenedChunk }
-  | { readonly kind: "whole"; readonly upstream: Response }
-  | { readonly kind: "failed"; readonly error: unknown; readonly upstream?: Response };
 
 export class Attempt {
   readonly #deps: AttemptDeps;
@@ -161,14 +151,10 @@ export class Attempt {
     this.#headersArrived = true;
   }
 
-  /**
-   * Fetch cannot tell "still connecting" from "connected, model thinking". When no headers have
-   * come after the connect deadline, one raw TCP probe tells them apart: a dead host fails over
-   * now, a live one (say, loading a model) keeps its first-byte deadline. Fast requests pay nothing.
-   */
+  /** A live host (say, loading a model) keeps its first-byte deadline; a dead one fails over now. */
   async #watchConnect(): Promise<void> {
-    const { hostname, port } = hostAndPort(this.#spec.backend.url);
-    const result = await this.#deps.tcpProbe!(hostname, port, this.#spec.deadlines.connectMs);
+    const { backend, deadlines } = this.#spec;
+    const result = await probeConnect(backend.url, this.#deps.tcpProbe!, deadlines.connectMs);
     if (!this.#headersArrived && !this.#controller.signal.aborted && result !== "open") {
       this.#controller.abort(new ConnectFailure(result));
     }
@@ -188,18 +174,7 @@ export class Attempt {
     this.#deps.registry.noteProgress(backend, this.#startedAt + ttfbMs);
     if (upstream.ok) this.#deps.registry.recordLatency(backend, ttfbMs);
     this.#settle(undefined);
-    const commit: Mutable<AttemptCommit> = {
-      ok: true,
-      backend,
-      status: upstream.status,
-      contentType: answer.contentType,
-      retryAfter: upstream.headers.get("retry-after"),
-      body: answer.body,
-      ttfbMs,
-    };
-    if (plan.responseHeaders !== undefined) commit.headers = plan.responseHeaders;
-    if (answer.rejection !== undefined) commit.rejection = answer.rejection;
-    return commit;
+    return wholeCommit(backend, upstream, answer, plan.responseHeaders, ttfbMs);
   }
 
   /** Not a usable answer: whatever the backend is still sending is not wanted (the connection closes). */
@@ -213,28 +188,11 @@ export class Attempt {
     try {
       const upstream = await this.#send();
       this.#arrived();
-      if (upstream.status >= 500 || isRedirect(upstream.status)) {
-        return { kind: "failed", error: undefined, upstream };
-      }
-      if (!upstream.ok || !upstream.body) return { kind: "whole", upstream };
-      const type = upstream.headers.get("content-type");
-      if (isPage(type)) {
-        // A captive portal or a proxy's login page: not the event stream that was asked for.
-        upstream.body.cancel().catch(() => {});
-        const page = type!.split(";")[0]!.trim();
-        return {
-          kind: "failed",
-          error: new InvalidResponse(`the answer is ${page}, not a stream`),
-        };
-      }
-      const reader = upstream.body.getReader();
+      const before = beforeFirstChunk(upstream);
+      if (before !== undefined) return before;
+      const reader = upstream.body!.getReader();
       const first = await reader.read();
-      if (first.done) {
-        return {
-          kind: "failed",
-          error: new Error("the backend closed the stream before sending anything"),
-        };
-      }
+      if (first.done) return emptyStream();
       return { kind: "stream", upstream, chunk: { ok: true, reader, first: first.value } };
     } catch (error) {
       return { kind: "failed", error };
@@ -254,20 +212,16 @@ export class Attempt {
       status: upstream.status,
       contentType: translator?.contentType ?? upstream.headers.get("content-type"),
       retryAfter: null,
-      body: this.#relay(chunk, this.#delivery(translator)),
+      body: this.#relay(
+        chunk,
+        deliveryFor(translator, this.#spec.plan.translation, this.#spec.dialect),
+      ),
       ttfbMs,
     };
     if (this.#spec.plan.responseHeaders !== undefined) {
       commit.headers = this.#spec.plan.responseHeaders;
     }
     return commit;
-  }
-
-  #delivery(translator: StreamTranslator | undefined): Delivery {
-    const translation = this.#spec.plan.translation;
-    return translator && translation
-      ? new TranslatedDelivery(translator, translation.framing)
-      : new PassthroughDelivery(this.#spec.dialect);
   }
 
   #relay(start: OpenedChunk, delivery: Delivery): ReadableStream<Uint8Array> {
@@ -306,17 +260,10 @@ export class Attempt {
    * failure (a redirect is the backend's error: Nexus never follows it).
    */
   async #serverError(upstream: Response): Promise<AttemptFailure> {
-    const text = await upstreamErrorText(upstream, () => this.#redactor());
+    // The configured secrets and the client's credentials: built only for an error text.
+    const redactor = () => requestRedactor(this.#deps.redactor, this.#spec.clientHeaders);
+    const text = await upstreamErrorText(upstream, redactor);
     return this.#failed(new Error(text), upstream.status, upstream.headers.get("retry-after"));
-  }
-
-  /** The configured secrets and the client's credentials: built only for an error text. */
-  #redactor(): Redactor {
-    const configured = this.#deps.redactor ?? NO_SECRETS;
-    const { clientHeaders } = this.#spec;
-    return clientHeaders === undefined
-      ? configured
-      : configured.with(clientCredentials(clientHeaders));
   }
 
   #failed(error: unknown, status?: number, retryAfter?: string | null): AttemptFailure {
@@ -328,14 +275,7 @@ export class Attempt {
       this.#spec.deadlines,
     );
     this.#settle(kind === "client_closed" ? undefined : message);
-    return {
-      ok: false,
-      backend: this.#spec.backend,
-      kind,
-      message,
-      ...(status === undefined ? {} : { status }),
-      ...(retryAfter ? { retryAfter } : {}),
-    };
+    return attemptFailure(this.#spec.backend, kind, message, status, retryAfter);
   }
 
   /** Ends the attempt's bookkeeping exactly once. */
@@ -351,12 +291,4 @@ export class Attempt {
     this.#deps.clock.clearTimeout(this.#deadline);
     this.#deadline = undefined;
   }
-}
-
-const NO_SECRETS = new Redactor([]);
-
-function hostAndPort(url: string): { hostname: string; port: number } {
-  const parsed = new URL(url);
-  const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
-  return { hostname: parsed.hostname.replace(/^\[|\]$/g, ""), port };
 }

@@ -4,7 +4,7 @@
  * normally, or with one in-stream error in the client's dialect.
  * @module
  */
-import type { Dialect, StreamTranslator } from "../dialects/mod.ts";
+import type { Dialect, StreamTranslator, Translation } from "../dialects/mod.ts";
 import type { Failure } from "../lib/failures.ts";
 import { EventSplitter } from "./event-splitter.ts";
 
@@ -15,6 +15,17 @@ export interface Delivery {
   end(): Uint8Array | undefined;
   /** The closing bytes after a failure. */
   fail(failure: Failure): Uint8Array;
+}
+
+/** A translated delivery when the plan translates (and made a translator), else passthrough. */
+export function deliveryFor(
+  translator: StreamTranslator | undefined,
+  translation: Translation | undefined,
+  dialect: Dialect,
+): Delivery {
+  return translator && translation
+    ? new TranslatedDelivery(translator, translation.framing)
+    : new PassthroughDelivery(dialect);
 }
 
 const NEWLINE = 10;

@@ -7,11 +7,13 @@
 import { type Failure, failure } from "../lib/failures.ts";
 import { readTextPrefix } from "../lib/limits.ts";
 import { SelfLoopError } from "../lib/loop.ts";
-import type { Redactor } from "../lib/secrets.ts";
+import { clientCredentials, Redactor } from "../lib/secrets.ts";
 import type { RequestEnd } from "./request-scope.ts";
 import { networkErrorReason } from "../lib/network.ts";
 import type { StreamEnd } from "./relay.ts";
 import type { TcpProbeResult } from "../runtime/mod.ts";
+import type { Backend } from "../registry/mod.ts";
+import type { AttemptFailure } from "./attempt-types.ts";
 
 /** Why one attempt failed, as the forwarder sees it (the client-facing kinds: lib/failures.ts). */
 export type AttemptFailureKind =
@@ -151,4 +153,33 @@ export function summarise(body: string): string {
 
 function seconds(ms: number): string {
   return String(Math.round(ms / 100) / 10);
+}
+
+const NO_SECRETS = new Redactor([]);
+
+/** The configured secrets (none: `undefined`) and the client's own credentials. */
+export function requestRedactor(
+  configured: Redactor | undefined,
+  clientHeaders: Headers | undefined,
+): Redactor {
+  const secrets = configured ?? NO_SECRETS;
+  return clientHeaders === undefined ? secrets : secrets.with(clientCredentials(clientHeaders));
+}
+
+/** An attempt's failure as the forwarder keeps it (status and Retry-After only when given). */
+export function attemptFailure(
+  backend: Backend,
+  kind: AttemptFailureKind,
+  message: string,
+  status: number | undefined,
+  retryAfter: string | null | undefined,
+): AttemptFailure {
+  return {
+    ok: false,
+    backend,
+    kind,
+    message,
+    ...(status === undefined ? {} : { status }),
+    ...(retryAfter ? { retryAfter } : {}),
+  };
 }

@@ -12,34 +12,20 @@
  */
 import type { Grant } from "../admission/mod.ts";
 import type { TimerHandle } from "../lib/clock.ts";
-import { type Failure, failure, isFailure, statusOf } from "../lib/failures.ts";
-import { boundText } from "../lib/limits.ts";
-import { forwardedVia } from "../lib/loop.ts";
-import type { Backend } from "../registry/mod.ts";
+import { type Failure, isFailure, statusOf } from "../lib/failures.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
-import { Attempt, type AttemptCommit, type AttemptFailure } from "./attempt.ts";
-import type {
-  ForwardResult,
-  ProxyDeps,
-  ProxyOutcome,
-  ProxyRequest,
-  RouteReason,
-} from "./forward-types.ts";
+import { Attempt } from "./attempt.ts";
+import type { AttemptCommit, AttemptFailure } from "./attempt-types.ts";
+import { attemptSpec } from "./attempt-spec.ts";
+import { distinctBackends } from "./distinct-backends.ts";
+import type { ForwardResult, ProxyDeps, ProxyRequest, RouteReason } from "./forward-types.ts";
 import { CommittedOutcome, Forwarded } from "./forwarded.ts";
 import { localCommit } from "./local-answer.ts";
-import { REQUEST_TIMEOUT, SHUTDOWN } from "./failures.ts";
+import { REQUEST_TIMEOUT } from "./failures.ts";
+import { type FailedOutcome, failureOutcome, isFinal, whyAborted } from "./forward-failures.ts";
 import type { StreamEnd } from "./relay.ts";
 import { RequestScope } from "./request-scope.ts";
 import { ResponseTap } from "./tap.ts";
-import { upstreamHeaders } from "./upstream.ts";
-
-export type {
-  ForwardResult,
-  ProxyDeps,
-  ProxyOutcome,
-  ProxyRequest,
-  RouteReason,
-} from "./forward-types.ts";
 
 export function forward(
   request: ProxyRequest,
@@ -128,6 +114,17 @@ export class Forwarding {
     return this.#failed(this.#failureOutcome());
   }
 
+  /** Every candidate failed before the first byte: the last failure decides what the client hears. */
+  #failureOutcome(): FailedOutcome {
+    const { parsed, endpoint } = this.#request;
+    return failureOutcome(
+      this.#failures,
+      parsed.model,
+      endpoint.dialect.name,
+      this.#endpointRefusal,
+    );
+  }
+
   /** Ends the forwarding without an attempt: `reason` is what the client hears (a failed wake). */
   refuse(reason: Failure): ForwardResult {
     const status = statusOf(reason, this.#request.endpoint.dialect.name);
@@ -179,24 +176,14 @@ export class Forwarding {
   #refused(refusal: Failure): ForwardResult {
     // A backend that already failed is the better story: the queue only stopped the failover.
     if (this.#failures.length > 0) return this.#failed(this.#failureOutcome());
-    const reason = refusal.kind === "client_closed" ? this.#whyAborted() ?? refusal : refusal;
+    const reason = refusal.kind === "client_closed"
+      ? whyAborted(this.#scope.reason) ?? refusal
+      : refusal;
     const status = statusOf(reason, this.#request.endpoint.dialect.name);
     return this.#failed({ ok: false, status, attempts: [], failure: reason });
   }
 
-  /** The request's own signal fired: shutdown and the request deadline say more than "gone". */
-  #whyAborted(): Failure | undefined {
-    const reason: unknown = this.#scope.reason;
-    if (reason === SHUTDOWN) {
-      return failure("shutting_down", "Nexus is shutting down; retry shortly", { retryAfter: "5" });
-    }
-    if (reason === REQUEST_TIMEOUT) {
-      return failure("upstream_timeout", "The request deadline passed before a backend was free");
-    }
-    return undefined;
-  }
-
-  #failed(outcome: Omit<ProxyOutcome, "upstreamMs" | "queueWaitMs">): ForwardResult {
+  #failed(outcome: FailedOutcome): ForwardResult {
     this.#finish("upstream_error");
     return new Forwarded(
       undefined,
@@ -224,7 +211,6 @@ export class Forwarding {
 
   readonly #onRequestTimeout = () => this.cancel(REQUEST_TIMEOUT);
 
-  /** The attempt on a granted slot (`run` awaits it there: no async layer of its own). */
   /**
    * The attempt on the granted slot. Planning it is Nexus's own code: should it throw (a bug),
    * the slot goes back and the request's deadline and listener end before the error goes on to
@@ -241,41 +227,19 @@ export class Forwarding {
   }
 
   #newAttempt(grant: Grant): Attempt {
-    const { backend, model } = grant.candidate;
-    const { server } = this.#deps;
     this.#current = grant.candidate;
-    const { endpoint, parsed } = this.#request;
-    const plan = endpoint.plan(parsed, { backend, model });
-    const attempt = new Attempt(this.#deps, {
-      backend,
-      plan,
-      headers: upstreamHeaders({
-        backend,
-        clientHeaders: this.#request.clientHeaders,
-        requestId: this.#request.requestId,
-        apiKey: this.#deps.apiKeyFor(backend),
-        upstream: plan.upstream,
-        extra: plan.headers,
-        via: this.#deps.instanceId === undefined
-          ? undefined
-          : forwardedVia(this.#request.clientHeaders, this.#deps.instanceId),
-      }),
-      dialect: endpoint.dialect,
-      model,
-      requestSignal: this.#scope,
-      deadlines: {
-        firstByteMs: (backend.first_byte_timeout_seconds ?? server.first_byte_timeout_seconds) *
-          1000,
-        idleMs: server.idle_timeout_seconds * 1000,
-        keepAliveMs: server.sse_keepalive_seconds * 1000,
-        connectMs: server.connect_timeout_seconds * 1000,
-      },
-      tap: this.#tap,
-      onStreamEnd: (end) => this.#finish(end),
-      release: (failed) => this.#deps.admission.release(grant, failed),
-      // Its credentials are read only if some upstream text has to be redacted.
-      clientHeaders: this.#request.clientHeaders,
-    });
+    const attempt = new Attempt(
+      this.#deps,
+      attemptSpec(
+        this.#deps,
+        this.#request,
+        grant.candidate,
+        this.#scope,
+        this.#tap,
+        (end) => this.#finish(end),
+        (failed) => this.#deps.admission.release(grant, failed),
+      ),
+    );
     this.#attemptNow = attempt;
     return attempt;
   }
@@ -319,67 +283,7 @@ export class Forwarding {
   get tap(): ResponseTap {
     return this.#tap;
   }
-
-  /** Every candidate failed before the first byte: the last failure decides what the client hears. */
-  #failureOutcome(): Omit<ProxyOutcome, "upstreamMs" | "queueWaitMs"> {
-    const failures = this.#failures;
-    const model = boundText(this.#request.parsed.model);
-    const last = failures[failures.length - 1];
-    const tried = failures.map((f) => `${f.backend.name}: ${f.message}`).join("; ");
-    const failed = (value: Failure) => ({
-      ok: false,
-      status: statusOf(value, this.#request.endpoint.dialect.name),
-      attempts: failures,
-      failure: value,
-    });
-    if (last?.kind === "client_closed") {
-      return failed(failure("client_closed", "client closed the request"));
-    }
-    if (last?.kind === "shutdown") {
-      return failed(
-        failure("shutting_down", "Nexus is shutting down; retry shortly", { retryAfter: "5" }),
-      );
-    }
-    if (last?.status === 503 && last.retryAfter) {
-      // The backend said when to come back: tell the client the same instead of a bare 502.
-      return failed(
-        failure("upstream_unavailable", `Backend unavailable for model "${model}" (${tried})`, {
-          retryAfter: last.retryAfter,
-        }),
-      );
-    }
-    if (failures.length === 0) {
-      if (this.#endpointRefusal !== undefined) return failed(this.#endpointRefusal);
-      return failed(failure("upstream_failed", `No backend could be tried for model "${model}"`));
-    }
-    if (last?.kind === "loop") {
-      return failed(
-        failure("loop_detected", `A backend for model "${model}" is this Nexus itself (${tried})`),
-      );
-    }
-    const timedOut = last?.kind === "timeout" || last?.kind === "request_timeout";
-    return timedOut
-      ? failed(failure("upstream_timeout", `Backend timed out for model "${model}" (${tried})`))
-      : failed(failure("upstream_failed", `Every backend failed for model "${model}" (${tried})`));
-  }
 }
 
 /** What a forwarding whose attempts have not failed reports: one list for all of them. */
 const NO_FAILURES: readonly AttemptFailure[] = Object.freeze([]);
-
-/** The candidates in order, each backend once (the first candidate of a backend wins). */
-function distinctBackends(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {
-  if (candidates.length < 2) return candidates;
-  const seen = new Set<Backend>();
-  return candidates.filter((candidate) => {
-    if (seen.has(candidate.backend)) return false;
-    seen.add(candidate.backend);
-    return true;
-  });
-}
-
-/** After these no other backend is worth trying: the client left, or time is up. */
-function isFinal(failure: AttemptFailure): boolean {
-  return failure.kind === "client_closed" || failure.kind === "request_timeout" ||
-    failure.kind === "shutdown";
-}

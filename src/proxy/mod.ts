@@ -4,16 +4,15 @@
  * dialect's translator.
  * @module
  */
-export {
-  forward,
-  Forwarding,
-  type ForwardResult,
-  type ProxyDeps,
-  type ProxyOutcome,
-  type ProxyRequest,
-  type RouteReason,
-} from "./forward.ts";
-export type { AttemptCommit, AttemptFailure } from "./attempt.ts";
+export { forward, Forwarding } from "./forward.ts";
+export type {
+  ForwardResult,
+  ProxyDeps,
+  ProxyOutcome,
+  ProxyRequest,
+  RouteReason,
+} from "./forward-types.ts";
+export type { AttemptCommit, AttemptFailure } from "./attempt-types.ts";
 export type { AttemptFailureKind } from "./failures.ts";
 export { EventSplitter } from "./event-splitter.ts";
 export type { StreamEnd } from "./relay.ts";

@@ -11,6 +11,8 @@ import type { Translation } from "../dialects/mod.ts";
 import { type Failure, isFailure } from "../lib/failures.ts";
 import { readBytesWithin } from "../lib/limits.ts";
 import type { Redactor } from "../lib/secrets.ts";
+import type { Backend } from "../registry/mod.ts";
+import type { AttemptCommit } from "./attempt-types.ts";
 import { InvalidResponse } from "./failures.ts";
 import type { ResponseTap } from "./tap.ts";
 
@@ -91,4 +93,26 @@ function mediaType(contentType: string): string {
   // indexOf, not split: no array per answer (this runs on every whole answer).
   const end = contentType.indexOf(";");
   return (end < 0 ? contentType : contentType.slice(0, end)).trim().toLowerCase();
+}
+
+/** The commit of a checked whole `answer` from `backend`, with the plan's response headers. */
+export function wholeCommit(
+  backend: Backend,
+  upstream: Response,
+  answer: WholeAnswer,
+  responseHeaders: Readonly<Record<string, string>> | undefined,
+  ttfbMs: number,
+): AttemptCommit {
+  const commit: { -readonly [K in keyof AttemptCommit]: AttemptCommit[K] } = {
+    ok: true,
+    backend,
+    status: upstream.status,
+    contentType: answer.contentType,
+    retryAfter: upstream.headers.get("retry-after"),
+    body: answer.body,
+    ttfbMs,
+  };
+  if (responseHeaders !== undefined) commit.headers = responseHeaders;
+  if (answer.rejection !== undefined) commit.rejection = answer.rejection;
+  return commit;
 }

@@ -23,8 +23,19 @@ export interface LiveJson {
   readonly elapsed_ms: number;
 }
 
+/**
+ * The requests are kept in an array of slots with a free list, not a `Set`: on Bun, a `Set` or
+ * `Map` that gains and loses an entry per request keeps every deleted entry reachable until the
+ * next young-generation collection, which then marks and promotes each of them (and with them
+ * each request's whole object graph): a dashboard open under load cost ~20 µs of collection per
+ * request that way (specs/023-performance-floor/walkthrough.md, "Sixth round").
+ */
 export class LiveRequests implements ExchangeWatch {
-  readonly #requests = new Set<LiveRequest>();
+  /** The requests in flight, by slot; `undefined` in a free slot. */
+  readonly #slots: (LiveRequest | undefined)[] = [];
+  /** Free slots of `#slots`, reused before it grows. */
+  readonly #free: number[] = [];
+  #count = 0;
   #watchers = 0;
   /** Something started or ended since the last `take`. */
   #changed = false;
@@ -34,16 +45,24 @@ export class LiveRequests implements ExchangeWatch {
   }
 
   get count(): number {
-    return this.#requests.size;
+    return this.#count;
   }
 
-  begin(request: LiveRequest): void {
-    this.#requests.add(request);
+  begin(request: LiveRequest): number {
+    const slot = this.#free.pop() ?? this.#slots.length;
+    this.#slots[slot] = request;
+    this.#count++;
     this.#changed = true;
+    return slot;
   }
 
-  end(request: LiveRequest): void {
-    if (this.#requests.delete(request)) this.#changed = true;
+  /** `slot` is what `begin` returned; a request from before the last browser left is not held. */
+  end(request: LiveRequest, slot: number): void {
+    if (this.#slots[slot] !== request) return;
+    this.#slots[slot] = undefined;
+    this.#free.push(slot);
+    this.#count--;
+    this.#changed = true;
   }
 
   /** A browser connected. */
@@ -54,7 +73,11 @@ export class LiveRequests implements ExchangeWatch {
   /** A browser left; with none left, nothing in flight is held any more. */
   unwatch(): void {
     this.#watchers = Math.max(0, this.#watchers - 1);
-    if (this.#watchers === 0) this.#requests.clear();
+    if (this.#watchers === 0) {
+      this.#slots.length = 0;
+      this.#free.length = 0;
+      this.#count = 0;
+    }
   }
 
   /** True once after anything started or ended. */
@@ -66,8 +89,10 @@ export class LiveRequests implements ExchangeWatch {
 
   /** Oldest first, at most LIVE_LIMIT; `now` is monotonic ms. */
   json(now: number): LiveJson[] {
+    const requests = this.#slots.filter((request) => request !== undefined)
+      .sort((a, b) => a.receivedAt - b.receivedAt);
     const list: LiveJson[] = [];
-    for (const request of this.#requests) {
+    for (const request of requests) {
       if (list.length >= LIVE_LIMIT) break;
       list.push({
         id: request.requestId,

@@ -19,10 +19,11 @@ class SpyWatch implements ExchangeWatch {
     this.reads++;
     return this.on;
   }
-  begin(request: LiveRequest): void {
-    this.began.push(request);
+  begin(request: LiveRequest): number {
+    return this.began.push(request) - 1;
   }
-  end(request: LiveRequest): void {
+  end(request: LiveRequest, slot: number): void {
+    expect(this.began[slot]).toBe(request);
     this.ended.push(request);
   }
 }

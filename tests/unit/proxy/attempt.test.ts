@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { chatEndpoint, openaiDialect } from "../../../src/dialects/mod.ts";
-import { Attempt, type AttemptSpec } from "../../../src/proxy/attempt.ts";
+import { Attempt } from "../../../src/proxy/attempt.ts";
+import type { AttemptSpec } from "../../../src/proxy/attempt-types.ts";
 import { ResponseTap, type StreamEnd } from "../../../src/proxy/mod.ts";
 import { type Backend, Registry } from "../../../src/registry/mod.ts";
 import type { TcpProbeResult } from "../../../src/runtime/mod.ts";
