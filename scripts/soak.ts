@@ -8,7 +8,7 @@
  *
  * Prints one JSON summary line last; exits 1 on failure. `npm test` runs it for 30 s.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -121,7 +121,9 @@ const mock = await start(
   ],
   /listening (http:\/\/\S+)/,
 );
-const config = join(mkdtempSync(join(tmpdir(), "nexus-soak-")), "nexus.toml");
+const scratch = mkdtempSync(join(tmpdir(), "nexus-soak-"));
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
+const config = join(scratch, "nexus.toml");
 writeFileSync(
   config,
   `[logging]\nlevel = "warn"\n\n[[backends]]\nname = "mock"\nurl = "${mock.ready[1]}"\n`,

@@ -5,7 +5,7 @@
  * appear in the server's output or in any listing.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { statSync, writeFileSync } from "node:fs";
+import { rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { closedPort } from "../helpers/ports.ts";
 import { runNexus, startNexus } from "../helpers/processes.ts";
@@ -31,6 +31,7 @@ describe("keys in a real nexus process", () => {
 
   afterAll(async () => {
     await mock.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const chat = async (url: string, key: string) =>

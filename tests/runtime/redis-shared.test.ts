@@ -6,7 +6,7 @@
  * counters resume. Every output of both processes is scanned for the keys at the end.
  */
 import { afterAll, beforeAll, expect } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { needs } from "../helpers/needs.ts";
 import { type NexusProcess, startNexus } from "../helpers/processes.ts";
@@ -17,6 +17,7 @@ import { tempDir } from "../helpers/temp-dir.ts";
 needs(REDIS_SERVER).describe("two Nexus processes sharing one Redis", () => {
   let redis: RedisServer;
   let mock: MockBackend;
+  let root: string | undefined;
   let a: NexusProcess;
   let b: NexusProcess;
   const keys: string[] = [];
@@ -25,9 +26,9 @@ needs(REDIS_SERVER).describe("two Nexus processes sharing one Redis", () => {
   beforeAll(async () => {
     redis = await startRedis();
     mock = await startMockBackend({ flavor: "vllm", models: [{ id: "m" }] });
-    const root = tempDir("redis-shared");
+    const scratch = root = tempDir("redis-shared");
     const start = async (name: string, runtime: "bun" | "deno") => {
-      const dir = join(root, name);
+      const dir = join(scratch, name);
       mkdirSync(dir);
       writeFileSync(
         join(dir, "nexus.toml"),
@@ -63,6 +64,7 @@ needs(REDIS_SERVER).describe("two Nexus processes sharing one Redis", () => {
     await b?.stop("SIGTERM", 10_000);
     await mock?.close();
     await redis?.kill();
+    if (root) rmSync(root, { recursive: true, force: true });
   });
 
   async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {

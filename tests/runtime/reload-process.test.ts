@@ -29,6 +29,7 @@ afterAll(async () => {
   await slow.close();
   await other.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function writeConfig(path: string, aliases: Record<string, string>, extra = ""): void {
