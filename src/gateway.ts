@@ -51,7 +51,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // After the config's backends: a stored one with the same name or URL is skipped.
   options.stateFile?.restore(registry);
   options.stateFile?.attach(registry);
-  const router = new Router(registry, config.routing);
+  const router = new Router(registry, config.routing, { clock });
   const redisUrl = sharedStateUrl(config, logger);
   const redis = redisUrl && options.openRedis
     ? new RedisLink({ url: redisUrl, open: options.openRedis, clock, logger })

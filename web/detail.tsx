@@ -3,7 +3,7 @@
  * (`GET /v1/route?model=M`, the same document a script gets). A modal <dialog>: Escape closes it.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { clockTime, count, ms, statusClass, tokensPerSecond } from "./format.ts";
+import { clockTime, count, ms, rate, statusClass, tokensPerSecond } from "./format.ts";
 import type { Completed, RouteExplanation } from "./types.ts";
 
 export function Detail({ request: c, onClose }: { request: Completed; onClose: () => void }) {
@@ -18,7 +18,7 @@ export function Detail({ request: c, onClose }: { request: Completed; onClose: (
       .then((r) => r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`)))
       .then(setRoute, (error: Error) => setRoute(`Cannot explain the route: ${error.message}`));
   }, [c.model]);
-  const rate = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms, c.stream);
+  const perSecond = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms, c.stream);
   return (
     <dialog ref={dialog} class="detail" aria-labelledby="detail-title" onClose={onClose}>
       <div class="section-head">
@@ -61,7 +61,7 @@ export function Detail({ request: c, onClose }: { request: Completed; onClose: (
           <dt>tokens in / out</dt>
           <dd>
             {count(c.tokens_in)} / {count(c.tokens_out)}
-            {rate === null ? "" : ` (${rate} tok/s)`}
+            {perSecond === null ? "" : ` (${rate(perSecond)} tok/s)`}
           </dd>
         </div>
       </dl>

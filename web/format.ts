@@ -28,8 +28,15 @@ export function count(value: number | null | undefined): string {
 }
 
 /**
+ * Below this many milliseconds a duration says more about the clock than about the backend (a
+ * cached or mocked answer): the rate over it would be a six-figure fiction, so none is shown.
+ */
+export const MIN_RATE_MS = 1;
+
+/**
  * Output tokens per second: over the generation (first token to last) for a stream, over the
- * whole answer otherwise (its first byte is its last).
+ * whole answer otherwise (its first byte is its last). Null when there is nothing to measure: no
+ * tokens, or a duration under `MIN_RATE_MS`.
  */
 export function tokensPerSecond(
   tokensOut: number | null,
@@ -40,7 +47,14 @@ export function tokensPerSecond(
   if (tokensOut === null || tokensOut === 0) return null;
   const generating = durationMs - (ttftMs ?? 0);
   const ms = stream && generating >= 50 ? generating : durationMs;
-  return ms > 0 ? Math.round((tokensOut / (ms / 1000)) * 10) / 10 : null;
+  return ms >= MIN_RATE_MS ? tokensOut / (ms / 1000) : null;
+}
+
+/** A rate as people read it: "7.5", "42.0" below 100 tok/s, "1,234" from there; "–" unknown. */
+export function rate(value: number | null): string {
+  if (value === null) return "–";
+  const tenths = Math.round(value * 10) / 10;
+  return tenths < 100 ? tenths.toFixed(1) : Math.round(value).toLocaleString();
 }
 
 export type StatusClass = "ok" | "warn" | "bad";

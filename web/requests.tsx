@@ -3,7 +3,7 @@
  * backend and status. A completed request opens its details (timeline and routing).
  */
 import { useState } from "preact/hooks";
-import { clockTime, count, ms, statusClass, tokensPerSecond } from "./format.ts";
+import { clockTime, count, ms, rate, statusClass, tokensPerSecond } from "./format.ts";
 import { type State, useTick } from "./store.ts";
 import type { Completed, Live } from "./types.ts";
 
@@ -92,7 +92,7 @@ function CompletedRow(
   { request: c, onSelect }: { request: Completed; onSelect: (c: Completed) => void },
 ) {
   const tone = statusClass(c.status, c.error);
-  const rate = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms, c.stream);
+  const perSecond = tokensPerSecond(c.tokens_out, c.duration_ms, c.ttft_ms, c.stream);
   return (
     <tr data-request-id={c.id} onClick={() => onSelect(c)}>
       <td>
@@ -126,7 +126,7 @@ function CompletedRow(
       <td class="num">{ms(c.ttft_ms)}</td>
       <td class="num">{ms(c.duration_ms)}</td>
       <td class="num">{count(c.tokens_in)} / {count(c.tokens_out)}</td>
-      <td class="num">{rate === null ? "–" : rate}</td>
+      <td class="num">{rate(perSecond)}</td>
     </tr>
   );
 }

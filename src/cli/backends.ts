@@ -76,10 +76,14 @@ export const backendsListCommand: CommandHandler = async ({ runtime, values, std
   return 0;
 };
 
-/** `in use/limit`, or just `in use` when the backend has no limit. */
+/**
+ * `in use/limit`; `no limit` for a backend without one, in the dashboard's words (a bare count read
+ * as zero slots); `-` when the server does not say (before 0.2). `--json` keeps `slots: null`.
+ */
 function slotsCell(b: BackendRow): string {
-  const inUse = b.slots_in_use ?? 0;
-  return b.slots === null || b.slots === undefined ? String(inUse) : `${inUse}/${b.slots}`;
+  if (b.slots === undefined) return "-";
+  if (b.slots === null) return "no limit";
+  return `${b.slots_in_use ?? 0}/${b.slots}`;
 }
 
 export const backendsRemoveCommand: CommandHandler = async (

@@ -1,7 +1,7 @@
 /**
  * The circuit breakers' clock and voice: when a backend's breaker opens (its requests failed,
  * src/registry/breaker.ts), this schedules the end of its cool-down (`breaker_cooldown_seconds`,
- * from the Clock) and logs each transition once — open, half-open (one trial request), closed.
+ * from the Clock; the registry is told when, for refusals' Retry-After) and logs each transition once — open, half-open (one trial request), closed.
  * @module
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
@@ -77,6 +77,7 @@ export class BreakerCooldowns {
           registry.coolBreaker(name);
         }, seconds * 1000),
       );
+      registry.breakerCoolsAt(name, clock.monotonic() + seconds * 1000);
     } else if (state === "half_open") {
       logger.info("backend circuit breaker half-open: one trial request may go", {
         backend: name,

@@ -3,7 +3,8 @@
  * `failures` of its last `window` requests failed; then `open` — no traffic — until the cool-down
  * ends (a timer outside, src/health/breaker-cooldown.ts, calls `cool`); then `half_open`, where
  * exactly one trial request may begin (single flight: `admits` is false while it runs). The next
- * outcome decides: a success closes it with an empty window, a failure opens it again.
+ * outcome decides: a success closes it with an empty window, a failure opens it again. That timer
+ * also tells it when the cool-down ends (`coolsAt`), so a refusal can say how long to wait.
  *
  * Outcomes that arrive while it is open belong to requests begun before it opened: they change
  * nothing. The window is a ring of bits, so recording an outcome costs a few field writes.
@@ -28,6 +29,8 @@ export interface BreakerView {
   readonly admits: boolean;
   /** Failed requests in the window now (closed), for logs. */
   readonly failuresInWindow: number;
+  /** Open: when (Clock.monotonic ms) its cool-down ends, once scheduled; otherwise undefined. */
+  readonly coolsAt: number | undefined;
 }
 
 /** The same thresholds: a reload that sets them again keeps every backend's window. */
@@ -43,6 +46,7 @@ export class CircuitBreaker implements BreakerView {
   #filled = 0;
   #failures = 0;
   #trial = false;
+  #coolsAt: number | undefined;
 
   constructor(settings: BreakerSettings) {
     this.#settings = settings;
@@ -65,6 +69,15 @@ export class CircuitBreaker implements BreakerView {
     return this.#failures;
   }
 
+  get coolsAt(): number | undefined {
+    return this.#coolsAt;
+  }
+
+  /** The cool-down of the open breaker ends at `at` (the timer that will `cool` it says so). */
+  coolingUntil(at: number): void {
+    if (this.#state === "open") this.#coolsAt = at;
+  }
+
   /** New thresholds: the window starts empty (a closed breaker stays closed). */
   configure(settings: BreakerSettings): void {
     this.#settings = settings;
@@ -85,6 +98,7 @@ export class CircuitBreaker implements BreakerView {
       this.#trial = false;
       if (failed) {
         this.#state = "open";
+        this.#coolsAt = undefined;
       } else {
         this.#state = "closed";
         this.#clearWindow();
@@ -100,6 +114,7 @@ export class CircuitBreaker implements BreakerView {
     const limit = this.#settings.failures;
     if (limit === 0 || this.#failures < limit) return undefined;
     this.#state = "open";
+    this.#coolsAt = undefined;
     this.#clearWindow();
     return previous;
   }
@@ -109,6 +124,7 @@ export class CircuitBreaker implements BreakerView {
     if (this.#state !== "open") return false;
     this.#state = "half_open";
     this.#trial = false;
+    this.#coolsAt = undefined;
     return true;
   }
 

@@ -182,6 +182,11 @@ export class Registry {
     this.#emit({ kind: "breaker", backend, previous: "open" });
   }
 
+  /** `name`'s open breaker cools at `at` (Clock.monotonic ms): what a refusal says to wait for. */
+  breakerCoolsAt(name: string, at: number): void {
+    (this.#backends.get(name)?.breaker as CircuitBreaker | undefined)?.coolingUntil(at);
+  }
+
   /** New breaker thresholds (a reload): every backend's window starts empty. */
   configureBreakers(settings: BreakerSettings): void {
     if (sameBreakerSettings(settings, this.#breakerSettings)) return;

@@ -50,6 +50,7 @@ export function collectCandidates(
         const reason = describeExclusion(excluded, backend, info, required);
         trace.excluded.push({ backend: backend.name, model, reason });
         trace.kinds.push(excluded);
+        if (excluded === "breaker") soonestCool(trace, backend.breaker.coolsAt);
       }
       continue;
     }
@@ -71,6 +72,14 @@ export function collectCandidates(
   const turn = list.length > 1 ? turnOf(policy, model, trace === undefined) : 0;
   finishOrder(policy.strategy, list, limit, turn, policy.random);
   return list;
+}
+
+/** Keeps the soonest cool-down end among the breaker exclusions a trace saw. */
+function soonestCool(trace: RouteTrace, coolsAt: number | undefined): void {
+  if (coolsAt === undefined) return;
+  if (trace.breakerCoolsAt === undefined || coolsAt < trace.breakerCoolsAt) {
+    trace.breakerCoolsAt = coolsAt;
+  }
 }
 
 /**

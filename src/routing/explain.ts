@@ -44,6 +44,8 @@ export type ExplainedDecision =
     readonly status: 400 | 404 | 503;
     readonly code: string;
     readonly message: string;
+    /** Seconds until the soonest open circuit breaker cools, when those keep the model out. */
+    readonly retry_after_seconds?: number;
   };
 
 export interface RouteExplanation {
@@ -118,6 +120,9 @@ export function explainDecision(input: ExplainInput): RouteExplanation {
         status: decision.rejection.status,
         code: decision.rejection.code,
         message: decision.rejection.message,
+        ...(decision.rejection.retryAfter === undefined
+          ? {}
+          : { retry_after_seconds: Number(decision.rejection.retryAfter) }),
       },
   };
 }

@@ -3,7 +3,9 @@
  * why, and the fallback chain that was tried. When every backend was excluded for the same
  * permanent reason — the model cannot embed or fill in the middle, or no window can hold the
  * prompt — retrying cannot help, and the answer is 400 saying so. The message carries the gist,
- * `context` the whole.
+ * `context` the whole. When open circuit breakers are what keeps the request out, the 503 says
+ * when the soonest of them lets a trial request through (`retryAfter`): a client that retries
+ * sooner only meets the same breakers.
  * @module
  */
 import { FAILURES } from "../lib/failures.ts";
@@ -45,6 +47,7 @@ export function unavailableRejection(
   required: RouteRequirements,
   chain: readonly FallbackStep[] | undefined,
   trace: RouteTrace,
+  now: number,
 ): RouteRejection {
   const context = {
     model,
@@ -93,7 +96,22 @@ export function unavailableRejection(
     null,
     context,
   );
-  return lastsBeyondRetry(trace.kinds) ? { ...unavailable, headers: DO_NOT_RETRY } : unavailable;
+  if (lastsBeyondRetry(trace.kinds)) return { ...unavailable, headers: DO_NOT_RETRY };
+  const retryAfter = breakerWait(trace, now);
+  return retryAfter === undefined ? unavailable : { ...unavailable, retryAfter };
+}
+
+/**
+ * Whole seconds (at least 1) until the soonest open breaker among the excluded backends cools,
+ * when breakers are what waiting can cure. Undefined when no breaker's cool-down is known, or
+ * when a backend is out for its status or asleep: a health check or a wake may bring it back
+ * sooner, and the default Retry-After (the health-check interval) stays.
+ */
+function breakerWait(trace: RouteTrace, now: number): string | undefined {
+  const coolsAt = trace.breakerCoolsAt;
+  if (coolsAt === undefined) return undefined;
+  if (trace.kinds.some((kind) => kind === "status" || kind === "asleep")) return undefined;
+  return String(Math.max(1, Math.ceil((coolsAt - now) / 1000)));
 }
 
 /**

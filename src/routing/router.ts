@@ -18,6 +18,7 @@
  * @module
  */
 import type { NexusConfig } from "../config/mod.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
 import type { Registry } from "../registry/mod.ts";
 import { availableModels, availableSummary } from "./available-models.ts";
 import { appendDistinct, collectCandidates, type OrderPolicy } from "./candidates.ts";
@@ -46,6 +47,12 @@ export interface RouterOptions {
    * @default Math.random
    */
   readonly random?: () => number;
+  /**
+   * The clock circuit breakers' cool-downs are scheduled on (a 503's Retry-After counts down to
+   * the soonest).
+   * @default systemClock
+   */
+  readonly clock?: Pick<Clock, "monotonic">;
 }
 
 /** A requested name after aliases: the model, and the wildcard pattern that matched, if one did. */
@@ -65,6 +72,7 @@ interface Routed {
 export class Router {
   readonly #registry: Registry;
   readonly #random: () => number;
+  readonly #clock: Pick<Clock, "monotonic">;
   #aliases!: AliasTable;
   #resolved!: Map<string, string>;
   #wildcards!: readonly WildcardAlias[];
@@ -79,6 +87,7 @@ export class Router {
   ) {
     this.#registry = registry;
     this.#random = options.random ?? Math.random;
+    this.#clock = options.clock ?? systemClock;
     this.configure(routing);
   }
 
@@ -254,6 +263,7 @@ export class Router {
       reasons = { excluded: [], kinds: [], fallbacks: [] };
       this.#route(requested, required, this.#maxAttempts, reasons);
     }
-    return unavailableRejection(requested, routed.model, required, routed.chain, reasons);
+    const now = this.#clock.monotonic();
+    return unavailableRejection(requested, routed.model, required, routed.chain, reasons, now);
   }
 }

@@ -48,6 +48,11 @@ export interface RouteRejection {
   readonly context?: RejectionContext;
   /** `x-should-retry: false` when no backend can ever take the request as sent. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Whole seconds until the soonest open circuit breaker lets a trial request through, when the
+   * refusal is theirs (rejection.ts): the client's `Retry-After` instead of the default.
+   */
+  readonly retryAfter?: string;
 }
 
 export type RejectionKind =
@@ -106,4 +111,6 @@ export interface RouteTrace {
   /** The kind of each exclusion, in the same order (decides 400 versus 503). */
   readonly kinds: ExclusionKind[];
   readonly fallbacks: FallbackTrace[];
+  /** The soonest `coolsAt` among the backends excluded for an open breaker (Clock.monotonic). */
+  breakerCoolsAt?: number;
 }

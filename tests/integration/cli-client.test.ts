@@ -17,7 +17,14 @@ beforeAll(async () => {
         { id: "llava:7b", context_length: 4096, capabilities: { vision: true } },
       ],
     },
-    { name: "cpu", url: "http://127.0.0.1:2", type: "vllm", status: "unhealthy", models: ["qwen"] },
+    {
+      name: "cpu",
+      url: "http://127.0.0.1:2",
+      type: "vllm",
+      status: "unhealthy",
+      models: ["qwen"],
+      max_concurrent: 2,
+    },
   ], { routing: { aliases: { "gpt-4": "llama3:8b" } } });
 });
 afterAll(() => gateway.close());
@@ -29,7 +36,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe("nexus backends list", () => {
-  test("prints a table with name, url, type, status, models, latency, source and error", async () => {
+  test("prints a table with name, url, type, status, models, slots, latency, source and error", async () => {
     const { code, stdout, stderr } = await cli(["backends", "list"]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
@@ -38,10 +45,10 @@ describe("nexus backends list", () => {
       /^NAME\s+URL\s+TYPE\s+STATUS\s+MODELS\s+SLOTS\s+LATENCY\s+SOURCE\s+ERROR$/,
     );
     expect(lines[1]).toMatch(
-      /^gpu\s+http:\/\/127\.0\.0\.1:1\s+ollama\s+healthy\s+2\s+0\s+-\s+static$/,
+      /^gpu\s+http:\/\/127\.0\.0\.1:1\s+ollama\s+healthy\s+2\s+no limit\s+-\s+static$/,
     );
     expect(lines[2]).toMatch(
-      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+1\s+0\s+-\s+static$/,
+      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+1\s+0\/2\s+-\s+static$/,
     );
   });
 
@@ -51,7 +58,7 @@ describe("nexus backends list", () => {
     expect(cpu.last_error).toBe("connection refused");
     const { stdout } = await cli(["backends", "list"]);
     expect(stdout.split("\n")[2]).toMatch(
-      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+\d+\s+0\s+-\s+static\s+connection refused$/,
+      /^cpu\s+http:\/\/127\.0\.0\.1:2\s+vllm\s+unhealthy\s+\d+\s+0\/2\s+-\s+static\s+connection refused$/,
     );
   });
 
@@ -65,7 +72,12 @@ describe("nexus backends list", () => {
       status: "unhealthy",
       models: ["qwen"],
       source: "static",
+      slots: 2,
+      slots_in_use: 0,
     });
+    const all = JSON.parse((await cli(["backends", "list", "--json"])).stdout);
+    // The machine value stays: no limit is null, not the table's words.
+    expect(all.find((b: { name: string }) => b.name === "gpu").slots).toBeNull();
   });
 
   test("rejects an unknown --status as a usage error (exit 2)", async () => {
