@@ -1,7 +1,8 @@
 /**
  * The circuit breakers' clock and voice: when a backend's breaker opens (its requests failed,
  * src/registry/breaker.ts), this schedules the end of its cool-down (`breaker_cooldown_seconds`,
- * from the Clock; the registry is told when, for refusals' Retry-After) and logs each transition once — open, half-open (one trial request), closed.
+ * from the Clock; the registry is told when, for refusals' Retry-After) and logs each transition
+ * once — open, half-open (one trial request), closed.
  * @module
  */
 import type { Clock, TimerHandle } from "../lib/clock.ts";
