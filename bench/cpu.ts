@@ -254,7 +254,11 @@ function bodyFor(model: string): string {
   });
 }
 
-process.on("exit", killAllNow);
+process.on("exit", () => {
+  killAllNow();
+  // A run that failed part-way leaves no redis-server behind.
+  if (redis !== undefined && redis.pid > 0) process.kill(redis.pid, "SIGKILL");
+});
 process.on("SIGINT", () => void stopAll().finally(() => process.exit(130)));
 const gateways: Awaited<ReturnType<typeof start>>[] = [];
 const scripts = new Map<string, { url: string; script: string }>();

@@ -105,6 +105,8 @@ const children: ReturnType<typeof spawn>[] = [];
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
   killAllNow();
+  // A run that failed part-way leaves no redis-server behind.
+  if (redis !== undefined && redis.pid > 0) process.kill(redis.pid, "SIGKILL");
 });
 
 for (const spec of values.gateway) {
