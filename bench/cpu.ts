@@ -13,8 +13,10 @@
  * Options: --rounds 6, --seconds 2, --connections 32, --stream, --path /v1/chat/completions,
  * --mock fast|long, --body FILE (a request body; `MODEL` in it is replaced), --tool (a chat
  * request offering a tool), --toml 'extra config for every Nexus', --toml-for NAME='config for
- * that one' (`\n` for newlines), --ui (a dashboard open on every Nexus: `/ui/events` read
- * throughout, as a browser would), --prof NAME (that gateway
+ * that one' (`\n` for newlines), --keys local|redis (every Nexus in keys mode, a key with rpm,
+ * tpm and concurrency limits sent with each request: limits in process, or in a `redis-server`
+ * started for the run; bench/e2e/keyed.ts), --keys-for NAME=local|redis (that one), --ui (a
+ * dashboard open on every Nexus: `/ui/events` read throughout, as a browser would), --prof NAME (that gateway
  * runs under `--cpu-prof`; the profile lands in bench/.tmp/prof/).
  *
  * Prints, per round, each gateway's µs of CPU per request and its ratio to the first gateway;
@@ -44,6 +46,8 @@ import {
   writeNexusConfig,
 } from "./e2e/topology.ts";
 import type { Mock } from "./e2e/topology.ts";
+import { type KeysMode, keysToml, makeKey } from "./e2e/keyed.ts";
+import { type RedisServer, startRedis } from "../tests/helpers/redis.ts";
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +66,8 @@ const { values } = parseArgs({
     prof: { type: "string" },
     threads: { type: "boolean", default: false },
     ui: { type: "boolean", default: false },
+    keys: { type: "string" },
+    "keys-for": { type: "string", multiple: true, default: [] },
   },
 });
 
@@ -71,8 +77,34 @@ const mockName = values.mock as MockName;
 const mock = await startMock(mockName);
 const mocks = { [mockName]: mock } as Record<MockName, Mock>;
 
-/** Starts one gateway from its `--gateway` spec. */
+/** Gateway `name`'s keys mode (`--keys-for`, else `--keys`), if any. */
+function keysOf(name: string): KeysMode | undefined {
+  const own = values["keys-for"].find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
+  const mode = own ?? values.keys;
+  if (mode === undefined || mode === "local" || mode === "redis") return mode;
+  throw new Error(`--keys ${mode}: expected local or redis`);
+}
+let redis: RedisServer | undefined;
+/** Each keyed gateway's key, sent with its requests. */
+const keyOf = new Map<string, string>();
+
+/** Starts one gateway from its `--gateway` spec; a keyed Nexus gets its key. */
 async function start(spec: string): Promise<{ name: string; gateway: Gateway; nginx: boolean }> {
+  const started = await startGateway(spec);
+  const keys = spec.includes("=") && !spec.includes("script:") ? keysOf(started.name) : undefined;
+  if (keys !== undefined) {
+    const { gateway, name } = started;
+    const key = await makeKey(gateway.url, mock.models, () => gateway.proc.output(), {
+      name: `bench-${name}`,
+    });
+    keyOf.set(name, key);
+  }
+  return started;
+}
+
+async function startGateway(
+  spec: string,
+): Promise<{ name: string; gateway: Gateway; nginx: boolean }> {
   if (spec === "bare" && values.prof === "bare") {
     const map = mock.models.map((m) => `${m}=${mock.url}`).join(",");
     const proc = spawnProc("bare", BUN, [
@@ -106,7 +138,14 @@ async function start(spec: string): Promise<{ name: string; gateway: Gateway; ng
     return { name, gateway: { proc, url: match[1]! }, nginx: false };
   }
   const own = values["toml-for"].find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
-  const extra = [values.toml, own?.replaceAll("\\n", "\n")].filter(Boolean).join("\n");
+  const keys = keysOf(name);
+  if (keys === "redis") redis ??= await startRedis();
+  const keyed = keys === undefined
+    ? undefined
+    : keysToml(`cpu-${name}`, keys === "redis" ? redis!.url : undefined);
+  const extra = [values.toml, own?.replaceAll("\\n", "\n"), keyed].filter(Boolean).join("\n");
+  // Keys mode: the model list needs a key, made once it runs (`start`).
+  const models = keyed === undefined ? mock.models : [];
   const port = await freePort();
   const config = writeNexusConfig(mocks, port, { name: `cpu-${name}`, extra });
   if (where === "binary") {
@@ -141,7 +180,7 @@ async function start(spec: string): Promise<{ name: string; gateway: Gateway; ng
   }
   return {
     name,
-    gateway: await startNexus(run, config, mock.models, env, name, port),
+    gateway: await startNexus(run, config, models, env, name, port),
     nginx: false,
   };
 }
@@ -193,9 +232,10 @@ async function profiled(
     });
   const url = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + 30_000;
-  while (
-    !(await fetch(`${url}/v1/models`).then((r) => r.text()).catch(() => "")).includes(mock.model)
-  ) {
+  // Keys mode: any answer will do (the model list needs the key `start` makes next).
+  const ready = (listed: string) =>
+    keysOf(name) === undefined ? listed.includes(mock.model) : listed !== "";
+  while (!ready(await fetch(`${url}/v1/models`).then((r) => r.text()).catch(() => ""))) {
     if (performance.now() > deadline) throw new Error(`${name} did not start:\n${proc.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -214,7 +254,11 @@ function bodyFor(model: string): string {
   });
 }
 
-process.on("exit", killAllNow);
+process.on("exit", () => {
+  killAllNow();
+  // A run that failed part-way leaves no redis-server behind.
+  if (redis !== undefined && redis.pid > 0) process.kill(redis.pid, "SIGKILL");
+});
 process.on("SIGINT", () => void stopAll().finally(() => process.exit(130)));
 const gateways: Awaited<ReturnType<typeof start>>[] = [];
 const scripts = new Map<string, { url: string; script: string }>();
@@ -262,7 +306,14 @@ try {
   }
   for (const g of gateways) {
     const script = `${TMP}cpu-${g.name}.lua`;
-    writeFileSync(script, luaScript(bodyFor(mock.model), { "content-type": "application/json" }));
+    const key = keyOf.get(g.name);
+    writeFileSync(
+      script,
+      luaScript(bodyFor(mock.model), {
+        "content-type": "application/json",
+        ...(key === undefined ? {} : { authorization: `Bearer ${key}` }),
+      }),
+    );
     const prefix = g.nginx ? `/${mock.model}` : "";
     scripts.set(g.name, { url: `${g.gateway.url}${prefix}${values.path}`, script });
   }
@@ -342,6 +393,7 @@ try {
   // SIGINT makes Bun write its --cpu-prof file.
   for (const g of gateways) if (g.name === values.prof) await g.gateway.proc.stop("SIGINT", 5000);
   await stopAll();
+  await redis?.kill();
 }
 
 process.exit(0);

@@ -11,18 +11,23 @@
  * Gateways: `bare` (bench/e2e/bare-proxy.ts) or `NAME=ROOT` (Nexus from the sources at ROOT).
  * Options: --seconds 5 (measured, after 2 s of warm-up), --connections 32, --stream, --ui (a
  * dashboard open: `/ui/events` read throughout), --toml-for NAME='config for that one' (`\n`
- * for newlines; a root may be named twice with different configs). One gateway at a time; run it twice (or name a
- * root twice) and compare within the run.
+ * for newlines; a root may be named twice with different configs), --keys local|redis (every Nexus
+ * in keys mode, a key with rpm, tpm and concurrency limits sent with each request: limits in
+ * process, or in a `redis-server` started for the run; bench/e2e/keyed.ts), --keys-for
+ * NAME=local|redis (that one). One gateway at a time; run it twice (or name a root twice) and
+ * compare within the run.
  * @module
  */
 import { spawn } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { luaScript, wrk } from "./e2e/closed-loop.ts";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
 import { canPin, killAllNow } from "./e2e/procs.ts";
 import { round } from "./e2e/stats.ts";
+import { type KeysMode, keysToml, makeKey } from "./e2e/keyed.ts";
+import { type RedisServer, startRedis } from "../tests/helpers/redis.ts";
 import { chatBody, freePort, SERVER_CPU, startMock, writeNexusConfig } from "./e2e/topology.ts";
 
 const { values } = parseArgs({
@@ -33,6 +38,8 @@ const { values } = parseArgs({
     stream: { type: "boolean", default: false },
     ui: { type: "boolean", default: false },
     "toml-for": { type: "string", multiple: true, default: [] },
+    keys: { type: "string" },
+    "keys-for": { type: "string", multiple: true, default: [] },
   },
 });
 
@@ -61,23 +68,45 @@ export function collections(log: string): Collection[] {
   return out;
 }
 
+mkdirSync(TMP, { recursive: true });
 const mock = await startMock("fast");
 
-/** A Nexus config for gateway `name`, with its `--toml-for` lines. */
-function config(name: string, port: number): string {
+/** Gateway `name`'s keys mode (`--keys-for`, else `--keys`), if any. */
+function keysOf(name: string): KeysMode | undefined {
+  const own = values["keys-for"].find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
+  const mode = own ?? values.keys;
+  if (mode === undefined || mode === "local" || mode === "redis") return mode;
+  throw new Error(`--keys ${mode}: expected local or redis`);
+}
+let redis: RedisServer | undefined;
+
+/** A Nexus config for gateway `name`, with its `--toml-for` lines and keys mode. */
+async function config(name: string, port: number): Promise<string> {
   const own = values["toml-for"].find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
-  const extra = own?.replaceAll("\\n", "\n") ?? "";
+  const keys = keysOf(name);
+  if (keys === "redis") redis ??= await startRedis();
+  const extra = [
+    own?.replaceAll("\\n", "\n"),
+    keys === undefined
+      ? undefined
+      : keysToml(`gc-${name}`, keys === "redis" ? redis!.url : undefined),
+  ].filter(Boolean).join("\n");
   return writeNexusConfig({ fast: mock }, port, { name: `gc-${name}`, extra });
 }
-const script = `${TMP}gc-log.lua`;
-writeFileSync(
-  script,
-  luaScript(chatBody(mock.model, values.stream), { "content-type": "application/json" }),
-);
+/** The wrk script for one gateway: with its key, in keys mode. */
+function scriptFor(name: string, key: string | undefined): string {
+  const script = `${TMP}gc-log-${name}.lua`;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
+  writeFileSync(script, luaScript(chatBody(mock.model, values.stream), headers));
+  return script;
+}
 const children: ReturnType<typeof spawn>[] = [];
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
   killAllNow();
+  // A run that failed part-way leaves no redis-server behind.
+  if (redis !== undefined && redis.pid > 0) process.kill(redis.pid, "SIGKILL");
 });
 
 for (const spec of values.gateway) {
@@ -95,7 +124,7 @@ for (const spec of values.gateway) {
       `${root}/src/main.ts`,
       "serve",
       "-c",
-      config(name, port),
+      await config(name, port),
     ];
   const log = `${TMP}gc-log-${name}.txt`;
   writeFileSync(log, "");
@@ -107,12 +136,20 @@ for (const spec of values.gateway) {
   });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0;; i++) {
+  const keyed = root !== undefined && keysOf(name) !== undefined;
+  for (let i = 0; !keyed; i++) {
     const listed = await fetch(`${url}/v1/models`).then((r) => r.text()).catch(() => "");
     if (listed.includes(mock.model) || (root === undefined && listed !== "")) break;
     if (i > 300) throw new Error(`${name} did not start (see ${log})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const key = keyed
+    ? await makeKey(url, [mock.model], () => `see ${log}`, {
+      timeoutMs: 30_000,
+      name: `bench-${name}`,
+    })
+    : undefined;
+  const script = scriptFor(name, key);
   if (values.ui && root !== undefined) {
     const events = await fetch(`${url}/ui/events`);
     const reader = events.body!.getReader();
@@ -135,6 +172,7 @@ for (const spec of values.gateway) {
   );
   const found = collections(readFileSync(log, "utf8").slice(from));
   child.kill("SIGTERM");
+  if (run.errors > 0) process.stdout.write(`${name}: ${run.errors} errors\n`);
   const describe = (full: boolean) => {
     const some = found.filter((c) => c.full === full);
     const mean = (f: (c: Collection) => number) =>
@@ -150,4 +188,5 @@ for (const spec of values.gateway) {
       `${describe(false)}, ${describe(true)}\n`,
   );
 }
+await redis?.kill();
 process.exit(0);

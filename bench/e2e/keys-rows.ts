@@ -7,9 +7,10 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { postOnce, type RequestSpec } from "./client.ts";
 import { luaScript, wrk } from "./closed-loop.ts";
+import { keysToml, makeKey } from "./keyed.ts";
 import { canPin } from "./procs.ts";
 import { TMP } from "./paths.ts";
 import { rotate } from "./sequential.ts";
@@ -50,8 +51,6 @@ export interface KeysResult {
   readonly redisNote?: string;
 }
 
-const KEY_LIMITS = { name: "bench", rpm: 1_000_000_000, tpm: 1_000_000_000, concurrency: 100_000 };
-
 /** Starts a keyed Nexus and makes its key over the admin API (a loopback peer may). */
 async function keyedNexus(
   topo: Topology,
@@ -60,35 +59,12 @@ async function keyedNexus(
   redis: RedisServer | undefined,
 ): Promise<{ gateway: Gateway; key: string }> {
   const port = await freePort();
-  const extra = `[auth]\nmode = "keys"\nkeys_file = "${TMP}${name}-keys.json"\n` +
-    `failures_per_minute = 1000000\n` +
-    (redis ? `\n[state]\nredis_url = "${redis.url}"\n` : "");
-  rmSync(`${TMP}${name}-keys.json`, { force: true });
+  const extra = keysToml(name, redis?.url);
   const config = writeNexusConfig(topo.mocks, port, { name, extra });
   const models = Object.values(topo.mocks).map((m) => m.model);
   // Keys mode: the model list needs a key too, so readiness is checked with the key below.
   const gateway = await startNexus(mode, config, [], {}, name, port);
-  const deadline = performance.now() + 20_000;
-  for (;;) {
-    const created = await fetch(`${gateway.url}/v1/keys`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(KEY_LIMITS),
-    }).then(
-      async (r) => r.status === 201 ? (await r.json()).key as string : undefined,
-      () => undefined,
-    );
-    if (created) {
-      const listed = await fetch(`${gateway.url}/v1/models`, {
-        headers: { authorization: `Bearer ${created}` },
-      }).then((r) => r.text(), () => "");
-      if (models.every((m) => listed.includes(`"${m}"`))) return { gateway, key: created };
-    }
-    if (performance.now() > deadline) {
-      throw new Error(`${name} never served its key:\n${gateway.proc.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  return { gateway, key: await makeKey(gateway.url, models, () => gateway.proc.output()) };
 }
 
 export async function keysRows(

@@ -127,7 +127,15 @@ export class KeyGuard {
     if (decision.revoked) return { refused: this.unauthorized(address) };
     const headers = rateLimitHeaders(decision);
     if (decision.ok) {
-      return { pass: new AdmittedPass(request, headers, this.#deps.limits, this.#deps.recordUse) };
+      return {
+        pass: new AdmittedPass(
+          request,
+          decision.held,
+          headers,
+          this.#deps.limits,
+          this.#deps.recordUse,
+        ),
+      };
     }
     const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
     const limit = decision.limited!;

@@ -47,6 +47,8 @@ export class AdmittedPass implements KeyPass {
   readonly name: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly #request: AdmitRequest;
+  /** The store's lease slot (`Decision.held`), given back with the settlement. */
+  readonly #held: number | undefined;
   readonly #limits: LimitStore;
   readonly #recordUse: RecordUse;
   #tokens: number | undefined;
@@ -55,6 +57,7 @@ export class AdmittedPass implements KeyPass {
 
   constructor(
     request: AdmitRequest,
+    held: number | undefined,
     headers: Readonly<Record<string, string>>,
     limits: LimitStore,
     recordUse: RecordUse,
@@ -62,6 +65,7 @@ export class AdmittedPass implements KeyPass {
     this.name = request.name;
     this.headers = headers;
     this.#request = request;
+    this.#held = held;
     this.#limits = limits;
     this.#recordUse = recordUse;
   }
@@ -84,6 +88,6 @@ export class AdmittedPass implements KeyPass {
   }
 
   #end(): void {
-    this.#limits.end({ request: this.#request, tokens: this.#tokens });
+    this.#limits.end({ request: this.#request, tokens: this.#tokens, held: this.#held });
   }
 }

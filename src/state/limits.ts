@@ -40,6 +40,8 @@ export interface Decision {
   readonly retryAfterMs: number;
   readonly requests?: LimitView;
   readonly tokens?: LimitView;
+  /** A shared store holds the request's concurrency lease in this slot: its `Settlement.held`. */
+  readonly held?: number;
 }
 
 /** How a request ended, for its charges: the tokens it really used, when the backend said. */
@@ -47,6 +49,8 @@ export interface Settlement {
   readonly request: AdmitRequest;
   /** Prompt + completion tokens; undefined keeps the estimate as the charge. */
   readonly tokens: number | undefined;
+  /** The admission's `Decision.held`: the lease to give back. */
+  readonly held?: number;
 }
 
 export function hasLimits(limits: KeyLimits): boolean {

@@ -9,7 +9,7 @@
  * const limits = new SharedLimits(clock, link);
  * const decision = await limits.admit({ name, hash, limits: { rpm: 60, tpm: null, concurrency: 2 }, estimate, lease });
  * // … when the answer ends:
- * limits.end({ request, tokens: 1234 });
+ * limits.end({ request, tokens: 1234, held: decision.held });
  * ```
  * @module
  */

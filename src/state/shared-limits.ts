@@ -13,6 +13,7 @@
 import type { Clock, TimerHandle } from "../lib/clock.ts";
 import { describeError } from "../lib/errors.ts";
 import type { AdmitRequest, Decision, Settlement } from "./limits.ts";
+import { LeaseTable } from "./lease-table.ts";
 import { LocalLimits } from "./local-limits.ts";
 import type { RedisLink } from "./redis-link.ts";
 import type { RedisConnection } from "../runtime/mod.ts";
@@ -33,8 +34,8 @@ export class SharedLimits implements LimitStore {
   readonly #local = new LocalLimits();
   readonly #clock: Clock;
   readonly #redis: RedisLink | undefined;
-  /** Requests Redis admitted and still running: lease → leases key. */
-  readonly #leases = new Map<string, string>();
+  /** Leases of requests Redis admitted and still running, by slot (`Decision.held`). */
+  readonly #leases = new LeaseTable();
   /** Leases of requests that ended while Redis could not hear it: lease → key name. */
   readonly #unreleased = new Map<string, string>();
   #renewTimer: TimerHandle | undefined;
@@ -73,10 +74,10 @@ export class SharedLimits implements LimitStore {
 
   end(settlement: Settlement): void {
     this.#local.end(settlement, this.#clock.now());
-    const { request, tokens } = settlement;
-    const leases = this.#leases.get(request.lease);
+    const { request, tokens, held } = settlement;
+    if (held === undefined) return;
+    const leases = this.#leases.release(held, request.lease);
     if (leases === undefined) return;
-    this.#leases.delete(request.lease);
     const back = tokens === undefined ? 0 : request.estimate - tokens;
     const connection = this.#redis?.connection;
     if (connection === undefined) {
@@ -119,11 +120,10 @@ export class SharedLimits implements LimitStore {
     };
     if (refusal !== 0) return { ok: false, limited: REFUSALS[refusal], retryAfterMs, ...views };
     this.#local.charge(request, this.#clock.now());
-    if (limits.concurrency !== null) {
-      this.#leases.set(request.lease, leasesKey(request.name));
-      this.#scheduleRenewal();
-    }
-    return { ok: true, retryAfterMs: 0, ...views };
+    if (limits.concurrency === null) return { ok: true, retryAfterMs: 0, ...views };
+    const held = this.#leases.hold(request.lease, leasesKey(request.name));
+    this.#scheduleRenewal();
+    return { ok: true, retryAfterMs: 0, held, ...views };
   }
 
   /** Gives back the leases Redis missed the end of (their tokens stay charged: an estimate). */
@@ -139,9 +139,8 @@ export class SharedLimits implements LimitStore {
     this.#renewTimer = this.#clock.setTimeout(() => {
       this.#renewTimer = undefined;
       if (this.#leases.size === 0) return;
-      const keys = [...this.#leases.values()];
-      const members = [...this.#leases.keys()];
-      this.#redis?.connection?.run(RENEW, keys, [String(LEASE_MS), ...members])
+      const { keys, leases } = this.#leases.list();
+      this.#redis?.connection?.run(RENEW, keys, [String(LEASE_MS), ...leases])
         .catch((error) => this.#redis!.trouble(describeError(error)));
       this.#scheduleRenewal();
     }, RENEW_EVERY_MS);

@@ -89,7 +89,7 @@ needs(REDIS_SERVER).describe("shared state in a real Redis", () => {
         // Two at once: the third waits for a slot, whatever the buckets say.
         expect(decisions.map((d) => d.ok)).toEqual([true, true, false, false]);
         expect(decisions[2]!.limited).toBe("concurrency");
-        limits.end({ request: request("l0"), tokens: 30 });
+        limits.end({ request: request("l0"), tokens: 30, held: decisions[0]!.held });
         await waitFor(() => false, "nothing", 50).catch(() => {});
         const third = await limits.admit(request("l4"));
         expect(third.ok).toBe(true);
