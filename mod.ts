@@ -16,14 +16,17 @@ export {
   Router,
   type RouteRequirements,
 } from "./src/routing/mod.ts";
+import { buildConfigSchema } from "./src/config/mod.ts";
 export {
   type BackendConfig,
   type BackendType,
+  buildConfigSchema,
   ConfigError,
-  configSchema,
   loadConfig,
   type NexusConfig,
   validateConfig,
 } from "./src/config/mod.ts";
+/** The config's zod schema; `nexus serve` builds its own when it needs one (buildConfigSchema). */
+export const configSchema: ReturnType<typeof buildConfigSchema> = buildConfigSchema();
 export type { MulticastOptions, MulticastSocket, Runtime } from "./src/runtime/mod.ts";
 export { VERSION } from "./src/version.ts";

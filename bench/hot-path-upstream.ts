@@ -125,9 +125,11 @@ export async function nexusFrom(
   { href: root, level }: { href: string; level: string },
 ): Promise<{ handler: Handler; stop: () => Promise<void> }> {
   const { createGateway } = await import(`${root}src/gateway.ts`);
-  const { configSchema } = await import(`${root}src/config/mod.ts`);
+  const configModule = await import(`${root}src/config/mod.ts`);
+  // `configSchema` before the schema was built on demand (a base checkout may be older).
+  const schema = configModule.buildConfigSchema?.() ?? configModule.configSchema;
   const { Logger } = await import(`${root}src/lib/logger.ts`);
-  const config = configSchema.parse({
+  const config = schema.parse({
     server: { host: "127.0.0.1", port: 0 },
     discovery: { enabled: false },
     backends: [{ name: "fast", url: "http://127.0.0.1:1", type: "generic" }],

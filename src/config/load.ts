@@ -19,7 +19,7 @@ import {
   mergeLayers,
   sourceOf,
 } from "./layers.ts";
-import { configSchema, type NexusConfig } from "./schema.ts";
+import { buildConfigSchema, type NexusConfig } from "./schema.ts";
 
 export const DEFAULT_CONFIG_PATH = "nexus.toml";
 
@@ -60,8 +60,10 @@ export function validateConfig(
 ): { config: NexusConfig; warnings: string[] } {
   const warnings: string[] = [];
   let candidate = input;
+  // Built here and dropped after: a running gateway keeps no schema (buildConfigSchema's note).
+  const schema = buildConfigSchema();
   for (let attempt = 0; attempt < 2; attempt++) {
-    const result = configSchema.safeParse(candidate);
+    const result = schema.safeParse(candidate);
     if (result.success) {
       return { config: result.data, warnings: [...warnings, ...v1Warnings(result.data, sources)] };
     }

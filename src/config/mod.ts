@@ -17,7 +17,7 @@ export {
 } from "./load.ts";
 export {
   type BackendConfig,
-  configSchema,
+  buildConfigSchema,
   type NexusConfig,
   type NexusConfigInput,
   PROBE_MAX_RESPONSE_BYTES,

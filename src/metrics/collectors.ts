@@ -5,7 +5,7 @@
  * per-call label hashing stays off the request path. Names and labels: REFERENCE.md A7.
  * @module
  */
-import { Counter, Registry as PromRegistry } from "prom-client";
+import { Counter, Registry as PromRegistry } from "./prom-client.ts";
 import type { Priority } from "../admission/mod.ts";
 import type { Registry } from "../registry/mod.ts";
 import { addFleetGauges, addQueueMetrics } from "./fleet-collectors.ts";

@@ -3,7 +3,7 @@
  * backend registry and the series store.
  * @module
  */
-import { Counter, Gauge, type Registry as PromRegistry } from "prom-client";
+import { Counter, Gauge, type Registry as PromRegistry } from "./prom-client.ts";
 import { PRIORITIES, type Priority } from "../admission/mod.ts";
 import { type BackendStatus, type Registry, slotLimit } from "../registry/mod.ts";
 import { sanitiseLabel } from "./labels.ts";

@@ -1,6 +1,6 @@
 /** `GET /metrics` (Prometheus text) and `GET /v1/stats` (JSON). */
 import type { Context } from "hono";
-import type { Registry as PromRegistry } from "prom-client";
+import type { Registry as PromRegistry } from "./prom-client.ts";
 import { METRICS_CONTENT_TYPE } from "./collectors.ts";
 import { buildStats, type StatsDeps } from "./stats.ts";
 

@@ -5,7 +5,7 @@
  * in `OpsSeries` when they happen (rare); read by prom-client at scrape time.
  * @module
  */
-import { Counter, Gauge, type Registry as PromRegistry } from "prom-client";
+import { Counter, Gauge, type Registry as PromRegistry } from "./prom-client.ts";
 import type { Registry } from "../registry/mod.ts";
 import { sanitiseLabel } from "./labels.ts";
 import { BREAKER_STATES, type OpsSeries } from "./ops-series.ts";

@@ -3,7 +3,7 @@
  * `/metrics`: request durations, queue waits, wakes).
  * @module
  */
-import { Histogram, type Registry as PromRegistry } from "prom-client";
+import { Histogram, type Registry as PromRegistry } from "./prom-client.ts";
 import type { Buckets } from "./buckets.ts";
 
 /** The label set of a series without labels. */

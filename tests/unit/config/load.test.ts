@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, configSchema, loadConfig } from "../../../src/config/mod.ts";
+import { buildConfigSchema, ConfigError, loadConfig } from "../../../src/config/mod.ts";
 import { RuntimeFileError } from "../../../src/runtime/mod.ts";
 import { createFakeRuntime } from "../../helpers/fake-runtime.ts";
 
@@ -26,7 +26,7 @@ describe("loadConfig()", () => {
   test("runs on exactly the schema defaults when ./nexus.toml is absent", async () => {
     const loaded = await load({});
     expect(loaded.path).toBeUndefined();
-    expect(loaded.config).toEqual(configSchema.parse({}));
+    expect(loaded.config).toEqual(buildConfigSchema().parse({}));
     expect(loaded.config.server.port).toBe(8000);
     expect(loaded.warnings).toEqual([]);
   });
