@@ -46,7 +46,7 @@ import {
   writeNexusConfig,
 } from "./e2e/topology.ts";
 import type { Mock } from "./e2e/topology.ts";
-import { type KeysMode, keysToml, makeKey } from "./e2e/keyed.ts";
+import { keysModeOf, keysToml, makeKey } from "./e2e/keyed.ts";
 import { type RedisServer, startRedis } from "../tests/helpers/redis.ts";
 
 const { values } = parseArgs({
@@ -78,12 +78,7 @@ const mock = await startMock(mockName);
 const mocks = { [mockName]: mock } as Record<MockName, Mock>;
 
 /** Gateway `name`'s keys mode (`--keys-for`, else `--keys`), if any. */
-function keysOf(name: string): KeysMode | undefined {
-  const own = values["keys-for"].find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
-  const mode = own ?? values.keys;
-  if (mode === undefined || mode === "local" || mode === "redis") return mode;
-  throw new Error(`--keys ${mode}: expected local or redis`);
-}
+const keysOf = (name: string) => keysModeOf(name, values["keys-for"], values.keys);
 let redis: RedisServer | undefined;
 /** Each keyed gateway's key, sent with its requests. */
 const keyOf = new Map<string, string>();

@@ -26,7 +26,7 @@ import { luaScript, wrk } from "./e2e/closed-loop.ts";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
 import { canPin, killAllNow } from "./e2e/procs.ts";
 import { round } from "./e2e/stats.ts";
-import { type KeysMode, keysToml, makeKey } from "./e2e/keyed.ts";
+import { keysModeOf, keysToml, makeKey } from "./e2e/keyed.ts";
 import { type RedisServer, startRedis } from "../tests/helpers/redis.ts";
 import { chatBody, freePort, SERVER_CPU, startMock, writeNexusConfig } from "./e2e/topology.ts";
 
@@ -72,12 +72,7 @@ mkdirSync(TMP, { recursive: true });
 const mock = await startMock("fast");
 
 /** Gateway `name`'s keys mode (`--keys-for`, else `--keys`), if any. */
-function keysOf(name: string): KeysMode | undefined {
-  const own = values["keys-for"].find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
-  const mode = own ?? values.keys;
-  if (mode === undefined || mode === "local" || mode === "redis") return mode;
-  throw new Error(`--keys ${mode}: expected local or redis`);
-}
+const keysOf = (name: string) => keysModeOf(name, values["keys-for"], values.keys);
 let redis: RedisServer | undefined;
 
 /** A Nexus config for gateway `name`, with its `--toml-for` lines and keys mode. */

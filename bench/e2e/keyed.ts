@@ -19,6 +19,21 @@ export const KEY_LIMITS = {
 /** `local`: limits in process; `redis`: limits in Redis (`[state] redis_url`). */
 export type KeysMode = "local" | "redis";
 
+/**
+ * Gateway `name`'s keys mode: its own `--keys-for NAME=MODE` (one of `keysFor`), else `--keys`
+ * (`keys`), else none. Throws on any other mode, naming the flag's value.
+ */
+export function keysModeOf(
+  name: string,
+  keysFor: readonly string[],
+  keys: string | undefined,
+): KeysMode | undefined {
+  const own = keysFor.find((t) => t.startsWith(`${name}=`))?.slice(name.length + 1);
+  const mode = own ?? keys;
+  if (mode === undefined || mode === "local" || mode === "redis") return mode;
+  throw new Error(`--keys ${mode}: expected local or redis`);
+}
+
 /** The config lines of a keyed Nexus named `name` (its keys file starts empty). */
 export function keysToml(name: string, redisUrl?: string): string {
   rmSync(`${TMP}${name}-keys.json`, { force: true });

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { normalizeSse, streamOnce } from "../../../bench/e2e/client.ts";
+import { keysModeOf } from "../../../bench/e2e/keyed.ts";
 import {
   END,
   renderSection,
@@ -257,5 +258,20 @@ describe("fixed-rate load (coordinated omission)", () => {
     } finally {
       await server.stop(true);
     }
+  });
+});
+
+describe("keysModeOf() (--keys and --keys-for of bench/cpu.ts and bench/gc-log.ts)", () => {
+  test("a gateway's own --keys-for wins over --keys, and only its own", () => {
+    const keysFor = ["new=redis", "newer=local"];
+    expect(keysModeOf("new", keysFor, "local")).toBe("redis");
+    expect(keysModeOf("newer", keysFor, undefined)).toBe("local");
+    expect(keysModeOf("ne", keysFor, undefined)).toBeUndefined();
+    expect(keysModeOf("base", keysFor, "local")).toBe("local");
+  });
+
+  test("any other mode is refused, named", () => {
+    expect(() => keysModeOf("new", ["new=memcached"], undefined)).toThrow("--keys memcached");
+    expect(() => keysModeOf("base", [], "on")).toThrow("--keys on");
   });
 });
