@@ -4,6 +4,7 @@
  * marks for nothing.
  */
 import { describe, expect, test } from "bun:test";
+import * as library from "../../../mod.ts";
 import * as schemaModule from "../../../src/config/schema.ts";
 
 describe("the config schema", () => {
@@ -18,5 +19,11 @@ describe("the config schema", () => {
     const first = schemaModule.buildConfigSchema();
     expect(first).not.toBe(schemaModule.buildConfigSchema());
     expect(first.parse({}).server.port).toBe(8000);
+  });
+
+  test("the library (mod.ts) still exports configSchema, the same schema as a build", () => {
+    // A library user's import builds one; `nexus serve` never imports mod.ts.
+    expect(library.configSchema.parse({})).toEqual(library.buildConfigSchema().parse({}));
+    expect(library.configSchema.safeParse({ server: { port: -1 } }).success).toBe(false);
   });
 });
