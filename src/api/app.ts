@@ -28,6 +28,7 @@ import { Cors } from "./cors.ts";
 import { FRONT_DOORS } from "./front-doors.ts";
 import { stamped, stampRequestId } from "./headers.ts";
 import { handleHealth } from "./health.ts";
+import { headAnswer } from "./head.ts";
 import { mountLifecycle } from "./lifecycle.ts";
 import { mountKeys } from "./keys.ts";
 import { handleModel, handleModels } from "./models.ts";
@@ -163,6 +164,9 @@ export function createApi(deps: AppDeps): Api {
             return unhandled(error, request, path!);
           }
         }
+      }
+      if (request.method === "HEAD") {
+        return finishAnswer(request, headAnswer(app, request, env), instanceId);
       }
       return finishAnswer(request, app.fetch(request, env), instanceId);
     },

@@ -76,19 +76,13 @@ export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void 
   mountOllamaManagement(app, deps);
 }
 
-const ROOT_TEXT = "Ollama is running";
-/**
- * Said outright: Hono answers a HEAD with the GET handler's headers and no body, and the runtime
- * would then count that missing body (`Content-Length: 0`); Ollama's `HEAD /` says 17.
- */
-const ROOT_LENGTH = String(new TextEncoder().encode(ROOT_TEXT).byteLength);
-
 /**
  * `GET /` and `HEAD /`: Ollama's liveness answer, which its clients check before anything else
- * (a browser asking for HTML is sent to the dashboard before this, src/api/ui-routes.ts).
+ * (a browser asking for HTML is sent to the dashboard before this, src/api/ui-routes.ts). A HEAD
+ * says its length, 17, as Ollama's does (src/api/head.ts).
  */
 function ollamaRoot(c: Context): Response {
-  return c.text(ROOT_TEXT, 200, { "content-length": ROOT_LENGTH });
+  return c.text("Ollama is running");
 }
 
 /** A failure in Ollama's envelope (its headers, Retry-After included). */

@@ -166,4 +166,28 @@ describe("liveness", () => {
     expect(headerIn(head.text, "content-type")).toBe(headerIn(get.text, "content-type"));
     expect(head.text.endsWith("\r\n\r\n")).toBe(true);
   });
+
+  test("HEAD of every GET route says the GET body's length; an event stream's HEAD ends at once", async () => {
+    const port = Number(new URL(gateway.url).port);
+    const head = (path: string) =>
+      rawExchange(port, `HEAD ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, {
+        until: (text) => text.includes("\r\n\r\n"),
+        closeWaitMs: 1000,
+      });
+    for (const path of ["/api/version", "/api/tags", "/v1/models", "/api/ps"]) {
+      const body = await (await fetch(`${gateway.url}${path}`)).arrayBuffer();
+      const answer = await head(path);
+      expect([path, answer.statuses]).toEqual([path, [200]]);
+      expect([path, headerIn(answer.text, "content-length")]).toEqual([
+        path,
+        String(body.byteLength),
+      ]);
+      expect(answer.text.endsWith("\r\n\r\n")).toBe(true);
+    }
+    // The dashboard's live feed never ends: its HEAD has the stream's type and no length.
+    const events = await head("/ui/events");
+    expect(events.statuses).toEqual([200]);
+    expect(headerIn(events.text, "content-type")?.startsWith("text/event-stream")).toBe(true);
+    expect(events.text.endsWith("\r\n\r\n")).toBe(true);
+  });
 });
