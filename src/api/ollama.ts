@@ -82,7 +82,9 @@ export function mountOllama(app: Hono, deps: OllamaRouteDeps, cors: Cors): void 
  * says its length, 17, as Ollama's does (src/api/head.ts).
  */
 function ollamaRoot(c: Context): Response {
-  return c.text("Ollama is running");
+  // The type said outright, as Ollama's: a body Bun types only as it writes it can lose its
+  // type when the answer is rebuilt on its way out (seen as application/octet-stream).
+  return c.body("Ollama is running", 200, { "content-type": "text/plain; charset=utf-8" });
 }
 
 /** A failure in Ollama's envelope (its headers, Retry-After included). */
