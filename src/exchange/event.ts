@@ -33,7 +33,7 @@ export interface ExchangeEvent {
 }
 
 /** The event of `request`, answered with `status`. */
-export function exchangeEvent(
+function exchangeEvent(
   request: LiveRequest,
   status: number,
   failure: Failure | undefined,
@@ -56,9 +56,25 @@ export function exchangeEvent(
 }
 
 /**
+ * Reports `request`, answered with `status`, to `observe` once. With nobody observing, no usage
+ * is read, yet the key's charges still settle (at the estimate).
+ */
+export function reportExchange(
+  observe: ((event: ExchangeEvent) => void) | undefined,
+  request: LiveRequest,
+  status: number,
+  failure: Failure | undefined,
+  result: ForwardResult | undefined,
+  key: KeyUse | undefined,
+): void {
+  if (observe === undefined) settleUnobserved(key, request.requestedModel, status);
+  else observe(exchangeEvent(request, status, failure, result, key));
+}
+
+/**
  * The key's charges settle (at the estimate) when nobody observes the request: no usage is read.
  */
-export function settleUnobserved(
+function settleUnobserved(
   key: KeyUse | undefined,
   model: string | undefined,
   status: number,

@@ -7,8 +7,9 @@
  *   failover) → [hold: a slow stream gets 200 and keep-alives first] → respond (commit or failure)
  *
  * Each step is a named method of a per-request `Exchange`, or a function of its own file
- * (admit-step.ts, route-step.ts, hold.ts, answer.ts). Any step may end the request with a
- * `Failure`, which `#fail` renders in the endpoint's dialect and reports to `observe`.
+ * (admit-step.ts, parse-step.ts, route-step.ts, hold.ts, answer.ts). Any step may end the
+ * request with a `Failure`, which `#fail` renders in the endpoint's dialect and reports to
+ * `observe` (event.ts).
  * @module
  */
 import type { KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
@@ -17,11 +18,11 @@ import { type Failure, isFailure, statusOf } from "../lib/failures.ts";
 import { Forwarding, type ForwardResult } from "../proxy/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
-import { bodyFailure, type BodyResult, parseJsonObject, readBodyLimited } from "./body.ts";
+import { bodyFailure, type BodyResult, readBodyLimited } from "./body.ts";
 import { BodyReservation } from "./body-budget.ts";
-import { duplicateKeyFailure } from "./duplicate-keys.ts";
+import { parseRequest } from "./parse-step.ts";
 import type { ExchangeWatch, LivePhase, LiveRequest } from "./event.ts";
-import { exchangeEvent, settleUnobserved } from "./event.ts";
+import { reportExchange } from "./event.ts";
 import { heldAnswer, heldFailure, holdNote, slowerThan } from "./hold.ts";
 import { requestIdFor } from "./request-id.ts";
 import { admitKey, arrivalRefusal } from "./admit-step.ts";
@@ -142,7 +143,10 @@ class Exchange implements LiveRequest {
       if (isFailure(identity)) return this.#fail(identity);
       const body = await this.#readBody();
       if (!body.ok) return this.#fail(bodyFailure(body.reason, this.#deps.maxBodyBytes));
-      const parsed = this.#parse(body.text);
+      const priority = priorityOf(this.#request.headers);
+      if (isFailure(priority)) return this.#fail(priority);
+      this.#priority = priority;
+      const parsed = parseRequest(this.#endpoint, body.text);
       if (isFailure(parsed)) return this.#fail(parsed);
       this.#parsed = parsed;
       if (identity !== undefined) {
@@ -198,15 +202,6 @@ class Exchange implements LiveRequest {
   #readBody(): Promise<BodyResult> {
     const { maxBodyBytes, bodyTimeoutMs, clock } = this.#deps;
     return readBodyLimited(this.#request, maxBodyBytes, bodyTimeoutMs, clock, this.#reservation);
-  }
-
-  #parse(text: string): ParsedRequest | Failure {
-    const priority = priorityOf(this.#request.headers);
-    if (isFailure(priority)) return priority;
-    this.#priority = priority;
-    const body = parseJsonObject(text);
-    if (isFailure(body)) return body;
-    return duplicateKeyFailure(text, body) ?? this.#endpoint.parse(body, text);
   }
 
   /** Keys mode: holds the key's pass (its limit charges) until the request is over. */
@@ -296,9 +291,6 @@ class Exchange implements LiveRequest {
   }
 
   #observe(status: number, reason: Failure | undefined, result: ForwardResult | undefined): void {
-    const key = this.#keyUse;
-    // Nobody reads the usage: the key's charges still settle (at the estimate).
-    if (this.#deps.observe === undefined) settleUnobserved(key, this.#parsed?.model, status);
-    else this.#deps.observe(exchangeEvent(this, status, reason, result, key));
+    reportExchange(this.#deps.observe, this, status, reason, result, this.#keyUse);
   }
 }

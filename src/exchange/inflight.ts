@@ -6,16 +6,14 @@
  * What `abortAll` ends is a table of forwardings, not listeners on one shared AbortSignal: an
  * EventTarget removes a listener by scanning its list, so with thousands of streams open each
  * finished request would pay for all the others (and a listener per request cost ~1 µs more).
- * The table is an array of slots, each request's forwarding in one and a freed slot reused (it
- * grows to the most requests ever in flight at once, no further), not a `Set`: no hashing and no
- * deleted entries on every request. End to end the `Set` cost 5–10 % of a chat request's CPU
- * (bench/cpu.ts, both orders), far more than its ~45 ns in process, through the collector: on
- * Bun a `Set` or `Map` that gains and loses an entry per request keeps the entries deleted since
- * the last collection reachable for the next young-generation one, which marks and promotes each
- * of those requests' object graphs (collection time 14–15 → 4.4–4.6 µs per request;
- * specs/023-performance-floor/walkthrough.md, "Sixth round").
+ * The table is a `SlotTable` (src/lib/slot-table.ts), each request's forwarding in a slot it
+ * hands back at its end, not a `Set`: end to end the `Set` cost 5–10 % of a chat request's CPU
+ * (bench/cpu.ts, both orders), far more than its ~45 ns in process, through the collector
+ * (collection time 14–15 → 4.4–4.6 µs per request; specs/023-performance-floor/walkthrough.md,
+ * "Sixth round").
  * @module
  */
+import { SlotTable } from "../lib/slot-table.ts";
 import { SHUTDOWN } from "../proxy/mod.ts";
 
 /** What `abortAll` can end: a forwarding (`Forwarding.cancel`). */
@@ -28,10 +26,8 @@ export class InFlight {
   #draining = false;
   #aborted = false;
   #waiters: Array<() => void> = [];
-  /** The work running now, by slot; `undefined` in a free slot. */
-  readonly #running: (Cancellable | undefined)[] = [];
-  /** Free slots of `#running`, reused before it grows. */
-  readonly #free: number[] = [];
+  /** The work running now (forwardings), each in the slot `track` returned. */
+  readonly #running = new SlotTable<Cancellable>();
   /** Made only when something waits outside a forwarding (a wake): no request pays for it. */
   #shutdown: AbortController | undefined;
 
@@ -75,17 +71,13 @@ export class InFlight {
       work.cancel(SHUTDOWN);
       return NO_SLOT;
     }
-    const slot = this.#free.length > 0 ? this.#free.pop()! : this.#running.length;
-    this.#running[slot] = work;
-    return slot;
+    return this.#running.add(work);
   }
 
   /** The work in `slot` (from `track`) is over; the slot is free for the next. */
   untrack(slot: number): void {
-    // After abortAll the table is empty: a slot given out before it is not freed twice.
-    if (slot === NO_SLOT || slot >= this.#running.length) return;
-    this.#running[slot] = undefined;
-    this.#free.push(slot);
+    // After abortAll the table is empty: a slot given out before it (or NO_SLOT) frees nothing.
+    this.#running.remove(slot);
   }
 
   /** Refuse new requests from now on. */
@@ -104,9 +96,10 @@ export class InFlight {
   abortAll(): void {
     this.#aborted = true;
     this.#shutdown?.abort(SHUTDOWN);
-    const running = this.#running.splice(0);
-    this.#free.length = 0;
-    for (const work of running) work?.cancel(SHUTDOWN);
+    // Emptied before any is cancelled: a cancel that ends its request at once finds no slot.
+    const running = this.#running.values();
+    this.#running.clear();
+    for (const work of running) work.cancel(SHUTDOWN);
   }
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import type { ExchangeWatch, LivePhase, LiveRequest } from "../exchange/mod.ts";
+import { SlotTable } from "../lib/slot-table.ts";
 
 /** At most this many requests in flight are listed (the count says how many there are). */
 export const LIVE_LIMIT = 100;
@@ -24,18 +25,13 @@ export interface LiveJson {
 }
 
 /**
- * The requests are kept in an array of slots with a free list, not a `Set`: on Bun, a `Set` or
- * `Map` that gains and loses an entry per request keeps every deleted entry reachable until the
- * next young-generation collection, which then marks and promotes each of them (and with them
- * each request's whole object graph): a dashboard open under load cost ~20 µs of collection per
- * request that way (specs/023-performance-floor/walkthrough.md, "Sixth round").
+ * The requests are kept in a `SlotTable` (src/lib/slot-table.ts), not a `Set`: with a `Set` that
+ * gains and loses an entry per request, a dashboard open under load cost ~20 µs of collection per
+ * request on Bun (specs/023-performance-floor/walkthrough.md, "Sixth round").
  */
 export class LiveRequests implements ExchangeWatch {
-  /** The requests in flight, by slot; `undefined` in a free slot. */
-  readonly #slots: (LiveRequest | undefined)[] = [];
-  /** Free slots of `#slots`, reused before it grows. */
-  readonly #free: number[] = [];
-  #count = 0;
+  /** The requests in flight, each in the slot `begin` returned. */
+  readonly #requests = new SlotTable<LiveRequest>();
   #watchers = 0;
   /** Something started or ended since the last `take`. */
   #changed = false;
@@ -45,23 +41,17 @@ export class LiveRequests implements ExchangeWatch {
   }
 
   get count(): number {
-    return this.#count;
+    return this.#requests.size;
   }
 
   begin(request: LiveRequest): number {
-    const slot = this.#free.pop() ?? this.#slots.length;
-    this.#slots[slot] = request;
-    this.#count++;
     this.#changed = true;
-    return slot;
+    return this.#requests.add(request);
   }
 
   /** `slot` is what `begin` returned; a request from before the last browser left is not held. */
   end(request: LiveRequest, slot: number): void {
-    if (this.#slots[slot] !== request) return;
-    this.#slots[slot] = undefined;
-    this.#free.push(slot);
-    this.#count--;
+    if (this.#requests.remove(slot, request) === undefined) return;
     this.#changed = true;
   }
 
@@ -73,11 +63,7 @@ export class LiveRequests implements ExchangeWatch {
   /** A browser left; with none left, nothing in flight is held any more. */
   unwatch(): void {
     this.#watchers = Math.max(0, this.#watchers - 1);
-    if (this.#watchers === 0) {
-      this.#slots.length = 0;
-      this.#free.length = 0;
-      this.#count = 0;
-    }
+    if (this.#watchers === 0) this.#requests.clear();
   }
 
   /** True once after anything started or ended. */
@@ -89,8 +75,7 @@ export class LiveRequests implements ExchangeWatch {
 
   /** Oldest first, at most LIVE_LIMIT; `now` is monotonic ms. */
   json(now: number): LiveJson[] {
-    const requests = this.#slots.filter((request) => request !== undefined)
-      .sort((a, b) => a.receivedAt - b.receivedAt);
+    const requests = this.#requests.values().sort((a, b) => a.receivedAt - b.receivedAt);
     const list: LiveJson[] = [];
     for (const request of requests) {
       if (list.length >= LIVE_LIMIT) break;
