@@ -44,7 +44,7 @@ const chat: Route = async (exchange) => {
   const request = withReasoning(
     cut === undefined ? read : { ...read, promptTokens: cut },
     exchange.rec.body,
-    settings.flavor,
+    settings,
   );
   if (!knowsModel(settings, request.model)) return modelNotFound(settings.flavor, request.model);
   if (!(await loadModel(exchange, request.model))) return abandoned();
@@ -63,9 +63,16 @@ function stalled(steps: SseStep[], model: string, settings: MockSettings): SseSt
   return steps.map((step, i) => (i === 2 ? { ...step, delayMs: settings.stallMs } : step));
 }
 
-/** Ollama puts reasoning in `reasoning`, vLLM and llama.cpp in `reasoning_content`. */
-function withReasoning(request: ChatRequest, body: unknown, flavor: MockFlavor): ChatRequest {
-  if ((body as { reasoning_effort?: unknown }).reasoning_effort === undefined) return request;
+/**
+ * Ollama puts reasoning in `reasoning`, vLLM and llama.cpp in `reasoning_content`. A model asked
+ * for it (`reasoning_effort`) reasons first; so does a thinking model (capability `thinking`)
+ * unasked, as qwen3 and deepseek-r1 do by default.
+ */
+function withReasoning(request: ChatRequest, body: unknown, settings: MockSettings): ChatRequest {
+  const asked = (body as { reasoning_effort?: unknown }).reasoning_effort !== undefined;
+  const thinks = findModel(settings, request.model)?.capabilities?.includes("thinking") === true;
+  if (!asked && !thinks) return request;
+  const flavor = settings.flavor;
   return { ...request, reasoningField: flavor === "ollama" ? "reasoning" : "reasoning_content" };
 }
 

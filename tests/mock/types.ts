@@ -10,7 +10,10 @@ export interface MockModel {
   id: string;
   /** Context window in tokens. @default 8192 */
   context_length?: number;
-  /** Ollama-style: "completion", "tools", "vision", "embedding". @default ["completion"] */
+  /**
+   * Ollama-style: "completion", "tools", "vision", "embedding", "thinking" (its chat answers
+   * start with reasoning, asked or not). @default ["completion"]
+   */
   capabilities?: string[];
   /** Ollama digest. @default a stable hash of the id */
   digest?: string;

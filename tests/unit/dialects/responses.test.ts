@@ -119,6 +119,35 @@ describe("toChatRequest()", () => {
     ]);
   });
 
+  test("a reference to a reasoning item is dropped like the item (the AI SDK sends them)", () => {
+    const chat = toChatRequest({
+      input: [
+        { role: "user", content: "Weather in Paris?" },
+        { type: "item_reference", id: "rs_0a1b" },
+        { type: "function_call", call_id: "c1", name: "w", arguments: '{"city":"Paris"}' },
+        { type: "function_call_output", call_id: "c1", output: "21C" },
+      ],
+    }, false);
+    expect(isFailure(chat) ? chat : chat.messages).toEqual([
+      { role: "user", content: "Weather in Paris?" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "c1", type: "function", function: { name: "w", arguments: '{"city":"Paris"}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "c1", content: "21C" },
+    ]);
+  });
+
+  test("a reference to a message is refused with how to send it whole instead", () => {
+    const chat = toChatRequest({ input: [{ type: "item_reference", id: "msg_1" }] }, false);
+    expect(isFailure(chat) && chat.message).toContain(
+      "providerOptions: { openai: { store: false } }",
+    );
+  });
+
   test("images a tool returned follow the run of tool messages in a user message", () => {
     const chat = toChatRequest({
       input: [

@@ -3,13 +3,14 @@
  * becomes `system`, which every chat server knows); `function_call` items join the assistant
  * message before them as `tool_calls`, and `function_call_output` items become `tool` messages.
  * `reasoning` items (the encrypted or summarised thinking Codex sends back) are dropped: a chat
- * backend cannot read them, and the model does not need its earlier reasoning to continue.
+ * backend cannot read them, and the model does not need its earlier reasoning to continue; so are
+ * references to them. A reference to any other item is refused: Nexus keeps nothing to resolve it.
  * Leading system messages are merged into one, because many chat templates accept a single
  * system message at the start only.
  * @module
  */
 import { type Failure, isFailure } from "../../../lib/failures.ts";
-import { invalidField, stateful, untranslatable } from "./unsupported.ts";
+import { invalidField, unresolvedReference, untranslatable } from "./unsupported.ts";
 
 export type ChatMessage = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -81,10 +82,17 @@ function addItem(
     case "reasoning":
       return undefined;
     case "item_reference":
-      return stateful(`${param}.id`, "An item reference");
+      // A reference to a reasoning item (the AI SDK sends one for every reasoning item it got,
+      // unless told `store: false`) carries no more than the item itself, which is dropped.
+      return isReasoningId(item.id) ? undefined : unresolvedReference(`${param}.id`);
     default:
       return untranslatable(`${param}.type`, `Input item type '${String(type)}'`);
   }
+}
+
+/** `rs_…`: OpenAI's prefix for reasoning item ids, and the one Nexus gives its own. */
+function isReasoningId(id: unknown): boolean {
+  return typeof id === "string" && id.startsWith("rs_");
 }
 
 function addMessage(messages: ChatMessage[], item: Item, param: string): Failure | undefined {

@@ -19,6 +19,22 @@ export function stateful(param: string, what: string): Failure {
   );
 }
 
+/**
+ * An `item_reference` to a message or call: the text it stands for was never kept. The AI SDK's
+ * `openai(model)` sends one for each earlier assistant message unless told `store: false`, so
+ * the message says how to do that there.
+ */
+export function unresolvedReference(param: string): Failure {
+  return failure(
+    "invalid_request",
+    `An item reference (${param}) cannot be resolved: Nexus keeps no responses, so earlier ` +
+      `output must be sent whole in 'input'. Tell the client not to rely on stored responses ` +
+      `('store' false; in the AI SDK, providerOptions: { openai: { store: false } }, or use ` +
+      `openai.chat(model)).`,
+    { param },
+  );
+}
+
 /** A tool, input item or content part a chat backend has no equivalent for. */
 export function untranslatable(param: string, what: string): Failure {
   return failure(
