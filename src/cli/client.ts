@@ -5,7 +5,7 @@
  */
 import { NexusError } from "../lib/errors.ts";
 import { networkErrorReason } from "../lib/network.ts";
-import { isHttpUrl } from "../lib/urls.ts";
+import { isHttpUrl, redactUrl } from "../lib/urls.ts";
 
 export const DEFAULT_NEXUS_URL = "http://127.0.0.1:8000";
 const TIMEOUT_MS = 10_000;
@@ -63,7 +63,7 @@ export async function callNexus(
   } catch (error) {
     throw new NexusError(
       "E_UNREACHABLE",
-      `Cannot reach Nexus at ${base}: ${unreachableReason(error)}`,
+      `Cannot reach Nexus at ${redactUrl(base)}: ${unreachableReason(error)}`,
     );
   }
   const text = await response.text();
@@ -72,7 +72,9 @@ export async function callNexus(
   } catch {
     throw new NexusError(
       "E_BAD_RESPONSE",
-      `Nexus at ${base} answered ${path} with something that is not JSON (HTTP ${response.status})`,
+      `Nexus at ${
+        redactUrl(base)
+      } answered ${path} with something that is not JSON (HTTP ${response.status})`,
     );
   }
 }

@@ -7,6 +7,7 @@
 import type { NexusConfig } from "../config/mod.ts";
 import { describeError } from "../lib/errors.ts";
 import { networkErrorReason } from "../lib/network.ts";
+import { redactUrl } from "../lib/urls.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { skewFinding } from "./doctor-clock.ts";
 import { type Finding, finding } from "./doctor-report.ts";
@@ -46,7 +47,7 @@ export async function nexusFindings(
       "reachable",
       "nexus",
       health.status === "unhealthy" ? "fail" : health.status === "degraded" ? "warn" : "ok",
-      `Nexus ${health.version} at ${base}: ${health.status}, ${
+      `Nexus ${health.version} at ${redactUrl(base)}: ${health.status}, ${
         health.backends === undefined
           ? DETAILS_WITHHELD
           : `${plural(health.backends.total, "backend")}, ${plural(health.models ?? 0, "model")}`
@@ -64,7 +65,7 @@ export async function nexusFindings(
         "reachable",
         "nexus",
         "fail",
-        `cannot reach Nexus at ${base}: ${networkErrorReason(error)}`,
+        `cannot reach Nexus at ${redactUrl(base)}: ${networkErrorReason(error)}`,
         "start it (nexus serve), or point doctor at it: --url http://host:port (or NEXUS_URL)",
       )],
       health: undefined,

@@ -232,3 +232,21 @@ describe("an unreachable server", () => {
     expect(runtime.stderrText()).toBe(`error: Cannot reach Nexus at ${dead}: connection refused\n`);
   });
 });
+
+describe("a --url with a password in it", () => {
+  test("is shown as *** in what the CLI prints", async () => {
+    const port = new URL(gateway.url).port;
+    const reached = createFakeRuntime();
+    expect(await runCli(reached, ["health", "--url", `http://me:s3cret@127.0.0.1:${port}`]))
+      .toBe(0);
+    expect(reached.stdoutText()).toContain(` at http://***@127.0.0.1:${port}: degraded`);
+    expect(reached.stdoutText()).not.toContain("s3cret");
+    const dead = `127.0.0.1:${await closedPort()}`;
+    const refused = createFakeRuntime();
+    expect(await runCli(refused, ["backends", "list", "--url", `http://me:s3cret@${dead}`]))
+      .toBe(1);
+    expect(refused.stderrText()).toBe(
+      `error: Cannot reach Nexus at http://***@${dead}: connection refused\n`,
+    );
+  });
+});
