@@ -8,6 +8,7 @@ import type { NexusConfig } from "../config/mod.ts";
 import { describeError } from "../lib/errors.ts";
 import { networkErrorReason } from "../lib/network.ts";
 import { redactUrl } from "../lib/urls.ts";
+import { hasNexusShape, isNexusAnswer, notNexusReason } from "./client.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { skewFinding } from "./doctor-clock.ts";
 import { type Finding, finding } from "./doctor-report.ts";
@@ -42,7 +43,25 @@ export async function nexusFindings(
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
     });
-    const health = await response.json() as NexusHealth;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch { /* not Nexus's, or a broken answer: below */ }
+    if (!isNexusAnswer(response) && !hasNexusShape("/health", response.status, body)) {
+      return {
+        findings: [finding(
+          "reachable",
+          "nexus",
+          "fail",
+          notNexusReason(base, "/health", response.status),
+          "point doctor at Nexus: --url http://host:port (or NEXUS_URL)",
+        )],
+        health: undefined,
+      };
+    }
+    if (body === undefined) throw new Error(`/health answered HTTP ${response.status}, not JSON`);
+    const health = body as NexusHealth;
     const findings = [finding(
       "reachable",
       "nexus",
