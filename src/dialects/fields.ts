@@ -56,7 +56,8 @@ export function invalidValue(param: string, expected: string, value: unknown): F
   if (typeof value !== "string" && typeof value !== "number") {
     return invalid(param, expected, value);
   }
-  const shown = JSON.stringify(value);
+  // JSON has no Infinity (a client's 1e309): JSON.stringify would say "null".
+  const shown = typeof value === "number" ? String(value) : JSON.stringify(value);
   return failure(
     "invalid_request",
     `Invalid '${param}': expected ${expected}, got ${
