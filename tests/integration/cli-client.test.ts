@@ -305,3 +305,30 @@ describe("a --url with a password in it", () => {
     );
   });
 });
+
+describe("what a server says, printed to a terminal", () => {
+  // A backend names its models (and mDNS names backends): escape sequences in them reached the
+  // terminal of whoever ran the command, where they clear the screen or retitle the window.
+  const evil = "qwen\x1b[2J\x1b]0;pwned\x07\r:7b";
+  let hostile: RunningGateway;
+  beforeAll(async () => {
+    hostile = await startGateway([{ name: "lan", url: "http://127.0.0.1:1", models: [evil] }]);
+  });
+  afterAll(() => hostile.close());
+
+  // deno-lint-ignore no-control-regex
+  const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+  test("control characters and escape sequences are written as \\uXXXX, --json stays exact", async () => {
+    const table = createFakeRuntime();
+    expect(await runCli(table, ["models", "--url", hostile.url])).toBe(0);
+    expect(table.stdoutText()).toContain("qwen\\u001b[2J\\u001b]0;pwned\\u0007\\u000d:7b");
+    expect(table.stdoutText()).not.toMatch(CONTROL);
+    const json = createFakeRuntime();
+    expect(await runCli(json, ["models", "--json", "--url", hostile.url])).toBe(0);
+    expect(JSON.parse(json.stdoutText())[0].id).toBe(evil);
+    const refused = createFakeRuntime();
+    expect(await runCli(refused, ["backends", "remove", evil, "--url", hostile.url])).toBe(1);
+    expect(refused.stderrText()).not.toMatch(CONTROL);
+  });
+});
