@@ -132,7 +132,10 @@ export function createApi(deps: AppDeps): Api {
     app.get("/v1/stats", stamped(deps.observability.stats));
   }
 
-  const known = knownPaths(Boolean(deps.observability));
+  const known = knownPaths(
+    Boolean(deps.observability),
+    deps.ui?.get.map(([path]) => path),
+  );
   app.notFound((c) =>
     stampRequestId(c.req.raw, unmatchedAnswer(c.req.raw, c.req.method, c.req.path, known))
   );

@@ -37,7 +37,9 @@ export function handleModelChange(deps: LifecycleRouteDeps, action: "load" | "un
     if (isFailure(body)) return openaiError(body);
     const options = changeOptions(body);
     if (isFailure(options)) return openaiError(options);
-    const model = decodeURIComponent(c.req.param("model") ?? "");
+    // Hono has decoded the parameter already: a second decode read "100%25" as "100%" and then
+    // threw on it (500), and turned "a%2525b" into another model's name.
+    const model = c.req.param("model") ?? "";
     const result = await deps.lifecycle[action](model, options);
     return isFailure(result) ? openaiError(result) : c.json(changeJson(result));
   };

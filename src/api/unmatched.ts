@@ -36,9 +36,24 @@ const OBSERVABILITY_PATHS: KnownPaths = [
   [/^\/v1\/stats$/, ["GET"]],
 ];
 
-/** The known paths of an app, with `/metrics` and `/v1/stats` when it serves them. */
-export function knownPaths(observability: boolean): KnownPaths {
-  return observability ? [...KNOWN_PATHS, ...OBSERVABILITY_PATHS] : KNOWN_PATHS;
+/**
+ * The known paths of an app: with `/metrics` and `/v1/stats` when it serves them, and `gets`
+ * (the dashboard's pages and events, when it is on), which answer GET only.
+ */
+export function knownPaths(observability: boolean, gets: readonly string[] = []): KnownPaths {
+  return [
+    ...KNOWN_PATHS,
+    ...(observability ? OBSERVABILITY_PATHS : []),
+    ...gets.map((path) => [exactly(path), GET_ONLY] as const),
+  ];
+}
+
+const GET_ONLY = ["GET"] as const;
+const SPECIAL = /[.*+?^${}()|[\]\\]/g;
+
+/** A pattern that matches `path` and nothing else. */
+function exactly(path: string): RegExp {
+  return new RegExp(`^${path.replace(SPECIAL, "\\$&")}$`);
 }
 
 export function unmatchedAnswer(

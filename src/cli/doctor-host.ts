@@ -7,6 +7,8 @@
 import type { NexusConfig } from "../config/mod.ts";
 import { describeError } from "../lib/errors.ts";
 import { networkErrorReason } from "../lib/network.ts";
+import { redactUrl } from "../lib/urls.ts";
+import { hasNexusShape, isNexusAnswer, notNexusReason } from "./client.ts";
 import type { Runtime } from "../runtime/mod.ts";
 import { skewFinding } from "./doctor-clock.ts";
 import { type Finding, finding } from "./doctor-report.ts";
@@ -41,12 +43,30 @@ export async function nexusFindings(
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
     });
-    const health = await response.json() as NexusHealth;
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch { /* not Nexus's, or a broken answer: below */ }
+    if (!isNexusAnswer(response) && !hasNexusShape("/health", response.status, body)) {
+      return {
+        findings: [finding(
+          "reachable",
+          "nexus",
+          "fail",
+          notNexusReason(base, "/health", response.status),
+          "point doctor at Nexus: --url http://host:port (or NEXUS_URL)",
+        )],
+        health: undefined,
+      };
+    }
+    if (body === undefined) throw new Error(`/health answered HTTP ${response.status}, not JSON`);
+    const health = body as NexusHealth;
     const findings = [finding(
       "reachable",
       "nexus",
       health.status === "unhealthy" ? "fail" : health.status === "degraded" ? "warn" : "ok",
-      `Nexus ${health.version} at ${base}: ${health.status}, ${
+      `Nexus ${health.version} at ${redactUrl(base)}: ${health.status}, ${
         health.backends === undefined
           ? DETAILS_WITHHELD
           : `${plural(health.backends.total, "backend")}, ${plural(health.models ?? 0, "model")}`
@@ -64,7 +84,7 @@ export async function nexusFindings(
         "reachable",
         "nexus",
         "fail",
-        `cannot reach Nexus at ${base}: ${networkErrorReason(error)}`,
+        `cannot reach Nexus at ${redactUrl(base)}: ${networkErrorReason(error)}`,
         "start it (nexus serve), or point doctor at it: --url http://host:port (or NEXUS_URL)",
       )],
       health: undefined,

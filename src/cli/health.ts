@@ -3,6 +3,7 @@
  * (no healthy backend), so it works as a service-manager or container health check.
  */
 import { NexusError } from "../lib/errors.ts";
+import { redactUrl } from "../lib/urls.ts";
 import { callNexus, errorMessage } from "./client.ts";
 import { json, styleFor } from "./output.ts";
 import { serverUrl } from "./server-url.ts";
@@ -37,7 +38,7 @@ export const healthCommand: CommandHandler = async ({ runtime, values, stdout })
     const style = styleFor(runtime);
     const { backends } = health;
     stdout(
-      `Nexus ${health.version} at ${base}: ${style.status(health.status)}\n` +
+      `Nexus ${health.version} at ${redactUrl(base)}: ${style.status(health.status)}\n` +
         (backends === undefined
           ? `  ${DETAILS_WITHHELD}\n`
           : `  backends: ${backends.total} total, ${backends.healthy} healthy, ${

@@ -17,13 +17,16 @@ import { VERSION } from "../version.ts";
 import { HELP_OPTION, ROOT } from "./commands.ts";
 import { UsageError } from "./errors.ts";
 import { renderHelp, usageLine } from "./help.ts";
+import { terminalSafe } from "./output.ts";
 import type { CommandSpec, OptionSpec } from "./spec.ts";
 
 export { ROOT } from "./commands.ts";
 export type { CommandContext, CommandHandler, CommandSpec } from "./spec.ts";
 
 export async function runCli(runtime: Runtime, argv: readonly string[]): Promise<number> {
-  const stdout = (text: string) => runtime.writeStdout(text);
+  // What commands print holds what servers said (see terminalSafe); a command's own stderr
+  // writes (progress: \r and erase-line) are Nexus's words and stay as they are.
+  const stdout = (text: string) => runtime.writeStdout(terminalSafe(text));
   const stderr = (text: string) => runtime.writeStderr(text);
   try {
     const { path, rest } = findCommand(argv);
@@ -54,7 +57,7 @@ export async function runCli(runtime: Runtime, argv: readonly string[]): Promise
     }
     // Errors Nexus words itself already say why; only foreign errors get their cause appended.
     const worded = error instanceof NexusError || error instanceof ServeError;
-    stderr(`error: ${worded ? error.message : describeError(error)}\n`);
+    stderr(`error: ${terminalSafe(worded ? error.message : describeError(error))}\n`);
     // A value only the command can judge (a key name, a duration) is a usage error too: exit 2.
     return error instanceof NexusError && error.code === "E_USAGE" ? 2 : 1;
   }

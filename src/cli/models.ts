@@ -4,6 +4,7 @@
  * a lack, and Nexus still routes such requests there.
  */
 import { NexusError } from "../lib/errors.ts";
+import { redactUrl } from "../lib/urls.ts";
 import { callNexus, errorMessage } from "./client.ts";
 import { json, renderTable } from "./output.ts";
 import { serverUrl } from "./server-url.ts";
@@ -24,9 +25,10 @@ export const modelsCommand: CommandHandler = async ({ runtime, values, stdout })
   const { status, body } = await callNexus(base, "/v1/models");
   if (status === 401) {
     // Keys mode: the model list is for key holders, and this command has no key to send.
+    const shown = redactUrl(base);
     throw new NexusError(
       "E_SERVER",
-      `${base} has API keys on ([auth] mode = "keys"): its model list needs a key, which nexus models cannot send. nexus backends list shows each backend's models; or: curl -H "Authorization: Bearer nx-…" ${base}/v1/models`,
+      `${shown} has API keys on ([auth] mode = "keys"): its model list needs a key, which nexus models cannot send. nexus backends list shows each backend's models; or: curl -H "Authorization: Bearer nx-…" ${shown}/v1/models`,
     );
   }
   if (status !== 200) throw new NexusError("E_SERVER", errorMessage(body, status));

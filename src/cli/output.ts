@@ -55,3 +55,20 @@ function visible(text: string): number {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
 }
+
+/**
+ * Control characters other than newline and tab, and escape sequences other than the colours
+ * `styleFor` writes on a TTY.
+ */
+// deno-lint-ignore no-control-regex
+const UNSAFE = /\x1b(?!\[(?:0|1|2|3[123])m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f]/g;
+
+/**
+ * `text` as it may reach a terminal: every unsafe character written as `\uXXXX`. What a server
+ * sends — model ids, backend names taken from mDNS announcements, a backend's error text — could
+ * otherwise clear the screen, move the cursor over a line or retitle the window of whoever runs
+ * the command. In JSON output `\uXXXX` is the same character, so `--json` stays exact.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -35,6 +35,15 @@ import {
 
 const MiB = 1024 * 1024;
 
+/**
+ * The longest wait a duration key may ask for. Bun's and Deno's `setTimeout` take at most
+ * 2^31 - 1 ms (24.8 days) and fire a longer timer at once (a "TimeoutOverflowWarning"): a
+ * `request_timeout_seconds` of 30 days meant "never", and every request got 504 after 1 ms.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+const LONGEST_TIMER = "24.8 days, the longest a timer can wait";
+
 /** Probe answers (model lists) are read up to this, or `max_response_bytes` when it is lower. */
 export const PROBE_MAX_RESPONSE_BYTES = 8 * MiB;
 
@@ -47,7 +56,12 @@ export const PROBE_MAX_RESPONSE_BYTES = 8 * MiB;
  */
 export function buildConfigSchema() {
   const port = z.int().min(0).max(65535);
-  const seconds = z.number().positive();
+  /** A duration Nexus waits with a timer: positive, and no longer than a timer can wait. */
+  const withinTimer = (schema: z.ZodNumber, limit: number, unit: string) =>
+    schema.refine((value) => value <= limit, `must be at most ${limit} ${unit} (${LONGEST_TIMER})`);
+  const seconds = withinTimer(z.number().positive(), MAX_TIMER_SECONDS, "seconds");
+  /** The same where 0 turns the wait off (or makes it immediate). */
+  const secondsOrZero = withinTimer(z.number().min(0), MAX_TIMER_SECONDS, "seconds");
   const positiveInt = z.int().min(1);
 
   const serverSchema = z.strictObject({
@@ -62,8 +76,8 @@ export function buildConfigSchema() {
     connect_timeout_seconds: seconds.default(5),
     first_byte_timeout_seconds: seconds.default(300),
     idle_timeout_seconds: seconds.default(60),
-    sse_keepalive_seconds: z.number().min(0).default(15),
-    shutdown_timeout_seconds: z.number().min(0).default(30),
+    sse_keepalive_seconds: secondsOrZero.default(15),
+    shutdown_timeout_seconds: secondsOrZero.default(30),
     /** Browser origins allowed to call the inference routes; `"*"` allows any (empty = no CORS). */
     cors_origins: z.union([z.literal("*"), z.array(z.string().refine(isOrigin, ORIGIN_MESSAGE))], {
       error: 'must be "*" or a list of origins, e.g. ["http://chat.lan:3000"]',
@@ -98,7 +112,7 @@ export function buildConfigSchema() {
         'must look like "_ollama._tcp.local" (mDNS browses .local only)',
       ),
     ).default(["_ollama._tcp.local", "_llm._tcp.local"]),
-    grace_period_seconds: z.number().min(0).default(60),
+    grace_period_seconds: secondsOrZero.default(60),
     /**
      * Networks an announced address must be in. Unset: the private and loopback networks of this
      * host's own interfaces. Link-local addresses are refused whatever the list says.
@@ -178,7 +192,7 @@ export function buildConfigSchema() {
   const queueSchema = z.strictObject({
     max_size: z.int().min(0).default(100),
     max_wait_seconds: seconds.default(60),
-    spillover_after_ms: z.int().min(0).default(2000),
+    spillover_after_ms: withinTimer(z.int().min(0), MAX_TIMER_MS, "ms").default(2000),
   });
 
   const preloadSchema = z.strictObject({

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Failure, failure } from "../lib/failures.ts";
+import { topLevelMembers } from "../lib/json-text.ts";
 
 export type Body = Record<string, unknown>;
 
@@ -55,7 +56,8 @@ export function invalidValue(param: string, expected: string, value: unknown): F
   if (typeof value !== "string" && typeof value !== "number") {
     return invalid(param, expected, value);
   }
-  const shown = JSON.stringify(value);
+  // JSON has no Infinity (a client's 1e309): JSON.stringify would say "null".
+  const shown = typeof value === "number" ? String(value) : JSON.stringify(value);
   return failure(
     "invalid_request",
     `Invalid '${param}': expected ${expected}, got ${
@@ -72,7 +74,20 @@ export function typeName(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-/** The original text unless the model name changed, so unknown fields pass through untouched. */
+/**
+ * The original text, with only the value of `model` replaced when the name changed (an alias, a
+ * fallback): every other field passes through as the client wrote it. Serialising the parsed body
+ * again would not: an integer past 2^53 (a `seed`) loses digits, `1e309` becomes `null`, so a
+ * request that works by a model's own name would fail, or change, by its alias.
+ */
 export function withModel(body: Body, text: string, requested: string, model: string): string {
-  return model === requested ? text : JSON.stringify({ ...body, model });
+  if (model === requested) return text;
+  // A body with `model` twice was refused (duplicate-keys.ts): the first is the only one.
+  for (const member of topLevelMembers(text)) {
+    if (member.key === "model") {
+      return text.slice(0, member.start) + JSON.stringify(model) + text.slice(member.end);
+    }
+  }
+  // No top-level `model` in the text (a parsed body with one always has it): serialise it.
+  return JSON.stringify({ ...body, model });
 }

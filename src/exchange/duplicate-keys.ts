@@ -11,7 +11,7 @@
  */
 
 import { type Failure, failure } from "../lib/failures.ts";
-import { stringEnd } from "../lib/json-text.ts";
+import { topLevelMembers } from "../lib/json-text.ts";
 
 /** Keys Nexus routes on: a body with two of one could be read differently by a backend. */
 const ROUTED_KEYS = ["model", "stream"] as const;
@@ -64,58 +64,10 @@ export function duplicateKey(
 
 function firstRepeated(text: string, keys: readonly string[]): string | undefined {
   const seen = new Set<string>();
-  for (const key of topLevelKeys(text)) {
+  for (const { key } of topLevelMembers(text)) {
     if (!keys.includes(key)) continue;
     if (seen.has(key)) return key;
     seen.add(key);
   }
   return undefined;
-}
-
-/** The keys of the top-level object of `text` (valid JSON: it has already parsed). */
-function* topLevelKeys(text: string): Generator<string> {
-  let i = skipSpace(text, 0);
-  if (text[i] !== "{") return;
-  i++;
-  for (;;) {
-    i = skipSpace(text, i);
-    if (text[i] !== '"') return;
-    const end = stringEnd(text, i);
-    const raw = text.slice(i + 1, end);
-    yield raw.includes("\\") ? JSON.parse(`"${raw}"`) as string : raw;
-    i = skipSpace(text, end + 1) + 1; // past ':'
-    i = valueEnd(text, skipSpace(text, i));
-    i = skipSpace(text, i);
-    if (text[i] !== ",") return;
-    i++;
-  }
-}
-
-function skipSpace(text: string, i: number): number {
-  while (
-    i < text.length && (text[i] === " " || text[i] === "\n" || text[i] === "\r" || text[i] === "\t")
-  ) i++;
-  return i;
-}
-
-/** Index just past the value starting at `i`. */
-function valueEnd(text: string, i: number): number {
-  const first = text[i];
-  if (first === '"') return stringEnd(text, i) + 1;
-  if (first !== "{" && first !== "[") {
-    let j = i;
-    while (j < text.length && text[j] !== "," && text[j] !== "}" && text[j] !== "]") j++;
-    return j;
-  }
-  let depth = 0;
-  for (let j = i; j < text.length; j++) {
-    const c = text[j];
-    if (c === '"') j = stringEnd(text, j);
-    else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") {
-      depth--;
-      if (depth === 0) return j + 1;
-    }
-  }
-  return text.length;
 }

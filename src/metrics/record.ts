@@ -48,6 +48,7 @@ export function recordRequest(store: SeriesStore, record: RequestRecord): void {
     pair.chunks += record.chunks;
   }
   if (record.error !== undefined) model.countError(record.error);
+  else if (record.status >= 400) model.refused++;
   if (record.fallbackFrom !== undefined && record.model !== undefined) {
     store.countFallback(record.fallbackFrom, record.model);
   }

@@ -101,6 +101,11 @@ export class ModelSeries {
   readonly model: string;
   /** Errors by ERROR_TYPES index. */
   readonly errors = new Float64Array(ERROR_TYPES.length);
+  /**
+   * Requests answered with an error status that no error type counts (the failure table's "—":
+   * a refused key, a forbidden model, an internal error): errors all the same in `/v1/stats`.
+   */
+  refused = 0;
   readonly pairs = new Map<string, PairSeries>();
 
   constructor(model: string) {

@@ -114,7 +114,7 @@ export function buildStats(deps: StatsDeps): Stats {
       mean.count += pair.ttfb.count;
       ttfb.set(pair.backend, mean);
     }
-    const failed = model.errors.reduce((sum, count) => sum + count, 0);
+    const failed = model.errors.reduce((sum, count) => sum + count, model.refused);
     total += requests;
     errors += failed;
     // Requests without a readable model count in the totals only.

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { runCli } from "../../src/cli/mod.ts";
+import { nexusFindings } from "../../src/cli/doctor-host.ts";
 import { createFakeRuntime } from "../helpers/fake-runtime.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+import { type MockBackend, startMockBackend } from "../helpers/mock-backend.ts";
 import { closedPort } from "../helpers/ports.ts";
 
 let gateway: RunningGateway;
@@ -230,5 +232,103 @@ describe("an unreachable server", () => {
     const runtime = createFakeRuntime({ env: { NEXUS_URL: `${dead}/` } });
     expect(await runCli(runtime, ["health"])).toBe(1);
     expect(runtime.stderrText()).toBe(`error: Cannot reach Nexus at ${dead}: connection refused\n`);
+  });
+});
+
+describe("a server that is not Nexus", () => {
+  // Each answers some of these paths in its own shape (vLLM: /health 200 with no body, its own
+  // /v1/models; Ollama: 404 pages): read as Nexus's, they gave "Cannot destructure property
+  // 'backends' from null or undefined value" and the like.
+  let vllm: MockBackend;
+  let ollama: MockBackend;
+  beforeAll(async () => {
+    vllm = await startMockBackend({ flavor: "vllm", models: [{ id: "m" }] });
+    ollama = await startMockBackend({ flavor: "ollama", models: [{ id: "m" }] });
+  });
+  afterAll(async () => {
+    await vllm.close();
+    await ollama.close();
+  });
+
+  const verbs = [
+    ["health", "/health"],
+    ["health --json", "/health"],
+    ["models", "/v1/models"],
+    ["models --json", "/v1/models"],
+    ["backends list", "/v1/backends"],
+    ["backends remove x", "/v1/backends/x"],
+    ["models load m", "/v1/models/m/load"],
+    ["reload", "/v1/config/reload"],
+  ] as const;
+  for (const [verb, path] of verbs) {
+    test(`nexus ${verb} says so in one line and exits 1`, async () => {
+      for (const server of [vllm, ollama]) {
+        const runtime = createFakeRuntime();
+        const code = await runCli(runtime, [...verb.split(" "), "--url", server.url]);
+        expect(runtime.stdoutText()).toBe("");
+        expect(runtime.stderrText()).toMatch(
+          new RegExp(
+            `^error: The server at ${server.url} is not Nexus \\(it answered ${path} with HTTP \\d+, without Nexus's X-Nexus-Instance header\\): give --url \\(or NEXUS_URL\\) the address Nexus listens on\\n$`,
+          ),
+        );
+        expect(code).toBe(1);
+      }
+    });
+  }
+
+  test("nexus doctor says the server is not Nexus, not that it cannot be reached", async () => {
+    const runtime = createFakeRuntime();
+    const { findings, health } = await nexusFindings(runtime, vllm.url, () => Date.now());
+    expect(health).toBeUndefined();
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ check: "reachable", verdict: "fail" });
+    expect(findings[0]!.message).toBe(
+      `the server at ${vllm.url} is not Nexus (it answered /health with HTTP 200, without Nexus's X-Nexus-Instance header)`,
+    );
+  });
+});
+
+describe("a --url with a password in it", () => {
+  test("is shown as *** in what the CLI prints", async () => {
+    const port = new URL(gateway.url).port;
+    const reached = createFakeRuntime();
+    expect(await runCli(reached, ["health", "--url", `http://me:s3cret@127.0.0.1:${port}`]))
+      .toBe(0);
+    expect(reached.stdoutText()).toContain(` at http://***@127.0.0.1:${port}: degraded`);
+    expect(reached.stdoutText()).not.toContain("s3cret");
+    const dead = `127.0.0.1:${await closedPort()}`;
+    const refused = createFakeRuntime();
+    expect(await runCli(refused, ["backends", "list", "--url", `http://me:s3cret@${dead}`]))
+      .toBe(1);
+    expect(refused.stderrText()).toBe(
+      `error: Cannot reach Nexus at http://***@${dead}: connection refused\n`,
+    );
+  });
+});
+
+describe("what a server says, printed to a terminal", () => {
+  // A backend names its models (and mDNS names backends): escape sequences in them reached the
+  // terminal of whoever ran the command, where they clear the screen or retitle the window.
+  const evil = "qwen\x1b[2J\x1b]0;pwned\x07\r:7b";
+  let hostile: RunningGateway;
+  beforeAll(async () => {
+    hostile = await startGateway([{ name: "lan", url: "http://127.0.0.1:1", models: [evil] }]);
+  });
+  afterAll(() => hostile.close());
+
+  // deno-lint-ignore no-control-regex
+  const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+  test("control characters and escape sequences are written as \\uXXXX, --json stays exact", async () => {
+    const table = createFakeRuntime();
+    expect(await runCli(table, ["models", "--url", hostile.url])).toBe(0);
+    expect(table.stdoutText()).toContain("qwen\\u001b[2J\\u001b]0;pwned\\u0007\\u000d:7b");
+    expect(table.stdoutText()).not.toMatch(CONTROL);
+    const json = createFakeRuntime();
+    expect(await runCli(json, ["models", "--json", "--url", hostile.url])).toBe(0);
+    expect(JSON.parse(json.stdoutText())[0].id).toBe(evil);
+    const refused = createFakeRuntime();
+    expect(await runCli(refused, ["backends", "remove", evil, "--url", hostile.url])).toBe(1);
+    expect(refused.stderrText()).not.toMatch(CONTROL);
   });
 });

@@ -50,6 +50,20 @@ async function firstEvent(
 describe("GET / and GET /ui", () => {
   const gateway = gatewayWith();
 
+  test("another method on the dashboard's routes is 405 with Allow: GET, like every known path", async () => {
+    for (const path of ["/ui", "/ui/app.js", "/ui/app.css", "/ui/events"]) {
+      for (const method of ["POST", "PUT", "DELETE"]) {
+        const response = await gateway.fetch(
+          new Request(`http://127.0.0.1:8000${path}`, { method }),
+          { remoteAddress: "127.0.0.1" },
+        );
+        expect(response.status).toBe(405);
+        expect(response.headers.get("allow")).toBe("GET");
+        expect((await response.json()).error.code).toBe("method_not_allowed");
+      }
+    }
+  });
+
   test("redirects a browser from / to /ui, and leaves API clients alone", async () => {
     const browser = await get(gateway, "/", { accept: "text/html,application/xhtml+xml,*/*" });
     expect(browser.status).toBe(302);

@@ -194,6 +194,11 @@ describe("error rows of /v1/embeddings", () => {
     expect(dimensions.json.error.message).toBe(
       "Invalid 'dimensions': expected a positive integer, got 0",
     );
+    // 1e309 parses as Infinity, which JSON writes as null: the message said "got null".
+    const huge = await post('{"model": "nomic-embed-text", "input": "a", "dimensions": 1e309}');
+    expect(huge.json.error.message).toBe(
+      "Invalid 'dimensions': expected a positive integer, got Infinity",
+    );
   });
 
   test("an empty input array is called empty, not just 'an array' (which is allowed)", async () => {

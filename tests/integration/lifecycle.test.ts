@@ -132,6 +132,17 @@ describe("POST /v1/models/{model}/load and /unload", () => {
     expect((await noBackend.json()).error.param).toBe("backend");
   });
 
+  test("the model in the path is decoded once: a '%' in a name is that name, never a 500", async () => {
+    // What `nexus models load "100%"` sends (encodeURIComponent); decoding it twice threw.
+    for (const [path, model] of [["100%25", "100%"], ["a%2525b", "a%25b"], ["%FF", "%FF"]]) {
+      const response = await post(`/v1/models/${path}/unload`);
+      expect(response.status).toBe(404);
+      expect((await response.json()).error.message).toBe(
+        `Model "${model}" is not listed by any healthy backend`,
+      );
+    }
+  });
+
   test("400 for a body that is not a JSON object", async () => {
     const response = await gateway.gateway.fetch(
       new Request("http://nexus.test/v1/models/warm:7b/load", {

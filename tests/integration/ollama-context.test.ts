@@ -144,6 +144,44 @@ describe("an OpenAI chat to an Ollama backend", () => {
     expect(ollama.mock.requests.length).toBe(before);
   });
 
+  test("a long prompt with a field of a type OpenAI refuses goes to the OpenAI endpoint as sent", async () => {
+    // Translated, the wrong value was dropped and the request answered 200 (free text for
+    // response_format "json", the default temperature for "hot"); Ollama's OpenAI endpoint, which
+    // the same request reaches when its prompt is short, refuses it.
+    for (
+      const wrong of [
+        { temperature: "hot" },
+        { stop: 5 },
+        { max_tokens: "500" },
+        { response_format: "json" },
+        { tools: "get_weather" },
+        { messages: [...LONG, null] },
+        { messages: [...LONG, { role: 5, content: "x" }] },
+        { messages: [...LONG, { role: "assistant", content: "", tool_calls: "x" }] },
+      ]
+    ) {
+      const body = JSON.stringify({ model: "llama3.1:8b", messages: LONG, ...wrong });
+      await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }).then((response) => response.text());
+      expect(lastRequest().path).toBe("/v1/chat/completions");
+      expect(lastRequest().bodyText).toBe(body);
+    }
+  });
+
+  test("null for a field is no value: the long prompt still goes native", async () => {
+    await client.chat.completions.create({
+      model: "llama3.1:8b",
+      messages: LONG,
+      temperature: null,
+      stop: null,
+      response_format: { type: "text" },
+    });
+    expect(lastRequest().path).toBe("/api/chat");
+  });
+
   test("a reply that cannot fit beside the prompt is shortened, the prompt kept whole", async () => {
     const messages = LONG.slice(0, 4);
     const prompt = fitContext(messages, Number.MAX_SAFE_INTEGER).tokens;

@@ -87,6 +87,33 @@ describe("/api/chat fields of the wrong type", () => {
       { ...user({ content: "x" }), tools: {} },
       "Invalid 'tools': expected an array, got an object",
     ],
+    // Translated, these were dropped: free text for a format Ollama refuses, the default
+    // temperature for one given as a string, no options at all for options that are not an object.
+    [
+      'format neither "json" nor a schema',
+      { ...user({ content: "x" }), format: "yaml" },
+      `Invalid 'format': expected "json" or a JSON schema object, got "yaml"`,
+    ],
+    [
+      "format an array",
+      { ...user({ content: "x" }), format: [] },
+      "Invalid 'format': expected \"json\" or a JSON schema object, got an empty array",
+    ],
+    [
+      "options a string",
+      { ...user({ content: "x" }), options: "fast" },
+      "Invalid 'options': expected an object, got a string",
+    ],
+    [
+      "a sampling option of the wrong type",
+      { ...user({ content: "x" }), options: { temperature: "0.2" } },
+      "Invalid 'options.temperature': expected a number, got a string",
+    ],
+    [
+      "stop of numbers",
+      { ...user({ content: "x" }), options: { stop: ["\n", 3] } },
+      "Invalid 'options.stop[1]': expected a string, got a number",
+    ],
   ];
   for (const [what, body, message] of cases) {
     test(`${what}: 400 naming the field`, async () => {
@@ -113,9 +140,29 @@ describe("/api/chat fields of the wrong type", () => {
     );
     expect(status).toBe(200);
   });
+
+  test("format and options Ollama takes still pass, and reach the backend translated", async () => {
+    for (const format of ["json", "", null, { type: "object" }]) {
+      const options = { temperature: 0.2, stop: "\n", num_ctx: 8192, mirostat: "any" };
+      expect((await post("/api/chat", { ...user({ content: "x" }), format, options })).status)
+        .toBe(200);
+      expect(mock.mock.chatRequests().at(-1)!.body).toMatchObject({ temperature: 0.2 });
+    }
+  });
 });
 
 describe("/api/generate fields of the wrong type", () => {
+  test("format and options as for chat", async () => {
+    expect(await post("/api/generate", { prompt: "x", format: "JSON" })).toEqual({
+      status: 400,
+      body: { error: `Invalid 'format': expected "json" or a JSON schema object, got "JSON"` },
+    });
+    expect(await post("/api/generate", { prompt: "x", options: { num_predict: "10" } })).toEqual({
+      status: 400,
+      body: { error: "Invalid 'options.num_predict': expected a number, got a string" },
+    });
+  });
+
   test("system a number", async () => {
     expect(await post("/api/generate", { prompt: "x", system: 5 })).toEqual({
       status: 400,

@@ -122,6 +122,23 @@ describe("routing through a running gateway", () => {
     expect(received.model).toBe("m-vision");
   });
 
+  test("an alias or fallback rewrites only the model: every other byte reaches the backend as sent", async () => {
+    // Re-serialised, the seed (past 2^53) lost digits and 1e309 became null.
+    const sent = (model: string) =>
+      `{ "seed": 9223372036854775807, "max_tokens" : 1e309,\n "model":"${model}" , ` +
+      `"messages": [{"role": "user", "content": "hi \\u00e9"}], "temperature": 1.0 }`;
+    for (const [asked, served] of [["gpt-4", "m-vision"], ["big", "small"]]) {
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: sent(asked),
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+      expect(live.mock.chatRequests().at(-1)!.bodyText).toBe(sent(served));
+    }
+  });
+
   test("serves a fallback model when the primary has no usable backend", async () => {
     const { data, response } = await client.chat.completions
       .create({ model: "big", messages: text })

@@ -4,7 +4,8 @@
  * arguments as objects, a tool result naming its tool, `response_format` as `format`, sampling
  * fields and `max_tokens` as `options`, with the `num_ctx` the prompt needs. `undefined` when the
  * request holds something the native API cannot carry (an image by URL, arguments that are not
- * JSON): it then goes to Ollama's OpenAI endpoint as sent.
+ * JSON) or a field it reads of a type OpenAI's API refuses: it then goes to Ollama's OpenAI
+ * endpoint as sent, which answers for itself (translated, the wrong value was dropped silently).
  * @module
  */
 import type { Body } from "../fields.ts";
@@ -45,6 +46,7 @@ export interface NativeSizing {
 }
 
 export function openaiToNative(body: Body, model: string, sizing: NativeSizing): Body | undefined {
+  if (!carriesFaithfully(body)) return undefined;
   const messages = nativeMessages(Array.isArray(body.messages) ? body.messages : []);
   if (messages === undefined) return undefined;
   const options: Body = { num_ctx: sizing.numCtx };
@@ -65,6 +67,34 @@ export function openaiToNative(body: Body, model: string, sizing: NativeSizing):
   };
 }
 
+/**
+ * Whether every field the translation reads has a type OpenAI's API takes: a `temperature` of
+ * "hot", a `stop` of 5, `response_format: "json"` or `tools: "x"` would be dropped here, where
+ * the backend's own OpenAI endpoint refuses them.
+ */
+function carriesFaithfully(body: Body): boolean {
+  for (const key of SAMPLING) if (!absentOr(body[key], isNumber)) return false;
+  for (const key of ["max_tokens", "max_completion_tokens"]) {
+    if (!absentOr(body[key], (value) => isNumber(value) && value > 0)) return false;
+  }
+  return absentOr(body.stop, (stop) => typeof stop === "string" || isStrings(stop)) &&
+    absentOr(body.tools, Array.isArray) &&
+    absentOr(
+      body.response_format,
+      (format) =>
+        nativeFormat(format) !== undefined || (format as { type?: unknown }).type === "text",
+    );
+}
+
+const absentOr = (value: unknown, check: (value: unknown) => boolean) =>
+  value === undefined || value === null || check(value);
+const isNumber = (value: unknown): value is number =>
+  typeof value === "number" && Number.isFinite(value);
+const isStrings = (value: unknown) =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
+const isMessage = (value: unknown): value is OpenaiMessage =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
 /** `max_completion_tokens`, else `max_tokens`; 0 when neither is set. */
 export function outputBudget(body: Body): number {
   const value = body.max_completion_tokens ?? body.max_tokens;
@@ -74,17 +104,20 @@ export function outputBudget(body: Body): number {
 function nativeMessages(messages: readonly unknown[]): Body[] | undefined {
   const out: Body[] = [];
   const names = new Map<string, string>();
-  for (const raw of messages) {
-    const message = (raw ?? {}) as OpenaiMessage;
-    const role = message.role === "developer" ? "system" : String(message.role ?? "user");
+  for (const message of messages) {
+    // A message that is not an object, or has no string role, is the backend's to refuse.
+    if (!isMessage(message) || typeof message.role !== "string") return undefined;
+    const role = message.role === "developer" ? "system" : message.role;
     const content = nativeContent(message.content);
     if (content === undefined) return undefined;
     const entry: Body = { role, content: content.text };
     if (content.images.length > 0) entry.images = content.images;
+    if (!absentOr(message.tool_calls, Array.isArray)) return undefined;
     if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
       const calls = [];
       for (const call of message.tool_calls as OpenaiToolCall[]) {
-        const name = String(call.function?.name ?? "");
+        if (typeof call?.function?.name !== "string") return undefined;
+        const name = call.function.name;
         const args = parseArguments(call.function?.arguments);
         if (args === undefined) return undefined;
         if (typeof call.id === "string") names.set(call.id, name);

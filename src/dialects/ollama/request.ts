@@ -1,13 +1,14 @@
 /**
  * Reading Ollama requests: the fields Nexus itself needs (`model`, `stream`, `messages`,
- * `prompt`, `input`) are checked, and what a request asks of a backend is read in one pass —
- * images (vision), tools, `format` (JSON mode) and the prompt's size. Everything else (`options`,
- * `keep_alive`, `think`, unknown fields) is the backend's business.
+ * `prompt`, `input`) and the ones a translation reads (`format`, the sampling `options`) are
+ * checked, and what a request asks of a backend is read in one pass — images (vision), tools,
+ * `format` (JSON mode) and the prompt's size. Everything else (other `options`, `keep_alive`,
+ * `think`, unknown fields) is the backend's business.
  * @module
  */
 import { type Failure, isFailure } from "../../lib/failures.ts";
 import { estimateTokens, NO_REQUIREMENTS, type RouteRequirements } from "../../routing/mod.ts";
-import { type Body, invalid, missing, readModel, readStream } from "../fields.ts";
+import { type Body, invalid, invalidValue, missing, readModel, readStream } from "../fields.ts";
 
 export interface OllamaMessage {
   readonly role?: unknown;
@@ -39,8 +40,8 @@ export function chatRequirements(body: Body): RouteRequirements | Failure {
   if (messages !== undefined && messages !== null && !Array.isArray(messages)) {
     return invalid("messages", "an array", messages);
   }
-  const tools = optional("tools", body.tools, isArray, "an array");
-  if (tools) return tools;
+  const wrong = optional("tools", body.tools, isArray, "an array") ?? generationFailure(body);
+  if (wrong) return wrong;
   let chars = 0;
   let vision = false;
   const list = (messages ?? []) as unknown[];
@@ -73,7 +74,7 @@ export function generateRequirements(body: Body): RouteRequirements | Failure {
     return invalid("suffix", "a string", suffix);
   }
   const wrong = optional("system", body.system, isString, "a string") ??
-    optionalList("images", body.images, isString, IMAGES);
+    optionalList("images", body.images, isString, IMAGES) ?? generationFailure(body);
   if (wrong) return wrong;
   const system = typeof body.system === "string" ? body.system.length : 0;
   const chars = (prompt?.length ?? 0) + (suffix?.length ?? 0) + system;
@@ -109,7 +110,43 @@ export function embedRequirements(
 
 /** `format`: `"json"` or a JSON schema object. */
 export function isFormat(format: unknown): boolean {
-  return format === "json" || (typeof format === "object" && format !== null);
+  return format === "json" || isObject(format);
+}
+
+/** The `options` a translation reads (`to-openai.ts`, `context.ts`): each must be a number. */
+const NUMERIC_OPTIONS = [
+  "temperature",
+  "top_p",
+  "seed",
+  "frequency_penalty",
+  "presence_penalty",
+  "num_predict",
+  "num_ctx",
+  "top_k",
+  "min_p",
+  "repeat_penalty",
+] as const;
+
+/**
+ * `format` and `options` of a type Ollama's own server refuses ("invalid format: … expected
+ * \"json\" or a valid JSON Schema object", "option … must be of type …"). A translated request
+ * dropped them silently: `format: "yaml"` got free text, `options.temperature: "0.2"` ran at the
+ * backend's default, `options: "x"` was ignored.
+ */
+function generationFailure(body: Body): Failure | undefined {
+  const format = body.format;
+  if (format !== undefined && format !== null && format !== "" && !isFormat(format)) {
+    return invalidValue("format", '"json" or a JSON schema object', format);
+  }
+  const options = body.options;
+  if (options === undefined || options === null) return undefined;
+  if (!isObject(options)) return invalid("options", "an object", options);
+  for (const key of NUMERIC_OPTIONS) {
+    const wrong = optional(`options.${key}`, (options as Body)[key], isNumber, "a number");
+    if (wrong) return wrong;
+  }
+  const stop = (options as Body).stop;
+  return isString(stop) ? undefined : optionalList("options.stop", stop, isString, STOPS);
 }
 
 function toolCallsLength(calls: readonly unknown[]): number {
@@ -170,8 +207,10 @@ function optionalList(
 
 const IMAGES = { list: "an array of base64 strings", item: "a base64 string" };
 const TOOL_CALLS = { list: "an array of tool call objects", item: "a tool call object" };
+const STOPS = { list: "a string or an array of strings", item: "a string" };
 
 const isString = (value: unknown) => typeof value === "string";
+const isNumber = (value: unknown) => typeof value === "number";
 const isArray = (value: unknown) => Array.isArray(value);
 const isObject = (value: unknown) =>
   value !== null && typeof value === "object" && !Array.isArray(value);

@@ -107,6 +107,16 @@ describe("loadConfig()", () => {
     ]);
   });
 
+  test("takes durations up to the longest a timer can wait (2^31 - 1 ms), 0 where it turns one off", async () => {
+    const { config } = await load({
+      "nexus.toml": "[server]\nrequest_timeout_seconds = 2147483\nsse_keepalive_seconds = 0\n" +
+        "[queue]\nspillover_after_ms = 2147483647\n",
+    });
+    expect(config.server.request_timeout_seconds).toBe(2147483);
+    expect(config.server.sse_keepalive_seconds).toBe(0);
+    expect(config.queue.spillover_after_ms).toBe(2147483647);
+  });
+
   test("freezes the result", async () => {
     const { config } = await load({});
     expect(Object.isFrozen(config)).toBe(true);
@@ -295,6 +305,35 @@ describe("config validation errors", () => {
       {},
       {},
       "server.connect_timeout_seconds: must be > 0, got 0 (from nexus.toml)",
+    ],
+    [
+      // Bun's and Deno's setTimeout fire a longer timer at once: every request got 504 in 1 ms.
+      "a timeout longer than a timer can wait (30 days)",
+      { "nexus.toml": "[server]\nrequest_timeout_seconds = 2592000\n" },
+      {},
+      {},
+      "server.request_timeout_seconds: must be at most 2147483 seconds (24.8 days, the longest a timer can wait), got 2592000 (from nexus.toml)",
+    ],
+    [
+      "a keep-alive interval longer than a timer can wait",
+      { "nexus.toml": "[server]\nsse_keepalive_seconds = 1e10\n" },
+      {},
+      {},
+      "server.sse_keepalive_seconds: must be at most 2147483 seconds (24.8 days, the longest a timer can wait), got 10000000000 (from nexus.toml)",
+    ],
+    [
+      "a backend's own first-byte timeout longer than a timer can wait",
+      { "nexus.toml": '[[backends]]\nurl = "http://x"\nfirst_byte_timeout_seconds = 3e6\n' },
+      {},
+      {},
+      "backends[0].first_byte_timeout_seconds: must be at most 2147483 seconds (24.8 days, the longest a timer can wait), got 3000000 (from nexus.toml)",
+    ],
+    [
+      "a spillover wait longer than a timer can wait",
+      { "nexus.toml": "[queue]\nspillover_after_ms = 2147483648\n" },
+      {},
+      {},
+      "queue.spillover_after_ms: must be at most 2147483647 ms (24.8 days, the longest a timer can wait), got 2147483648 (from nexus.toml)",
     ],
     [
       "a zero failure threshold",

@@ -204,6 +204,56 @@ describe("toChatRequest()", () => {
   }
 });
 
+describe("toChatRequest(): wrong fields are named as wrong, not as what chat cannot take", () => {
+  // Each was "Input item type 'undefined' … cannot be sent to a chat-completions backend", "An
+  // image given by file id" for an image_url of the wrong type, or (arguments) sent on as "".
+  const wrong: Array<[string, unknown, string, string]> = [
+    ["an item with neither type nor role", [{}], "input[0].type", "an item type"],
+    ["an item whose type is a number", [{ type: 5 }], "input[0].type", "an item type"],
+    [
+      "a content part that is null",
+      [{ role: "user", content: [null] }],
+      "input[0].content[0]",
+      "a content part object",
+    ],
+    [
+      "a content part without a type",
+      [{ role: "user", content: [{ text: "hi" }] }],
+      "input[0].content[0].type",
+      "a string",
+    ],
+    [
+      "an image_url that is not a string",
+      [{ role: "user", content: [{ type: "input_image", image_url: { url: "x" } }] }],
+      "input[0].content[0].image_url",
+      "a string (a URL or a data: URL)",
+    ],
+    [
+      "function-call arguments given as an object",
+      [{ type: "function_call", call_id: "c", name: "f", arguments: { a: 1 } }],
+      "input[0].arguments",
+      "a string (the arguments as JSON text)",
+    ],
+  ];
+  for (const [what, input, param, expected] of wrong) {
+    test(`${what}: 400 naming '${param}'`, () => {
+      const chat = toChatRequest({ input }, false);
+      if (!isFailure(chat)) throw new Error("expected a failure");
+      expect(chat.param).toBe(param);
+      expect(chat.message.startsWith(`Invalid '${param}': expected ${expected}`)).toBe(true);
+    });
+  }
+
+  test("a call without arguments is a call with none", () => {
+    const chat = toChatRequest({
+      input: [{ type: "function_call", call_id: "c", name: "f" }],
+    }, false);
+    expect(isFailure(chat) ? chat : chat.messages).toMatchObject([
+      { role: "assistant", tool_calls: [{ id: "c", function: { name: "f", arguments: "" } }] },
+    ]);
+  });
+});
+
 describe("responseFromChat()", () => {
   const context = { ids: countingIds(1), echo: '"store":false', model: "asked" };
 

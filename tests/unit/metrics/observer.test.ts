@@ -180,6 +180,26 @@ describe("observeExchange()", () => {
     expect(s.observability.statsSnapshot().requests).toEqual({ total: 12, success: 0, errors: 12 });
   });
 
+  test("a refusal with no error type (a key refused, an internal error) is an error in /v1/stats", async () => {
+    const s = setup();
+    const base = { requestId: "r", endpoint: "chat" as const, receivedAt: 0, stream: false };
+    for (
+      const event of [
+        { ...base, requestedModel: undefined, status: 401, failure: failure("unauthorized", "") },
+        { ...base, requestedModel: undefined, status: 429, failure: failure("auth_throttled", "") },
+        { ...base, requestedModel: "m", status: 403, failure: failure("forbidden", "") },
+        { ...base, requestedModel: "m", status: 500, failure: failure("internal", "") },
+        routed(s).event,
+      ]
+    ) s.observability.observeExchange(event);
+    await Promise.resolve();
+    // They were counted as successes: 5 refused requests read "success": 5.
+    expect(s.observability.statsSnapshot().requests).toEqual({ total: 5, success: 1, errors: 4 });
+    expect(s.observability.statsSnapshot().models).toMatchObject([{ name: "m", errors: 2 }]);
+    // nexus_errors_total keeps its error types: these have none.
+    expect((await s.samples()).filter((x) => x.name === "nexus_errors_total")).toEqual([]);
+  });
+
   test("counts a fallback from the model asked for to the one served", async () => {
     const s = setup();
     const { event } = routed(s, { routeReason: "fallback", model: "small" });

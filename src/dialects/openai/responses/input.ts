@@ -72,6 +72,10 @@ function addItem(
   }
   const item = raw as Item;
   const type = item.type ?? (item.role !== undefined ? "message" : undefined);
+  if (typeof type !== "string") {
+    // Said as a wrong field, not as an item type no chat backend takes ("type 'undefined'").
+    return invalidField(`${param}.type`, "an item type ('message', 'function_call', …) or a role");
+  }
   switch (type) {
     case "message":
       return addMessage(messages, item, param);
@@ -86,7 +90,7 @@ function addItem(
       // unless told `store: false`) carries no more than the item itself, which is dropped.
       return isReasoningId(item.id) ? undefined : unresolvedReference(`${param}.id`);
     default:
-      return untranslatable(`${param}.type`, `Input item type '${String(type)}'`);
+      return untranslatable(`${param}.type`, `Input item type '${type}'`);
   }
 }
 
@@ -126,32 +130,43 @@ function toContent(content: unknown, param: string, flatten: boolean): unknown {
 }
 
 function toPart(raw: unknown, param: string): Part | Failure {
-  const part = raw as Item | null;
-  const type = part?.type;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return invalidField(param, "a content part object");
+  }
+  const part = raw as Item;
+  const type = part.type;
+  if (typeof type !== "string") return invalidField(`${param}.type`, "a string");
   if (type === "input_text" || type === "output_text" || type === "text") {
-    return typeof part!.text === "string"
-      ? { type: "text", text: part!.text }
+    return typeof part.text === "string"
+      ? { type: "text", text: part.text }
       : invalidField(`${param}.text`, "a string");
   }
-  if (type === "refusal" && typeof part!.refusal === "string") {
-    return { type: "text", text: part!.refusal };
+  if (type === "refusal" && typeof part.refusal === "string") {
+    return { type: "text", text: part.refusal };
   }
   if (type === "input_image") {
-    if (typeof part!.image_url !== "string") {
-      return untranslatable(`${param}.file_id`, "An image given by file id (no file store)");
+    if (typeof part.image_url !== "string") {
+      return part.image_url === undefined && typeof part.file_id === "string"
+        ? untranslatable(`${param}.file_id`, "An image given by file id (no file store)")
+        : invalidField(`${param}.image_url`, "a string (a URL or a data: URL)");
     }
-    const detail = part!.detail;
+    const detail = part.detail;
     const image_url = typeof detail === "string" && detail !== "auto"
-      ? { url: part!.image_url, detail }
-      : { url: part!.image_url };
+      ? { url: part.image_url, detail }
+      : { url: part.image_url };
     return { type: "image_url", image_url };
   }
-  return untranslatable(`${param}.type`, `Content part type '${String(type)}'`);
+  return untranslatable(`${param}.type`, `Content part type '${type}'`);
 }
 
 function addCall(messages: ChatMessage[], item: Item, param: string): Failure | undefined {
   if (typeof item.call_id !== "string") return invalidField(`${param}.call_id`, "a string");
   if (typeof item.name !== "string") return invalidField(`${param}.name`, "a string");
+  // An object here was sent on as "" (no arguments at all): the call the model sees is not
+  // the one the client sent.
+  if (item.arguments !== undefined && typeof item.arguments !== "string") {
+    return invalidField(`${param}.arguments`, "a string (the arguments as JSON text)");
+  }
   if (typeof item.namespace === "string") {
     return untranslatable(`${param}.namespace`, "A call to a namespaced tool");
   }
@@ -160,7 +175,7 @@ function addCall(messages: ChatMessage[], item: Item, param: string): Failure | 
     type: "function",
     function: {
       name: item.name,
-      arguments: typeof item.arguments === "string" ? item.arguments : "",
+      arguments: item.arguments ?? "",
     },
   };
   const last = messages[messages.length - 1];
