@@ -94,7 +94,7 @@ function chooseBackend(deps: OllamaRouteDeps, name: string | undefined): Backend
     if (backend.type !== "ollama") {
       return ollamaError(
         "invalid_request",
-        `Backend "${name}" is a ${backend.type} server; model management needs an Ollama backend (${choices})`,
+        `Backend "${name}" is of type ${backend.type}; model management needs an Ollama backend (${choices})`,
       );
     }
     return backend;

@@ -337,6 +337,16 @@ describe("requests that differ per backend", () => {
     expect(error.error).toContain("gpu, cpu");
   });
 
+  test("pull to a backend that is not Ollama: 400 naming its type and the Ollama backends", async () => {
+    const named = new Ollama({ host: gateway.url, headers: { "X-Nexus-Backend": "vllm" } });
+    const error = await named.pull({ model: "phi3:mini" }).catch((e) => e);
+    expect(error.status_code).toBe(400);
+    expect(error.error).toBe(
+      'Backend "vllm" is of type vllm; model management needs an Ollama backend (gpu, cpu)',
+    );
+    expect(vllm.mock.requests.some((r) => r.path === "/api/pull")).toBe(false);
+  });
+
   test("chat with an empty messages list loads the model, as Ollama documents: not refused", async () => {
     for (const model of ["llama3.1:8b", "qwen"]) {
       const answer = await client.chat({ model, messages: [], stream: false });
