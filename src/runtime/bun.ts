@@ -26,7 +26,7 @@ import { ServeError } from "./types.ts";
 import { mapNodeFileError } from "./node-errors.ts";
 import { raiseFetchLimit } from "./bun-exec.ts";
 import { MAX_IDLE_TIMEOUT_SECONDS, restoreIdleLimit } from "./bun-idle.ts";
-import { appendTextFile, writeFileAtomic } from "./files.ts";
+import { appendTextFile, decodeUtf8, writeFileAtomic } from "./files.ts";
 import { fileInfo, makeDirectory, renameFile, watchFile } from "./file-ops.ts";
 
 export function createBunRuntime(): Runtime {
@@ -40,11 +40,13 @@ export function createBunRuntime(): Runtime {
     stderrIsTTY: isTTY(2),
     serve: serveWithBun,
     async readTextFile(path) {
+      let bytes: Uint8Array;
       try {
-        return await Bun.file(path).text();
+        bytes = await Bun.file(path).bytes();
       } catch (error) {
         throw mapNodeFileError(error, path);
       }
+      return decodeUtf8(bytes, path);
     },
     async writeTextFile(path, text, options) {
       const { writeFile } = await import("node:fs/promises");

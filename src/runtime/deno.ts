@@ -18,7 +18,7 @@ import type {
   TcpProbeResult,
 } from "./types.ts";
 import { RuntimeFileError, ServeError } from "./types.ts";
-import { appendTextFile, writeFileAtomic } from "./files.ts";
+import { appendTextFile, decodeUtf8, writeFileAtomic } from "./files.ts";
 import { fileInfo, makeDirectory, renameFile, watchFile } from "./file-ops.ts";
 
 export function createDenoRuntime(): Runtime {
@@ -32,11 +32,13 @@ export function createDenoRuntime(): Runtime {
     stderrIsTTY: Deno.stderr.isTerminal(),
     serve: serveWithDeno,
     async readTextFile(path) {
+      let bytes: Uint8Array;
       try {
-        return await Deno.readTextFile(path);
+        bytes = await Deno.readFile(path);
       } catch (error) {
         throw mapDenoFileError(error, path);
       }
+      return decodeUtf8(bytes, path);
     },
     async writeTextFile(path, text, options) {
       try {

@@ -6,6 +6,21 @@
  */
 import { appendFile, chmod, open, rename, rm } from "node:fs/promises";
 import { mapNodeFileError } from "./node-errors.ts";
+import { RuntimeFileError } from "./types.ts";
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * `bytes` as UTF-8 text (a leading BOM dropped), or a `not_utf8` RuntimeFileError naming `path`:
+ * both runtimes' own text reads turn bad bytes into U+FFFD silently.
+ */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch (error) {
+    throw new RuntimeFileError("not_utf8", path, { cause: error });
+  }
+}
 
 /** Writes `text` to a temporary file beside `path`, flushes it, then renames it over `path`. */
 export async function writeFileAtomic(

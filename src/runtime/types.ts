@@ -59,7 +59,7 @@ export interface InterfaceAddress {
   readonly cidr: string | null;
 }
 
-export type FileErrorKind = "not_found" | "exists" | "denied" | "other";
+export type FileErrorKind = "not_found" | "exists" | "denied" | "not_utf8" | "other";
 
 /** What `fileInfo` tells about a file. */
 export interface FileInfo {
@@ -95,6 +95,8 @@ function describeKind(kind: FileErrorKind): string {
       return "file already exists";
     case "denied":
       return "permission denied";
+    case "not_utf8":
+      return "not valid UTF-8 text";
     default:
       return "cannot access file";
   }
@@ -130,6 +132,10 @@ export interface Runtime {
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;
   serve(handler: FetchHandler, options: ServeOptions): Promise<ServerHandle>;
+  /**
+   * The file as UTF-8 text; bytes that are not UTF-8 fail with kind `not_utf8` instead of
+   * becoming U+FFFD (a config or key file saved as Latin-1 would otherwise load silently changed).
+   */
   readTextFile(path: string): Promise<string>;
   /** With `createNew`, fails with kind `exists` instead of replacing a file. */
   writeTextFile(path: string, text: string, options?: { createNew?: boolean }): Promise<void>;

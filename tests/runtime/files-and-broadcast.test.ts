@@ -43,6 +43,27 @@ describe("runtime files", () => {
     expect((error as RuntimeFileError).kind).toBe("not_found");
   });
 
+  test("readTextFile: UTF-8 (a BOM dropped) read as is; other bytes are not_utf8, not U+FFFD", async () => {
+    const runtime = await loadRuntime();
+    const good = join(dir, "good.toml");
+    writeFileSync(
+      good,
+      new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('name = "café �"\n')]),
+    );
+    expect(await runtime.readTextFile(good)).toBe('name = "café �"\n');
+    const latin1 = join(dir, "latin1.toml");
+    writeFileSync(
+      latin1,
+      new Uint8Array([...new TextEncoder().encode('name = "caf'), 0xe9, 0x22, 0x0a]),
+    );
+    const error = await runtime.readTextFile(latin1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeFileError);
+    expect((error as RuntimeFileError).kind).toBe("not_utf8");
+    expect((error as RuntimeFileError).message).toBe(`not valid UTF-8 text: ${latin1}`);
+    const missing = await runtime.readTextFile(join(dir, "none.toml")).catch((e: unknown) => e);
+    expect((missing as RuntimeFileError).kind).toBe("not_found");
+  });
+
   test("makeDirectory creates parents and accepts an existing directory", async () => {
     const runtime = await loadRuntime();
     const nested = join(dir, "x", "y", "z");

@@ -395,6 +395,17 @@ describe("ConfigError.file: the file a failed load is about (a rejected reload n
     expect((error as ConfigError).file).toBe("/etc/n.toml");
   });
 
+  test("a file that is not UTF-8: refused naming it, not loaded with U+FFFD", async () => {
+    const runtime = createFakeRuntime({});
+    runtime.readTextFile = (path) => Promise.reject(new RuntimeFileError("not_utf8", path));
+    const error = await loadConfig({ runtime, env: {}, flags: { config: "/etc/n.toml" } })
+      .then(() => undefined, (error: unknown) => error);
+    expect((error as ConfigError).code).toBe("E_CONFIG_READ");
+    expect((error as ConfigError).message).toBe(
+      'Cannot load config "/etc/n.toml": not valid UTF-8 text',
+    );
+  });
+
   test("a file whose values are invalid", async () => {
     expect((await loadError({ "nexus.toml": '[server]\nport = "x"\n' })).file)
       .toBe("nexus.toml");
