@@ -166,7 +166,7 @@ describe("error rows of /v1/embeddings", () => {
   const invalid: Array<[string, unknown, string | null]> = [
     ["a missing input", { model: "nomic-embed-text" }, "input"],
     ["an empty input array", { model: "nomic-embed-text", input: [] }, "input"],
-    ["mixed input types", { model: "nomic-embed-text", input: ["a", 1] }, "input"],
+    ["mixed input types", { model: "nomic-embed-text", input: ["a", 1] }, "input[1]"],
     [
       "an unknown encoding",
       { model: "nomic-embed-text", input: "a", encoding_format: "hex" },
@@ -206,6 +206,21 @@ describe("error rows of /v1/embeddings", () => {
     expect(json.error.message).toBe(
       "Invalid 'input': expected a string, an array of strings, an array of token ids or an array of token arrays, got an empty array",
     );
+  });
+
+  test("a bad item in an input list is named by its index and the shape input[0] set", async () => {
+    const cases: [unknown[], string, string][] = [
+      [["a", "b", null], "input[2]", "expected a string, as input[0] is, got null"],
+      [[1, 2, "3"], "input[2]", "expected a token id, as input[0] is, got a string"],
+      [[[1], []], "input[1]", "expected an array of token ids, as input[0] is, got an empty array"],
+      [[null], "input[0]", "expected a string, an array of token ids or a token id, got null"],
+    ];
+    for (const [input, param, expected] of cases) {
+      const { response, json } = await post({ model: "nomic-embed-text", input });
+      expect(response.status).toBe(400);
+      expect(json.error.param).toBe(param);
+      expect(json.error.message).toBe(`Invalid '${param}': ${expected}`);
+    }
   });
 
   test("404 model_not_found for an unknown model", async () => {

@@ -184,3 +184,19 @@ describe("/api/generate fields of the wrong type", () => {
     });
   });
 });
+
+describe("/api/embed input of the wrong type", () => {
+  test("a list item that is not a string is named by its index", async () => {
+    expect(await post("/api/embed", { input: ["a", null] })).toEqual({
+      status: 400,
+      body: { error: "Invalid 'input[1]': expected a string, got null" },
+    });
+  });
+
+  test("neither a string nor a list", async () => {
+    expect(await post("/api/embed", { input: 5 })).toEqual({
+      status: 400,
+      body: { error: "Invalid 'input': expected a string or an array of strings, got a number" },
+    });
+  });
+});

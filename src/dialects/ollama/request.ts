@@ -102,10 +102,9 @@ export function embedRequirements(
   const value = body[field];
   if (value === undefined) return missing(field);
   if (typeof value === "string") return EMBEDDINGS;
-  if (field === "input" && Array.isArray(value) && value.every((v) => typeof v === "string")) {
-    return EMBEDDINGS;
-  }
-  return invalid(field, field === "input" ? "a string or an array of strings" : "a string", value);
+  if (field === "prompt") return invalid(field, "a string", value);
+  if (!Array.isArray(value)) return invalid(field, EMBED_INPUT.list, value);
+  return optionalList(field, value, isString, EMBED_INPUT) ?? EMBEDDINGS;
 }
 
 /** `format`: `"json"` or a JSON schema object. */
@@ -208,6 +207,7 @@ function optionalList(
 const IMAGES = { list: "an array of base64 strings", item: "a base64 string" };
 const TOOL_CALLS = { list: "an array of tool call objects", item: "a tool call object" };
 const STOPS = { list: "a string or an array of strings", item: "a string" };
+const EMBED_INPUT = { list: "a string or an array of strings", item: "a string" };
 
 const isString = (value: unknown) => typeof value === "string";
 const isNumber = (value: unknown) => typeof value === "number";

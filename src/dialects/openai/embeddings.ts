@@ -45,14 +45,23 @@ function checkInput(body: Body): Failure | undefined {
   if (input === undefined) return missing("input");
   if (typeof input === "string") return undefined;
   if (!Array.isArray(input) || input.length === 0) return invalid("input", INPUT_SHAPE, input);
+  // The first item says which of the three list shapes it is; the first item that breaks it is
+  // named by its index ("got an array" would not say which of 500 inputs is wrong).
   const first = input[0];
-  const ok = typeof first === "string"
-    ? input.every((item) => typeof item === "string")
+  const [check, expected] = typeof first === "string"
+    ? [isString, "a string, as input[0] is"]
     : typeof first === "number"
-    ? input.every(isTokenId)
-    : input.every((item) => Array.isArray(item) && item.length > 0 && item.every(isTokenId));
-  return ok ? undefined : invalid("input", INPUT_SHAPE, input);
+    ? [isTokenId, "a token id, as input[0] is"]
+    : Array.isArray(first)
+    ? [isTokenArray, "an array of token ids, as input[0] is"]
+    : [isString, "a string, an array of token ids or a token id"];
+  const bad = input.findIndex((item) => !check(item));
+  return bad < 0 ? undefined : invalid(`input[${bad}]`, expected, input[bad]);
 }
+
+const isString = (item: unknown) => typeof item === "string";
+const isTokenArray = (item: unknown) =>
+  Array.isArray(item) && item.length > 0 && item.every(isTokenId);
 
 function checkOptions(body: Body): Failure | undefined {
   const format = body.encoding_format;
