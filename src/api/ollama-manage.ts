@@ -46,7 +46,9 @@ export function mountOllamaManagement(app: Hono, deps: OllamaRouteDeps): void {
 }
 
 async function relay(c: Context, deps: OllamaRouteDeps): Promise<Response> {
-  const target = chooseBackend(deps, c.req.query("backend") ?? c.req.header("x-nexus-backend"));
+  const name = namedBackend(c);
+  if (name instanceof Response) return name;
+  const target = chooseBackend(deps, name);
   if (target instanceof Response) return target;
   const request = c.req.raw;
   const url = new URL(request.url);
@@ -80,6 +82,22 @@ async function relay(c: Context, deps: OllamaRouteDeps): Promise<Response> {
     status: upstream.status,
     headers: out,
   });
+}
+
+/**
+ * The backend `?backend=` or `X-Nexus-Backend` names; two different names are refused rather
+ * than one picked silently (a pull of many gigabytes to the wrong machine is not undone).
+ */
+function namedBackend(c: Context): string | undefined | Response {
+  const query = c.req.query("backend");
+  const header = c.req.header("x-nexus-backend");
+  if (query !== undefined && header !== undefined && query !== header) {
+    return ollamaError(
+      "invalid_request",
+      `?backend=${query} and X-Nexus-Backend: ${header} name different backends; name one`,
+    );
+  }
+  return query ?? header;
 }
 
 /** The named Ollama backend, or the only healthy one; an Ollama error response otherwise. */

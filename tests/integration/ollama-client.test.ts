@@ -337,6 +337,26 @@ describe("requests that differ per backend", () => {
     expect(error.error).toContain("gpu, cpu");
   });
 
+  test("pull naming two different backends (query and header): 400, nothing pulled", async () => {
+    const before = gpu.mock.requests.length + cpu.mock.requests.length;
+    const response = await fetch(`${gateway.url}/api/pull?backend=gpu`, {
+      method: "POST",
+      headers: { "x-nexus-backend": "cpu" },
+      body: JSON.stringify({ model: "phi3:mini", stream: false }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "?backend=gpu and X-Nexus-Backend: cpu name different backends; name one",
+    });
+    expect(gpu.mock.requests.length + cpu.mock.requests.length).toBe(before);
+    const same = await fetch(`${gateway.url}/api/pull?backend=gpu`, {
+      method: "POST",
+      headers: { "x-nexus-backend": "gpu" },
+      body: JSON.stringify({ model: "phi3:mini", stream: false }),
+    });
+    expect(same.headers.get("x-nexus-backend")).toBe("gpu");
+  });
+
   test("pull to a backend that is not Ollama: 400 naming its type and the Ollama backends", async () => {
     const named = new Ollama({ host: gateway.url, headers: { "X-Nexus-Backend": "vllm" } });
     const error = await named.pull({ model: "phi3:mini" }).catch((e) => e);
