@@ -39,14 +39,14 @@ export function createBunRuntime(): Runtime {
     stdoutIsTTY: isTTY(1),
     stderrIsTTY: isTTY(2),
     serve: serveWithBun,
-    async readTextFile(path) {
+    async readTextFile(path, options) {
       let bytes: Uint8Array;
       try {
         bytes = await Bun.file(path).bytes();
       } catch (error) {
         throw mapNodeFileError(error, path);
       }
-      return decodeUtf8(bytes, path);
+      return decodeUtf8(bytes, path, options?.lenient);
     },
     async writeTextFile(path, text, options) {
       const { writeFile } = await import("node:fs/promises");

@@ -31,14 +31,14 @@ export function createDenoRuntime(): Runtime {
     stdoutIsTTY: Deno.stdout.isTerminal(),
     stderrIsTTY: Deno.stderr.isTerminal(),
     serve: serveWithDeno,
-    async readTextFile(path) {
+    async readTextFile(path, options) {
       let bytes: Uint8Array;
       try {
         bytes = await Deno.readFile(path);
       } catch (error) {
         throw mapDenoFileError(error, path);
       }
-      return decodeUtf8(bytes, path);
+      return decodeUtf8(bytes, path, options?.lenient);
     },
     async writeTextFile(path, text, options) {
       try {

@@ -9,12 +9,14 @@ import { mapNodeFileError } from "./node-errors.ts";
 import { RuntimeFileError } from "./types.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
 
 /**
  * `bytes` as UTF-8 text (a leading BOM dropped), or a `not_utf8` RuntimeFileError naming `path`:
- * both runtimes' own text reads turn bad bytes into U+FFFD silently.
+ * both runtimes' own text reads turn bad bytes into U+FFFD silently. `lenient` asks for that.
  */
-export function decodeUtf8(bytes: Uint8Array, path: string): string {
+export function decodeUtf8(bytes: Uint8Array, path: string, lenient = false): string {
+  if (lenient) return lenientUtf8.decode(bytes);
   try {
     return strictUtf8.decode(bytes);
   } catch (error) {

@@ -135,8 +135,10 @@ export interface Runtime {
   /**
    * The file as UTF-8 text; bytes that are not UTF-8 fail with kind `not_utf8` instead of
    * becoming U+FFFD (a config or key file saved as Latin-1 would otherwise load silently changed).
+   * `lenient` turns them into U+FFFD instead, for files read line by line where one torn line
+   * must not cost the others (the usage log after a crash mid-append).
    */
-  readTextFile(path: string): Promise<string>;
+  readTextFile(path: string, options?: { lenient?: boolean }): Promise<string>;
   /** With `createNew`, fails with kind `exists` instead of replacing a file. */
   writeTextFile(path: string, text: string, options?: { createNew?: boolean }): Promise<void>;
   /**

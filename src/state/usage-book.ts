@@ -64,7 +64,9 @@ export class UsageBook {
   async load(): Promise<void> {
     let text: string;
     try {
-      text = await this.#deps.files.readTextFile(this.#deps.path);
+      // Lenient: a crash mid-append can cut a character in two; that line is skipped below,
+      // and the file's other lines still count.
+      text = await this.#deps.files.readTextFile(this.#deps.path, { lenient: true });
     } catch (error) {
       if (error instanceof RuntimeFileError && error.kind === "not_found") return;
       throw error;

@@ -1,7 +1,14 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Logger } from "../../../src/lib/logger.ts";
+import { loadRuntime } from "../../../src/runtime/mod.ts";
 import { memoryFiles, UsageBook, UsageTable } from "../../../src/state/mod.ts";
 import { FakeClock } from "../../helpers/fake-clock.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
+
+const dir = tempDir("usage");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const logger = new Logger({ level: "error", format: "json", write: () => {} });
 const one = { requests: 1, errors: 0, prompt_tokens: 10, completion_tokens: 5 };
@@ -50,6 +57,30 @@ describe("UsageBook", () => {
     clock.advance(1);
     await book.stop();
     expect(files.get("/u.jsonl")).toContain('"requests":1');
+  });
+
+  test("a real file with a character cut in two by a crash mid-append still loads its other lines", async () => {
+    const path = join(dir, "usage.jsonl");
+    const good = '{"day":"2026-11-27","key":"a","model":"m","requests":3}\n';
+    const torn = new TextEncoder().encode('{"day":"2026-11-27","key":"caf\u00e9 \u20ac').slice(
+      0,
+      -1,
+    );
+    writeFileSync(path, new Uint8Array([...new TextEncoder().encode(good), ...torn]));
+    const runtime = await loadRuntime();
+    const book = new UsageBook({ path, files: runtime, clock: new FakeClock(), logger });
+    await book.load();
+    expect(book.localRows()).toEqual([
+      {
+        day: "2026-11-27",
+        key: "a",
+        model: "m",
+        requests: 3,
+        errors: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+      },
+    ]);
   });
 
   test("a long file is compacted when read: one line per key, model and day", async () => {
