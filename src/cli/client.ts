@@ -6,7 +6,7 @@
 import { NexusError } from "../lib/errors.ts";
 import { INSTANCE_HEADER } from "../lib/loop.ts";
 import { networkErrorReason } from "../lib/network.ts";
-import { isHttpUrl, redactUrl } from "../lib/urls.ts";
+import { isHttpUrl, redactGivenUrl, redactUrl } from "../lib/urls.ts";
 
 export const DEFAULT_NEXUS_URL = "http://127.0.0.1:8000";
 const TIMEOUT_MS = 10_000;
@@ -21,10 +21,12 @@ export function nexusUrl(
     const source = typeof flag === "string" ? "--url" : "NEXUS_URL";
     throw new NexusError(
       "E_USAGE_URL",
-      `Invalid ${source} "${url}": expected an http:// or https:// URL`,
+      `Invalid ${source} "${redactGivenUrl(url)}": expected an http:// or https:// URL`,
     );
   }
-  return url.replace(/\/+$/, "");
+  // As the URL parser reads it: `http:/user:pw@host` works as `http://user:pw@host`, and only
+  // the second is a URL redactUrl finds the password in when a message quotes it.
+  return new URL(url).href.replace(/\/+$/, "");
 }
 
 /**

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { type Runtime, ServeError } from "../runtime/mod.ts";
 import { describeError, NexusError } from "../lib/errors.ts";
 import { parseDuration } from "../lib/durations.ts";
-import { isHttpUrl } from "../lib/urls.ts";
+import { isHttpUrl, redactGivenUrl } from "../lib/urls.ts";
 import { VERSION } from "../version.ts";
 import { HELP_OPTION, ROOT } from "./commands.ts";
 import { UsageError } from "./errors.ts";
@@ -136,7 +136,9 @@ function checkOptionValues(
     if (typeof value !== "string") continue;
     const expected = optionProblem(spec, value);
     if (expected) {
-      throw new UsageError(`invalid --${long} '${value}' (expected ${expected})`, path);
+      // A URL with a password in it is not echoed (the password is as good when mistyped).
+      const shown = spec.httpUrl ? redactGivenUrl(value) : value;
+      throw new UsageError(`invalid --${long} '${shown}' (expected ${expected})`, path);
     }
   }
 }

@@ -54,3 +54,12 @@ export function redactUrl(text: string): string {
   // Greedy: user info ends at the authority's last `@` (a raw `@` in a password included).
   return text.includes("@") ? text.replace(USER_INFO, "$1***@") : text;
 }
+
+/**
+ * A URL someone gave that was refused (a mistyped scheme, none at all: `u:pw@host`), as the
+ * refusal may quote it: everything up to its last `@` but the scheme becomes `***`. `redactUrl`
+ * needs a well-formed `scheme://` to see user info, and these are the URLs that lack one.
+ */
+export function redactGivenUrl(url: string): string {
+  return url.includes("@") ? url.replace(/^([a-z][a-z0-9+.-]*:\/+)?[\s\S]*@/i, "$1***@") : url;
+}

@@ -59,6 +59,12 @@ export class StateFile {
     try {
       text = await files.readTextFile(this.path);
     } catch (error) {
+      // Bytes that are not UTF-8 are a corrupt file, kept aside like one: left in place, the
+      // next save would write over the only copy.
+      if (error instanceof RuntimeFileError && error.kind === "not_utf8") {
+        await this.#moveAside("not valid UTF-8 text");
+        return [];
+      }
       if (!(error instanceof RuntimeFileError && error.kind === "not_found")) {
         logger.warn("cannot read the state file; starting without run-time backends", {
           path: this.path,

@@ -304,6 +304,36 @@ describe("a --url with a password in it", () => {
       `error: Cannot reach Nexus at http://***@${dead}: connection refused\n`,
     );
   });
+
+  test("is shown as *** when the URL is refused: a mistyped scheme, or none", async () => {
+    // redactUrl needs a well-formed scheme:// to see user info: these were echoed whole.
+    const cases = [
+      [
+        ["--url", "htp://me:s3cret@nexus.lan:8000"],
+        {},
+        "error: invalid --url 'htp://***@nexus.lan:8000'",
+      ],
+      [["--url", "me:s3cret@nexus.lan:8000"], {}, "error: invalid --url '***@nexus.lan:8000'"],
+      [
+        [],
+        { NEXUS_URL: "htp://me:s3cret@nexus.lan" },
+        'error: Invalid NEXUS_URL "htp://***@nexus.lan"',
+      ],
+    ] as const;
+    for (const [flags, env, said] of cases) {
+      const runtime = createFakeRuntime({ env });
+      expect(await runCli(runtime, ["health", ...flags])).not.toBe(0);
+      expect(runtime.stderrText()).toContain(said);
+      expect(runtime.stderrText()).not.toContain("s3cret");
+    }
+    // One slash: the URL parser takes it (so fetch does), and the message quoted it whole.
+    const dead = `127.0.0.1:${await closedPort()}`;
+    const refused = createFakeRuntime({ env: { NEXUS_URL: `http:/me:s3cret@${dead}` } });
+    expect(await runCli(refused, ["health"])).toBe(1);
+    expect(refused.stderrText()).toBe(
+      `error: Cannot reach Nexus at http://***@${dead}: connection refused\n`,
+    );
+  });
 });
 
 describe("what a server says, printed to a terminal", () => {

@@ -211,9 +211,24 @@ describe("error rows of /v1/embeddings", () => {
   test("a bad item in an input list is named by its index and the shape input[0] set", async () => {
     const cases: [unknown[], string, string][] = [
       [["a", "b", null], "input[2]", "expected a string, as input[0] is, got null"],
-      [[1, 2, "3"], "input[2]", "expected a token id, as input[0] is, got a string"],
-      [[[1], []], "input[1]", "expected an array of token ids, as input[0] is, got an empty array"],
+      [
+        [1, 2, "3"],
+        "input[2]",
+        "expected a token id (an integer from 0), as input[0] is, got a string",
+      ],
+      [
+        [[1], []],
+        "input[1]",
+        "expected a non-empty array of token ids, as input[0] is, got an empty array",
+      ],
       [[null], "input[0]", "expected a string, an array of token ids or a token id, got null"],
+      // input[0] breaks the shape it sets: said without "as input[0] is", the number shown.
+      [[-1, 2], "input[0]", "expected a token id (an integer from 0), got -1"],
+      [[1, 1.5], "input[1]", "expected a token id (an integer from 0), as input[0] is, got 1.5"],
+      [[[]], "input[0]", "expected a non-empty array of token ids, got an empty array"],
+      // In a list of token arrays, the token itself (it said "got an array").
+      [[[1], [2, -3]], "input[1][1]", "expected a token id (an integer from 0), got -3"],
+      [[["a"]], "input[0][0]", "expected a token id (an integer from 0), got a string"],
     ];
     for (const [input, param, expected] of cases) {
       const { response, json } = await post({ model: "nomic-embed-text", input });

@@ -158,6 +158,13 @@ describe("an OpenAI chat to an Ollama backend", () => {
         { messages: [...LONG, null] },
         { messages: [...LONG, { role: 5, content: "x" }] },
         { messages: [...LONG, { role: "assistant", content: "", tool_calls: "x" }] },
+        {
+          messages: [...LONG, {
+            role: "assistant",
+            content: "",
+            tool_calls: [{ id: "c", type: "function", function: { name: 5, arguments: "{}" } }],
+          }],
+        },
       ]
     ) {
       const body = JSON.stringify({ model: "llama3.1:8b", messages: LONG, ...wrong });

@@ -46,22 +46,44 @@ function checkInput(body: Body): Failure | undefined {
   if (typeof input === "string") return undefined;
   if (!Array.isArray(input) || input.length === 0) return invalid("input", INPUT_SHAPE, input);
   // The first item says which of the three list shapes it is; the first item that breaks it is
-  // named by its index ("got an array" would not say which of 500 inputs is wrong).
+  // named by its index ("got an array" would not say which of 500 inputs is wrong), down to the
+  // token in a list of token arrays.
   const first = input[0];
+  if (Array.isArray(first)) return badTokenArray(input);
   const [check, expected] = typeof first === "string"
-    ? [isString, "a string, as input[0] is"]
+    ? [isString, "a string"]
     : typeof first === "number"
-    ? [isTokenId, "a token id, as input[0] is"]
-    : Array.isArray(first)
-    ? [isTokenArray, "an array of token ids, as input[0] is"]
+    ? [isTokenId, "a token id (an integer from 0)"]
     : [isString, "a string, an array of token ids or a token id"];
   const bad = input.findIndex((item) => !check(item));
-  return bad < 0 ? undefined : invalid(`input[${bad}]`, expected, input[bad]);
+  if (bad < 0) return undefined;
+  // The shape input[0] set, when it is another item that breaks it.
+  const shaped = bad > 0 ? `${expected}, as input[0] is` : expected;
+  return invalidItem(`input[${bad}]`, shaped, input[bad]);
 }
 
+function badTokenArray(input: readonly unknown[]): Failure | undefined {
+  for (let i = 0; i < input.length; i++) {
+    const item = input[i];
+    if (!Array.isArray(item) || item.length === 0) {
+      const expected = "a non-empty array of token ids";
+      return invalid(`input[${i}]`, i > 0 ? `${expected}, as input[0] is` : expected, item);
+    }
+    const bad = item.findIndex((token) => !isTokenId(token));
+    if (bad >= 0) {
+      return invalidItem(`input[${i}][${bad}]`, "a token id (an integer from 0)", item[bad]);
+    }
+  }
+  return undefined;
+}
+
+/** A number is shown as it is (-1, 1.5, Infinity): "got a number" would not say what is wrong. */
+const invalidItem = (param: string, expected: string, value: unknown) =>
+  typeof value === "number"
+    ? invalidValue(param, expected, value)
+    : invalid(param, expected, value);
+
 const isString = (item: unknown) => typeof item === "string";
-const isTokenArray = (item: unknown) =>
-  Array.isArray(item) && item.length > 0 && item.every(isTokenId);
 
 function checkOptions(body: Body): Failure | undefined {
   const format = body.encoding_format;

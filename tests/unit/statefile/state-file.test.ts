@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { Logger } from "../../../src/lib/logger.ts";
 import { Registry } from "../../../src/registry/mod.ts";
+import { RuntimeFileError } from "../../../src/runtime/mod.ts";
 import { parseState, StateFile } from "../../../src/statefile/mod.ts";
 import { FakeClock } from "../../helpers/fake-clock.ts";
 import { createFakeRuntime, type FakeRuntime } from "../../helpers/fake-runtime.ts";
@@ -123,6 +124,21 @@ describe("StateFile", () => {
     const warning = logs.find((l) => l.level === "warn")!;
     expect(warning.message).toBe("state file is not valid; moved it aside and started without it");
     expect(warning.moved_to).toBe(aside);
+  });
+
+  test("a file that is not UTF-8 is moved aside too, not written over by the next save", async () => {
+    const latin1 = '{"version":1,"backends":[{"name":"caf\xe9"}]}';
+    const runtime = createFakeRuntime({ files: { [PATH]: latin1 } });
+    runtime.readTextFile = (path) => Promise.reject(new RuntimeFileError("not_utf8", path));
+    const { state, logs } = setup(runtime);
+    expect(await state.load()).toEqual([]);
+    expect(runtime.files.has(PATH)).toBe(false);
+    const aside = [...runtime.files.keys()].find((p) => p.startsWith(`${PATH}.corrupt-`));
+    expect(runtime.files.get(aside!)).toBe(latin1);
+    expect(logs.find((l) => l.level === "warn")).toMatchObject({
+      message: "state file is not valid; moved it aside and started without it",
+      problem: "not valid UTF-8 text",
+    });
   });
 
   test("a file of the wrong shape is corrupt too; a missing file is simply none", async () => {
