@@ -20,7 +20,7 @@
  * @module
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -35,6 +35,7 @@ import { headOfLine } from "./e2e/head-of-line.ts";
 import { keysRows } from "./e2e/keys-rows.ts";
 import { openLoop } from "./e2e/open-loop.ts";
 import { PROFILES, shortened } from "./e2e/profiles.ts";
+import { compileNexusProbe, liveHeapOf, NEXUS_PROBE_BINARY, probeHeap } from "./e2e/live-heap.ts";
 import { anonymousMb, memory, rssMb } from "./e2e/memory.ts";
 import { nodeVersion, runMeta, sourceRevision } from "./e2e/meta.ts";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
@@ -250,21 +251,31 @@ async function main(): Promise<void> {
     if (settings.memory && want("memory")) {
       log(`memory: ${settings.memory.rounds} rounds of ${settings.memory.streams} streams`);
       const models = Object.values(topo.mocks).map((m) => m.model);
-      const raised = await startNexus(mode, writeNexusConfig(topo.mocks), models, {
-        BUN_CONFIG_MAX_HTTP_REQUESTS: NEXUS_MAX_REQUESTS,
-      });
+      // The measured Nexus runs with the heap probe, so the row has its live heap beside the RSS.
+      if (mode === "binary") compileNexusProbe();
+      const heapOut = `${TMP}memory-heap.jsonl`;
+      rmSync(heapOut, { force: true });
+      const raised = await startNexus(
+        { mode, probe: true },
+        writeNexusConfig(topo.mocks),
+        models,
+        { BUN_CONFIG_MAX_HTTP_REQUESTS: NEXUS_MAX_REQUESTS, NEXUS_HEAP_SIGNAL_OUT: heapOut },
+      );
       await sleep(1000);
       const raisedIdle = rssMb(raised.proc.pid);
+      const heap = async () => liveHeapOf(await probeHeap(raised.proc.pid, heapOut));
       result = {
         ...result,
         memory: await memory(
           topo,
           settings.memory,
-          { gateway: raised, maxRequests: NEXUS_MAX_REQUESTS, idleMb: raisedIdle },
+          { gateway: raised, maxRequests: NEXUS_MAX_REQUESTS, idleMb: raisedIdle, heap },
           idle,
         ),
       };
       await raised.proc.stop();
+      rmSync(heapOut, { force: true });
+      rmSync(NEXUS_PROBE_BINARY, { force: true });
     }
     if (settings.coldRuns > 0 && want("cold")) {
       log("cold start");

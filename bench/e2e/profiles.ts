@@ -7,6 +7,7 @@ import type { BigPromptOptions } from "./big-prompt.ts";
 import type { FrontDoorOptions } from "./front-doors.ts";
 import type { HeadOfLineOptions } from "./head-of-line.ts";
 import type { KeysOptions } from "./keys-rows.ts";
+import type { MemoryOptions } from "./memory.ts";
 import type { OpenLoopOptions } from "./open-loop.ts";
 import type { Profile } from "./result.ts";
 
@@ -23,7 +24,7 @@ export interface Settings {
   readonly loop: LoopSettings | null;
   readonly stream: { rounds: number; levels: { concurrency: number; streams: number }[] };
   readonly abort: { trials: number; waitMs: number };
-  readonly memory: { streams: number; rounds: number; settleMs: number } | null;
+  readonly memory: MemoryOptions | null;
   readonly coldRuns: number;
   readonly open: OpenLoopOptions | null;
   readonly headOfLine: HeadOfLineOptions | null;
@@ -51,7 +52,8 @@ export const PROFILES: Record<Profile, Settings> = {
       ],
     },
     abort: { trials: 10, waitMs: 1000 },
-    memory: { streams: 1000, rounds: 4, settleMs: 4000 },
+    // 15 s of quiet: past Bun's idle full collection (10 s), so garbage is not read as growth.
+    memory: { streams: 1000, rounds: 8, settleMs: 4000, quietMs: 15_000 },
     coldRuns: 20,
     open: { rates: [500, 1000, 3000], seconds: 10, warmupSeconds: 1, timeoutMs: 10_000 },
     headOfLine: { concurrency: 200, seconds: 6 },
@@ -98,7 +100,7 @@ export function shortened(full: Settings): Settings {
       levels: [{ concurrency: 1, streams: 5 }, { concurrency: 16, streams: 16 }],
     },
     abort: { trials: 2, waitMs: 1000 },
-    memory: { streams: 100, rounds: 2, settleMs: 1000 },
+    memory: { streams: 100, rounds: 2, settleMs: 1000, quietMs: 2000 },
     coldRuns: 3,
     open: { rates: [500, 3000], seconds: 1, warmupSeconds: 0.5, timeoutMs: 10_000 },
     headOfLine: { concurrency: 20, seconds: 2 },

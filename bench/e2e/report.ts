@@ -192,9 +192,11 @@ function memorySection(r: BenchResult): string[] {
   const m = r.memory;
   if (!m) return [];
   const row = (label: string, x: typeof m.defaultLimit) =>
-    `| ${label} | ${f(x.peakMb)} | ${f(x.afterMb)} | ${f(x.seconds)} | ${x.ok} / ${x.failed} | ${
-      pair(x.ttft)
-    } |`;
+    `| ${label} | ${f(x.peakMb)} | ${f(x.afterMb)} | ${
+      x.quietMb === undefined ? "–" : f(x.quietMb)
+    } | ${x.liveHeap ? `${x.liveHeap.cells} / ${f(x.liveHeap.mb)}` : "–"} | ${
+      f(x.seconds)
+    } | ${x.ok} / ${x.failed} | ${pair(x.ttft)} |`;
   return [
     "",
     `### Memory (VmRSS of the Nexus process, MiB)`,
@@ -206,11 +208,18 @@ function memorySection(r: BenchResult): string[] {
     `started with BUN_CONFIG_MAX_HTTP_REQUESTS=${m.maxRequests} (idle ${f(m.idleRaisedMb)}; as ` +
     "scripts/nexus.service sets it), so that every upstream stream is really open at once; the " +
     "last row is the Nexus started as is, where Bun's fetch keeps 256 requests in flight and " +
-    'queues the rest. "After" is the lowest RSS over the second half of the settle time.',
+    'queues the rest. "After" is the lowest RSS over the second half of the settle time; after ' +
+    `the first and the last round Nexus then has ${m.options.quietMs / 1000} s without traffic ` +
+    "(Bun collects the whole heap once it has been quiet for 10 s), and the lowest RSS of that " +
+    '"quiet" time is what growth is judged on; then Nexus\'s live JavaScript heap is read ' +
+    "(bench/heap-signal.ts, compiled in front of the measured binary: a full collection, then " +
+    "`bun:jsc` heapStats), which grows with anything kept per stream whatever the collector's " +
+    "timing. By type over many rounds: `bun bench/memory-rounds.ts --probe`.",
     "",
-    `| Round | peak | after (${m.options.settleMs} ms settle) | seconds | ok / failed | ` +
-    "TTFT p50 / p99 ms |",
-    "|---|---|---|---|---|---|",
+    `| Round | peak | after (${m.options.settleMs} ms settle) | quiet (${
+      m.options.quietMs / 1000
+    } s) | live heap (cells / MiB) | seconds | ok / failed | TTFT p50 / p99 ms |`,
+    "|---|---|---|---|---|---|---|---|",
     ...m.rounds.map((x, i) => row(String(i + 1), x)),
     row("default limit (256)", m.defaultLimit),
   ];

@@ -7,6 +7,7 @@
  */
 import type { BenchResult, Check } from "./result.ts";
 import type { DisconnectKind } from "./disconnect.ts";
+import type { MemoryRound } from "./memory.ts";
 import type { StreamingResult } from "./streaming.ts";
 import { round } from "./stats.ts";
 
@@ -215,10 +216,18 @@ export function targetChecks(result: Partial2): Check[] {
       ),
       check(
         "rss-growth",
-        `RSS growth over ${memory.rounds.length} rounds (floor of the last half − floor of the first)`,
+        `RSS growth over ${memory.rounds.length} rounds (after ${
+          memory.options.quietMs / 1000
+        } s quiet: the last round − the first)`,
         memory.growthMb,
         "MiB",
-        `after round 1: ${round(memory.rounds[0]!.afterMb)} MiB`,
+        `after round 1 and ${memory.options.quietMs / 1000} s: ${
+          round(memory.rounds[0]!.quietMb!)
+        } MiB; ${
+          memory.options.settleMs / 1000
+        } s after each round, floor of the last half − the first: ${
+          round(memory.settledGrowthMb)
+        } MiB${liveHeapNote(memory.rounds)}`,
         "≤ 10 MiB",
         memory.growthMb <= 10,
       ),
@@ -306,4 +315,14 @@ export function guardChecks(result: Partial2): Check[] {
   if (result.streaming) checks.push(...fidelityChecks(result.streaming, "guard-"));
   checks.push(...abortChecks(result, GUARD.abortMs, "guard-"));
   return checks;
+}
+
+/** The live heap after the first and the last round, when the measured Nexus was probed. */
+function liveHeapNote(rounds: readonly MemoryRound[]): string {
+  const first = rounds[0]?.liveHeap;
+  const last = rounds[rounds.length - 1]?.liveHeap;
+  if (!first || !last) return "";
+  return `; live JS heap ${first.cells} → ${last.cells} cells (${round(first.mb)} → ${
+    round(last.mb)
+  } MiB)`;
 }

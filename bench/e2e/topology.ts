@@ -15,6 +15,7 @@ import type { RequestSpec } from "./client.ts";
 import { type Proc, spawnProc, waitForLine } from "./procs.ts";
 import { BUN, DENO, ROOT, TMP } from "./paths.ts";
 import { chatBody, type Mock, MOCKS, startMock } from "./mocks.ts";
+import { HEAP_SIGNAL, NEXUS_PROBE_BINARY } from "./live-heap.ts";
 import { nginxAvailable, startNginx } from "./nginx.ts";
 import type { PortkeyInstall } from "./portkey.ts";
 
@@ -122,14 +123,24 @@ export interface NexusRun {
   readonly runtime?: "bun" | "deno";
   /** The repository whose sources run (another worktree for before/after comparisons). */
   readonly root?: string;
+  /**
+   * With bench/heap-signal.ts in front (Bun only): preloaded for the sources; for the binary, the
+   * probe binary `compileNexusProbe` built (bench/e2e/live-heap.ts).
+   */
+  readonly probe?: boolean;
 }
 
 export function nexusCommand(run: NexusRun | NexusMode, args: readonly string[]) {
-  const { mode, runtime = "bun", root = ROOT } = typeof run === "string" ? { mode: run } : run;
-  if (mode === "binary") return [`${root}dist/nexus`, [...args]] as [string, string[]];
+  const { mode, runtime = "bun", root = ROOT, probe = false } = typeof run === "string"
+    ? { mode: run }
+    : run;
+  if (mode === "binary") {
+    return [probe ? NEXUS_PROBE_BINARY : `${root}dist/nexus`, [...args]] as [string, string[]];
+  }
+  const preload = probe ? ["--preload", HEAP_SIGNAL] : [];
   return (runtime === "deno"
     ? [DENO, ["run", "-A", `${root}src/main.ts`, ...args]]
-    : [BUN, [`${root}src/main.ts`, ...args]]) as [string, string[]];
+    : [BUN, [...preload, `${root}src/main.ts`, ...args]]) as [string, string[]];
 }
 
 /** Starts `nexus serve` and waits until every mock's model is routable. */
