@@ -17,6 +17,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
+import { killAllNow } from "./e2e/procs.ts";
 import { chatBody, freePort, STALL_MODEL, startMock, writeNexusConfig } from "./e2e/topology.ts";
 
 const { values } = parseArgs({
@@ -29,6 +30,12 @@ const { values } = parseArgs({
 });
 const N = Number(values.streams);
 mkdirSync(TMP, { recursive: true });
+const children: ReturnType<typeof spawn>[] = [];
+// The mock and every gateway go with this process, however it ends.
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+  killAllNow();
+});
 const mock = await startMock("fast");
 const bodyOf = (model: string) =>
   values.body === undefined
@@ -86,6 +93,7 @@ for (const spec of values.gateway) {
     },
     stdio: "ignore",
   });
+  children.push(child);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0;; i++) {
     const listed = await fetch(`${url}/v1/models`).then((r) => r.text()).catch(() => "");
