@@ -2,9 +2,10 @@
  * What one stream keeps alive while it streams, in a running `nexus serve` (or the bare
  * pass-through): bench/stream-heap.ts's count, with the runtime's own objects of a served and
  * fetched stream in it (Bun's request, response and upstream fetch). Each gateway runs with
- * bench/heap-probe.ts preloaded, which counts its heap after a full collection each time it is
+ * bench/heap-signal.ts preloaded, which counts its heap after a full collection each time it is
  * sent SIGUSR2: once after warm-up streams, once with N streams of the fast mock's stalling model
- * in flight (each read to its first event). Bun only.
+ * in flight (each read to its first event). The bytes are JSC's heap size, the memory the runtime
+ * charges the collector for outside the heap ("extra") among them. Bun only.
  *
  *   bun bench/stream-heap-serve.ts --gateway bare --gateway base=/tmp/perf-base --gateway new=.
  *     [--streams 64] [--top 20] [--body FILE]   (`MODEL` in it replaced)
@@ -42,9 +43,13 @@ const bodyOf = (model: string) =>
     ? chatBody(model, true)
     : readFileSync(values.body, "utf8").replaceAll("MODEL", model);
 
+/** A line of bench/heap-signal.ts: the heap after its full collection, by type. */
 interface Counted {
-  readonly cells: number;
-  readonly bytes: number;
+  readonly after: {
+    readonly cells: number;
+    readonly heapSize: number;
+    readonly extraMemory: number;
+  };
   readonly types: Record<string, number>;
 }
 
@@ -84,11 +89,10 @@ for (const spec of values.gateway) {
       `${mock.model}=${mock.url},${STALL_MODEL}=${mock.url}`,
     ]
     : [`${root}/src/main.ts`, "serve", "-c", writeNexusConfig({ fast: mock }, port, { name })];
-  const child = spawn(BUN, ["--preload", `${ROOT}bench/heap-probe.ts`, ...args], {
+  const child = spawn(BUN, ["--preload", `${ROOT}bench/heap-signal.ts`, ...args], {
     env: {
       ...process.env,
-      NEXUS_HEAP_PROBE_OUT: out,
-      NEXUS_HEAP_PROBE_ON: "SIGUSR2",
+      NEXUS_HEAP_SIGNAL_OUT: out,
       BARE_FLAGS: (flags ?? "").replaceAll("+", ","),
     },
     stdio: "ignore",
@@ -131,10 +135,11 @@ for (const spec of values.gateway) {
     .filter(([, per]) => Math.abs(per) >= 0.05)
     .sort((a, b) => b[1] - a[1])
     .slice(0, Number(values.top));
+  const per = (f: (c: Counted) => number) => Math.round((f(during) - f(idle)) / N);
   process.stdout.write(
-    `${name}: ${((during.cells - idle.cells) / N).toFixed(1)} cells, ${
-      Math.round((during.bytes - idle.bytes) / N)
-    } bytes per stream in flight\n  ` +
+    `${name}: ${((during.after.cells - idle.after.cells) / N).toFixed(1)} cells, ${
+      per((c) => c.after.heapSize)
+    } bytes per stream in flight (${per((c) => c.after.extraMemory)} of them extra)\n  ` +
       rows.map(([type, per]) => `${type} ${per.toFixed(2)}`).join(", ") + "\n",
   );
 }
