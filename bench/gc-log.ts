@@ -8,8 +8,11 @@
  *
  *   bun bench/gc-log.ts --gateway bare --gateway base=/tmp/perf-base --gateway new=. [options]
  *
- * Gateways: `bare` (bench/e2e/bare-proxy.ts) or `NAME=ROOT` (Nexus from the sources at ROOT).
- * Options: --seconds 5 (measured, after 2 s of warm-up), --connections 32, --stream, --ui (a
+ * Gateways: `bare` (bench/e2e/bare-proxy.ts), `NAME=ROOT` (Nexus from the sources at ROOT) or
+ * `NAME=script:PATH:FLAGS` (a pass-through script run with BARE_FLAGS=FLAGS, `+` for `,`, as in
+ * bench/cpu.ts: `contract=script:bench/e2e/bare-variants.ts:signal+client+manual+headers+relay`).
+ * Options: --seconds 5 (measured, after 2 s of warm-up), --connections 32, --stream, --body FILE
+ * (a request body, `MODEL` in it replaced, as bench/cpu.ts's; default a two-message chat), --ui (a
  * dashboard open: `/ui/events` read throughout), --toml-for NAME='config for that one' (`\n`
  * for newlines; a root may be named twice with different configs), --keys local|redis (every Nexus
  * in keys mode, a key with rpm, tpm and concurrency limits sent with each request: limits in
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     connections: { type: "string", default: "32" },
     stream: { type: "boolean", default: false },
+    body: { type: "string" },
     ui: { type: "boolean", default: false },
     "toml-for": { type: "string", multiple: true, default: [] },
     keys: { type: "string" },
@@ -93,7 +97,10 @@ function scriptFor(name: string, key: string | undefined): string {
   const script = `${TMP}gc-log-${name}.lua`;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
-  writeFileSync(script, luaScript(chatBody(mock.model, values.stream), headers));
+  const body = values.body === undefined
+    ? chatBody(mock.model, values.stream)
+    : readFileSync(values.body, "utf8").replaceAll("MODEL", mock.model);
+  writeFileSync(script, luaScript(body, headers));
   return script;
 }
 const children: ReturnType<typeof spawn>[] = [];
@@ -105,28 +112,27 @@ process.on("exit", () => {
 });
 
 for (const spec of values.gateway) {
-  const [name, root] = spec === "bare" ? ["bare", undefined] : spec.split("=") as [string, string];
+  const [name, where] = spec === "bare" ? ["bare", undefined] : spec.split("=") as [string, string];
+  /** A pass-through script and its switches, or Nexus's sources at `root`. */
+  const [passThrough, flags] = where?.startsWith("script:")
+    ? where.slice("script:".length).split(":") as [string, string | undefined]
+    : [where === undefined ? `${ROOT}bench/e2e/bare-proxy.ts` : undefined, undefined];
+  const root = passThrough === undefined ? where : undefined;
   const port = await freePort();
-  const args = root === undefined
-    ? [
-      `${ROOT}bench/e2e/bare-proxy.ts`,
-      "--port",
-      String(port),
-      "--map",
-      `${mock.model}=${mock.url}`,
-    ]
-    : [
-      `${root}/src/main.ts`,
-      "serve",
-      "-c",
-      await config(name, port),
-    ];
+  const args = passThrough !== undefined
+    ? [passThrough, "--port", String(port), "--map", `${mock.model}=${mock.url}`]
+    : [`${root}/src/main.ts`, "serve", "-c", await config(name, port)];
   const log = `${TMP}gc-log-${name}.txt`;
   writeFileSync(log, "");
   // The GC log goes to stderr; the request log (stdout) is not wanted.
   const pin = canPin() ? `taskset -c ${SERVER_CPU} ` : "";
   const child = spawn("sh", ["-c", `exec ${pin}"$0" "$@" >/dev/null 2>>${log}`, BUN, ...args], {
-    env: { ...process.env, BUN_JSC_logGC: "basic", NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      BUN_JSC_logGC: "basic",
+      NO_COLOR: "1",
+      BARE_FLAGS: (flags ?? "").replaceAll("+", ","),
+    },
     stdio: "ignore",
   });
   children.push(child);

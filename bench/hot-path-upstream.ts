@@ -55,7 +55,8 @@ function sseEvents(tools: boolean): Uint8Array[] {
     )
   );
 }
-const TEXT_STREAM = sseEvents(false);
+/** The text stream's events, each its own chunk (bench/stream-heap.ts stalls them). */
+export const TEXT_STREAM = sseEvents(false);
 const TOOL_STREAM = sseEvents(true);
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -120,9 +121,16 @@ function answer(input: string, init: RequestInit): Response {
 
 const conn = { remoteAddress: "127.0.0.1" };
 
-/** A gateway built from the sources under `root` (each root is its own copy of every module). */
+/**
+ * A gateway built from the sources under `root` (each root is its own copy of every module), on
+ * the canned upstream (or `fetch`).
+ */
 export async function nexusFrom(
-  { href: root, level }: { href: string; level: string },
+  { href: root, level, fetch = upstream }: {
+    href: string;
+    level: string;
+    fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  },
 ): Promise<{ handler: Handler; stop: () => Promise<void> }> {
   const { createGateway } = await import(`${root}src/gateway.ts`);
   const configModule = await import(`${root}src/config/mod.ts`);
@@ -144,7 +152,7 @@ export async function nexusFrom(
       if (lines.length > 1000) lines.length = 0;
     },
   });
-  const gateway = createGateway({ config, env: {}, logger, fetch: upstream, probeFetch: upstream });
+  const gateway = createGateway({ config, env: {}, logger, fetch, probeFetch: upstream });
   await gateway.start();
   return {
     // No async layer of the bench's own around it (the contract handler has none either).

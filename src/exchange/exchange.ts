@@ -15,7 +15,7 @@
 import type { KeyIdentity, KeyPass, KeyUse } from "../auth/mod.ts";
 import type { Endpoint, ParsedRequest } from "../dialects/mod.ts";
 import { type Failure, isFailure, statusOf } from "../lib/failures.ts";
-import { Forwarding, type ForwardResult } from "../proxy/mod.ts";
+import { Forwarding, type ForwardResult, type ProxyRequest } from "../proxy/mod.ts";
 import type { Priority } from "../admission/mod.ts";
 import { priorityOf } from "./priority.ts";
 import { bodyFailure, type BodyResult, readBodyLimited } from "./body.ts";
@@ -58,7 +58,9 @@ class Exchange implements LiveRequest {
   readonly #reservation: BodyReservation;
   /** The client's connection: its address is for brute-force throttling in keys mode. */
   readonly #conn: ConnInfo | undefined;
-  #parsed: ParsedRequest | undefined;
+  /** What the parsed body says that outlives it (a stream in flight keeps no prompt). */
+  #model: string | undefined;
+  #stream = false;
   /** Keys mode: the key's use (usage, metrics), and its limit charges once admitted. */
   #keyUse: KeyUse | undefined;
   #pass: KeyPass | undefined;
@@ -96,10 +98,10 @@ class Exchange implements LiveRequest {
     return this.#receivedAt;
   }
   get requestedModel(): string | undefined {
-    return this.#parsed?.model;
+    return this.#model;
   }
   get stream(): boolean {
-    return this.#parsed?.stream ?? false;
+    return this.#stream;
   }
   get priority(): Priority {
     return this.#priority;
@@ -148,17 +150,22 @@ class Exchange implements LiveRequest {
       this.#priority = priority;
       const parsed = parseRequest(this.#endpoint, body.text);
       if (isFailure(parsed)) return this.#fail(parsed);
-      this.#parsed = parsed;
+      this.#model = parsed.model;
+      this.#stream = parsed.stream;
       if (identity !== undefined) {
         const refused = await this.#limit(identity, parsed);
         if (refused !== undefined) return this.#fail(refused);
       }
       const decision = routeOf(this.#deps.router, this.#deps.wake, parsed);
       if (isFailure(decision)) return this.#fail(decision);
-      const forwarding = this.#forwarding(parsed);
+      const forwarding = new Forwarding(this.#request.signal, this.#deps.proxy);
+      this.#forwardingNow = forwarding;
+      // The shutdown drain's deadline ends it (untracked in #end).
+      this.#slot = this.#deps.inflight.track(forwarding);
+      const proxied = this.#proxyRequest(parsed);
       const outcome = decision.wake === undefined
-        ? forwarding.run(decision.candidates)
-        : afterWake(decision.wake, this.#deps, this.#request, parsed, forwarding, (names) => {
+        ? forwarding.run(proxied, decision.candidates)
+        : afterWake(decision.wake, this.#deps, this.#request, proxied, forwarding, (names) => {
           this.#waking = names;
         });
       const keepAliveMs = this.#deps.proxy.server.sse_keepalive_seconds * 1000;
@@ -181,12 +188,15 @@ class Exchange implements LiveRequest {
       if (this.#deps.unhandled === undefined) throw error;
       return this.#deps.unhandled(error, this.#request);
     } finally {
-      // A closure only for a stream: a whole answer ends here.
-      if (done) {
-        const end = () => this.#end();
-        done.then(end, end);
-      } else this.#end();
+      if (done) this.#endAfter(done);
+      else this.#end();
     }
+  }
+
+  /** A stream ends at its last byte: a closure made in `#steps` would keep all its locals. */
+  #endAfter(done: Promise<unknown>): void {
+    const end = () => this.#end();
+    done.then(end, end);
   }
 
   /** The request is over (a stream: its last byte): the drain, the key and the dashboard learn it. */
@@ -206,13 +216,8 @@ class Exchange implements LiveRequest {
 
   /** Keys mode: holds the key's pass (its limit charges) until the request is over. */
   async #limit(identity: KeyIdentity, parsed: ParsedRequest): Promise<Failure | undefined> {
-    const decided = await admitKey(
-      this.#deps.auth!,
-      identity,
-      this.#endpoint,
-      parsed,
-      this.#address,
-    );
+    const { auth } = this.#deps;
+    const decided = await admitKey(auth!, identity, this.#endpoint, parsed, this.#address);
     if ("pass" in decided) {
       this.#keyUse = this.#pass = decided.pass;
       return undefined;
@@ -221,21 +226,16 @@ class Exchange implements LiveRequest {
     return decided.refused;
   }
 
-  #forwarding(parsed: ParsedRequest): Forwarding {
-    const request = this.#request;
-    const forwarding = new Forwarding({
+  /** What the forwarding forwards: held by it only until the answer commits (`Forwarding.run`). */
+  #proxyRequest(parsed: ParsedRequest): ProxyRequest {
+    return {
       endpoint: this.#endpoint,
       parsed,
-      clientHeaders: request.headers,
-      clientSignal: request.signal,
+      clientHeaders: this.#request.headers,
       requestId: this.#requestId,
       priority: this.#priority,
       onQueued: (position) => (this.#queuePosition = position),
-    }, this.#deps.proxy);
-    this.#forwardingNow = forwarding;
-    // The shutdown drain's deadline ends it (untracked in #end).
-    this.#slot = this.#deps.inflight.track(forwarding);
-    return forwarding;
+    };
   }
 
   /** Commits 200 with keep-alives now; the forwarding's answer follows in the same stream. */

@@ -8,7 +8,7 @@
  */
 import type { Failure } from "../lib/failures.ts";
 import type { ExchangeDeps } from "./exchange-types.ts";
-import type { Forwarding, ForwardResult } from "../proxy/mod.ts";
+import type { Forwarding, ForwardResult, ProxyRequest } from "../proxy/mod.ts";
 import type { Backend } from "../registry/mod.ts";
 import type { RouteCandidate, RouteDecision, Router } from "../routing/mod.ts";
 import type { ParsedRequest } from "../dialects/mod.ts";
@@ -47,20 +47,21 @@ export function routeOf(
 export async function afterWake(
   wake: readonly Backend[],
   deps: Pick<ExchangeDeps, "router" | "wake" | "inflight">,
-  request: Request,
-  parsed: ParsedRequest,
+  client: Request,
+  request: ProxyRequest,
   forwarding: Forwarding,
   waking: (names: string | undefined) => void,
 ): Promise<ForwardResult> {
   const { router } = deps;
+  const { parsed } = request;
   waking(wake.map((backend) => backend.name).join(", "));
-  const signal = AbortSignal.any([request.signal, deps.inflight.shutdownSignal]);
+  const signal = AbortSignal.any([client.signal, deps.inflight.shutdownSignal]);
   const woken = await deps.wake!.wait(wake, signal);
   waking(undefined);
   const again: RouteDecision = router.select(parsed.model, parsed.requirements);
-  if (!again.ok) return forwarding.refuse(woken ?? again.rejection);
+  if (!again.ok) return forwarding.refuse(request, woken ?? again.rejection);
   if (woken?.kind === "client_closed" || woken?.kind === "shutting_down") {
-    return forwarding.refuse(woken);
+    return forwarding.refuse(request, woken);
   }
-  return forwarding.run(wokenFirst(again.candidates, wake));
+  return forwarding.run(request, wokenFirst(again.candidates, wake));
 }

@@ -65,15 +65,15 @@ export interface Deadlines {
   readonly connectMs: number;
 }
 
+/**
+ * What an attempt needs for its whole life — a stream's until its last byte. What it sends is
+ * its `AttemptCall`, held only until it commits or fails: a stream in flight keeps its attempt,
+ * and would keep the request's body and headers with it.
+ */
 export interface AttemptSpec {
   readonly backend: Backend;
-  readonly plan: UpstreamPlan;
-  /** Lower-case names (src/proxy/upstream.ts). */
-  readonly headers: Readonly<Record<string, string>>;
   /** The client's dialect: keep-alives and in-stream errors. */
   readonly dialect: Dialect;
-  /** The model the backend receives (the dialect's keep-alive may name it). */
-  readonly model: string;
   /** Aborts when the client leaves or the whole-request deadline passes. */
   readonly requestSignal: RequestEnd;
   readonly deadlines: Deadlines;
@@ -85,6 +85,13 @@ export interface AttemptSpec {
    * last byte); a message when it failed (counted as the backend's error).
    */
   readonly release: (failed?: string) => void;
+}
+
+/** What one attempt sends (`Attempt.run`): the endpoint's plan for the backend, and its headers. */
+export interface AttemptCall {
+  readonly plan: UpstreamPlan;
+  /** Lower-case names (src/proxy/upstream.ts). */
+  readonly headers: Readonly<Record<string, string>>;
   /**
    * The client's headers: its own credentials are removed, with the configured secrets, from
    * upstream text copied into an error message, a log line or `last_error` (read only then).

@@ -11,7 +11,13 @@
  */
 import type { TimerHandle } from "../lib/clock.ts";
 import type { Failure } from "../lib/failures.ts";
-import type { AttemptCommit, AttemptDeps, AttemptFailure, AttemptSpec } from "./attempt-types.ts";
+import type {
+  AttemptCall,
+  AttemptCommit,
+  AttemptDeps,
+  AttemptFailure,
+  AttemptSpec,
+} from "./attempt-types.ts";
 import { type Delivery, deliveryFor } from "./delivery.ts";
 import { probeConnect } from "./connect-probe.ts";
 import {
@@ -27,13 +33,14 @@ import {
   TooLarge,
   upstreamErrorText,
 } from "./failures.ts";
-import { type OpenedChunk, Relay, type StreamEnd } from "./relay.ts";
-import { beforeFirstChunk, emptyStream, type Opened } from "./stream-open.ts";
+import { type OpenedChunk, Relay, type RelayOwner, type StreamEnd } from "./relay.ts";
+import { beforeFirstChunk, emptyStream, type Opened, type StreamOpened } from "./stream-open.ts";
 import { readAnswerBytes, wholeAnswer, wholeCommit } from "./whole-answer.ts";
+import type { UpstreamPlan } from "../dialects/mod.ts";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export class Attempt {
+export class Attempt implements RelayOwner {
   readonly #deps: AttemptDeps;
   readonly #spec: AttemptSpec;
   readonly #controller = new AbortController();
@@ -51,29 +58,30 @@ export class Attempt {
   }
 
   /**
-   * Sends, waits, and commits or fails; never throws. One async function for the whole attempt:
-   * each step it awaits is the runtime's own promise, not another layer of ours (each layer cost
-   * a promise and a microtask per request).
+   * Sends `call`, waits, and commits or fails; never throws. One async function for the whole
+   * attempt: each step it awaits is the runtime's own promise, not another layer of ours (each
+   * layer cost a promise and a microtask per request). The call is held only until then.
    */
-  async run(): Promise<AttemptCommit | AttemptFailure> {
+  async run(call: AttemptCall): Promise<AttemptCommit | AttemptFailure> {
     this.#begin();
     try {
       let upstream: Response;
-      if (this.#spec.plan.stream) {
-        const opened = await this.#open();
-        if (opened.kind === "stream") return this.#commitStream(opened.upstream, opened.chunk);
+      const { plan } = call;
+      if (plan.stream) {
+        const opened = await this.#open(call);
+        if (opened.kind === "stream") return this.#commitStream(plan, opened);
         // Nothing has reached the client yet: a failure here can still fail over.
         if (opened.kind === "failed") {
           return opened.upstream
-            ? await this.#serverError(opened.upstream)
+            ? await this.#serverError(opened.upstream, call.clientHeaders)
             : this.#failed(opened.error);
         }
         upstream = opened.upstream;
       } else {
-        upstream = await this.#send();
+        upstream = await this.#send(call);
         this.#arrived();
         if (upstream.status >= 500 || isRedirect(upstream.status)) {
-          return await this.#serverError(upstream);
+          return await this.#serverError(upstream, call.clientHeaders);
         }
       }
       // A whole answer: refused unread (a page), or read (natively when its length is declared).
@@ -84,7 +92,7 @@ export class Attempt {
       const bytes = await read;
       return bytes === undefined
         ? this.#invalid(new TooLarge(maxBytes))
-        : this.#commitWhole(upstream, contentType, bytes);
+        : this.#commitWhole(plan, upstream, contentType, bytes);
     } catch (error) {
       return this.#failed(error);
     }
@@ -132,8 +140,8 @@ export class Attempt {
   }
 
   /** The upstream request; `#arrived` once its headers are in. */
-  #send(): Promise<Response> {
-    const { backend, plan, headers } = this.#spec;
+  #send({ plan, headers }: AttemptCall): Promise<Response> {
+    const { backend } = this.#spec;
     // Redirects are never followed (src/lib/upstream-guard.ts): said here, the guard need not
     // copy the init to say it.
     const init: RequestInit = {
@@ -162,11 +170,12 @@ export class Attempt {
 
   /** A whole answer read: check it, translate it if the client speaks another dialect, commit. */
   #commitWhole(
+    plan: UpstreamPlan,
     upstream: Response,
     contentType: string | null,
     bytes: Uint8Array<ArrayBuffer>,
   ): AttemptCommit | AttemptFailure {
-    const { plan, tap, backend } = this.#spec;
+    const { tap, backend } = this.#spec;
     const { redactor } = this.#deps;
     const answer = wholeAnswer(upstream, contentType, bytes, plan.translation, tap, redactor);
     if (answer instanceof InvalidResponse) return this.#invalid(answer);
@@ -184,9 +193,9 @@ export class Attempt {
   }
 
   /** Sends, then waits for headers and the first chunk: what decides whether this backend works. */
-  async #open(): Promise<Opened> {
+  async #open(call: AttemptCall): Promise<Opened> {
     try {
-      const upstream = await this.#send();
+      const upstream = await this.#send(call);
       this.#arrived();
       const before = beforeFirstChunk(upstream);
       if (before !== undefined) return before;
@@ -199,52 +208,58 @@ export class Attempt {
     }
   }
 
-  #commitStream(upstream: Response, chunk: OpenedChunk): AttemptCommit {
+  #commitStream(plan: UpstreamPlan, { upstream, chunk }: StreamOpened): AttemptCommit {
     const { clock, registry } = this.#deps;
+    const { backend, tap } = this.#spec;
     this.#clearDeadline();
     const ttfbMs = clock.monotonic() - this.#startedAt;
-    registry.recordLatency(this.#spec.backend, ttfbMs);
-    const translator = this.#spec.plan.translation?.stream();
-    this.#spec.tap.ndjson = this.#spec.plan.upstream === "ollama";
+    registry.recordLatency(backend, ttfbMs);
+    const translator = plan.translation?.stream();
+    tap.ndjson = plan.upstream === "ollama";
     const commit: Mutable<AttemptCommit> = {
       ok: true,
-      backend: this.#spec.backend,
+      backend,
       status: upstream.status,
       contentType: translator?.contentType ?? upstream.headers.get("content-type"),
       retryAfter: null,
-      body: this.#relay(
-        chunk,
-        deliveryFor(translator, this.#spec.plan.translation, this.#spec.dialect),
-      ),
+      body: this.#relay(chunk, deliveryFor(translator, plan.translation, this.#spec.dialect)),
       ttfbMs,
     };
-    if (this.#spec.plan.responseHeaders !== undefined) {
-      commit.headers = this.#spec.plan.responseHeaders;
-    }
+    if (plan.responseHeaders !== undefined) commit.headers = plan.responseHeaders;
     return commit;
   }
 
-  #relay(start: OpenedChunk, delivery: Delivery): ReadableStream<Uint8Array> {
-    return Relay.stream({
-      start,
+  /** The relay of the committed stream: this attempt is its owner (`RelayOwner`). */
+  #relay(opened: OpenedChunk, delivery: Delivery): ReadableStream<Uint8Array> {
+    const relay = new Relay({
+      owner: this,
       delivery,
       idleMs: this.#spec.deadlines.idleMs,
       clock: this.#deps.clock,
       tap: this.#spec.tap,
-      onProgress: (at) => this.#deps.registry.noteProgress(this.#spec.backend, at),
-      attach: (relay) => (this.#relayNow = relay),
-      abort: (reason) =>
-        this.#controller.abort(reason === "idle" ? IDLE : this.#spec.requestSignal.reason),
-      describeFailure: (error) => this.#streamFailure(error),
-      onEnd: (end, detail) => {
-        this.#settle(end === "upstream_error" || end === "timeout" ? detail ?? end : undefined);
-        this.#spec.onStreamEnd(end, detail);
-      },
-    });
+    }, opened);
+    this.#relayNow = relay;
+    return relay.stream();
   }
 
-  /** A failure after the commit: how the stream ends, and what the client is told. */
-  #streamFailure(error: unknown): { end: StreamEnd; failure?: Failure } {
+  /** RelayOwner: a chunk of the committed stream arrived. */
+  progressed(monotonicMs: number): void {
+    this.#deps.registry.noteProgress(this.#spec.backend, monotonicMs);
+  }
+
+  /** RelayOwner: the stream's idle deadline passed, or its client left. */
+  abortUpstream(reason: "idle" | "client"): void {
+    this.#controller.abort(reason === "idle" ? IDLE : this.#spec.requestSignal.reason);
+  }
+
+  /** RelayOwner: the committed stream has ended; the slot goes back. */
+  streamEnded(end: StreamEnd, detail?: string): void {
+    this.#settle(end === "upstream_error" || end === "timeout" ? detail ?? end : undefined);
+    this.#spec.onStreamEnd(end, detail);
+  }
+
+  /** RelayOwner: a failure after the commit: how the stream ends, and what the client is told. */
+  describeFailure(error: unknown): { end: StreamEnd; failure?: Failure } {
     const { kind, message } = classify(
       this.#controller.signal,
       this.#spec.requestSignal,
@@ -259,9 +274,9 @@ export class Attempt {
    * A 5xx or a 3xx before the first byte: its status, a short body and Retry-After, for the
    * failure (a redirect is the backend's error: Nexus never follows it).
    */
-  async #serverError(upstream: Response): Promise<AttemptFailure> {
+  async #serverError(upstream: Response, clientHeaders?: Headers): Promise<AttemptFailure> {
     // The configured secrets and the client's credentials: built only for an error text.
-    const redactor = () => requestRedactor(this.#deps.redactor, this.#spec.clientHeaders);
+    const redactor = () => requestRedactor(this.#deps.redactor, clientHeaders);
     const text = await upstreamErrorText(upstream, redactor);
     return this.#failed(new Error(text), upstream.status, upstream.headers.get("retry-after"));
   }

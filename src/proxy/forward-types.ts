@@ -24,11 +24,11 @@ export interface ProxyDeps extends AttemptDeps {
   readonly instanceId?: string;
 }
 
+/** What a forwarding forwards: held only while it does (`Forwarding.run`), not to the last byte. */
 export interface ProxyRequest {
   readonly endpoint: Endpoint;
   readonly parsed: ParsedRequest;
   readonly clientHeaders: Headers;
-  readonly clientSignal: AbortSignal;
   readonly requestId: string;
   /** `X-Nexus-Priority`: the request's place in the queue when every backend is full. */
   readonly priority: Priority;

@@ -15,8 +15,8 @@ import type { TimerHandle } from "../lib/clock.ts";
 import { type Failure, isFailure, statusOf } from "../lib/failures.ts";
 import type { RouteCandidate } from "../routing/mod.ts";
 import { Attempt } from "./attempt.ts";
-import type { AttemptCommit, AttemptFailure } from "./attempt-types.ts";
-import { attemptSpec } from "./attempt-spec.ts";
+import type { AttemptCall, AttemptCommit, AttemptFailure } from "./attempt-types.ts";
+import { attemptCall, attemptSpec } from "./attempt-spec.ts";
 import { distinctBackends } from "./distinct-backends.ts";
 import type { ForwardResult, ProxyDeps, ProxyRequest, RouteReason } from "./forward-types.ts";
 import { CommittedOutcome, Forwarded } from "./forwarded.ts";
@@ -29,14 +29,16 @@ import { ResponseTap } from "./tap.ts";
 
 export function forward(
   request: ProxyRequest,
+  clientSignal: AbortSignal,
   candidates: readonly RouteCandidate[],
   deps: ProxyDeps,
 ): Promise<ForwardResult> {
-  return new Forwarding(request, deps).run(candidates);
+  return new Forwarding(clientSignal, deps).run(request, candidates);
 }
 
 export class Forwarding {
-  readonly #request: ProxyRequest;
+  /** The client's end of the request: it leaving ends the forwarding, whenever it leaves. */
+  readonly #clientSignal: AbortSignal;
   readonly #deps: ProxyDeps;
   /** Whether (and why) the request ended: what attempts and the queue read. */
   readonly #scope = new RequestScope();
@@ -57,10 +59,10 @@ export class Forwarding {
   #current: RouteCandidate | undefined;
   /** The attempt running now (or streaming): ended with the request, not through a listener. */
   #attemptNow: Attempt | undefined;
-  readonly #onClientAbort = () => this.cancel(this.#request.clientSignal.reason);
+  readonly #onClientAbort = () => this.cancel(this.#clientSignal.reason);
 
-  constructor(request: ProxyRequest, deps: ProxyDeps) {
-    this.#request = request;
+  constructor(clientSignal: AbortSignal, deps: ProxyDeps) {
+    this.#clientSignal = clientSignal;
     this.#deps = deps;
   }
 
@@ -87,36 +89,41 @@ export class Forwarding {
     if (this.#scope.end(reason)) this.#attemptNow?.requestEnded();
   }
 
-  async run(candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
+  /**
+   * Forwards `request` along `candidates`. The request (its parsed body among it) is held only
+   * while it is forwarded, not by the forwarding: a stream keeps its forwarding until its last
+   * byte, and would keep its prompt with it.
+   */
+  async run(request: ProxyRequest, candidates: readonly RouteCandidate[]): Promise<ForwardResult> {
     this.#listen();
     const distinct = distinctBackends(candidates);
     // The router's first choice decides whether Nexus answers itself (before any refusal).
-    const local = this.#localAnswer(distinct[0]);
+    const local = this.#localAnswer(request, distinct[0]);
     if (local !== undefined) return local;
-    let remaining = this.#acceptable(distinct);
+    let remaining = this.#acceptable(request, distinct);
     while (remaining.length > 0 && this.#failures.length <= this.#deps.maxRetries) {
-      const pending = this.#admit(remaining);
+      const pending = this.#admit(request, remaining);
       const grant = pending instanceof Promise ? await pending : pending;
-      if (isFailure(grant)) return this.#refused(grant);
+      if (isFailure(grant)) return this.#refused(request, grant);
       this.#queueWaitMs += grant.waitedMs;
       const candidate = grant.candidate;
       remaining = remaining.length === 1
         ? []
         : remaining.filter((other) => other.backend !== candidate.backend);
-      const attempt = this.#attempt(grant);
+      const call = this.#call(request, grant);
+      const attempt = this.#attempt(request, grant);
       const sentAt = this.#deps.clock.monotonic();
-      const result = await attempt.run();
+      const result = await attempt.run(call);
       this.#upstreamMs += this.#deps.clock.monotonic() - sentAt;
       if (result.ok) return this.#committed(candidate, result);
       this.#failures = [...this.#failures, result];
       if (isFinal(result)) break;
     }
-    return this.#failed(this.#failureOutcome());
+    return this.#failed(this.#failureOutcome(request));
   }
 
   /** Every candidate failed before the first byte: the last failure decides what the client hears. */
-  #failureOutcome(): FailedOutcome {
-    const { parsed, endpoint } = this.#request;
+  #failureOutcome({ parsed, endpoint }: ProxyRequest): FailedOutcome {
     return failureOutcome(
       this.#failures,
       parsed.model,
@@ -126,8 +133,8 @@ export class Forwarding {
   }
 
   /** Ends the forwarding without an attempt: `reason` is what the client hears (a failed wake). */
-  refuse(reason: Failure): ForwardResult {
-    const status = statusOf(reason, this.#request.endpoint.dialect.name);
+  refuse(request: ProxyRequest, reason: Failure): ForwardResult {
+    const status = statusOf(reason, request.endpoint.dialect.name);
     return this.#failed({ ok: false, status, attempts: [], failure: reason });
   }
 
@@ -135,8 +142,10 @@ export class Forwarding {
    * The candidates the endpoint can plan for: one whose translation cannot carry the request is
    * left out before it takes a slot, and its refusal kept for when nothing else answers.
    */
-  #acceptable(candidates: readonly RouteCandidate[]): readonly RouteCandidate[] {
-    const { endpoint, parsed } = this.#request;
+  #acceptable(
+    { endpoint, parsed }: ProxyRequest,
+    candidates: readonly RouteCandidate[],
+  ): readonly RouteCandidate[] {
     if (endpoint.refusal === undefined) return candidates;
     let accepted: RouteCandidate[] | undefined;
     for (let i = 0; i < candidates.length; i++) {
@@ -153,8 +162,10 @@ export class Forwarding {
   }
 
   /** The endpoint answers for the first candidate itself (a token estimate): no slot, no call. */
-  #localAnswer(candidate: RouteCandidate | undefined): ForwardResult | undefined {
-    const { endpoint, parsed } = this.#request;
+  #localAnswer(
+    { endpoint, parsed }: ProxyRequest,
+    candidate: RouteCandidate | undefined,
+  ): ForwardResult | undefined {
     if (candidate === undefined || endpoint.answer === undefined) return undefined;
     const answer = endpoint.answer(parsed, candidate);
     if (answer === undefined) return undefined;
@@ -162,8 +173,10 @@ export class Forwarding {
   }
 
   /** A slot on one of `candidates`: at once (no promise), after a wait in the queue, or a refusal. */
-  #admit(candidates: readonly RouteCandidate[]): Grant | Failure | Promise<Grant | Failure> {
-    const { priority, onQueued } = this.#request;
+  #admit(
+    { priority, onQueued }: ProxyRequest,
+    candidates: readonly RouteCandidate[],
+  ): Grant | Failure | Promise<Grant | Failure> {
     return this.#deps.admission.acquire(
       candidates,
       onQueued === undefined
@@ -173,13 +186,13 @@ export class Forwarding {
   }
 
   /** Admission said no: the queue was full or timed out, or the request ended while waiting. */
-  #refused(refusal: Failure): ForwardResult {
+  #refused(request: ProxyRequest, refusal: Failure): ForwardResult {
     // A backend that already failed is the better story: the queue only stopped the failover.
-    if (this.#failures.length > 0) return this.#failed(this.#failureOutcome());
+    if (this.#failures.length > 0) return this.#failed(this.#failureOutcome(request));
     const reason = refusal.kind === "client_closed"
       ? whyAborted(this.#scope.reason) ?? refusal
       : refusal;
-    const status = statusOf(reason, this.#request.endpoint.dialect.name);
+    const status = statusOf(reason, request.endpoint.dialect.name);
     return this.#failed({ ok: false, status, attempts: [], failure: reason });
   }
 
@@ -198,7 +211,7 @@ export class Forwarding {
    * through `cancel`).
    */
   #listen(): void {
-    const { clientSignal } = this.#request;
+    const clientSignal = this.#clientSignal;
     // No `{ once: true }`: an abort fires once anyway and #finish removes the listener; the
     // options object cost more (~0.13 µs a request on Bun) than the rest of adding it.
     if (clientSignal.aborted) this.#onClientAbort();
@@ -212,13 +225,13 @@ export class Forwarding {
   readonly #onRequestTimeout = () => this.cancel(REQUEST_TIMEOUT);
 
   /**
-   * The attempt on the granted slot. Planning it is Nexus's own code: should it throw (a bug),
-   * the slot goes back and the request's deadline and listener end before the error goes on to
-   * the exchange's `unhandled` — a leaked slot would hold the backend busy for good.
+   * What the attempt on the granted slot sends. Planning it is Nexus's own code: should it throw
+   * (a bug), the slot goes back and the request's deadline and listener end before the error goes
+   * on to the exchange's `unhandled` — a leaked slot would hold the backend busy for good.
    */
-  #attempt(grant: Grant): Attempt {
+  #call(request: ProxyRequest, grant: Grant): AttemptCall {
     try {
-      return this.#newAttempt(grant);
+      return attemptCall(this.#deps, request, grant.candidate);
     } catch (error) {
       this.#deps.admission.release(grant);
       this.#finish("upstream_error");
@@ -226,13 +239,13 @@ export class Forwarding {
     }
   }
 
-  #newAttempt(grant: Grant): Attempt {
+  #attempt(request: ProxyRequest, grant: Grant): Attempt {
     this.#current = grant.candidate;
     const attempt = new Attempt(
       this.#deps,
       attemptSpec(
         this.#deps,
-        this.#request,
+        request.endpoint.dialect,
         grant.candidate,
         this.#scope,
         this.#tap,
@@ -272,7 +285,7 @@ export class Forwarding {
 
   #finish(end: StreamEnd): void {
     if (this.#requestTimer !== undefined) this.#deps.clock.clearTimeout(this.#requestTimer);
-    this.#request.clientSignal.removeEventListener("abort", this.#onClientAbort);
+    this.#clientSignal.removeEventListener("abort", this.#onClientAbort);
     this.#attemptNow = undefined;
     if (this.#ended !== undefined) return;
     this.#ended = end;

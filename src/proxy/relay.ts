@@ -25,28 +25,39 @@ export interface OpenedChunk {
   readonly first: Uint8Array;
 }
 
+/**
+ * What a relay tells the attempt it belongs to, and asks of it: the attempt itself, not a closure
+ * per question (a stream in flight keeps its relay, and each closure with it, until its last byte).
+ */
+export interface RelayOwner {
+  /** A chunk arrived at `monotonicMs` (health: traffic is evidence). */
+  progressed(monotonicMs: number): void;
+  /** Aborts the upstream request (idle deadline, client gone). */
+  abortUpstream(reason: "idle" | "client"): void;
+  /** Why the upstream failed: a deadline Nexus enforced, or the backend itself. */
+  describeFailure(error: unknown): { end: StreamEnd; failure?: Failure };
+  /** Called once, when the stream has ended whatever the way. */
+  streamEnded(end: StreamEnd, detail?: string): void;
+}
+
 export interface RelayOptions {
-  readonly start: OpenedChunk;
+  readonly owner: RelayOwner;
   readonly delivery: Delivery;
   readonly idleMs: number;
   readonly clock: Clock;
-  /** Aborts the upstream request (idle deadline, client gone). */
-  readonly abort: (reason: "idle" | "client") => void;
-  /** Why the upstream failed: a deadline Nexus enforced, or the backend itself. */
-  readonly describeFailure: (error: unknown) => { end: StreamEnd; failure?: Failure };
-  /** Called once, when the stream has ended whatever the way. */
-  readonly onEnd: (end: StreamEnd, detail?: string) => void;
   /** Counts relayed events and keeps the upstream's tail for usage (metrics). */
-  readonly tap?: ResponseTap;
-  /** Called with the monotonic time of every chunk received (health: traffic is evidence). */
-  readonly onProgress?: (monotonicMs: number) => void;
-  /** Hands the relay to its attempt, which ends it with the request (`abandon`). */
-  readonly attach?: (relay: Relay) => void;
+  readonly tap: ResponseTap;
 }
 
 export class Relay implements UnderlyingDefaultSource<Uint8Array> {
-  readonly #options: RelayOptions;
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #owner: RelayOwner;
+  readonly #delivery: Delivery;
+  readonly #idleMs: number;
+  readonly #clock: Clock;
+  readonly #tap: ResponseTap;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** The first chunk, until the stream starts with it. */
+  #first: Uint8Array | undefined;
   #ended = false;
   #lastChunkAt: number;
   #idleTimer: TimerHandle | undefined;
@@ -54,27 +65,34 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   #stream: ReadableStream<Uint8Array> | undefined;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
 
-  constructor(options: RelayOptions) {
-    this.#options = options;
+  /** Fields of their own: the options object is not kept (one object less per stream in flight). */
+  constructor(options: RelayOptions, opened: OpenedChunk) {
+    this.#owner = options.owner;
+    this.#delivery = options.delivery;
+    this.#idleMs = options.idleMs;
+    this.#clock = options.clock;
+    this.#tap = options.tap;
+    this.#reader = opened.reader;
+    this.#first = opened.first;
     this.#lastChunkAt = options.clock.monotonic();
-    if (options.tap) options.tap.streaming = true;
-    options.attach?.(this);
+    options.tap.streaming = true;
   }
 
   /**
-   * The stream the client reads. No queue of its own (`highWaterMark: 0`): the upstream is read
-   * when the runtime asks for the next chunk, not one ahead, so a chunk goes from the upstream's
-   * read straight to the waiting response — ~10 µs less delay per chunk on Bun (bench/RESULTS.md)
-   * — and a slow client holds back the backend instead of a chunk in between.
+   * The stream the client reads (made once). No queue of its own (`highWaterMark: 0`): the
+   * upstream is read when the runtime asks for the next chunk, not one ahead, so a chunk goes from
+   * the upstream's read straight to the waiting response — ~10 µs less delay per chunk on Bun
+   * (bench/RESULTS.md) — and a slow client holds back the backend instead of a chunk in between.
    */
-  static stream(options: RelayOptions): ReadableStream<Uint8Array> {
-    const relay = new Relay(options);
-    return relay.#stream = announcesEnd(new ReadableStream(relay, { highWaterMark: 0 }));
+  stream(): ReadableStream<Uint8Array> {
+    return this.#stream ??= announcesEnd(new ReadableStream(this, { highWaterMark: 0 }));
   }
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
     this.#controller = controller;
-    this.#begin(controller, this.#options.start);
+    const first = this.#first!;
+    this.#first = undefined;
+    this.#begin(controller, first);
   }
 
   /**
@@ -84,17 +102,17 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
    * relay's own bound steps, not an async function: no closure and one promise per chunk.
    */
   pull(): Promise<void> {
-    return this.#reader!.read().then(this.#onRead, this.#onReadError);
+    return this.#reader.read().then(this.#onRead, this.#onReadError);
   }
 
   readonly #onRead = (result: ReadableStreamReadResult<Uint8Array>): Promise<void> | void => {
     const controller = this.#controller!;
     try {
       if (result.done) return this.#complete(controller);
-      this.#lastChunkAt = this.#options.clock.monotonic();
-      this.#options.onProgress?.(this.#lastChunkAt);
-      this.#options.tap?.push(result.value);
-      const out = this.#options.delivery.chunk(result.value);
+      this.#lastChunkAt = this.#clock.monotonic();
+      this.#owner.progressed(this.#lastChunkAt);
+      this.#tap.push(result.value);
+      const out = this.#delivery.chunk(result.value);
       if (out !== undefined) return controller.enqueue(out);
     } catch (error) {
       return this.#onReadError(error);
@@ -108,8 +126,8 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
 
   cancel(reason: unknown): void {
     this.#end("client_closed");
-    this.#options.abort("client");
-    this.#reader?.cancel(reason).catch(() => {});
+    this.#owner.abortUpstream("client");
+    this.#reader.cancel(reason).catch(() => {});
   }
 
   /**
@@ -119,22 +137,21 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
    */
   abandon(): void {
     if (this.#ended || this.#controller === undefined) return;
-    this.#reader?.cancel().catch(() => {});
+    this.#reader.cancel().catch(() => {});
     this.#fail(this.#controller, new Error("the upstream request was aborted"));
   }
 
-  #begin(controller: ReadableStreamDefaultController<Uint8Array>, chunk: OpenedChunk): void {
-    this.#reader = chunk.reader;
-    this.#lastChunkAt = this.#options.clock.monotonic();
-    this.#options.onProgress?.(this.#lastChunkAt);
-    this.#options.tap?.push(chunk.first);
-    const out = this.#options.delivery.chunk(chunk.first);
+  #begin(controller: ReadableStreamDefaultController<Uint8Array>, first: Uint8Array): void {
+    this.#lastChunkAt = this.#clock.monotonic();
+    this.#owner.progressed(this.#lastChunkAt);
+    this.#tap.push(first);
+    const out = this.#delivery.chunk(first);
     if (out !== undefined) controller.enqueue(out);
-    if (this.#options.idleMs > 0) this.#armIdle(this.#options.idleMs);
+    if (this.#idleMs > 0) this.#armIdle(this.#idleMs);
   }
 
   #complete(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    const out = this.#options.delivery.end();
+    const out = this.#delivery.end();
     if (out !== undefined) controller.enqueue(out);
     this.#closing();
     controller.close();
@@ -142,12 +159,12 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   }
 
   #fail(controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): void {
-    const { end, failure } = this.#options.describeFailure(error);
+    const { end, failure } = this.#owner.describeFailure(error);
     if (end === "client_closed" || failure === undefined) {
       this.#end(end);
       return;
     }
-    controller.enqueue(this.#options.delivery.fail(failure));
+    controller.enqueue(this.#delivery.fail(failure));
     this.#closing();
     controller.close();
     this.#end(end, failure.message);
@@ -161,18 +178,19 @@ export class Relay implements UnderlyingDefaultSource<Uint8Array> {
   #end(how: StreamEnd, detail?: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#idleTimer !== undefined) this.#options.clock.clearTimeout(this.#idleTimer);
-    this.#options.onEnd(how, detail);
+    if (this.#idleTimer !== undefined) this.#clock.clearTimeout(this.#idleTimer);
+    this.#owner.streamEnded(how, detail);
   }
 
   /** One timer per stream, re-armed only when it fires early: cheaper than resetting per chunk. */
   #armIdle(ms: number): void {
-    const { clock, idleMs } = this.#options;
-    this.#idleTimer = clock.setTimeout(() => {
-      const quiet = clock.monotonic() - this.#lastChunkAt;
-      if (quiet < idleMs) return this.#armIdle(idleMs - quiet);
-      this.#options.abort("idle");
-      this.abandon();
-    }, ms);
+    this.#idleTimer = this.#clock.setTimeout(this.#onIdle, ms);
   }
+
+  readonly #onIdle = (): void => {
+    const quiet = this.#clock.monotonic() - this.#lastChunkAt;
+    if (quiet < this.#idleMs) return this.#armIdle(this.#idleMs - quiet);
+    this.#owner.abortUpstream("idle");
+    this.abandon();
+  };
 }

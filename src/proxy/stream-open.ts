@@ -8,8 +8,15 @@ import { InvalidResponse, isRedirect } from "./failures.ts";
 import type { OpenedChunk } from "./relay.ts";
 import { isPage } from "./whole-answer.ts";
 
+/** A stream whose first chunk has been read: what the attempt commits. */
+export interface StreamOpened {
+  readonly kind: "stream";
+  readonly upstream: Response;
+  readonly chunk: OpenedChunk;
+}
+
 export type Opened =
-  | { readonly kind: "stream"; readonly upstream: Response; readonly chunk: OpenedChunk }
+  | StreamOpened
   | { readonly kind: "whole"; readonly upstream: Response }
   | { readonly kind: "failed"; readonly error: unknown; readonly upstream?: Response };
 

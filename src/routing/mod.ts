@@ -5,7 +5,7 @@
  * ```ts
  * const router = new Router(registry, config.routing);
  * const decision = router.select("gpt-4", requirementsOf(body));
- * if (decision.ok) forward(request, decision.candidates, deps);
+ * if (decision.ok) forward(request, clientSignal, decision.candidates, deps);
  * router.explain("gpt-4"); // the same decision, with scores, exclusions and fallbacks
  * ```
  * @module

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { chatEndpoint, openaiDialect } from "../../../src/dialects/mod.ts";
 import { Attempt } from "../../../src/proxy/attempt.ts";
-import type { AttemptSpec } from "../../../src/proxy/attempt-types.ts";
+import type { AttemptCall, AttemptSpec } from "../../../src/proxy/attempt-types.ts";
 import { ResponseTap, type StreamEnd } from "../../../src/proxy/mod.ts";
 import { type Backend, Registry } from "../../../src/registry/mod.ts";
 import type { TcpProbeResult } from "../../../src/runtime/mod.ts";
@@ -22,7 +22,10 @@ interface Setup {
   readonly backend: Backend;
   readonly ends: StreamEnd[];
   readonly client: AbortController;
-  attempt(options?: { stream?: boolean; tcpProbe?: () => Promise<TcpProbeResult> }): Attempt;
+  /** An attempt with the call it sends. */
+  attempt(options?: { stream?: boolean; tcpProbe?: () => Promise<TcpProbeResult> }): {
+    run(): ReturnType<Attempt["run"]>;
+  };
 }
 
 function setup(): Setup {
@@ -53,12 +56,13 @@ function setup(): Setup {
       });
       const parsed = chatEndpoint.parse(JSON.parse(text), text);
       if ("kind" in parsed) throw new TypeError(parsed.message);
-      const spec: AttemptSpec = {
-        backend,
+      const call: AttemptCall = {
         plan: chatEndpoint.plan(parsed, { backend, model: "m" }),
         headers: {},
+      };
+      const spec: AttemptSpec = {
+        backend,
         dialect: openaiDialect,
-        model: "m",
         requestSignal: client.signal,
         deadlines: DEADLINES,
         tap: new ResponseTap(),
@@ -67,12 +71,13 @@ function setup(): Setup {
         release: (failed) => registry.endRequest(backend, failed),
       };
       registry.beginRequest(backend);
-      return new Attempt({
+      const attempt = new Attempt({
         fetch: upstream.fetch,
         clock,
         registry,
         ...(options.tcpProbe ? { tcpProbe: (_h, _p, _t) => options.tcpProbe!() } : {}),
       }, spec);
+      return { run: () => attempt.run(call) };
     },
   };
 }
