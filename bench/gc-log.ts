@@ -26,12 +26,13 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { luaScript, wrk } from "./e2e/closed-loop.ts";
-import { BUN, ROOT, TMP } from "./e2e/paths.ts";
+import { BUN, TMP } from "./e2e/paths.ts";
 import { canPin, killAllNow } from "./e2e/procs.ts";
 import { round } from "./e2e/stats.ts";
 import { keysModeOf, keysToml, makeKey } from "./e2e/keyed.ts";
 import { type RedisServer, startRedis } from "../tests/helpers/redis.ts";
 import { chatBody, freePort, SERVER_CPU, startMock, writeNexusConfig } from "./e2e/topology.ts";
+import { parseGatewaySpec } from "./e2e/gateway-spec.ts";
 
 const { values } = parseArgs({
   options: {
@@ -112,12 +113,7 @@ process.on("exit", () => {
 });
 
 for (const spec of values.gateway) {
-  const [name, where] = spec === "bare" ? ["bare", undefined] : spec.split("=") as [string, string];
-  /** A pass-through script and its switches, or Nexus's sources at `root`. */
-  const [passThrough, flags] = where?.startsWith("script:")
-    ? where.slice("script:".length).split(":") as [string, string | undefined]
-    : [where === undefined ? `${ROOT}bench/e2e/bare-proxy.ts` : undefined, undefined];
-  const root = passThrough === undefined ? where : undefined;
+  const { name, passThrough, flags, root } = parseGatewaySpec(spec);
   const port = await freePort();
   const args = passThrough !== undefined
     ? [passThrough, "--port", String(port), "--map", `${mock.model}=${mock.url}`]
@@ -131,7 +127,7 @@ for (const spec of values.gateway) {
       ...process.env,
       BUN_JSC_logGC: "basic",
       NO_COLOR: "1",
-      BARE_FLAGS: (flags ?? "").replaceAll("+", ","),
+      BARE_FLAGS: flags,
     },
     stdio: "ignore",
   });

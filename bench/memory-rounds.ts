@@ -24,7 +24,6 @@
  * bench/.tmp/memory-rounds.json. Bun only.
  * @module
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
@@ -38,7 +37,7 @@ import {
   type HeapProbe,
   probeHeap,
 } from "./e2e/live-heap.ts";
-import { killAllNow, pinnedCommand, spawnProc, stopAll, waitForLine } from "./e2e/procs.ts";
+import { killAllNow, runAsPinnedClient, spawnProc, stopAll, waitForLine } from "./e2e/procs.ts";
 import { round } from "./e2e/stats.ts";
 import {
   chatBody,
@@ -312,20 +311,5 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-if (process.env.NEXUS_BENCH_CHILD !== "1") {
-  // As bench/run.ts: the load generator pinned to the load CPU, its own fetch unqueued.
-  const [command, args] = pinnedCommand(LOAD_CPU, process.execPath, [
-    new URL(import.meta.url).pathname,
-    ...process.argv.slice(2),
-  ]);
-  const child = spawn(command, args, {
-    stdio: "inherit",
-    env: { ...process.env, NEXUS_BENCH_CHILD: "1", BUN_CONFIG_MAX_HTTP_REQUESTS: "8192" },
-  });
-  for (const name of ["SIGINT", "SIGTERM"] as const) {
-    process.on(name, () => child.pid && process.kill(child.pid, name));
-  }
-  child.once("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
-} else {
-  await main();
-}
+// As bench/run.ts: the load generator pinned to the load CPU, its own fetch unqueued.
+await runAsPinnedClient(import.meta.url, LOAD_CPU, "8192", main);

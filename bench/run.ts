@@ -19,7 +19,7 @@
  * on CPU 1. Every child process is stopped by pid when the run ends, fails or is interrupted.
  * @module
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import process from "node:process";
@@ -40,7 +40,7 @@ import { anonymousMb, memory, rssMb } from "./e2e/memory.ts";
 import { nodeVersion, runMeta, sourceRevision } from "./e2e/meta.ts";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
 import { ensurePortkey, NODE_SERVER_OVERRIDE, type PortkeyInstall } from "./e2e/portkey.ts";
-import { killAllNow, pinnedCommand, stopAll } from "./e2e/procs.ts";
+import { killAllNow, runAsPinnedClient, stopAll } from "./e2e/procs.ts";
 import { renderSection, writeJsonKey, writeSection } from "./e2e/report.ts";
 import type { BenchResult, Check, Profile } from "./e2e/result.ts";
 import type { GatewayName, TargetName } from "./e2e/topology.ts";
@@ -338,24 +338,4 @@ function printChecks(checks: readonly Check[]): void {
 }
 
 // Last, so that every declaration above is initialised before main() runs.
-if (process.env.NEXUS_BENCH_CHILD !== "1") {
-  // Re-run pinned to the load CPU, with the client's fetch limit raised.
-  const [command, args] = pinnedCommand(LOAD_CPU, process.execPath, [
-    new URL(import.meta.url).pathname,
-    ...process.argv.slice(2),
-  ]);
-  const child = spawn(command, args, {
-    stdio: "inherit",
-    env: {
-      ...process.env,
-      NEXUS_BENCH_CHILD: "1",
-      BUN_CONFIG_MAX_HTTP_REQUESTS: CLIENT_MAX_REQUESTS,
-    },
-  });
-  for (const name of ["SIGINT", "SIGTERM"] as const) {
-    process.on(name, () => child.pid && process.kill(child.pid, name));
-  }
-  child.once("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
-} else {
-  await main();
-}
+await runAsPinnedClient(import.meta.url, LOAD_CPU, CLIENT_MAX_REQUESTS, main);

@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { BUN, ROOT, TMP } from "./e2e/paths.ts";
 import { killAllNow } from "./e2e/procs.ts";
 import { chatBody, freePort, STALL_MODEL, startMock, writeNexusConfig } from "./e2e/topology.ts";
+import { parseGatewaySpec } from "./e2e/gateway-spec.ts";
 
 const { values } = parseArgs({
   options: {
@@ -71,12 +72,7 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<v
 }
 
 for (const spec of values.gateway) {
-  const [name, where] = spec === "bare" ? ["bare", undefined] : spec.split("=") as [string, string];
-  /** A pass-through script and its switches, or Nexus's sources at `root`. */
-  const [passThrough, flags] = where?.startsWith("script:")
-    ? where.slice("script:".length).split(":") as [string, string | undefined]
-    : [where === undefined ? `${ROOT}bench/e2e/bare-proxy.ts` : undefined, undefined];
-  const root = passThrough === undefined ? where : undefined;
+  const { name, passThrough, flags, root } = parseGatewaySpec(spec);
   const port = await freePort();
   const out = `${TMP}stream-heap-serve-${name}.jsonl`;
   rmSync(out, { force: true });
@@ -93,7 +89,7 @@ for (const spec of values.gateway) {
     env: {
       ...process.env,
       NEXUS_HEAP_SIGNAL_OUT: out,
-      BARE_FLAGS: (flags ?? "").replaceAll("+", ","),
+      BARE_FLAGS: flags,
     },
     stdio: "ignore",
   });

@@ -5,7 +5,7 @@
  * output and waiting for a line are the tests' process helper (tests/helpers/processes.ts).
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpus } from "node:os";
 import process from "node:process";
 import { type Proc, runCommand, spawnProcess } from "../../tests/helpers/processes.ts";
@@ -40,6 +40,32 @@ export function pinnedCommand(
 ): [string, string[]] {
   if (cpu === undefined || !canPin()) return [command, [...args]];
   return ["taskset", ["-c", String(cpu), command, ...args]];
+}
+
+/**
+ * Runs `main` as the load generator: the first call re-runs this script (`scriptUrl`, with its
+ * arguments) as a child pinned to `cpu` with Bun's fetch limit raised to `maxRequests` (so the
+ * client's own requests are never queued) and exits with it; in that child it runs `main`.
+ */
+export async function runAsPinnedClient(
+  scriptUrl: string,
+  cpu: number,
+  maxRequests: string,
+  main: () => Promise<void>,
+): Promise<void> {
+  if (process.env.NEXUS_BENCH_CHILD === "1") return await main();
+  const [command, args] = pinnedCommand(cpu, process.execPath, [
+    new URL(scriptUrl).pathname,
+    ...process.argv.slice(2),
+  ]);
+  const child = spawn(command, args, {
+    stdio: "inherit",
+    env: { ...process.env, NEXUS_BENCH_CHILD: "1", BUN_CONFIG_MAX_HTTP_REQUESTS: maxRequests },
+  });
+  for (const name of ["SIGINT", "SIGTERM"] as const) {
+    process.on(name, () => child.pid && process.kill(child.pid, name));
+  }
+  child.once("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
 }
 
 export interface SpawnOptions {
