@@ -25,6 +25,7 @@ import { createOpenAICompatible, type OpenAICompatibleProvider } from "@ai-sdk/o
 import { z } from "zod";
 import { type MockBackend, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+import { type FailureFleet, startFailureFleet } from "../helpers/sdk-failure-fleet.ts";
 import { parseSamples, sampleValue } from "../helpers/prometheus.ts";
 import { recordTimeouts, rejection } from "../helpers/timer-log.ts";
 import { estimateTokens, REASONING_TEXT, TOOL_ARGUMENTS } from "../mock/chat.ts";
@@ -304,23 +305,13 @@ describe("failures an AI SDK app meets", () => {
   let flaky: MockBackend;
   let slow: MockBackend;
   let edge: RunningGateway;
+  let fleet: FailureFleet;
   let client: OpenAIProvider;
   let compatible: OpenAICompatibleProvider;
 
   beforeAll(async () => {
-    flaky = await startMockBackend({ models: [{ id: "m" }], text: TEXT, chunks: 8 });
-    // Long enough to abort in the middle of, short enough that the mock's timers stay cheap.
-    slow = await startMockBackend({ models: [{ id: "slow" }], chunks: 200, chunkGapMs: 20 });
-    edge = await startGateway([
-      { name: "flaky", url: flaky.url, models: ["m"], max_concurrent: 1 },
-      { name: "slow", url: slow.url, models: ["slow"] },
-    ], {
-      routing: { max_retries: 0 },
-      // A full queue answers at once; its Retry-After is a quarter of the longest wait (3 s).
-      queue: { max_size: 0, max_wait_seconds: 12 },
-      // Every failure below must reach the backend, not an open circuit breaker.
-      health_check: { breaker_failures: 0 },
-    });
+    fleet = await startFailureFleet(TEXT);
+    ({ flaky, slow, edge } = fleet);
     client = createOpenAI({ baseURL: `${edge.url}/v1`, apiKey: "sk-app" });
     compatible = createOpenAICompatible({
       name: "nexus",
@@ -329,11 +320,7 @@ describe("failures an AI SDK app meets", () => {
     });
   });
 
-  afterAll(async () => {
-    await edge.close();
-    await flaky.close();
-    await slow.close();
-  });
+  afterAll(() => fleet.close());
 
   const models = () => [client("m"), client.chat("m"), compatible("m")];
 

@@ -14,6 +14,7 @@ import OpenAI from "openai";
 import { z } from "zod";
 import { type MockBackend, startMockBackend, waitFor } from "../helpers/mock-backend.ts";
 import { type RunningGateway, startGateway } from "../helpers/gateway.ts";
+import { type FailureFleet, startFailureFleet } from "../helpers/sdk-failure-fleet.ts";
 import { gate } from "../helpers/needs.ts";
 import { recordTimeouts, rejection } from "../helpers/timer-log.ts";
 import { estimateTokens, TOOL_ARGUMENTS } from "../mock/chat.ts";
@@ -157,26 +158,14 @@ describe("failures a LangChain app meets", () => {
   let flaky: MockBackend;
   let slow: MockBackend;
   let edge: RunningGateway;
+  let fleet: FailureFleet;
 
   beforeAll(async () => {
-    flaky = await startMockBackend({ models: [{ id: "m" }], text: TEXT, chunks: 8 });
-    slow = await startMockBackend({ models: [{ id: "slow" }], chunks: 200, chunkGapMs: 20 });
-    edge = await startGateway([
-      { name: "flaky", url: flaky.url, models: ["m"], max_concurrent: 1 },
-      { name: "slow", url: slow.url, models: ["slow"] },
-    ], {
-      routing: { max_retries: 0 },
-      // A full queue answers at once; its Retry-After is a quarter of the longest wait (3 s).
-      queue: { max_size: 0, max_wait_seconds: 12 },
-      health_check: { breaker_failures: 0 },
-    });
+    fleet = await startFailureFleet(TEXT);
+    ({ flaky, slow, edge } = fleet);
   });
 
-  afterAll(async () => {
-    await edge.close();
-    await flaky.close();
-    await slow.close();
-  });
+  afterAll(() => fleet.close());
 
   const chat = (model: string, maxRetries = 0, useResponsesApi = false) =>
     new ChatOpenAI({
