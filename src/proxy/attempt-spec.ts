@@ -1,7 +1,7 @@
 /**
  * What an attempt on a granted candidate is given (src/proxy/attempt.ts): its spec — the deadlines
  * from the config and what it reports to — and its call — the endpoint's plan for that backend
- * and model, and the headers sent upstream.
+ * and model, and the headers sent upstream — and the fetch init the call is sent with.
  * @module
  */
 import type { Dialect } from "../dialects/mod.ts";
@@ -69,4 +69,22 @@ export function attemptCall(
     // Its credentials are read only if some upstream text has to be redacted.
     clientHeaders,
   };
+}
+
+/**
+ * The fetch init `call` is sent with, aborted by `signal` (the attempt's own). A function of the
+ * call alone: the attempt keeps its timers and what it owns, not how a request is spelled.
+ */
+export function upstreamInit({ plan, headers }: AttemptCall, signal: AbortSignal): RequestInit {
+  // Redirects are never followed (src/lib/upstream-guard.ts): said here, the guard need not
+  // copy the init to say it.
+  const init: RequestInit = {
+    method: plan.method ?? "POST",
+    headers,
+    body: undefined,
+    redirect: "manual",
+  };
+  if (plan.method === undefined) init.body = plan.body;
+  init.signal = signal;
+  return init;
 }

@@ -18,6 +18,7 @@ import type {
   AttemptFailure,
   AttemptSpec,
 } from "./attempt-types.ts";
+import { upstreamInit } from "./attempt-spec.ts";
 import { type Delivery, deliveryFor } from "./delivery.ts";
 import { probeConnect } from "./connect-probe.ts";
 import {
@@ -34,11 +35,10 @@ import {
   upstreamErrorText,
 } from "./failures.ts";
 import { type OpenedChunk, Relay, type RelayOwner, type StreamEnd } from "./relay.ts";
+import { streamCommit } from "./stream-commit.ts";
 import { beforeFirstChunk, emptyStream, type Opened, type StreamOpened } from "./stream-open.ts";
 import { readAnswerBytes, wholeAnswer, wholeCommit } from "./whole-answer.ts";
 import type { UpstreamPlan } from "../dialects/mod.ts";
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export class Attempt implements RelayOwner {
   readonly #deps: AttemptDeps;
@@ -140,19 +140,9 @@ export class Attempt implements RelayOwner {
   }
 
   /** The upstream request; `#arrived` once its headers are in. */
-  #send({ plan, headers }: AttemptCall): Promise<Response> {
-    const { backend } = this.#spec;
-    // Redirects are never followed (src/lib/upstream-guard.ts): said here, the guard need not
-    // copy the init to say it.
-    const init: RequestInit = {
-      method: plan.method ?? "POST",
-      headers,
-      body: undefined,
-      redirect: "manual",
-    };
-    if (plan.method === undefined) init.body = plan.body;
-    init.signal = this.#controller.signal;
-    return this.#deps.fetch(backend.url + plan.path, init);
+  #send(call: AttemptCall): Promise<Response> {
+    const init = upstreamInit(call, this.#controller.signal);
+    return this.#deps.fetch(this.#spec.backend.url + call.plan.path, init);
   }
 
   #arrived(): void {
@@ -216,17 +206,9 @@ export class Attempt implements RelayOwner {
     registry.recordLatency(backend, ttfbMs);
     const translator = plan.translation?.stream();
     tap.ndjson = plan.upstream === "ollama";
-    const commit: Mutable<AttemptCommit> = {
-      ok: true,
-      backend,
-      status: upstream.status,
-      contentType: translator?.contentType ?? upstream.headers.get("content-type"),
-      retryAfter: null,
-      body: this.#relay(chunk, deliveryFor(translator, plan.translation, this.#spec.dialect)),
-      ttfbMs,
-    };
-    if (plan.responseHeaders !== undefined) commit.headers = plan.responseHeaders;
-    return commit;
+    const contentType = translator?.contentType ?? upstream.headers.get("content-type");
+    const body = this.#relay(chunk, deliveryFor(translator, plan.translation, this.#spec.dialect));
+    return streamCommit(backend, upstream, contentType, body, plan.responseHeaders, ttfbMs);
   }
 
   /** The relay of the committed stream: this attempt is its owner (`RelayOwner`). */

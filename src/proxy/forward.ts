@@ -18,8 +18,8 @@ import { Attempt } from "./attempt.ts";
 import type { AttemptCall, AttemptCommit, AttemptFailure } from "./attempt-types.ts";
 import { attemptCall, attemptSpec } from "./attempt-spec.ts";
 import { distinctBackends } from "./distinct-backends.ts";
-import type { ForwardResult, ProxyDeps, ProxyRequest, RouteReason } from "./forward-types.ts";
-import { CommittedOutcome, Forwarded } from "./forwarded.ts";
+import type { ForwardResult, ProxyDeps, ProxyRequest } from "./forward-types.ts";
+import { committedResult, failedResult } from "./forwarded.ts";
 import { localCommit } from "./local-answer.ts";
 import { REQUEST_TIMEOUT } from "./failures.ts";
 import { type FailedOutcome, failureOutcome, isFinal, whyAborted } from "./forward-failures.ts";
@@ -198,12 +198,7 @@ export class Forwarding {
 
   #failed(outcome: FailedOutcome): ForwardResult {
     this.#finish("upstream_error");
-    return new Forwarded(
-      undefined,
-      undefined,
-      { ...outcome, upstreamMs: this.#upstreamMs, queueWaitMs: this.#queueWaitMs },
-      this,
-    );
+    return failedResult(outcome, this.#upstreamMs, this.#queueWaitMs, this);
   }
 
   /**
@@ -258,27 +253,17 @@ export class Forwarding {
   }
 
   #committed(candidate: RouteCandidate, commit: AttemptCommit, called = true): ForwardResult {
-    const routeReason: RouteReason = candidate.fallback
-      ? "fallback"
-      : this.#failures.length > 0
-      ? "failover"
-      : "capability-match";
     if (!(commit.body instanceof ReadableStream)) this.#finish("complete");
     if (called && candidate.loaded === false && commit.status < 400) {
       // The server loaded the model to answer: it is warm there now, and a cold start was timed.
       this.#deps.registry.noteLoaded(candidate.backend, candidate.model, commit.ttfbMs);
     }
-    return new Forwarded(
+    return committedResult(
       commit,
       candidate,
-      new CommittedOutcome(
-        commit,
-        candidate,
-        routeReason,
-        this.#failures,
-        this.#upstreamMs,
-        this.#queueWaitMs,
-      ),
+      this.#failures,
+      this.#upstreamMs,
+      this.#queueWaitMs,
       this,
     );
   }
