@@ -153,6 +153,10 @@ describe("an OpenAI chat to an Ollama backend", () => {
         { temperature: "hot" },
         { stop: 5 },
         { max_tokens: "500" },
+        // Below OpenAI's minimum of 1, which its endpoint refuses; natively -1 would have become
+        // num_predict -1, Ollama's "no limit".
+        { max_tokens: 0 },
+        { max_completion_tokens: -1 },
         { response_format: "json" },
         { tools: "get_weather" },
         { messages: [...LONG, null] },
